@@ -1,0 +1,687 @@
+//! Content plans: posts written as Markdown files with YAML front matter (`.md`) or as lists of
+//! posts in YAML plan files (`.yaml`), parsed into one model with positions.
+//!
+//! Parsing takes text, never paths, so tests feed strings. Every problem becomes a diagnostic and
+//! the rest of the file is still read: one bad post never hides the next one.
+
+use std::collections::{BTreeMap, HashSet};
+
+use jiff::Timestamp;
+use jiff::tz::TimeZone;
+
+use crate::diagnostic::{Diagnostic, Rule};
+use crate::network::Network;
+use crate::source::{LineIndex, Pos};
+use crate::time;
+use crate::yaml::{self, At, Fields, Kind, Node};
+
+/// Whether a post is final.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    /// Final: vestnik publishes it.
+    Ready,
+    /// A planned topic whose text is not final: never published.
+    Draft,
+}
+
+/// Markdown text of a post and how its offsets map back to the file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Text {
+    /// The Markdown source.
+    pub markdown: String,
+    /// Where the text starts in the file.
+    pub first: Pos,
+    /// Column (0-based) where continuation lines start: 0 for a Markdown body, the block's
+    /// indentation for a YAML `|` block.
+    pub indent: u32,
+}
+
+impl Text {
+    /// The file position of byte `offset` of the Markdown.
+    pub fn pos_of(&self, offset: usize) -> Pos {
+        let before = &self.markdown[..offset.min(self.markdown.len())];
+        match before.rfind('\n') {
+            None => Pos::new(
+                self.first.line,
+                self.first.column + before.chars().count() as u32,
+            ),
+            Some(nl) => {
+                let lines = before.matches('\n').count() as u32;
+                let col = before[nl + 1..].chars().count() as u32;
+                Pos::new(self.first.line + lines, self.indent + 1 + col)
+            }
+        }
+    }
+}
+
+/// A poll attached to a post.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Poll {
+    /// The question.
+    pub question: At<String>,
+    /// The answer options, in order.
+    pub options: Vec<At<String>>,
+    /// Whether several options may be chosen.
+    pub multiple: bool,
+    /// When voting closes.
+    pub closes: Option<At<Timestamp>>,
+    /// Where `poll:` is written.
+    pub pos: Pos,
+}
+
+/// Per-network overrides of a post.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Override {
+    /// Replaces the body on this network.
+    pub text: Option<Text>,
+    /// Replaces the images on this network.
+    pub images: Option<Vec<At<String>>>,
+    /// Do not publish on this network.
+    pub skip: bool,
+    /// Where the override is written.
+    pub pos: Pos,
+}
+
+/// One publication as planned.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Post {
+    /// Path of the file, relative to the content repository.
+    pub file: String,
+    /// Stable id within the organization (file name, `<file>#<date>` in plans, or explicit `id`).
+    pub id: String,
+    /// The organization the post is for (the folder unless `org:` says otherwise).
+    pub org: At<String>,
+    /// The folder the file is in.
+    pub folder: String,
+    /// When to publish; `None` when the date was missing or invalid (already reported).
+    pub when: Option<At<Timestamp>>,
+    /// Internal title for calendars.
+    pub title: Option<String>,
+    /// Networks named explicitly; `None` means every page of the organization.
+    pub networks: Option<At<Vec<At<Network>>>>,
+    /// Image paths as written.
+    pub images: Vec<At<String>>,
+    /// The poll.
+    pub poll: Option<Poll>,
+    /// Ready or draft.
+    pub status: Status,
+    /// Who publishes it instead of vestnik (e.g. Госпаблики), if someone else does.
+    pub external: Option<String>,
+    /// Per-network overrides.
+    pub overrides: BTreeMap<Network, Override>,
+    /// The Markdown text (body or `text:`).
+    pub text: Text,
+    /// Where the post starts.
+    pub pos: Pos,
+}
+
+impl Post {
+    /// The networks this post goes to, given the pages the organization has: the explicit list
+    /// (or all pages) minus those with `skip: true`.
+    pub fn targets(&self, pages: impl IntoIterator<Item = Network>) -> Vec<Network> {
+        let mut nets: Vec<Network> = match &self.networks {
+            Some(list) => list.value.iter().map(|n| n.value).collect(),
+            None => pages.into_iter().collect(),
+        };
+        nets.sort();
+        nets.dedup();
+        nets.retain(|n| !self.overrides.get(n).is_some_and(|o| o.skip));
+        nets
+    }
+
+    /// The Markdown text sent to `network` (an override's text or the body).
+    pub fn text_for(&self, network: Network) -> &Text {
+        self.overrides
+            .get(&network)
+            .and_then(|o| o.text.as_ref())
+            .unwrap_or(&self.text)
+    }
+
+    /// The images sent to `network`.
+    pub fn images_for(&self, network: Network) -> &[At<String>] {
+        self.overrides
+            .get(&network)
+            .and_then(|o| o.images.as_deref())
+            .unwrap_or(&self.images)
+    }
+
+    /// Whether the post counts for the weekly rule (ready or external).
+    pub fn counts(&self) -> bool {
+        self.status == Status::Ready || self.external.is_some()
+    }
+}
+
+const POST_FIELDS: &[&str] = &[
+    "org", "id", "date", "title", "networks", "images", "poll", "status", "external", "vk", "ok",
+    "telegram",
+];
+
+/// Parses one `.md` post file. `folder` is the organization folder it is in; `tz` the registry's
+/// zone. Returns the post (if its front matter could be read) and reports problems into `out`.
+pub fn parse_markdown(
+    file: &str,
+    folder: &str,
+    text: &str,
+    tz: &TimeZone,
+    out: &mut Vec<Diagnostic>,
+) -> Option<Post> {
+    let split = match split_front_matter(text) {
+        Ok(s) => s,
+        Err(d) => {
+            out.push(d.located(file));
+            return None;
+        }
+    };
+    let node = match yaml::parse(split.yaml, split.yaml_line - 1) {
+        Ok(n) => n,
+        Err(e) => {
+            out.push(
+                Diagnostic::new(
+                    Rule::Yaml,
+                    file,
+                    e.pos,
+                    format!("the front matter is not valid YAML: {}", e.message),
+                )
+                .hint("fix the YAML between the `---` lines"),
+            );
+            return None;
+        }
+    };
+    let body = Text {
+        markdown: split.body.to_owned(),
+        first: Pos::new(split.body_line, 1),
+        indent: 0,
+    };
+    let stem = file_stem(file);
+    let ctx = Ctx {
+        file,
+        folder,
+        tz,
+        source: text,
+        index: LineIndex::new(text),
+    };
+    read_post(&node, &ctx, Some(body), stem.to_owned(), Pos::START, out)
+}
+
+/// Parses one `.yaml` plan file (`posts:` list). Returns the posts that could be read.
+pub fn parse_plan(
+    file: &str,
+    folder: &str,
+    text: &str,
+    tz: &TimeZone,
+    out: &mut Vec<Diagnostic>,
+) -> Vec<Post> {
+    let node = match yaml::parse(text, 0) {
+        Ok(n) => n,
+        Err(e) => {
+            out.push(
+                Diagnostic::new(
+                    Rule::Yaml,
+                    file,
+                    e.pos,
+                    format!("the plan is not valid YAML: {}", e.message),
+                )
+                .hint("fix the YAML at this position; the other files are still checked"),
+            );
+            return Vec::new();
+        }
+    };
+    let ctx = Ctx {
+        file,
+        folder,
+        tz,
+        source: text,
+        index: LineIndex::new(text),
+    };
+    let Some(mut f) = Fields::new(&node, "a plan file", file, out) else {
+        return Vec::new();
+    };
+    let items = match f.node("posts") {
+        Some(Node {
+            kind: Kind::Seq(items),
+            ..
+        }) => items.as_slice(),
+        Some(other) => {
+            let msg = format!(
+                "`posts` must be a list of posts, found {}",
+                other.kind.describe()
+            );
+            f.report(
+                Diagnostic::new(Rule::Schema, file, other.pos, msg)
+                    .hint("write each post as a `- date: …` item under `posts:`"),
+            );
+            &[]
+        }
+        None => {
+            if !f.has("posts") {
+                let pos = f.pos();
+                f.report(
+                    Diagnostic::new(Rule::Schema, file, pos, "a plan file needs a `posts:` list")
+                        .hint("start the file with `posts:` and list the posts under it as `- date: …` items"),
+                );
+            }
+            &[]
+        }
+    };
+    f.finish(&["posts"]);
+    let stem = file_stem(file);
+    let mut seen = HashSet::new();
+    let mut posts = Vec::new();
+    for item in items {
+        if let Some(mut p) = read_post(item, &ctx, None, String::new(), item.pos, out) {
+            if p.id.is_empty() {
+                let when = p.when.as_ref().map_or_else(
+                    || "undated".to_owned(),
+                    |w| {
+                        tz.to_datetime(w.value)
+                            .strftime("%Y-%m-%dT%H:%M")
+                            .to_string()
+                    },
+                );
+                let base = format!("{stem}#{when}");
+                let mut id = base.clone();
+                let mut n = 2;
+                while seen.contains(&id) {
+                    id = format!("{base}-{n}");
+                    n += 1;
+                }
+                p.id = id;
+            }
+            seen.insert(p.id.clone());
+            posts.push(p);
+        }
+    }
+    posts
+}
+
+struct Ctx<'a> {
+    file: &'a str,
+    folder: &'a str,
+    tz: &'a TimeZone,
+    source: &'a str,
+    index: LineIndex,
+}
+
+impl Ctx<'_> {
+    /// Where a YAML string value's content starts and how its lines are indented.
+    fn text_of(&self, value: &At<String>) -> Text {
+        let start = self.index.line_start(value.pos.line).unwrap_or(0);
+        let line = &self.source[start..];
+        let col_byte = line
+            .char_indices()
+            .nth(value.pos.column.saturating_sub(1) as usize)
+            .map_or(0, |(i, _)| i);
+        let rest = &line[col_byte..];
+        let markdown = value.value.clone();
+        if rest.starts_with('|') || rest.starts_with('>') {
+            // A block scalar: the content starts on the next non-empty line, at its indentation.
+            let mut next_line = value.pos.line + 1;
+            let mut indent = 0;
+            while let Some(s) = self.index.line_start(next_line) {
+                let l = self.source[s..].split('\n').next().unwrap_or("");
+                if !l.trim().is_empty() {
+                    indent = (l.len() - l.trim_start_matches(' ').len()) as u32;
+                    break;
+                }
+                next_line += 1;
+            }
+            Text {
+                markdown,
+                first: Pos::new(next_line, indent + 1),
+                indent,
+            }
+        } else {
+            let quoted = u32::from(rest.starts_with('"') || rest.starts_with('\''));
+            // serde-saphyr places block scalars at their first content character, so continuation
+            // lines share that indentation.
+            Text {
+                markdown,
+                first: Pos::new(value.pos.line, value.pos.column + quoted),
+                indent: value.pos.column - 1,
+            }
+        }
+    }
+}
+
+fn read_post(
+    node: &Node,
+    ctx: &Ctx,
+    body: Option<Text>,
+    id: String,
+    pos: Pos,
+    out: &mut Vec<Diagnostic>,
+) -> Option<Post> {
+    let file = ctx.file;
+    let in_plan = body.is_none();
+    let what = if in_plan {
+        "a post"
+    } else {
+        "the front matter"
+    };
+    let mut f = Fields::new(node, what, file, out)?;
+    let org = match f.str("org") {
+        Some(o) => o,
+        None => At::new(ctx.folder.to_owned(), pos),
+    };
+    let explicit_id = f
+        .str("id")
+        .map(|a| a.value)
+        .filter(|s| !s.trim().is_empty());
+    let when = f.req_str("date", "2026-12-01 09:00").and_then(|d| {
+        match time::parse_when(&d.value, ctx.tz) {
+            Ok(ts) => Some(At::new(ts, d.pos)),
+            Err(e) => {
+                let hint = e.hint();
+                f.report(Diagnostic::new(Rule::Date, file, d.pos, e.to_string()).hint(hint));
+                None
+            }
+        }
+    });
+    let title = f.str("title").map(|t| t.value);
+    let networks = f.str_list("networks").map(|list| {
+        let nets = list
+            .value
+            .into_iter()
+            .filter_map(|n| match Network::from_key(&n.value) {
+                Some(net) => Some(At::new(net, n.pos)),
+                None => {
+                    f.report(
+                        Diagnostic::new(
+                            Rule::Schema,
+                            file,
+                            n.pos,
+                            format!("`{}` is not a network vestnik knows", n.value),
+                        )
+                        .hint("networks are vk, ok and telegram"),
+                    );
+                    None
+                }
+            })
+            .collect();
+        At::new(nets, list.pos)
+    });
+    let images = f.str_list("images").map(|l| l.value).unwrap_or_default();
+    let poll = f.map("poll").and_then(|n| read_poll(n, ctx, f.out()));
+    let status = match f.str("status") {
+        None => Status::Ready,
+        Some(s) => match s.value.as_str() {
+            "ready" => Status::Ready,
+            "draft" => Status::Draft,
+            other => {
+                f.report(
+                    Diagnostic::new(Rule::Schema, file, s.pos, format!("`status` must be ready or draft, not `{other}`"))
+                        .hint("write `status: draft` for a topic whose text is not final, or leave `status` out"),
+                );
+                Status::Draft
+            }
+        },
+    };
+    let external = match f.node("external") {
+        None => None,
+        Some(Node {
+            kind: Kind::Bool(b),
+            ..
+        }) => b.then(|| "external".to_owned()),
+        Some(n) => match n.scalar_text() {
+            Some(s) if !s.trim().is_empty() => Some(s),
+            _ => {
+                f.report(
+                    Diagnostic::new(
+                        Rule::Schema,
+                        file,
+                        n.pos,
+                        "`external` must name who publishes the post, or be true",
+                    )
+                    .hint("write e.g. `external: Госпаблики`"),
+                );
+                None
+            }
+        },
+    };
+    let mut overrides = BTreeMap::new();
+    for net in Network::ALL {
+        if let Some(n) = f.map(net.key())
+            && let Some(o) = read_override(n, net, ctx, f.out())
+        {
+            overrides.insert(net, o);
+        }
+    }
+    let text = match body {
+        Some(b) => Some(b),
+        None => f.str("text").map(|t| ctx.text_of(&t)),
+    };
+    let mut known: Vec<&str> = POST_FIELDS.to_vec();
+    if in_plan {
+        known.push("text");
+    }
+    f.finish(&known);
+    let text = text.unwrap_or(Text {
+        markdown: String::new(),
+        first: pos,
+        indent: 0,
+    });
+    Some(Post {
+        file: file.to_owned(),
+        id: explicit_id.unwrap_or(id),
+        org,
+        folder: ctx.folder.to_owned(),
+        when,
+        title,
+        networks,
+        images,
+        poll,
+        status,
+        external,
+        overrides,
+        text,
+        pos,
+    })
+}
+
+fn read_poll(node: &Node, ctx: &Ctx, out: &mut Vec<Diagnostic>) -> Option<Poll> {
+    let mut f = Fields::new(node, "the poll", ctx.file, out)?;
+    let question = f.req_str("question", "Придёте на открытие катка?");
+    let options = f.str_list("options");
+    if options.is_none() && !f.has("options") {
+        let pos = f.pos();
+        f.report(
+            Diagnostic::new(Rule::Schema, ctx.file, pos, "the poll has no `options`")
+                .hint("add `options: [Да, Нет]`"),
+        );
+    }
+    let multiple = f.bool("multiple").is_some_and(|b| b.value);
+    let closes = f
+        .str("closes")
+        .and_then(|c| match time::parse_when(&c.value, ctx.tz) {
+            Ok(ts) => Some(At::new(ts, c.pos)),
+            Err(e) => {
+                let hint = e.hint();
+                f.report(
+                    Diagnostic::new(Rule::Date, ctx.file, c.pos, format!("poll `closes`: {e}"))
+                        .hint(hint),
+                );
+                None
+            }
+        });
+    let pos = f.pos();
+    f.finish(&["question", "options", "multiple", "closes"]);
+    Some(Poll {
+        question: question?,
+        options: options?.value,
+        multiple,
+        closes,
+        pos,
+    })
+}
+
+fn read_override(
+    node: &Node,
+    net: Network,
+    ctx: &Ctx,
+    out: &mut Vec<Diagnostic>,
+) -> Option<Override> {
+    let what = match net {
+        Network::Vk => "the `vk` override",
+        Network::Ok => "the `ok` override",
+        Network::Telegram => "the `telegram` override",
+    };
+    let mut f = Fields::new(node, what, ctx.file, out)?;
+    let o = Override {
+        text: f.str("text").map(|t| ctx.text_of(&t)),
+        images: f.str_list("images").map(|l| l.value),
+        skip: f.bool("skip").is_some_and(|b| b.value),
+        pos: f.pos(),
+    };
+    f.finish(&["text", "images", "skip"]);
+    Some(o)
+}
+
+fn file_stem(file: &str) -> &str {
+    let name = file.rsplit('/').next().unwrap_or(file);
+    name.rsplit_once('.').map_or(name, |(s, _)| s)
+}
+
+/// A front matter split off a Markdown file.
+#[derive(Debug, PartialEq, Eq)]
+pub struct FrontMatter<'a> {
+    /// The YAML between the `---` lines.
+    pub yaml: &'a str,
+    /// The 1-based line the YAML starts on.
+    pub yaml_line: u32,
+    /// The Markdown after the closing line.
+    pub body: &'a str,
+    /// The 1-based line the body starts on.
+    pub body_line: u32,
+}
+
+/// A problem splitting the front matter, not yet tied to a file.
+#[derive(Debug)]
+pub struct SplitError {
+    rule: Rule,
+    pos: Pos,
+    message: &'static str,
+    hint: &'static str,
+}
+
+impl SplitError {
+    fn located(self, file: &str) -> Diagnostic {
+        Diagnostic::new(self.rule, file, self.pos, self.message).hint(self.hint)
+    }
+}
+
+/// Splits `---\nyaml\n---\nbody`. The opening line must be the first line (a UTF-8 BOM is
+/// skipped); the closing line is `---` or `...`.
+///
+/// pulldown-cmark silently renders an unclosed block as a rule and a paragraph, so this is done
+/// here, and an unclosed block is an error.
+pub fn split_front_matter(text: &str) -> Result<FrontMatter<'_>, SplitError> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let mut lines = text.split_inclusive('\n');
+    let first = lines.next().unwrap_or("");
+    if first.trim_end() != "---" {
+        return Err(SplitError {
+            rule: Rule::Yaml,
+            pos: Pos::START,
+            message: "a post file must start with front matter: a `---` line, the post's fields, and another `---` line",
+            hint: "put `---` on the first line, then `date: 2026-12-01 09:00`, then `---`, then the text",
+        });
+    }
+    let yaml_start = first.len();
+    let mut offset = yaml_start;
+    let mut line = 2u32;
+    for l in lines {
+        let t = l.trim_end();
+        if t == "---" || t == "..." {
+            let yaml = &text[yaml_start..offset];
+            let body = &text[offset + l.len()..];
+            return Ok(FrontMatter {
+                yaml,
+                yaml_line: 2,
+                body,
+                body_line: line + 1,
+            });
+        }
+        offset += l.len();
+        line += 1;
+    }
+    Err(SplitError {
+        rule: Rule::Yaml,
+        pos: Pos::START,
+        message: "the front matter opened on line 1 is never closed",
+        hint: "add a line with just `---` after the last field, before the text of the post",
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn nk() -> TimeZone {
+        time::zone(time::DEFAULT_ZONE).unwrap()
+    }
+
+    #[test]
+    fn front_matter_splits_with_lines() {
+        let fm = split_front_matter("---\ndate: x\n---\nHello\n").unwrap();
+        assert_eq!(fm.yaml, "date: x\n");
+        assert_eq!(fm.body, "Hello\n");
+        assert_eq!(fm.body_line, 4);
+        assert!(split_front_matter("---\ndate: x\nHello\n").is_err());
+        assert!(split_front_matter("date: x\n").is_err());
+        assert!(split_front_matter("\u{feff}---\n---\n").is_ok());
+    }
+
+    #[test]
+    fn markdown_post_parses() {
+        let src = "---\ndate: 2026-12-01 09:00\nnetworks: [vk, telegram]\nimages: [a.jpg]\npoll:\n  question: Q?\n  options: [Да, Нет]\ntelegram:\n  text: Коротко\n---\nТекст **поста**\n";
+        let mut out = Vec::new();
+        let p = parse_markdown("plans/school/post.md", "school", src, &nk(), &mut out).unwrap();
+        assert!(out.is_empty(), "{out:?}");
+        assert_eq!(p.id, "post");
+        assert_eq!(p.org.value, "school");
+        assert_eq!(p.when.as_ref().unwrap().pos, Pos::new(2, 7));
+        assert_eq!(
+            p.targets([Network::Vk, Network::Ok, Network::Telegram]),
+            [Network::Vk, Network::Telegram]
+        );
+        assert_eq!(p.text.first, Pos::new(11, 1));
+        assert_eq!(p.text_for(Network::Telegram).markdown, "Коротко");
+        assert_eq!(p.text_for(Network::Telegram).first, Pos::new(9, 9));
+        assert_eq!(p.poll.as_ref().unwrap().options.len(), 2);
+    }
+
+    #[test]
+    fn plan_reports_each_bad_post_and_keeps_the_rest() {
+        let src = "posts:\n  - date: 2026-12-01 09:00\n    text: |\n      Первая строка\n      вторая\n  - date: 2026-13-01 09:00\n    text: x\n  - date: 2026-12-03 09:00\n    pol: {question: q}\n  - date: 2026-12-03 09:00\n";
+        let mut out = Vec::new();
+        let posts = parse_plan("plans/lib/december.yaml", "lib", src, &nk(), &mut out);
+        assert_eq!(posts.len(), 4);
+        let rules: Vec<(u32, Rule)> = out.iter().map(|d| (d.pos.line, d.rule)).collect();
+        assert_eq!(rules, [(6, Rule::Date), (9, Rule::Schema)]);
+        assert_eq!(posts[0].text.first, Pos::new(4, 7));
+        assert_eq!(
+            posts[0].text.pos_of("Первая строка\nвто".len()),
+            Pos::new(5, 10)
+        );
+        assert_eq!(posts[0].id, "december#2026-12-01T09:00");
+        assert_eq!(posts[2].id, "december#2026-12-03T09:00");
+        assert_eq!(posts[3].id, "december#2026-12-03T09:00-2");
+    }
+
+    #[test]
+    fn unclosed_front_matter_is_an_error() {
+        let mut out = Vec::new();
+        assert!(
+            parse_markdown(
+                "plans/a/x.md",
+                "a",
+                "---\ndate: 2026-12-01 09:00\nТекст\n",
+                &nk(),
+                &mut out
+            )
+            .is_none()
+        );
+        assert_eq!(out[0].rule, Rule::Yaml);
+        assert!(out[0].message.contains("never closed"));
+    }
+}

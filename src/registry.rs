@@ -1,0 +1,607 @@
+//! The registry of official pages (реестр официальных страниц) kept by the municipal control
+//! centre: organizations, their responsibles, profiles and pages, and the settings of the rules.
+//!
+//! Parsing takes text and returns the model plus every problem found; the `registry-*` rules that
+//! judge the model live in `rules::registry`.
+
+use std::collections::BTreeMap;
+
+use jiff::tz::TimeZone;
+
+use crate::diagnostic::{Diagnostic, Rule, Severity};
+use crate::network::Network;
+use crate::source::Pos;
+use crate::time;
+use crate::yaml::{self, At, Fields, Kind};
+
+/// Where the registry lives in a content repository.
+pub const REGISTRY_PATH: &str = "plans/registry.yaml";
+
+/// The parsed registry.
+#[derive(Debug, Clone)]
+pub struct Registry {
+    /// Path of the file the registry came from.
+    pub file: String,
+    /// IANA name of the zone of every local time in plans.
+    pub timezone_name: String,
+    /// That zone.
+    pub tz: TimeZone,
+    /// Settings of the rules.
+    pub rules: RuleSettings,
+    /// The organizations, in written order.
+    pub organizations: Vec<Organization>,
+    /// False when the file could not be read at all: rules that need organizations are skipped
+    /// instead of flooding the report with `unknown-org`.
+    pub usable: bool,
+}
+
+/// `rules:` of the registry.
+#[derive(Debug, Clone)]
+pub struct RuleSettings {
+    /// Minimum publications per page per ISO week (default 3, as the decree says).
+    pub min_posts_per_week: u32,
+    /// Besides the current week, how many following weeks must be planned (default 1).
+    pub weeks_ahead: u32,
+    /// Per-rule severity overrides; `None` turns a rule off.
+    pub severity: BTreeMap<Rule, Option<Severity>>,
+}
+
+impl Default for RuleSettings {
+    fn default() -> Self {
+        Self {
+            min_posts_per_week: 3,
+            weeks_ahead: 1,
+            severity: BTreeMap::new(),
+        }
+    }
+}
+
+impl RuleSettings {
+    /// The severity `rule` reports at, given the severity the finding itself carries; `None` when
+    /// the rule is turned off.
+    pub fn effective(&self, rule: Rule, found: Severity) -> Option<Severity> {
+        match self.severity.get(&rule) {
+            Some(over) => *over,
+            None => Some(found),
+        }
+    }
+}
+
+/// Whether an organization's pages are connected to Госпаблики.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Gospubliki {
+    /// Connected.
+    Connected,
+    /// Connection requested through ЦУР.
+    Requested,
+    /// Not connected.
+    NotConnected,
+}
+
+/// One organization of Appendix 2 or 3 of the decree.
+#[derive(Debug, Clone)]
+pub struct Organization {
+    /// Slug: the folder name under `plans/` and `media/`.
+    pub id: At<String>,
+    /// Name as in the decree.
+    pub name: At<String>,
+    /// Appendix 2 (must have pages) or Appendix 3 (may have none).
+    pub required: bool,
+    /// Official website.
+    pub website: Option<At<String>>,
+    /// Organizations this one may publish for (`*` = any).
+    pub can_post_for: Vec<String>,
+    /// The person responsible for the pages.
+    pub responsible: Option<Responsible>,
+    /// Госпаблики status.
+    pub gospubliki: Option<At<Gospubliki>>,
+    /// The profile every page must show.
+    pub profile: Option<Profile>,
+    /// Pages by network.
+    pub pages: BTreeMap<Network, Page>,
+    /// Where the entry starts.
+    pub pos: Pos,
+}
+
+impl Organization {
+    /// Whether this organization may publish posts for `other`.
+    pub fn may_post_for(&self, other: &str) -> bool {
+        self.id.value == other || self.can_post_for.iter().any(|o| o == "*" || o == other)
+    }
+}
+
+/// The responsible person.
+#[derive(Debug, Clone, Default)]
+pub struct Responsible {
+    /// Full name.
+    pub name: Option<String>,
+    /// Position.
+    pub position: Option<String>,
+    /// Phone.
+    pub phone: Option<String>,
+    /// E-mail.
+    pub email: Option<String>,
+    /// Since when.
+    pub since: Option<String>,
+    /// Where the entry starts.
+    pub pos: Pos,
+}
+
+/// What a page profile must show (decree, section 2 item 3).
+#[derive(Debug, Clone, Default)]
+pub struct Profile {
+    /// Text saying whose page it is.
+    pub description: Option<String>,
+    /// Postal address.
+    pub address: Option<String>,
+    /// Link to the address on a map.
+    pub map: Option<String>,
+    /// Phone numbers.
+    pub phones: Vec<String>,
+    /// Opening hours.
+    pub hours: Option<String>,
+    /// Where the entry starts.
+    pub pos: Pos,
+}
+
+/// One official page.
+#[derive(Debug, Clone)]
+pub struct Page {
+    /// The network.
+    pub network: Network,
+    /// VK community id, OK group id, Telegram `@channel` or numeric chat id.
+    pub id: At<String>,
+    /// Public link.
+    pub url: Option<String>,
+    /// «Госорганизация» mark obtained through Госуслуги.
+    pub verified: Option<bool>,
+    /// 2FA on the administering accounts.
+    pub two_factor: Option<bool>,
+    /// Who holds the login (names only).
+    pub admins: Vec<String>,
+    /// Where the page's key is written.
+    pub pos: Pos,
+}
+
+impl Registry {
+    /// A registry with no organizations, used when the file is missing or unreadable.
+    pub fn unusable(file: &str) -> Self {
+        Self {
+            file: file.to_owned(),
+            timezone_name: time::DEFAULT_ZONE.to_owned(),
+            tz: time::zone(time::DEFAULT_ZONE).unwrap_or(TimeZone::UTC),
+            rules: RuleSettings::default(),
+            organizations: Vec::new(),
+            usable: false,
+        }
+    }
+
+    /// The organization with slug `id`.
+    pub fn org(&self, id: &str) -> Option<&Organization> {
+        self.organizations.iter().find(|o| o.id.value == id)
+    }
+
+    /// Parses the registry from `text`; `file` names it in diagnostics. Always returns a registry
+    /// (unusable when the YAML is malformed) and the problems found.
+    pub fn parse(text: &str, file: &str) -> (Registry, Vec<Diagnostic>) {
+        let mut out = Vec::new();
+        let node = match yaml::parse(text, 0) {
+            Ok(n) => n,
+            Err(e) => {
+                out.push(
+                    Diagnostic::new(Rule::Yaml, file, e.pos, format!("the registry is not valid YAML: {}", e.message))
+                        .hint("fix the YAML at this position; until then checks that need the registry are skipped"),
+                );
+                return (Registry::unusable(file), out);
+            }
+        };
+        let mut reg = Registry::unusable(file);
+        let Some(mut f) = Fields::new(&node, "the registry", file, &mut out) else {
+            return (reg, out);
+        };
+        reg.usable = true;
+        if let Some(tz) = f.str("timezone") {
+            match time::zone(&tz.value) {
+                Ok(zone) => {
+                    reg.tz = zone;
+                    reg.timezone_name = tz.value;
+                }
+                Err(msg) => f.report(
+                    Diagnostic::new(Rule::Schema, file, tz.pos, msg)
+                        .hint("use an IANA name such as Asia/Novokuznetsk"),
+                ),
+            }
+        }
+        if let Some(rules) = f.map("rules") {
+            reg.rules = parse_rules(rules, file, f.out());
+        }
+        match f.node("organizations") {
+            Some(n) => match &n.kind {
+                Kind::Seq(items) => {
+                    for item in items {
+                        if let Some(org) = parse_org(item, file, f.out()) {
+                            reg.organizations.push(org);
+                        }
+                    }
+                }
+                other => {
+                    let msg = format!("`organizations` must be a list, found {}", other.describe());
+                    f.report(
+                        Diagnostic::new(Rule::Schema, file, n.pos, msg)
+                            .hint("write one `- id: …` entry per organization"),
+                    );
+                }
+            },
+            None => {
+                let pos = f.pos();
+                f.report(
+                    Diagnostic::new(
+                        Rule::Schema,
+                        file,
+                        pos,
+                        "the registry has no `organizations`",
+                    )
+                    .hint("add `organizations:` with one `- id: …` entry per organization"),
+                );
+            }
+        }
+        f.finish(&["timezone", "rules", "organizations"]);
+        (reg, out)
+    }
+}
+
+fn parse_rules(node: &yaml::Node, file: &str, out: &mut Vec<Diagnostic>) -> RuleSettings {
+    let mut s = RuleSettings::default();
+    let Some(mut f) = Fields::new(node, "`rules`", file, out) else {
+        return s;
+    };
+    if let Some(n) = f.uint("min_posts_per_week") {
+        s.min_posts_per_week = n.value;
+    }
+    if let Some(n) = f.uint("weeks_ahead") {
+        s.weeks_ahead = n.value;
+    }
+    if let Some(sev) = f.map("severity") {
+        for (k, v) in sev.as_map().unwrap_or_default() {
+            let key = k.scalar_text().unwrap_or_default();
+            let Some(rule) = Rule::from_id(&key) else {
+                let ids: Vec<&str> = Rule::ALL.iter().map(|r| r.id()).collect();
+                let mut d = Diagnostic::new(
+                    Rule::Schema,
+                    file,
+                    k.pos,
+                    format!("unknown rule `{key}` in `rules.severity`"),
+                );
+                d = match yaml::closest(&key, &ids) {
+                    Some(best) => d.hint(format!("did you mean `{best}`?")),
+                    None => d.hint(format!("rule ids: {}", ids.join(", "))),
+                };
+                f.report(d);
+                continue;
+            };
+            match v.scalar_text().as_deref() {
+                Some("error") => s.severity.insert(rule, Some(Severity::Error)),
+                Some("warning") => s.severity.insert(rule, Some(Severity::Warning)),
+                Some("off") => s.severity.insert(rule, None),
+                _ => {
+                    f.report(
+                        Diagnostic::new(
+                            Rule::Schema,
+                            file,
+                            v.pos,
+                            format!("the severity of `{key}` must be error, warning or off"),
+                        )
+                        .hint("write `error`, `warning` or `off`"),
+                    );
+                    None
+                }
+            };
+        }
+    }
+    f.finish(&["min_posts_per_week", "weeks_ahead", "severity"]);
+    s
+}
+
+/// Whether `id` is a valid organization slug.
+pub fn is_slug(id: &str) -> bool {
+    !id.is_empty()
+        && id.len() <= 64
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !id.starts_with('-')
+}
+
+fn parse_org(node: &yaml::Node, file: &str, out: &mut Vec<Diagnostic>) -> Option<Organization> {
+    let mut f = Fields::new(node, "an organization", file, out)?;
+    let id = f.req_str("id", "school-krapivino");
+    let name = f.req_str("name", "МБОУ «Крапивинская средняя школа»");
+    let required = f.bool("required");
+    if required.is_none() && !f.has("required") {
+        let pos = f.pos();
+        f.report(
+            Diagnostic::new(Rule::Schema, file, pos, "the organization has no `required`")
+                .hint("write `required: true` for Appendix 2 of the decree, `required: false` for Appendix 3"),
+        );
+    }
+    if let Some(id) = &id
+        && !is_slug(&id.value)
+    {
+        f.report(
+            Diagnostic::new(Rule::Schema, file, id.pos, format!("`{}` is not a valid organization id", id.value))
+                .hint("use lowercase latin letters, digits and '-', e.g. school-krapivino; it is the folder name under plans/"),
+        );
+    }
+    let website = f.str("website");
+    let can_post_for = f
+        .str_list("can_post_for")
+        .map(|l| l.value.into_iter().map(|s| s.value).collect())
+        .unwrap_or_default();
+    let responsible = f
+        .map("responsible")
+        .and_then(|n| parse_responsible(n, file, f.out()));
+    let gospubliki = f.str("gospubliki").and_then(|g| {
+        let v = match g.value.as_str() {
+            "connected" => Gospubliki::Connected,
+            "requested" => Gospubliki::Requested,
+            "not-connected" => Gospubliki::NotConnected,
+            other => {
+                let msg = format!(
+                    "`gospubliki` must be connected, requested or not-connected, not `{other}`"
+                );
+                f.report(
+                    Diagnostic::new(Rule::Schema, file, g.pos, msg)
+                        .hint("write one of: connected, requested, not-connected"),
+                );
+                return None;
+            }
+        };
+        Some(At::new(v, g.pos))
+    });
+    let profile = f
+        .map("profile")
+        .and_then(|n| parse_profile(n, file, f.out()));
+    let mut pages = BTreeMap::new();
+    if let Some(pn) = f.map("pages") {
+        for (k, v) in pn.as_map().unwrap_or_default() {
+            let key = k.scalar_text().unwrap_or_default();
+            match Network::from_key(&key) {
+                Some(net) => {
+                    if let Some(p) = parse_page(net, k.pos, v, file, f.out()) {
+                        pages.insert(net, p);
+                    }
+                }
+                None => f.report(
+                    Diagnostic::new(
+                        Rule::Schema,
+                        file,
+                        k.pos,
+                        format!("unknown network `{key}` in `pages`"),
+                    )
+                    .hint("pages are keyed by vk, ok or telegram"),
+                ),
+            }
+        }
+    }
+    let pos = f.pos();
+    f.finish(&[
+        "id",
+        "name",
+        "required",
+        "website",
+        "can_post_for",
+        "responsible",
+        "gospubliki",
+        "profile",
+        "pages",
+    ]);
+    Some(Organization {
+        id: id?,
+        name: name?,
+        required: required.is_some_and(|r| r.value),
+        website,
+        can_post_for,
+        responsible,
+        gospubliki,
+        profile,
+        pages,
+        pos,
+    })
+}
+
+fn text(v: Option<At<String>>) -> Option<String> {
+    v.map(|a| a.value).filter(|s| !s.trim().is_empty())
+}
+
+fn parse_responsible(
+    node: &yaml::Node,
+    file: &str,
+    out: &mut Vec<Diagnostic>,
+) -> Option<Responsible> {
+    let mut f = Fields::new(node, "`responsible`", file, out)?;
+    let r = Responsible {
+        name: text(f.str("name")),
+        position: text(f.str("position")),
+        phone: text(f.str("phone")),
+        email: text(f.str("email")),
+        since: text(f.str("since")),
+        pos: f.pos(),
+    };
+    f.finish(&["name", "position", "phone", "email", "since"]);
+    Some(r)
+}
+
+fn parse_profile(node: &yaml::Node, file: &str, out: &mut Vec<Diagnostic>) -> Option<Profile> {
+    let mut f = Fields::new(node, "`profile`", file, out)?;
+    let p = Profile {
+        description: text(f.str("description")),
+        address: text(f.str("address")),
+        map: text(f.str("map")),
+        phones: f
+            .str_list("phones")
+            .map(|l| {
+                l.value
+                    .into_iter()
+                    .map(|s| s.value)
+                    .filter(|s| !s.trim().is_empty())
+                    .collect()
+            })
+            .unwrap_or_default(),
+        hours: text(f.str("hours")),
+        pos: f.pos(),
+    };
+    f.finish(&["description", "address", "map", "phones", "hours"]);
+    Some(p)
+}
+
+fn parse_page(
+    net: Network,
+    key_pos: Pos,
+    node: &yaml::Node,
+    file: &str,
+    out: &mut Vec<Diagnostic>,
+) -> Option<Page> {
+    let what = match net {
+        Network::Vk => "the VK page",
+        Network::Ok => "the OK page",
+        Network::Telegram => "the Telegram page",
+    };
+    let mut f = Fields::new(node, what, file, out)?;
+    let example = match net {
+        Network::Vk => "200000001",
+        Network::Ok => "\"70000000000001\"",
+        Network::Telegram => "\"@channel_name\"",
+    };
+    let id = f.req_str("id", example);
+    if let Some(id) = &id {
+        let ok = match net {
+            Network::Vk | Network::Ok => {
+                id.value.bytes().all(|b| b.is_ascii_digit()) && !id.value.is_empty()
+            }
+            Network::Telegram => {
+                (id.value.starts_with('@') && id.value.len() > 1)
+                    || id
+                        .value
+                        .strip_prefix('-')
+                        .unwrap_or(&id.value)
+                        .bytes()
+                        .all(|b| b.is_ascii_digit())
+            }
+        };
+        if !ok {
+            let hint = match net {
+                Network::Vk => {
+                    "a VK community id is a positive number, e.g. 200000001 (from vk.com/club200000001)"
+                }
+                Network::Ok => "an OK group id is a number, e.g. \"70000000000001\"",
+                Network::Telegram => {
+                    "a Telegram channel is \"@name\" or a numeric chat id like -1001234567890"
+                }
+            };
+            f.report(
+                Diagnostic::new(
+                    Rule::Schema,
+                    file,
+                    id.pos,
+                    format!("`{}` is not a valid {} id", id.value, net),
+                )
+                .hint(hint),
+            );
+        }
+    }
+    let page = Page {
+        network: net,
+        id: id?,
+        url: text(f.str("url")),
+        verified: f.bool("verified").map(|b| b.value),
+        two_factor: f.bool("two_factor").map(|b| b.value),
+        admins: f
+            .str_list("admins")
+            .map(|l| l.value.into_iter().map(|s| s.value).collect())
+            .unwrap_or_default(),
+        pos: key_pos,
+    };
+    f.finish(&["id", "url", "verified", "two_factor", "admins"]);
+    Some(page)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SAMPLE: &str = "\
+timezone: Asia/Novokuznetsk
+rules:
+  min_posts_per_week: 4
+  severity:
+    registry-2fa: error
+    variety: off
+organizations:
+  - id: school-1
+    name: МБОУ «Школа»
+    required: true
+    pages:
+      vk: {id: 200000001, url: https://vk.com/club200000001, verified: true, two_factor: false}
+      telegram: {id: \"@school\"}
+";
+
+    #[test]
+    fn parses_a_registry() {
+        let (r, diags) = Registry::parse(SAMPLE, REGISTRY_PATH);
+        assert!(diags.is_empty(), "{diags:?}");
+        assert!(r.usable);
+        assert_eq!(r.rules.min_posts_per_week, 4);
+        assert_eq!(r.rules.weeks_ahead, 1);
+        assert_eq!(
+            r.rules.effective(Rule::Registry2fa, Severity::Warning),
+            Some(Severity::Error)
+        );
+        assert_eq!(r.rules.effective(Rule::Variety, Severity::Warning), None);
+        let org = r.org("school-1").unwrap();
+        assert!(org.required);
+        assert_eq!(org.pages[&Network::Vk].id.value, "200000001");
+        assert_eq!(org.pages[&Network::Vk].pos, Pos::new(12, 7));
+        assert_eq!(org.pages[&Network::Telegram].id.value, "@school");
+    }
+
+    #[test]
+    fn reports_bad_fields_and_keeps_going() {
+        let text = "\
+organizations:
+  - id: School 1
+    name: X
+    required: yes
+    pages:
+      vk: {id: abc}
+      max: {id: 1}
+  - id: ok-org
+    name: Y
+    required: false
+    gospubliki: maybe
+    pasword: secret
+";
+        let (r, diags) = Registry::parse(text, REGISTRY_PATH);
+        let mut got: Vec<(u32, &str)> = diags.iter().map(|d| (d.pos.line, d.rule.id())).collect();
+        got.sort();
+        assert_eq!(
+            got,
+            [
+                (2, "schema"),
+                (4, "schema"),
+                (6, "schema"),
+                (7, "schema"),
+                (11, "schema"),
+                (12, "schema")
+            ],
+            "{diags:#?}"
+        );
+        assert_eq!(r.organizations.len(), 2);
+    }
+
+    #[test]
+    fn malformed_registry_is_unusable_not_fatal() {
+        let (r, diags) = Registry::parse("organizations: [\n", REGISTRY_PATH);
+        assert!(!r.usable);
+        assert_eq!(diags[0].rule, Rule::Yaml);
+    }
+}
