@@ -75,6 +75,7 @@ rules! {
     TextLength = "text-length", Error, "Text too long for a network after rendering.";
     Poll = "poll", Error, "A poll violates a network's limits.";
     AlbumSize = "album-size", Error, "More images than a network takes in one post.";
+    Markdown = "markdown", Error, "Markdown that no network can show as written: images inside the text, tables, raw HTML.";
     EmptyPost = "empty-post", Error, "A ready post has nothing to publish on a network: no text, no images, no poll.";
     MediaMissing = "media-missing", Error, "An image file does not exist.";
     MediaPath = "media-path", Error, "An image path leaves media/<org-id>/ (absolute path, `..`, symlink out).";

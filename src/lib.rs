@@ -1,9 +1,23 @@
 //! vestnik: content plans kept in git, validated in CI and published to VK, OK and Telegram.
+//!
+//! The library holds everything; the `vestnik` binary is a thin command line over it. Modules
+//! are named by their domain noun: the plan model ([`plan`], [`registry`], [`time`]), the checks
+//! ([`check`], [`rules`], [`style`], [`secret`], [`media`]), rendering ([`render`]) and output
+//! ([`report`]).
 
+pub mod check;
+pub mod cli;
 pub mod diagnostic;
+pub mod media;
 pub mod network;
 pub mod plan;
 pub mod registry;
+pub mod render;
+pub mod repo;
+pub mod report;
+pub mod rules;
+pub mod secret;
 pub mod source;
+pub mod style;
 pub mod time;
 pub mod yaml;

@@ -1,0 +1,378 @@
+//! `vestnik check`: validate a whole content repository and report every problem in one run.
+//!
+//! The registry is read first (its zone and organizations are needed to read posts), then every
+//! plan file is parsed and checked on all cores, keeping only small summaries of the posts; the
+//! weekly and registry rules run last. Severity overrides and the `--org` / `--changed-since`
+//! filters are applied to the final list.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use jiff::Timestamp;
+
+use crate::diagnostic::{Diagnostic, Rule, Severity};
+use crate::plan;
+use crate::registry::{REGISTRY_PATH, Registry};
+use crate::repo::{self, FileKind, PlanFile};
+use crate::rules::post::{self, MediaProbes, PostContext};
+use crate::rules::weekly::{self, Window};
+use crate::rules::{PostSummary, registry as registry_rules};
+use crate::secret;
+use crate::source::{LineIndex, Pos};
+use crate::style::{self, Style};
+use crate::time::{self, IsoWeek};
+
+/// Resolved options of a check.
+#[derive(Debug, Clone, Default)]
+pub struct Settings {
+    /// The content repository.
+    pub root: PathBuf,
+    /// `--today`: evaluate as if now were this date (or date and time), in the registry's zone.
+    pub today: Option<String>,
+    /// `--from`: first week judged by the weekly rules.
+    pub from: Option<IsoWeek>,
+    /// `--to`: last week judged by the weekly rules.
+    pub to: Option<IsoWeek>,
+    /// `--org`: only this organization's problems.
+    pub org: Option<String>,
+    /// `--changed-since`: only organizations whose files changed since this git revision.
+    pub changed_since: Option<String>,
+}
+
+/// Why a check could not run at all (exit code 2).
+#[derive(Debug, thiserror::Error)]
+pub enum CheckError {
+    /// No `plans/` folder: not a content repository.
+    #[error(
+        "{0} is not a content repository: it has no plans/ folder (use --root to point at one)"
+    )]
+    NotARepository(String),
+    /// `plans/` could not be listed.
+    #[error("cannot read {0}: {1}")]
+    Io(String, std::io::Error),
+    /// `--today` could not be parsed.
+    #[error("--today: {0}")]
+    Today(time::DateError),
+    /// `--from` is after `--to`.
+    #[error("--from {0} is after --to {1}")]
+    Window(IsoWeek, IsoWeek),
+    /// `--changed-since` failed.
+    #[error("--changed-since: {0}")]
+    Git(String),
+}
+
+/// Totals of a check.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Summary {
+    /// Number of errors.
+    pub errors: usize,
+    /// Number of warnings.
+    pub warnings: usize,
+    /// Plan files read.
+    pub files: usize,
+    /// Posts read.
+    pub posts: usize,
+    /// Organizations in the registry.
+    pub organizations: usize,
+    /// First week judged by the weekly rules.
+    pub from: Option<IsoWeek>,
+    /// Last week judged (the latest among organizations).
+    pub to: Option<IsoWeek>,
+    /// "Now" as used by the check, in the registry's zone.
+    pub today: String,
+}
+
+/// The result of a check.
+#[derive(Debug, Clone, Default)]
+pub struct Report {
+    /// Every finding, sorted by file and position.
+    pub diagnostics: Vec<Diagnostic>,
+    /// Totals.
+    pub summary: Summary,
+}
+
+struct FileResult {
+    diags: Vec<Diagnostic>,
+    posts: Vec<PostSummary>,
+}
+
+/// Runs a check.
+///
+/// Fails only when it cannot run: no `plans/` folder, an unreadable `plans/`, a bad `--today`,
+/// `--from` after `--to`, or a failing `git` for `--changed-since`. Every problem in the content
+/// itself is a diagnostic in the report.
+pub fn run(settings: &Settings) -> Result<Report, CheckError> {
+    let root = settings.root.as_path();
+    if !root.join("plans").is_dir() {
+        return Err(CheckError::NotARepository(root.display().to_string()));
+    }
+    let mut diags = Vec::new();
+    let (reg, reg_text) = match repo::read_text(&root.join(REGISTRY_PATH), REGISTRY_PATH) {
+        Ok(text) => {
+            let (reg, d) = Registry::parse(&text, REGISTRY_PATH);
+            diags.extend(d);
+            (reg, Some(text))
+        }
+        Err(mut d) => {
+            if !root.join(REGISTRY_PATH).exists() {
+                d.message = "the registry plans/registry.yaml is missing".to_owned();
+                d.hint = Some("create plans/registry.yaml with `timezone`, `rules` and `organizations` (see README)".to_owned());
+            }
+            diags.push(d);
+            (Registry::unusable(REGISTRY_PATH), None)
+        }
+    };
+    if let Some(text) = &reg_text {
+        secrets(text, REGISTRY_PATH, &mut diags);
+    }
+    let local_style = root.join(style::LOCAL_PATH);
+    let local_text = match local_style.exists() {
+        true => match repo::read_text(&local_style, style::LOCAL_PATH) {
+            Ok(t) => Some(t),
+            Err(d) => {
+                diags.push(d);
+                None
+            }
+        },
+        false => None,
+    };
+    let (style, d) = Style::load(local_text.as_deref(), style::LOCAL_PATH);
+    diags.extend(d);
+
+    let now = match &settings.today {
+        Some(t) => time::parse_today(t, &reg.tz).map_err(CheckError::Today)?,
+        None => Timestamp::now(),
+    };
+    let current = IsoWeek::of(now, &reg.tz);
+    let from = settings.from.unwrap_or(current);
+    if let Some(to) = settings.to
+        && from > to
+    {
+        return Err(CheckError::Window(from, to));
+    }
+    let mut ahead = current;
+    for _ in 0..reg.rules.weeks_ahead {
+        ahead = ahead.next();
+    }
+
+    let files = repo::plan_files(root)
+        .map_err(|e| CheckError::Io(root.join("plans").display().to_string(), e))?;
+    let probes = MediaProbes::default();
+    let cx = PostContext {
+        reg: &reg,
+        style: &style,
+        probes: &probes,
+        root,
+        now,
+    };
+    let results = parallel_map(&files, |f| check_file(f, &cx));
+    let mut summaries = Vec::new();
+    for r in results {
+        diags.extend(r.diags);
+        summaries.extend(r.posts);
+    }
+    if reg.usable {
+        diags.extend(unknown_folders(&reg, &files));
+        diags.extend(registry_rules::check(&reg));
+        diags.extend(weekly::check(
+            &reg,
+            &summaries,
+            Window {
+                from,
+                ahead,
+                to: settings.to,
+            },
+        ));
+    }
+
+    let keep_orgs = match &settings.changed_since {
+        Some(rev) => changed_orgs(root, rev).map_err(CheckError::Git)?,
+        None => None,
+    };
+    let mut out: Vec<Diagnostic> = diags
+        .into_iter()
+        .filter_map(|mut d| {
+            d.severity = reg.rules.effective(d.rule, d.severity)?;
+            Some(d)
+        })
+        .filter(|d| match (&settings.org, &d.org) {
+            (Some(want), Some(org)) => want == org,
+            _ => true,
+        })
+        .filter(|d| match (&keep_orgs, &d.org) {
+            (Some(keep), Some(org)) => keep.contains(org),
+            _ => true,
+        })
+        .collect();
+    out.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    out.dedup();
+
+    let last = summaries
+        .iter()
+        .map(|s| s.week)
+        .max()
+        .unwrap_or(ahead)
+        .max(ahead);
+    let summary = Summary {
+        errors: out.iter().filter(|d| d.severity == Severity::Error).count(),
+        warnings: out
+            .iter()
+            .filter(|d| d.severity == Severity::Warning)
+            .count(),
+        files: files.len(),
+        posts: summaries.len(),
+        organizations: reg.organizations.len(),
+        from: Some(from),
+        to: Some(settings.to.unwrap_or(last)),
+        today: time::local_label(now, &reg.tz),
+    };
+    Ok(Report {
+        diagnostics: out,
+        summary,
+    })
+}
+
+/// Reads, parses and checks one plan file.
+fn check_file(f: &PlanFile, cx: &PostContext) -> FileResult {
+    let mut diags = Vec::new();
+    let mut posts = Vec::new();
+    if f.kind == FileKind::Other {
+        diags.push(
+            Diagnostic::new(Rule::StrayFile, &f.rel, Pos::START, "vestnik does not read this file: posts are .md files, plans are .yaml files")
+                .hint("rename it to .md or .yaml if it is a post or a plan; move other documents out of plans/, pictures to media/")
+                .org(&f.folder),
+        );
+        return FileResult { diags, posts };
+    }
+    let text = match repo::read_text(&f.abs, &f.rel) {
+        Ok(t) => t,
+        Err(d) => {
+            diags.push(d.org(&f.folder));
+            return FileResult { diags, posts };
+        }
+    };
+    secrets(&text, &f.rel, &mut diags);
+    let parsed = match f.kind {
+        FileKind::Post => plan::parse_markdown(&f.rel, &f.folder, &text, &cx.reg.tz, &mut diags)
+            .into_iter()
+            .collect(),
+        _ => plan::parse_plan(&f.rel, &f.folder, &text, &cx.reg.tz, &mut diags),
+    };
+    for p in &parsed {
+        let start = diags.len();
+        let nets = post::check(p, cx, &mut diags);
+        for d in &mut diags[start..] {
+            d.org.get_or_insert_with(|| p.org.value.clone());
+        }
+        if let Some(s) = PostSummary::of(p, nets, |ts| IsoWeek::of(ts, &cx.reg.tz)) {
+            posts.push(s);
+        }
+    }
+    for d in &mut diags {
+        d.org.get_or_insert_with(|| f.folder.clone());
+    }
+    FileResult { diags, posts }
+}
+
+/// `secret` findings of one file.
+fn secrets(text: &str, file: &str, out: &mut Vec<Diagnostic>) {
+    let found = secret::find(text);
+    if found.is_empty() {
+        return;
+    }
+    let index = LineIndex::new(text);
+    for m in found {
+        out.push(
+            Diagnostic::new(Rule::Secret, file, index.pos(text, m.start), format!("this looks like {} ({}); tokens must never be in git", m.kind, m.masked))
+                .hint("delete it, revoke the token (it is in the git history now), and give the daemon tokens through its secrets file or environment")
+                .hide_source(),
+        );
+    }
+}
+
+/// `unknown-org` for folders under `plans/` that name no organization (once per folder, at its
+/// first file).
+fn unknown_folders(reg: &Registry, files: &[PlanFile]) -> Vec<Diagnostic> {
+    let mut first: BTreeMap<&str, &str> = BTreeMap::new();
+    for f in files {
+        first.entry(f.folder.as_str()).or_insert(f.rel.as_str());
+    }
+    first
+        .into_iter()
+        .filter(|(folder, _)| reg.org(folder).is_none())
+        .map(|(folder, file)| {
+            let ids: Vec<&str> = reg.organizations.iter().map(|o| o.id.value.as_str()).collect();
+            let hint = match crate::yaml::closest(folder, &ids) {
+                Some(best) => format!("did you mean plans/{best}/? Folder names are organization ids from plans/registry.yaml"),
+                None => "rename the folder to an organization id from plans/registry.yaml, or add the organization there".to_owned(),
+            };
+            Diagnostic::new(Rule::UnknownOrg, file, Pos::START, format!("the folder plans/{folder}/ is not an organization of the registry"))
+                .hint(hint)
+                .org(folder)
+        })
+        .collect()
+}
+
+/// Organizations whose files changed since `rev` (committed, staged, unstaged or untracked);
+/// `None` when the registry or the style rules changed (then everyone is affected).
+fn changed_orgs(root: &Path, rev: &str) -> Result<Option<BTreeSet<String>>, String> {
+    let git = |args: &[&str]| -> Result<String, String> {
+        let out = std::process::Command::new("git")
+            .arg("-C")
+            .arg(root)
+            .args(args)
+            .output()
+            .map_err(|e| format!("cannot run git: {e}"))?;
+        if !out.status.success() {
+            return Err(String::from_utf8_lossy(&out.stderr).trim().to_owned());
+        }
+        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+    };
+    let changed = git(&["diff", "--name-only", "--relative", rev, "--"])?;
+    let untracked = git(&["ls-files", "--others", "--exclude-standard"])?;
+    let mut orgs = BTreeSet::new();
+    for path in changed.lines().chain(untracked.lines()) {
+        let mut parts = path.split('/');
+        match (parts.next(), parts.next(), parts.next()) {
+            (Some("plans"), Some(_), None) => return Ok(None),
+            (Some("plans" | "media"), Some(org), Some(_)) => {
+                orgs.insert(org.to_owned());
+            }
+            _ => {}
+        }
+    }
+    Ok(Some(orgs))
+}
+
+/// Maps `f` over `items` on every core, keeping order.
+fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(items.len().max(1));
+    if threads <= 1 {
+        return items.iter().map(&f).collect();
+    }
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let mut parts: Vec<Vec<(usize, R)>> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..threads)
+            .map(|_| {
+                s.spawn(|| {
+                    let mut got = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some(item) = items.get(i) else { break };
+                        got.push((i, f(item)));
+                    }
+                    got
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
+    });
+    let mut all: Vec<(usize, R)> = parts.drain(..).flatten().collect();
+    all.sort_by_key(|(i, _)| *i);
+    all.into_iter().map(|(_, r)| r).collect()
+}

@@ -1,0 +1,180 @@
+//! Images of posts: where they may live (`media/<org-id>/`), what they are (format and size read
+//! from the header), and whether each network can take them after adaptation.
+
+pub mod probe;
+
+use std::path::{Component, Path, PathBuf};
+
+pub use probe::{MediaInfo, ProbeError, probe};
+
+use crate::network::Network;
+
+/// Largest image vestnik agrees to decode (pixels): a guard against decompression bombs.
+pub const MAX_PIXELS: u64 = 100_000_000;
+
+/// Why an image path is not acceptable.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PathError {
+    /// An absolute path.
+    #[error("`{0}` is an absolute path")]
+    Absolute(String),
+    /// A path that leaves `media/<org>/` through `..` or names another folder.
+    #[error("`{0}` leaves media/{1}/")]
+    Escapes(String, String),
+    /// A symlink that points outside `media/<org>/`.
+    #[error("`{0}` is a link to a file outside media/{1}/")]
+    SymlinkOut(String, String),
+    /// No such file.
+    #[error("`{0}` does not exist")]
+    Missing(String),
+}
+
+/// Resolves an image path as written in a post of organization `org`: relative to
+/// `media/<org>/`, or written from the repository root as `media/<org>/…`.
+///
+/// Returns the path relative to the repository (with `/`) and the absolute path. Fails when the
+/// path is absolute, leaves `media/<org>/` (also through a symlink), or does not exist.
+pub fn resolve(root: &Path, org: &str, written: &str) -> Result<(String, PathBuf), PathError> {
+    let w = written.trim();
+    if w.starts_with('/')
+        || w.starts_with('\\')
+        || w.get(1..3) == Some(":\\")
+        || w.get(1..3) == Some(":/")
+    {
+        return Err(PathError::Absolute(w.to_owned()));
+    }
+    let joined = if w.starts_with("media/") {
+        w.to_owned()
+    } else {
+        format!("media/{org}/{w}")
+    };
+    let mut parts: Vec<&str> = Vec::new();
+    for c in Path::new(&joined).components() {
+        match c {
+            Component::Normal(p) => parts.push(p.to_str().unwrap_or("")),
+            Component::ParentDir => {
+                if parts.len() <= 2 {
+                    return Err(PathError::Escapes(w.to_owned(), org.to_owned()));
+                }
+                parts.pop();
+            }
+            Component::CurDir => {}
+            Component::RootDir | Component::Prefix(_) => {
+                return Err(PathError::Absolute(w.to_owned()));
+            }
+        }
+    }
+    if parts.len() < 3 || parts[0] != "media" || parts[1] != org {
+        return Err(PathError::Escapes(w.to_owned(), org.to_owned()));
+    }
+    let rel = parts.join("/");
+    let abs = root.join(&rel);
+    if std::fs::symlink_metadata(&abs).is_err() {
+        return Err(PathError::Missing(rel));
+    }
+    let base = root
+        .join("media")
+        .join(org)
+        .canonicalize()
+        .map_err(|_| PathError::Missing(rel.clone()))?;
+    match abs.canonicalize() {
+        Ok(real) if real.starts_with(&base) => Ok((rel, abs)),
+        Ok(_) => Err(PathError::SymlinkOut(w.to_owned(), org.to_owned())),
+        Err(_) => Err(PathError::Missing(rel)),
+    }
+}
+
+/// Why an image cannot be adapted for a network, if it cannot.
+pub fn unfit_for(info: &MediaInfo, network: Network) -> Option<String> {
+    let (w, h) = (u64::from(info.width), u64::from(info.height));
+    if w == 0 || h == 0 {
+        return Some("the image has no pixels".to_owned());
+    }
+    if w * h > MAX_PIXELS {
+        return Some(format!(
+            "{}×{} is {} megapixels; vestnik refuses images over {} megapixels (a guard against decompression bombs)",
+            w,
+            h,
+            w * h / 1_000_000,
+            MAX_PIXELS / 1_000_000
+        ));
+    }
+    let ratio_max = u64::from(network.limits().image_ratio_max);
+    let (long, short) = (w.max(h), w.min(h));
+    if long > short * ratio_max {
+        return Some(format!(
+            "{}×{} is more than {ratio_max} times longer than it is wide; {network} refuses such images and resizing cannot fix the shape",
+            w, h
+        ));
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_stay_inside_the_org_folder() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::create_dir_all(root.join("media/school/sub")).unwrap();
+        std::fs::create_dir_all(root.join("media/other")).unwrap();
+        std::fs::write(root.join("media/school/sub/a.jpg"), b"x").unwrap();
+        std::fs::write(root.join("media/other/b.jpg"), b"x").unwrap();
+        assert_eq!(
+            resolve(root, "school", "sub/a.jpg").unwrap().0,
+            "media/school/sub/a.jpg"
+        );
+        assert_eq!(
+            resolve(root, "school", "media/school/sub/a.jpg").unwrap().0,
+            "media/school/sub/a.jpg"
+        );
+        assert_eq!(
+            resolve(root, "school", "sub/../sub/a.jpg").unwrap().0,
+            "media/school/sub/a.jpg"
+        );
+        assert!(matches!(
+            resolve(root, "school", "/etc/passwd"),
+            Err(PathError::Absolute(_))
+        ));
+        assert!(matches!(
+            resolve(root, "school", "../other/b.jpg"),
+            Err(PathError::Escapes(..))
+        ));
+        assert!(matches!(
+            resolve(root, "school", "media/other/b.jpg"),
+            Err(PathError::Escapes(..))
+        ));
+        assert!(matches!(
+            resolve(root, "school", "nope.jpg"),
+            Err(PathError::Missing(_))
+        ));
+        #[cfg(unix)]
+        {
+            std::os::unix::fs::symlink(
+                root.join("media/other/b.jpg"),
+                root.join("media/school/link.jpg"),
+            )
+            .unwrap();
+            assert!(matches!(
+                resolve(root, "school", "link.jpg"),
+                Err(PathError::SymlinkOut(..))
+            ));
+        }
+    }
+
+    #[test]
+    fn extreme_ratios_and_bombs_do_not_fit() {
+        let info = |w, h| MediaInfo {
+            format: "png",
+            width: w,
+            height: h,
+            bytes: 1,
+        };
+        assert!(unfit_for(&info(800, 600), Network::Telegram).is_none());
+        assert!(unfit_for(&info(4000, 199), Network::Vk).is_some());
+        assert!(unfit_for(&info(3980, 199), Network::Vk).is_none());
+        assert!(unfit_for(&info(20_000, 20_000), Network::Ok).is_some());
+    }
+}

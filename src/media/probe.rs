@@ -1,0 +1,95 @@
+//! Reads an image's format and dimensions from its header, without decoding the pixels.
+
+use std::path::Path;
+
+use image::{ImageFormat, ImageReader};
+
+/// What the header of an image says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MediaInfo {
+    /// `jpeg`, `png`, `webp` or `gif`.
+    pub format: &'static str,
+    /// Width in pixels (before EXIF orientation).
+    pub width: u32,
+    /// Height in pixels.
+    pub height: u32,
+    /// File size in bytes.
+    pub bytes: u64,
+}
+
+/// Why an image could not be probed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ProbeError {
+    /// The file could not be read.
+    #[error("cannot read the file: {0}")]
+    Io(String),
+    /// Not one of the accepted formats, or a broken header.
+    #[error("{0}")]
+    Format(String),
+}
+
+/// Reads the format and size of the image at `path`.
+///
+/// Fails when the file cannot be read or is not a decodable JPEG, PNG, WebP or GIF header.
+pub fn probe(path: &Path) -> Result<MediaInfo, ProbeError> {
+    let bytes = std::fs::metadata(path)
+        .map_err(|e| ProbeError::Io(e.kind().to_string()))?
+        .len();
+    let reader = ImageReader::open(path)
+        .map_err(|e| ProbeError::Io(e.kind().to_string()))?
+        .with_guessed_format()
+        .map_err(|e| ProbeError::Io(e.kind().to_string()))?;
+    let format = match reader.format() {
+        Some(ImageFormat::Jpeg) => "jpeg",
+        Some(ImageFormat::Png) => "png",
+        Some(ImageFormat::WebP) => "webp",
+        Some(ImageFormat::Gif) => "gif",
+        Some(other) => {
+            return Err(ProbeError::Format(format!(
+                "it is a {} image; vestnik takes JPEG, PNG, WebP or GIF",
+                other
+                    .extensions_str()
+                    .first()
+                    .unwrap_or(&"unknown")
+                    .to_uppercase()
+            )));
+        }
+        None => {
+            return Err(ProbeError::Format(
+                "it is not an image vestnik can read (JPEG, PNG, WebP or GIF)".to_owned(),
+            ));
+        }
+    };
+    let (width, height) = reader.into_dimensions().map_err(|e| {
+        ProbeError::Format(format!(
+            "the {} file is damaged: {e}",
+            format.to_uppercase()
+        ))
+    })?;
+    Ok(MediaInfo {
+        format,
+        width,
+        height,
+        bytes,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn probes_headers_and_rejects_junk() {
+        let dir = tempfile::tempdir().unwrap();
+        let png = dir.path().join("a.png");
+        image::RgbImage::new(30, 20).save(&png).unwrap();
+        let info = probe(&png).unwrap();
+        assert_eq!((info.format, info.width, info.height), ("png", 30, 20));
+        let junk = dir.path().join("b.jpg");
+        std::fs::write(&junk, b"not an image at all").unwrap();
+        assert!(matches!(probe(&junk), Err(ProbeError::Format(_))));
+        let truncated = dir.path().join("c.png");
+        std::fs::write(&truncated, &std::fs::read(&png).unwrap()[..12]).unwrap();
+        assert!(probe(&truncated).is_err());
+    }
+}

@@ -1,0 +1,460 @@
+//! Markdown → the text each network receives: Telegram HTML (parse_mode HTML) or plain text for
+//! VK and OK, produced by one walk over pulldown-cmark events so both flavours agree on blocks,
+//! lists and line breaks.
+//!
+//! Telegram accepts only a whitelist of tags (b, i, u, s, a, code, pre, blockquote, tg-spoiler) and
+//! rejects `<p>` and `<br>`; everything else is escaped text. Lengths are measured on the visible
+//! text (what remains after entity parsing), which this walk builds alongside the markup.
+
+use pulldown_cmark::{CodeBlockKind, Event, Options, Parser, Tag, TagEnd};
+
+/// Which markup to produce.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Flavor {
+    /// Telegram HTML.
+    TelegramHtml,
+    /// Plain text (VK, OK).
+    Plain,
+}
+
+/// Something in the Markdown that a network cannot show as written.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Problem {
+    /// Byte offset in the Markdown.
+    pub offset: usize,
+    /// What is wrong.
+    pub message: &'static str,
+    /// How to fix it.
+    pub hint: &'static str,
+    /// Whether the text can still be published (it only looks different).
+    pub cosmetic: bool,
+}
+
+/// Rendered text.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Rendered {
+    /// The text as sent (HTML for Telegram, plain for VK/OK).
+    pub markup: String,
+    /// The text a reader sees (equal to `markup` for plain text).
+    pub visible: String,
+    /// What could not be rendered faithfully.
+    pub problems: Vec<Problem>,
+}
+
+impl Rendered {
+    /// Length of the visible text in UTF-16 code units (how Telegram counts entity offsets).
+    pub fn utf16_len(&self) -> usize {
+        self.visible.encode_utf16().count()
+    }
+
+    /// Length of the visible text in characters (Unicode scalar values).
+    pub fn char_len(&self) -> usize {
+        self.visible.chars().count()
+    }
+}
+
+/// Renders `markdown` in `flavor`.
+pub fn render(markdown: &str, flavor: Flavor) -> Rendered {
+    let mut w = Writer {
+        flavor,
+        out: Rendered::default(),
+        lists: Vec::new(),
+        pending_break: 0,
+        link: Vec::new(),
+        quote_depth: 0,
+        in_code_block: false,
+        code_lang: false,
+    };
+    let parser = Parser::new_ext(
+        markdown,
+        Options::ENABLE_STRIKETHROUGH | Options::ENABLE_TABLES,
+    );
+    for (event, range) in parser.into_offset_iter() {
+        w.event(event, range.start);
+    }
+    w.finish()
+}
+
+struct List {
+    next: Option<u64>,
+}
+
+struct Writer {
+    flavor: Flavor,
+    out: Rendered,
+    lists: Vec<List>,
+    /// Line breaks owed before the next visible content (1 = new line, 2 = new paragraph).
+    pending_break: u8,
+    /// Destinations of the links being written, and where their text started (plain flavour).
+    link: Vec<(String, usize)>,
+    quote_depth: u32,
+    in_code_block: bool,
+    /// Whether the open code block was written as `<pre><code class=…>`.
+    code_lang: bool,
+}
+
+impl Writer {
+    fn html(&self) -> bool {
+        self.flavor == Flavor::TelegramHtml
+    }
+
+    /// Writes a tag (Telegram only; nothing visible).
+    fn tag(&mut self, tag: &str) {
+        if self.html() {
+            self.flush_break();
+            self.out.markup.push_str(tag);
+        }
+    }
+
+    fn flush_break(&mut self) {
+        if self.pending_break > 0 && !self.out.visible.is_empty() {
+            let n = if self.pending_break >= 2 {
+                "\n\n"
+            } else {
+                "\n"
+            };
+            self.out.markup.push_str(n);
+            self.out.visible.push_str(n);
+        }
+        self.pending_break = 0;
+    }
+
+    fn block_break(&mut self, n: u8) {
+        self.pending_break = self.pending_break.max(n);
+    }
+
+    /// Writes visible text, escaped for HTML where needed.
+    fn text(&mut self, s: &str) {
+        if s.is_empty() {
+            return;
+        }
+        self.flush_break();
+        self.out.visible.push_str(s);
+        if self.html() {
+            escape_into(&mut self.out.markup, s, false);
+        } else {
+            self.out.markup.push_str(s);
+        }
+    }
+
+    fn problem(
+        &mut self,
+        offset: usize,
+        message: &'static str,
+        hint: &'static str,
+        cosmetic: bool,
+    ) {
+        self.out.problems.push(Problem {
+            offset,
+            message,
+            hint,
+            cosmetic,
+        });
+    }
+
+    fn event(&mut self, event: Event<'_>, offset: usize) {
+        match event {
+            Event::Start(tag) => self.start(tag, offset),
+            Event::End(tag) => self.end(tag),
+            Event::Text(t) => self.text(&t),
+            Event::Code(t) => {
+                self.tag("<code>");
+                self.text(&t);
+                self.tag("</code>");
+            }
+            Event::SoftBreak | Event::HardBreak => {
+                if self.in_code_block {
+                    self.text("\n");
+                } else {
+                    self.block_break(1);
+                }
+            }
+            Event::Rule => {
+                self.block_break(2);
+                self.text("———");
+                self.block_break(2);
+            }
+            Event::Html(h) | Event::InlineHtml(h) => {
+                self.problem(
+                    offset,
+                    "HTML in the text is shown as written, not as formatting",
+                    "use Markdown: **bold**, _italic_, [text](https://…)",
+                    true,
+                );
+                self.text(&h);
+            }
+            Event::InlineMath(t) | Event::DisplayMath(t) => self.text(&t),
+            Event::FootnoteReference(t) => self.text(&t),
+            Event::TaskListMarker(done) => self.text(if done { "☑ " } else { "☐ " }),
+        }
+    }
+
+    fn start(&mut self, tag: Tag<'_>, offset: usize) {
+        match tag {
+            Tag::Paragraph => self.block_break(if self.lists.is_empty() { 2 } else { 1 }),
+            Tag::Heading { .. } => {
+                self.block_break(2);
+                self.tag("<b>");
+            }
+            Tag::BlockQuote(_) => {
+                self.block_break(2);
+                if self.quote_depth == 0 {
+                    self.tag("<blockquote>");
+                }
+                self.quote_depth += 1;
+            }
+            Tag::CodeBlock(kind) => {
+                self.block_break(2);
+                self.in_code_block = true;
+                match kind {
+                    CodeBlockKind::Fenced(lang) if !lang.trim().is_empty() && self.html() => {
+                        let lang = lang.split_whitespace().next().unwrap_or("");
+                        let mut t = String::from("<pre><code class=\"language-");
+                        escape_into(&mut t, lang, true);
+                        t.push_str("\">");
+                        self.tag(&t);
+                        self.code_lang = true;
+                    }
+                    _ => {
+                        self.tag("<pre>");
+                        self.code_lang = false;
+                    }
+                }
+            }
+            Tag::List(start) => {
+                self.block_break(if self.lists.is_empty() { 2 } else { 1 });
+                self.lists.push(List { next: start });
+            }
+            Tag::Item => {
+                self.block_break(1);
+                let depth = self.lists.len().saturating_sub(1);
+                let marker = match self.lists.last_mut() {
+                    Some(List { next: Some(n) }) => {
+                        let m = format!("{n}. ");
+                        *n += 1;
+                        m
+                    }
+                    _ => "• ".to_owned(),
+                };
+                self.text(&format!("{}{marker}", "  ".repeat(depth)));
+            }
+            Tag::Emphasis => self.tag("<i>"),
+            Tag::Strong => self.tag("<b>"),
+            Tag::Strikethrough => self.tag("<s>"),
+            Tag::Link { dest_url, .. } => {
+                if self.html() {
+                    let mut t = String::from("<a href=\"");
+                    escape_into(&mut t, &dest_url, true);
+                    t.push_str("\">");
+                    self.tag(&t);
+                }
+                self.flush_break();
+                let start = self.out.visible.len();
+                self.link.push((dest_url.into_string(), start));
+            }
+            Tag::Image { .. } => {
+                self.problem(
+                    offset,
+                    "an image inside the text cannot be published; only its description is shown",
+                    "list the picture under `images:` and remove it from the text",
+                    false,
+                );
+                self.link.push((String::new(), usize::MAX));
+            }
+            Tag::Table(_) => {
+                self.block_break(2);
+                self.problem(offset, "tables cannot be shown on VK, OK or Telegram; the cells become lines of text", "write the table as a list, or make it a picture (a card) and add it to `images:`", true);
+            }
+            Tag::TableHead | Tag::TableRow => self.block_break(1),
+            Tag::TableCell => {
+                if !self.out.visible.ends_with('\n')
+                    && !self.out.visible.is_empty()
+                    && self.pending_break == 0
+                {
+                    self.text(" | ");
+                }
+            }
+            Tag::HtmlBlock => {}
+            Tag::FootnoteDefinition(_)
+            | Tag::DefinitionList
+            | Tag::DefinitionListTitle
+            | Tag::DefinitionListDefinition
+            | Tag::MetadataBlock(_)
+            | Tag::Superscript
+            | Tag::Subscript => self.block_break(0),
+        }
+    }
+
+    fn end(&mut self, tag: TagEnd) {
+        match tag {
+            TagEnd::Paragraph => self.block_break(if self.lists.is_empty() { 2 } else { 1 }),
+            TagEnd::Heading(_) => {
+                self.tag("</b>");
+                self.block_break(2);
+            }
+            TagEnd::BlockQuote(_) => {
+                self.quote_depth = self.quote_depth.saturating_sub(1);
+                if self.quote_depth == 0 {
+                    self.pending_break = 0;
+                    self.tag("</blockquote>");
+                }
+                self.block_break(2);
+            }
+            TagEnd::CodeBlock => {
+                // The code text ends with a newline that belongs to the fence, not the code.
+                if self.out.visible.ends_with('\n') {
+                    self.out.visible.pop();
+                    self.out.markup.pop();
+                }
+                self.in_code_block = false;
+                if self.html() {
+                    let close = if self.code_lang {
+                        "</code></pre>"
+                    } else {
+                        "</pre>"
+                    };
+                    self.out.markup.push_str(close);
+                }
+                self.block_break(2);
+            }
+            TagEnd::List(_) => {
+                self.lists.pop();
+                self.block_break(if self.lists.is_empty() { 2 } else { 1 });
+            }
+            TagEnd::Item => self.block_break(1),
+            TagEnd::Emphasis => self.tag("</i>"),
+            TagEnd::Strong => self.tag("</b>"),
+            TagEnd::Strikethrough => self.tag("</s>"),
+            TagEnd::Link => {
+                let (url, start) = self.link.pop().unwrap_or_default();
+                if self.html() {
+                    self.out.markup.push_str("</a>");
+                } else if start != usize::MAX {
+                    let shown = &self.out.visible[start.min(self.out.visible.len())..];
+                    if !same_link(shown, &url) {
+                        self.text(&format!(" ({url})"));
+                    }
+                }
+            }
+            TagEnd::Image => {
+                self.link.pop();
+            }
+            TagEnd::Table => self.block_break(2),
+            TagEnd::TableHead | TagEnd::TableRow => self.block_break(1),
+            _ => {}
+        }
+    }
+
+    fn finish(mut self) -> Rendered {
+        let trimmed = self.out.visible.trim_end().len();
+        let cut = self.out.visible.len() - trimmed;
+        self.out.visible.truncate(trimmed);
+        // Only plain text carries the same trailing whitespace in markup; HTML may end in a tag.
+        if self.flavor == Flavor::Plain {
+            self.out.markup.truncate(self.out.markup.len() - cut);
+        } else {
+            let t = self.out.markup.trim_end().len();
+            self.out.markup.truncate(t);
+        }
+        self.out
+    }
+}
+
+/// Whether a link's visible text is just its address (then VK/OK show the address once).
+fn same_link(text: &str, url: &str) -> bool {
+    let strip = |s: &str| {
+        let s = s.trim().trim_end_matches('/');
+        let s = s
+            .strip_prefix("https://")
+            .or_else(|| s.strip_prefix("http://"))
+            .unwrap_or(s);
+        let s = s.strip_prefix("mailto:").unwrap_or(s);
+        s.to_owned()
+    };
+    strip(text) == strip(url)
+}
+
+/// Escapes `<`, `>`, `&` (and `"` inside attributes) the way Telegram's HTML parser expects.
+pub fn escape_into(out: &mut String, s: &str, attr: bool) {
+    for c in s.chars() {
+        match c {
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '"' if attr => out.push_str("&quot;"),
+            c => out.push(c),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tg(md: &str) -> String {
+        render(md, Flavor::TelegramHtml).markup
+    }
+    fn plain(md: &str) -> String {
+        render(md, Flavor::Plain).markup
+    }
+
+    #[test]
+    fn telegram_whitelist_and_escaping() {
+        assert_eq!(
+            tg("Hello **bold** and _it_ <x> & y"),
+            "Hello <b>bold</b> and <i>it</i> &lt;x&gt; &amp; y"
+        );
+        assert_eq!(tg("# Заголовок\n\nТекст"), "<b>Заголовок</b>\n\nТекст");
+        assert_eq!(
+            tg("[сайт](https://a.ru/?a=1&b=\"2\")"),
+            "<a href=\"https://a.ru/?a=1&amp;b=&quot;2&quot;\">сайт</a>"
+        );
+        assert_eq!(
+            tg("- раз\n- два\n\n1. a\n2. b"),
+            "• раз\n• два\n\n1. a\n2. b"
+        );
+        assert_eq!(tg("`a<b`"), "<code>a&lt;b</code>");
+        assert_eq!(
+            tg("```rust\nfn x() {}\n```"),
+            "<pre><code class=\"language-rust\">fn x() {}</code></pre>"
+        );
+        assert_eq!(
+            tg("> цитата\n> > вложенная"),
+            "<blockquote>цитата\n\nвложенная</blockquote>"
+        );
+        assert_eq!(tg("строка\nещё"), "строка\nещё");
+    }
+
+    #[test]
+    fn plain_text_for_vk_and_ok() {
+        assert_eq!(
+            plain("Hello **bold** [сайт](https://a.ru) https://b.ru"),
+            "Hello bold сайт (https://a.ru) https://b.ru"
+        );
+        assert_eq!(plain("[https://a.ru](https://a.ru/)"), "https://a.ru");
+        assert_eq!(
+            plain("Абзац 1\n\n\n\nАбзац 2\n\n#Крапивинский #зима"),
+            "Абзац 1\n\nАбзац 2\n\n#Крапивинский #зима"
+        );
+        assert_eq!(plain("- a\n  - b\n- c"), "• a\n  • b\n• c");
+    }
+
+    #[test]
+    fn images_and_tables_are_problems() {
+        let r = render("Текст ![кот](cat.jpg)", Flavor::TelegramHtml);
+        assert_eq!(r.markup, "Текст кот");
+        assert_eq!(r.problems.len(), 1);
+        assert!(!r.problems[0].cosmetic);
+        let r = render("| a | b |\n|---|---|\n| 1 | 2 |", Flavor::Plain);
+        assert_eq!(r.markup, "a | b\n1 | 2");
+        assert!(r.problems[0].cosmetic);
+    }
+
+    #[test]
+    fn visible_length_ignores_tags() {
+        let r = render("**Привет** 👋🏽", Flavor::TelegramHtml);
+        assert_eq!(r.visible, "Привет 👋🏽");
+        assert_eq!(r.utf16_len(), 11);
+        assert_eq!(r.char_len(), 9);
+    }
+}

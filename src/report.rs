@@ -1,0 +1,236 @@
+//! Printing a check's findings: for people (`path:line:col`, the source line with a caret, the
+//! hint), for machines (one JSON object) and for GitHub Actions (workflow annotations).
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
+use std::path::Path;
+
+use serde::Serialize;
+
+use crate::check::Report;
+use crate::diagnostic::Severity;
+use crate::source;
+
+/// Output formats of `check`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// For people: positions, source lines with carets, hints.
+    Human,
+    /// One JSON object with `diagnostics` and `summary`.
+    Json,
+    /// GitHub Actions annotations (`::error file=…,line=…::…`).
+    Github,
+}
+
+/// Renders a report in `format`. `root` is where source lines are read from for `human`.
+pub fn render(report: &Report, format: Format, root: &Path, color: bool) -> String {
+    match format {
+        Format::Human => human(report, root, color),
+        Format::Json => json(report),
+        Format::Github => github(report),
+    }
+}
+
+fn human(report: &Report, root: &Path, color: bool) -> String {
+    let paint = |code: &str, s: &str| {
+        if color {
+            format!("\x1b[{code}m{s}\x1b[0m")
+        } else {
+            s.to_owned()
+        }
+    };
+    let mut sources: HashMap<&str, Option<String>> = HashMap::new();
+    let mut out = String::new();
+    for d in &report.diagnostics {
+        let (label, code) = match d.severity {
+            Severity::Error => ("error", "1;31"),
+            Severity::Warning => ("warning", "1;33"),
+        };
+        let _ = writeln!(
+            out,
+            "{}{} {}",
+            paint(code, &format!("{label}[{}]", d.rule)),
+            paint("1", ":"),
+            paint("1", &d.message)
+        );
+        let _ = writeln!(
+            out,
+            "  {} {}:{}:{}",
+            paint("1;34", "-->"),
+            d.file,
+            d.pos.line,
+            d.pos.column
+        );
+        let text = sources
+            .entry(d.file.as_str())
+            .or_insert_with(|| std::fs::read_to_string(root.join(&d.file)).ok());
+        if d.show_source
+            && let Some(line) = text
+                .as_deref()
+                .and_then(|t| source::line_text(t, d.pos.line))
+        {
+            let num = d.pos.line.to_string();
+            let pad = " ".repeat(num.len());
+            let caret_pad: String = line
+                .chars()
+                .take(d.pos.column.saturating_sub(1) as usize)
+                .map(|c| if c == '\t' { '\t' } else { ' ' })
+                .collect();
+            let _ = writeln!(out, "{pad} {}", paint("1;34", "|"));
+            let _ = writeln!(out, "{} {} {line}", paint("1;34", &num), paint("1;34", "|"));
+            let _ = writeln!(
+                out,
+                "{pad} {} {caret_pad}{}",
+                paint("1;34", "|"),
+                paint(code, "^")
+            );
+        }
+        if let Some(h) = &d.hint {
+            let _ = writeln!(out, "   {} hint: {h}", paint("1;34", "="));
+        }
+        out.push('\n');
+    }
+    let s = &report.summary;
+    let verdict = if s.errors == 0 {
+        paint("1;32", "passed")
+    } else {
+        paint("1;31", "failed")
+    };
+    let _ = writeln!(
+        out,
+        "vestnik check {verdict}: {} error(s), {} warning(s) in {} file(s), {} post(s), {} organization(s); weeks {}..{}, today {}",
+        s.errors,
+        s.warnings,
+        s.files,
+        s.posts,
+        s.organizations,
+        s.from.map(|w| w.to_string()).unwrap_or_default(),
+        s.to.map(|w| w.to_string()).unwrap_or_default(),
+        s.today
+    );
+    out
+}
+
+/// One diagnostic as JSON; field order is part of the documented output.
+#[derive(Serialize)]
+struct JsonDiagnostic<'a> {
+    rule: &'a str,
+    severity: &'a str,
+    file: &'a str,
+    line: u32,
+    column: u32,
+    message: &'a str,
+    hint: Option<&'a str>,
+    org: Option<&'a str>,
+    network: Option<&'a str>,
+    week: Option<String>,
+}
+
+#[derive(Serialize)]
+struct JsonSummary<'a> {
+    errors: usize,
+    warnings: usize,
+    passed: bool,
+    files: usize,
+    posts: usize,
+    organizations: usize,
+    from: Option<String>,
+    to: Option<String>,
+    today: &'a str,
+}
+
+#[derive(Serialize)]
+struct JsonReport<'a> {
+    diagnostics: Vec<JsonDiagnostic<'a>>,
+    summary: JsonSummary<'a>,
+}
+
+fn json(report: &Report) -> String {
+    let s = &report.summary;
+    let v = JsonReport {
+        diagnostics: report
+            .diagnostics
+            .iter()
+            .map(|d| JsonDiagnostic {
+                rule: d.rule.id(),
+                severity: d.severity.as_str(),
+                file: &d.file,
+                line: d.pos.line,
+                column: d.pos.column,
+                message: &d.message,
+                hint: d.hint.as_deref(),
+                org: d.org.as_deref(),
+                network: d.network.map(|n| n.key()),
+                week: d.week.map(|w| w.to_string()),
+            })
+            .collect(),
+        summary: JsonSummary {
+            errors: s.errors,
+            warnings: s.warnings,
+            passed: s.errors == 0,
+            files: s.files,
+            posts: s.posts,
+            organizations: s.organizations,
+            from: s.from.map(|w| w.to_string()),
+            to: s.to.map(|w| w.to_string()),
+            today: &s.today,
+        },
+    };
+    let mut out = serde_json::to_string_pretty(&v).unwrap_or_default();
+    out.push('\n');
+    out
+}
+
+/// Escapes a workflow-command message (`%`, CR, LF).
+fn escape_data(s: &str) -> String {
+    s.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+}
+
+/// Escapes a workflow-command property (also `:` and `,`).
+fn escape_property(s: &str) -> String {
+    escape_data(s).replace(':', "%3A").replace(',', "%2C")
+}
+
+fn github(report: &Report) -> String {
+    let mut out = String::new();
+    for d in &report.diagnostics {
+        let level = match d.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        };
+        let mut msg = d.message.clone();
+        if let Some(h) = &d.hint {
+            msg.push_str("\nHint: ");
+            msg.push_str(h);
+        }
+        let _ = writeln!(
+            out,
+            "::{level} file={},line={},col={},title={}::{}",
+            escape_property(&d.file),
+            d.pos.line,
+            d.pos.column,
+            escape_property(&format!("vestnik {}", d.rule)),
+            escape_data(&msg)
+        );
+    }
+    let s = &report.summary;
+    let _ = writeln!(
+        out,
+        "vestnik check: {} error(s), {} warning(s)",
+        s.errors, s.warnings
+    );
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn github_escapes_properties_and_newlines() {
+        assert_eq!(escape_property("a:b,c%"), "a%3Ab%2Cc%25");
+        assert_eq!(escape_data("x\ny"), "x%0Ay");
+    }
+}
