@@ -204,6 +204,14 @@ pub fn run(settings: &Settings) -> Result<Report, CheckError> {
             _ => true,
         })
         .collect();
+    // Messages quote what people wrote; a token pasted into the wrong field must not be
+    // repeated by the report.
+    for d in &mut out {
+        d.message = secret::mask(&d.message);
+        if let Some(h) = &mut d.hint {
+            *h = secret::mask(h);
+        }
+    }
     out.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     out.dedup();
 

@@ -86,7 +86,7 @@ rules! {
     Variety = "variety", Warning, "A page's week has only plain text posts (the decree asks for photos, cards, video, polls).";
     DraftDue = "draft-due", Warning, "A draft is due within 48 hours (an error once its time has passed).";
     StrayFile = "stray-file", Warning, "A file under plans/ that vestnik does not read (only .md, .yaml, .yml).";
-    RegistryDuplicate = "registry-duplicate", Error, "Two organizations with the same id, name or page id.";
+    RegistryDuplicate = "registry-duplicate", Warning, "Two organizations with the same name or the same page id (the same id twice is a `schema` error).";
     RegistryPages = "registry-pages", Warning, "A required organization has no page on a network.";
     Registry2fa = "registry-2fa", Warning, "A page's administrator accounts are not marked as protected by 2FA.";
     RegistryVerified = "registry-verified", Warning, "A VK or OK page has no «Госорганизация» mark.";

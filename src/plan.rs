@@ -61,6 +61,8 @@ pub struct Poll {
     pub question: At<String>,
     /// The answer options, in order.
     pub options: Vec<At<String>>,
+    /// Where `options` is written.
+    pub options_pos: Pos,
     /// Whether several options may be chosen.
     pub multiple: bool,
     /// When voting closes.
@@ -379,6 +381,19 @@ fn read_post(
     });
     let title = f.str("title").map(|t| t.value);
     let networks = f.str_list("networks").map(|list| {
+        if list.value.is_empty() {
+            f.report(
+                Diagnostic::new(
+                    Rule::Schema,
+                    file,
+                    list.pos,
+                    "`networks` is empty, so the post would go nowhere",
+                )
+                .hint(
+                    "leave `networks` out to publish on every page, or name them: [vk, telegram]",
+                ),
+            );
+        }
         let nets = list
             .value
             .into_iter()
@@ -401,7 +416,10 @@ fn read_post(
         At::new(nets, list.pos)
     });
     let images = f.str_list("images").map(|l| l.value).unwrap_or_default();
-    let poll = f.map("poll").and_then(|n| read_poll(n, ctx, f.out()));
+    let poll_pos = f.key_pos("poll");
+    let poll = f
+        .map("poll")
+        .and_then(|n| read_poll(n, poll_pos, ctx, f.out()));
     let status = match f.str("status") {
         None => Status::Ready,
         Some(s) => match s.value.as_str() {
@@ -440,8 +458,10 @@ fn read_post(
     };
     let mut overrides = BTreeMap::new();
     for net in Network::ALL {
+        let key_pos = f.key_pos(net.key());
         if let Some(n) = f.map(net.key())
-            && let Some(o) = read_override(n, net, ctx, f.out())
+            && let Some(o) =
+                read_override(n, net, ctx, f.out()).map(|o| Override { pos: key_pos, ..o })
         {
             overrides.insert(net, o);
         }
@@ -478,7 +498,7 @@ fn read_post(
     })
 }
 
-fn read_poll(node: &Node, ctx: &Ctx, out: &mut Vec<Diagnostic>) -> Option<Poll> {
+fn read_poll(node: &Node, key_pos: Pos, ctx: &Ctx, out: &mut Vec<Diagnostic>) -> Option<Poll> {
     let mut f = Fields::new(node, "the poll", ctx.file, out)?;
     let question = f.req_str("question", "Придёте на открытие катка?");
     let options = f.str_list("options");
@@ -503,11 +523,13 @@ fn read_poll(node: &Node, ctx: &Ctx, out: &mut Vec<Diagnostic>) -> Option<Poll> 
                 None
             }
         });
-    let pos = f.pos();
+    let pos = key_pos;
+    let options_pos = f.key_pos("options");
     f.finish(&["question", "options", "multiple", "closes"]);
     Some(Poll {
         question: question?,
         options: options?.value,
+        options_pos,
         multiple,
         closes,
         pos,
@@ -588,8 +610,7 @@ pub fn split_front_matter(text: &str) -> Result<FrontMatter<'_>, SplitError> {
     }
     let yaml_start = first.len();
     let mut offset = yaml_start;
-    let mut line = 2u32;
-    for l in lines {
+    for (line, l) in (2u32..).zip(lines) {
         let t = l.trim_end();
         if t == "---" || t == "..." {
             let yaml = &text[yaml_start..offset];
@@ -602,7 +623,6 @@ pub fn split_front_matter(text: &str) -> Result<FrontMatter<'_>, SplitError> {
             });
         }
         offset += l.len();
-        line += 1;
     }
     Err(SplitError {
         rule: Rule::Yaml,

@@ -4,7 +4,7 @@
 //! Parsing takes text and returns the model plus every problem found; the `registry-*` rules that
 //! judge the model live in `rules::registry`.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use jiff::tz::TimeZone;
 
@@ -33,6 +33,8 @@ pub struct Registry {
     /// False when the file could not be read at all: rules that need organizations are skipped
     /// instead of flooding the report with `unknown-org`.
     pub usable: bool,
+    /// Index of `organizations` by id (first entry wins).
+    by_id: HashMap<String, usize>,
 }
 
 /// `rules:` of the registry.
@@ -173,12 +175,13 @@ impl Registry {
             rules: RuleSettings::default(),
             organizations: Vec::new(),
             usable: false,
+            by_id: HashMap::new(),
         }
     }
 
     /// The organization with slug `id`.
     pub fn org(&self, id: &str) -> Option<&Organization> {
-        self.organizations.iter().find(|o| o.id.value == id)
+        self.by_id.get(id).map(|&i| &self.organizations[i])
     }
 
     /// Parses the registry from `text`; `file` names it in diagnostics. Always returns a registry
@@ -246,6 +249,9 @@ impl Registry {
             }
         }
         f.finish(&["timezone", "rules", "organizations"]);
+        for (i, o) in reg.organizations.iter().enumerate() {
+            reg.by_id.entry(o.id.value.clone()).or_insert(i);
+        }
         (reg, out)
     }
 }

@@ -69,6 +69,8 @@ fn human(report: &Report, root: &Path, color: bool) -> String {
                 .as_deref()
                 .and_then(|t| source::line_text(t, d.pos.line))
         {
+            // A token elsewhere on the line must not be printed either.
+            let line = &crate::secret::mask(line);
             let num = d.pos.line.to_string();
             let pad = " ".repeat(num.len());
             let caret_pad: String = line

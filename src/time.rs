@@ -164,12 +164,17 @@ pub fn parse_when(text: &str, tz: &TimeZone) -> Result<Timestamp, DateError> {
 
 /// Parses `--today`: a date (taken as 00:00 local) or anything [`parse_when`] accepts.
 pub fn parse_today(text: &str, tz: &TimeZone) -> Result<Timestamp, DateError> {
-    match text.trim().parse::<Date>() {
-        Ok(d) => tz
-            .to_ambiguous_timestamp(d.to_datetime(jiff::civil::Time::midnight()))
-            .compatible()
-            .map_err(|_| DateError::Unparseable(text.to_owned())),
-        Err(_) => parse_when(text, tz),
+    match parse_when(text, tz) {
+        Err(DateError::NoTime(_)) => {
+            let d: Date = text
+                .trim()
+                .parse()
+                .map_err(|_| DateError::Unparseable(text.to_owned()))?;
+            tz.to_ambiguous_timestamp(d.to_datetime(jiff::civil::Time::midnight()))
+                .compatible()
+                .map_err(|_| DateError::Unparseable(text.to_owned()))
+        }
+        other => other,
     }
 }
 
@@ -210,6 +215,20 @@ mod tests {
             parse_when("2026-02-30 09:00", &tz),
             Err(DateError::Unparseable(_))
         ));
+    }
+
+    #[test]
+    fn today_takes_a_date_or_a_time() {
+        let tz = nk();
+        assert_eq!(
+            parse_today("2026-11-30", &tz).unwrap().to_string(),
+            "2026-11-29T17:00:00Z"
+        );
+        assert_eq!(
+            parse_today("2026-11-30 12:00", &tz).unwrap().to_string(),
+            "2026-11-30T05:00:00Z"
+        );
+        assert!(parse_today("завтра", &tz).is_err());
     }
 
     #[test]

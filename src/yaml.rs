@@ -238,10 +238,13 @@ fn shift_lines(n: &mut Node, by: u32) {
 /// The parser's message without its trailing ` at line N, column M` (we print positions ourselves).
 fn plain_message(e: &serde_saphyr::Error) -> String {
     let text = e.without_snippet().to_string();
-    let text = match text.rfind(" at line ") {
-        Some(i) => &text[..i],
-        None => &text,
-    };
+    // serde-saphyr appends ` at line N, column M` (and for aliases `(defined at …) (used at …)`);
+    // positions are printed by us, so everything from the first such position on is dropped.
+    let cut = text
+        .match_indices(" at line ")
+        .find(|(i, m)| text[i + m.len()..].starts_with(|c: char| c.is_ascii_digit()))
+        .map_or(text.len(), |(i, _)| i);
+    let text = &text[..cut];
     let text = text.trim();
     if text.contains("budget") || text.contains("alias replay") {
         format!("{text} (the file expands to too much data: anchors/aliases or nesting)")

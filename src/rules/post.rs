@@ -11,7 +11,7 @@ use jiff::{SignedDuration, Timestamp};
 use crate::diagnostic::{Diagnostic, Rule, Severity};
 use crate::media::{self, MediaInfo, PathError, ProbeError};
 use crate::network::Network;
-use crate::plan::{Post, Status, Text};
+use crate::plan::{Poll, Post, Status, Text};
 use crate::registry::Registry;
 use crate::render;
 use crate::style::Style;
@@ -22,13 +22,27 @@ pub const TELEGRAM_POLL_MAX_OPEN: SignedDuration = SignedDuration::from_secs(2_6
 /// A draft due within this time is reported.
 pub const DRAFT_WARN: SignedDuration = SignedDuration::from_hours(48);
 
-/// Image headers read once per file, shared by the threads of a check.
+/// Image paths resolved and headers read once per image, shared by the threads of a check
+/// (thousands of posts reuse a handful of pictures).
 #[derive(Debug, Default)]
 pub struct MediaProbes {
     seen: Mutex<HashMap<PathBuf, Result<MediaInfo, ProbeError>>>,
+    resolved: Mutex<HashMap<(String, String), Result<PathBuf, PathError>>>,
 }
 
 impl MediaProbes {
+    fn resolve(&self, root: &Path, org: &str, written: &str) -> Result<PathBuf, PathError> {
+        let key = (org.to_owned(), written.to_owned());
+        if let Some(hit) = self.resolved.lock().ok().and_then(|m| m.get(&key).cloned()) {
+            return hit;
+        }
+        let r = media::resolve(root, org, written).map(|(_, abs)| abs);
+        if let Ok(mut m) = self.resolved.lock() {
+            m.insert(key, r.clone());
+        }
+        r
+    }
+
     fn probe(&self, path: &Path) -> Result<MediaInfo, ProbeError> {
         if let Some(hit) = self.seen.lock().ok().and_then(|m| m.get(path).cloned()) {
             return hit;
@@ -56,34 +70,30 @@ pub struct PostContext<'a> {
 }
 
 /// Checks one post and returns the networks it goes to (those of its targets on which the
+/// Checks one post and returns the networks it goes to (those of its targets on which the
 /// organization has a page).
 pub fn check(post: &Post, cx: &PostContext, out: &mut Vec<Diagnostic>) -> Vec<Network> {
     let file = post.file.as_str();
     let org_id = post.org.value.as_str();
-    let folder_org = cx.reg.org(&post.folder);
     let org = cx.reg.org(org_id);
-    if cx.reg.usable {
-        if org.is_none() && org_id != post.folder {
-            out.push(
+    if cx.reg.usable && org_id != post.folder {
+        match (org, cx.reg.org(&post.folder)) {
+            (None, _) => out.push(
                 Diagnostic::new(Rule::UnknownOrg, file, post.org.pos, format!("`{org_id}` is not an organization of the registry"))
                     .hint("use the id of an organization from plans/registry.yaml, or leave `org` out to post for the folder's organization"),
-            );
-        }
-        if org_id != post.folder
-            && let Some(folder_org) = folder_org
-            && !folder_org.may_post_for(org_id)
-        {
-            out.push(
+            ),
+            (Some(_), Some(folder_org)) if !folder_org.may_post_for(org_id) => out.push(
                 Diagnostic::new(Rule::ForeignOrg, file, post.org.pos, format!("a post in plans/{}/ is for `{org_id}`", post.folder))
                     .hint(format!("move the file to plans/{org_id}/, or let `{}` post for it with `can_post_for` in the registry", post.folder)),
-            );
+            ),
+            _ => {}
         }
     }
     let pages: Vec<Network> = org
         .map(|o| o.pages.keys().copied().collect())
         .unwrap_or_default();
-    if let (Some(org), Some(list)) = (org, &post.networks) {
-        for n in &list.value {
+    if let Some(org) = org {
+        for n in post.networks.iter().flat_map(|l| &l.value) {
             if !org.pages.contains_key(&n.value) {
                 out.push(
                     Diagnostic::new(
@@ -123,17 +133,121 @@ pub fn check(post: &Post, cx: &PostContext, out: &mut Vec<Diagnostic>) -> Vec<Ne
         .collect();
 
     check_draft(post, cx.now, out);
+    // Each text is rendered once per flavour: VK and OK share the plain rendering.
+    let mut renders = Renders::default();
     let mut texts: Vec<&Text> = vec![&post.text];
     texts.extend(post.overrides.values().filter_map(|o| o.text.as_ref()));
     for text in &texts {
-        check_text(text, file, cx.style, out);
+        check_text(
+            text,
+            renders.get(text, render::Flavor::Plain),
+            file,
+            cx.style,
+            out,
+        );
     }
     let publishes = post.status == Status::Ready && post.external.is_none();
+    let mut album = Vec::new();
     for &net in &targets {
-        check_network(post, net, publishes, file, out);
+        let text = post.text_for(net);
+        let rendered = renders.get(text, render::flavor(net));
+        check_length(post, net, text, rendered, publishes, out);
+        if post.images_for(net).len() > net.limits().images_max {
+            album.push(net);
+        }
+    }
+    for (max, nets) in group_by_limit(&album, |l| l.images_max) {
+        let images = post.images_for(nets[0]);
+        out.push(with_nets(
+            Diagnostic::new(
+                Rule::AlbumSize,
+                file,
+                images[max].pos,
+                format!(
+                    "{} images, but {} {} at most {max} in one post",
+                    images.len(),
+                    names(&nets),
+                    verb(&nets, "takes", "take")
+                ),
+            )
+            .hint(format!(
+                "keep the best {max}, or split the album into two posts"
+            )),
+            &nets,
+        ));
+    }
+    if let Some(poll) = &post.poll {
+        check_poll(post, poll, &targets, &mut renders, out);
     }
     check_media(post, &targets, cx, out);
     targets
+}
+
+/// Renders of the texts of one post, by text and flavour.
+#[derive(Default)]
+struct Renders {
+    done: Vec<(*const Text, render::Flavor, render::Rendered)>,
+}
+
+impl Renders {
+    fn get(&mut self, text: &Text, flavor: render::Flavor) -> &render::Rendered {
+        let key = std::ptr::from_ref(text);
+        let i = match self
+            .done
+            .iter()
+            .position(|(t, f, _)| *t == key && *f == flavor)
+        {
+            Some(i) => i,
+            None => {
+                self.done
+                    .push((key, flavor, render::render(&text.markdown, flavor)));
+                self.done.len() - 1
+            }
+        };
+        &self.done[i].2
+    }
+}
+
+/// "VK", "VK and OK", "VK, OK and Telegram".
+fn names(nets: &[Network]) -> String {
+    match nets {
+        [] => String::new(),
+        [one] => one.display_name().to_owned(),
+        [rest @ .., last] => {
+            let head: Vec<&str> = rest.iter().map(|n| n.display_name()).collect();
+            format!("{} and {}", head.join(", "), last.display_name())
+        }
+    }
+}
+
+/// The verb form agreeing with a list of networks ("VK takes", "VK and OK take").
+fn verb(nets: &[Network], one: &'static str, many: &'static str) -> &'static str {
+    if nets.len() == 1 { one } else { many }
+}
+
+/// Names the network on a diagnostic that concerns exactly one.
+fn with_nets(d: Diagnostic, nets: &[Network]) -> Diagnostic {
+    match nets {
+        [one] => d.network(*one),
+        _ => d,
+    }
+}
+
+/// Groups networks by the value of one of their limits, so that one finding names every
+/// network with the same limit.
+fn group_by_limit(
+    nets: &[Network],
+    limit: impl Fn(&crate::network::Limits) -> usize,
+) -> Vec<(usize, Vec<Network>)> {
+    let mut groups: Vec<(usize, Vec<Network>)> = Vec::new();
+    for &n in nets {
+        let v = limit(n.limits());
+        match groups.iter_mut().find(|(l, _)| *l == v) {
+            Some((_, g)) => g.push(n),
+            None => groups.push((v, vec![n])),
+        }
+    }
+    groups
 }
 
 fn check_draft(post: &Post, now: Timestamp, out: &mut Vec<Diagnostic>) {
@@ -166,12 +280,22 @@ fn check_draft(post: &Post, now: Timestamp, out: &mut Vec<Diagnostic>) {
     }
 }
 
-fn check_text(text: &Text, file: &str, style: &Style, out: &mut Vec<Diagnostic>) {
+fn check_text(
+    text: &Text,
+    plain: &render::Rendered,
+    file: &str,
+    style: &Style,
+    out: &mut Vec<Diagnostic>,
+) {
     for f in style.findings(&text.markdown) {
         out.push(Diagnostic::new(Rule::Style, file, text.pos_of(f.start), f.message).hint(f.hint));
     }
-    // Problems are the same in every flavour; report them once per text.
-    for p in render::render(&text.markdown, render::Flavor::Plain).problems {
+    // Problems are the same in every flavour; each kind is reported once per text.
+    let mut seen = BTreeSet::new();
+    for p in &plain.problems {
+        if !seen.insert(p.message) {
+            continue;
+        }
         let d =
             Diagnostic::new(Rule::Markdown, file, text.pos_of(p.offset), p.message).hint(p.hint);
         out.push(if p.cosmetic {
@@ -182,18 +306,17 @@ fn check_text(text: &Text, file: &str, style: &Style, out: &mut Vec<Diagnostic>)
     }
 }
 
-fn check_network(
+fn check_length(
     post: &Post,
     net: Network,
+    text: &Text,
+    rendered: &render::Rendered,
     publishes: bool,
-    file: &str,
     out: &mut Vec<Diagnostic>,
 ) {
+    let file = post.file.as_str();
     let limits = net.limits();
-    let text = post.text_for(net);
-    let rendered = render::render(&text.markdown, render::flavor(net));
-    let len = render::length(net, &rendered);
-    let images = post.images_for(net);
+    let len = render::length(net, rendered);
     let unit = if limits.text_unit_is_utf16 {
         "UTF-16 units"
     } else {
@@ -201,137 +324,21 @@ fn check_network(
     };
     if len > limits.text_max {
         out.push(
-            Diagnostic::new(Rule::TextLength, file, text.first, format!("the text is {len} {unit} on {net} after formatting; {net} takes at most {} ({} too many)", limits.text_max, len - limits.text_max))
-                .hint(format!("shorten the text, or give {net} its own shorter text under `{}: {{text: …}}`", net.key()))
-                .network(net),
-        );
-    }
-    if images.len() > limits.images_max {
-        out.push(
             Diagnostic::new(
-                Rule::AlbumSize,
+                Rule::TextLength,
                 file,
-                images[limits.images_max].pos,
-                format!(
-                    "{} images, but {net} takes at most {} in one post",
-                    images.len(),
-                    limits.images_max
-                ),
+                text.first,
+                format!("the text is {len} {unit} on {net} after formatting; {net} takes at most {} ({} too many)", limits.text_max, len - limits.text_max),
             )
-            .hint(format!(
-                "keep the best {}, or split the album into two posts",
-                limits.images_max
-            ))
+            .hint(format!("shorten the text, or give {net} its own shorter text under `{}: {{text: …}}`", net.key()))
             .network(net),
         );
     }
-    if let Some(poll) = &post.poll {
-        let q = poll.question.value.chars().count();
-        if q == 0 || q > limits.poll_question_max {
-            out.push(
-                Diagnostic::new(
-                    Rule::Poll,
-                    file,
-                    poll.question.pos,
-                    format!(
-                        "the poll question is {q} characters; {net} takes 1 to {}",
-                        limits.poll_question_max
-                    ),
-                )
-                .hint("shorten the question; details can go into the post text")
-                .network(net),
-            );
-        }
-        let n = poll.options.len();
-        if n < limits.poll_options_min || n > limits.poll_options_max {
-            out.push(
-                Diagnostic::new(
-                    Rule::Poll,
-                    file,
-                    poll.pos,
-                    format!(
-                        "the poll has {n} options; {net} takes {} to {}",
-                        limits.poll_options_min, limits.poll_options_max
-                    ),
-                )
-                .hint(format!(
-                    "give the poll {} to {} options",
-                    limits.poll_options_min, limits.poll_options_max
-                ))
-                .network(net),
-            );
-        }
-        let mut seen = BTreeSet::new();
-        for o in &poll.options {
-            let c = o.value.chars().count();
-            if c == 0 || c > limits.poll_option_max {
-                out.push(
-                    Diagnostic::new(
-                        Rule::Poll,
-                        file,
-                        o.pos,
-                        format!(
-                            "a poll option is {c} characters; {net} takes 1 to {}",
-                            limits.poll_option_max
-                        ),
-                    )
-                    .hint("shorten the option")
-                    .network(net),
-                );
-            }
-            if !seen.insert(o.value.trim().to_lowercase()) {
-                out.push(
-                    Diagnostic::new(
-                        Rule::Poll,
-                        file,
-                        o.pos,
-                        format!("the option «{}» is listed twice", o.value),
-                    )
-                    .hint("each option must be different")
-                    .network(net),
-                );
-            }
-        }
-        if !limits.poll_may_stand_alone && rendered.visible.trim().is_empty() && images.is_empty() {
-            out.push(
-                Diagnostic::new(
-                    Rule::Poll,
-                    file,
-                    poll.pos,
-                    format!("on {net} a poll cannot be a post's only content"),
-                )
-                .hint("add a few words of text or a picture to the post")
-                .network(net),
-            );
-        }
-        if let (Some(closes), Some(when)) = (&poll.closes, &post.when) {
-            let open = closes.value.duration_since(when.value);
-            if open <= SignedDuration::from_secs(5) {
-                out.push(
-                    Diagnostic::new(
-                        Rule::Poll,
-                        file,
-                        closes.pos,
-                        "the poll closes before (or right when) the post is published",
-                    )
-                    .hint("set `closes` after the post's `date`")
-                    .network(net),
-                );
-            } else if net == Network::Telegram && open > TELEGRAM_POLL_MAX_OPEN {
-                out.push(
-                    Diagnostic::new(
-                        Rule::Poll,
-                        file,
-                        closes.pos,
-                        "Telegram closes polls at most 30 days after they are posted",
-                    )
-                    .hint("set `closes` within 30 days of the post's `date`, or leave it out")
-                    .network(net),
-                );
-            }
-        }
-    }
-    if publishes && rendered.visible.trim().is_empty() && images.is_empty() && post.poll.is_none() {
+    if publishes
+        && rendered.visible.trim().is_empty()
+        && post.images_for(net).is_empty()
+        && post.poll.is_none()
+    {
         out.push(
             Diagnostic::new(
                 Rule::EmptyPost,
@@ -345,17 +352,185 @@ fn check_network(
     }
 }
 
+fn check_poll(
+    post: &Post,
+    poll: &Poll,
+    targets: &[Network],
+    renders: &mut Renders,
+    out: &mut Vec<Diagnostic>,
+) {
+    let file = post.file.as_str();
+    let q = poll.question.value.chars().count();
+    if q == 0 {
+        out.push(
+            Diagnostic::new(
+                Rule::Poll,
+                file,
+                poll.question.pos,
+                "the poll question is empty",
+            )
+            .hint("write the question"),
+        );
+    } else {
+        let long: Vec<Network> = targets
+            .iter()
+            .copied()
+            .filter(|n| q > n.limits().poll_question_max)
+            .collect();
+        for (max, nets) in group_by_limit(&long, |l| l.poll_question_max) {
+            out.push(with_nets(
+                Diagnostic::new(
+                    Rule::Poll,
+                    file,
+                    poll.question.pos,
+                    format!(
+                        "the poll question is {q} characters; {} {} at most {max}",
+                        names(&nets),
+                        verb(&nets, "takes", "take")
+                    ),
+                )
+                .hint("shorten the question; details can go into the post text"),
+                &nets,
+            ));
+        }
+    }
+    let n = poll.options.len();
+    let bad_count: Vec<Network> = targets
+        .iter()
+        .copied()
+        .filter(|t| n < t.limits().poll_options_min || n > t.limits().poll_options_max)
+        .collect();
+    if !bad_count.is_empty() {
+        let ranges: Vec<String> = bad_count
+            .iter()
+            .map(|t| {
+                format!(
+                    "{t} takes {} to {}",
+                    t.limits().poll_options_min,
+                    t.limits().poll_options_max
+                )
+            })
+            .collect();
+        out.push(with_nets(
+            Diagnostic::new(
+                Rule::Poll,
+                file,
+                poll.options_pos,
+                format!("the poll has {n} options; {}", ranges.join(", ")),
+            )
+            .hint("change the number of options to fit every network the post goes to"),
+            &bad_count,
+        ));
+    }
+    let mut seen = BTreeSet::new();
+    for o in &poll.options {
+        let c = o.value.trim().chars().count();
+        if c == 0 {
+            out.push(
+                Diagnostic::new(Rule::Poll, file, o.pos, "a poll option is empty")
+                    .hint("write the option or remove it"),
+            );
+        }
+        let long: Vec<Network> = targets
+            .iter()
+            .copied()
+            .filter(|t| c > t.limits().poll_option_max)
+            .collect();
+        for (max, nets) in group_by_limit(&long, |l| l.poll_option_max) {
+            out.push(with_nets(
+                Diagnostic::new(
+                    Rule::Poll,
+                    file,
+                    o.pos,
+                    format!(
+                        "a poll option is {c} characters; {} {} at most {max}",
+                        names(&nets),
+                        verb(&nets, "takes", "take")
+                    ),
+                )
+                .hint("shorten the option"),
+                &nets,
+            ));
+        }
+        if c > 0 && !seen.insert(o.value.trim().to_lowercase()) {
+            out.push(
+                Diagnostic::new(
+                    Rule::Poll,
+                    file,
+                    o.pos,
+                    format!("the option «{}» is listed twice", o.value),
+                )
+                .hint("each option must be different"),
+            );
+        }
+    }
+    for &net in targets {
+        if net.limits().poll_may_stand_alone || !post.images_for(net).is_empty() {
+            continue;
+        }
+        if renders
+            .get(post.text_for(net), render::flavor(net))
+            .visible
+            .trim()
+            .is_empty()
+        {
+            out.push(
+                Diagnostic::new(
+                    Rule::Poll,
+                    file,
+                    poll.pos,
+                    format!("on {net} a poll cannot be a post's only content"),
+                )
+                .hint("add a few words of text or a picture to the post")
+                .network(net),
+            );
+        }
+    }
+    if let (Some(closes), Some(when)) = (&poll.closes, &post.when) {
+        let open = closes.value.duration_since(when.value);
+        if open <= SignedDuration::from_secs(5) {
+            out.push(
+                Diagnostic::new(
+                    Rule::Poll,
+                    file,
+                    closes.pos,
+                    "the poll closes before (or right when) the post is published",
+                )
+                .hint("set `closes` after the post's `date`"),
+            );
+        } else if targets.contains(&Network::Telegram) && open > TELEGRAM_POLL_MAX_OPEN {
+            out.push(
+                Diagnostic::new(
+                    Rule::Poll,
+                    file,
+                    closes.pos,
+                    "Telegram closes polls at most 30 days after they are posted",
+                )
+                .hint("set `closes` within 30 days of the post's `date`, or leave it out")
+                .network(Network::Telegram),
+            );
+        }
+    }
+}
+
 fn check_media(post: &Post, targets: &[Network], cx: &PostContext, out: &mut Vec<Diagnostic>) {
     let file = post.file.as_str();
     let org = post.org.value.as_str();
     let mut done = BTreeSet::new();
-    let mut all: Vec<(&crate::yaml::At<String>, Vec<Network>)> = Vec::new();
-    for img in post.images.iter().chain(
+    let all = post.images.iter().chain(
         post.overrides
             .values()
             .flat_map(|o| o.images.iter().flatten()),
-    ) {
+    );
+    for img in all {
         if !done.insert((img.value.as_str(), img.pos)) {
+            continue;
+        }
+        if img.value.trim().is_empty() {
+            out.push(
+                Diagnostic::new(Rule::Schema, file, img.pos, "an image path is empty")
+                    .hint("write the file name, or remove the empty item"),
+            );
             continue;
         }
         let nets: Vec<Network> = targets
@@ -363,10 +538,7 @@ fn check_media(post: &Post, targets: &[Network], cx: &PostContext, out: &mut Vec
             .copied()
             .filter(|n| post.images_for(*n).iter().any(|i| i.pos == img.pos))
             .collect();
-        all.push((img, nets));
-    }
-    for (img, nets) in all {
-        let (_, abs) = match media::resolve(cx.root, org, &img.value) {
+        let abs = match cx.probes.resolve(cx.root, org, &img.value) {
             Ok(r) => r,
             Err(e @ PathError::Missing(_)) => {
                 out.push(
@@ -410,17 +582,21 @@ fn check_media(post: &Post, targets: &[Network], cx: &PostContext, out: &mut Vec
             }
         }
         for (why, nets) in reasons {
-            let mut d = Diagnostic::new(
-                Rule::MediaSize,
-                file,
-                img.pos,
-                format!("`{}`: {why}", img.value),
-            )
-            .hint("crop the picture to a normal shape (e.g. 4:3 or 1:1) and save it again");
-            if let [one] = nets.as_slice() {
-                d = d.network(*one);
-            }
-            out.push(d);
+            out.push(with_nets(
+                Diagnostic::new(
+                    Rule::MediaSize,
+                    file,
+                    img.pos,
+                    format!(
+                        "`{}`: {why}; {} {} it",
+                        img.value,
+                        names(&nets),
+                        verb(&nets, "refuses", "refuse")
+                    ),
+                )
+                .hint("crop the picture to a normal shape (e.g. 4:3 or 1:1) and save it again"),
+                &nets,
+            ));
         }
     }
 }

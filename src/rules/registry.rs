@@ -20,7 +20,7 @@ pub fn check(reg: &Registry) -> Vec<Diagnostic> {
         if let Some(first) = ids.insert(id, id) {
             out.push(
                 Diagnostic::new(
-                    Rule::RegistryDuplicate,
+                    Rule::Schema,
                     file,
                     org.id.pos,
                     format!("the id `{first}` is used by two organizations"),

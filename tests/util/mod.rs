@@ -1,0 +1,334 @@
+//! Helpers for the integration tests: content repositories built in temp dirs from strings, and
+//! a runner for the real `vestnik` binary that parses its JSON output.
+//!
+//! Modeled on ripgrep's `tests/util.rs` and just's `Test` builder: every test writes the files it
+//! needs, runs the executable, and compares exact output.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde_json::Value;
+
+/// `--today` used when a test does not pick its own: Monday of 2026-W49, 00:00 local.
+pub const TODAY: &str = "2026-11-30";
+
+/// The path of the binary under test.
+pub fn bin() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_vestnik"))
+}
+
+/// A content repository in a temp dir, removed when dropped.
+pub struct Repo {
+    dir: tempfile::TempDir,
+}
+
+impl Default for Repo {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Repo {
+    /// An empty repository with a `plans/` folder.
+    pub fn new() -> Self {
+        let dir = tempfile::Builder::new()
+            .prefix("vestnik-test-")
+            .tempdir()
+            .expect("create a temp dir");
+        std::fs::create_dir(dir.path().join("plans")).expect("create plans/");
+        Self { dir }
+    }
+
+    /// A temp dir without `plans/`: not a content repository.
+    pub fn bare() -> Self {
+        let dir = tempfile::Builder::new()
+            .prefix("vestnik-test-")
+            .tempdir()
+            .expect("create a temp dir");
+        Self { dir }
+    }
+
+    /// The repository's root.
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Writes `plans/registry.yaml`.
+    pub fn registry(self, yaml: &str) -> Self {
+        self.file("plans/registry.yaml", yaml)
+    }
+
+    /// Writes a text file at `rel`, creating its folders.
+    pub fn file(self, rel: &str, text: &str) -> Self {
+        self.bytes(rel, text.as_bytes())
+    }
+
+    /// Writes raw bytes at `rel`, creating its folders.
+    pub fn bytes(self, rel: &str, bytes: &[u8]) -> Self {
+        let path = self.path().join(rel);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).expect("create folders");
+        }
+        std::fs::write(&path, bytes).expect("write a file");
+        self
+    }
+
+    /// Writes a `w`×`h` image at `rel`, in the format its extension names (PNG, JPEG…).
+    pub fn image(self, rel: &str, w: u32, h: u32) -> Self {
+        let path = self.path().join(rel);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).expect("create folders");
+        }
+        image::RgbImage::from_pixel(w, h, image::Rgb([200, 120, 40]))
+            .save(&path)
+            .expect("write an image");
+        self
+    }
+
+    /// Creates a symlink at `rel` pointing to `target` (relative to the repository root).
+    #[cfg(unix)]
+    pub fn symlink(self, rel: &str, target: &str) -> Self {
+        let path = self.path().join(rel);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).expect("create folders");
+        }
+        std::os::unix::fs::symlink(self.path().join(target), &path).expect("create a symlink");
+        self
+    }
+
+    /// Runs `git` in the repository with a fixed identity and no user or system config.
+    pub fn git(&self, args: &[&str]) -> &Self {
+        let out = Command::new("git")
+            .arg("-C")
+            .arg(self.path())
+            .args(args)
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .env("GIT_AUTHOR_NAME", "Test")
+            .env("GIT_AUTHOR_EMAIL", "test@example.ru")
+            .env("GIT_COMMITTER_NAME", "Test")
+            .env("GIT_COMMITTER_EMAIL", "test@example.ru")
+            .output()
+            .expect("run git");
+        assert!(
+            out.status.success(),
+            "git {args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        self
+    }
+
+    /// A `vestnik check` of this repository, with `--today` [`TODAY`] unless set otherwise.
+    pub fn check(&self) -> Check {
+        Check {
+            root: self.path().to_owned(),
+            today: Some(TODAY.to_owned()),
+            args: Vec::new(),
+        }
+    }
+}
+
+/// A `vestnik check` invocation being built.
+pub struct Check {
+    root: PathBuf,
+    today: Option<String>,
+    args: Vec<String>,
+}
+
+/// What a run of the binary printed and returned.
+#[derive(Debug)]
+pub struct Run {
+    /// The exit code.
+    pub code: i32,
+    /// Standard output.
+    pub stdout: String,
+    /// Standard error.
+    pub stderr: String,
+}
+
+impl Check {
+    /// Sets `--today`.
+    pub fn today(mut self, today: &str) -> Self {
+        self.today = Some(today.to_owned());
+        self
+    }
+
+    /// Adds arguments.
+    pub fn args(mut self, args: &[&str]) -> Self {
+        self.args.extend(args.iter().map(|s| (*s).to_owned()));
+        self
+    }
+
+    /// Runs the check in `format` (`human`, `json`, `github`).
+    pub fn run(&self, format: &str) -> Run {
+        let mut cmd = Command::new(bin());
+        cmd.arg("check").arg("--root").arg(&self.root);
+        if let Some(t) = &self.today {
+            cmd.arg("--today").arg(t);
+        }
+        cmd.arg("--format").arg(format).args(&self.args);
+        cmd.env("NO_COLOR", "1");
+        let out = cmd.output().expect("run vestnik");
+        Run {
+            code: out
+                .status
+                .code()
+                .expect("vestnik exited with a code, not a signal"),
+            stdout: String::from_utf8(out.stdout).expect("stdout is UTF-8"),
+            stderr: String::from_utf8(out.stderr).expect("stderr is UTF-8"),
+        }
+    }
+
+    /// Runs the check with `--format json` and parses the report.
+    pub fn json(&self) -> Checked {
+        let run = self.run("json");
+        assert!(
+            run.stderr.is_empty() && run.code != 2,
+            "vestnik could not run (exit {}): {}",
+            run.code,
+            run.stderr
+        );
+        let report: Value = serde_json::from_str(&run.stdout)
+            .unwrap_or_else(|e| panic!("output is not JSON ({e}):\n{}", run.stdout));
+        let diags = report["diagnostics"]
+            .as_array()
+            .expect("`diagnostics` is a list")
+            .iter()
+            .map(Diag::from_json)
+            .collect();
+        Checked {
+            code: run.code,
+            diags,
+            summary: report["summary"].clone(),
+            stdout: run.stdout,
+        }
+    }
+}
+
+/// One diagnostic of the JSON output.
+#[derive(Debug, Clone)]
+pub struct Diag {
+    /// Rule id.
+    pub rule: String,
+    /// `error` or `warning`.
+    pub severity: String,
+    /// Path relative to the repository.
+    pub file: String,
+    /// 1-based line.
+    pub line: u64,
+    /// 1-based column, in characters.
+    pub column: u64,
+    /// The message.
+    pub message: String,
+    /// The hint, if any.
+    pub hint: Option<String>,
+    /// The organization, if any.
+    pub org: Option<String>,
+    /// The network key, if any.
+    pub network: Option<String>,
+    /// The ISO week, if any.
+    pub week: Option<String>,
+}
+
+impl Diag {
+    fn from_json(v: &Value) -> Self {
+        let s = |k: &str| v[k].as_str().map(str::to_owned);
+        let n = |k: &str| {
+            v[k].as_u64()
+                .unwrap_or_else(|| panic!("`{k}` is a number: {v}"))
+        };
+        Diag {
+            rule: s("rule").expect("rule"),
+            severity: s("severity").expect("severity"),
+            file: s("file").expect("file"),
+            line: n("line"),
+            column: n("column"),
+            message: s("message").expect("message"),
+            hint: s("hint"),
+            org: s("org"),
+            network: s("network"),
+            week: s("week"),
+        }
+    }
+
+    /// `rule severity file:line:col`: the tuple tests compare.
+    pub fn at(&self) -> String {
+        format!(
+            "{} {} {}:{}:{}",
+            self.rule, self.severity, self.file, self.line, self.column
+        )
+    }
+}
+
+/// A finished `check --format json`.
+#[derive(Debug)]
+pub struct Checked {
+    /// The exit code.
+    pub code: i32,
+    /// The diagnostics, in output order.
+    pub diags: Vec<Diag>,
+    /// The `summary` object.
+    pub summary: Value,
+    /// The raw output.
+    pub stdout: String,
+}
+
+impl Checked {
+    /// Every diagnostic as `rule severity file:line:col`, in output order.
+    pub fn at(&self) -> Vec<String> {
+        self.diags.iter().map(Diag::at).collect()
+    }
+
+    /// Every finding as `rule severity network week` (for the weekly rules), in output order.
+    pub fn weekly(&self) -> Vec<String> {
+        self.diags
+            .iter()
+            .map(|d| {
+                format!(
+                    "{} {} {} {}",
+                    d.rule,
+                    d.severity,
+                    d.network.as_deref().unwrap_or("-"),
+                    d.week.as_deref().unwrap_or("-")
+                )
+            })
+            .collect()
+    }
+
+    /// The only diagnostic; fails the test when there is not exactly one.
+    pub fn only(&self) -> &Diag {
+        assert_eq!(self.diags.len(), 1, "{:#?}", self.diags);
+        &self.diags[0]
+    }
+}
+
+/// A registry with one organization `school` that has all three pages but is not required, so
+/// neither the weekly nor the registry rules speak about it: post rules can be tested alone.
+pub const REGISTRY: &str = "\
+timezone: Asia/Novokuznetsk
+organizations:
+  - id: school
+    name: МБОУ «Школа»
+    required: false
+    pages:
+      vk: {id: 100}
+      ok: {id: \"200\"}
+      telegram: {id: \"@school\"}
+  - id: library
+    name: МБУК «Библиотека»
+    required: false
+    pages:
+      vk: {id: 101}
+";
+
+/// A repository with [`REGISTRY`].
+pub fn repo() -> Repo {
+    Repo::new().registry(REGISTRY)
+}
+
+/// A post file: front matter lines (without the `---`) and a body.
+pub fn post(front: &str, body: &str) -> String {
+    format!("---\n{front}\n---\n{body}")
+}
