@@ -1,11 +1,15 @@
 //! Images of posts: where they may live (`media/<org-id>/`), what they are (format and size read
 //! from the header), and whether each network can take them after adaptation.
 
+pub mod cache;
 pub mod probe;
+pub mod process;
 
 use std::path::{Component, Path, PathBuf};
 
+pub use cache::{CacheError, Cached, MediaCache};
 pub use probe::{MediaInfo, ProbeError, probe};
+pub use process::{Prepared, ProcessError, Profile, prepare, prepare_all};
 
 use crate::network::Network;
 
@@ -84,7 +88,8 @@ pub fn resolve(root: &Path, org: &str, written: &str) -> Result<(String, PathBuf
     }
 }
 
-/// Why an image cannot be adapted for a network, if it cannot.
+/// Why an image cannot be adapted for a network, if it cannot. The reason does not name the
+/// network, so that the same reason for several networks can be reported once.
 pub fn unfit_for(info: &MediaInfo, network: Network) -> Option<String> {
     let (w, h) = (u64::from(info.width), u64::from(info.height));
     if w == 0 || h == 0 {
@@ -103,7 +108,7 @@ pub fn unfit_for(info: &MediaInfo, network: Network) -> Option<String> {
     let (long, short) = (w.max(h), w.min(h));
     if long > short * ratio_max {
         return Some(format!(
-            "{}×{} is more than {ratio_max} times longer than it is wide; {network} refuses such images and resizing cannot fix the shape",
+            "{}×{} is more than {ratio_max} times longer than it is wide, and resizing cannot fix the shape",
             w, h
         ));
     }
