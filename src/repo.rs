@@ -99,7 +99,10 @@ pub fn read_text(abs: &Path, rel: &str) -> Result<String, Diagnostic> {
         )
     })?;
     // Sized up front: avoids the probing reads of an unsized `read_to_end` on 100,000 small files.
-    let size = file.metadata().map_or(0, |m| m.len()).min(MAX_FILE_BYTES + 1);
+    let size = file
+        .metadata()
+        .map_or(0, |m| m.len())
+        .min(MAX_FILE_BYTES + 1);
     let mut bytes = Vec::with_capacity(size as usize + 1);
     file.take(MAX_FILE_BYTES + 1)
         .read_to_end(&mut bytes)

@@ -150,7 +150,17 @@ pub fn check(post: &Post, cx: &PostContext, out: &mut Vec<Diagnostic>) -> Vec<Ne
     let mut album = Vec::new();
     for &net in &targets {
         let text = post.text_for(net);
-        let rendered = renders.get(text, render::flavor(net));
+        // Telegram's visible text is never longer than the plain rendering (which adds link
+        // addresses), and a UTF-16 length is at most twice the character count: a short plain
+        // text needs no second rendering to be judged (half the Markdown work of a check).
+        let plain = renders.get(text, render::Flavor::Plain);
+        let short =
+            plain.char_len() * 2 <= net.limits().text_max && !plain.visible.trim().is_empty();
+        let rendered = if short {
+            plain
+        } else {
+            renders.get(text, render::flavor(net))
+        };
         check_length(post, net, text, rendered, publishes, out);
         if post.images_for(net).len() > net.limits().images_max {
             album.push(net);
