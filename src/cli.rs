@@ -10,6 +10,8 @@ use clap::{Parser, Subcommand};
 
 use crate::check::{self, Settings};
 use crate::diagnostic::Rule;
+use crate::network::Network;
+use crate::preview;
 use crate::report::{self, Format};
 use crate::time::IsoWeek;
 
@@ -27,8 +29,47 @@ pub struct Cli {
 pub enum Command {
     /// Validate the content repository: plans, registry, media, style. For CI.
     Check(CheckArgs),
+    /// Show what each network will receive for the posts of one file.
+    Preview(PreviewArgs),
     /// List the rules of `check` with their ids and default severities.
     Rules,
+}
+
+/// Output formats of `preview`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum PreviewFormat {
+    /// For a terminal.
+    Text,
+    /// One JSON object.
+    Json,
+    /// A self-contained page: the three feeds side by side.
+    Html,
+}
+
+/// Flags of `preview`.
+#[derive(Debug, clap::Args)]
+pub struct PreviewArgs {
+    /// A post (`.md`) or plan (`.yaml`) under plans/<org-id>/.
+    pub file: PathBuf,
+    /// The content repository.
+    #[arg(long, default_value = ".")]
+    pub root: PathBuf,
+    /// Only this network.
+    #[arg(long, value_parser = parse_network)]
+    pub network: Option<Network>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: PreviewFormat,
+    /// Write to this file instead of standard output (handy for `--format html`).
+    #[arg(long, short)]
+    pub output: Option<PathBuf>,
+    /// Where processed images are cached (default: vestnik/media in the system's temp folder).
+    #[arg(long)]
+    pub cache_dir: Option<PathBuf>,
+}
+
+fn parse_network(s: &str) -> Result<Network, String> {
+    Network::from_key(s).ok_or_else(|| format!("`{s}` is not vk, ok or telegram"))
 }
 
 /// Flags of `check`.
@@ -71,6 +112,7 @@ pub fn run() -> i32 {
     };
     match cli.command {
         Command::Check(args) => run_check(args),
+        Command::Preview(args) => run_preview(args),
         Command::Rules => {
             let mut out = String::new();
             for r in Rule::ALL {
@@ -113,6 +155,35 @@ fn run_check(args: CheckArgs) -> i32 {
     } else {
         0
     }
+}
+
+fn run_preview(args: PreviewArgs) -> i32 {
+    let cache = args
+        .cache_dir
+        .clone()
+        .unwrap_or_else(|| std::env::temp_dir().join("vestnik").join("media"));
+    let p = match preview::build(&args.root, &args.file, args.network, &cache) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("vestnik: {e}");
+            return 2;
+        }
+    };
+    let text = match args.format {
+        PreviewFormat::Text => preview::to_text(&p),
+        PreviewFormat::Json => preview::to_json(&p),
+        PreviewFormat::Html => preview::to_html(&p),
+    };
+    match &args.output {
+        Some(path) => {
+            if let Err(e) = std::fs::write(path, text) {
+                eprintln!("vestnik: cannot write {}: {e}", path.display());
+                return 2;
+            }
+        }
+        None => print(&text),
+    }
+    0
 }
 
 /// Writes to stdout, ignoring a closed pipe (`vestnik check | head`).

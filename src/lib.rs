@@ -11,6 +11,7 @@ pub mod diagnostic;
 pub mod media;
 pub mod network;
 pub mod plan;
+pub mod preview;
 pub mod registry;
 pub mod render;
 pub mod repo;

@@ -241,6 +241,15 @@ impl Writer {
             Tag::Emphasis => self.tag("<i>"),
             Tag::Strong => self.tag("<b>"),
             Tag::Strikethrough => self.tag("<s>"),
+            Tag::Link { dest_url, .. } if !safe_link(&dest_url) => {
+                self.problem(
+                    offset,
+                    "a link that is not a web address is shown as plain text",
+                    "links must start with https://, http://, tg:// or mailto:",
+                    true,
+                );
+                self.link.push((String::new(), usize::MAX));
+            }
             Tag::Link { dest_url, .. } => {
                 if self.html() {
                     let mut t = String::from("<a href=\"");
@@ -327,7 +336,9 @@ impl Writer {
             TagEnd::Strikethrough => self.tag("</s>"),
             TagEnd::Link => {
                 let (url, start) = self.link.pop().unwrap_or_default();
-                if self.html() {
+                if start == usize::MAX {
+                    // An unsafe link: its text was written, nothing else.
+                } else if self.html() {
                     self.out.markup.push_str("</a>");
                 } else if start != usize::MAX {
                     let shown = &self.out.visible[start.min(self.out.visible.len())..];
@@ -358,6 +369,15 @@ impl Writer {
         }
         self.out
     }
+}
+
+/// Whether a link may be published: web, Telegram and mail addresses only (no `javascript:`,
+/// no relative paths, which no network can open).
+fn safe_link(url: &str) -> bool {
+    let lower = url.trim().to_ascii_lowercase();
+    ["https://", "http://", "tg://", "mailto:"]
+        .iter()
+        .any(|p| lower.starts_with(p))
 }
 
 /// Whether a link's visible text is just its address (then VK/OK show the address once).
@@ -448,6 +468,17 @@ mod tests {
         let r = render("| a | b |\n|---|---|\n| 1 | 2 |", Flavor::Plain);
         assert_eq!(r.markup, "a | b\n1 | 2");
         assert!(r.problems[0].cosmetic);
+    }
+
+    #[test]
+    fn only_web_links_become_links() {
+        let r = render(
+            "[x](javascript:alert(1)) [y](https://a.ru)",
+            Flavor::TelegramHtml,
+        );
+        assert_eq!(r.markup, "x <a href=\"https://a.ru\">y</a>");
+        assert_eq!(r.problems.len(), 1);
+        assert_eq!(plain("[x](/relative)"), "x");
     }
 
     #[test]

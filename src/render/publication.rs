@@ -1,0 +1,408 @@
+//! The rendered publication: for each network, the exact sequence of API calls and their
+//! payloads, as plain data. It is a pure function of (post, page, processed media); the network
+//! clients only execute it, and `preview` shows it.
+//!
+//! Order of Telegram messages (documented in README): pictures first (one `sendPhoto`, or one
+//! `sendMediaGroup` of 2–10), carrying the text as caption when it fits 1024 UTF-16 units;
+//! otherwise the pictures go without caption and the text follows as its own `sendMessage`, so
+//! it is never cut. A poll is always the last message. VK and OK receive one post whose
+//! attachments are uploaded first.
+
+use serde::Serialize;
+
+use crate::network::Network;
+use crate::plan::{Poll, Post};
+use crate::registry::Page;
+use crate::render::{self, Flavor};
+
+/// An image as processed for one network.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ImageRef {
+    /// Path as written in the plan, resolved to `media/<org>/…`.
+    pub source: String,
+    /// Width after processing.
+    pub width: u32,
+    /// Height after processing.
+    pub height: u32,
+    /// JPEG size in bytes after processing.
+    pub bytes: u64,
+}
+
+/// One Telegram Bot API call.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "method")]
+pub enum TelegramCall {
+    /// `sendMessage` with `parse_mode=HTML`.
+    #[serde(rename = "sendMessage")]
+    SendMessage {
+        /// `@channel` or numeric id.
+        chat_id: String,
+        /// Telegram HTML.
+        text: String,
+    },
+    /// `sendPhoto` (multipart upload of the processed JPEG).
+    #[serde(rename = "sendPhoto")]
+    SendPhoto {
+        /// `@channel` or numeric id.
+        chat_id: String,
+        /// The picture.
+        photo: ImageRef,
+        /// Telegram HTML caption, at most 1024 UTF-16 units.
+        caption: Option<String>,
+    },
+    /// `sendMediaGroup` of 2–10 photos; the caption rides on the first.
+    #[serde(rename = "sendMediaGroup")]
+    SendMediaGroup {
+        /// `@channel` or numeric id.
+        chat_id: String,
+        /// The pictures.
+        media: Vec<ImageRef>,
+        /// Caption of the first picture.
+        caption: Option<String>,
+    },
+    /// `sendPoll`: anonymous (channels accept only anonymous polls).
+    #[serde(rename = "sendPoll")]
+    SendPoll {
+        /// `@channel` or numeric id.
+        chat_id: String,
+        /// 1–300 characters.
+        question: String,
+        /// 1–12 options.
+        options: Vec<String>,
+        /// Always true for channels.
+        is_anonymous: bool,
+        /// Several answers allowed.
+        allows_multiple_answers: bool,
+        /// Unix time when voting closes.
+        close_date: Option<i64>,
+    },
+}
+
+/// Where a VK attachment comes from: an uploaded photo or the created poll.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum VkAttachment {
+    /// The n-th `UploadPhoto` step's `photo{owner}_{id}`.
+    Photo(usize),
+    /// The `CreatePoll` step's `poll{owner}_{id}`.
+    Poll,
+}
+
+/// One step of publishing on VK (API 5.199, user token).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "step", rename_all = "snake_case")]
+pub enum VkCall {
+    /// `photos.getWallUploadServer(group_id)` → POST `photo` → `photos.saveWallPhoto`.
+    UploadPhoto {
+        /// Positive community id.
+        group_id: u64,
+        /// The picture.
+        image: ImageRef,
+    },
+    /// `polls.create` (answers sent as a JSON array).
+    CreatePoll {
+        /// `-group_id`.
+        owner_id: i64,
+        /// The question.
+        question: String,
+        /// 1–10 answers.
+        add_answers: Vec<String>,
+        /// Anonymous by default for official pages.
+        is_anonymous: bool,
+        /// Several answers allowed.
+        is_multiple: bool,
+        /// Unix time when voting closes.
+        end_date: Option<i64>,
+    },
+    /// `wall.post(owner_id=-group, from_group=1, message, attachments, guid)`.
+    WallPost {
+        /// `-group_id`.
+        owner_id: i64,
+        /// Post as the community.
+        from_group: bool,
+        /// Plain text.
+        message: String,
+        /// Attachments in order.
+        attachments: Vec<VkAttachment>,
+        /// Deterministic anti-duplicate key (VK deduplicates repeated `guid`s for about an hour).
+        guid: String,
+    },
+}
+
+/// One block of an OK mediatopic.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum OkMedia {
+    /// `{"type":"text","text":…}`.
+    Text {
+        /// Plain text.
+        text: String,
+    },
+    /// `{"type":"photo","list":[{"id":token}…]}`: indices of the `UploadPhoto` steps.
+    Photo {
+        /// Which uploads.
+        uploads: Vec<usize>,
+    },
+    /// `{"type":"poll","question":…,"answers":[{"text":…}],"options":…}`.
+    Poll {
+        /// The question.
+        question: String,
+        /// The answers.
+        answers: Vec<String>,
+        /// `SingleChoice,AnonymousVoting` or `AnonymousVoting`.
+        options: String,
+    },
+}
+
+/// One step of publishing on OK.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "step", rename_all = "snake_case")]
+pub enum OkCall {
+    /// `photosV2.getUploadUrl(gid)` → POST `pic1` → token (no `photosV2.commit` for group topics).
+    UploadPhoto {
+        /// Group id.
+        gid: String,
+        /// The picture.
+        image: ImageRef,
+    },
+    /// `mediatopic.post(type=GROUP_THEME, gid, attachment)`.
+    MediatopicPost {
+        /// Group id.
+        gid: String,
+        /// The blocks, in order.
+        media: Vec<OkMedia>,
+    },
+}
+
+/// What one network receives for one post.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "network", content = "calls", rename_all = "snake_case")]
+pub enum Publication {
+    /// VK steps.
+    Vk(Vec<VkCall>),
+    /// OK steps.
+    Ok(Vec<OkCall>),
+    /// Telegram messages.
+    Telegram(Vec<TelegramCall>),
+}
+
+/// Why a post cannot be rendered for a network (`check` reports the same as diagnostics).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RenderError {
+    /// The page's id is not of the network's form.
+    #[error("the {0} page id `{1}` is not valid")]
+    PageId(Network, String),
+    /// An image was not processed.
+    #[error("the image `{0}` was not processed")]
+    Image(String),
+    /// Nothing to publish.
+    #[error("the post has nothing to publish")]
+    Empty,
+}
+
+/// Renders `post` for the page `page`; `image` gives the processed version of each image path
+/// as written in the post (for that page's network).
+///
+/// Fails when the page id is malformed, an image has no processed version, or nothing is left to
+/// publish. Limits are not re-checked here: `check` judges them with the same renderer.
+pub fn render(
+    post: &Post,
+    page: &Page,
+    image: &dyn Fn(&str) -> Option<ImageRef>,
+) -> Result<Publication, RenderError> {
+    let net = page.network;
+    let images = post
+        .images_for(net)
+        .iter()
+        .map(|i| image(&i.value).ok_or_else(|| RenderError::Image(i.value.clone())))
+        .collect::<Result<Vec<_>, _>>()?;
+    let text = render::render(&post.text_for(net).markdown, render::flavor(net));
+    let has_text = !text.visible.trim().is_empty();
+    if !has_text && images.is_empty() && post.poll.is_none() {
+        return Err(RenderError::Empty);
+    }
+    let close = post
+        .poll
+        .as_ref()
+        .and_then(|p| p.closes.as_ref())
+        .map(|c| c.value.as_second());
+    Ok(match net {
+        Network::Telegram => Publication::Telegram(telegram(post, page, images, &text, close)),
+        Network::Vk => {
+            let group_id: u64 = page
+                .id
+                .value
+                .parse()
+                .map_err(|_| RenderError::PageId(net, page.id.value.clone()))?;
+            Publication::Vk(vk(post, group_id, images, text.markup, close))
+        }
+        Network::Ok => {
+            if page.id.value.is_empty() || !page.id.value.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(RenderError::PageId(net, page.id.value.clone()));
+            }
+            Publication::Ok(ok(post, &page.id.value, images, text.markup))
+        }
+    })
+}
+
+fn telegram(
+    post: &Post,
+    page: &Page,
+    images: Vec<ImageRef>,
+    text: &render::Rendered,
+    close: Option<i64>,
+) -> Vec<TelegramCall> {
+    let chat_id = page.id.value.clone();
+    let has_text = !text.visible.trim().is_empty();
+    let fits_caption = text.utf16_len() <= Network::Telegram.limits().caption_max;
+    let caption = (has_text && fits_caption).then(|| text.markup.clone());
+    let mut calls = Vec::new();
+    match images.len() {
+        0 => {}
+        1 => calls.push(TelegramCall::SendPhoto {
+            chat_id: chat_id.clone(),
+            photo: images.into_iter().next().expect("one image"),
+            caption: caption.clone(),
+        }),
+        _ => calls.push(TelegramCall::SendMediaGroup {
+            chat_id: chat_id.clone(),
+            media: images,
+            caption: caption.clone(),
+        }),
+    }
+    if has_text && (calls.is_empty() || caption.is_none()) {
+        calls.push(TelegramCall::SendMessage {
+            chat_id: chat_id.clone(),
+            text: text.markup.clone(),
+        });
+    }
+    if let Some(poll) = &post.poll {
+        calls.push(TelegramCall::SendPoll {
+            chat_id,
+            question: poll.question.value.clone(),
+            options: options(poll),
+            is_anonymous: true,
+            allows_multiple_answers: poll.multiple,
+            close_date: close,
+        });
+    }
+    calls
+}
+
+fn vk(
+    post: &Post,
+    group_id: u64,
+    images: Vec<ImageRef>,
+    message: String,
+    close: Option<i64>,
+) -> Vec<VkCall> {
+    let owner_id = -(group_id as i64);
+    let mut calls = Vec::new();
+    let mut attachments = Vec::new();
+    for (i, image) in images.into_iter().enumerate() {
+        calls.push(VkCall::UploadPhoto { group_id, image });
+        attachments.push(VkAttachment::Photo(i));
+    }
+    if let Some(poll) = &post.poll {
+        calls.push(VkCall::CreatePoll {
+            owner_id,
+            question: poll.question.value.clone(),
+            add_answers: options(poll),
+            is_anonymous: true,
+            is_multiple: poll.multiple,
+            end_date: close,
+        });
+        attachments.push(VkAttachment::Poll);
+    }
+    calls.push(VkCall::WallPost {
+        owner_id,
+        from_group: true,
+        message,
+        attachments,
+        guid: guid(post, Network::Vk, &group_id.to_string()),
+    });
+    calls
+}
+
+fn ok(post: &Post, gid: &str, images: Vec<ImageRef>, text: String) -> Vec<OkCall> {
+    let mut calls = Vec::new();
+    let mut media = Vec::new();
+    if !text.trim().is_empty() {
+        media.push(OkMedia::Text { text });
+    }
+    let uploads: Vec<usize> = (0..images.len()).collect();
+    for image in images {
+        calls.push(OkCall::UploadPhoto {
+            gid: gid.to_owned(),
+            image,
+        });
+    }
+    if !uploads.is_empty() {
+        media.push(OkMedia::Photo { uploads });
+    }
+    if let Some(poll) = &post.poll {
+        // UNCONFIRMED (NETWORKS.md §3.5): only `SingleChoice` and `AnonymousVoting` are documented;
+        // that leaving out `SingleChoice` allows several answers is assumed. OK has no documented
+        // closing time for polls, so `closes` is not sent (preview warns).
+        let flags = if poll.multiple {
+            "AnonymousVoting"
+        } else {
+            "SingleChoice,AnonymousVoting"
+        };
+        media.push(OkMedia::Poll {
+            question: poll.question.value.clone(),
+            answers: options(poll),
+            options: flags.to_owned(),
+        });
+    }
+    calls.push(OkCall::MediatopicPost {
+        gid: gid.to_owned(),
+        media,
+    });
+    calls
+}
+
+/// The poll's options as sent.
+fn options(poll: &Poll) -> Vec<String> {
+    poll.options
+        .iter()
+        .map(|o| o.value.trim().to_owned())
+        .collect()
+}
+
+/// The deterministic anti-duplicate key of a post on a page: the same post on the same page gets
+/// the same key on every attempt, so a retried `wall.post` is deduplicated by VK.
+pub fn guid(post: &Post, network: Network, page_id: &str) -> String {
+    let mut h = blake3::Hasher::new();
+    for part in [
+        post.org.value.as_str(),
+        post.id.as_str(),
+        network.key(),
+        page_id,
+    ] {
+        h.update(part.as_bytes());
+        h.update(&[0]);
+    }
+    let hex = h.finalize().to_hex();
+    format!("vestnik-{}", &hex.as_str()[..32])
+}
+
+/// Warnings a person should see before publishing, per network (not errors: `check` has those).
+pub fn notes(post: &Post, net: Network) -> Vec<String> {
+    let mut out = Vec::new();
+    if net == Network::Telegram {
+        let text = render::render(&post.text_for(net).markdown, Flavor::TelegramHtml);
+        let len = text.utf16_len();
+        if !post.images_for(net).is_empty() && len > Network::Telegram.limits().caption_max {
+            out.push(format!(
+                "the text is {len} UTF-16 units, over Telegram's 1024 for a caption: the pictures go first without caption, then the text as its own message"
+            ));
+        }
+    }
+    if net == Network::Ok && post.poll.as_ref().is_some_and(|p| p.closes.is_some()) {
+        out.push(
+            "OK has no documented closing time for polls: `closes` is not sent to OK".to_owned(),
+        );
+    }
+    out
+}
