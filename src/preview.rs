@@ -46,8 +46,10 @@ pub struct NetworkPreview {
     pub length: usize,
     /// The network's limit for it.
     pub limit: usize,
-    /// The calls that will be made (or why none can be).
-    pub publication: Result<Publication, String>,
+    /// The calls that will be made.
+    pub publication: Option<Publication>,
+    /// Why no call can be made, when none can.
+    pub error: Option<String>,
     /// Things to know before publishing.
     pub notes: Vec<String>,
 }
@@ -174,7 +176,10 @@ pub fn build(
                     images.insert(format!("{}:{source}", net.key()), c.path);
                 }
             }
-            let publication = publication::render(post, page, &lookup).map_err(|e| e.to_string());
+            let (publication, error) = match publication::render(post, page, &lookup) {
+                Ok(p) => (Some(p), None),
+                Err(e) => (None, Some(e.to_string())),
+            };
             if post.status == Status::Draft {
                 notes.insert(
                     0,
@@ -196,6 +201,7 @@ pub fn build(
                 limit: net.limits().text_max,
                 visible_text: rendered.visible,
                 publication,
+                error,
                 notes,
             });
         }
@@ -266,11 +272,11 @@ pub fn to_text(p: &Preview) -> String {
                 "\n── {} · page {} · text {} of {} {unit}",
                 n.network, n.page, n.length, n.limit
             );
-            match &n.publication {
-                Ok(publication) => describe(&mut out, publication),
-                Err(e) => {
-                    let _ = writeln!(out, "   cannot be published: {e}");
-                }
+            if let Some(publication) = &n.publication {
+                describe(&mut out, publication);
+            }
+            if let Some(e) = &n.error {
+                let _ = writeln!(out, "   cannot be published: {e}");
             }
             for note in &n.notes {
                 let _ = writeln!(out, "   ! {note}");
@@ -535,15 +541,16 @@ fn poll_html(question: &str, options: &[String], note: &str) -> String {
 /// The body of one feed card: what the network shows, built from its calls.
 fn card_body(p: &Preview, n: &NetworkPreview) -> String {
     let mut s = String::new();
+    if let Some(e) = &n.error {
+        let _ = write!(
+            s,
+            "<div class=\"error\">cannot be published: {}</div>",
+            esc(e)
+        );
+    }
     match &n.publication {
-        Err(e) => {
-            let _ = write!(
-                s,
-                "<div class=\"error\">cannot be published: {}</div>",
-                esc(e)
-            );
-        }
-        Ok(Publication::Telegram(calls)) => {
+        None => {}
+        Some(Publication::Telegram(calls)) => {
             for call in calls {
                 s.push_str("<div class=\"bubble\">");
                 match call {
@@ -591,7 +598,7 @@ fn card_body(p: &Preview, n: &NetworkPreview) -> String {
                 s.push_str("</div>");
             }
         }
-        Ok(Publication::Vk(calls)) => {
+        Some(Publication::Vk(calls)) => {
             let mut photos = Vec::new();
             let mut poll = String::new();
             let mut message = "";
@@ -616,7 +623,7 @@ fn card_body(p: &Preview, n: &NetworkPreview) -> String {
             }
             s.push_str(&poll);
         }
-        Ok(Publication::Ok(calls)) => {
+        Some(Publication::Ok(calls)) => {
             let uploads: Vec<&ImageRef> = calls
                 .iter()
                 .filter_map(|c| match c {

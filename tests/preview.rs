@@ -1,0 +1,197 @@
+//! `vestnik preview` on the shipped example plans: text, JSON, and the HTML page checked in
+//! headless Chromium (Debian `chromium`; `.ci/run` installs it and sets
+//! `VESTNIK_REQUIRE_CHROMIUM=1` so that a missing browser fails instead of skipping).
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn vestnik(args: &[&str], cache: &Path) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_vestnik"))
+        .current_dir(root())
+        .args(args)
+        .arg("--cache-dir")
+        .arg(cache)
+        .output()
+        .expect("run vestnik")
+}
+
+#[test]
+fn text_preview_shows_calls_in_order_with_texts_as_sent() {
+    let cache = tempfile::tempdir().unwrap();
+    let out = vestnik(
+        &["preview", "plans/admin/2026-12-05-opros-gorodok.md"],
+        cache.path(),
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    let vk = text.find("── VK").unwrap();
+    let ok = text.find("── OK").unwrap();
+    let tg = text.find("── Telegram").unwrap();
+    assert!(vk < ok && ok < tg, "{text}");
+    // VK: the poll is created first, then the wall post carries it.
+    let poll = text[vk..ok]
+        .find("1. polls.create «Что добавить в новогодний городок на площади?»")
+        .unwrap();
+    let wall = text[vk..ok]
+        .find("2. wall.post to -900000001 as the community, 1 attachment(s)")
+        .unwrap();
+    assert!(poll < wall);
+    // OK ignores `closes` and says so; Telegram sends the text, then the poll.
+    assert!(text[ok..tg].contains("! OK has no documented closing time for polls"));
+    assert!(text[tg..].contains("1. sendMessage (parse_mode HTML):"));
+    assert!(text[tg..].contains("2. sendPoll «Что добавить"));
+}
+
+#[test]
+fn json_preview_reports_processed_images() {
+    let cache = tempfile::tempdir().unwrap();
+    let out = vestnik(
+        &[
+            "preview",
+            "plans/admin/2026-12-01-katok.md",
+            "--network",
+            "telegram",
+            "--format",
+            "json",
+        ],
+        cache.path(),
+    );
+    assert!(out.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let nets = v["posts"][0]["networks"].as_array().unwrap();
+    assert_eq!(nets.len(), 1);
+    assert_eq!(nets[0]["network"], "telegram");
+    assert_eq!(nets[0]["error"], serde_json::Value::Null);
+    let call = &nets[0]["publication"]["calls"][0];
+    assert_eq!(call["method"], "sendPhoto");
+    assert_eq!(call["photo"]["source"], "media/admin/katok.jpg");
+    assert_eq!(
+        (
+            call["photo"]["width"].as_u64(),
+            call["photo"]["height"].as_u64()
+        ),
+        (Some(800), Some(600))
+    );
+    assert!(call["photo"]["bytes"].as_u64().unwrap() > 1000);
+    assert!(
+        call["caption"]
+            .as_str()
+            .unwrap()
+            .starts_with("Каток у Дома культуры")
+    );
+}
+
+#[test]
+fn preview_refuses_files_outside_plans() {
+    let cache = tempfile::tempdir().unwrap();
+    let out = vestnik(&["preview", "README.md"], cache.path());
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("is not a post or plan under plans/<org-id>/")
+    );
+}
+
+fn chromium() -> Option<PathBuf> {
+    ["chromium", "chromium-browser", "google-chrome"]
+        .iter()
+        .find_map(|name| {
+            std::env::var_os("PATH")?
+                .to_str()?
+                .split(':')
+                .map(|d| Path::new(d).join(name))
+                .find(|p| p.is_file())
+        })
+}
+
+#[test]
+fn html_preview_renders_three_feeds_in_chromium() {
+    let Some(browser) = chromium() else {
+        assert!(
+            std::env::var_os("VESTNIK_REQUIRE_CHROMIUM").is_none(),
+            "chromium is required but not installed"
+        );
+        eprintln!("skipped: chromium is not installed (apt-get install chromium)");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let page = dir.path().join("preview.html");
+    let out = vestnik(
+        &[
+            "preview",
+            "plans/admin/2026-12-01-katok.md",
+            "--format",
+            "html",
+            "-o",
+            page.to_str().unwrap(),
+        ],
+        &dir.path().join("cache"),
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let html = std::fs::read_to_string(&page).unwrap();
+    assert!(
+        !html.contains("src=\"http"),
+        "the page must be self-contained"
+    );
+    let profile = dir.path().join("profile");
+    let shot = dir.path().join("shot.png");
+    let run = |extra: &[&str]| {
+        Command::new(&browser)
+            .args([
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+            ])
+            .args([
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ])
+            .arg(format!("--user-data-dir={}", profile.display()))
+            .args(extra)
+            .arg(format!("file://{}", page.display()))
+            .output()
+            .expect("run chromium")
+    };
+    // The DOM as Chromium parsed it: three feeds, each with the picture decoded inline.
+    let dom = String::from_utf8(run(&["--dump-dom"]).stdout).unwrap();
+    for net in ["vk", "ok", "telegram"] {
+        assert!(
+            dom.contains(&format!("data-network=\"{net}\"")),
+            "no {net} feed in {dom:.400}"
+        );
+    }
+    assert_eq!(dom.matches("<img src=\"data:image/jpeg;base64,").count(), 3);
+    assert!(
+        dom.contains("Каток у Дома культуры открываем в субботу"),
+        "the Telegram caption override is shown"
+    );
+    // And it paints: a screenshot of the page is a real image, not an empty canvas.
+    let shot_arg = format!("--screenshot={}", shot.display());
+    run(&["--window-size=1400,1000", &shot_arg]);
+    let img = image::open(&shot)
+        .expect("chromium wrote a screenshot")
+        .to_rgb8();
+    assert_eq!(img.dimensions(), (1400, 1000));
+    let colors: std::collections::HashSet<[u8; 3]> =
+        img.pixels().step_by(97).map(|p| p.0).collect();
+    assert!(
+        colors.len() > 50,
+        "the screenshot looks blank ({} colours)",
+        colors.len()
+    );
+}
