@@ -60,10 +60,11 @@ pub fn render(markdown: &str, flavor: Flavor) -> Rendered {
         out: Rendered::default(),
         lists: Vec::new(),
         pending_break: 0,
+        pending_open: Vec::new(),
         link: Vec::new(),
         quote_depth: 0,
-        in_code_block: false,
-        code_lang: false,
+        code: None,
+        item_start: false,
     };
     let parser = Parser::new_ext(
         markdown,
@@ -79,18 +80,29 @@ struct List {
     next: Option<u64>,
 }
 
+/// An open code block: where its text starts and the tag that closes it.
+struct Code {
+    start: usize,
+    close: &'static str,
+}
+
 struct Writer {
     flavor: Flavor,
     out: Rendered,
     lists: Vec<List>,
     /// Line breaks owed before the next visible content (1 = new line, 2 = new paragraph).
     pending_break: u8,
-    /// Destinations of the links being written, and where their text started (plain flavour).
+    /// Opening tags not written yet: they go out with the next visible text, after the owed
+    /// line breaks, so that breaks never sit inside a tag and empty elements vanish instead of
+    /// leaving `<b></b>` (and lengths that the plain flavour does not have).
+    pending_open: Vec<String>,
+    /// Destinations of the links being written and where their text started (`usize::MAX`: not
+    /// written as a link).
     link: Vec<(String, usize)>,
     quote_depth: u32,
-    in_code_block: bool,
-    /// Whether the open code block was written as `<pre><code class=…>`.
-    code_lang: bool,
+    code: Option<Code>,
+    /// A list marker was just written: the item's first paragraph continues its line.
+    item_start: bool,
 }
 
 impl Writer {
@@ -98,10 +110,16 @@ impl Writer {
         self.flavor == Flavor::TelegramHtml
     }
 
-    /// Writes a tag (Telegram only; nothing visible).
-    fn tag(&mut self, tag: &str) {
+    /// Opens a tag (Telegram only): written with the next visible text.
+    fn open(&mut self, tag: impl Into<String>) {
         if self.html() {
-            self.flush_break();
+            self.pending_open.push(tag.into());
+        }
+    }
+
+    /// Closes a tag: drops it with its opening when nothing was written inside.
+    fn close(&mut self, tag: &str) {
+        if self.html() && self.pending_open.pop().is_none() {
             self.out.markup.push_str(tag);
         }
     }
@@ -129,6 +147,10 @@ impl Writer {
             return;
         }
         self.flush_break();
+        for t in self.pending_open.drain(..) {
+            self.out.markup.push_str(&t);
+        }
+        self.item_start = false;
         self.out.visible.push_str(s);
         if self.html() {
             escape_into(&mut self.out.markup, s, false);
@@ -158,12 +180,12 @@ impl Writer {
             Event::End(tag) => self.end(tag),
             Event::Text(t) => self.text(&t),
             Event::Code(t) => {
-                self.tag("<code>");
+                self.open("<code>");
                 self.text(&t);
-                self.tag("</code>");
+                self.close("</code>");
             }
             Event::SoftBreak | Event::HardBreak => {
-                if self.in_code_block {
+                if self.code.is_some() {
                     self.text("\n");
                 } else {
                     self.block_break(1);
@@ -191,35 +213,43 @@ impl Writer {
 
     fn start(&mut self, tag: Tag<'_>, offset: usize) {
         match tag {
-            Tag::Paragraph => self.block_break(if self.lists.is_empty() { 2 } else { 1 }),
+            Tag::Paragraph => {
+                if !self.item_start {
+                    self.block_break(if self.lists.is_empty() { 2 } else { 1 });
+                }
+            }
             Tag::Heading { .. } => {
                 self.block_break(2);
-                self.tag("<b>");
+                self.open("<b>");
             }
             Tag::BlockQuote(_) => {
                 self.block_break(2);
+                // Telegram's blockquotes cannot nest: inner quotes join the outer one.
                 if self.quote_depth == 0 {
-                    self.tag("<blockquote>");
+                    self.open("<blockquote>");
                 }
                 self.quote_depth += 1;
             }
             Tag::CodeBlock(kind) => {
                 self.block_break(2);
-                self.in_code_block = true;
-                match kind {
+                let close = match kind {
                     CodeBlockKind::Fenced(lang) if !lang.trim().is_empty() && self.html() => {
                         let lang = lang.split_whitespace().next().unwrap_or("");
                         let mut t = String::from("<pre><code class=\"language-");
                         escape_into(&mut t, lang, true);
                         t.push_str("\">");
-                        self.tag(&t);
-                        self.code_lang = true;
+                        self.open(t);
+                        "</code></pre>"
                     }
                     _ => {
-                        self.tag("<pre>");
-                        self.code_lang = false;
+                        self.open("<pre>");
+                        "</pre>"
                     }
-                }
+                };
+                self.code = Some(Code {
+                    start: self.out.visible.len(),
+                    close,
+                });
             }
             Tag::List(start) => {
                 self.block_break(if self.lists.is_empty() { 2 } else { 1 });
@@ -237,10 +267,11 @@ impl Writer {
                     _ => "• ".to_owned(),
                 };
                 self.text(&format!("{}{marker}", "  ".repeat(depth)));
+                self.item_start = true;
             }
-            Tag::Emphasis => self.tag("<i>"),
-            Tag::Strong => self.tag("<b>"),
-            Tag::Strikethrough => self.tag("<s>"),
+            Tag::Emphasis => self.open("<i>"),
+            Tag::Strong => self.open("<b>"),
+            Tag::Strikethrough => self.open("<s>"),
             Tag::Link { dest_url, .. } if !safe_link(&dest_url) => {
                 self.problem(
                     offset,
@@ -250,12 +281,16 @@ impl Writer {
                 );
                 self.link.push((String::new(), usize::MAX));
             }
+            Tag::Link { .. } if self.link.iter().any(|(_, s)| *s != usize::MAX) => {
+                // A link inside a link (an autolink in a link's text): Telegram cannot nest them.
+                self.link.push((String::new(), usize::MAX));
+            }
             Tag::Link { dest_url, .. } => {
                 if self.html() {
                     let mut t = String::from("<a href=\"");
                     escape_into(&mut t, &dest_url, true);
                     t.push_str("\">");
-                    self.tag(&t);
+                    self.open(t);
                 }
                 self.flush_break();
                 let start = self.out.visible.len();
@@ -283,7 +318,7 @@ impl Writer {
                     self.text(" | ");
                 }
             }
-            Tag::HtmlBlock => {}
+            Tag::HtmlBlock => self.block_break(2),
             Tag::FootnoteDefinition(_)
             | Tag::DefinitionList
             | Tag::DefinitionListTitle
@@ -298,31 +333,25 @@ impl Writer {
         match tag {
             TagEnd::Paragraph => self.block_break(if self.lists.is_empty() { 2 } else { 1 }),
             TagEnd::Heading(_) => {
-                self.tag("</b>");
+                self.close("</b>");
                 self.block_break(2);
             }
             TagEnd::BlockQuote(_) => {
                 self.quote_depth = self.quote_depth.saturating_sub(1);
                 if self.quote_depth == 0 {
                     self.pending_break = 0;
-                    self.tag("</blockquote>");
+                    self.close("</blockquote>");
                 }
                 self.block_break(2);
             }
             TagEnd::CodeBlock => {
-                // The code text ends with a newline that belongs to the fence, not the code.
-                if self.out.visible.ends_with('\n') {
-                    self.out.visible.pop();
-                    self.out.markup.pop();
-                }
-                self.in_code_block = false;
-                if self.html() {
-                    let close = if self.code_lang {
-                        "</code></pre>"
-                    } else {
-                        "</pre>"
-                    };
-                    self.out.markup.push_str(close);
+                if let Some(code) = self.code.take() {
+                    // The code's last line break belongs to the fence, not to the code.
+                    if self.out.visible.len() > code.start && self.out.visible.ends_with('\n') {
+                        self.out.visible.pop();
+                        self.out.markup.pop();
+                    }
+                    self.close(code.close);
                 }
                 self.block_break(2);
             }
@@ -330,17 +359,20 @@ impl Writer {
                 self.lists.pop();
                 self.block_break(if self.lists.is_empty() { 2 } else { 1 });
             }
-            TagEnd::Item => self.block_break(1),
-            TagEnd::Emphasis => self.tag("</i>"),
-            TagEnd::Strong => self.tag("</b>"),
-            TagEnd::Strikethrough => self.tag("</s>"),
+            TagEnd::Item => {
+                self.item_start = false;
+                self.block_break(1);
+            }
+            TagEnd::Emphasis => self.close("</i>"),
+            TagEnd::Strong => self.close("</b>"),
+            TagEnd::Strikethrough => self.close("</s>"),
             TagEnd::Link => {
                 let (url, start) = self.link.pop().unwrap_or_default();
                 if start == usize::MAX {
-                    // An unsafe link: its text was written, nothing else.
+                    // Not written as a link: its text stands alone.
                 } else if self.html() {
-                    self.out.markup.push_str("</a>");
-                } else if start != usize::MAX {
+                    self.close("</a>");
+                } else {
                     let shown = &self.out.visible[start.min(self.out.visible.len())..];
                     if !same_link(shown, &url) {
                         self.text(&format!(" ({url})"));
@@ -352,6 +384,14 @@ impl Writer {
             }
             TagEnd::Table => self.block_break(2),
             TagEnd::TableHead | TagEnd::TableRow => self.block_break(1),
+            TagEnd::HtmlBlock => {
+                // An HTML block ends with its own line break; the block break stands for it.
+                while self.out.visible.ends_with('\n') && self.out.markup.ends_with('\n') {
+                    self.out.visible.pop();
+                    self.out.markup.pop();
+                }
+                self.block_break(2);
+            }
             _ => {}
         }
     }
