@@ -8,8 +8,10 @@
 pub mod check;
 pub mod cli;
 pub mod diagnostic;
+pub mod ledger;
 pub mod media;
 pub mod network;
+pub mod networks;
 pub mod plan;
 pub mod preview;
 pub mod registry;

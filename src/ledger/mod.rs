@@ -1,0 +1,201 @@
+//! The ledger: the queue and the memory of publications. One row per (post, network), with a
+//! state machine
+//!
+//! ```text
+//! scheduled ──claim──▶ sending ──▶ published(remote id, url)
+//!     ▲                   │    └──▶ failed(reason)            (Rejected, Unauthorized, retries spent)
+//!     └──retry (backoff)──┤
+//!                         └──crash──▶ scheduled again on VK (same guid: VK deduplicates)
+//!                                   ▶ uncertain on Telegram and OK (nothing deduplicates)
+//! scheduled ──time passed while down, beyond the grace window──▶ missed
+//! scheduled ──removed from git──▶ cancelled
+//! ```
+//!
+//! `sending` is committed **before** a request leaves, so a crash can never lose the fact that a
+//! request may have been made. The ledger is a trait so that a PostgreSQL backend (several
+//! daemons, `FOR UPDATE SKIP LOCKED` leases) can follow the SQLite one without changing the
+//! daemon.
+
+pub mod sqlite;
+
+use jiff::Timestamp;
+
+use crate::network::Network;
+
+/// Identity of one publication: a post of an organization on one network.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Key {
+    /// Organization id.
+    pub org: String,
+    /// Post id (stable, see `plan::Post::id`).
+    pub post: String,
+    /// Network.
+    pub network: Network,
+}
+
+/// Where a publication is in its life.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum State {
+    /// Waiting for its time (or for its next attempt).
+    Scheduled,
+    /// A request may be in flight: committed before sending.
+    Sending,
+    /// Published.
+    Published {
+        /// The network's id of the post or message.
+        remote_id: String,
+        /// Public link, when known.
+        url: Option<String>,
+    },
+    /// Will not be published without a person (content refused, token revoked, retries spent).
+    Failed {
+        /// Why, in plain words.
+        reason: String,
+    },
+    /// A request may have been applied but no answer came, on a network that cannot
+    /// deduplicate: a person must look before anything is sent again.
+    Uncertain {
+        /// What happened.
+        reason: String,
+    },
+    /// Its time passed while the daemon was down, beyond the grace window.
+    Missed,
+    /// Removed from the plans before its time.
+    Cancelled,
+}
+
+impl State {
+    /// The state's name as stored and shown: `scheduled`, `sending`, `published`, …
+    pub fn name(&self) -> &'static str {
+        match self {
+            State::Scheduled => "scheduled",
+            State::Sending => "sending",
+            State::Published { .. } => "published",
+            State::Failed { .. } => "failed",
+            State::Uncertain { .. } => "uncertain",
+            State::Missed => "missed",
+            State::Cancelled => "cancelled",
+        }
+    }
+
+    /// Whether nothing more will happen to the row by itself.
+    pub fn is_final(&self) -> bool {
+        !matches!(self, State::Scheduled | State::Sending)
+    }
+}
+
+/// One row of the ledger.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    /// Identity.
+    pub key: Key,
+    /// When it is due (the post's time).
+    pub due: Timestamp,
+    /// When the next attempt may start (≥ `due`; later after a retryable failure).
+    pub next_try: Timestamp,
+    /// Hash of what is to be sent (text, images, poll), to notice edits.
+    pub content: String,
+    /// Attempts made so far.
+    pub attempts: u32,
+    /// State.
+    pub state: State,
+}
+
+/// A publication as the plans want it now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Planned {
+    /// Identity.
+    pub key: Key,
+    /// When.
+    pub due: Timestamp,
+    /// Hash of what is to be sent.
+    pub content: String,
+}
+
+/// What a sync of the plans into the ledger changed, for reports and alerts.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SyncReport {
+    /// New publications scheduled.
+    pub added: Vec<Key>,
+    /// Scheduled publications whose time or content changed before their time.
+    pub updated: Vec<Key>,
+    /// Scheduled publications removed from the plans.
+    pub cancelled: Vec<Key>,
+    /// Publications already made (or in flight) whose plan changed afterwards: reported, never
+    /// reposted.
+    pub edited_after_publication: Vec<Key>,
+    /// Due while the daemon was down, beyond the grace window.
+    pub missed: Vec<Key>,
+}
+
+/// How an attempt ended, as the scheduler decided from the client's typed error.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// Published.
+    Published {
+        /// Remote id.
+        remote_id: String,
+        /// Link.
+        url: Option<String>,
+    },
+    /// Try again at this time (transient error, rate limit).
+    RetryAt(Timestamp),
+    /// Give up: a person must act.
+    Failed(String),
+    /// No answer; the request may have been applied.
+    Uncertain(String),
+}
+
+/// Errors of a ledger backend.
+#[derive(Debug, thiserror::Error)]
+pub enum LedgerError {
+    /// The storage failed.
+    #[error("ledger storage: {0}")]
+    Storage(String),
+    /// A transition that the state machine does not allow (a bug in the caller).
+    #[error("ledger: {key:?} cannot go from {from} to {to}")]
+    Transition {
+        /// Which row.
+        key: Key,
+        /// Its state.
+        from: &'static str,
+        /// The state asked for.
+        to: &'static str,
+    },
+}
+
+/// The ledger's operations. Every method is one transaction.
+pub trait Ledger {
+    /// Brings the ledger in line with the plans at `now`: schedules new publications, updates or
+    /// cancels future ones, reports edits of published ones, and marks as missed those due before
+    /// `now - grace` that were never attempted.
+    fn sync(
+        &mut self,
+        planned: &[Planned],
+        now: Timestamp,
+        grace: jiff::SignedDuration,
+    ) -> Result<SyncReport, LedgerError>;
+
+    /// When the earliest scheduled publication may be attempted, if any.
+    fn next_due(&self) -> Result<Option<Timestamp>, LedgerError>;
+
+    /// Moves up to `limit` scheduled publications whose time has come to `sending`, in order of
+    /// time, and returns them. The state change is committed before this returns.
+    fn claim_due(&mut self, now: Timestamp, limit: usize) -> Result<Vec<Entry>, LedgerError>;
+
+    /// Records how an attempt of a `sending` row ended.
+    fn finish(&mut self, key: &Key, outcome: Outcome) -> Result<(), LedgerError>;
+
+    /// After a crash: rows left in `sending` are retried where the network deduplicates (VK, by
+    /// `guid`) and become `uncertain` elsewhere. Returns the rows that became uncertain.
+    fn recover(&mut self) -> Result<Vec<Entry>, LedgerError>;
+
+    /// Every row, ordered by time.
+    fn entries(&self) -> Result<Vec<Entry>, LedgerError>;
+}
+
+/// Whether a network deduplicates a retried create call (VK's `guid`), so that a publication
+/// left in `sending` by a crash may be sent again.
+pub const fn deduplicates(network: Network) -> bool {
+    matches!(network, Network::Vk)
+}

@@ -1,0 +1,553 @@
+//! The SQLite ledger for a single daemon: WAL journal, `synchronous=FULL` (with WAL+NORMAL a
+//! committed `sending` row can roll back on power loss, and a lost `sending` means posting
+//! twice), and `BEGIN IMMEDIATE` write transactions.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use jiff::{SignedDuration, Timestamp};
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+
+use super::{Entry, Key, Ledger, LedgerError, Outcome, Planned, State, SyncReport, deduplicates};
+use crate::network::Network;
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS publication (
+    org         TEXT    NOT NULL,
+    post        TEXT    NOT NULL,
+    network     TEXT    NOT NULL,
+    due_ms      INTEGER NOT NULL,
+    next_try_ms INTEGER NOT NULL,
+    content     TEXT    NOT NULL,
+    attempts    INTEGER NOT NULL DEFAULT 0,
+    state       TEXT    NOT NULL,
+    remote_id   TEXT,
+    url         TEXT,
+    reason      TEXT,
+    updated_ms  INTEGER NOT NULL,
+    PRIMARY KEY (org, post, network)
+);
+CREATE INDEX IF NOT EXISTS publication_due ON publication (state, next_try_ms);
+";
+
+/// A ledger in one SQLite file.
+pub struct SqliteLedger {
+    conn: Connection,
+}
+
+fn storage(e: rusqlite::Error) -> LedgerError {
+    LedgerError::Storage(e.to_string())
+}
+
+fn ms(t: Timestamp) -> i64 {
+    t.as_millisecond()
+}
+
+fn ts(ms: i64) -> Timestamp {
+    Timestamp::from_millisecond(ms).unwrap_or(Timestamp::UNIX_EPOCH)
+}
+
+impl SqliteLedger {
+    /// Opens (creating if needed) the ledger at `path`.
+    ///
+    /// Fails when the file cannot be opened or the schema cannot be created.
+    pub fn open(path: &Path) -> Result<Self, LedgerError> {
+        Self::with(Connection::open(path).map_err(storage)?)
+    }
+
+    /// A ledger in memory (tests).
+    pub fn in_memory() -> Result<Self, LedgerError> {
+        Self::with(Connection::open_in_memory().map_err(storage)?)
+    }
+
+    fn with(conn: Connection) -> Result<Self, LedgerError> {
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(storage)?;
+        conn.pragma_update(None, "synchronous", "FULL")
+            .map_err(storage)?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))
+            .map_err(storage)?;
+        conn.execute_batch(SCHEMA).map_err(storage)?;
+        Ok(Self { conn })
+    }
+}
+
+fn row_entry(row: &rusqlite::Row<'_>) -> rusqlite::Result<Entry> {
+    let network: String = row.get("network")?;
+    let state: String = row.get("state")?;
+    let reason: Option<String> = row.get("reason")?;
+    let state = match state.as_str() {
+        "scheduled" => State::Scheduled,
+        "sending" => State::Sending,
+        "published" => State::Published {
+            remote_id: row
+                .get::<_, Option<String>>("remote_id")?
+                .unwrap_or_default(),
+            url: row.get("url")?,
+        },
+        "failed" => State::Failed {
+            reason: reason.unwrap_or_default(),
+        },
+        "uncertain" => State::Uncertain {
+            reason: reason.unwrap_or_default(),
+        },
+        "missed" => State::Missed,
+        _ => State::Cancelled,
+    };
+    Ok(Entry {
+        key: Key {
+            org: row.get("org")?,
+            post: row.get("post")?,
+            network: Network::from_key(&network).unwrap_or(Network::Telegram),
+        },
+        due: ts(row.get("due_ms")?),
+        next_try: ts(row.get("next_try_ms")?),
+        content: row.get("content")?,
+        attempts: row.get("attempts")?,
+        state,
+    })
+}
+
+const COLUMNS: &str =
+    "org, post, network, due_ms, next_try_ms, content, attempts, state, remote_id, url, reason";
+
+impl Ledger for SqliteLedger {
+    fn sync(
+        &mut self,
+        planned: &[Planned],
+        now: Timestamp,
+        grace: SignedDuration,
+    ) -> Result<SyncReport, LedgerError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(storage)?;
+        let mut existing: HashMap<Key, Entry> = HashMap::new();
+        {
+            let mut stmt = tx
+                .prepare(&format!("SELECT {COLUMNS} FROM publication"))
+                .map_err(storage)?;
+            let rows = stmt.query_map([], row_entry).map_err(storage)?;
+            for e in rows {
+                let e = e.map_err(storage)?;
+                existing.insert(e.key.clone(), e);
+            }
+        }
+        let late = now.checked_sub(grace).unwrap_or(now);
+        let mut report = SyncReport::default();
+        let now_ms = ms(now);
+        for p in planned {
+            let (state, reason_key) = if p.due < late {
+                ("missed", true)
+            } else {
+                ("scheduled", false)
+            };
+            match existing.remove(&p.key) {
+                None => {
+                    tx.execute(
+                        "INSERT INTO publication (org, post, network, due_ms, next_try_ms, content, state, updated_ms) VALUES (?1, ?2, ?3, ?4, ?4, ?5, ?6, ?7)",
+                        params![p.key.org, p.key.post, p.key.network.key(), ms(p.due), p.content, state, now_ms],
+                    )
+                    .map_err(storage)?;
+                    if reason_key {
+                        report.missed.push(p.key.clone())
+                    } else {
+                        report.added.push(p.key.clone())
+                    }
+                }
+                Some(e) => {
+                    let changed = e.due != p.due || e.content != p.content;
+                    match e.state {
+                        State::Scheduled if changed || reason_key => {
+                            tx.execute(
+                                "UPDATE publication SET due_ms = ?4, next_try_ms = CASE WHEN due_ms = ?4 THEN next_try_ms ELSE ?4 END, content = ?5, state = ?6, updated_ms = ?7 WHERE org = ?1 AND post = ?2 AND network = ?3",
+                                params![p.key.org, p.key.post, p.key.network.key(), ms(p.due), p.content, state, now_ms],
+                            )
+                            .map_err(storage)?;
+                            if reason_key {
+                                report.missed.push(p.key.clone())
+                            } else {
+                                report.updated.push(p.key.clone())
+                            }
+                        }
+                        State::Cancelled | State::Missed if changed && p.due >= now => {
+                            tx.execute(
+                                "UPDATE publication SET due_ms = ?4, next_try_ms = ?4, content = ?5, state = 'scheduled', attempts = 0, reason = NULL, updated_ms = ?6 WHERE org = ?1 AND post = ?2 AND network = ?3",
+                                params![p.key.org, p.key.post, p.key.network.key(), ms(p.due), p.content, now_ms],
+                            )
+                            .map_err(storage)?;
+                            report.added.push(p.key.clone());
+                        }
+                        State::Cancelled => {
+                            // Back in the plans unchanged: schedule it again.
+                            tx.execute(
+                                "UPDATE publication SET state = ?4, updated_ms = ?5 WHERE org = ?1 AND post = ?2 AND network = ?3",
+                                params![p.key.org, p.key.post, p.key.network.key(), state, now_ms],
+                            )
+                            .map_err(storage)?;
+                            if reason_key {
+                                report.missed.push(p.key.clone())
+                            } else {
+                                report.added.push(p.key.clone())
+                            }
+                        }
+                        State::Sending
+                        | State::Published { .. }
+                        | State::Failed { .. }
+                        | State::Uncertain { .. }
+                            if changed =>
+                        {
+                            // Reported once: the new plan is remembered, nothing is reposted.
+                            tx.execute(
+                                "UPDATE publication SET due_ms = ?4, content = ?5, updated_ms = ?6 WHERE org = ?1 AND post = ?2 AND network = ?3",
+                                params![p.key.org, p.key.post, p.key.network.key(), ms(p.due), p.content, now_ms],
+                            )
+                            .map_err(storage)?;
+                            report.edited_after_publication.push(p.key.clone());
+                        }
+                        _ => {}
+                    }
+                }
+            }
+        }
+        for (key, e) in existing {
+            if e.state == State::Scheduled {
+                tx.execute(
+                    "UPDATE publication SET state = 'cancelled', updated_ms = ?4 WHERE org = ?1 AND post = ?2 AND network = ?3",
+                    params![key.org, key.post, key.network.key(), now_ms],
+                )
+                .map_err(storage)?;
+                report.cancelled.push(key);
+            }
+        }
+        tx.commit().map_err(storage)?;
+        Ok(report)
+    }
+
+    fn next_due(&self) -> Result<Option<Timestamp>, LedgerError> {
+        self.conn
+            .query_row(
+                "SELECT min(next_try_ms) FROM publication WHERE state = 'scheduled'",
+                [],
+                |r| r.get::<_, Option<i64>>(0),
+            )
+            .optional()
+            .map_err(storage)
+            .map(|v| v.flatten().map(ts))
+    }
+
+    fn claim_due(&mut self, now: Timestamp, limit: usize) -> Result<Vec<Entry>, LedgerError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(storage)?;
+        let mut claimed = Vec::new();
+        {
+            let mut stmt = tx
+                .prepare(&format!(
+                    "SELECT {COLUMNS} FROM publication WHERE state = 'scheduled' AND next_try_ms <= ?1 ORDER BY next_try_ms, org, post, network LIMIT ?2"
+                ))
+                .map_err(storage)?;
+            let rows = stmt
+                .query_map(params![ms(now), limit as i64], row_entry)
+                .map_err(storage)?;
+            for e in rows {
+                claimed.push(e.map_err(storage)?);
+            }
+        }
+        for e in &mut claimed {
+            tx.execute(
+                "UPDATE publication SET state = 'sending', attempts = attempts + 1, updated_ms = ?4 WHERE org = ?1 AND post = ?2 AND network = ?3",
+                params![e.key.org, e.key.post, e.key.network.key(), ms(now)],
+            )
+            .map_err(storage)?;
+            e.state = State::Sending;
+            e.attempts += 1;
+        }
+        // Committed before any request leaves: a crash after this point is seen by `recover`.
+        tx.commit().map_err(storage)?;
+        Ok(claimed)
+    }
+
+    fn finish(&mut self, key: &Key, outcome: Outcome) -> Result<(), LedgerError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(storage)?;
+        let state: Option<String> = tx
+            .query_row(
+                "SELECT state FROM publication WHERE org = ?1 AND post = ?2 AND network = ?3",
+                params![key.org, key.post, key.network.key()],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(storage)?;
+        let to = match &outcome {
+            Outcome::Published { .. } => "published",
+            Outcome::RetryAt(_) => "scheduled",
+            Outcome::Failed(_) => "failed",
+            Outcome::Uncertain(_) => "uncertain",
+        };
+        if state.as_deref() != Some("sending") {
+            let from = match state.as_deref() {
+                Some("scheduled") => "scheduled",
+                Some("published") => "published",
+                Some("failed") => "failed",
+                Some("uncertain") => "uncertain",
+                Some("missed") => "missed",
+                Some("cancelled") => "cancelled",
+                _ => "absent",
+            };
+            return Err(LedgerError::Transition {
+                key: key.clone(),
+                from,
+                to,
+            });
+        }
+        match outcome {
+            Outcome::Published { remote_id, url } => tx.execute(
+                "UPDATE publication SET state = 'published', remote_id = ?4, url = ?5, reason = NULL WHERE org = ?1 AND post = ?2 AND network = ?3",
+                params![key.org, key.post, key.network.key(), remote_id, url],
+            ),
+            Outcome::RetryAt(at) => tx.execute(
+                "UPDATE publication SET state = 'scheduled', next_try_ms = ?4 WHERE org = ?1 AND post = ?2 AND network = ?3",
+                params![key.org, key.post, key.network.key(), ms(at)],
+            ),
+            Outcome::Failed(reason) | Outcome::Uncertain(reason) => tx.execute(
+                "UPDATE publication SET state = ?4, reason = ?5 WHERE org = ?1 AND post = ?2 AND network = ?3",
+                params![key.org, key.post, key.network.key(), to, reason],
+            ),
+        }
+        .map_err(storage)?;
+        tx.commit().map_err(storage)
+    }
+
+    fn recover(&mut self) -> Result<Vec<Entry>, LedgerError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(storage)?;
+        let mut stuck = Vec::new();
+        {
+            let mut stmt = tx
+                .prepare(&format!(
+                    "SELECT {COLUMNS} FROM publication WHERE state = 'sending'"
+                ))
+                .map_err(storage)?;
+            for e in stmt.query_map([], row_entry).map_err(storage)? {
+                stuck.push(e.map_err(storage)?);
+            }
+        }
+        let mut uncertain = Vec::new();
+        for mut e in stuck {
+            if deduplicates(e.key.network) {
+                tx.execute(
+                    "UPDATE publication SET state = 'scheduled' WHERE org = ?1 AND post = ?2 AND network = ?3",
+                    params![e.key.org, e.key.post, e.key.network.key()],
+                )
+                .map_err(storage)?;
+            } else {
+                let reason = format!(
+                    "vestnik stopped while sending to {}; {} cannot tell whether it arrived: check the page, then mark it published or send it again",
+                    e.key.network, e.key.network
+                );
+                tx.execute(
+                    "UPDATE publication SET state = 'uncertain', reason = ?4 WHERE org = ?1 AND post = ?2 AND network = ?3",
+                    params![e.key.org, e.key.post, e.key.network.key(), reason],
+                )
+                .map_err(storage)?;
+                e.state = State::Uncertain { reason };
+                uncertain.push(e);
+            }
+        }
+        tx.commit().map_err(storage)?;
+        Ok(uncertain)
+    }
+
+    fn entries(&self) -> Result<Vec<Entry>, LedgerError> {
+        let mut stmt = self
+            .conn
+            .prepare(&format!(
+                "SELECT {COLUMNS} FROM publication ORDER BY due_ms, org, post, network"
+            ))
+            .map_err(storage)?;
+        let rows = stmt.query_map([], row_entry).map_err(storage)?;
+        rows.collect::<Result<Vec<_>, _>>().map_err(storage)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(s: &str) -> Timestamp {
+        s.parse().unwrap()
+    }
+
+    fn key(post: &str, network: Network) -> Key {
+        Key {
+            org: "school".into(),
+            post: post.into(),
+            network,
+        }
+    }
+
+    fn planned(post: &str, network: Network, due: &str, content: &str) -> Planned {
+        Planned {
+            key: key(post, network),
+            due: t(due),
+            content: content.into(),
+        }
+    }
+
+    const GRACE: SignedDuration = SignedDuration::from_hours(2);
+
+    #[test]
+    fn schedules_claims_and_publishes_in_time_order() {
+        let mut l = SqliteLedger::in_memory().unwrap();
+        let now = t("2026-12-01T00:00:00Z");
+        let plan = [
+            planned("b", Network::Vk, "2026-12-01T03:00:00Z", "h1"),
+            planned("a", Network::Telegram, "2026-12-01T02:00:00Z", "h2"),
+        ];
+        let r = l.sync(&plan, now, GRACE).unwrap();
+        assert_eq!(r.added.len(), 2);
+        assert_eq!(l.next_due().unwrap(), Some(t("2026-12-01T02:00:00Z")));
+        assert!(l.claim_due(now, 10).unwrap().is_empty());
+        let got = l.claim_due(t("2026-12-01T03:00:00Z"), 10).unwrap();
+        assert_eq!(
+            got.iter().map(|e| e.key.post.as_str()).collect::<Vec<_>>(),
+            ["a", "b"]
+        );
+        assert!(
+            got.iter()
+                .all(|e| e.state == State::Sending && e.attempts == 1)
+        );
+        l.finish(
+            &got[0].key,
+            Outcome::Published {
+                remote_id: "42".into(),
+                url: None,
+            },
+        )
+        .unwrap();
+        l.finish(&got[1].key, Outcome::RetryAt(t("2026-12-01T03:05:00Z")))
+            .unwrap();
+        assert_eq!(l.next_due().unwrap(), Some(t("2026-12-01T03:05:00Z")));
+        // Finishing twice is a caller bug, not a silent overwrite.
+        assert!(matches!(
+            l.finish(&got[0].key, Outcome::Failed("x".into())),
+            Err(LedgerError::Transition { .. })
+        ));
+    }
+
+    #[test]
+    fn edits_before_and_after_publication() {
+        let mut l = SqliteLedger::in_memory().unwrap();
+        let now = t("2026-12-01T00:00:00Z");
+        l.sync(
+            &[
+                planned("a", Network::Vk, "2026-12-01T02:00:00Z", "h1"),
+                planned("b", Network::Ok, "2026-12-01T02:00:00Z", "h1"),
+            ],
+            now,
+            GRACE,
+        )
+        .unwrap();
+        let claimed = l.claim_due(t("2026-12-01T02:00:00Z"), 1).unwrap();
+        l.finish(
+            &claimed[0].key,
+            Outcome::Published {
+                remote_id: "1".into(),
+                url: None,
+            },
+        )
+        .unwrap();
+        // `a` was published; `b` is still scheduled. Both are edited; `c` is new; `b` moves.
+        let r = l
+            .sync(
+                &[
+                    planned("a", Network::Vk, "2026-12-01T02:00:00Z", "h9"),
+                    planned("b", Network::Ok, "2026-12-02T02:00:00Z", "h1"),
+                ],
+                now,
+                GRACE,
+            )
+            .unwrap();
+        assert_eq!(r.edited_after_publication, [key("a", Network::Vk)]);
+        assert_eq!(r.updated, [key("b", Network::Ok)]);
+        // Reported once only.
+        let r = l
+            .sync(
+                &[
+                    planned("a", Network::Vk, "2026-12-01T02:00:00Z", "h9"),
+                    planned("b", Network::Ok, "2026-12-02T02:00:00Z", "h1"),
+                ],
+                now,
+                GRACE,
+            )
+            .unwrap();
+        assert_eq!(r, SyncReport::default());
+        // Removed from git before its time: cancelled.
+        let r = l
+            .sync(
+                &[planned("a", Network::Vk, "2026-12-01T02:00:00Z", "h9")],
+                now,
+                GRACE,
+            )
+            .unwrap();
+        assert_eq!(r.cancelled, [key("b", Network::Ok)]);
+        assert_eq!(l.next_due().unwrap(), None);
+    }
+
+    #[test]
+    fn missed_beyond_grace_but_caught_within_it() {
+        let mut l = SqliteLedger::in_memory().unwrap();
+        let now = t("2026-12-01T10:00:00Z");
+        let r = l
+            .sync(
+                &[
+                    planned("old", Network::Telegram, "2026-12-01T07:00:00Z", "h"),
+                    planned("recent", Network::Telegram, "2026-12-01T09:00:00Z", "h"),
+                ],
+                now,
+                GRACE,
+            )
+            .unwrap();
+        assert_eq!(r.missed, [key("old", Network::Telegram)]);
+        assert_eq!(r.added, [key("recent", Network::Telegram)]);
+        let due = l.claim_due(now, 10).unwrap();
+        assert_eq!(due.len(), 1);
+        assert_eq!(due[0].key.post, "recent");
+    }
+
+    #[test]
+    fn crash_while_sending_retries_vk_and_surfaces_the_rest() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ledger.sqlite");
+        let now = t("2026-12-01T02:00:00Z");
+        {
+            let mut l = SqliteLedger::open(&path).unwrap();
+            l.sync(
+                &[
+                    planned("a", Network::Vk, "2026-12-01T02:00:00Z", "h"),
+                    planned("a", Network::Telegram, "2026-12-01T02:00:00Z", "h"),
+                    planned("a", Network::Ok, "2026-12-01T02:00:00Z", "h"),
+                ],
+                now,
+                GRACE,
+            )
+            .unwrap();
+            assert_eq!(l.claim_due(now, 10).unwrap().len(), 3);
+            // The process dies here, between `sending` and the answers.
+        }
+        let mut l = SqliteLedger::open(&path).unwrap();
+        let uncertain = l.recover().unwrap();
+        let nets: Vec<Network> = uncertain.iter().map(|e| e.key.network).collect();
+        assert_eq!(nets.len(), 2);
+        assert!(nets.contains(&Network::Telegram) && nets.contains(&Network::Ok));
+        let again = l.claim_due(now, 10).unwrap();
+        assert_eq!(again.len(), 1);
+        assert_eq!((again[0].key.network, again[0].attempts), (Network::Vk, 2));
+    }
+}

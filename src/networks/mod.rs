@@ -1,0 +1,29 @@
+//! Network clients: the code that talks to VK, OK and Telegram, and local emulators of their
+//! APIs that hold the clients to what the real servers accept.
+//!
+//! Every network folder has the same files: `client` (a thin client of our own on reqwest, no
+//! SDK), `emulator` (an in-process axum server on `127.0.0.1:0` that keeps state, validates like
+//! the real API and injects faults) and `mod` (what the folder exports).
+//!
+//! What is shared lives here and is plain data the scheduler acts on:
+//!
+//! - [`PublishError`]: the one outcome of a failed call. The clients never retry or sleep; the
+//!   scheduler decides from the variant (wait `after`, ask a person, give up, retry, or — for
+//!   [`PublishError::Unknown`] — never resend blindly, because the post may already be up).
+//! - [`Secret`]: tokens in a type that prints as `***`, read from the environment or from a
+//!   secrets file that other users cannot read.
+//! - [`RateLimits`]: the documented request rates, as configuration the scheduler applies.
+//!
+//! No URL is ever logged or formatted into an error: Telegram carries the bot token in the path.
+//! [`classify_transport`] strips it from reqwest's errors.
+
+mod error;
+pub mod ok;
+mod rate;
+mod secret;
+pub mod telegram;
+pub mod vk;
+
+pub use error::{ConfigError, PublishError, classify_transport};
+pub use rate::RateLimits;
+pub use secret::{Secret, SecretError};

@@ -1,0 +1,1223 @@
+//! A thin VK API client of our own on reqwest (API 5.199): the four methods that publish a
+//! post on a community wall, each first built as a plain [`Request`] (so tests can check it
+//! against the official schema without a network), then sent as a form-encoded POST to
+//! `{base}/method/{name}`.
+//!
+//! - VK refuses JSON bodies, so every call is `application/x-www-form-urlencoded` with `v=5.199`.
+//! - The token travels only in the `Authorization: Bearer` header (marked sensitive), never in a
+//!   URL or a body. VK echoes a request's parameters in every error (`request_params`); the client
+//!   never even reads that field, and never puts a raw answer into an error.
+//! - The photo upload URL is a capability (anyone holding it can upload): it is kept in a
+//!   [`Secret`], receives no token, and no error mentions it.
+//! - Publishing needs a **user** token; a community token gets error 27. A long-lived user token
+//!   is used as it is. VK ID tokens (access for an hour, plus a rotating refresh token) are
+//!   refreshed once when VK says the access token is invalid or expired (5, 1117): the new pair
+//!   is handed to a [`TokenStore`] **before** it is used, because the old refresh token is dead
+//!   from that moment on.
+//!
+//! The client never retries a failed call and never sleeps on an error; see [`PublishError`].
+//! It only spaces its own calls by [`Config::min_interval`], because one publication is several
+//! calls in a row and VK allows a user token 3 requests a second.
+
+use std::collections::VecDeque;
+use std::collections::hash_map::RandomState;
+use std::fmt;
+use std::future::Future;
+use std::hash::BuildHasher as _;
+use std::sync::Arc;
+use std::time::Duration;
+
+use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderValue};
+use serde::Deserialize;
+use serde_json::Value;
+use tokio::sync::Mutex;
+use tokio::time::Instant;
+
+use crate::networks::{ConfigError, PublishError, Secret, classify_transport};
+use crate::render::publication::{ImageRef, VkAttachment, VkCall};
+
+/// The API version every call sends as `v`.
+pub const API_VERSION: &str = "5.199";
+
+/// VK's API host (`api.vk.com` answers too).
+pub const DEFAULT_BASE_URL: &str = "https://api.vk.ru";
+
+/// VK ID's token endpoint, where a refresh token is exchanged for a new pair.
+pub const DEFAULT_REFRESH_URL: &str = "https://id.vk.com/oauth2/auth";
+
+/// Every API method the client can call: the conformance test checks each against the schema.
+pub const METHODS: &[&str] = &[
+    "photos.getWallUploadServer",
+    "photos.saveWallPhoto",
+    "polls.create",
+    "wall.post",
+];
+
+/// How long to wait after error 9 ("Flood control": too many identical actions). VK publishes
+/// no number; an hour is the conservative folklore value.
+pub const FLOOD_CONTROL_WAIT: Duration = Duration::from_secs(3600);
+
+/// How long to wait after error 29 ("Rate limit reached": a method's daily quota). VK does not
+/// say when the quota resets; the scheduler waits an hour and tries again.
+pub const QUOTA_WAIT: Duration = Duration::from_secs(3600);
+
+const FORM: &str = "application/x-www-form-urlencoded";
+
+/// How to reach VK and as whom.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// `https://api.vk.ru`, or an emulator's address; methods are at `{base_url}/method/{name}`.
+    pub base_url: String,
+    /// The user's tokens.
+    pub auth: Auth,
+    /// Longest wait for a connection (a failure here is [`PublishError::Transient`]).
+    pub connect_timeout: Duration,
+    /// Longest wait for one whole call, an upload included (a failure of `wall.post` here is
+    /// [`PublishError::Unknown`]: the post may be up).
+    pub timeout: Duration,
+    /// Least time from one API call's answer to the next call of this client: 350 ms keeps
+    /// under VK's 3 requests a second per user token. Zero turns spacing off (calls of one
+    /// client still go one at a time).
+    pub min_interval: Duration,
+}
+
+impl Config {
+    /// The official API, 10 s to connect, 60 s per call (a 10 MB picture on a slow line), calls
+    /// spaced by 350 ms.
+    pub fn new(auth: Auth) -> Config {
+        Config {
+            base_url: DEFAULT_BASE_URL.to_owned(),
+            auth,
+            connect_timeout: Duration::from_secs(10),
+            timeout: Duration::from_secs(60),
+            min_interval: Duration::from_millis(350),
+        }
+    }
+}
+
+/// The user token the client publishes with.
+#[derive(Clone)]
+pub enum Auth {
+    /// A long-lived user token (an Implicit Flow token with `offline`): used until VK refuses it.
+    UserToken(Secret),
+    /// VK ID tokens: an access token that lives an hour and a refresh token that is replaced on
+    /// every refresh.
+    VkId {
+        /// The current pair.
+        tokens: TokenPair,
+        /// Where and as which app to refresh.
+        refresh: Refresh,
+        /// Where a new pair is saved before it is used.
+        store: Arc<dyn TokenStore>,
+    },
+}
+
+impl fmt::Debug for Auth {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Auth::UserToken(_) => f.write_str("UserToken(***)"),
+            Auth::VkId { refresh, .. } => f
+                .debug_struct("VkId")
+                .field("tokens", &"***")
+                .field("refresh", refresh)
+                .finish_non_exhaustive(),
+        }
+    }
+}
+
+/// A VK ID access token and its refresh token. `Debug` prints `***` for both.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenPair {
+    /// Sent with every call.
+    pub access: Secret,
+    /// Exchanged for a new pair when the access token has expired; valid once.
+    pub refresh: Secret,
+}
+
+/// The VK ID application that issued the tokens.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refresh {
+    /// The token endpoint ([`DEFAULT_REFRESH_URL`], or an emulator's `/oauth2/auth`).
+    pub url: String,
+    /// The VK ID app id.
+    pub client_id: String,
+    /// The device id VK ID returned with the first tokens; a refresh must repeat it.
+    pub device_id: String,
+}
+
+/// Keeps the current VK ID token pair somewhere that outlives the process (a secrets file of
+/// mode 600, a vault).
+pub trait TokenStore: Send + Sync {
+    /// Saves `tokens`, replacing the pair saved before.
+    ///
+    /// Called after VK ID issued a new pair and before its access token is used: once VK ID
+    /// has answered, the old refresh token no longer works, so a pair that is lost is a person's
+    /// sign-in. An `Err` (a short reason, never the tokens) stops the call with
+    /// [`PublishError::Unauthorized`]; the pair is kept in memory and saved again before the
+    /// next call.
+    fn save(&self, tokens: &TokenPair) -> Result<(), String>;
+}
+
+/// One VK API request as plain data: the method and its parameters in the order sent, already
+/// in VK's wire form (booleans `0`/`1`, lists comma-separated, `add_answers` a JSON array).
+/// `v` and the token are added when it is sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Request {
+    /// Method name as in the schema (`wall.post`).
+    pub method: &'static str,
+    /// Parameters.
+    pub params: Vec<(&'static str, String)>,
+}
+
+/// What the upload server answered: the three values `photos.saveWallPhoto` takes back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UploadedPhoto {
+    /// The upload server's number.
+    pub server: i64,
+    /// An opaque JSON string, passed on as it is.
+    pub photo: String,
+    /// The upload's signature.
+    pub hash: String,
+}
+
+/// A poll to create (`polls.create`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewPoll {
+    /// `-group_id` for a community.
+    pub owner_id: i64,
+    /// The question.
+    pub question: String,
+    /// 1–10 answers of at most 100 characters.
+    pub answers: Vec<String>,
+    /// Hide who voted for what (VK's default is a public voter list).
+    pub is_anonymous: bool,
+    /// Several answers allowed.
+    pub is_multiple: bool,
+    /// Unix time when voting closes.
+    pub end_date: Option<i64>,
+}
+
+/// A wall post to publish (`wall.post`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewPost {
+    /// `-group_id` for a community.
+    pub owner_id: i64,
+    /// Publish as the community rather than as the user.
+    pub from_group: bool,
+    /// Plain text; not sent when empty.
+    pub message: String,
+    /// `photo{owner}_{id}`, `poll{owner}_{id}`, in order.
+    pub attachments: Vec<String>,
+    /// The anti-duplicate key: VK answers a repeated `guid` with the first post.
+    pub guid: String,
+}
+
+impl Request {
+    /// `photos.getWallUploadServer(group_id)`: where to upload a picture for a community wall.
+    pub fn get_wall_upload_server(group_id: u64) -> Request {
+        Request {
+            method: "photos.getWallUploadServer",
+            params: vec![("group_id", group_id.to_string())],
+        }
+    }
+
+    /// `photos.saveWallPhoto(group_id, photo, server, hash)`: keeps an uploaded picture.
+    pub fn save_wall_photo(group_id: u64, uploaded: &UploadedPhoto) -> Request {
+        Request {
+            method: "photos.saveWallPhoto",
+            params: vec![
+                ("group_id", group_id.to_string()),
+                ("photo", uploaded.photo.clone()),
+                ("server", uploaded.server.to_string()),
+                ("hash", uploaded.hash.clone()),
+            ],
+        }
+    }
+
+    /// `polls.create`, the answers as a JSON array in `add_answers`.
+    pub fn create_poll(poll: &NewPoll) -> Request {
+        let answers = serde_json::to_string(&poll.answers).unwrap_or_else(|_| "[]".to_owned());
+        let mut params = vec![
+            ("owner_id", poll.owner_id.to_string()),
+            ("question", poll.question.clone()),
+            ("add_answers", answers),
+            ("is_anonymous", flag(poll.is_anonymous)),
+            ("is_multiple", flag(poll.is_multiple)),
+        ];
+        if let Some(end) = poll.end_date {
+            params.push(("end_date", end.to_string()));
+        }
+        Request {
+            method: "polls.create",
+            params,
+        }
+    }
+
+    /// `wall.post`; `message` and `attachments` are left out when empty.
+    pub fn wall_post(post: &NewPost) -> Request {
+        let mut params = vec![
+            ("owner_id", post.owner_id.to_string()),
+            ("from_group", flag(post.from_group)),
+        ];
+        if !post.message.is_empty() {
+            params.push(("message", post.message.clone()));
+        }
+        if !post.attachments.is_empty() {
+            params.push(("attachments", post.attachments.join(",")));
+        }
+        params.push(("guid", post.guid.clone()));
+        Request {
+            method: "wall.post",
+            params,
+        }
+    }
+
+    /// The form body as sent: the parameters, then `v`.
+    pub fn form_body(&self) -> String {
+        let mut pairs: Vec<(&str, &str)> =
+            self.params.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        pairs.push(("v", API_VERSION));
+        encode_form(&pairs)
+    }
+
+    /// Whether the method can create something visible (only `wall.post`): the other calls
+    /// upload or create attachments nobody sees until a post uses them, so sending them again
+    /// is always safe.
+    fn publishes(&self) -> bool {
+        self.method == "wall.post"
+    }
+}
+
+fn flag(value: bool) -> String {
+    if value { "1" } else { "0" }.to_owned()
+}
+
+/// A published post.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Posted {
+    /// The wall (`-group_id`).
+    pub owner_id: i64,
+    /// The post's id on that wall: what the ledger stores.
+    pub post_id: i64,
+}
+
+impl Posted {
+    /// The post's address, `https://vk.com/wall-123_45`.
+    pub fn url(&self) -> String {
+        format!("https://vk.com/wall{}_{}", self.owner_id, self.post_id)
+    }
+}
+
+/// The tokens in use, behind the client's lock.
+enum AuthState {
+    User(Secret),
+    VkId {
+        tokens: TokenPair,
+        refresh: Refresh,
+        store: Arc<dyn TokenStore>,
+        /// A pair VK ID issued that the store has not taken yet: saved before any use.
+        unsaved: bool,
+    },
+}
+
+impl AuthState {
+    fn access(&self) -> &Secret {
+        match self {
+            AuthState::User(token) => token,
+            AuthState::VkId { tokens, .. } => &tokens.access,
+        }
+    }
+}
+
+/// A VK API client bound to one user.
+///
+/// `Debug` shows no token. Calls may run concurrently; a token refresh happens once for all of
+/// them.
+pub struct Client {
+    http: reqwest::Client,
+    base_url: String,
+    auth: Mutex<AuthState>,
+    min_interval: Duration,
+    last_call: Mutex<Option<Instant>>,
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client")
+            .field("base_url", &self.base_url)
+            .field("auth", &"***")
+            .finish_non_exhaustive()
+    }
+}
+
+/// A VK error object, as much of it as the client reads. `request_params` is deliberately not
+/// a field: VK echoes the request there, the token too when it was sent as a parameter.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+struct ApiError {
+    error_code: i64,
+    #[serde(default)]
+    error_msg: String,
+}
+
+#[derive(Deserialize)]
+struct Envelope {
+    response: Option<Value>,
+    error: Option<ApiError>,
+}
+
+/// Why one attempt failed: VK's own error (which may call for a refresh) or anything else.
+enum Failure {
+    Api(ApiError),
+    Other(PublishError),
+}
+
+impl From<PublishError> for Failure {
+    fn from(e: PublishError) -> Failure {
+        Failure::Other(e)
+    }
+}
+
+impl Client {
+    /// Builds a client.
+    ///
+    /// Fails when the base URL or the refresh URL is not an `http(s)` URL, a token cannot be
+    /// sent in a header, or the HTTP client cannot be set up. The error never contains a token.
+    pub fn new(config: Config) -> Result<Client, ConfigError> {
+        let base_url = config.base_url.trim_end_matches('/').to_owned();
+        check_url("VK base URL", &base_url)?;
+        let auth = match config.auth {
+            Auth::UserToken(token) => {
+                check_token(&token)?;
+                AuthState::User(token)
+            }
+            Auth::VkId {
+                tokens,
+                refresh,
+                store,
+            } => {
+                check_token(&tokens.access)?;
+                check_url("VK ID refresh URL", &refresh.url)?;
+                AuthState::VkId {
+                    tokens,
+                    refresh,
+                    store,
+                    unsaved: false,
+                }
+            }
+        };
+        let http = reqwest::Client::builder()
+            .connect_timeout(config.connect_timeout)
+            .timeout(config.timeout)
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent(concat!("vestnik/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| ConfigError {
+                reason: format!("cannot set up the HTTP client: {}", classify_transport(e)),
+            })?;
+        Ok(Client {
+            http,
+            base_url,
+            auth: Mutex::new(auth),
+            min_interval: config.min_interval,
+            last_call: Mutex::new(None),
+        })
+    }
+
+    /// Publishes a rendered post: uploads each picture, creates the poll, then calls
+    /// `wall.post`, and returns the post.
+    ///
+    /// `image_bytes` gives the processed JPEG of a picture; it is called for every picture
+    /// before anything is sent, so the returned future does not borrow it. A failure before `wall.post` leaves
+    /// at most unused uploads and polls behind (invisible), so the whole list may be executed
+    /// again; a repeated `wall.post` carries the same `guid`, and VK answers it with the first
+    /// post for an hour. Only a `wall.post` without an answer is [`PublishError::Unknown`]. A
+    /// call list that does not end in exactly one `wall.post`, or whose attachments point at
+    /// missing steps, is [`PublishError::Rejected`] before anything is sent.
+    pub fn execute(
+        &self,
+        calls: &[VkCall],
+        image_bytes: &dyn Fn(&ImageRef) -> Vec<u8>,
+    ) -> impl Future<Output = Result<Posted, PublishError>> + Send + '_ {
+        // The pictures are read before anything is sent, so the future borrows neither
+        // `image_bytes` nor `calls` and can be spawned.
+        let checked = check_plan(calls);
+        let calls = calls.to_vec();
+        let mut jpegs: VecDeque<Vec<u8>> = calls
+            .iter()
+            .filter_map(|c| match c {
+                VkCall::UploadPhoto { image, .. } => Some(image_bytes(image)),
+                _ => None,
+            })
+            .collect();
+        async move {
+            checked?;
+            let mut photos = Vec::new();
+            let mut poll = None;
+            for call in &calls {
+                match call {
+                    VkCall::UploadPhoto { group_id, .. } => {
+                        let jpeg = jpegs.pop_front().unwrap_or_default();
+                        photos.push(self.upload_wall_photo(*group_id, jpeg).await?);
+                    }
+                    VkCall::CreatePoll {
+                        owner_id,
+                        question,
+                        add_answers,
+                        is_anonymous,
+                        is_multiple,
+                        end_date,
+                    } => {
+                        let new = NewPoll {
+                            owner_id: *owner_id,
+                            question: question.clone(),
+                            answers: add_answers.clone(),
+                            is_anonymous: *is_anonymous,
+                            is_multiple: *is_multiple,
+                            end_date: *end_date,
+                        };
+                        poll = Some(self.create_poll(&new).await?);
+                    }
+                    VkCall::WallPost {
+                        owner_id,
+                        from_group,
+                        message,
+                        attachments,
+                        guid,
+                    } => {
+                        let attachments = attachments
+                            .iter()
+                            .map(|a| match a {
+                                VkAttachment::Photo(i) => photos.get(*i).cloned(),
+                                VkAttachment::Poll => poll.clone(),
+                            })
+                            .collect::<Option<Vec<String>>>()
+                            .ok_or_else(|| PublishError::Rejected {
+                                reason: "a VK attachment refers to a step that produced nothing"
+                                    .to_owned(),
+                            })?;
+                        let post = NewPost {
+                            owner_id: *owner_id,
+                            from_group: *from_group,
+                            message: message.clone(),
+                            attachments,
+                            guid: guid.clone(),
+                        };
+                        let post_id = self.wall_post(&post).await?;
+                        return Ok(Posted {
+                            owner_id: *owner_id,
+                            post_id,
+                        });
+                    }
+                }
+            }
+            // check_plan guarantees the last step is wall.post.
+            Err(PublishError::Rejected {
+                reason: "the VK publication has no wall.post step".to_owned(),
+            })
+        }
+    }
+
+    /// Uploads one picture to a community wall (`photos.getWallUploadServer` → POST `photo` →
+    /// `photos.saveWallPhoto`) and returns its attachment, `photo{owner}_{id}` (with
+    /// `_{access_key}` when VK returns one).
+    ///
+    /// Nothing is published by this, so a lost answer is [`PublishError::Transient`].
+    pub async fn upload_wall_photo(
+        &self,
+        group_id: u64,
+        jpeg: Vec<u8>,
+    ) -> Result<String, PublishError> {
+        let server = self.call(Request::get_wall_upload_server(group_id)).await?;
+        let upload_url = server
+            .get("upload_url")
+            .and_then(Value::as_str)
+            .map(|url| Secret::new(url.to_owned()))
+            .ok_or_else(|| malformed("photos.getWallUploadServer", "upload_url"))?;
+        let uploaded = self.upload(&upload_url, jpeg).await?;
+        let saved = self
+            .call(Request::save_wall_photo(group_id, &uploaded))
+            .await?;
+        let photo = saved
+            .as_array()
+            .and_then(|list| list.first())
+            .ok_or_else(|| malformed("photos.saveWallPhoto", "a photo"))?;
+        media_ref("photo", photo).ok_or_else(|| malformed("photos.saveWallPhoto", "owner_id, id"))
+    }
+
+    /// `polls.create`; returns the attachment `poll{owner}_{id}`.
+    pub async fn create_poll(&self, poll: &NewPoll) -> Result<String, PublishError> {
+        let answer = self.call(Request::create_poll(poll)).await?;
+        media_ref("poll", &answer).ok_or_else(|| malformed("polls.create", "owner_id, id"))
+    }
+
+    /// `wall.post`; returns the post id (the first post's id when the `guid` was seen within
+    /// the hour).
+    pub async fn wall_post(&self, post: &NewPost) -> Result<i64, PublishError> {
+        let answer = self.call(Request::wall_post(post)).await?;
+        answer
+            .get("post_id")
+            .and_then(Value::as_i64)
+            .ok_or_else(|| PublishError::Unknown {
+                reason: "VK answered wall.post without a post_id; the post may be up".to_owned(),
+            })
+    }
+
+    /// Sends one API request and returns VK's `response`, refreshing a VK ID token once if VK
+    /// says it is invalid or expired.
+    pub async fn call(&self, request: Request) -> Result<Value, PublishError> {
+        let result = self.call_inner(&request).await;
+        let result = match result {
+            // Only wall.post can publish; anything else that got lost can be sent again.
+            Err(PublishError::Unknown { reason }) if !request.publishes() => {
+                Err(PublishError::Transient {
+                    reason: format!("{reason} ({} publishes nothing)", request.method),
+                })
+            }
+            other => other,
+        };
+        match result {
+            Ok(v) => Ok(v),
+            Err(e) => Err(self.redact(e).await),
+        }
+    }
+
+    async fn call_inner(&self, request: &Request) -> Result<Value, PublishError> {
+        let token = self.access_token().await?;
+        let refreshable = matches!(*self.auth.lock().await, AuthState::VkId { .. });
+        match self.send(request, &token).await {
+            Ok(v) => Ok(v),
+            Err(Failure::Api(e)) if refreshable && token_expired(e.error_code) => {
+                self.refresh(&token).await?;
+                let token = self.access_token().await?;
+                match self.send(request, &token).await {
+                    Ok(v) => Ok(v),
+                    Err(Failure::Api(e)) => Err(classify_api(request.method, &e, Some(true))),
+                    Err(Failure::Other(e)) => Err(e),
+                }
+            }
+            Err(Failure::Api(e)) => Err(classify_api(
+                request.method,
+                &e,
+                refreshable.then_some(false),
+            )),
+            Err(Failure::Other(e)) => Err(e),
+        }
+    }
+
+    /// The access token to send, after saving a pair that is still unsaved.
+    async fn access_token(&self) -> Result<Secret, PublishError> {
+        let mut auth = self.auth.lock().await;
+        if let AuthState::VkId {
+            tokens,
+            store,
+            unsaved,
+            ..
+        } = &mut *auth
+            && *unsaved
+        {
+            store.save(tokens).map_err(store_failed)?;
+            *unsaved = false;
+        }
+        Ok(auth.access().clone())
+    }
+
+    /// Exchanges the refresh token for a new pair and saves it, unless another call already
+    /// replaced `failed`.
+    async fn refresh(&self, failed: &Secret) -> Result<(), PublishError> {
+        let mut auth = self.auth.lock().await;
+        let AuthState::VkId {
+            tokens,
+            refresh,
+            store,
+            unsaved,
+        } = &mut *auth
+        else {
+            return Ok(());
+        };
+        if tokens.access != *failed {
+            return Ok(());
+        }
+        let new = self.request_refresh(refresh, &tokens.refresh).await?;
+        check_token(&new.access).map_err(|e| PublishError::Unauthorized { reason: e.reason })?;
+        *tokens = new;
+        *unsaved = true;
+        store.save(tokens).map_err(store_failed)?;
+        *unsaved = false;
+        Ok(())
+    }
+
+    async fn request_refresh(
+        &self,
+        refresh: &Refresh,
+        token: &Secret,
+    ) -> Result<TokenPair, PublishError> {
+        let state = format!("{:016x}", RandomState::new().hash_one(Instant::now()));
+        let body = encode_form(&[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", token.expose()),
+            ("client_id", &refresh.client_id),
+            ("device_id", &refresh.device_id),
+            ("state", &state),
+        ]);
+        // A refresh publishes nothing: whatever went wrong on the way, the publication can be
+        // tried again (if VK ID did rotate the pair unseen, that try ends in Unauthorized).
+        let transient = |e: reqwest::Error| PublishError::Transient {
+            reason: format!(
+                "refreshing the VK ID token failed: {}",
+                classify_transport(e)
+            ),
+        };
+        let response = self
+            .http
+            .post(&refresh.url)
+            .header(CONTENT_TYPE, FORM)
+            .body(body)
+            .send()
+            .await
+            .map_err(transient)?;
+        let status = response.status().as_u16();
+        let bytes = response.bytes().await.map_err(transient)?;
+        if status >= 500 {
+            return Err(PublishError::Transient {
+                reason: format!("VK ID answered HTTP {status} to the token refresh"),
+            });
+        }
+        #[derive(Deserialize)]
+        struct Answer {
+            access_token: Option<String>,
+            refresh_token: Option<String>,
+            state: Option<String>,
+            error: Option<String>,
+            error_description: Option<String>,
+        }
+        let answer: Answer =
+            serde_json::from_slice(&bytes).map_err(|_| PublishError::Transient {
+                reason: format!("VK ID answered the token refresh with HTTP {status} and no JSON"),
+            })?;
+        if let Some(error) = answer.error {
+            if status == 429 {
+                return Err(PublishError::RateLimited {
+                    after: Duration::from_secs(1),
+                });
+            }
+            let detail = answer
+                .error_description
+                .map(|d| format!(" ({})", clip(&d)))
+                .unwrap_or_default();
+            return Err(PublishError::Unauthorized {
+                reason: format!(
+                    "VK ID refused to refresh the access token: {}{detail}; a person must sign in to VK ID again",
+                    clip(&error)
+                ),
+            });
+        }
+        if answer.state.is_some_and(|s| s != state) {
+            return Err(PublishError::Unauthorized {
+                reason: "VK ID answered the token refresh with another state".to_owned(),
+            });
+        }
+        match (answer.access_token, answer.refresh_token) {
+            (Some(access), Some(refresh)) if !access.is_empty() && !refresh.is_empty() => {
+                Ok(TokenPair {
+                    access: Secret::new(access),
+                    refresh: Secret::new(refresh),
+                })
+            }
+            _ => Err(PublishError::Unauthorized {
+                reason: format!(
+                    "VK ID answered the token refresh with HTTP {status} but without a new token pair"
+                ),
+            }),
+        }
+    }
+
+    /// One attempt: a form-encoded POST with the token in the header.
+    ///
+    /// Calls of one client go one at a time, each [`Config::min_interval`] after the previous
+    /// one's answer: counted from the answer, not from the sending, the spacing holds at VK's
+    /// end too, however long a request took to arrive.
+    async fn send(&self, request: &Request, token: &Secret) -> Result<Value, Failure> {
+        let mut last = self.last_call.lock().await;
+        if let Some(previous) = *last {
+            tokio::time::sleep_until(previous + self.min_interval).await;
+        }
+        let result = self.send_now(request, token).await;
+        *last = Some(Instant::now());
+        result
+    }
+
+    async fn send_now(&self, request: &Request, token: &Secret) -> Result<Value, Failure> {
+        let mut bearer =
+            HeaderValue::from_str(&format!("Bearer {}", token.expose())).map_err(|_| {
+                PublishError::Unauthorized {
+                    reason: "the VK token holds characters that cannot be sent".to_owned(),
+                }
+            })?;
+        bearer.set_sensitive(true);
+        let method = request.method;
+        let response = self
+            .http
+            .post(format!("{}/method/{method}", self.base_url))
+            .header(AUTHORIZATION, bearer)
+            .header(CONTENT_TYPE, FORM)
+            .body(request.form_body())
+            .send()
+            .await
+            .map_err(classify_transport)?;
+        let status = response.status().as_u16();
+        let body = response.bytes().await.map_err(classify_transport)?;
+        interpret(method, status, &body)
+    }
+
+    /// POSTs the picture to the upload URL as the multipart field `photo`. No token goes
+    /// there: the URL itself is the permission, and it may be another host.
+    async fn upload(&self, url: &Secret, jpeg: Vec<u8>) -> Result<UploadedPhoto, PublishError> {
+        // Nothing is published by an upload: a lost answer only costs a new upload.
+        let transport = |e: reqwest::Error| match classify_transport(e) {
+            PublishError::Unknown { reason } => PublishError::Transient {
+                reason: format!("uploading a picture to VK: {reason}"),
+            },
+            other => other,
+        };
+        let part = reqwest::multipart::Part::bytes(jpeg)
+            .file_name("photo.jpg")
+            .mime_str("image/jpeg")
+            .map_err(transport)?;
+        let form = reqwest::multipart::Form::new().part("photo", part);
+        let response = self
+            .http
+            .post(url.expose())
+            .multipart(form)
+            .send()
+            .await
+            .map_err(transport)?;
+        let status = response.status().as_u16();
+        let body = response.bytes().await.map_err(transport)?;
+        interpret_upload(status, &body)
+    }
+
+    /// Replaces every token this client holds by `***` in an error's text.
+    async fn redact(&self, e: PublishError) -> PublishError {
+        let auth = self.auth.lock().await;
+        match &*auth {
+            AuthState::User(token) => e.redacted(token.expose()),
+            AuthState::VkId { tokens, .. } => e
+                .redacted(tokens.access.expose())
+                .redacted(tokens.refresh.expose()),
+        }
+    }
+}
+
+/// Checks that a call list is one VK publication: steps, then exactly one `wall.post`, last.
+fn check_plan(calls: &[VkCall]) -> Result<(), PublishError> {
+    let posts = calls
+        .iter()
+        .filter(|c| matches!(c, VkCall::WallPost { .. }))
+        .count();
+    let polls = calls
+        .iter()
+        .filter(|c| matches!(c, VkCall::CreatePoll { .. }))
+        .count();
+    let uploads = calls
+        .iter()
+        .filter(|c| matches!(c, VkCall::UploadPhoto { .. }))
+        .count();
+    let attachments_exist = match calls.last() {
+        Some(VkCall::WallPost { attachments, .. }) => attachments.iter().all(|a| match a {
+            VkAttachment::Photo(i) => *i < uploads,
+            VkAttachment::Poll => polls == 1,
+        }),
+        _ => false,
+    };
+    if posts != 1 || polls > 1 || !attachments_exist {
+        return Err(PublishError::Rejected {
+            reason: "a VK publication must be uploads, at most one poll, then one wall.post whose attachments are those steps"
+                .to_owned(),
+        });
+    }
+    Ok(())
+}
+
+fn check_url(what: &str, url: &str) -> Result<(), ConfigError> {
+    match reqwest::Url::parse(url) {
+        Ok(u) if matches!(u.scheme(), "http" | "https") => Ok(()),
+        _ => Err(ConfigError {
+            reason: format!("the {what} `{url}` is not an http(s) URL"),
+        }),
+    }
+}
+
+fn check_token(token: &Secret) -> Result<(), ConfigError> {
+    let t = token.expose();
+    if t.is_empty() || !t.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(ConfigError {
+            reason: "the VK token is empty or holds spaces or non-ASCII characters".to_owned(),
+        });
+    }
+    Ok(())
+}
+
+fn store_failed(reason: String) -> PublishError {
+    PublishError::Unauthorized {
+        reason: format!(
+            "VK ID issued new tokens but saving them failed ({}); nothing was sent with them, and saving is tried again before the next call",
+            clip(&reason)
+        ),
+    }
+}
+
+/// Error codes that say the access token itself is no longer good: a refresh may help.
+fn token_expired(code: i64) -> bool {
+    matches!(code, 5 | 1117)
+}
+
+/// Maps an HTTP answer of the API onto `response` or a failure.
+fn interpret(method: &str, status: u16, body: &[u8]) -> Result<Value, Failure> {
+    match status {
+        500..=599 => {
+            return Err(PublishError::Transient {
+                reason: format!("VK answered HTTP {status} to {method}"),
+            }
+            .into());
+        }
+        429 => {
+            return Err(PublishError::RateLimited {
+                after: Duration::from_secs(1),
+            }
+            .into());
+        }
+        200..=299 => {}
+        _ => {
+            return Err(PublishError::Rejected {
+                reason: format!("VK answered HTTP {status} to {method}; is the base URL right?"),
+            }
+            .into());
+        }
+    }
+    match serde_json::from_slice::<Envelope>(body) {
+        Ok(Envelope {
+            error: Some(error), ..
+        }) => Err(Failure::Api(error)),
+        Ok(Envelope {
+            response: Some(response),
+            ..
+        }) => Ok(response),
+        // Not VK speaking (a proxy page, a cut body): the call may have been applied.
+        _ => Err(PublishError::Unknown {
+            reason: format!("VK answered {method} with HTTP {status} but no VK response"),
+        }
+        .into()),
+    }
+}
+
+/// Maps a VK error onto what the scheduler acts on. `refreshed` says whether the client holds a
+/// refresh token (`Some`) and whether it already refreshed for this call (`Some(true)`).
+fn classify_api(method: &str, e: &ApiError, refreshed: Option<bool>) -> PublishError {
+    let code = e.error_code;
+    let said = format!("VK error {code} in {method}: {}", clip(&e.error_msg));
+    let reason = |hint: &str| format!("{said}; {hint}");
+    match code {
+        6 => PublishError::RateLimited {
+            after: Duration::from_secs(1),
+        },
+        9 => PublishError::RateLimited {
+            after: FLOOD_CONTROL_WAIT,
+        },
+        29 => PublishError::RateLimited { after: QUOTA_WAIT },
+        1 | 10 => PublishError::Transient { reason: said },
+        // A failed upload: the publication starts again with a fresh upload server.
+        22 | 118 | 121 => PublishError::Transient {
+            reason: reason("the picture is uploaded again on the next attempt"),
+        },
+        5 | 1117 => {
+            let hint = match refreshed {
+                Some(true) => {
+                    "refreshing the VK ID token did not help; a person must sign in again"
+                }
+                Some(false) => "the token was refused; a person must sign in again",
+                None => {
+                    "the user token has expired or was revoked; issue a new one (or use VK ID tokens, which the client refreshes)"
+                }
+            };
+            PublishError::Unauthorized {
+                reason: reason(hint),
+            }
+        }
+        27 => PublishError::Unauthorized {
+            reason: reason(&format!(
+                "{method} accepts only a user token, and this is a community token; give vestnik the token of a user who administers the community"
+            )),
+        },
+        28 => PublishError::Unauthorized {
+            reason: reason("the VK application is not allowed this; check the app's settings"),
+        },
+        3609 => PublishError::Unauthorized {
+            reason: reason("the token must be issued again (token extension required)"),
+        },
+        7 | 15 | 18 | 200 | 203 | 703 | 704 => PublishError::Unauthorized {
+            reason: reason(
+                "the token's user lacks a right here: check the community's admin rights, the token's scopes (wall, photos) and two-factor authentication",
+            ),
+        },
+        14 => PublishError::Unauthorized {
+            reason: reason("VK wants a person to solve a captcha; publishing waits for a person"),
+        },
+        17 => PublishError::Unauthorized {
+            reason: reason(
+                "VK wants a person to validate the account; publishing waits for a person",
+            ),
+        },
+        24 => PublishError::Unauthorized {
+            reason: reason(
+                "VK wants a person to confirm the action; publishing waits for a person",
+            ),
+        },
+        // 100 (parameters), 113/125 (ids), 214 (posting denied), 222 (links), 129 (photo), …:
+        // VK answered, nothing was applied, and the same request fails the same way.
+        _ => PublishError::Rejected { reason: said },
+    }
+}
+
+/// Maps the upload server's answer onto the three values `photos.saveWallPhoto` needs.
+fn interpret_upload(status: u16, body: &[u8]) -> Result<UploadedPhoto, PublishError> {
+    if status >= 500 {
+        return Err(PublishError::Transient {
+            reason: format!("the VK upload server answered HTTP {status}"),
+        });
+    }
+    if !(200..300).contains(&status) {
+        return Err(PublishError::Rejected {
+            reason: format!("the VK upload server answered HTTP {status}"),
+        });
+    }
+    let answer: Value = serde_json::from_slice(body).map_err(|_| PublishError::Transient {
+        reason: "the VK upload server answered without JSON".to_owned(),
+    })?;
+    if let Some(error) = answer.get("error") {
+        let text = error
+            .as_str()
+            .map(clip)
+            .unwrap_or_else(|| error.to_string());
+        return Err(PublishError::Rejected {
+            reason: format!("the VK upload server refused the picture: {}", clip(&text)),
+        });
+    }
+    let server = answer.get("server").and_then(|s| match s {
+        Value::Number(n) => n.as_i64(),
+        Value::String(s) => s.parse().ok(),
+        _ => None,
+    });
+    let photo = answer.get("photo").and_then(Value::as_str);
+    let hash = answer.get("hash").and_then(Value::as_str);
+    match (server, photo, hash) {
+        (Some(server), Some(photo), Some(hash)) if !photo.is_empty() && photo != "[]" => {
+            Ok(UploadedPhoto {
+                server,
+                photo: photo.to_owned(),
+                hash: hash.to_owned(),
+            })
+        }
+        _ => Err(PublishError::Rejected {
+            reason: "the VK upload server kept no picture (an empty `photo`)".to_owned(),
+        }),
+    }
+}
+
+/// `{kind}{owner_id}_{id}[_{access_key}]` from a photo or poll object.
+fn media_ref(kind: &str, object: &Value) -> Option<String> {
+    let owner = object.get("owner_id")?.as_i64()?;
+    let id = object.get("id")?.as_i64()?;
+    Some(match object.get("access_key").and_then(Value::as_str) {
+        Some(key) if !key.is_empty() => format!("{kind}{owner}_{id}_{key}"),
+        _ => format!("{kind}{owner}_{id}"),
+    })
+}
+
+/// An answer of a step before `wall.post` that lacks what we need: nothing was published.
+fn malformed(method: &str, what: &str) -> PublishError {
+    PublishError::Transient {
+        reason: format!("VK answered {method} without {what}"),
+    }
+}
+
+/// At most 300 characters of a text the network sent, so an error stays one line's worth.
+fn clip(text: &str) -> String {
+    let one_line = text.replace(['\n', '\r'], " ");
+    match one_line.char_indices().nth(300) {
+        Some((cut, _)) => format!("{}…", &one_line[..cut]),
+        None => one_line,
+    }
+}
+
+/// `application/x-www-form-urlencoded` as browsers write it: ASCII letters, digits and `*-._`
+/// stay, a space becomes `+`, every other byte of the UTF-8 is `%XX`.
+pub fn encode_form(pairs: &[(&str, &str)]) -> String {
+    let mut out = String::new();
+    for (i, (key, value)) in pairs.iter().enumerate() {
+        if i > 0 {
+            out.push('&');
+        }
+        encode_component(key, &mut out);
+        out.push('=');
+        encode_component(value, &mut out);
+    }
+    out
+}
+
+fn encode_component(text: &str, out: &mut String) {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    for &b in text.as_bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'*' | b'-' | b'.' | b'_' => {
+                out.push(char::from(b))
+            }
+            b' ' => out.push('+'),
+            _ => {
+                out.push('%');
+                out.push(char::from(HEX[usize::from(b >> 4)]));
+                out.push(char::from(HEX[usize::from(b & 15)]));
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn api(code: i64) -> ApiError {
+        ApiError {
+            error_code: code,
+            error_msg: "words".to_owned(),
+        }
+    }
+
+    #[test]
+    fn forms_are_encoded_like_browsers_do() {
+        assert_eq!(
+            encode_form(&[("message", "Каток & мы: 100%"), ("a b", "x+y=z")]),
+            "message=%D0%9A%D0%B0%D1%82%D0%BE%D0%BA+%26+%D0%BC%D1%8B%3A+100%25&a+b=x%2By%3Dz"
+        );
+    }
+
+    #[test]
+    fn requests_are_in_wire_form() {
+        let poll = Request::create_poll(&NewPoll {
+            owner_id: -7,
+            question: "Q?".to_owned(),
+            answers: vec!["Да".to_owned(), "Нет \"точно\"".to_owned()],
+            is_anonymous: true,
+            is_multiple: false,
+            end_date: None,
+        });
+        assert_eq!(
+            poll.params,
+            vec![
+                ("owner_id", "-7".to_owned()),
+                ("question", "Q?".to_owned()),
+                ("add_answers", r#"["Да","Нет \"точно\""]"#.to_owned()),
+                ("is_anonymous", "1".to_owned()),
+                ("is_multiple", "0".to_owned()),
+            ]
+        );
+        let post = Request::wall_post(&NewPost {
+            owner_id: -7,
+            from_group: true,
+            message: String::new(),
+            attachments: vec!["photo-7_1".to_owned(), "poll-7_2".to_owned()],
+            guid: "g".to_owned(),
+        });
+        assert_eq!(
+            post.form_body(),
+            "owner_id=-7&from_group=1&attachments=photo-7_1%2Cpoll-7_2&guid=g&v=5.199"
+        );
+    }
+
+    #[test]
+    fn vk_errors_map_onto_outcomes() {
+        let c = |code| classify_api("wall.post", &api(code), None);
+        assert_eq!(
+            c(6),
+            PublishError::RateLimited {
+                after: Duration::from_secs(1)
+            }
+        );
+        assert_eq!(c(9).retry_after(), Some(FLOOD_CONTROL_WAIT));
+        assert_eq!(c(29).retry_after(), Some(QUOTA_WAIT));
+        for code in [1, 10, 22, 118, 121] {
+            assert!(matches!(c(code), PublishError::Transient { .. }), "{code}");
+        }
+        for code in [5, 7, 14, 15, 17, 24, 27, 28, 1117, 3609] {
+            assert!(
+                matches!(c(code), PublishError::Unauthorized { .. }),
+                "{code}"
+            );
+        }
+        for code in [3, 8, 100, 113, 125, 129, 214, 222, 250] {
+            assert!(matches!(c(code), PublishError::Rejected { .. }), "{code}");
+        }
+    }
+
+    #[test]
+    fn answers_are_read_without_request_params() {
+        let body = br#"{"error":{"error_code":100,"error_msg":"One of the parameters specified was missing or invalid: owner_id","request_params":[{"key":"access_token","value":"vk1.a.SECRET"}]}}"#;
+        let Err(Failure::Api(e)) = interpret("wall.post", 200, body) else {
+            panic!("an API error");
+        };
+        let text = classify_api("wall.post", &e, None).to_string();
+        assert!(!text.contains("SECRET"), "{text}");
+        assert!(text.contains("owner_id"), "{text}");
+        assert!(matches!(
+            interpret("wall.post", 200, b"<html>"),
+            Err(Failure::Other(PublishError::Unknown { .. }))
+        ));
+        assert!(matches!(
+            interpret("wall.post", 502, b""),
+            Err(Failure::Other(PublishError::Transient { .. }))
+        ));
+    }
+
+    #[test]
+    fn upload_answers_are_checked() {
+        assert_eq!(
+            interpret_upload(200, br#"{"server":5,"photo":"[{}]","hash":"h"}"#),
+            Ok(UploadedPhoto {
+                server: 5,
+                photo: "[{}]".to_owned(),
+                hash: "h".to_owned()
+            })
+        );
+        assert!(matches!(
+            interpret_upload(200, br#"{"server":5,"photo":"[]","hash":"h"}"#),
+            Err(PublishError::Rejected { .. })
+        ));
+        assert!(matches!(
+            interpret_upload(200, br#"{"error":"ERR_UPLOAD_BAD_IMAGE_SIZE: too big"}"#),
+            Err(PublishError::Rejected { .. })
+        ));
+    }
+
+    #[test]
+    fn call_lists_are_checked_before_anything_is_sent() {
+        let post = |attachments| VkCall::WallPost {
+            owner_id: -7,
+            from_group: true,
+            message: "x".to_owned(),
+            attachments,
+            guid: "g".to_owned(),
+        };
+        assert!(check_plan(&[post(vec![])]).is_ok());
+        assert!(check_plan(&[post(vec![VkAttachment::Photo(0)])]).is_err());
+        assert!(check_plan(&[post(vec![VkAttachment::Poll])]).is_err());
+        assert!(check_plan(&[post(vec![]), post(vec![])]).is_err());
+        assert!(check_plan(&[]).is_err());
+    }
+
+    #[test]
+    fn attachments_carry_the_access_key_when_given() {
+        let photo = serde_json::json!({"id": 3, "owner_id": -7, "access_key": "abc"});
+        assert_eq!(media_ref("photo", &photo).as_deref(), Some("photo-7_3_abc"));
+        let poll = serde_json::json!({"id": 4, "owner_id": -7});
+        assert_eq!(media_ref("poll", &poll).as_deref(), Some("poll-7_4"));
+    }
+}
