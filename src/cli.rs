@@ -33,6 +33,19 @@ pub enum Command {
     Preview(PreviewArgs),
     /// List the rules of `check` with their ids and default severities.
     Rules,
+    /// Run local emulators of the VK, OK and Telegram APIs, seeded with the registry's pages.
+    Sandbox(SandboxArgs),
+}
+
+/// Flags of `sandbox`.
+#[derive(Debug, clap::Args)]
+pub struct SandboxArgs {
+    /// The content repository whose registry seeds the emulators.
+    #[arg(long, default_value = ".")]
+    pub root: PathBuf,
+    /// Stop after this many seconds (default: run until Ctrl-C).
+    #[arg(long, value_name = "SECONDS")]
+    pub seconds: Option<u64>,
 }
 
 /// Output formats of `preview`.
@@ -113,6 +126,9 @@ pub fn run() -> i32 {
     match cli.command {
         Command::Check(args) => run_check(args),
         Command::Preview(args) => run_preview(args),
+        Command::Sandbox(args) => {
+            crate::sandbox::run(&args.root, args.seconds.map(std::time::Duration::from_secs))
+        }
         Command::Rules => {
             let mut out = String::new();
             for r in Rule::ALL {

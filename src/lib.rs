@@ -19,6 +19,7 @@ pub mod render;
 pub mod repo;
 pub mod report;
 pub mod rules;
+pub mod sandbox;
 pub mod secret;
 pub mod source;
 pub mod style;

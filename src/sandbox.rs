@@ -1,0 +1,184 @@
+//! `vestnik sandbox`: the three local emulators (VK, OK, Telegram) started together and seeded
+//! with the pages of the registry, so that a newcomer can watch publishing without any token.
+//! Prints the base URLs and the test credentials, then serves until stopped.
+
+use std::fmt::Write as _;
+use std::path::Path;
+use std::time::Duration;
+
+use crate::network::Network;
+use crate::networks::{ok, telegram, vk};
+use crate::registry::{REGISTRY_PATH, Registry};
+use crate::repo;
+
+/// The user id that owns the sandbox's VK user token and administers every community.
+pub const VK_USER_ID: i64 = 100;
+
+/// The sandbox's VK user token. Obviously fake.
+pub const VK_TOKEN: &str = "vk-sandbox-user-token";
+
+/// The three running emulators.
+pub struct Sandbox {
+    /// Telegram Bot API emulator.
+    pub telegram: telegram::emulator::Emulator,
+    /// VK API emulator.
+    pub vk: vk::emulator::Emulator,
+    /// OK API emulator.
+    pub ok: ok::emulator::Emulator,
+}
+
+/// Starts the emulators with every page of `reg` (channels, communities, groups).
+///
+/// Fails when a local port cannot be bound.
+pub async fn start(reg: &Registry) -> std::io::Result<Sandbox> {
+    let mut tg = telegram::emulator::Config::default();
+    let mut ok_cfg = ok::emulator::Config::default();
+    let mut communities = Vec::new();
+    for (i, org) in reg.organizations.iter().enumerate() {
+        for (net, page) in &org.pages {
+            match net {
+                Network::Telegram => {
+                    let (id, username) = match page.id.value.strip_prefix('@') {
+                        Some(name) => (-1_002_000_000_000 - i as i64, Some(name.to_owned())),
+                        None => (
+                            page.id
+                                .value
+                                .parse()
+                                .unwrap_or(-1_002_000_000_000 - i as i64),
+                            None,
+                        ),
+                    };
+                    tg.chats.push(telegram::emulator::Chat {
+                        id,
+                        username,
+                        title: org.name.value.clone(),
+                        kind: telegram::emulator::ChatKind::Channel,
+                        description: org.profile.as_ref().and_then(|p| p.description.clone()),
+                    });
+                }
+                Network::Ok => ok_cfg.groups.push(ok::emulator::Group {
+                    gid: page.id.value.clone(),
+                    name: org.name.value.clone(),
+                }),
+                Network::Vk => {
+                    if let Ok(id) = page.id.value.parse::<u64>() {
+                        communities.push(id);
+                    }
+                }
+            }
+        }
+    }
+    let telegram = telegram::emulator::start(tg).await?;
+    let ok = ok::emulator::start(ok_cfg).await?;
+    let vk = vk::emulator::start(vk::emulator::Config::default()).await?;
+    vk.state.add_user_token(VK_TOKEN, VK_USER_ID);
+    for id in communities {
+        vk.state.add_community(id, &[VK_USER_ID]);
+    }
+    Ok(Sandbox { telegram, vk, ok })
+}
+
+impl Sandbox {
+    /// What a person needs to point vestnik (or curl) at the sandbox.
+    pub fn describe(&self) -> String {
+        let mut s = String::new();
+        let _ = writeln!(
+            s,
+            "vestnik sandbox: local emulators of the three APIs (no real network is reached)"
+        );
+        let _ = writeln!(
+            s,
+            "telegram  base_url={}  token={}",
+            self.telegram.base_url,
+            telegram::emulator::TEST_TOKEN
+        );
+        let _ = writeln!(
+            s,
+            "vk        base_url={}  user_token={VK_TOKEN}",
+            self.vk.base_url
+        );
+        let _ = writeln!(
+            s,
+            "ok        base_url={}  application_key={}  application_secret_key={}  access_token={}",
+            self.ok.base_url,
+            ok::emulator::TEST_APPLICATION_KEY,
+            ok::emulator::TEST_APPLICATION_SECRET,
+            ok::emulator::TEST_ACCESS_TOKEN
+        );
+        let _ = writeln!(
+            s,
+            "(test credentials of the emulators only; real tokens never go on a command line)"
+        );
+        s
+    }
+}
+
+/// Runs the sandbox for the repository at `root` until Ctrl-C (or for `duration`), printing its
+/// addresses first. Returns the exit code.
+pub fn run(root: &Path, duration: Option<Duration>) -> i32 {
+    let reg = match repo::read_text(&root.join(REGISTRY_PATH), REGISTRY_PATH) {
+        Ok(text) => Registry::parse(&text, REGISTRY_PATH).0,
+        Err(_) => Registry::unusable(REGISTRY_PATH),
+    };
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("vestnik: cannot start the runtime: {e}");
+            return 2;
+        }
+    };
+    rt.block_on(async {
+        let sandbox = match start(&reg).await {
+            Ok(s) => s,
+            Err(e) => {
+                eprintln!("vestnik: cannot start the emulators: {e}");
+                return 2;
+            }
+        };
+        {
+            use std::io::Write;
+            let mut out = std::io::stdout().lock();
+            let _ = out.write_all(sandbox.describe().as_bytes());
+            let _ = out.flush();
+        }
+        match duration {
+            Some(d) => tokio::time::sleep(d).await,
+            None => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+        0
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn the_sandbox_knows_every_page_of_the_registry() {
+        let text = "organizations:\n  - id: a\n    name: A\n    required: true\n    pages:\n      vk: {id: 900000001}\n      ok: {id: '990000000000001'}\n      telegram: {id: '@a_channel'}\n";
+        let (reg, _) = Registry::parse(text, REGISTRY_PATH);
+        let sb = start(&reg).await.unwrap();
+        let d = sb.describe();
+        assert!(
+            d.contains(&sb.telegram.base_url)
+                && d.contains(&sb.vk.base_url)
+                && d.contains(&sb.ok.base_url)
+        );
+        // The Telegram channel exists: a message to it is accepted.
+        let client = telegram::client::Client::new(telegram::client::Config {
+            base_url: sb.telegram.base_url.clone(),
+            ..telegram::client::Config::new(crate::networks::Secret::new(
+                telegram::emulator::TEST_TOKEN,
+            ))
+        })
+        .unwrap();
+        client.send_message("@a_channel", "Привет").await.unwrap();
+        assert_eq!(sb.telegram.state.messages("@a_channel").len(), 1);
+    }
+}
