@@ -35,6 +35,41 @@ pub enum Command {
     Rules,
     /// Run local emulators of the VK, OK and Telegram APIs, seeded with the registry's pages.
     Sandbox(SandboxArgs),
+    /// Publish what is due now (one pass), then exit: for a system timer.
+    Publish(PublishArgs),
+    /// Show the ledger: upcoming, published, failed, uncertain, missed.
+    Status(StatusArgs),
+}
+
+/// Flags of `publish`.
+#[derive(Debug, clap::Args)]
+pub struct PublishArgs {
+    /// Publish what is due now and exit (the only mode so far; the daemon is `vestnik run`).
+    #[arg(long)]
+    pub due: bool,
+    /// The content repository.
+    #[arg(long, default_value = ".")]
+    pub root: PathBuf,
+    /// The daemon's configuration (ledger, networks, secrets files).
+    #[arg(long, value_name = "FILE")]
+    pub config: PathBuf,
+    /// Act as if now were this time (tests, catching up), in the registry's zone.
+    #[arg(long, value_name = "TIME")]
+    pub now: Option<String>,
+    /// Most publications sent in this pass.
+    #[arg(long, default_value_t = 1000)]
+    pub limit: usize,
+}
+
+/// Flags of `status`.
+#[derive(Debug, clap::Args)]
+pub struct StatusArgs {
+    /// The daemon's configuration (to find the ledger).
+    #[arg(long, value_name = "FILE")]
+    pub config: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "human")]
+    pub format: Format,
 }
 
 /// Flags of `sandbox`.
@@ -126,6 +161,8 @@ pub fn run() -> i32 {
     match cli.command {
         Command::Check(args) => run_check(args),
         Command::Preview(args) => run_preview(args),
+        Command::Publish(args) => run_publish(args),
+        Command::Status(args) => run_status(args),
         Command::Sandbox(args) => {
             crate::sandbox::run(&args.root, args.seconds.map(std::time::Duration::from_secs))
         }
@@ -199,6 +236,178 @@ fn run_preview(args: PreviewArgs) -> i32 {
         }
         None => print(&text),
     }
+    0
+}
+
+fn run_publish(args: PublishArgs) -> i32 {
+    if !args.due {
+        eprintln!("vestnik: `publish` needs --due (publish what is due now)");
+        return 2;
+    }
+    let cfg = match crate::config::load(&args.config) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("vestnik: {e}");
+            return 2;
+        }
+    };
+    let tz = crate::registry::Registry::parse(
+        &std::fs::read_to_string(args.root.join(crate::registry::REGISTRY_PATH))
+            .unwrap_or_default(),
+        crate::registry::REGISTRY_PATH,
+    )
+    .0
+    .tz;
+    let now = match &args.now {
+        Some(t) => match crate::time::parse_today(t, &tz) {
+            Ok(t) => t,
+            Err(e) => {
+                eprintln!("vestnik: --now: {e}");
+                return 2;
+            }
+        },
+        None => jiff::Timestamp::now(),
+    };
+    let mut ledger = match crate::ledger::sqlite::SqliteLedger::open(&cfg.ledger) {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("vestnik: {e}");
+            return 2;
+        }
+    };
+    let settings = crate::publish::Settings {
+        root: args.root,
+        now,
+        grace: cfg.grace,
+        cache_dir: cfg.cache_dir,
+        credentials: cfg.credentials,
+        limit: args.limit,
+    };
+    let rt = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("vestnik: {e}");
+            return 2;
+        }
+    };
+    match rt.block_on(crate::publish::run_once(&settings, &mut ledger)) {
+        Ok(r) => {
+            let mut out = String::new();
+            for (file, why) in &r.broken_files {
+                out.push_str(&format!("skipped {file}: {why}\n"));
+            }
+            for k in &r.sync.missed {
+                out.push_str(&format!("missed {}/{} on {}\n", k.org, k.post, k.network));
+            }
+            for k in &r.sync.edited_after_publication {
+                out.push_str(&format!(
+                    "edited after publication (not reposted) {}/{} on {}\n",
+                    k.org, k.post, k.network
+                ));
+            }
+            for (k, id) in &r.published {
+                out.push_str(&format!(
+                    "published {}/{} on {}: {id}\n",
+                    k.org, k.post, k.network
+                ));
+            }
+            for (k, at, _) in &r.retried {
+                out.push_str(&format!(
+                    "retry {}/{} on {} at {at}\n",
+                    k.org, k.post, k.network
+                ));
+            }
+            for (k, why) in r.failed.iter().chain(&r.uncertain) {
+                out.push_str(&format!(
+                    "NEEDS A PERSON {}/{} on {}: {why}\n",
+                    k.org, k.post, k.network
+                ));
+            }
+            out.push_str(&format!(
+                "vestnik publish: {} published, {} to retry, {} failed, {} uncertain, {} missed\n",
+                r.published.len(),
+                r.retried.len(),
+                r.failed.len(),
+                r.uncertain.len() + r.recovered_uncertain.len(),
+                r.sync.missed.len()
+            ));
+            print(&out);
+            i32::from(
+                !(r.failed.is_empty()
+                    && r.uncertain.is_empty()
+                    && r.recovered_uncertain.is_empty()),
+            )
+        }
+        Err(e) => {
+            eprintln!("vestnik: {e}");
+            2
+        }
+    }
+}
+
+fn run_status(args: StatusArgs) -> i32 {
+    use crate::ledger::Ledger;
+    let cfg = match crate::config::load(&args.config) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("vestnik: {e}");
+            return 2;
+        }
+    };
+    let entries =
+        match crate::ledger::sqlite::SqliteLedger::open(&cfg.ledger).and_then(|l| l.entries()) {
+            Ok(e) => e,
+            Err(e) => {
+                eprintln!("vestnik: {e}");
+                return 2;
+            }
+        };
+    let out = match args.format {
+        Format::Json => {
+            let rows: Vec<serde_json::Value> = entries
+                .iter()
+                .map(|e| {
+                    let (remote_id, url, reason) = match &e.state {
+                        crate::ledger::State::Published { remote_id, url } => {
+                            (Some(remote_id.clone()), url.clone(), None)
+                        }
+                        crate::ledger::State::Failed { reason }
+                        | crate::ledger::State::Uncertain { reason } => {
+                            (None, None, Some(reason.clone()))
+                        }
+                        _ => (None, None, None),
+                    };
+                    serde_json::json!({
+                        "org": e.key.org, "post": e.key.post, "network": e.key.network.key(),
+                        "due": e.due.to_string(), "state": e.state.name(), "attempts": e.attempts,
+                        "remote_id": remote_id, "url": url, "reason": reason,
+                    })
+                })
+                .collect();
+            format!(
+                "{}\n",
+                serde_json::to_string_pretty(&serde_json::json!({ "publications": rows }))
+                    .unwrap_or_default()
+            )
+        }
+        _ => entries
+            .iter()
+            .map(|e| {
+                format!(
+                    "{}  {:<9} {}/{}  {}\n",
+                    e.due,
+                    e.key.network.key(),
+                    e.key.org,
+                    e.key.post,
+                    e.state.label()
+                )
+            })
+            .collect(),
+    };
+    print(&out);
     0
 }
 

@@ -7,6 +7,7 @@
 
 pub mod check;
 pub mod cli;
+pub mod config;
 pub mod diagnostic;
 pub mod ledger;
 pub mod media;
@@ -14,6 +15,7 @@ pub mod network;
 pub mod networks;
 pub mod plan;
 pub mod preview;
+pub mod publish;
 pub mod registry;
 pub mod render;
 pub mod repo;

@@ -168,10 +168,12 @@ pub enum LedgerError {
 pub trait Ledger {
     /// Brings the ledger in line with the plans at `now`: schedules new publications, updates or
     /// cancels future ones, reports edits of published ones, and marks as missed those due before
-    /// `now - grace` that were never attempted.
+    /// `now - grace`. Rows for which `keep` is true are never cancelled: their plan file cannot be
+    /// read right now, and a typo must not cancel a publication.
     fn sync(
         &mut self,
         planned: &[Planned],
+        keep: &dyn Fn(&Key) -> bool,
         now: Timestamp,
         grace: jiff::SignedDuration,
     ) -> Result<SyncReport, LedgerError>;

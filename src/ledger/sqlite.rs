@@ -115,6 +115,7 @@ impl Ledger for SqliteLedger {
     fn sync(
         &mut self,
         planned: &[Planned],
+        keep: &dyn Fn(&Key) -> bool,
         now: Timestamp,
         grace: SignedDuration,
     ) -> Result<SyncReport, LedgerError> {
@@ -211,7 +212,7 @@ impl Ledger for SqliteLedger {
             }
         }
         for (key, e) in existing {
-            if e.state == State::Scheduled {
+            if e.state == State::Scheduled && !keep(&key) {
                 tx.execute(
                     "UPDATE publication SET state = 'cancelled', updated_ms = ?4 WHERE org = ?1 AND post = ?2 AND network = ?3",
                     params![key.org, key.post, key.network.key(), now_ms],
@@ -410,7 +411,7 @@ mod tests {
             planned("b", Network::Vk, "2026-12-01T03:00:00Z", "h1"),
             planned("a", Network::Telegram, "2026-12-01T02:00:00Z", "h2"),
         ];
-        let r = l.sync(&plan, now, GRACE).unwrap();
+        let r = l.sync(&plan, &|_| false, now, GRACE).unwrap();
         assert_eq!(r.added.len(), 2);
         assert_eq!(l.next_due().unwrap(), Some(t("2026-12-01T02:00:00Z")));
         assert!(l.claim_due(now, 10).unwrap().is_empty());
@@ -450,6 +451,7 @@ mod tests {
                 planned("a", Network::Vk, "2026-12-01T02:00:00Z", "h1"),
                 planned("b", Network::Ok, "2026-12-01T02:00:00Z", "h1"),
             ],
+            &|_| false,
             now,
             GRACE,
         )
@@ -470,6 +472,7 @@ mod tests {
                     planned("a", Network::Vk, "2026-12-01T02:00:00Z", "h9"),
                     planned("b", Network::Ok, "2026-12-02T02:00:00Z", "h1"),
                 ],
+                &|_| false,
                 now,
                 GRACE,
             )
@@ -483,6 +486,7 @@ mod tests {
                     planned("a", Network::Vk, "2026-12-01T02:00:00Z", "h9"),
                     planned("b", Network::Ok, "2026-12-02T02:00:00Z", "h1"),
                 ],
+                &|_| false,
                 now,
                 GRACE,
             )
@@ -492,6 +496,7 @@ mod tests {
         let r = l
             .sync(
                 &[planned("a", Network::Vk, "2026-12-01T02:00:00Z", "h9")],
+                &|_| false,
                 now,
                 GRACE,
             )
@@ -510,6 +515,7 @@ mod tests {
                     planned("old", Network::Telegram, "2026-12-01T07:00:00Z", "h"),
                     planned("recent", Network::Telegram, "2026-12-01T09:00:00Z", "h"),
                 ],
+                &|_| false,
                 now,
                 GRACE,
             )
@@ -534,6 +540,7 @@ mod tests {
                     planned("a", Network::Telegram, "2026-12-01T02:00:00Z", "h"),
                     planned("a", Network::Ok, "2026-12-01T02:00:00Z", "h"),
                 ],
+                &|_| false,
                 now,
                 GRACE,
             )

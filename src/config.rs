@@ -1,0 +1,166 @@
+//! The daemon's configuration file (`vestnik.yaml`, kept outside the content repository):
+//! where the ledger lives, the grace window, and how to reach each network. Tokens are never in
+//! it: it names environment variables or secrets files (refused when others can read them).
+//!
+//! ```yaml
+//! ledger: /var/lib/vestnik/ledger.sqlite
+//! cache_dir: /var/cache/vestnik/media
+//! grace_minutes: 120
+//! networks:
+//!   telegram: {base_url: https://api.telegram.org, token_file: /etc/vestnik/telegram.token}
+//!   vk: {base_url: https://api.vk.ru, token_env: VESTNIK_VK_TOKEN}
+//!   ok: {base_url: https://api.ok.ru, application_key: CBA…, secret_file: /etc/vestnik/ok.secret, token_file: /etc/vestnik/ok.token}
+//! ```
+
+use std::path::{Path, PathBuf};
+
+use jiff::SignedDuration;
+
+use crate::networks::Secret;
+use crate::publish::Credentials;
+use crate::yaml::{self, Fields};
+
+/// The daemon's settings.
+pub struct Config {
+    /// The ledger's SQLite file.
+    pub ledger: PathBuf,
+    /// Where processed images are cached.
+    pub cache_dir: PathBuf,
+    /// How late a publication may still go out after downtime.
+    pub grace: SignedDuration,
+    /// The networks vestnik may publish to.
+    pub credentials: Vec<Credentials>,
+}
+
+/// Reads the configuration at `path`. Relative paths in it are relative to its folder.
+///
+/// Fails with a message naming the file, line and field on malformed YAML, unknown fields,
+/// missing secrets, or secrets files that others can read.
+pub fn load(path: &Path) -> Result<Config, String> {
+    let file = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{file}: {e}"))?;
+    let node = yaml::parse(&text, 0)
+        .map_err(|e| format!("{file}:{}:{}: {}", e.pos.line, e.pos.column, e.message))?;
+    let base = path.parent().unwrap_or(Path::new("."));
+    let rel = |p: String| {
+        if Path::new(&p).is_absolute() {
+            PathBuf::from(p)
+        } else {
+            base.join(p)
+        }
+    };
+    let mut diags = Vec::new();
+    let mut cfg = Config {
+        ledger: base.join("ledger.sqlite"),
+        cache_dir: std::env::temp_dir().join("vestnik").join("media"),
+        grace: SignedDuration::from_hours(2),
+        credentials: Vec::new(),
+    };
+    let mut problems: Vec<String> = Vec::new();
+    let mut inner = Vec::new();
+    if let Some(mut f) = Fields::new(&node, "the configuration", &file, &mut diags) {
+        if let Some(l) = f.str("ledger") {
+            cfg.ledger = rel(l.value);
+        }
+        if let Some(c) = f.str("cache_dir") {
+            cfg.cache_dir = rel(c.value);
+        }
+        if let Some(g) = f.uint("grace_minutes") {
+            cfg.grace = SignedDuration::from_mins(i64::from(g.value));
+        }
+        if let Some(nets) = f.map("networks") {
+            for (k, v) in nets.as_map().unwrap_or_default() {
+                let name = k.scalar_text().unwrap_or_default();
+                let mut d2 = Vec::new();
+                let Some(mut n) = Fields::new(v, "a network", &file, &mut d2) else {
+                    problems.push(format!(
+                        "{file}:{}: `{name}` must be a group of fields",
+                        v.pos.line
+                    ));
+                    continue;
+                };
+                let base_url = n.str("base_url").map(|u| u.value);
+                let mut secret = |n: &mut Fields, env: &str, file_key: &str| -> Option<Secret> {
+                    if let Some(var) = n.str(env) {
+                        return Secret::from_env(&var.value)
+                            .map_err(|e| problems.push(format!("{name}: {e}")))
+                            .ok();
+                    }
+                    if let Some(p) = n.str(file_key) {
+                        return Secret::from_file(&rel(p.value))
+                            .map_err(|e| problems.push(format!("{name}: {e}")))
+                            .ok();
+                    }
+                    problems.push(format!("{name}: give `{env}` (an environment variable) or `{file_key}` (a file only its owner can read)"));
+                    None
+                };
+                let token = secret(&mut n, "token_env", "token_file");
+                match name.as_str() {
+                    "telegram" => {
+                        if let Some(token) = token {
+                            cfg.credentials.push(Credentials::Telegram {
+                                base_url: base_url
+                                    .unwrap_or_else(|| "https://api.telegram.org".into()),
+                                token,
+                            });
+                        }
+                        n.finish(&["base_url", "token_env", "token_file"]);
+                    }
+                    "vk" => {
+                        if let Some(token) = token {
+                            cfg.credentials.push(Credentials::Vk {
+                                base_url: base_url.unwrap_or_else(|| "https://api.vk.ru".into()),
+                                token,
+                            });
+                        }
+                        n.finish(&["base_url", "token_env", "token_file"]);
+                    }
+                    "ok" => {
+                        let key = n.str("application_key").map(|k| k.value);
+                        let app_secret = secret(&mut n, "secret_env", "secret_file");
+                        match (token, key, app_secret) {
+                            (Some(token), Some(application_key), Some(application_secret_key)) => {
+                                cfg.credentials.push(Credentials::Ok {
+                                    base_url: base_url
+                                        .unwrap_or_else(|| "https://api.ok.ru".into()),
+                                    application_key,
+                                    application_secret_key,
+                                    token,
+                                })
+                            }
+                            (_, None, _) => {
+                                problems.push("ok: `application_key` is missing".to_owned())
+                            }
+                            _ => {}
+                        }
+                        n.finish(&[
+                            "base_url",
+                            "token_env",
+                            "token_file",
+                            "application_key",
+                            "secret_env",
+                            "secret_file",
+                        ]);
+                    }
+                    other => problems.push(format!(
+                        "{file}:{}: unknown network `{other}` (vk, ok, telegram)",
+                        k.pos.line
+                    )),
+                }
+                inner.extend(d2);
+            }
+        }
+        f.finish(&["ledger", "cache_dir", "grace_minutes", "networks"]);
+    }
+    diags.extend(inner);
+    problems.extend(
+        diags
+            .iter()
+            .map(|d| format!("{}:{}:{}: {}", d.file, d.pos.line, d.pos.column, d.message)),
+    );
+    if problems.is_empty() {
+        Ok(cfg)
+    } else {
+        Err(problems.join("\n"))
+    }
+}
