@@ -27,11 +27,23 @@ pub struct Sandbox {
     pub ok: ok::emulator::Emulator,
 }
 
-/// Starts the emulators with every page of `reg` (channels, communities, groups).
+/// Starts the emulators with every page of `reg` (channels, communities, groups), with the
+/// networks' rate limits.
 ///
 /// Fails when a local port cannot be bound.
 pub async fn start(reg: &Registry) -> std::io::Result<Sandbox> {
+    start_with(reg, true).await
+}
+
+/// Like [`start`]; `rate_limits: false` turns the emulators' rate limits off (tests that are
+/// about something else, like crash safety, would otherwise wait out real minutes).
+///
+/// Fails when a local port cannot be bound.
+pub async fn start_with(reg: &Registry, rate_limits: bool) -> std::io::Result<Sandbox> {
     let mut tg = telegram::emulator::Config::default();
+    if !rate_limits {
+        tg.rate = crate::networks::RateLimits::UNLIMITED;
+    }
     let mut ok_cfg = ok::emulator::Config::default();
     let mut communities = Vec::new();
     for (i, org) in reg.organizations.iter().enumerate() {
@@ -70,7 +82,11 @@ pub async fn start(reg: &Registry) -> std::io::Result<Sandbox> {
     }
     let telegram = telegram::emulator::start(tg).await?;
     let ok = ok::emulator::start(ok_cfg).await?;
-    let vk = vk::emulator::start(vk::emulator::Config::default()).await?;
+    let vk_cfg = vk::emulator::Config {
+        requests_per_sec: if rate_limits { 3 } else { 0 },
+        ..vk::emulator::Config::default()
+    };
+    let vk = vk::emulator::start(vk_cfg).await?;
     vk.state.add_user_token(VK_TOKEN, VK_USER_ID);
     for id in communities {
         vk.state.add_community(id, &[VK_USER_ID]);

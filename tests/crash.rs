@@ -1,0 +1,210 @@
+//! Crash safety of `vestnik publish --due`: the real binary is killed with SIGKILL at random
+//! points while it publishes a burst of posts into the emulators, some answers are dropped after
+//! the request was applied, and the pass is run again until nothing is left. Afterwards: no post
+//! is lost, VK has no duplicate (the retry reuses the `guid`), and every Telegram and OK post is
+//! either published once or marked uncertain for a person. (CI runs this small version; a larger
+//! burst is `POSTS=1000 KILLS=20 cargo test --release --test crash -- --ignored`.)
+// Helpers of this test file panic on setup failures like the tests themselves.
+#![allow(clippy::unwrap_used)]
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use vestnik::networks::{ok, telegram, vk};
+use vestnik::registry::{REGISTRY_PATH, Registry};
+use vestnik::sandbox;
+
+const REGISTRY: &str = "\
+timezone: Asia/Novokuznetsk
+organizations:
+  - id: school
+    name: Школа
+    required: true
+    pages:
+      vk: {id: 900000001}
+      ok: {id: '990000000000001'}
+      telegram: {id: '@crash_test'}
+";
+
+fn secret_file(dir: &Path, name: &str, value: &str) -> PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, value).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o600)).unwrap();
+    }
+    p
+}
+
+/// A deterministic pseudo-random sequence (no dependency needed for a test's kill times).
+struct Lcg(u64);
+
+impl Lcg {
+    fn next(&mut self, below: u64) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (self.0 >> 33) % below
+    }
+}
+
+fn env_or(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+async fn crash_loop(posts: usize, kills: usize) {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = dir.path().join("content");
+    std::fs::create_dir_all(repo.join("plans/school")).unwrap();
+    std::fs::write(repo.join(REGISTRY_PATH), REGISTRY).unwrap();
+    let mut plan = String::from("posts:\n");
+    for i in 0..posts {
+        plan.push_str(&format!(
+            "  - id: p{i:04}\n    date: 2026-12-01 09:00\n    text: Новость номер {i}\n"
+        ));
+    }
+    std::fs::write(repo.join("plans/school/burst.yaml"), plan).unwrap();
+    let (reg, _) = Registry::parse(REGISTRY, REGISTRY_PATH);
+    let sb = sandbox::start_with(&reg, false).await.unwrap();
+    let config = dir.path().join("vestnik.yaml");
+    let tg = secret_file(dir.path(), "tg", telegram::emulator::TEST_TOKEN);
+    let vkt = secret_file(dir.path(), "vk", sandbox::VK_TOKEN);
+    let okt = secret_file(dir.path(), "okt", ok::emulator::TEST_ACCESS_TOKEN);
+    let oks = secret_file(dir.path(), "oks", ok::emulator::TEST_APPLICATION_SECRET);
+    std::fs::write(
+        &config,
+        format!(
+            "ledger: ledger.sqlite\ncache_dir: cache\ngrace_minutes: 600\nnetworks:\n  telegram: {{base_url: '{}', token_file: '{}'}}\n  vk: {{base_url: '{}', token_file: '{}'}}\n  ok: {{base_url: '{}', application_key: {}, secret_file: '{}', token_file: '{}'}}\n",
+            sb.telegram.base_url, tg.display(), sb.vk.base_url, vkt.display(), sb.ok.base_url,
+            ok::emulator::TEST_APPLICATION_KEY, oks.display(), okt.display()
+        ),
+    )
+    .unwrap();
+    let args = |now: &str| {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_vestnik"));
+        c.args(["publish", "--due", "--root"])
+            .arg(&repo)
+            .arg("--config")
+            .arg(&config)
+            .args(["--now", now]);
+        c.stdout(Stdio::null()).stderr(Stdio::null());
+        c
+    };
+    // Some requests are applied and their answers lost, on every network.
+    sb.telegram
+        .state
+        .inject(telegram::emulator::Fault::DropResponse, 2);
+    sb.vk.state.inject(vk::emulator::Fault::DropResponse, 2);
+    sb.ok.state.inject(ok::emulator::Fault::DropResponse, 2);
+    let mut rng = Lcg(0x5eed);
+    for _ in 0..kills {
+        let mut child = args("2026-12-01 09:05").spawn().unwrap();
+        let wait = Duration::from_millis(30 + rng.next(400));
+        tokio::time::sleep(wait).await;
+        let _ = child.kill(); // SIGKILL
+        let _ = tokio::task::spawn_blocking(move || child.wait()).await;
+    }
+    // Then passes without kills until everything has an outcome (retries are due at once here:
+    // each pass is "later" than the previous one).
+    for minute in 10..20 {
+        let status = tokio::task::spawn_blocking({
+            let mut c = args(&format!("2026-12-01 09:{minute}"));
+            move || c.status()
+        })
+        .await
+        .unwrap()
+        .unwrap();
+        let _ = status;
+    }
+    let out = Command::new(env!("CARGO_BIN_EXE_vestnik"))
+        .args(["status", "--format", "json", "--config"])
+        .arg(&config)
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let rows = v["publications"].as_array().unwrap();
+    assert_eq!(rows.len(), posts * 3, "one ledger row per post and network");
+    let mut states: HashMap<(&str, &str), &str> = HashMap::new();
+    for r in rows {
+        states.insert(
+            (r["network"].as_str().unwrap(), r["post"].as_str().unwrap()),
+            r["state"].as_str().unwrap(),
+        );
+    }
+    // No post lost: every row reached an outcome a person can see.
+    for r in rows {
+        let s = r["state"].as_str().unwrap();
+        assert!(s == "published" || s == "uncertain", "{r}");
+    }
+    // VK: exactly one wall post per post (retries reused the guid), all published.
+    let wall = sb.vk.state.wall(900000001);
+    let mut per_text: HashMap<&str, usize> = HashMap::new();
+    for p in &wall {
+        *per_text.entry(p.message.as_str()).or_default() += 1;
+    }
+    assert_eq!(
+        wall.len(),
+        posts,
+        "VK wall: {} posts for {posts}",
+        wall.len()
+    );
+    assert!(per_text.values().all(|&n| n == 1));
+    assert!(
+        rows.iter()
+            .filter(|r| r["network"] == "vk")
+            .all(|r| r["state"] == "published")
+    );
+    // Telegram and OK: nothing twice; every post published once or marked uncertain.
+    let tg_texts: Vec<String> = sb
+        .telegram
+        .state
+        .messages("@crash_test")
+        .iter()
+        .map(|m| format!("{:?}", m.content))
+        .collect();
+    let mut seen = HashMap::new();
+    for t in &tg_texts {
+        *seen.entry(t.clone()).or_insert(0) += 1;
+    }
+    assert!(
+        seen.values().all(|&n| n == 1),
+        "a Telegram message was sent twice"
+    );
+    let tg_published = rows
+        .iter()
+        .filter(|r| r["network"] == "telegram" && r["state"] == "published")
+        .count();
+    assert!(tg_texts.len() >= tg_published && tg_texts.len() <= posts);
+    let ok_topics = sb.ok.state.topics("990000000000001");
+    let ok_published = rows
+        .iter()
+        .filter(|r| r["network"] == "ok" && r["state"] == "published")
+        .count();
+    assert!(ok_topics.len() >= ok_published && ok_topics.len() <= posts);
+    let mut ok_seen = HashMap::new();
+    for t in &ok_topics {
+        *ok_seen.entry(format!("{:?}", t.blocks)).or_insert(0) += 1;
+    }
+    assert!(
+        ok_seen.values().all(|&n| n == 1),
+        "an OK topic was posted twice"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn killed_passes_lose_nothing_and_never_duplicate() {
+    crash_loop(env_or("POSTS", 24), env_or("KILLS", 6)).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "the full run (1,000 posts, 20 kills) takes minutes; run it by hand"]
+async fn killed_passes_lose_nothing_and_never_duplicate_full() {
+    crash_loop(env_or("POSTS", 1000), env_or("KILLS", 20)).await;
+}
