@@ -13,6 +13,7 @@
 //! - [`Secret`]: tokens in a type that prints as `***`, read from the environment or from a
 //!   secrets file that other users cannot read.
 //! - [`RateLimits`]: the documented request rates, as configuration the scheduler applies.
+//! - [`tokens`]: rotating access/refresh token pairs (VK ID and OK OAuth), saved before use.
 //!
 //! No URL is ever logged or formatted into an error: Telegram carries the bot token in the path.
 //! [`classify_transport`] strips it from reqwest's errors.
@@ -21,7 +22,9 @@ mod error;
 pub mod ok;
 mod rate;
 mod secret;
+mod serve;
 pub mod telegram;
+pub mod tokens;
 pub mod vk;
 
 pub use error::{ConfigError, PublishError, classify_transport};

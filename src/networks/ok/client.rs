@@ -33,6 +33,8 @@ use serde::Deserialize;
 use serde_json::{Map, Value, json};
 use tokio::sync::Mutex;
 
+use crate::networks::tokens::Rotating;
+pub use crate::networks::tokens::{TokenPair, TokenStore};
 use crate::networks::{ConfigError, PublishError, Secret, classify_transport};
 use crate::render::publication::{ImageRef, OkCall, OkMedia};
 
@@ -122,15 +124,6 @@ impl fmt::Debug for Auth {
     }
 }
 
-/// An OK access token and its refresh token. `Debug` prints `***` for both.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TokenPair {
-    /// Sent with every call (`access_token`) and part of the signature's secret.
-    pub access: Secret,
-    /// Exchanged for a new access token when OK says the session expired.
-    pub refresh: Secret,
-}
-
 /// The OK application that issued the tokens.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Refresh {
@@ -139,16 +132,6 @@ pub struct Refresh {
     /// The application's numeric id (`client_id`); its secret key is
     /// [`Config::application_secret_key`] (`client_secret`).
     pub application_id: String,
-}
-
-/// Where refreshed tokens are kept, so that a restart does not lose them.
-pub trait TokenStore: Send + Sync {
-    /// Saves `tokens`, replacing the pair saved before.
-    ///
-    /// Called after OK issued a new access token and before it is used. An `Err` (a short
-    /// reason, never the tokens) stops the call with [`PublishError::Unauthorized`]; the pair is
-    /// kept in memory and saved again before the next call.
-    fn save(&self, tokens: &TokenPair) -> Result<(), String>;
 }
 
 /// One OK API request as plain data: the method and its own parameters, in the order sent.
@@ -319,22 +302,7 @@ impl From<PublishError> for Failure {
 
 enum AuthState {
     Token(Secret),
-    OAuth {
-        tokens: TokenPair,
-        refresh: Refresh,
-        store: Arc<dyn TokenStore>,
-        /// A token OK issued that the store has not taken yet: saved before any use.
-        unsaved: bool,
-    },
-}
-
-impl AuthState {
-    fn access(&self) -> &Secret {
-        match self {
-            AuthState::Token(token) => token,
-            AuthState::OAuth { tokens, .. } => &tokens.access,
-        }
-    }
+    OAuth { tokens: Rotating, refresh: Refresh },
 }
 
 /// An OK API client bound to one application and one user.
@@ -397,10 +365,8 @@ impl Client {
                 check_secret("OK refresh token", &tokens.refresh)?;
                 check_url("OK refresh URL", &refresh.url)?;
                 AuthState::OAuth {
-                    tokens,
+                    tokens: Rotating::new(tokens, store),
                     refresh,
-                    store,
-                    unsaved: false,
                 }
             }
         };
@@ -619,44 +585,28 @@ impl Client {
     /// The access token to send, after saving a pair that is still unsaved.
     async fn access_token(&self) -> Result<Secret, PublishError> {
         let mut auth = self.auth.lock().await;
-        if let AuthState::OAuth {
-            tokens,
-            store,
-            unsaved,
-            ..
-        } = &mut *auth
-            && *unsaved
-        {
-            store.save(tokens).map_err(store_failed)?;
-            *unsaved = false;
+        match &mut *auth {
+            AuthState::Token(token) => Ok(token.clone()),
+            AuthState::OAuth { tokens, .. } => tokens.access_token().map_err(store_failed),
         }
-        Ok(auth.access().clone())
     }
 
     /// Exchanges the refresh token for a new access token and saves the pair, unless another
     /// call already replaced `failed`.
     async fn refresh(&self, failed: &Secret) -> Result<(), PublishError> {
         let mut auth = self.auth.lock().await;
-        let AuthState::OAuth {
-            tokens,
-            refresh,
-            store,
-            unsaved,
-        } = &mut *auth
-        else {
+        let AuthState::OAuth { tokens, refresh } = &mut *auth else {
             return Ok(());
         };
-        if tokens.access != *failed {
+        if !tokens.is_current(failed) {
             return Ok(());
         }
-        let new = self.request_refresh(refresh, &tokens.refresh).await?;
+        let new = self
+            .request_refresh(refresh, &tokens.tokens().refresh)
+            .await?;
         check_secret("OK access token", &new.access)
             .map_err(|e| PublishError::Unauthorized { reason: e.reason })?;
-        *tokens = new;
-        *unsaved = true;
-        store.save(tokens).map_err(store_failed)?;
-        *unsaved = false;
-        Ok(())
+        tokens.install(new).map_err(store_failed)
     }
 
     /// `POST {refresh.url}` with `grant_type=refresh_token`. The endpoint and its answer
@@ -776,9 +726,9 @@ impl Client {
                 .redacted(token.expose())
                 .redacted(&session_secret(token.expose(), app)),
             AuthState::OAuth { tokens, .. } => e
-                .redacted(tokens.access.expose())
-                .redacted(tokens.refresh.expose())
-                .redacted(&session_secret(tokens.access.expose(), app)),
+                .redacted(tokens.tokens().access.expose())
+                .redacted(tokens.tokens().refresh.expose())
+                .redacted(&session_secret(tokens.tokens().access.expose(), app)),
         }
     }
 }

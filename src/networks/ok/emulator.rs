@@ -46,13 +46,10 @@ use axum::extract::{
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::any;
-use hyper_util::rt::TokioIo;
-use hyper_util::service::TowerToHyperService;
 use md5::{Digest as _, Md5};
 use serde_json::{Map, Value, json};
-use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::oneshot;
-use tokio::task::{JoinHandle, JoinSet};
+
+use crate::networks::serve::{Server, hang_up};
 
 /// The id of the default application (`client_id` for token refresh).
 pub const TEST_APPLICATION_ID: &str = "512000000001";
@@ -640,8 +637,7 @@ pub struct Emulator {
     pub base_url: String,
     /// The state, to read and to steer.
     pub state: State,
-    shutdown: Option<oneshot::Sender<()>>,
-    task: JoinHandle<()>,
+    server: Server,
 }
 
 impl Emulator {
@@ -651,30 +647,17 @@ impl Emulator {
     }
 
     /// Stops accepting connections and closes the open ones.
-    pub async fn shutdown(mut self) {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
-        let _ = (&mut self.task).await;
+    pub async fn shutdown(self) {
+        self.server.shutdown().await;
     }
 }
-
-impl Drop for Emulator {
-    fn drop(&mut self) {
-        self.task.abort();
-    }
-}
-
-/// Marks a response whose connection is to be closed without sending it.
-#[derive(Clone, Copy)]
-struct DropConnection;
 
 /// Starts an emulator on `127.0.0.1` on a free port.
 ///
 /// Fails only when no port can be bound.
 pub async fn start(config: Config) -> std::io::Result<Emulator> {
-    let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
-    let addr = listener.local_addr()?;
+    let bound = Server::bind().await?;
+    let addr = bound.addr;
     let key = *blake3::hash(format!("{addr}{:?}", SystemTime::now()).as_bytes()).as_bytes();
     let mut world = World {
         apps: config.apps,
@@ -694,7 +677,7 @@ pub async fn start(config: Config) -> std::io::Result<Emulator> {
     }
     let shared = Arc::new(SharedState {
         world: Mutex::new(world),
-        base_url: format!("http://{addr}"),
+        base_url: bound.base_url.clone(),
         key,
     });
     let router = Router::new()
@@ -705,52 +688,11 @@ pub async fn start(config: Config) -> std::io::Result<Emulator> {
         )
         .route("/oauth/token.do", any(token))
         .with_state(shared.clone());
-    let (tx, mut rx) = oneshot::channel::<()>();
-    let task = tokio::spawn(async move {
-        // Connections live in the set: when this task ends or is aborted, they end too.
-        let mut connections = JoinSet::new();
-        loop {
-            tokio::select! {
-                _ = &mut rx => break,
-                accepted = listener.accept() => {
-                    if let Ok((stream, _)) = accepted {
-                        connections.spawn(serve(stream, router.clone()));
-                    }
-                }
-                Some(_) = connections.join_next(), if !connections.is_empty() => {}
-            }
-        }
-    });
     Ok(Emulator {
         base_url: shared.base_url.clone(),
         state: State { shared },
-        shutdown: Some(tx),
-        task,
+        server: bound.serve(router),
     })
-}
-
-/// Serves one connection with hyper directly, so that a [`Fault::DropResponse`] can close it
-/// without answering (an axum handler always answers).
-async fn serve(stream: TcpStream, router: Router) {
-    let service = TowerToHyperService::new(router);
-    let per_request = hyper::service::service_fn(move |req| {
-        let service = service.clone();
-        async move {
-            let response: Response = match hyper::service::Service::call(&service, req).await {
-                Ok(r) => r,
-                Err(never) => match never {},
-            };
-            if response.extensions().get::<DropConnection>().is_some() {
-                // An error from the service makes hyper close the connection unanswered.
-                return Err(std::io::Error::other("answer dropped by a fault"));
-            }
-            Ok::<_, std::io::Error>(response)
-        }
-    });
-    // The connection's end, a dropped answer included, needs no handling.
-    let _ = hyper::server::conn::http1::Builder::new()
-        .serve_connection(TokioIo::new(stream), per_request)
-        .await;
 }
 
 /// An OK answer: the value as bare JSON, or an error object with the `invocation-error` header
@@ -790,11 +732,7 @@ async fn finish(response: Response, fault: Option<Fault>) -> Response {
             tokio::time::sleep(by).await;
             response
         }
-        Some(Fault::DropResponse) => {
-            let mut r = response;
-            r.extensions_mut().insert(DropConnection);
-            r
-        }
+        Some(Fault::DropResponse) => hang_up(response),
         _ => response,
     }
 }

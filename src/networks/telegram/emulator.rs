@@ -34,21 +34,16 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{
-    DefaultBodyLimit, Extension, Form, FromRequest, Multipart, Path, Query, Request,
-    State as Shared,
+    DefaultBodyLimit, Form, FromRequest, Multipart, Path, Query, Request, State as Shared,
 };
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::any;
-use hyper_util::rt::TokioIo;
-use hyper_util::service::TowerToHyperService;
 use serde_json::{Map, Value, json};
-use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{Notify, oneshot};
-use tokio::task::{JoinHandle, JoinSet};
 
 use super::entities::{self, Entity, Formatted};
 use crate::networks::RateLimits;
+use crate::networks::serve::{Server, hang_up};
 
 /// A token the default configuration accepts. Obviously fake: it must never look like a real one.
 pub const TEST_TOKEN: &str = "123456:TEST-vestnik-local-emulator";
@@ -320,23 +315,13 @@ pub struct Emulator {
     pub base_url: String,
     /// The state, to read and to steer.
     pub state: State,
-    shutdown: Option<oneshot::Sender<()>>,
-    task: JoinHandle<()>,
+    server: Server,
 }
 
 impl Emulator {
     /// Stops accepting connections and closes the open ones.
-    pub async fn shutdown(mut self) {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
-        let _ = (&mut self.task).await;
-    }
-}
-
-impl Drop for Emulator {
-    fn drop(&mut self) {
-        self.task.abort();
+    pub async fn shutdown(self) {
+        self.server.shutdown().await;
     }
 }
 
@@ -344,59 +329,18 @@ impl Drop for Emulator {
 ///
 /// Fails only when no port can be bound.
 pub async fn start(config: Config) -> std::io::Result<Emulator> {
-    let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
-    let addr = listener.local_addr()?;
     let state = State::new(config);
     let app = Router::new()
         .route("/{bot}/{method}", any(handle))
         .fallback(|| async { reply(Err(ApiError::new(404, "Not Found"))) })
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .with_state(state.clone());
-    let (tx, mut rx) = oneshot::channel::<()>();
-    let task = tokio::spawn(async move {
-        // Connections live in the set: when this task ends or is aborted, they are aborted too.
-        let mut connections = JoinSet::new();
-        loop {
-            tokio::select! {
-                _ = &mut rx => break,
-                accepted = listener.accept() => {
-                    if let Ok((stream, _)) = accepted {
-                        connections.spawn(serve(stream, app.clone()));
-                    }
-                }
-                Some(_) = connections.join_next(), if !connections.is_empty() => {}
-            }
-        }
-    });
+    let (base_url, server) = Server::start(app).await?;
     Ok(Emulator {
-        base_url: format!("http://{addr}"),
+        base_url,
         state,
-        shutdown: Some(tx),
-        task,
+        server,
     })
-}
-
-/// Lets a handler close its own connection without answering.
-#[derive(Clone)]
-struct Hangup(Arc<Notify>);
-
-/// Serves one connection; ends it at once when a handler asks for a hang-up.
-async fn serve(stream: TcpStream, app: Router) {
-    let hangup = Arc::new(Notify::new());
-    let service = TowerToHyperService::new(app);
-    let handle = Hangup(hangup.clone());
-    let service =
-        hyper::service::service_fn(move |mut req: hyper::Request<hyper::body::Incoming>| {
-            req.extensions_mut().insert(handle.clone());
-            hyper::service::Service::call(&service, req)
-        });
-    let connection =
-        hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(stream), service);
-    tokio::select! {
-        _ = connection => {}
-        // Dropping the connection closes the socket with nothing written.
-        _ = hangup.notified() => {}
-    }
 }
 
 const METHODS: [&str; 6] = [
@@ -410,7 +354,6 @@ const METHODS: [&str; 6] = [
 
 async fn handle(
     Shared(state): Shared<State>,
-    Extension(hangup): Extension<Hangup>,
     Path((bot, method)): Path<(String, String)>,
     request: Request,
 ) -> Response {
@@ -460,14 +403,14 @@ async fn handle(
     }
     let answer = state.lock().apply(&name, token, &params);
     match fault {
-        Some(Fault::Delay(by)) => tokio::time::sleep(by).await,
-        Some(Fault::DropResponse) => {
-            hangup.0.notify_one();
-            std::future::pending::<()>().await;
+        Some(Fault::Delay(by)) => {
+            tokio::time::sleep(by).await;
+            reply(answer)
         }
-        _ => {}
+        // The connection is closed with nothing written.
+        Some(Fault::DropResponse) => hang_up(reply(answer)),
+        _ => reply(answer),
     }
-    reply(answer)
 }
 
 /// A refusal as the Bot API words it.

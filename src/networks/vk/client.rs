@@ -33,6 +33,8 @@ use serde_json::Value;
 use tokio::sync::Mutex;
 use tokio::time::Instant;
 
+use crate::networks::tokens::Rotating;
+pub use crate::networks::tokens::{TokenPair, TokenStore};
 use crate::networks::{ConfigError, PublishError, Secret, classify_transport};
 use crate::render::publication::{ImageRef, VkAttachment, VkCall};
 
@@ -125,15 +127,6 @@ impl fmt::Debug for Auth {
     }
 }
 
-/// A VK ID access token and its refresh token. `Debug` prints `***` for both.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TokenPair {
-    /// Sent with every call.
-    pub access: Secret,
-    /// Exchanged for a new pair when the access token has expired; valid once.
-    pub refresh: Secret,
-}
-
 /// The VK ID application that issued the tokens.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Refresh {
@@ -143,19 +136,6 @@ pub struct Refresh {
     pub client_id: String,
     /// The device id VK ID returned with the first tokens; a refresh must repeat it.
     pub device_id: String,
-}
-
-/// Keeps the current VK ID token pair somewhere that outlives the process (a secrets file of
-/// mode 600, a vault).
-pub trait TokenStore: Send + Sync {
-    /// Saves `tokens`, replacing the pair saved before.
-    ///
-    /// Called after VK ID issued a new pair and before its access token is used: once VK ID
-    /// has answered, the old refresh token no longer works, so a pair that is lost is a person's
-    /// sign-in. An `Err` (a short reason, never the tokens) stops the call with
-    /// [`PublishError::Unauthorized`]; the pair is kept in memory and saved again before the
-    /// next call.
-    fn save(&self, tokens: &TokenPair) -> Result<(), String>;
 }
 
 /// One VK API request as plain data: the method and its parameters in the order sent, already
@@ -311,22 +291,7 @@ impl Posted {
 /// The tokens in use, behind the client's lock.
 enum AuthState {
     User(Secret),
-    VkId {
-        tokens: TokenPair,
-        refresh: Refresh,
-        store: Arc<dyn TokenStore>,
-        /// A pair VK ID issued that the store has not taken yet: saved before any use.
-        unsaved: bool,
-    },
-}
-
-impl AuthState {
-    fn access(&self) -> &Secret {
-        match self {
-            AuthState::User(token) => token,
-            AuthState::VkId { tokens, .. } => &tokens.access,
-        }
-    }
+    VkId { tokens: Rotating, refresh: Refresh },
 }
 
 /// A VK API client bound to one user.
@@ -398,10 +363,8 @@ impl Client {
                 check_token(&tokens.access)?;
                 check_url("VK ID refresh URL", &refresh.url)?;
                 AuthState::VkId {
-                    tokens,
+                    tokens: Rotating::new(tokens, store),
                     refresh,
-                    store,
-                    unsaved: false,
                 }
             }
         };
@@ -607,43 +570,27 @@ impl Client {
     /// The access token to send, after saving a pair that is still unsaved.
     async fn access_token(&self) -> Result<Secret, PublishError> {
         let mut auth = self.auth.lock().await;
-        if let AuthState::VkId {
-            tokens,
-            store,
-            unsaved,
-            ..
-        } = &mut *auth
-            && *unsaved
-        {
-            store.save(tokens).map_err(store_failed)?;
-            *unsaved = false;
+        match &mut *auth {
+            AuthState::User(token) => Ok(token.clone()),
+            AuthState::VkId { tokens, .. } => tokens.access_token().map_err(store_failed),
         }
-        Ok(auth.access().clone())
     }
 
     /// Exchanges the refresh token for a new pair and saves it, unless another call already
     /// replaced `failed`.
     async fn refresh(&self, failed: &Secret) -> Result<(), PublishError> {
         let mut auth = self.auth.lock().await;
-        let AuthState::VkId {
-            tokens,
-            refresh,
-            store,
-            unsaved,
-        } = &mut *auth
-        else {
+        let AuthState::VkId { tokens, refresh } = &mut *auth else {
             return Ok(());
         };
-        if tokens.access != *failed {
+        if !tokens.is_current(failed) {
             return Ok(());
         }
-        let new = self.request_refresh(refresh, &tokens.refresh).await?;
+        let new = self
+            .request_refresh(refresh, &tokens.tokens().refresh)
+            .await?;
         check_token(&new.access).map_err(|e| PublishError::Unauthorized { reason: e.reason })?;
-        *tokens = new;
-        *unsaved = true;
-        store.save(tokens).map_err(store_failed)?;
-        *unsaved = false;
-        Ok(())
+        tokens.install(new).map_err(store_failed)
     }
 
     async fn request_refresh(
@@ -802,8 +749,8 @@ impl Client {
         match &*auth {
             AuthState::User(token) => e.redacted(token.expose()),
             AuthState::VkId { tokens, .. } => e
-                .redacted(tokens.access.expose())
-                .redacted(tokens.refresh.expose()),
+                .redacted(tokens.tokens().access.expose())
+                .redacted(tokens.tokens().refresh.expose()),
         }
     }
 }

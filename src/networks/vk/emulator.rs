@@ -31,13 +31,10 @@ use axum::extract::{
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Json, Response};
 use axum::routing::{any, post};
-use hyper_util::rt::TokioIo;
-use hyper_util::service::TowerToHyperService;
 use serde_json::{Value, json};
-use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::oneshot;
-use tokio::task::{JoinHandle, JoinSet};
 use tokio::time::Instant;
+
+use crate::networks::serve::{Server, hang_up};
 
 /// The upload server's size limit for one picture.
 pub const MAX_UPLOAD_BYTES: usize = 50 * 1024 * 1024;
@@ -668,10 +665,6 @@ impl Shared {
 /// The upload server's number in every answer.
 const UPLOAD_SERVER: i64 = 838_123;
 
-/// Marks a response whose connection is to be closed without sending it.
-#[derive(Clone, Copy)]
-struct DropConnection;
-
 /// How to start an emulator.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -713,8 +706,7 @@ pub struct Emulator {
     pub base_url: String,
     /// The state, to read and to steer.
     pub state: State,
-    shutdown: Option<oneshot::Sender<()>>,
-    task: JoinHandle<()>,
+    server: Server,
 }
 
 impl Emulator {
@@ -724,17 +716,8 @@ impl Emulator {
     }
 
     /// Stops accepting connections and closes the open ones.
-    pub async fn shutdown(mut self) {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
-        let _ = (&mut self.task).await;
-    }
-}
-
-impl Drop for Emulator {
-    fn drop(&mut self) {
-        self.task.abort();
+    pub async fn shutdown(self) {
+        self.server.shutdown().await;
     }
 }
 
@@ -748,8 +731,8 @@ pub async fn start(config: Config) -> std::io::Result<Emulator> {
     } else {
         MethodTable::builtin()
     };
-    let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
-    let addr = listener.local_addr()?;
+    let bound = Server::bind().await?;
+    let addr = bound.addr;
     let key = *blake3::hash(format!("{addr}{:?}", SystemTime::now()).as_bytes()).as_bytes();
     let shared = Arc::new(Shared {
         world: Mutex::new(World {
@@ -757,7 +740,7 @@ pub async fn start(config: Config) -> std::io::Result<Emulator> {
             ..World::default()
         }),
         table,
-        base_url: format!("http://{addr}"),
+        base_url: bound.base_url.clone(),
         key,
     });
     let router = Router::new()
@@ -768,27 +751,10 @@ pub async fn start(config: Config) -> std::io::Result<Emulator> {
         )
         .route("/oauth2/auth", post(refresh))
         .with_state(shared.clone());
-    let (tx, mut rx) = oneshot::channel::<()>();
-    let task = tokio::spawn(async move {
-        // Connections live in the set: when this task ends or is aborted, they end too.
-        let mut connections = JoinSet::new();
-        loop {
-            tokio::select! {
-                _ = &mut rx => break,
-                accepted = listener.accept() => {
-                    if let Ok((stream, _)) = accepted {
-                        connections.spawn(serve(stream, router.clone()));
-                    }
-                }
-                Some(_) = connections.join_next(), if !connections.is_empty() => {}
-            }
-        }
-    });
     Ok(Emulator {
         base_url: shared.base_url.clone(),
         state: State { shared },
-        shutdown: Some(tx),
-        task,
+        server: bound.serve(router),
     })
 }
 
@@ -944,30 +910,6 @@ fn issue_pair(w: &mut World, user_id: i64, client_id: &str) -> (String, String) 
     (access, refresh)
 }
 
-/// Serves one connection with hyper directly, so that a [`Fault::DropResponse`] can close it
-/// without answering (an axum handler always answers).
-async fn serve(stream: TcpStream, router: Router) {
-    let service = TowerToHyperService::new(router);
-    let per_request = hyper::service::service_fn(move |req| {
-        let service = service.clone();
-        async move {
-            let response: Response = match hyper::service::Service::call(&service, req).await {
-                Ok(r) => r,
-                Err(never) => match never {},
-            };
-            if response.extensions().get::<DropConnection>().is_some() {
-                // An error from the service makes hyper close the connection unanswered.
-                return Err(std::io::Error::other("answer dropped by a fault"));
-            }
-            Ok::<_, std::io::Error>(response)
-        }
-    });
-    // The connection's end, a dropped answer included, needs no handling.
-    let _ = hyper::server::conn::http1::Builder::new()
-        .serve_connection(TokioIo::new(stream), per_request)
-        .await;
-}
-
 /// The schema's description of an error code: what VK puts before the details.
 fn error_text(code: i64) -> &'static str {
     match code {
@@ -1115,11 +1057,7 @@ async fn method(
             tokio::time::sleep(d).await;
             response
         }
-        Some(Fault::DropResponse) => {
-            let mut r = response;
-            r.extensions_mut().insert(DropConnection);
-            r
-        }
+        Some(Fault::DropResponse) => hang_up(response),
         _ => response,
     }
 }
