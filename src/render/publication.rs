@@ -257,11 +257,12 @@ fn telegram(
     let fits_caption = text.utf16_len() <= Network::Telegram.limits().caption_max;
     let caption = (has_text && fits_caption).then(|| text.markup.clone());
     let mut calls = Vec::new();
+    let mut images = images;
     match images.len() {
         0 => {}
         1 => calls.push(TelegramCall::SendPhoto {
             chat_id: chat_id.clone(),
-            photo: images.into_iter().next().expect("one image"),
+            photo: images.remove(0),
             caption: caption.clone(),
         }),
         _ => calls.push(TelegramCall::SendMediaGroup {
