@@ -244,7 +244,7 @@ fn run_publish(args: PublishArgs) -> i32 {
         eprintln!("vestnik: `publish` needs --due (publish what is due now)");
         return 2;
     }
-    let cfg = match crate::config::load(&args.config) {
+    let cfg = match crate::config::load(&args.config, Some(&args.root)) {
         Ok(c) => c,
         Err(e) => {
             eprintln!("vestnik: {e}");
@@ -350,7 +350,7 @@ fn run_publish(args: PublishArgs) -> i32 {
 
 fn run_status(args: StatusArgs) -> i32 {
     use crate::ledger::Ledger;
-    let cfg = match crate::config::load(&args.config) {
+    let cfg = match crate::config::load(&args.config, None) {
         Ok(c) => c,
         Err(e) => {
             eprintln!("vestnik: {e}");

@@ -33,10 +33,13 @@ pub struct Config {
 }
 
 /// Reads the configuration at `path`. Relative paths in it are relative to its folder.
+/// `content` is the content repository: a secrets file inside it is refused (it would end up in
+/// git).
 ///
 /// Fails with a message naming the file, line and field on malformed YAML, unknown fields,
-/// missing secrets, or secrets files that others can read.
-pub fn load(path: &Path) -> Result<Config, String> {
+/// missing secrets, secrets files that others can read, or secrets files inside `content`.
+pub fn load(path: &Path, content: Option<&Path>) -> Result<Config, String> {
+    let content = content.and_then(|c| c.canonicalize().ok());
     let file = path.display().to_string();
     let text = std::fs::read_to_string(path).map_err(|e| format!("{file}: {e}"))?;
     let node = yaml::parse(&text, 0)
@@ -87,7 +90,17 @@ pub fn load(path: &Path) -> Result<Config, String> {
                             .ok();
                     }
                     if let Some(p) = n.str(file_key) {
-                        return Secret::from_file(&rel(p.value))
+                        let file = rel(p.value);
+                        if let (Some(repo), Ok(real)) = (&content, file.canonicalize())
+                            && real.starts_with(repo)
+                        {
+                            problems.push(format!(
+                                "{name}: the secrets file {} is inside the content repository; move it out (e.g. to /etc/vestnik/) so it never reaches git",
+                                file.display()
+                            ));
+                            return None;
+                        }
+                        return Secret::from_file(&file)
                             .map_err(|e| problems.push(format!("{name}: {e}")))
                             .ok();
                     }
@@ -162,5 +175,64 @@ pub fn load(path: &Path) -> Result<Config, String> {
         Ok(cfg)
     } else {
         Err(problems.join("\n"))
+    }
+}
+
+/// Only the ledger's path from the configuration at `path`: `status` needs no secrets.
+///
+/// Fails when the file cannot be read or is not valid YAML.
+pub fn ledger_path(path: &Path) -> Result<PathBuf, String> {
+    let file = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{file}: {e}"))?;
+    let node = yaml::parse(&text, 0)
+        .map_err(|e| format!("{file}:{}:{}: {}", e.pos.line, e.pos.column, e.message))?;
+    let base = path.parent().unwrap_or(Path::new("."));
+    let ledger = node
+        .as_map()
+        .and_then(|m| {
+            m.iter()
+                .find(|(k, _)| k.scalar_text().as_deref() == Some("ledger"))
+        })
+        .and_then(|(_, v)| v.scalar_text())
+        .map_or_else(|| base.join("ledger.sqlite"), |l| base.join(l));
+    Ok(ledger)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn private(path: &Path, text: &str) {
+        std::fs::write(path, text).unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).unwrap();
+        }
+    }
+
+    #[test]
+    fn secrets_files_must_be_private_and_outside_the_repository() {
+        let dir = tempfile::tempdir().unwrap();
+        let repo = dir.path().join("content");
+        std::fs::create_dir_all(&repo).unwrap();
+        private(&dir.path().join("tg.token"), "123:abc");
+        private(&repo.join("tg.token"), "123:abc");
+        let cfg = dir.path().join("vestnik.yaml");
+        std::fs::write(&cfg, "networks:\n  telegram: {token_file: tg.token}\n").unwrap();
+        let ok = load(&cfg, Some(&repo)).unwrap();
+        assert_eq!(ok.credentials.len(), 1);
+        assert_eq!(ok.grace, SignedDuration::from_hours(2));
+        std::fs::write(
+            &cfg,
+            "networks:\n  telegram: {token_file: content/tg.token}\n",
+        )
+        .unwrap();
+        let err = load(&cfg, Some(&repo)).err().unwrap();
+        assert!(err.contains("inside the content repository"), "{err}");
+        assert!(!err.contains("123:abc"));
+        std::fs::write(&cfg, "networks:\n  telegram: {token_fil: tg.token}\n").unwrap();
+        let err = load(&cfg, Some(&repo)).err().unwrap();
+        assert!(err.contains("unknown field `token_fil`"), "{err}");
     }
 }
