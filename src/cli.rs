@@ -37,6 +37,8 @@ pub enum Command {
     Sandbox(SandboxArgs),
     /// Publish what is due now (one pass), then exit: for a system timer.
     Publish(PublishArgs),
+    /// Keep publishing: sleep until the next due publication, re-read the plans regularly.
+    Run(RunArgs),
     /// Show the ledger: upcoming, published, failed, uncertain, missed.
     Status(StatusArgs),
 }
@@ -59,6 +61,20 @@ pub struct PublishArgs {
     /// Most publications sent in this pass.
     #[arg(long, default_value_t = 1000)]
     pub limit: usize,
+}
+
+/// Flags of `run`.
+#[derive(Debug, clap::Args)]
+pub struct RunArgs {
+    /// The content repository.
+    #[arg(long, default_value = ".")]
+    pub root: PathBuf,
+    /// The daemon's configuration (ledger, networks, secrets files).
+    #[arg(long, value_name = "FILE")]
+    pub config: PathBuf,
+    /// Re-read the plans at least this often, in seconds.
+    #[arg(long, default_value_t = 60)]
+    pub reload_seconds: u64,
 }
 
 /// Flags of `status`.
@@ -162,6 +178,7 @@ pub fn run() -> i32 {
         Command::Check(args) => run_check(args),
         Command::Preview(args) => run_preview(args),
         Command::Publish(args) => run_publish(args),
+        Command::Run(args) => run_daemon(args),
         Command::Status(args) => run_status(args),
         Command::Sandbox(args) => {
             crate::sandbox::run(&args.root, args.seconds.map(std::time::Duration::from_secs))
@@ -341,6 +358,93 @@ fn run_publish(args: PublishArgs) -> i32 {
                     && r.recovered_uncertain.is_empty()),
             )
         }
+        Err(e) => {
+            eprintln!("vestnik: {e}");
+            2
+        }
+    }
+}
+
+fn run_daemon(args: RunArgs) -> i32 {
+    let cfg = match crate::config::load(&args.config, Some(&args.root)) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("vestnik: {e}");
+            return 2;
+        }
+    };
+    let mut ledger = match crate::ledger::sqlite::SqliteLedger::open(&cfg.ledger) {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("vestnik: {e}");
+            return 2;
+        }
+    };
+    let settings = crate::publish::Settings {
+        root: args.root,
+        now: jiff::Timestamp::now(),
+        grace: cfg.grace,
+        cache_dir: cfg.cache_dir,
+        credentials: cfg.credentials,
+        limit: 1000,
+    };
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("vestnik: {e}");
+            return 2;
+        }
+    };
+    let schedule = crate::daemon::Schedule {
+        reload: std::time::Duration::from_secs(args.reload_seconds.max(1)),
+    };
+    let result = rt.block_on(async {
+        let stop = async {
+            #[cfg(unix)]
+            {
+                let mut term =
+                    match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+                    {
+                        Ok(s) => s,
+                        Err(_) => return std::future::pending::<()>().await,
+                    };
+                tokio::select! {
+                    _ = term.recv() => {}
+                    _ = tokio::signal::ctrl_c() => {}
+                }
+            }
+            #[cfg(not(unix))]
+            {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        };
+        crate::daemon::run(settings, &mut ledger, schedule, stop, |r| {
+            let mut out = String::new();
+            for (k, id) in &r.published {
+                out.push_str(&format!(
+                    "published {}/{} on {}: {id}\n",
+                    k.org, k.post, k.network
+                ));
+            }
+            for (k, why) in r.failed.iter().chain(&r.uncertain) {
+                out.push_str(&format!(
+                    "NEEDS A PERSON {}/{} on {}: {why}\n",
+                    k.org, k.post, k.network
+                ));
+            }
+            for k in &r.sync.missed {
+                out.push_str(&format!("missed {}/{} on {}\n", k.org, k.post, k.network));
+            }
+            print(&out);
+        })
+        .await
+    });
+    match result {
+        Ok(()) => 0,
         Err(e) => {
             eprintln!("vestnik: {e}");
             2

@@ -8,6 +8,7 @@
 pub mod check;
 pub mod cli;
 pub mod config;
+pub mod daemon;
 pub mod diagnostic;
 pub mod ledger;
 pub mod media;
