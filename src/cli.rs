@@ -256,93 +256,105 @@ fn run_preview(args: PreviewArgs) -> i32 {
     0
 }
 
-fn run_publish(args: PublishArgs) -> i32 {
-    if !args.due {
-        eprintln!("vestnik: `publish` needs --due (publish what is due now)");
-        return 2;
-    }
-    let cfg = match crate::config::load(&args.config, Some(&args.root)) {
-        Ok(c) => c,
-        Err(e) => {
-            eprintln!("vestnik: {e}");
-            return 2;
-        }
-    };
-    let tz = crate::registry::Registry::parse(
-        &std::fs::read_to_string(args.root.join(crate::registry::REGISTRY_PATH))
-            .unwrap_or_default(),
-        crate::registry::REGISTRY_PATH,
-    )
-    .0
-    .tz;
-    let now = match &args.now {
-        Some(t) => match crate::time::parse_today(t, &tz) {
-            Ok(t) => t,
-            Err(e) => {
-                eprintln!("vestnik: --now: {e}");
-                return 2;
-            }
-        },
-        None => jiff::Timestamp::now(),
-    };
-    let mut ledger = match crate::ledger::sqlite::SqliteLedger::open(&cfg.ledger) {
-        Ok(l) => l,
-        Err(e) => {
-            eprintln!("vestnik: {e}");
-            return 2;
-        }
-    };
+/// Prints a command's failure and gives exit code 2.
+fn trouble(e: impl std::fmt::Display) -> i32 {
+    eprintln!("vestnik: {e}");
+    2
+}
+
+/// The pass settings and the ledger of `publish` and `run`.
+fn publisher(
+    config: &std::path::Path,
+    root: PathBuf,
+    now: jiff::Timestamp,
+    limit: usize,
+) -> Result<
+    (
+        crate::publish::Settings,
+        crate::ledger::sqlite::SqliteLedger,
+    ),
+    String,
+> {
+    let cfg = crate::config::load(config, Some(&root))?;
+    let ledger =
+        crate::ledger::sqlite::SqliteLedger::open(&cfg.ledger).map_err(|e| e.to_string())?;
     let settings = crate::publish::Settings {
-        root: args.root,
+        root,
         now,
         grace: cfg.grace,
         cache_dir: cfg.cache_dir,
         credentials: cfg.credentials,
-        limit: args.limit,
+        limit,
+    };
+    Ok((settings, ledger))
+}
+
+/// The lines of a pass that a person reads: what went out, what needs a person, what was missed.
+fn pass_lines(r: &crate::publish::PassReport) -> String {
+    let mut out = String::new();
+    for (file, why) in &r.broken_files {
+        out.push_str(&format!("skipped {file}: {why}\n"));
+    }
+    for k in &r.sync.missed {
+        out.push_str(&format!("missed {}/{} on {}\n", k.org, k.post, k.network));
+    }
+    for k in &r.sync.edited_after_publication {
+        out.push_str(&format!(
+            "edited after publication (not reposted) {}/{} on {}\n",
+            k.org, k.post, k.network
+        ));
+    }
+    for (k, id) in &r.published {
+        out.push_str(&format!(
+            "published {}/{} on {}: {id}\n",
+            k.org, k.post, k.network
+        ));
+    }
+    for (k, at, _) in &r.retried {
+        out.push_str(&format!(
+            "retry {}/{} on {} at {at}\n",
+            k.org, k.post, k.network
+        ));
+    }
+    for (k, why) in r.failed.iter().chain(&r.uncertain) {
+        out.push_str(&format!(
+            "NEEDS A PERSON {}/{} on {}: {why}\n",
+            k.org, k.post, k.network
+        ));
+    }
+    out
+}
+
+fn run_publish(args: PublishArgs) -> i32 {
+    if !args.due {
+        return trouble("`publish` needs --due (publish what is due now)");
+    }
+    let registry =
+        std::fs::read_to_string(args.root.join(crate::registry::REGISTRY_PATH)).unwrap_or_default();
+    let tz = crate::registry::Registry::parse(&registry, crate::registry::REGISTRY_PATH)
+        .0
+        .tz;
+    let now = match &args.now {
+        Some(t) => match crate::time::parse_today(t, &tz) {
+            Ok(t) => t,
+            Err(e) => return trouble(format!("--now: {e}")),
+        },
+        None => jiff::Timestamp::now(),
+    };
+    let (settings, mut ledger) = match publisher(&args.config, args.root, now, args.limit) {
+        Ok(p) => p,
+        Err(e) => return trouble(e),
     };
     let rt = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
     {
         Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("vestnik: {e}");
-            return 2;
-        }
+        Err(e) => return trouble(e),
     };
     match rt.block_on(crate::publish::run_once(&settings, &mut ledger)) {
         Ok(r) => {
-            let mut out = String::new();
-            for (file, why) in &r.broken_files {
-                out.push_str(&format!("skipped {file}: {why}\n"));
-            }
-            for k in &r.sync.missed {
-                out.push_str(&format!("missed {}/{} on {}\n", k.org, k.post, k.network));
-            }
-            for k in &r.sync.edited_after_publication {
-                out.push_str(&format!(
-                    "edited after publication (not reposted) {}/{} on {}\n",
-                    k.org, k.post, k.network
-                ));
-            }
-            for (k, id) in &r.published {
-                out.push_str(&format!(
-                    "published {}/{} on {}: {id}\n",
-                    k.org, k.post, k.network
-                ));
-            }
-            for (k, at, _) in &r.retried {
-                out.push_str(&format!(
-                    "retry {}/{} on {} at {at}\n",
-                    k.org, k.post, k.network
-                ));
-            }
-            for (k, why) in r.failed.iter().chain(&r.uncertain) {
-                out.push_str(&format!(
-                    "NEEDS A PERSON {}/{} on {}: {why}\n",
-                    k.org, k.post, k.network
-                ));
-            }
+            let mut out = pass_lines(&r);
             out.push_str(&format!(
                 "vestnik publish: {} published, {} to retry, {} failed, {} uncertain, {} missed\n",
                 r.published.len(),
@@ -358,46 +370,23 @@ fn run_publish(args: PublishArgs) -> i32 {
                     && r.recovered_uncertain.is_empty()),
             )
         }
-        Err(e) => {
-            eprintln!("vestnik: {e}");
-            2
-        }
+        Err(e) => trouble(e),
     }
 }
 
 fn run_daemon(args: RunArgs) -> i32 {
-    let cfg = match crate::config::load(&args.config, Some(&args.root)) {
-        Ok(c) => c,
-        Err(e) => {
-            eprintln!("vestnik: {e}");
-            return 2;
-        }
-    };
-    let mut ledger = match crate::ledger::sqlite::SqliteLedger::open(&cfg.ledger) {
-        Ok(l) => l,
-        Err(e) => {
-            eprintln!("vestnik: {e}");
-            return 2;
-        }
-    };
-    let settings = crate::publish::Settings {
-        root: args.root,
-        now: jiff::Timestamp::now(),
-        grace: cfg.grace,
-        cache_dir: cfg.cache_dir,
-        credentials: cfg.credentials,
-        limit: 1000,
-    };
+    let (settings, mut ledger) =
+        match publisher(&args.config, args.root, jiff::Timestamp::now(), 1000) {
+            Ok(p) => p,
+            Err(e) => return trouble(e),
+        };
     let rt = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
     {
         Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("vestnik: {e}");
-            return 2;
-        }
+        Err(e) => return trouble(e),
     };
     let schedule = crate::daemon::Schedule {
         reload: std::time::Duration::from_secs(args.reload_seconds.max(1)),
@@ -423,32 +412,13 @@ fn run_daemon(args: RunArgs) -> i32 {
             }
         };
         crate::daemon::run(settings, &mut ledger, schedule, stop, |r| {
-            let mut out = String::new();
-            for (k, id) in &r.published {
-                out.push_str(&format!(
-                    "published {}/{} on {}: {id}\n",
-                    k.org, k.post, k.network
-                ));
-            }
-            for (k, why) in r.failed.iter().chain(&r.uncertain) {
-                out.push_str(&format!(
-                    "NEEDS A PERSON {}/{} on {}: {why}\n",
-                    k.org, k.post, k.network
-                ));
-            }
-            for k in &r.sync.missed {
-                out.push_str(&format!("missed {}/{} on {}\n", k.org, k.post, k.network));
-            }
-            print(&out);
+            print(&pass_lines(r))
         })
         .await
     });
     match result {
         Ok(()) => 0,
-        Err(e) => {
-            eprintln!("vestnik: {e}");
-            2
-        }
+        Err(e) => trouble(e),
     }
 }
 
