@@ -235,4 +235,15 @@ mod tests {
         let err = load(&cfg, Some(&repo)).err().unwrap();
         assert!(err.contains("unknown field `token_fil`"), "{err}");
     }
+
+    #[test]
+    fn the_shipped_example_has_only_known_fields() {
+        let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("deploy/vestnik.example.yaml");
+        // Its secrets files do not exist here; everything else must be understood.
+        let err = load(&example, None).err().unwrap();
+        assert!(!err.contains("unknown field"), "{err}");
+        assert_eq!(err.lines().count(), 4, "{err}");
+        assert!(err.lines().all(|l| l.contains("/etc/vestnik/")), "{err}");
+        assert_eq!(ledger_path(&example).unwrap(), PathBuf::from("/var/lib/vestnik/ledger.sqlite"));
+    }
 }
