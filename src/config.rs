@@ -244,6 +244,9 @@ mod tests {
         assert!(!err.contains("unknown field"), "{err}");
         assert_eq!(err.lines().count(), 4, "{err}");
         assert!(err.lines().all(|l| l.contains("/etc/vestnik/")), "{err}");
-        assert_eq!(ledger_path(&example).unwrap(), PathBuf::from("/var/lib/vestnik/ledger.sqlite"));
+        assert_eq!(
+            ledger_path(&example).unwrap(),
+            PathBuf::from("/var/lib/vestnik/ledger.sqlite")
+        );
     }
 }
