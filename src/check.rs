@@ -260,12 +260,7 @@ fn check_file(f: &PlanFile, cx: &PostContext) -> FileResult {
         }
     };
     secrets(&text, &f.rel, &mut diags);
-    let parsed = match f.kind {
-        FileKind::Post => plan::parse_markdown(&f.rel, &f.folder, &text, &cx.reg.tz, &mut diags)
-            .into_iter()
-            .collect(),
-        _ => plan::parse_plan(&f.rel, &f.folder, &text, &cx.reg.tz, &mut diags),
-    };
+    let parsed = plan::parse_file(&f.rel, &f.folder, &text, &cx.reg.tz, &mut diags);
     for p in &parsed {
         let start = diags.len();
         let nets = post::check(p, cx, &mut diags);

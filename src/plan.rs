@@ -205,6 +205,23 @@ pub fn parse_markdown(
     read_post(&node, &ctx, Some(body), stem.to_owned(), Pos::START, out)
 }
 
+/// Parses a post (`.md`) or a plan (any other extension: `.yaml`, `.yml`) by its file name.
+pub fn parse_file(
+    file: &str,
+    folder: &str,
+    text: &str,
+    tz: &TimeZone,
+    out: &mut Vec<Diagnostic>,
+) -> Vec<Post> {
+    if file.to_ascii_lowercase().ends_with(".md") {
+        parse_markdown(file, folder, text, tz, out)
+            .into_iter()
+            .collect()
+    } else {
+        parse_plan(file, folder, text, tz, out)
+    }
+}
+
 /// Parses one `.yaml` plan file (`posts:` list). Returns the posts that could be read.
 pub fn parse_plan(
     file: &str,

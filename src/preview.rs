@@ -123,13 +123,7 @@ pub fn build(
     let text = repo::read_text(&abs, &rel)
         .map_err(|d| PreviewError::Unreadable(format!("{rel}: {}", d.message)))?;
     let mut diags: Vec<Diagnostic> = Vec::new();
-    let posts: Vec<Post> = if rel.ends_with(".md") {
-        plan::parse_markdown(&rel, &folder, &text, &reg.tz, &mut diags)
-            .into_iter()
-            .collect()
-    } else {
-        plan::parse_plan(&rel, &folder, &text, &reg.tz, &mut diags)
-    };
+    let posts: Vec<Post> = plan::parse_file(&rel, &folder, &text, &reg.tz, &mut diags);
     let (style, _) = Style::load(
         std::fs::read_to_string(root.join(crate::style::LOCAL_PATH))
             .ok()

@@ -138,12 +138,7 @@ fn load(root: &Path) -> Result<Plans, PassError> {
                 diags.push(d);
                 Vec::new()
             }
-            Ok(text) if f.kind == FileKind::Post => {
-                plan::parse_markdown(&f.rel, &f.folder, &text, &plans.reg.tz, &mut diags)
-                    .into_iter()
-                    .collect()
-            }
-            Ok(text) => plan::parse_plan(&f.rel, &f.folder, &text, &plans.reg.tz, &mut diags),
+            Ok(text) => plan::parse_file(&f.rel, &f.folder, &text, &plans.reg.tz, &mut diags),
         };
         if let Some(d) = diags
             .iter()
