@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use crate::diagnostic::Diagnostic;
-use crate::media::{self, MediaCache};
+use crate::media::MediaCache;
 use crate::network::Network;
 use crate::plan::{self, Post, Status};
 use crate::registry::{REGISTRY_PATH, Registry};
@@ -153,23 +153,21 @@ pub fn build(
             };
             let rendered = render::render(&post.text_for(net).markdown, render::flavor(net));
             let mut notes = publication::notes(post, net);
-            let lookup = |written: &str| -> Option<ImageRef> {
-                let (source, path) = media::resolve(root, &post.org.value, written).ok()?;
-                let cached = cache.get_or_prepare_file(&path, net).ok()?;
-                Some(ImageRef {
-                    source,
-                    width: cached.prepared.width,
-                    height: cached.prepared.height,
-                    bytes: cached.prepared.jpeg.len() as u64,
+            // Each picture is prepared once: for the publication and for the page's inline copy.
+            let prepared: HashMap<&str, (ImageRef, PathBuf)> = post
+                .images_for(net)
+                .iter()
+                .filter_map(|i| {
+                    Some((
+                        i.value.as_str(),
+                        cache.prepare_written(root, &post.org.value, &i.value, net)?,
+                    ))
                 })
-            };
-            for img in post.images_for(net) {
-                if let Ok((source, path)) = media::resolve(root, &post.org.value, &img.value)
-                    && let Ok(c) = cache.get_or_prepare_file(&path, net)
-                {
-                    images.insert(format!("{}:{source}", net.key()), c.path);
-                }
+                .collect();
+            for (image, path) in prepared.values() {
+                images.insert(format!("{}:{}", net.key(), image.source), path.clone());
             }
+            let lookup = |written: &str| prepared.get(written).map(|(image, _)| image.clone());
             let (publication, error) = match publication::render(post, page, &lookup) {
                 Ok(p) => (Some(p), None),
                 Err(e) => (None, Some(e.to_string())),

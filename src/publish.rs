@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use jiff::{SignedDuration, Timestamp};
 
 use crate::ledger::{Entry, Key, Ledger, Outcome, Planned, State, SyncReport, deduplicates};
-use crate::media::{self, MediaCache};
+use crate::media::MediaCache;
 use crate::network::Network;
 use crate::networks::{PublishError, Secret, ok, telegram, vk};
 use crate::plan::{self, Post, Status};
@@ -352,31 +352,29 @@ async fn send(
             key.network
         ));
     };
-    let mut paths: HashMap<String, PathBuf> = HashMap::new();
-    let lookup = |written: &str| -> Option<ImageRef> {
-        let (source, path) = media::resolve(&settings.root, &key.org, written).ok()?;
-        let cached = cache.get_or_prepare_file(&path, key.network).ok()?;
-        Some(ImageRef {
-            source,
-            width: cached.prepared.width,
-            height: cached.prepared.height,
-            bytes: cached.prepared.jpeg.len() as u64,
+    // Each picture is prepared once: for the publication and for the bytes uploaded.
+    let prepared: HashMap<&str, (ImageRef, PathBuf)> = post
+        .images_for(key.network)
+        .iter()
+        .filter_map(|i| {
+            Some((
+                i.value.as_str(),
+                cache.prepare_written(&settings.root, &key.org, &i.value, key.network)?,
+            ))
         })
-    };
+        .collect();
+    let lookup = |written: &str| prepared.get(written).map(|(image, _)| image.clone());
     let publication = match publication::render(post, page, &lookup) {
         Ok(p) => p,
         Err(e) => return Outcome::Failed(format!("cannot be rendered: {e}")),
     };
-    for img in post.images_for(key.network) {
-        if let Ok((source, path)) = media::resolve(&settings.root, &key.org, &img.value)
-            && let Ok(c) = cache.get_or_prepare_file(&path, key.network)
-        {
-            paths.insert(source, c.path);
-        }
-    }
+    let paths: HashMap<&str, &PathBuf> = prepared
+        .values()
+        .map(|(image, path)| (image.source.as_str(), path))
+        .collect();
     let bytes = |i: &ImageRef| {
         paths
-            .get(&i.source)
+            .get(i.source.as_str())
             .and_then(|p| std::fs::read(p).ok())
             .unwrap_or_default()
     };

@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::media::process::{PIPELINE_VERSION, Prepared, ProcessError, Profile, prepare_with};
 use crate::network::Network;
+use crate::render::publication::ImageRef;
 
 /// Prepared images on disk, e.g. in `.vestnik/cache/media/`.
 #[derive(Debug, Clone)]
@@ -69,6 +70,27 @@ struct Meta {
 }
 
 impl MediaCache {
+    /// An image of organization `org` as a post wrote it, prepared for `network`: its reference
+    /// in a rendered publication and the path of the cached JPEG. `None` when the path is unsafe
+    /// or missing or the image cannot be prepared (`check` reports those as `media-*`).
+    pub fn prepare_written(
+        &self,
+        root: &Path,
+        org: &str,
+        written: &str,
+        network: Network,
+    ) -> Option<(ImageRef, PathBuf)> {
+        let (source, path) = crate::media::resolve(root, org, written).ok()?;
+        let cached = self.get_or_prepare_file(&path, network).ok()?;
+        let image = ImageRef {
+            source,
+            width: cached.prepared.width,
+            height: cached.prepared.height,
+            bytes: cached.prepared.jpeg.len() as u64,
+        };
+        Some((image, cached.path))
+    }
+
     /// A cache in `dir`; the folder is created on the first write.
     pub fn new(dir: impl Into<PathBuf>) -> MediaCache {
         MediaCache { dir: dir.into() }
