@@ -1,0 +1,1 @@
+//! The content repository from a git remote (work in progress).

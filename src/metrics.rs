@@ -1,0 +1,1 @@
+//! The daemon's metrics (work in progress).

@@ -1,0 +1,1 @@
+//! The loopback HTTP endpoint: /healthz and /metrics (work in progress).
