@@ -7,7 +7,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use crate::network::Network;
-use crate::networks::{ok, telegram, vk};
+use crate::networks::{RateLimits, ok, telegram, vk};
 use crate::registry::{REGISTRY_PATH, Registry};
 use crate::repo;
 
@@ -27,24 +27,71 @@ pub struct Sandbox {
     pub ok: ok::emulator::Emulator,
 }
 
+/// The rates each emulator of the sandbox enforces (per token, and per chat or page where
+/// set); past them an emulator answers as its network does (429, error 6, error 8).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SandboxLimits {
+    /// Telegram Bot API emulator.
+    pub telegram: RateLimits,
+    /// VK API emulator.
+    pub vk: RateLimits,
+    /// OK API emulator.
+    pub ok: RateLimits,
+}
+
+impl SandboxLimits {
+    /// The networks' own limits, as far as they are known: Telegram 20 messages a minute per
+    /// chat and 30 a second in total (short bursts in one chat are tolerated, so no per-second
+    /// limit per chat: an album would break it), VK 3 requests a second per token, OK the
+    /// assumed 3 a second (UNCONFIRMED, [`RateLimits::OK`]). The clients' defaults keep within
+    /// all of them.
+    pub const REAL: SandboxLimits = SandboxLimits {
+        telegram: RateLimits {
+            per_chat_per_sec: 0,
+            per_chat_per_min: 20,
+            global_per_sec: 30,
+        },
+        vk: RateLimits::VK,
+        ok: RateLimits::OK,
+    };
+
+    /// No limits (tests that are about something else).
+    pub const UNLIMITED: SandboxLimits = SandboxLimits {
+        telegram: RateLimits::UNLIMITED,
+        vk: RateLimits::UNLIMITED,
+        ok: RateLimits::UNLIMITED,
+    };
+}
+
+impl Default for SandboxLimits {
+    /// [`SandboxLimits::REAL`].
+    fn default() -> SandboxLimits {
+        SandboxLimits::REAL
+    }
+}
+
 /// Starts the emulators with every page of `reg` (channels, communities, groups), with the
-/// networks' rate limits.
+/// networks' rate limits ([`SandboxLimits::REAL`]).
 ///
 /// Fails when a local port cannot be bound.
 pub async fn start(reg: &Registry) -> std::io::Result<Sandbox> {
-    start_with(reg, true).await
+    start_with_limits(reg, SandboxLimits::REAL).await
 }
 
-/// Like [`start`]; `rate_limits: false` turns the emulators' rate limits off (tests that are
-/// about something else, like crash safety, would otherwise wait out real minutes).
+/// Like [`start`] with each emulator's rate limits given: a benchmark raises them (VK 20/s)
+/// to keep a burst short, a test about something else turns them off. Clients that publish to
+/// the sandbox should keep to the same numbers (their `Config::rate`).
 ///
 /// Fails when a local port cannot be bound.
-pub async fn start_with(reg: &Registry, rate_limits: bool) -> std::io::Result<Sandbox> {
-    let mut tg = telegram::emulator::Config::default();
-    if !rate_limits {
-        tg.rate = crate::networks::RateLimits::UNLIMITED;
-    }
-    let mut ok_cfg = ok::emulator::Config::default();
+pub async fn start_with_limits(reg: &Registry, limits: SandboxLimits) -> std::io::Result<Sandbox> {
+    let mut tg = telegram::emulator::Config {
+        rate: limits.telegram,
+        ..telegram::emulator::Config::default()
+    };
+    let mut ok_cfg = ok::emulator::Config {
+        rate: limits.ok,
+        ..ok::emulator::Config::default()
+    };
     let mut communities = Vec::new();
     for (i, org) in reg.organizations.iter().enumerate() {
         for (net, page) in &org.pages {
@@ -83,7 +130,7 @@ pub async fn start_with(reg: &Registry, rate_limits: bool) -> std::io::Result<Sa
     let telegram = telegram::emulator::start(tg).await?;
     let ok = ok::emulator::start(ok_cfg).await?;
     let vk_cfg = vk::emulator::Config {
-        requests_per_sec: if rate_limits { 3 } else { 0 },
+        rate: limits.vk,
         ..vk::emulator::Config::default()
     };
     let vk = vk::emulator::start(vk_cfg).await?;

@@ -28,6 +28,8 @@ fn config(emu: &Emulator, token: &str) -> Config {
         token: Secret::new(token),
         connect_timeout: Duration::from_secs(2),
         timeout: Duration::from_secs(5),
+        // These tests are about answers, not pace: the emulator's limits are met head-on.
+        rate: RateLimits::UNLIMITED,
     }
 }
 
@@ -609,6 +611,7 @@ async fn the_per_chat_rate_answers_429_with_the_wait() {
         "{after:?}"
     );
     assert_eq!(emu.state.messages(TEST_CHANNEL).len(), 3);
+    assert_eq!(emu.state.rate_limited(), 1);
 }
 
 #[tokio::test]

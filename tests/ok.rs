@@ -14,7 +14,7 @@ use vestnik::networks::ok::emulator::{
     self, Block, Emulator, Fault, TEST_ACCESS_TOKEN, TEST_APPLICATION_ID, TEST_APPLICATION_KEY,
     TEST_APPLICATION_SECRET, TEST_GROUP, Topic, UPLOAD,
 };
-use vestnik::networks::{PublishError, Secret};
+use vestnik::networks::{PublishError, RateLimits, Secret};
 use vestnik::render::publication::{ImageRef, OkCall, OkMedia};
 
 async fn emulator() -> Emulator {
@@ -31,6 +31,8 @@ fn config(emu: &Emulator, auth: Auth) -> Config {
         auth,
         connect_timeout: Duration::from_secs(2),
         timeout: Duration::from_secs(5),
+        // These tests are about answers, not pace: the emulator's limits are met head-on.
+        rate: RateLimits::UNLIMITED,
     }
 }
 
@@ -493,6 +495,7 @@ async fn a_refused_connection_is_transient() {
         auth: Auth::AccessToken(Secret::new(TEST_ACCESS_TOKEN)),
         connect_timeout: Duration::from_secs(1),
         timeout: Duration::from_secs(1),
+        rate: RateLimits::OK,
     };
     let e = Client::new(cfg)
         .unwrap()

@@ -17,7 +17,7 @@ use vestnik::networks::vk::client::{
 use vestnik::networks::vk::emulator::{
     self, Emulator, Fault, MethodTable, SchemaSource, State, WallPost,
 };
-use vestnik::networks::{PublishError, Secret};
+use vestnik::networks::{PublishError, RateLimits, Secret};
 use vestnik::render::publication::{ImageRef, VkAttachment, VkCall};
 
 const GROUP: u64 = 42;
@@ -51,7 +51,8 @@ fn config(emu: &Emulator, auth: Auth) -> Config {
     c.base_url = emu.base_url.clone();
     c.connect_timeout = Duration::from_secs(2);
     c.timeout = Duration::from_secs(5);
-    c.min_interval = Duration::ZERO;
+    // Most tests are about answers, not pace: the emulator's limit is met head-on.
+    c.rate = RateLimits::UNLIMITED;
     c
 }
 
@@ -154,10 +155,11 @@ fn assert_no_token(e: &PublishError) {
 #[tokio::test]
 async fn publishes_two_photos_and_a_poll_on_the_wall() {
     let emu = emulator().await;
-    // VK's real rate and the client's real spacing: six calls in a row stay within 3/s.
+    // VK's real rate and the client's default limiter: six calls in a row stay within 3/s.
     emu.state.set_rate_limit(3);
     let mut cfg = config(&emu, Auth::UserToken(Secret::new(USER_TOKEN)));
-    cfg.min_interval = Config::new(Auth::UserToken(Secret::new("x"))).min_interval;
+    cfg.rate = Config::new(Auth::UserToken(Secret::new("x"))).rate;
+    assert_eq!(cfg.rate, RateLimits::VK);
     let client = Client::new(cfg).unwrap();
 
     let posted = client.execute(&publication(), &images).await.unwrap();
@@ -194,6 +196,7 @@ async fn publishes_two_photos_and_a_poll_on_the_wall() {
             .collect::<Vec<_>>(),
         vec![(-42, 1, 64, 48, USER), (-42, 2, 40, 30, USER)]
     );
+    assert_eq!(emu.state.rate_limited(), 0, "the limiter kept to 3/s");
     let polls = emu.state.polls();
     assert_eq!(polls.len(), 1);
     assert_eq!(polls[0].owner_id, -42);
@@ -589,6 +592,8 @@ async fn rate_limits_map_to_their_waits() {
         outcomes[3].as_ref().unwrap_err().retry_after(),
         Some(Duration::from_secs(1))
     );
+    // Only the refusal of the real limit is counted, not the injected errors.
+    assert_eq!(emu.state.rate_limited(), 1);
 }
 
 /// Sends a raw request to the emulator and returns VK's answer as JSON.
@@ -1087,7 +1092,7 @@ fn client_debug_shows_no_token() {
 async fn without_the_schema_the_checked_in_table_is_used() {
     let emu = emulator::start(emulator::Config {
         schema_dir: PathBuf::from("/nonexistent/vk-api-schema"),
-        requests_per_sec: 0,
+        rate: RateLimits::UNLIMITED,
     })
     .await
     .expect("the emulator starts");

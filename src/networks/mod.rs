@@ -7,12 +7,14 @@
 //!
 //! What is shared lives here and is plain data the scheduler acts on:
 //!
-//! - [`PublishError`]: the one outcome of a failed call. The clients never retry or sleep; the
-//!   scheduler decides from the variant (wait `after`, ask a person, give up, retry, or — for
+//! - [`PublishError`]: the one outcome of a failed call. The clients never retry or sleep on an
+//!   error; the scheduler decides from the variant (wait `after`, ask a person, give up, retry, or — for
 //!   [`PublishError::Unknown`] — never resend blindly, because the post may already be up).
 //! - [`Secret`]: tokens in a type that prints as `***`, read from the environment or from a
 //!   secrets file that other users cannot read.
-//! - [`RateLimits`]: the documented request rates, as configuration the scheduler applies.
+//! - [`RateLimits`]: the documented request rates, as configuration; each client owns a
+//!   [`Limiter`] that spaces its API calls by them (the only time a client sleeps), and each
+//!   emulator refuses what exceeds them, as the real API does.
 //! - [`tokens`]: rotating access/refresh token pairs (VK ID and OK OAuth), saved before use.
 //!
 //! No URL is ever logged or formatted into an error: Telegram carries the bot token in the path.
@@ -28,5 +30,5 @@ pub mod tokens;
 pub mod vk;
 
 pub use error::{ConfigError, PublishError, classify_transport};
-pub use rate::RateLimits;
+pub use rate::{Limiter, Permit, RateLimits, SAFETY_MARGIN_PERCENT};
 pub use secret::{Secret, SecretError};

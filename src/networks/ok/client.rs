@@ -20,7 +20,9 @@
 //!   ([`Auth::OAuth`]); error 104 (a wrong signature) is reported as what it most likely is, a
 //!   bug in vestnik or a secret key that belongs to another application.
 //!
-//! The client never retries a failed call and never sleeps; see [`PublishError`].
+//! The client never retries a failed call and never sleeps on an error; see [`PublishError`].
+//! It only waits on its [`Limiter`] before every API method call (not before an upload to the
+//! upload URL, which is no API method), so that its calls keep within [`Config::rate`].
 
 use std::fmt;
 use std::future::Future;
@@ -35,7 +37,7 @@ use tokio::sync::Mutex;
 
 use crate::networks::tokens::Rotating;
 pub use crate::networks::tokens::{TokenPair, TokenStore};
-use crate::networks::{ConfigError, PublishError, Secret, classify_transport};
+use crate::networks::{ConfigError, Limiter, PublishError, RateLimits, Secret, classify_transport};
 use crate::render::publication::{ImageRef, OkCall, OkMedia};
 
 /// OK's API host; methods are at `{base}/fb.do`.
@@ -77,10 +79,14 @@ pub struct Config {
     /// Longest wait for one whole call, an upload included (a failure of `mediatopic.post`
     /// here is [`PublishError::Unknown`]: the topic may be up).
     pub timeout: Duration,
+    /// The rates the client keeps to: for the token, and per group (`gid`) when set. Every API
+    /// call waits for its slot, a call sent again after a token refresh too.
+    pub rate: RateLimits,
 }
 
 impl Config {
-    /// The official API, 10 s to connect, 60 s per call (a 10 MB picture on a slow line).
+    /// The official API, 10 s to connect, 60 s per call (a 10 MB picture on a slow line), the
+    /// assumed OK rate ([`RateLimits::OK`], UNCONFIRMED).
     pub fn new(application_key: &str, application_secret_key: Secret, auth: Auth) -> Config {
         Config {
             base_url: DEFAULT_BASE_URL.to_owned(),
@@ -89,6 +95,7 @@ impl Config {
             auth,
             connect_timeout: Duration::from_secs(10),
             timeout: Duration::from_secs(60),
+            rate: RateLimits::OK,
         }
     }
 }
@@ -315,6 +322,7 @@ pub struct Client {
     application_key: String,
     application_secret_key: Secret,
     auth: Mutex<AuthState>,
+    limiter: Limiter,
 }
 
 impl fmt::Debug for Client {
@@ -385,6 +393,7 @@ impl Client {
             application_key: config.application_key,
             application_secret_key: config.application_secret_key,
             auth: Mutex::new(auth),
+            limiter: Limiter::new(config.rate),
         })
     }
 
@@ -690,8 +699,22 @@ impl Client {
         }
     }
 
-    /// One attempt: sign with `token`, then a form-encoded POST to `fb.do`.
+    /// The limits this client keeps to.
+    pub fn rate(&self) -> RateLimits {
+        self.limiter.limits()
+    }
+
+    /// One attempt, once the token (and the group) may send again: sign with `token`, then a
+    /// form-encoded POST to `fb.do`.
     async fn send(&self, request: &Request, token: &Secret) -> Result<Value, Failure> {
+        let gid = request
+            .params
+            .iter()
+            .find(|(k, _)| *k == "gid")
+            .map(|(_, v)| v.as_str())
+            .unwrap_or_default();
+        // Held until the answer is read: until then the request counts against the limits.
+        let _permit = self.limiter.until_ready(gid).await;
         let secret = session_secret(token.expose(), self.application_secret_key.expose());
         let mut pairs = request.signed(&self.application_key, &secret);
         pairs.push(("access_token", token.expose().to_owned()));

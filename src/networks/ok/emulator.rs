@@ -17,7 +17,11 @@
 //!   blocks, `publishAt`, `onBehalfOfGroup`, `disableComments`), checks photo tokens and the
 //!   topic limits (errors 600–607), and keeps the topic ([`State::topics`]);
 //! - `oauth/token.do` exchanges a refresh token for a new access token;
-//! - a per-token request rate past which it answers 8 FLOOD_BLOCKED ([`State::set_rate_limit`]).
+//! - per-token (and, when set, per-group) request rates past which it answers 8 FLOOD_BLOCKED,
+//!   counted in sliding windows of a second and a minute ([`Config::rate`],
+//!   [`State::rate_limited`]). OK publishes neither the numbers nor the code it answers when a
+//!   rate is exceeded (NETWORKS.md §3.8 lists 8 FLOOD_BLOCKED and 11 LIMIT_REACHED); 8 is an
+//!   assumption, UNCONFIRMED.
 //!
 //! Fault injection ([`State::inject`], [`State::inject_on`], [`State::revoke_token`],
 //! [`State::expire_token`]) covers what the scheduler must survive: 5xx answers, OK errors
@@ -49,6 +53,8 @@ use axum::routing::any;
 use md5::{Digest as _, Md5};
 use serde_json::{Map, Value, json};
 
+use crate::networks::RateLimits;
+use crate::networks::rate::Windows;
 use crate::networks::serve::{Server, hang_up};
 
 /// The id of the default application (`client_id` for token refresh).
@@ -149,14 +155,15 @@ pub struct Config {
     /// Access tokens valid from the start (more: [`State::add_token`],
     /// [`State::issue_oauth`]).
     pub tokens: Vec<Grant>,
-    /// API calls a second allowed per token, past which OK answers 8 FLOOD_BLOCKED; 0 turns the
-    /// limit off. OK publishes no number (NETWORKS.md §3.8).
-    pub requests_per_sec: u32,
+    /// The rates past which it answers 8 FLOOD_BLOCKED, per token and, when set, per group
+    /// (`gid`); [`RateLimits::UNLIMITED`] turns them off. OK publishes no number (NETWORKS.md
+    /// §3.8); [`RateLimits::OK`] is the client's assumption.
+    pub rate: RateLimits,
 }
 
 impl Default for Config {
     /// One application ([`TEST_APPLICATION_KEY`]), one group ([`TEST_GROUP`]), one token
-    /// ([`TEST_ACCESS_TOKEN`]), no rate limit.
+    /// ([`TEST_ACCESS_TOKEN`]), no rate limit ([`RateLimits::UNLIMITED`]).
     fn default() -> Config {
         Config {
             apps: vec![App {
@@ -172,7 +179,7 @@ impl Default for Config {
                 access_token: TEST_ACCESS_TOKEN.to_owned(),
                 application_key: TEST_APPLICATION_KEY.to_owned(),
             }],
-            requests_per_sec: 0,
+            rate: RateLimits::UNLIMITED,
         }
     }
 }
@@ -429,8 +436,8 @@ struct World {
     calls: Vec<Call>,
     uploads: Vec<UploadRecord>,
     refreshes: Vec<RefreshRecord>,
-    recent: HashMap<String, VecDeque<Instant>>,
-    requests_per_sec: u32,
+    windows: Windows,
+    rate: RateLimits,
     counter: u64,
 }
 
@@ -457,25 +464,13 @@ impl World {
         self.faults.remove(i).map(|(_, f)| f)
     }
 
-    /// Counts a call of `token` against the rate, or answers 8 FLOOD_BLOCKED.
-    fn admit(&mut self, token: &str) -> Result<(), OkError> {
-        let limit = self.requests_per_sec as usize;
-        if limit == 0 {
-            return Ok(());
-        }
-        let now = Instant::now();
-        let recent = self.recent.entry(token.to_owned()).or_default();
-        while recent
-            .front()
-            .is_some_and(|t| now.duration_since(*t) >= Duration::from_secs(1))
-        {
-            recent.pop_front();
-        }
-        if recent.len() >= limit {
-            return Err(err(8, "Too many calls per second"));
-        }
-        recent.push_back(now);
-        Ok(())
+    /// Counts a call of `token` to the group `gid` (`""`: none) against the rates, or answers
+    /// 8 FLOOD_BLOCKED (UNCONFIRMED: the code OK answers to too many calls).
+    fn admit(&mut self, token: &str, gid: &str, arrived: Instant) -> Result<(), OkError> {
+        let rate = self.rate;
+        self.windows
+            .admit(rate, token, gid, 1, arrived)
+            .map_err(|_| err(8, "Too many calls per second"))
     }
 }
 
@@ -589,9 +584,22 @@ impl State {
         w.faults.extend(std::iter::repeat_n(planned, times));
     }
 
-    /// API calls a second allowed per token; 0 turns the limit off.
+    /// API calls a second allowed per token; 0 turns the limit off (per-group limits stay as
+    /// they are).
     pub fn set_rate_limit(&self, per_sec: u32) {
-        self.shared.world().requests_per_sec = per_sec;
+        self.shared.world().rate.global_per_sec = per_sec;
+    }
+
+    /// Replaces the rates past which the emulator answers 8 FLOOD_BLOCKED (what was sent stays
+    /// counted).
+    pub fn set_rate(&self, rate: RateLimits) {
+        self.shared.world().rate = rate;
+    }
+
+    /// How many 8 FLOOD_BLOCKED answers the configured rates caused (injected faults are not
+    /// counted): zero when the clients kept to the limits.
+    pub fn rate_limited(&self) -> usize {
+        self.shared.world().windows.refused()
     }
 
     /// The topics published in a group, oldest first.
@@ -662,7 +670,7 @@ pub async fn start(config: Config) -> std::io::Result<Emulator> {
     let mut world = World {
         apps: config.apps,
         groups: config.groups,
-        requests_per_sec: config.requests_per_sec,
+        rate: config.rate,
         ..World::default()
     };
     for grant in config.tokens {
@@ -791,11 +799,13 @@ fn first<'a>(params: &'a [(String, String)], name: &str) -> Option<&'a str> {
 }
 
 async fn api(Shared(shared): Shared<Arc<SharedState>>, request: Request) -> Response {
+    // Rates count a call when it arrives, as a server in front of the API would.
+    let arrived = Instant::now();
     let params = match read_params(request).await {
         Ok(p) => p,
         Err(e) => return reply(Err(e)),
     };
-    let (answer, fault) = decide(&shared, &params);
+    let (answer, fault) = decide(&shared, &params, arrived);
     match answer {
         Some(answer) => finish(reply(answer), fault).await,
         None => match fault {
@@ -811,9 +821,10 @@ async fn api(Shared(shared): Shared<Arc<SharedState>>, request: Request) -> Resp
 fn decide(
     shared: &SharedState,
     params: &[(String, String)],
+    arrived: Instant,
 ) -> (Option<Result<Value, OkError>>, Option<Fault>) {
     let mut w = shared.world();
-    let checked = check_call(&mut w, params);
+    let checked = check_call(&mut w, params, arrived);
     let method = match checked {
         Ok(method) => method,
         Err(e) => return (Some(Err(e)), None),
@@ -839,8 +850,12 @@ fn decide(
 }
 
 /// Key, method, signature, session, rate and parameter names: what OK checks before a method
-/// runs. Returns the method.
-fn check_call(w: &mut World, params: &[(String, String)]) -> Result<String, OkError> {
+/// runs; the rate counts the call at `arrived`. Returns the method.
+fn check_call(
+    w: &mut World,
+    params: &[(String, String)],
+    arrived: Instant,
+) -> Result<String, OkError> {
     for (i, (k, _)) in params.iter().enumerate() {
         if params[..i].iter().any(|(seen, _)| seen == k) {
             // UNCONFIRMED: what OK does with a repeated parameter is not documented.
@@ -879,7 +894,7 @@ fn check_call(w: &mut World, params: &[(String, String)]) -> Result<String, OkEr
         Some(t) if t.status == TokenStatus::Valid && t.application_key == app.application_key => {}
         _ => return Err(err(102, "Session expired")),
     }
-    w.admit(token)?;
+    w.admit(token, first(params, "gid").unwrap_or_default(), arrived)?;
     if let Some(format) = first(params, "format")
         && !format.eq_ignore_ascii_case("json")
     {

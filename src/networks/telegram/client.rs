@@ -4,17 +4,20 @@
 //!
 //! The token sits in the URL path (`/bot<token>/<method>`), so no URL is ever formatted: transport
 //! errors go through [`classify_transport`], and every error text is scrubbed of the token once
-//! more before it leaves. The client never retries or sleeps; see [`PublishError`].
+//! more before it leaves. The client never retries and never sleeps on an error; see
+//! [`PublishError`]. It only waits on its [`Limiter`] before every call, so that its calls keep
+//! within [`Config::rate`] (per chat and for the bot token).
 
 use std::fmt;
 use std::future::Future;
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value, json};
 
-use crate::networks::{ConfigError, PublishError, Secret, classify_transport};
+use crate::networks::{ConfigError, Limiter, PublishError, RateLimits, Secret, classify_transport};
 use crate::render::publication::{ImageRef, TelegramCall};
 
 /// The official Bot API server.
@@ -32,17 +35,21 @@ pub struct Config {
     /// Longest wait for the whole call, upload included (a failure here is
     /// [`PublishError::Unknown`]: the request may have arrived).
     pub timeout: Duration,
+    /// The rates the client keeps to: per chat (`chat_id`) and for the token; a media group
+    /// counts one message per picture.
+    pub rate: RateLimits,
 }
 
 impl Config {
     /// The official server, 10 s to connect, 60 s per call (ten pictures of up to 10 MB each
-    /// on a slow line).
+    /// on a slow line), Telegram's rates ([`RateLimits::TELEGRAM`]).
     pub fn new(token: Secret) -> Config {
         Config {
             base_url: DEFAULT_BASE_URL.to_owned(),
             token,
             connect_timeout: Duration::from_secs(10),
             timeout: Duration::from_secs(60),
+            rate: RateLimits::TELEGRAM,
         }
     }
 }
@@ -351,12 +358,14 @@ pub struct Message {
 
 /// A Telegram Bot API client bound to one bot token.
 ///
-/// Cheap to clone (the connection pool is shared). `Debug` shows no token.
+/// Cheap to clone (the connection pool and the rate limiter are shared: clones count against
+/// the same limits). `Debug` shows no token.
 #[derive(Debug, Clone)]
 pub struct Client {
     http: reqwest::Client,
     base_url: String,
     token: Secret,
+    limiter: Arc<Limiter>,
 }
 
 impl Client {
@@ -396,6 +405,7 @@ impl Client {
             http,
             base_url,
             token: config.token,
+            limiter: Arc::new(Limiter::new(config.rate)),
         })
     }
 
@@ -474,13 +484,22 @@ impl Client {
         })
     }
 
-    /// Sends a request and returns its `result` as JSON.
+    /// The limits this client keeps to.
+    pub fn rate(&self) -> RateLimits {
+        self.limiter.limits()
+    }
+
+    /// Sends a request and returns its `result` as JSON, once its chat and the token may send
+    /// again ([`Config::rate`]).
     pub async fn call_raw(&self, request: Request) -> Result<Value, PublishError> {
         let secret = self.token.expose();
         self.send(request).await.map_err(|e| e.redacted(secret))
     }
 
     async fn send(&self, request: Request) -> Result<Value, PublishError> {
+        let (chat, messages) = rate_key(&request);
+        // Held until the answer is read: until then the request counts against the limits.
+        let _permit = self.limiter.until_ready_n(&chat, messages).await;
         // The only place the token meets the URL; this string is never formatted anywhere else.
         let url = format!(
             "{}/bot{}/{}",
@@ -499,6 +518,23 @@ impl Client {
         let body = response.bytes().await.map_err(classify_transport)?;
         interpret(status, &body)
     }
+}
+
+/// The chat a request counts against (`""` for `getMe`) and how many messages it counts as: one
+/// per picture for a media group (UNCONFIRMED, NETWORKS.md §4.5), else one.
+fn rate_key(request: &Request) -> (String, u32) {
+    let chat = match request.params.get("chat_id") {
+        Some(Value::String(s)) => s.trim().to_owned(),
+        Some(Value::Number(n)) => n.to_string(),
+        _ => String::new(),
+    };
+    let messages = match (request.method, request.params.get("media")) {
+        ("sendMediaGroup", Some(Value::Array(items))) => {
+            u32::try_from(items.len()).unwrap_or(u32::MAX).max(1)
+        }
+        _ => 1,
+    };
+    (chat, messages)
 }
 
 fn token_is_well_formed(token: &str) -> bool {
@@ -662,6 +698,15 @@ mod tests {
         assert!(!token_is_well_formed("12a:AA"));
         assert!(!token_is_well_formed("123:AA/../x"));
         assert!(!token_is_well_formed("123:"));
+    }
+
+    #[test]
+    fn calls_count_against_their_chat() {
+        let group = Request::send_media_group("-100123", vec![vec![1], vec![2], vec![3]], None);
+        assert_eq!(rate_key(&group), ("-100123".to_owned(), 3));
+        let text = Request::send_message("@krapivino", "x");
+        assert_eq!(rate_key(&text), ("@krapivino".to_owned(), 1));
+        assert_eq!(rate_key(&Request::get_me()), (String::new(), 1));
     }
 
     #[test]

@@ -13,7 +13,9 @@
 //!   photos, as the spec says; tdlib itself accepts one) and photos (≤ 10 MB, a decodable
 //!   image, width + height ≤ 10000, side ratio ≤ 20);
 //! - answers `429 Too Many Requests: retry after N` with `parameters.retry_after` past the
-//!   configured per-chat and global rates (a picture of an album counts as one message);
+//!   configured per-chat and global rates of each bot token, counted in sliding windows of a
+//!   second and a minute (a picture of an album counts as one message), and counts those
+//!   answers ([`State::rate_limited`]);
 //! - keeps what was published ([`State::messages`]): visible text and entities, photo sizes,
 //!   polls.
 //!
@@ -43,6 +45,7 @@ use serde_json::{Map, Value, json};
 
 use super::entities::{self, Entity, Formatted};
 use crate::networks::RateLimits;
+use crate::networks::rate::Windows;
 use crate::networks::serve::{Server, hang_up};
 
 /// A token the default configuration accepts. Obviously fake: it must never look like a real one.
@@ -116,8 +119,9 @@ pub struct Config {
     pub bots: Vec<Bot>,
     /// Chats that exist.
     pub chats: Vec<Chat>,
-    /// Rates past which it answers 429. Short bursts in one chat are tolerated by Telegram, so
-    /// the default sets no per-second limit per chat.
+    /// Rates past which it answers 429, per bot token (per chat and in total);
+    /// [`RateLimits::UNLIMITED`] turns them off. Short bursts in one chat are tolerated by
+    /// Telegram, so the default sets no per-second limit per chat.
     pub rate: RateLimits,
 }
 
@@ -254,8 +258,7 @@ struct Inner {
     revoked: HashSet<String>,
     faults: VecDeque<Fault>,
     messages: HashMap<i64, Vec<StoredMessage>>,
-    sent: HashMap<i64, VecDeque<Instant>>,
-    global: VecDeque<Instant>,
+    windows: Windows,
     next_group: u64,
     calls: Vec<Call>,
 }
@@ -268,8 +271,7 @@ impl State {
                 revoked: HashSet::new(),
                 faults: VecDeque::new(),
                 messages: HashMap::new(),
-                sent: HashMap::new(),
-                global: VecDeque::new(),
+                windows: Windows::default(),
                 next_group: 0,
                 calls: Vec::new(),
             })),
@@ -305,6 +307,17 @@ impl State {
     /// Every call that reached a method, in order.
     pub fn calls(&self) -> Vec<Call> {
         self.lock().calls.clone()
+    }
+
+    /// Replaces the rates past which the emulator answers 429 (what was sent stays counted).
+    pub fn set_rate(&self, rate: RateLimits) {
+        self.lock().config.rate = rate;
+    }
+
+    /// How many `429 Too Many Requests` answers the configured rates caused (injected faults
+    /// are not counted): zero when the clients kept to the limits.
+    pub fn rate_limited(&self) -> usize {
+        self.lock().windows.refused()
     }
 }
 
@@ -357,6 +370,8 @@ async fn handle(
     Path((bot, method)): Path<(String, String)>,
     request: Request,
 ) -> Response {
+    // Rates count a request when it arrives, as a server in front of the API would.
+    let arrived = Instant::now();
     let Some(token) = bot.strip_prefix("bot") else {
         return reply(Err(ApiError::new(404, "Not Found")));
     };
@@ -401,7 +416,8 @@ async fn handle(
         }
         _ => {}
     }
-    let answer = state.lock().apply(&name, token, &params);
+    let caller = Caller { token, arrived };
+    let answer = state.lock().apply(&name, &caller, &params);
     match fault {
         Some(Fault::Delay(by)) => {
             tokio::time::sleep(by).await;
@@ -411,6 +427,12 @@ async fn handle(
         Some(Fault::DropResponse) => hang_up(reply(answer)),
         _ => reply(answer),
     }
+}
+
+/// Who sent a call, and when it arrived (what the rates count).
+struct Caller<'a> {
+    token: &'a str,
+    arrived: Instant,
 }
 
 /// A refusal as the Bot API words it.
@@ -661,33 +683,6 @@ fn photo_sizes(w: u32, h: u32) -> Vec<(u32, u32)> {
     sizes
 }
 
-/// How long until `n` more events fit into `limit` per `window`, given past events (oldest
-/// first).
-fn wait_for(
-    times: &VecDeque<Instant>,
-    now: Instant,
-    window: Duration,
-    limit: u32,
-    n: usize,
-) -> Duration {
-    let limit = limit as usize;
-    if limit == 0 {
-        return Duration::ZERO;
-    }
-    let inside: Vec<&Instant> = times
-        .iter()
-        .filter(|t| now.duration_since(**t) < window)
-        .collect();
-    if inside.len() + n <= limit {
-        return Duration::ZERO;
-    }
-    let free = inside.len() + n - limit;
-    match inside.get(free - 1) {
-        Some(t) => window.saturating_sub(now.duration_since(**t)),
-        None => window,
-    }
-}
-
 impl Inner {
     fn authorized(&self, token: &str) -> bool {
         !self.revoked.contains(token) && self.config.bots.iter().any(|b| b.token == token)
@@ -719,14 +714,14 @@ impl Inner {
         self.find_chat(&raw).ok_or_else(|| bad("chat not found"))
     }
 
-    fn apply(&mut self, method: &str, token: &str, p: &Params) -> Result<Value, ApiError> {
+    fn apply(&mut self, method: &str, from: &Caller, p: &Params) -> Result<Value, ApiError> {
         match method {
-            "getme" => Ok(self.get_me(token)),
+            "getme" => Ok(self.get_me(from.token)),
             "getchat" => Ok(chat_full_info(&self.chat(p)?)),
-            "sendmessage" => self.send_message(p),
-            "sendphoto" => self.send_photo(p),
-            "sendmediagroup" => self.send_media_group(p),
-            "sendpoll" => self.send_poll(p),
+            "sendmessage" => self.send_message(from, p),
+            "sendphoto" => self.send_photo(from, p),
+            "sendmediagroup" => self.send_media_group(from, p),
+            "sendpoll" => self.send_poll(from, p),
             _ => Err(ApiError::new(404, "Not Found: method not found")),
         }
     }
@@ -751,7 +746,7 @@ impl Inner {
         })
     }
 
-    fn send_message(&mut self, p: &Params) -> Result<Value, ApiError> {
+    fn send_message(&mut self, from: &Caller, p: &Params) -> Result<Value, ApiError> {
         let chat = self.chat(p)?;
         let text = p.text("text").unwrap_or_default();
         if text.is_empty() {
@@ -764,7 +759,7 @@ impl Inner {
         if f.char_len() > 4096 {
             return Err(bad("message is too long"));
         }
-        self.admit(chat.id, 1)?;
+        self.admit(from, chat.id, 1)?;
         let m = self.store(
             chat.id,
             None,
@@ -776,7 +771,7 @@ impl Inner {
         Ok(message_json(&chat, &m))
     }
 
-    fn send_photo(&mut self, p: &Params) -> Result<Value, ApiError> {
+    fn send_photo(&mut self, from: &Caller, p: &Params) -> Result<Value, ApiError> {
         let chat = self.chat(p)?;
         let photo = p.text("photo");
         let bytes = match p.file(photo.as_deref(), "photo") {
@@ -791,12 +786,12 @@ impl Inner {
         };
         let caption = caption(p.text("caption"), p.text("parse_mode"))?;
         let (w, h) = photo_dimensions(&bytes)?;
-        self.admit(chat.id, 1)?;
+        self.admit(from, chat.id, 1)?;
         let m = self.store(chat.id, None, photo_content(caption, w, h, bytes.len()));
         Ok(message_json(&chat, &m))
     }
 
-    fn send_media_group(&mut self, p: &Params) -> Result<Value, ApiError> {
+    fn send_media_group(&mut self, from: &Caller, p: &Params) -> Result<Value, ApiError> {
         let chat = self.chat(p)?;
         let items = match p.json("media") {
             None => return Err(bad("parameter \"media\" is required")),
@@ -847,7 +842,7 @@ impl Inner {
             n if n > 10 => return Err(bad("too many messages to send as an album")),
             _ => {}
         }
-        self.admit(chat.id, photos.len())?;
+        self.admit(from, chat.id, photos.len())?;
         self.next_group += 1;
         let group = format!("{}", 13_000_000_000_000_000u64 + self.next_group);
         let messages: Vec<Value> = photos
@@ -860,7 +855,7 @@ impl Inner {
         Ok(Value::Array(messages))
     }
 
-    fn send_poll(&mut self, p: &Params) -> Result<Value, ApiError> {
+    fn send_poll(&mut self, from: &Caller, p: &Params) -> Result<Value, ApiError> {
         let chat = self.chat(p)?;
         let question = formatted(
             &p.text("question").unwrap_or_default(),
@@ -926,7 +921,7 @@ impl Inner {
                 ));
             }
         }
-        self.admit(chat.id, 1)?;
+        self.admit(from, chat.id, 1)?;
         let m = self.store(
             chat.id,
             None,
@@ -941,41 +936,16 @@ impl Inner {
         Ok(message_json(&chat, &m))
     }
 
-    /// Counts `n` messages to `chat` against the rates, or answers 429.
-    fn admit(&mut self, chat: i64, n: usize) -> Result<(), ApiError> {
-        let now = Instant::now();
+    /// Counts `n` messages of the caller to `chat` against the rates, or answers 429 with the
+    /// wait in whole seconds (at least one).
+    fn admit(&mut self, from: &Caller, chat: i64, n: usize) -> Result<(), ApiError> {
         let rate = self.config.rate;
-        let minute = Duration::from_secs(60);
-        let second = Duration::from_secs(1);
-        let times = self.sent.entry(chat).or_default();
-        while times
-            .front()
-            .is_some_and(|t| now.duration_since(*t) >= minute)
-        {
-            times.pop_front();
-        }
-        while self
-            .global
-            .front()
-            .is_some_and(|t| now.duration_since(*t) >= second)
-        {
-            self.global.pop_front();
-        }
-        let wait = [
-            wait_for(times, now, minute, rate.per_chat_per_min, n),
-            wait_for(times, now, second, rate.per_chat_per_sec, n),
-            wait_for(&self.global, now, second, rate.global_per_sec, n),
-        ]
-        .into_iter()
-        .max()
-        .unwrap_or_default();
-        if !wait.is_zero() {
-            let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
-            return Err(ApiError::too_many(secs.max(1)));
-        }
-        times.extend(std::iter::repeat_n(now, n));
-        self.global.extend(std::iter::repeat_n(now, n));
-        Ok(())
+        self.windows
+            .admit(rate, from.token, &chat.to_string(), n, from.arrived)
+            .map_err(|wait| {
+                let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+                ApiError::too_many(secs.max(1))
+            })
     }
 
     fn store(&mut self, chat: i64, group: Option<String>, content: Content) -> StoredMessage {
@@ -1147,19 +1117,5 @@ mod tests {
             vec![(90, 68), (320, 240), (800, 600), (1280, 960), (1600, 1200)]
         );
         assert_eq!(photo_sizes(64, 48), vec![(64, 48)]);
-    }
-
-    #[test]
-    fn rate_windows_count_only_recent_events() {
-        let now = Instant::now();
-        let minute = Duration::from_secs(60);
-        let mut times = VecDeque::new();
-        assert_eq!(wait_for(&times, now, minute, 2, 1), Duration::ZERO);
-        times.push_back(now);
-        times.push_back(now);
-        let wait = wait_for(&times, now, minute, 2, 1);
-        assert_eq!(wait, minute);
-        assert_eq!(wait_for(&times, now, minute, 0, 5), Duration::ZERO);
-        assert_eq!(wait_for(&times, now, minute, 3, 3), minute);
     }
 }

@@ -16,8 +16,10 @@
 //!   from that moment on.
 //!
 //! The client never retries a failed call and never sleeps on an error; see [`PublishError`].
-//! It only spaces its own calls by [`Config::min_interval`], because one publication is several
-//! calls in a row and VK allows a user token 3 requests a second.
+//! It only waits on its [`Limiter`] before every API method call (not before an upload to the
+//! upload server, which is no API method), because one publication is several calls in a row,
+//! pages are published side by side, and VK allows a user token 3 requests a second
+//! ([`Config::rate`]).
 
 use std::collections::VecDeque;
 use std::collections::hash_map::RandomState;
@@ -31,11 +33,10 @@ use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderValue};
 use serde::Deserialize;
 use serde_json::Value;
 use tokio::sync::Mutex;
-use tokio::time::Instant;
 
 use crate::networks::tokens::Rotating;
 pub use crate::networks::tokens::{TokenPair, TokenStore};
-use crate::networks::{ConfigError, PublishError, Secret, classify_transport};
+use crate::networks::{ConfigError, Limiter, PublishError, RateLimits, Secret, classify_transport};
 use crate::render::publication::{ImageRef, VkAttachment, VkCall};
 
 /// The API version every call sends as `v`.
@@ -77,22 +78,21 @@ pub struct Config {
     /// Longest wait for one whole call, an upload included (a failure of `wall.post` here is
     /// [`PublishError::Unknown`]: the post may be up).
     pub timeout: Duration,
-    /// Least time from one API call's answer to the next call of this client: 350 ms keeps
-    /// under VK's 3 requests a second per user token. Zero turns spacing off (calls of one
-    /// client still go one at a time).
-    pub min_interval: Duration,
+    /// The rates the client keeps to: for the token, and per community (`owner_id`) when set.
+    /// Every API call waits for its slot, a call sent again after a token refresh too.
+    pub rate: RateLimits,
 }
 
 impl Config {
-    /// The official API, 10 s to connect, 60 s per call (a 10 MB picture on a slow line), calls
-    /// spaced by 350 ms.
+    /// The official API, 10 s to connect, 60 s per call (a 10 MB picture on a slow line), VK's
+    /// rate for a user token ([`RateLimits::VK`]).
     pub fn new(auth: Auth) -> Config {
         Config {
             base_url: DEFAULT_BASE_URL.to_owned(),
             auth,
             connect_timeout: Duration::from_secs(10),
             timeout: Duration::from_secs(60),
-            min_interval: Duration::from_millis(350),
+            rate: RateLimits::VK,
         }
     }
 }
@@ -263,6 +263,25 @@ impl Request {
     /// Whether the method can create something visible (only `wall.post`): the other calls
     /// upload or create attachments nobody sees until a post uses them, so sending them again
     /// is always safe.
+    /// The community the call concerns, as its `owner_id` (`-42`), for the per-page rate;
+    /// `""` when it names none.
+    fn page(&self) -> String {
+        let get = |name: &str| {
+            self.params
+                .iter()
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| v.trim())
+        };
+        match (get("owner_id"), get("group_id")) {
+            (Some(owner), _) => owner.to_owned(),
+            (None, Some(group)) if !group.is_empty() && !group.starts_with('-') => {
+                format!("-{group}")
+            }
+            (None, Some(group)) => group.to_owned(),
+            (None, None) => String::new(),
+        }
+    }
+
     fn publishes(&self) -> bool {
         self.method == "wall.post"
     }
@@ -302,8 +321,7 @@ pub struct Client {
     http: reqwest::Client,
     base_url: String,
     auth: Mutex<AuthState>,
-    min_interval: Duration,
-    last_call: Mutex<Option<Instant>>,
+    limiter: Limiter,
 }
 
 impl fmt::Debug for Client {
@@ -381,8 +399,7 @@ impl Client {
             http,
             base_url,
             auth: Mutex::new(auth),
-            min_interval: config.min_interval,
-            last_call: Mutex::new(None),
+            limiter: Limiter::new(config.rate),
         })
     }
 
@@ -598,7 +615,10 @@ impl Client {
         refresh: &Refresh,
         token: &Secret,
     ) -> Result<TokenPair, PublishError> {
-        let state = format!("{:016x}", RandomState::new().hash_one(Instant::now()));
+        let state = format!(
+            "{:016x}",
+            RandomState::new().hash_one(std::time::Instant::now())
+        );
         let body = encode_form(&[
             ("grant_type", "refresh_token"),
             ("refresh_token", token.expose()),
@@ -678,19 +698,17 @@ impl Client {
         }
     }
 
-    /// One attempt: a form-encoded POST with the token in the header.
-    ///
-    /// Calls of one client go one at a time, each [`Config::min_interval`] after the previous
-    /// one's answer: counted from the answer, not from the sending, the spacing holds at VK's
-    /// end too, however long a request took to arrive.
+    /// The limits this client keeps to.
+    pub fn rate(&self) -> RateLimits {
+        self.limiter.limits()
+    }
+
+    /// One attempt, once the token (and the community) may send again: a form-encoded POST
+    /// with the token in the header.
     async fn send(&self, request: &Request, token: &Secret) -> Result<Value, Failure> {
-        let mut last = self.last_call.lock().await;
-        if let Some(previous) = *last {
-            tokio::time::sleep_until(previous + self.min_interval).await;
-        }
-        let result = self.send_now(request, token).await;
-        *last = Some(Instant::now());
-        result
+        // Held until the answer is read: until then the request counts against the limits.
+        let _permit = self.limiter.until_ready(&request.page()).await;
+        self.send_now(request, token).await
     }
 
     async fn send_now(&self, request: &Request, token: &Secret) -> Result<Value, Failure> {
@@ -1158,6 +1176,24 @@ mod tests {
         assert!(check_plan(&[post(vec![VkAttachment::Poll])]).is_err());
         assert!(check_plan(&[post(vec![]), post(vec![])]).is_err());
         assert!(check_plan(&[]).is_err());
+    }
+
+    #[test]
+    fn calls_count_against_their_community() {
+        assert_eq!(Request::get_wall_upload_server(42).page(), "-42");
+        let post = NewPost {
+            owner_id: -42,
+            from_group: true,
+            message: "x".to_owned(),
+            attachments: Vec::new(),
+            guid: "g".to_owned(),
+        };
+        assert_eq!(Request::wall_post(&post).page(), "-42");
+        let other = Request {
+            method: "groups.getById",
+            params: Vec::new(),
+        };
+        assert_eq!(other.page(), "");
     }
 
     #[test]

@@ -11,7 +11,9 @@
 //! (NETWORKS.md §2): `wall.post` needs text or attachments, at most 10 photos, at most one poll
 //! and never a poll alone, and answers a `guid` seen within the hour with the first post; the
 //! upload server takes one file in the field `photo`, JPEG, PNG or GIF, width + height at most
-//! 14,000, sides at most 1:20, at most 50 MB; every token may send 3 requests a second (error 6).
+//! 14,000, sides at most 1:20, at most 50 MB; every token may send 3 requests a second (error 6
+//! "Too many requests per second", counted in a sliding window of a second:
+//! [`Config::rate`], [`State::rate_limited`]).
 //!
 //! Fault knobs ([`State::inject`], [`Fault`]) make the next calls fail with HTTP 500 or any VK error, answer late,
 //! or apply the call and close the connection without an answer. Tests read the state
@@ -32,8 +34,9 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Json, Response};
 use axum::routing::{any, post};
 use serde_json::{Value, json};
-use tokio::time::Instant;
 
+use crate::networks::RateLimits;
+use crate::networks::rate::Windows;
 use crate::networks::serve::{Server, hang_up};
 
 /// The upload server's size limit for one picture.
@@ -618,8 +621,8 @@ struct World {
     polls: Vec<Poll>,
     /// Planned faults, each for any method (`None`) or one method.
     faults: VecDeque<(Option<String>, Fault)>,
-    rate_per_sec: u32,
-    recent: HashMap<String, VecDeque<Instant>>,
+    rate: RateLimits,
+    windows: Windows,
     requests: Vec<Recorded>,
     upload_log: Vec<UploadRecord>,
     refresh_log: Vec<RefreshRecord>,
@@ -671,8 +674,10 @@ pub struct Config {
     /// The schema folder to read the method table from; when it does not exist, the
     /// checked-in extraction ([`MethodTable::builtin`]) is used.
     pub schema_dir: PathBuf,
-    /// Requests a second allowed per token (VK: 3 for a user token); 0 turns the limit off.
-    pub requests_per_sec: u32,
+    /// The rates past which it answers error 6, per token (VK: 3 requests a second for a user
+    /// token, [`RateLimits::VK`]) and, when set, per community (`owner_id` or `group_id`);
+    /// [`RateLimits::UNLIMITED`] turns them off.
+    pub rate: RateLimits,
 }
 
 impl Default for Config {
@@ -680,7 +685,7 @@ impl Default for Config {
     fn default() -> Config {
         Config {
             schema_dir: MethodTable::default_dir(),
-            requests_per_sec: 3,
+            rate: RateLimits::VK,
         }
     }
 }
@@ -736,7 +741,7 @@ pub async fn start(config: Config) -> std::io::Result<Emulator> {
     let key = *blake3::hash(format!("{addr}{:?}", SystemTime::now()).as_bytes()).as_bytes();
     let shared = Arc::new(Shared {
         world: Mutex::new(World {
-            rate_per_sec: config.requests_per_sec,
+            rate: config.rate,
             ..World::default()
         }),
         table,
@@ -843,9 +848,22 @@ impl State {
         w.faults.extend(std::iter::repeat_n(planned, times));
     }
 
-    /// Requests a second allowed per token; 0 turns the limit off.
+    /// Requests a second allowed per token; 0 turns the limit off (per-community limits stay
+    /// as they are).
     pub fn set_rate_limit(&self, per_sec: u32) {
-        self.shared.world().rate_per_sec = per_sec;
+        self.shared.world().rate.global_per_sec = per_sec;
+    }
+
+    /// Replaces the rates past which the emulator answers error 6 (what was sent stays
+    /// counted).
+    pub fn set_rate(&self, rate: RateLimits) {
+        self.shared.world().rate = rate;
+    }
+
+    /// How many error 6 answers the configured rates caused (injected faults are not counted):
+    /// zero when the clients kept to the limits.
+    pub fn rate_limited(&self) -> usize {
+        self.shared.world().windows.refused()
     }
 
     /// The posts on a community's wall, oldest first.
@@ -1012,6 +1030,8 @@ async fn method(
     UrlPath(name): UrlPath<String>,
     req: Request,
 ) -> Response {
+    // Rates count a call when it arrives, as a server in front of the API would.
+    let arrived = std::time::Instant::now();
     let http_method = req.method().to_string();
     let headers = req.headers().clone();
     let query = req.uri().query().map(parse_form).unwrap_or_default();
@@ -1050,7 +1070,7 @@ async fn method(
         token_kind: None,
     };
     let params = record.params();
-    let (response, after) = answer(&shared, &name, &params, &mut record);
+    let (response, after) = answer(&shared, &name, &params, &mut record, arrived);
     shared.world().requests.push(record);
     match after {
         Some(Fault::Delay(d)) => {
@@ -1083,6 +1103,7 @@ fn answer(
     name: &str,
     params: &[(String, String)],
     record: &mut Recorded,
+    arrived: std::time::Instant,
 ) -> (Response, Option<Fault>) {
     let get = |k: &str| {
         params
@@ -1153,20 +1174,15 @@ fn answer(
             None,
         );
     }
-    if w.rate_per_sec > 0 {
-        let limit = w.rate_per_sec as usize;
-        let instant = Instant::now();
-        let recent = w.recent.entry(token.clone()).or_default();
-        while recent
-            .front()
-            .is_some_and(|t| instant.duration_since(*t) >= Duration::from_secs(1))
-        {
-            recent.pop_front();
-        }
-        if recent.len() >= limit {
-            return (vk_error(6, "", name, params), None);
-        }
-        recent.push_back(instant);
+    let rate = w.rate;
+    let page = match (get("owner_id"), get("group_id")) {
+        (Some(owner), _) => owner.trim().to_owned(),
+        (None, Some(group)) if !group.trim().starts_with('-') => format!("-{}", group.trim()),
+        (None, Some(group)) => group.trim().to_owned(),
+        (None, None) => String::new(),
+    };
+    if w.windows.admit(rate, &token, &page, 1, arrived).is_err() {
+        return (vk_error(6, "", name, params), None);
     }
     if let Err(detail) = MethodTable::check_params(spec, params) {
         return (vk_error(100, &detail, name, params), None);
