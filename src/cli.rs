@@ -37,10 +37,12 @@ pub enum Command {
     Sandbox(SandboxArgs),
     /// Publish what is due now (one pass), then exit: for a system timer.
     Publish(PublishArgs),
-    /// Keep publishing: sleep until the next due publication, re-read the plans regularly.
+    /// Keep publishing: sleep until the next due publication, re-read the plans when they change.
     Run(RunArgs),
     /// Show the ledger: upcoming, published, failed, uncertain, missed.
     Status(StatusArgs),
+    /// Settle an uncertain or failed publication after looking at the page.
+    Resolve(ResolveArgs),
 }
 
 /// Flags of `publish`.
@@ -70,11 +72,43 @@ pub struct RunArgs {
     #[arg(long, default_value = ".")]
     pub root: PathBuf,
     /// The daemon's configuration (ledger, networks, secrets files).
+    #[arg(long, value_name = "FILE", required_unless_present = "sandbox")]
+    pub config: Option<PathBuf>,
+    /// Log lines as `human` text or `json` (overrides the config's `log`).
+    #[arg(long, value_name = "FORMAT")]
+    pub log_format: Option<crate::logging::LogFormat>,
+    /// A demo without any token: publish into the local emulators of the three APIs (started
+    /// in this process), with a ledger in a temporary folder.
+    #[arg(long, conflicts_with = "config")]
+    pub sandbox: bool,
+    /// With --sandbox: the time the demo starts at, in the registry's zone (default: now).
+    #[arg(long, value_name = "TIME", requires = "sandbox")]
+    pub start: Option<String>,
+    /// With --sandbox: how many seconds pass per real second (3600: an hour a second).
+    #[arg(long, default_value_t = 1, requires = "sandbox")]
+    pub speed: u32,
+    /// With --sandbox: stop when the demo's clock reaches this time.
+    #[arg(long, value_name = "TIME", requires = "sandbox")]
+    pub until: Option<String>,
+}
+
+/// Flags of `resolve`.
+#[derive(Debug, clap::Args)]
+pub struct ResolveArgs {
+    /// The daemon's configuration (to find the ledger).
     #[arg(long, value_name = "FILE")]
     pub config: PathBuf,
-    /// Re-read the plans at least this often, in seconds.
-    #[arg(long, default_value_t = 60)]
-    pub reload_seconds: u64,
+    /// The publication: `ORG/POST` as `status` shows it.
+    pub publication: String,
+    /// The network.
+    #[arg(long, value_parser = parse_network)]
+    pub network: Network,
+    /// It is on the page: record it as published (nothing is sent).
+    #[arg(long, conflicts_with = "resend", required_unless_present = "resend")]
+    pub published: bool,
+    /// It is not on the page: send it again at the next pass.
+    #[arg(long)]
+    pub resend: bool,
 }
 
 /// Flags of `status`.
@@ -180,6 +214,7 @@ pub fn run() -> i32 {
         Command::Publish(args) => run_publish(args),
         Command::Run(args) => run_daemon(args),
         Command::Status(args) => run_status(args),
+        Command::Resolve(args) => run_resolve(args),
         Command::Sandbox(args) => {
             crate::sandbox::run(&args.root, args.seconds.map(std::time::Duration::from_secs))
         }
@@ -278,12 +313,13 @@ fn publisher(
     let cfg = crate::config::load(config, Some(&root))?;
     let ledger =
         crate::ledger::sqlite::SqliteLedger::open(&cfg.ledger).map_err(|e| e.to_string())?;
+    let _ = now;
     let settings = crate::publish::Settings {
         root,
-        now,
         grace: cfg.grace,
         cache_dir: cfg.cache_dir,
         credentials: cfg.credentials,
+        rates: cfg.rates,
         limit,
     };
     Ok((settings, ledger))
@@ -352,7 +388,7 @@ fn run_publish(args: PublishArgs) -> i32 {
         Ok(rt) => rt,
         Err(e) => return trouble(e),
     };
-    match rt.block_on(crate::publish::run_once(&settings, &mut ledger)) {
+    match rt.block_on(crate::publish::run_once(settings, now, &mut ledger)) {
         Ok(r) => {
             let mut out = pass_lines(&r);
             out.push_str(&format!(
@@ -375,49 +411,375 @@ fn run_publish(args: PublishArgs) -> i32 {
 }
 
 fn run_daemon(args: RunArgs) -> i32 {
-    let (settings, mut ledger) =
-        match publisher(&args.config, args.root, jiff::Timestamp::now(), 1000) {
-            Ok(p) => p,
-            Err(e) => return trouble(e),
-        };
-    let rt = match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-    {
+    use std::sync::Arc;
+    let Some(config) = &args.config else {
+        return run_sandbox_demo(args);
+    };
+    let cfg = match crate::config::load(config, Some(&args.root)) {
+        Ok(c) => c,
+        Err(e) => return trouble(e),
+    };
+    let format = args.log_format.unwrap_or(cfg.log);
+    if let Err(e) = crate::logging::init(format, None) {
+        return trouble(e);
+    }
+    let mut ledger = match crate::ledger::sqlite::SqliteLedger::open(&cfg.ledger) {
+        Ok(l) => l,
+        Err(e) => return trouble(e),
+    };
+    let (source, root) = match &cfg.git {
+        Some(g) => {
+            let git =
+                crate::git::GitSource::new(g.remote.clone(), g.branch.clone(), g.checkout.clone());
+            (
+                crate::daemon::Source::Git(Arc::new(git)),
+                g.checkout.clone(),
+            )
+        }
+        None => (
+            crate::daemon::Source::Dir(args.root.clone()),
+            args.root.clone(),
+        ),
+    };
+    let telegram = cfg.credentials.iter().find_map(|c| match c {
+        crate::publish::Credentials::Telegram { base_url, token } => {
+            Some((base_url.clone(), token.clone()))
+        }
+        _ => None,
+    });
+    let metrics = Arc::new(crate::metrics::Metrics::new());
+    let publisher = match crate::publish::Publisher::new(crate::publish::Settings {
+        root: root.clone(),
+        grace: cfg.grace,
+        cache_dir: cfg.cache_dir.clone(),
+        credentials: cfg.credentials.clone(),
+        rates: cfg.rates.clone(),
+        limit: 10_000,
+    }) {
+        Ok(p) => p.with_metrics(metrics.clone()),
+        Err(e) => return trouble(e),
+    };
+    let rt = match daemon_runtime() {
         Ok(rt) => rt,
         Err(e) => return trouble(e),
     };
-    let schedule = crate::daemon::Schedule {
-        reload: std::time::Duration::from_secs(args.reload_seconds.max(1)),
-    };
+    let health = Arc::new(crate::monitor::Health::new(
+        cfg.max_nap * 4 + std::time::Duration::from_secs(60),
+    ));
     let result = rt.block_on(async {
-        let stop = async {
-            #[cfg(unix)]
-            {
-                let mut term =
-                    match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-                    {
-                        Ok(s) => s,
-                        Err(_) => return std::future::pending::<()>().await,
-                    };
-                tokio::select! {
-                    _ = term.recv() => {}
-                    _ = tokio::signal::ctrl_c() => {}
+        let monitor = match cfg.monitor {
+            Some(addr) => {
+                match crate::monitor::serve(addr, metrics.clone(), health.clone()).await {
+                    Ok(m) => {
+                        tracing::info!(addr = %m.addr, "serving /healthz and /metrics");
+                        Some(m)
+                    }
+                    Err(e) => return Err(e.to_string()),
                 }
             }
-            #[cfg(not(unix))]
-            {
-                let _ = tokio::signal::ctrl_c().await;
-            }
+            None => None,
         };
-        crate::daemon::run(settings, &mut ledger, schedule, stop, |r| {
-            print(&pass_lines(r))
-        })
-        .await
+        let alerter = match (&cfg.alerts, telegram) {
+            (Some(a), Some((base_url, token))) => {
+                let client = crate::publish::telegram_client(&base_url, &token)
+                    .map_err(|e| e.to_string())?;
+                let responsibles = if a.responsibles {
+                    responsible_chats(&root)
+                } else {
+                    Default::default()
+                };
+                Some(crate::alert::Alerter::new(
+                    client,
+                    a.telegram_chat.clone(),
+                    responsibles,
+                ))
+            }
+            (Some(_), None) => {
+                return Err("alerts need the Telegram bot of `networks.telegram`".to_owned());
+            }
+            (None, _) => None,
+        };
+        let daemon = crate::daemon::Daemon {
+            publisher,
+            ledger: &mut ledger,
+            source,
+            clock: Arc::new(crate::daemon::SystemClock),
+            options: crate::daemon::Options {
+                max_nap: cfg.max_nap,
+                shutdown_timeout: cfg.shutdown,
+                jobs: cfg.jobs.clone(),
+                ..Default::default()
+            },
+            alerter,
+            metrics,
+            health,
+            signals: Arc::default(),
+        };
+        let stop = stop_signal();
+        let r = daemon
+            .run(stop, |r| print(&pass_lines(r)))
+            .await
+            .map_err(|e| e.to_string());
+        if let Some(m) = monitor {
+            m.shutdown().await;
+        }
+        r
     });
     match result {
+        Ok(()) => {
+            tracing::info!("stopped");
+            0
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "vestnik run stopped");
+            trouble(e)
+        }
+    }
+}
+
+/// The daemon's runtime: two workers (the loop itself runs on the calling thread).
+fn daemon_runtime() -> std::io::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+}
+
+/// SIGTERM or Ctrl-C.
+async fn stop_signal() {
+    #[cfg(unix)]
+    {
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(s) => s,
+                Err(_) => return std::future::pending::<()>().await,
+            };
+        tokio::select! {
+            _ = term.recv() => {}
+            _ = tokio::signal::ctrl_c() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+/// `vestnik run --sandbox`: the daemon publishing the plans under `--root` into the local
+/// emulators, on a clock that may run faster than real time. Prints what goes out, then what
+/// each page holds.
+fn run_sandbox_demo(args: RunArgs) -> i32 {
+    use std::sync::Arc;
+    if let Err(e) = crate::logging::init(
+        args.log_format.unwrap_or(crate::logging::LogFormat::Human),
+        Some("warn"),
+    ) {
+        return trouble(e);
+    }
+    let text = match crate::repo::read_text(
+        &args.root.join(crate::registry::REGISTRY_PATH),
+        crate::registry::REGISTRY_PATH,
+    ) {
+        Ok(t) => t,
+        Err(d) => return trouble(d.message),
+    };
+    let (reg, _) = crate::registry::Registry::parse(&text, crate::registry::REGISTRY_PATH);
+    let at = |t: &Option<String>| -> Result<Option<jiff::Timestamp>, String> {
+        t.as_deref()
+            .map(|t| crate::time::parse_today(t, &reg.tz).map_err(|e| e.to_string()))
+            .transpose()
+    };
+    let (start, until) = match (at(&args.start), at(&args.until)) {
+        (Ok(s), Ok(u)) => (s.unwrap_or_else(jiff::Timestamp::now), u),
+        (Err(e), _) | (_, Err(e)) => return trouble(e),
+    };
+    let dir = std::env::temp_dir().join(format!("vestnik-sandbox-{}", std::process::id()));
+    if let Err(e) = std::fs::create_dir_all(&dir) {
+        return trouble(e);
+    }
+    let mut ledger = match crate::ledger::sqlite::SqliteLedger::open(&dir.join("ledger.sqlite")) {
+        Ok(l) => l,
+        Err(e) => return trouble(e),
+    };
+    let rt = match daemon_runtime() {
+        Ok(rt) => rt,
+        Err(e) => return trouble(e),
+    };
+    let clock = Arc::new(crate::daemon::FastClock::new(start, args.speed));
+    let result = rt.block_on(async {
+        let sb = crate::sandbox::start(&reg)
+            .await
+            .map_err(|e| e.to_string())?;
+        print(&sb.describe());
+        let secret = crate::networks::Secret::new;
+        let credentials = vec![
+            crate::publish::Credentials::Telegram {
+                base_url: sb.telegram.base_url.clone(),
+                token: secret(crate::networks::telegram::emulator::TEST_TOKEN),
+            },
+            crate::publish::Credentials::Vk {
+                base_url: sb.vk.base_url.clone(),
+                token: secret(crate::sandbox::VK_TOKEN),
+            },
+            crate::publish::Credentials::Ok {
+                base_url: sb.ok.base_url.clone(),
+                application_key: crate::networks::ok::emulator::TEST_APPLICATION_KEY.into(),
+                application_secret_key: secret(
+                    crate::networks::ok::emulator::TEST_APPLICATION_SECRET,
+                ),
+                token: secret(crate::networks::ok::emulator::TEST_ACCESS_TOKEN),
+            },
+        ];
+        let publisher = crate::publish::Publisher::new(crate::publish::Settings {
+            root: args.root.clone(),
+            grace: jiff::SignedDuration::from_hours(2),
+            cache_dir: dir.join("cache"),
+            credentials,
+            rates: Vec::new(),
+            limit: 10_000,
+        })
+        .map_err(|e| e.to_string())?;
+        let daemon = crate::daemon::Daemon {
+            publisher,
+            ledger: &mut ledger,
+            source: crate::daemon::Source::Dir(args.root.clone()),
+            clock: clock.clone(),
+            options: crate::daemon::Options {
+                max_nap: std::time::Duration::from_millis(500),
+                jobs: crate::daemon::Jobs {
+                    weekly_summary: None,
+                    ..Default::default()
+                },
+                ..Default::default()
+            },
+            alerter: None,
+            metrics: Arc::new(crate::metrics::Metrics::new()),
+            health: Arc::new(crate::monitor::Health::new(std::time::Duration::from_secs(
+                60,
+            ))),
+            signals: Arc::default(),
+        };
+        let tz = reg.tz.clone();
+        let stop = async {
+            let reached = async {
+                match until {
+                    Some(u) => loop {
+                        if crate::daemon::Clock::now(&*clock) >= u {
+                            break;
+                        }
+                        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                    },
+                    None => std::future::pending().await,
+                }
+            };
+            tokio::select! {
+                () = stop_signal() => {}
+                () = reached => {}
+            }
+        };
+        let clock_for_report = clock.clone();
+        daemon
+            .run(stop, |r| {
+                let lines = pass_lines(r);
+                if !lines.is_empty() {
+                    let now = crate::time::local_label(
+                        crate::daemon::Clock::now(&*clock_for_report),
+                        &tz,
+                    );
+                    print(
+                        &lines
+                            .lines()
+                            .map(|l| format!("[{now}] {l}\n"))
+                            .collect::<String>(),
+                    );
+                }
+            })
+            .await
+            .map_err(|e| e.to_string())?;
+        let mut out = String::from("\nwhat the emulators hold now:\n");
+        for org in &reg.organizations {
+            for (net, page) in &org.pages {
+                let id = &page.id.value;
+                let n = match net {
+                    Network::Vk => id.parse().map_or(0, |g| sb.vk.state.wall(g).len()),
+                    Network::Ok => sb.ok.state.topics(id).len(),
+                    Network::Telegram => sb.telegram.state.messages(id).len(),
+                };
+                if n > 0 {
+                    out.push_str(&format!(
+                        "  {:<9} {:<28} {n} {}\n",
+                        net.key(),
+                        id,
+                        if *net == Network::Telegram {
+                            "messages"
+                        } else {
+                            "posts"
+                        }
+                    ));
+                }
+            }
+        }
+        print(&out);
+        Ok::<(), String>(())
+    });
+    let _ = std::fs::remove_dir_all(&dir);
+    match result {
         Ok(()) => 0,
+        Err(e) => trouble(e),
+    }
+}
+
+/// Organization id → the responsible's Telegram chat, from the registry under `root`.
+fn responsible_chats(root: &std::path::Path) -> std::collections::HashMap<String, String> {
+    let text =
+        std::fs::read_to_string(root.join(crate::registry::REGISTRY_PATH)).unwrap_or_default();
+    let (reg, _) = crate::registry::Registry::parse(&text, crate::registry::REGISTRY_PATH);
+    reg.organizations
+        .iter()
+        .filter_map(|o| {
+            let chat = o.responsible.as_ref()?.telegram.clone()?;
+            Some((o.id.value.clone(), chat))
+        })
+        .collect()
+}
+
+fn run_resolve(args: ResolveArgs) -> i32 {
+    use crate::ledger::Ledger;
+    let path = match crate::config::ledger_path(&args.config) {
+        Ok(p) => p,
+        Err(e) => return trouble(e),
+    };
+    let Some((org, post)) = args.publication.split_once('/') else {
+        return trouble("give the publication as ORG/POST, as `vestnik status` shows it");
+    };
+    let key = crate::ledger::Key {
+        org: org.to_owned(),
+        post: post.to_owned(),
+        network: args.network,
+    };
+    let mut ledger = match crate::ledger::sqlite::SqliteLedger::open(&path) {
+        Ok(l) => l,
+        Err(e) => return trouble(e),
+    };
+    match ledger.resolve(&key, args.resend, jiff::Timestamp::now()) {
+        Ok(true) => {
+            print(&format!(
+                "{}/{} on {}: {}\n",
+                key.org,
+                key.post,
+                key.network,
+                if args.resend {
+                    "will be sent again at the next pass"
+                } else {
+                    "recorded as published"
+                }
+            ));
+            0
+        }
+        Ok(false) => trouble(format!(
+            "{}/{} on {} is not uncertain or failed (see `vestnik status`)",
+            key.org, key.post, key.network
+        )),
         Err(e) => trouble(e),
     }
 }

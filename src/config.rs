@@ -12,11 +12,16 @@
 //!   ok: {base_url: https://api.ok.ru, application_key: CBA…, secret_file: /etc/vestnik/ok.secret, token_file: /etc/vestnik/ok.token}
 //! ```
 
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use jiff::SignedDuration;
 
-use crate::networks::Secret;
+use crate::daemon::Jobs;
+use crate::logging::LogFormat;
+use crate::network::Network;
+use crate::networks::{RateLimits, Secret};
 use crate::publish::Credentials;
 use crate::yaml::{self, Fields};
 
@@ -30,6 +35,44 @@ pub struct Config {
     pub grace: SignedDuration,
     /// The networks vestnik may publish to.
     pub credentials: Vec<Credentials>,
+    /// Rate limits set in the config instead of the networks' documented ones.
+    pub rates: Vec<(Network, RateLimits)>,
+    /// The content repository as a git remote (else `--root` is read as it is).
+    pub git: Option<GitConfig>,
+    /// Cron expressions of the recurring jobs.
+    pub jobs: Jobs,
+    /// Where alerts go.
+    pub alerts: Option<AlertsConfig>,
+    /// The loopback address of `/healthz` and `/metrics`, if wanted.
+    pub monitor: Option<SocketAddr>,
+    /// Log lines as text or JSON.
+    pub log: LogFormat,
+    /// How long publications in flight may finish after SIGTERM.
+    pub shutdown: Duration,
+    /// The longest single sleep of the daemon (how late a post due while the machine was
+    /// suspended can be caught).
+    pub max_nap: Duration,
+}
+
+/// The content repository as a git remote.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GitConfig {
+    /// The remote (https or ssh URL, or a path).
+    pub remote: String,
+    /// The branch published (only what is merged into it).
+    pub branch: String,
+    /// The daemon's own checkout.
+    pub checkout: PathBuf,
+}
+
+/// Where alerts go.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AlertsConfig {
+    /// The МЦУ chat (id or @username); the bot of `networks.telegram` sends to it.
+    pub telegram_chat: String,
+    /// Also send each organization's alerts to its responsible (the registry's
+    /// `responsible.telegram`).
+    pub responsibles: bool,
 }
 
 /// Reads the configuration at `path`. Relative paths in it are relative to its folder.
@@ -58,6 +101,14 @@ pub fn load(path: &Path, content: Option<&Path>) -> Result<Config, String> {
         cache_dir: std::env::temp_dir().join("vestnik").join("media"),
         grace: SignedDuration::from_hours(2),
         credentials: Vec::new(),
+        rates: Vec::new(),
+        git: None,
+        jobs: Jobs::default(),
+        alerts: None,
+        monitor: None,
+        log: LogFormat::Human,
+        shutdown: Duration::from_secs(30),
+        max_nap: Duration::from_secs(30),
     };
     let mut problems: Vec<String> = Vec::new();
     let mut inner = Vec::new();
@@ -70,6 +121,85 @@ pub fn load(path: &Path, content: Option<&Path>) -> Result<Config, String> {
         }
         if let Some(g) = f.uint("grace_minutes") {
             cfg.grace = SignedDuration::from_mins(i64::from(g.value));
+        }
+        if let Some(s) = f.uint("shutdown_seconds") {
+            cfg.shutdown = Duration::from_secs(u64::from(s.value));
+        }
+        if let Some(s) = f.uint("max_nap_seconds") {
+            cfg.max_nap = Duration::from_secs(u64::from(s.value.max(1)));
+        }
+        if let Some(l) = f.str("log") {
+            match l.value.parse() {
+                Ok(format) => cfg.log = format,
+                Err(e) => problems.push(format!("{file}:{}: log: {e}", l.pos.line)),
+            }
+        }
+        if let Some(m) = f.str("monitor") {
+            match m.value.parse::<SocketAddr>() {
+                Ok(a) if a.ip().is_loopback() => cfg.monitor = Some(a),
+                Ok(a) => problems.push(format!(
+                    "{file}:{}: monitor: {a} is not a loopback address; /healthz and /metrics have no authentication, so they listen on 127.0.0.1 or ::1 only",
+                    m.pos.line
+                )),
+                Err(_) => problems.push(format!(
+                    "{file}:{}: monitor: `{}` is not an address like 127.0.0.1:9187",
+                    m.pos.line, m.value
+                )),
+            }
+        }
+        if let Some(node) = f.map("source") {
+            let mut d2 = Vec::new();
+            if let Some(mut g) = Fields::new(node, "the source", &file, &mut d2) {
+                match (g.str("git"), g.str("checkout")) {
+                    (Some(remote), Some(checkout)) => {
+                        cfg.git = Some(GitConfig {
+                            remote: remote.value,
+                            branch: g.str("branch").map_or_else(|| "main".to_owned(), |b| b.value),
+                            checkout: rel(checkout.value),
+                        });
+                    }
+                    _ => problems.push(format!(
+                        "{file}:{}: source needs `git` (the remote) and `checkout` (a folder of the daemon's own)",
+                        node.pos.line
+                    )),
+                }
+                g.finish(&["git", "branch", "checkout"]);
+            }
+            inner.extend(d2);
+        }
+        if let Some(node) = f.map("jobs") {
+            let mut d2 = Vec::new();
+            if let Some(mut j) = Fields::new(node, "the jobs", &file, &mut d2) {
+                let cron = |j: &mut Fields, key: &str, slot: &mut Option<String>| {
+                    if let Some(c) = j.str(key) {
+                        *slot = (c.value != "off").then_some(c.value);
+                    }
+                };
+                cron(&mut j, "sync", &mut cfg.jobs.sync);
+                cron(&mut j, "weekly_summary", &mut cfg.jobs.weekly_summary);
+                cron(&mut j, "retry_sweep", &mut cfg.jobs.retry_sweep);
+                j.finish(&["sync", "weekly_summary", "retry_sweep"]);
+            }
+            inner.extend(d2);
+        }
+        if let Some(node) = f.map("alerts") {
+            let mut d2 = Vec::new();
+            if let Some(mut a) = Fields::new(node, "the alerts", &file, &mut d2) {
+                match a.str("telegram_chat") {
+                    Some(chat) => {
+                        cfg.alerts = Some(AlertsConfig {
+                            telegram_chat: chat.value,
+                            responsibles: a.bool("responsibles").is_some_and(|b| b.value),
+                        });
+                    }
+                    None => problems.push(format!(
+                        "{file}:{}: alerts need `telegram_chat` (the МЦУ chat id or @username)",
+                        node.pos.line
+                    )),
+                }
+                a.finish(&["telegram_chat", "responsibles"]);
+            }
+            inner.extend(d2);
         }
         if let Some(nets) = f.map("networks") {
             for (k, v) in nets.as_map().unwrap_or_default() {
@@ -107,6 +237,32 @@ pub fn load(path: &Path, content: Option<&Path>) -> Result<Config, String> {
                     problems.push(format!("{name}: give `{env}` (an environment variable) or `{file_key}` (a file only its owner can read)"));
                     None
                 };
+                if let Some(r) = n.map("rate_limits") {
+                    let mut d3 = Vec::new();
+                    if let Some(mut r) = Fields::new(r, "rate limits", &file, &mut d3) {
+                        let default = match Network::from_key(&name) {
+                            Some(Network::Vk) => RateLimits::VK,
+                            Some(Network::Ok) => RateLimits::OK,
+                            _ => RateLimits::TELEGRAM,
+                        };
+                        let limits = RateLimits {
+                            global_per_sec: r
+                                .uint("global_per_sec")
+                                .map_or(default.global_per_sec, |v| v.value),
+                            per_chat_per_sec: r
+                                .uint("per_chat_per_sec")
+                                .map_or(default.per_chat_per_sec, |v| v.value),
+                            per_chat_per_min: r
+                                .uint("per_chat_per_min")
+                                .map_or(default.per_chat_per_min, |v| v.value),
+                        };
+                        r.finish(&["global_per_sec", "per_chat_per_sec", "per_chat_per_min"]);
+                        if let Some(net) = Network::from_key(&name) {
+                            cfg.rates.push((net, limits));
+                        }
+                    }
+                    inner.extend(d3);
+                }
                 let token = secret(&mut n, "token_env", "token_file");
                 match name.as_str() {
                     "telegram" => {
@@ -117,7 +273,7 @@ pub fn load(path: &Path, content: Option<&Path>) -> Result<Config, String> {
                                 token,
                             });
                         }
-                        n.finish(&["base_url", "token_env", "token_file"]);
+                        n.finish(&["base_url", "token_env", "token_file", "rate_limits"]);
                     }
                     "vk" => {
                         if let Some(token) = token {
@@ -126,7 +282,7 @@ pub fn load(path: &Path, content: Option<&Path>) -> Result<Config, String> {
                                 token,
                             });
                         }
-                        n.finish(&["base_url", "token_env", "token_file"]);
+                        n.finish(&["base_url", "token_env", "token_file", "rate_limits"]);
                     }
                     "ok" => {
                         let key = n.str("application_key").map(|k| k.value);
@@ -153,6 +309,7 @@ pub fn load(path: &Path, content: Option<&Path>) -> Result<Config, String> {
                             "application_key",
                             "secret_env",
                             "secret_file",
+                            "rate_limits",
                         ]);
                     }
                     other => problems.push(format!(
@@ -163,7 +320,19 @@ pub fn load(path: &Path, content: Option<&Path>) -> Result<Config, String> {
                 inner.extend(d2);
             }
         }
-        f.finish(&["ledger", "cache_dir", "grace_minutes", "networks"]);
+        f.finish(&[
+            "ledger",
+            "cache_dir",
+            "grace_minutes",
+            "networks",
+            "source",
+            "jobs",
+            "alerts",
+            "monitor",
+            "log",
+            "shutdown_seconds",
+            "max_nap_seconds",
+        ]);
     }
     diags.extend(inner);
     problems.extend(

@@ -1,53 +1,631 @@
-//! `vestnik run`: the long-running publisher. It repeats the publishing pass at each deadline:
-//! it sleeps until the earliest due publication in the ledger (or the next re-read of the plans,
-//! whichever is sooner), so nothing is polled post by post, and a post added to the plans is
-//! picked up at the next re-read. SIGTERM or Ctrl-C stop it between passes, never between a
-//! `sending` row and its outcome.
+//! `vestnik run`: the long-running publisher.
 //!
-//! Not here yet (see issue 5): git fetch of the content repository, alerts to the МЦУ chat,
-//! metrics and health endpoints, recurring jobs with tokio-cron-scheduler.
+//! **Posts** are taken from the ledger with a deadline-ordered wait: the loop sleeps until the
+//! earliest due publication (one indexed query, `Ledger::next_due`) and is woken early when the
+//! plans change — the pattern of mini-redis `src/db.rs` (a `Notify` plus `sleep_until`). It
+//! never polls posts one by one, and it never hands posts to the cron scheduler (see
+//! DEPENDENCIES.md §3: tokio-cron-scheduler 0.15.1 loses one-shot jobs in bursts).
+//!
+//! **Recurring jobs** run on tokio-cron-scheduler with cron expressions from the config, in the
+//! registry's zone: the content sync (git fetch + fast-forward, or a cheap look for changed
+//! files in a plain directory), the weekly compliance summary and the retry sweep. They only
+//! touch shared flags and the `Notify`; the ledger belongs to the loop alone. Each job has an
+//! overlap guard (a run still going makes the next one skip), and the scheduler gets a large
+//! channel so that its broadcast channel never lags.
+//!
+//! **Time**: the loop asks a [`Clock`] for the wall time, and never sleeps longer than
+//! [`Options::max_nap`] at once. A monotonic sleep does not advance while the machine is
+//! suspended, so a post due during a suspension is caught at most `max_nap` after the wake.
+//!
+//! **Shutdown**: on SIGTERM nothing new is claimed; publications in flight get
+//! [`Options::shutdown_timeout`] to finish and have their outcome recorded. What is cut after
+//! that stays `sending`, and the next start resolves it (VK: sent again with the same `guid`;
+//! Telegram and OK: `uncertain`, alerted).
 
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::time::Duration;
 
 use jiff::{SignedDuration, Timestamp};
+use tokio::sync::Notify;
+use tokio_cron_scheduler::{Job, JobScheduler};
 
+use crate::alert::{self, Alerter};
+use crate::git::GitSource;
 use crate::ledger::Ledger;
-use crate::publish::{self, PassError, PassReport, Settings};
+use crate::metrics::Metrics;
+use crate::monitor::Health;
+use crate::publish::{self, PassError, PassReport, Publisher};
 
-/// What the loop needs besides the pass settings.
-pub struct Schedule {
-    /// How often the plans are re-read even when nothing is due.
-    pub reload: Duration,
+/// The wall clock of the loop.
+pub trait Clock: Send + Sync {
+    /// Now.
+    fn now(&self) -> Timestamp;
+
+    /// How many of its seconds pass in one real second (1, except in the sandbox demo).
+    fn speed(&self) -> u32 {
+        1
+    }
 }
 
-/// How long to sleep after a pass: until the earliest due publication, at most `reload`, never
-/// negative.
-pub fn next_wake(next_due: Option<Timestamp>, now: Timestamp, reload: Duration) -> Duration {
-    let reload = SignedDuration::try_from(reload).unwrap_or(SignedDuration::from_mins(1));
-    let wait = next_due.map_or(reload, |due| due.duration_since(now).min(reload));
+/// The system's clock.
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> Timestamp {
+        Timestamp::now()
+    }
+}
+
+/// A clock for tests: starts at a given time, follows tokio's clock (which a test can pause and
+/// advance), and can jump forward without tokio's clock moving — what a suspended machine sees.
+pub struct TestClock {
+    start: Timestamp,
+    origin: tokio::time::Instant,
+    jumped_ms: AtomicI64,
+}
+
+impl TestClock {
+    /// A clock that reads `start` now.
+    pub fn new(start: Timestamp) -> TestClock {
+        TestClock {
+            start,
+            origin: tokio::time::Instant::now(),
+            jumped_ms: AtomicI64::new(0),
+        }
+    }
+
+    /// Moves the wall time forward by `by` while no monotonic time passes (a suspension).
+    pub fn jump(&self, by: Duration) {
+        let ms = i64::try_from(by.as_millis()).unwrap_or(i64::MAX);
+        self.jumped_ms.fetch_add(ms, Ordering::SeqCst);
+    }
+}
+
+impl Clock for TestClock {
+    fn now(&self) -> Timestamp {
+        let elapsed = SignedDuration::try_from(self.origin.elapsed()).unwrap_or_default();
+        let jumped = SignedDuration::from_millis(self.jumped_ms.load(Ordering::SeqCst));
+        self.start
+            .checked_add(elapsed)
+            .and_then(|t| t.checked_add(jumped))
+            .unwrap_or(self.start)
+    }
+}
+
+/// A clock that runs `speed` times faster than real time from `start`: `vestnik run --sandbox`
+/// shows a week of publishing in a minute or two.
+pub struct FastClock {
+    start: Timestamp,
+    origin: std::time::Instant,
+    speed: u32,
+}
+
+impl FastClock {
+    /// A clock reading `start` now and advancing `speed` seconds per real second.
+    pub fn new(start: Timestamp, speed: u32) -> FastClock {
+        FastClock {
+            start,
+            origin: std::time::Instant::now(),
+            speed: speed.max(1),
+        }
+    }
+}
+
+impl Clock for FastClock {
+    fn now(&self) -> Timestamp {
+        let elapsed = self.origin.elapsed() * self.speed;
+        self.start
+            .checked_add(SignedDuration::try_from(elapsed).unwrap_or_default())
+            .unwrap_or(self.start)
+    }
+
+    fn speed(&self) -> u32 {
+        self.speed
+    }
+}
+
+/// Where the plans come from.
+pub enum Source {
+    /// A plain directory, read as it is; changes are noticed by a cheap look at the files.
+    Dir(PathBuf),
+    /// A git remote kept in a checkout (the publisher's root is the checkout).
+    Git(Arc<GitSource>),
+}
+
+/// Cron expressions of the recurring jobs (six fields, seconds first; `None` turns a job off).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Jobs {
+    /// Content sync: git fetch + fast-forward, or a look for changed files.
+    pub sync: Option<String>,
+    /// The weekly compliance summary to the МЦУ chat (for the ISO week just ended).
+    pub weekly_summary: Option<String>,
+    /// The retry sweep: pages whose token was refused are tried again; undelivered alerts too.
+    pub retry_sweep: Option<String>,
+}
+
+impl Default for Jobs {
+    fn default() -> Jobs {
+        Jobs {
+            sync: Some("0 * * * * *".into()),
+            weekly_summary: Some("0 0 9 * * Mon".into()),
+            retry_sweep: Some("0 */15 * * * *".into()),
+        }
+    }
+}
+
+/// How the loop behaves.
+pub struct Options {
+    /// The longest single sleep: how late a post due during a suspension can be caught.
+    pub max_nap: Duration,
+    /// How long publications in flight may take to finish after SIGTERM.
+    pub shutdown_timeout: Duration,
+    /// The recurring jobs.
+    pub jobs: Jobs,
+    /// Capacity of the cron scheduler's channels (its default, 200, drops activations in
+    /// bursts; DEPENDENCIES.md §3.2).
+    pub job_channel_size: usize,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options {
+            max_nap: Duration::from_secs(30),
+            shutdown_timeout: Duration::from_secs(30),
+            jobs: Jobs::default(),
+            job_channel_size: 4096,
+        }
+    }
+}
+
+/// Why the daemon stopped on its own.
+#[derive(Debug, thiserror::Error)]
+pub enum DaemonError {
+    /// A pass could not run (registry unreadable at start, ledger failing).
+    #[error(transparent)]
+    Pass(#[from] PassError),
+    /// The content repository could not be fetched at start.
+    #[error("the content repository cannot be fetched: {0}")]
+    Git(#[from] crate::git::GitError),
+    /// The cron scheduler could not start a job (a bad cron expression, say).
+    #[error("recurring job `{job}`: {reason}")]
+    Job {
+        /// Which job.
+        job: &'static str,
+        /// Why.
+        reason: String,
+    },
+}
+
+/// What the recurring jobs and the loop share: flags and the wake-up.
+#[derive(Default)]
+pub struct Signals {
+    /// Held for reading while the loop reads plan files, for writing while git changes them.
+    content: tokio::sync::RwLock<()>,
+    wake: Notify,
+    reload: AtomicBool,
+    sweep: AtomicBool,
+    weekly: AtomicBool,
+}
+
+impl Signals {
+    /// Asks the loop to read the plans again, now.
+    pub fn reload(&self) {
+        self.reload.store(true, Ordering::SeqCst);
+        self.wake.notify_one();
+    }
+
+    fn raise(&self, flag: &AtomicBool) {
+        flag.store(true, Ordering::SeqCst);
+        self.wake.notify_one();
+    }
+}
+
+/// How long to sleep: until the earliest due publication, at most `max_nap`, never negative.
+pub fn next_wake(next_due: Option<Timestamp>, now: Timestamp, max_nap: Duration) -> Duration {
+    let nap = SignedDuration::try_from(max_nap).unwrap_or(SignedDuration::from_secs(30));
+    let wait = next_due.map_or(nap, |due| due.duration_since(now).min(nap));
     Duration::try_from(wait.max(SignedDuration::ZERO)).unwrap_or(Duration::ZERO)
 }
 
-/// Runs passes until `stop` resolves. `report` is called after each pass.
-///
-/// Fails when a pass cannot run at all (the registry unreadable, the ledger failing).
-pub async fn run(
-    mut settings: Settings,
-    ledger: &mut dyn Ledger,
-    schedule: Schedule,
-    stop: impl std::future::Future<Output = ()>,
-    mut report: impl FnMut(&PassReport),
-) -> Result<(), PassError> {
-    tokio::pin!(stop);
-    loop {
-        settings.now = Timestamp::now();
-        let r = publish::run_once(&settings, ledger).await?;
-        report(&r);
-        let wake = next_wake(ledger.next_due()?, Timestamp::now(), schedule.reload);
-        tokio::select! {
-            () = &mut stop => return Ok(()),
-            () = tokio::time::sleep(wake) => {}
+/// A fingerprint of the plan and media files (names, sizes, modification times): a changed
+/// fingerprint means the plans must be read again. Costs one `stat` per file.
+pub fn fingerprint(root: &Path) -> blake3::Hash {
+    fn walk(dir: &Path, h: &mut blake3::Hasher) {
+        let Ok(rd) = std::fs::read_dir(dir) else {
+            return;
+        };
+        let mut entries: Vec<_> = rd.filter_map(Result::ok).collect();
+        entries.sort_by_key(std::fs::DirEntry::file_name);
+        for e in entries {
+            let Ok(meta) = e.metadata() else { continue };
+            h.update(e.file_name().as_encoded_bytes());
+            if meta.is_dir() {
+                h.update(b"/");
+                walk(&e.path(), h);
+            } else {
+                h.update(&meta.len().to_le_bytes());
+                let mtime = meta
+                    .modified()
+                    .ok()
+                    .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                    .unwrap_or_default();
+                h.update(&mtime.as_nanos().to_le_bytes());
+            }
         }
+    }
+    let mut h = blake3::Hasher::new();
+    walk(&root.join("plans"), &mut h);
+    walk(&root.join("media"), &mut h);
+    h.finalize()
+}
+
+/// Resets an overlap guard when a job run ends, even by a panic.
+struct Running(Arc<AtomicBool>);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        self.0.store(false, Ordering::SeqCst);
+    }
+}
+
+/// Takes the overlap guard of a job, or says that a run is still going.
+fn begin(guard: &Arc<AtomicBool>, job: &str) -> Option<Running> {
+    if guard.swap(true, Ordering::SeqCst) {
+        tracing::warn!(job, "the previous run is still going; this run is skipped");
+        return None;
+    }
+    Some(Running(guard.clone()))
+}
+
+/// Adds one recurring job that runs `body` on `cron` in the zone `offset`, with an overlap
+/// guard.
+async fn add_job<F, Fut>(
+    sched: &JobScheduler,
+    name: &'static str,
+    cron: &str,
+    offset: chrono::FixedOffset,
+    body: F,
+) -> Result<(), DaemonError>
+where
+    F: Fn() -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
+    let guard = Arc::new(AtomicBool::new(false));
+    let body = Arc::new(body);
+    let job = Job::new_async_tz(cron, offset, move |_id, _sched| {
+        let guard = guard.clone();
+        let body = body.clone();
+        Box::pin(async move {
+            let Some(_running) = begin(&guard, name) else {
+                return;
+            };
+            body().await;
+        })
+    })
+    .map_err(|e| DaemonError::Job {
+        job: name,
+        reason: format!("`{cron}` is not a cron expression with seconds ({e})"),
+    })?;
+    sched.add(job).await.map_err(|e| DaemonError::Job {
+        job: name,
+        reason: e.to_string(),
+    })?;
+    Ok(())
+}
+
+/// The running recurring jobs.
+struct Cron {
+    sched: JobScheduler,
+}
+
+impl Cron {
+    async fn start(
+        options: &Options,
+        offset: chrono::FixedOffset,
+        signals: Arc<Signals>,
+        source: &Source,
+        root: PathBuf,
+    ) -> Result<Cron, DaemonError> {
+        let fail = |reason: String| DaemonError::Job {
+            job: "scheduler",
+            reason,
+        };
+        let sched = JobScheduler::new_with_channel_size(options.job_channel_size)
+            .await
+            .map_err(|e| fail(e.to_string()))?;
+        let jobs = &options.jobs;
+        if let Some(cron) = &jobs.sync {
+            let signals = signals.clone();
+            match source {
+                Source::Git(git) => {
+                    let git = git.clone();
+                    add_job(&sched, "sync", cron, offset, move || {
+                        let git = git.clone();
+                        let signals = signals.clone();
+                        async move {
+                            // Files change under the checkout only while the loop reads none.
+                            let _writing = signals.content.write().await;
+                            match git.sync().await {
+                                Ok(s) if s.changed() => {
+                                    tracing::info!(commit = %s.commit, "new commit in the content repository");
+                                    signals.reload();
+                                }
+                                Ok(_) => {}
+                                Err(e) => tracing::error!(error = %e, "content sync failed; publishing from the last good commit"),
+                            }
+                        }
+                    })
+                    .await?;
+                }
+                Source::Dir(_) => {
+                    let last = Arc::new(std::sync::Mutex::new(fingerprint(&root)));
+                    add_job(&sched, "sync", cron, offset, move || {
+                        let signals = signals.clone();
+                        let last = last.clone();
+                        let root = root.clone();
+                        async move {
+                            let now = tokio::task::spawn_blocking(move || fingerprint(&root)).await;
+                            let Ok(now) = now else { return };
+                            let mut last = last
+                                .lock()
+                                .unwrap_or_else(std::sync::PoisonError::into_inner);
+                            if *last != now {
+                                *last = now;
+                                tracing::info!("plan files changed");
+                                signals.reload();
+                            }
+                        }
+                    })
+                    .await?;
+                }
+            }
+        }
+        if let Some(cron) = &jobs.weekly_summary {
+            let signals = signals.clone();
+            add_job(&sched, "weekly_summary", cron, offset, move || {
+                let signals = signals.clone();
+                async move { signals.raise(&signals.weekly) }
+            })
+            .await?;
+        }
+        if let Some(cron) = &jobs.retry_sweep {
+            let signals = signals.clone();
+            add_job(&sched, "retry_sweep", cron, offset, move || {
+                let signals = signals.clone();
+                async move { signals.raise(&signals.sweep) }
+            })
+            .await?;
+        }
+        sched.start().await.map_err(|e| fail(e.to_string()))?;
+        Ok(Cron { sched })
+    }
+
+    async fn stop(mut self) {
+        if let Err(e) = self.sched.shutdown().await {
+            tracing::warn!(error = %e, "the job scheduler did not stop cleanly");
+        }
+    }
+}
+
+/// The parts of a running daemon.
+pub struct Daemon<'a> {
+    /// The publisher (clients, plans).
+    pub publisher: Publisher,
+    /// The ledger.
+    pub ledger: &'a mut dyn Ledger,
+    /// Where the plans come from.
+    pub source: Source,
+    /// The wall clock.
+    pub clock: Arc<dyn Clock>,
+    /// Loop settings.
+    pub options: Options,
+    /// Where alerts go, if anywhere (else they stay pending in the ledger and in the log).
+    pub alerter: Option<Alerter>,
+    /// Counters for `/metrics`.
+    pub metrics: Arc<Metrics>,
+    /// Liveness for `/healthz`.
+    pub health: Arc<Health>,
+    /// Flags and wake-up shared with the recurring jobs (and tests).
+    pub signals: Arc<Signals>,
+}
+
+/// Stop asked: set by the first completion of the stop future.
+struct Stop<F> {
+    future: std::pin::Pin<Box<F>>,
+    done: bool,
+}
+
+impl<F: std::future::Future<Output = ()>> Stop<F> {
+    async fn wait(&mut self) {
+        if self.done {
+            return std::future::pending().await;
+        }
+        (&mut self.future).await;
+        self.done = true;
+    }
+}
+
+impl Daemon<'_> {
+    /// Runs until `stop` resolves; `report` is called after each pass.
+    ///
+    /// Fails when it cannot start (no content, a bad cron expression, the ledger failing) or
+    /// when the ledger fails later; a broken plan file, a failing network or a failing git
+    /// fetch are reported and survived.
+    pub async fn run(
+        mut self,
+        stop: impl std::future::Future<Output = ()>,
+        mut report: impl FnMut(&PassReport),
+    ) -> Result<(), DaemonError> {
+        let mut stop = Stop {
+            future: Box::pin(stop),
+            done: false,
+        };
+        if let Source::Git(git) = &self.source {
+            match git.sync().await {
+                Ok(s) => tracing::info!(commit = %s.commit, "content repository ready"),
+                Err(e) if git.checkout().join(crate::registry::REGISTRY_PATH).exists() => {
+                    tracing::error!(error = %e, "content sync failed; starting from the last good commit");
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        let now = self.clock.now();
+        let recovered = publish::recover(self.ledger, now)?;
+        if !recovered.is_empty() {
+            tracing::warn!(
+                count = recovered.len(),
+                "publications left in flight by a crash are uncertain"
+            );
+        }
+        let tz = self
+            .reload(now)
+            .await?
+            .unwrap_or_else(|| jiff::tz::TimeZone::fixed(jiff::tz::offset(7)));
+        let offset = tz.to_offset(now).seconds();
+        let offset = chrono::FixedOffset::east_opt(offset)
+            .unwrap_or_else(|| chrono::Offset::fix(&chrono::Utc));
+        let cron = Cron::start(
+            &self.options,
+            offset,
+            self.signals.clone(),
+            &self.source,
+            self.publisher.root().to_owned(),
+        )
+        .await?;
+        let result = self.turns(&mut stop, &mut report).await;
+        cron.stop().await;
+        result
+    }
+
+    async fn turns(
+        &mut self,
+        stop: &mut Stop<impl std::future::Future<Output = ()>>,
+        report: &mut impl FnMut(&PassReport),
+    ) -> Result<(), DaemonError> {
+        let mut stale = false;
+        loop {
+            if stop.done {
+                return Ok(());
+            }
+            let now = self.clock.now();
+            if self.signals.reload.swap(false, Ordering::SeqCst) || stale {
+                self.reload(now).await?;
+            }
+            if self.signals.sweep.swap(false, Ordering::SeqCst) {
+                tracing::info!("retry sweep: refused tokens are tried again");
+                self.publisher.unblock_all();
+            }
+            if self.signals.weekly.swap(false, Ordering::SeqCst) {
+                self.weekly_summary(now)?;
+            }
+            let reading = self.signals.clone();
+            let stopping = AtomicBool::new(false);
+            let clock = self.clock.clone();
+            let now_fn = || clock.now();
+            let stop_fn = || stopping.load(Ordering::SeqCst);
+            let pass = {
+                let _reading = reading.content.read().await;
+                let pass = self.publisher.send_due(self.ledger, &now_fn, &stop_fn);
+                tokio::pin!(pass);
+                tokio::select! {
+                    r = &mut pass => r,
+                    () = stop.wait() => {
+                        tracing::info!("stopping: publications in flight may finish");
+                        stopping.store(true, Ordering::SeqCst);
+                        match tokio::time::timeout(self.options.shutdown_timeout, &mut pass).await {
+                            Ok(r) => r,
+                            Err(_) => {
+                                tracing::warn!("publications still in flight after the shutdown timeout were cut; the next start resolves them");
+                                return Ok(());
+                            }
+                        }
+                    }
+                }
+            };
+            let pass = pass?;
+            stale = pass.stale;
+            report(&pass);
+            if let Some(alerter) = &self.alerter {
+                let delivery = alerter.deliver(self.ledger, self.clock.now());
+                tokio::select! {
+                    r = delivery => { r.map_err(PassError::from)?; }
+                    () = stop.wait() => {}
+                }
+            }
+            for (network, n) in self.ledger.depth().map_err(PassError::from)? {
+                self.metrics.set_queue_depth(network, n);
+            }
+            let now = self.clock.now();
+            self.metrics.pass_finished(now);
+            self.health.beat();
+            if stop.done {
+                return Ok(());
+            }
+            let wake = if stale {
+                Duration::ZERO
+            } else {
+                // In the clock's time, then in real time (they differ in the sandbox demo).
+                let speed = self.clock.speed();
+                let next = self.ledger.next_due().map_err(PassError::from)?;
+                next_wake(next, now, self.options.max_nap * speed) / speed
+            };
+            tokio::select! {
+                () = tokio::time::sleep(wake) => {}
+                () = self.signals.wake.notified() => {}
+                () = stop.wait() => return Ok(()),
+            }
+        }
+    }
+
+    /// Reads the plans (on a blocking thread: 100,000 posts take seconds) and syncs the ledger.
+    /// A registry that cannot be read keeps the plans as they were (none at the start: an
+    /// error). Returns the registry's zone.
+    async fn reload(&mut self, now: Timestamp) -> Result<Option<jiff::tz::TimeZone>, DaemonError> {
+        let root = self.publisher.root().to_owned();
+        let signals = self.signals.clone();
+        let _reading = signals.content.read().await;
+        let loaded = tokio::task::spawn_blocking(move || publish::load(&root))
+            .await
+            .map_err(|e| PassError::Config(format!("reading the plans panicked: {e}")))?;
+        match loaded {
+            Ok((plans, planned)) => {
+                let tz = plans.reg.tz.clone();
+                for (file, why) in &plans.broken {
+                    tracing::error!(file = %file, problem = %why, "plan file skipped");
+                }
+                let sync = self.publisher.sync(plans, &planned, self.ledger, now)?;
+                tracing::info!(
+                    publications = planned.len(),
+                    added = sync.added.len(),
+                    updated = sync.updated.len(),
+                    cancelled = sync.cancelled.len(),
+                    missed = sync.missed.len(),
+                    "plans read"
+                );
+                self.health.set_problem(None);
+                Ok(Some(tz))
+            }
+            Err(e) if self.publisher.plans().is_some() => {
+                tracing::error!(error = %e, "the plans cannot be read; publishing from the last good read");
+                self.health
+                    .set_problem(Some(format!("the plans cannot be read: {e}")));
+                Ok(self.publisher.plans().map(|p| p.reg.tz.clone()))
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    fn weekly_summary(&mut self, now: Timestamp) -> Result<(), DaemonError> {
+        let Some(plans) = self.publisher.plans() else {
+            return Ok(());
+        };
+        let entries = self.ledger.entries().map_err(PassError::from)?;
+        let a = alert::weekly(&plans.reg, &entries, now);
+        tracing::info!(alert = %a.id, "{}", a.text);
+        self.ledger.raise(&[a], now).map_err(PassError::from)?;
+        Ok(())
     }
 }
 
@@ -56,21 +634,54 @@ mod tests {
     use super::*;
 
     #[test]
-    fn wakes_at_the_earliest_deadline_or_the_reload() {
+    fn wakes_at_the_earliest_deadline_or_the_nap() {
         let now: Timestamp = "2026-12-01T02:00:00Z".parse().unwrap();
-        let reload = Duration::from_secs(60);
-        assert_eq!(next_wake(None, now, reload), reload);
+        let nap = Duration::from_secs(30);
+        assert_eq!(next_wake(None, now, nap), nap);
         assert_eq!(
-            next_wake(Some("2026-12-01T02:00:10Z".parse().unwrap()), now, reload),
+            next_wake(Some("2026-12-01T02:00:10Z".parse().unwrap()), now, nap),
             Duration::from_secs(10)
         );
         assert_eq!(
-            next_wake(Some("2026-12-01T03:00:00Z".parse().unwrap()), now, reload),
-            reload
+            next_wake(Some("2026-12-01T03:00:00Z".parse().unwrap()), now, nap),
+            nap
         );
         assert_eq!(
-            next_wake(Some("2026-12-01T01:00:00Z".parse().unwrap()), now, reload),
+            next_wake(Some("2026-12-01T01:00:00Z".parse().unwrap()), now, nap),
             Duration::ZERO
         );
+    }
+
+    #[test]
+    fn fingerprint_changes_with_a_file() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("plans/school")).unwrap();
+        let a = fingerprint(dir.path());
+        std::fs::write(dir.path().join("plans/school/a.md"), "x").unwrap();
+        let b = fingerprint(dir.path());
+        assert_ne!(a, b);
+        assert_eq!(b, fingerprint(dir.path()));
+        std::fs::write(dir.path().join("plans/school/a.md"), "xy").unwrap();
+        assert_ne!(b, fingerprint(dir.path()));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_test_clock_follows_tokio_time_and_jumps() {
+        let start: Timestamp = "2026-12-01T02:00:00Z".parse().unwrap();
+        let c = TestClock::new(start);
+        tokio::time::sleep(Duration::from_secs(5)).await;
+        assert_eq!(c.now(), "2026-12-01T02:00:05Z".parse().unwrap());
+        c.jump(Duration::from_secs(3600));
+        assert_eq!(c.now(), "2026-12-01T03:00:05Z".parse().unwrap());
+    }
+
+    #[tokio::test]
+    async fn an_overlapping_run_is_skipped() {
+        let guard = Arc::new(AtomicBool::new(false));
+        let first = begin(&guard, "sync");
+        assert!(first.is_some());
+        assert!(begin(&guard, "sync").is_none());
+        drop(first);
+        assert!(begin(&guard, "sync").is_some());
     }
 }

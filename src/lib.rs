@@ -5,6 +5,7 @@
 //! ([`check`], [`rules`], [`style`], [`secret`], [`media`]), rendering ([`render`]) and output
 //! ([`report`]).
 
+pub mod alert;
 pub mod check;
 pub mod cli;
 pub mod config;

@@ -8,15 +8,22 @@
 //! with backoff, rate limits after their wait), failed (refused, or a token that needs a person),
 //! or uncertain (no answer on a network that cannot deduplicate).
 
+use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use tracing::Instrument;
 
 use jiff::{SignedDuration, Timestamp};
 
-use crate::ledger::{Entry, Key, Ledger, Outcome, Planned, State, SyncReport, deduplicates};
+use crate::alert;
+use crate::ledger::{Alert, Entry, Key, Ledger, Outcome, Planned, State, SyncReport, deduplicates};
 use crate::media::MediaCache;
+use crate::metrics::Metrics;
 use crate::network::Network;
-use crate::networks::{PublishError, Secret, ok, telegram, vk};
+use crate::networks::{PublishError, RateLimits, Secret, ok, telegram, vk};
 use crate::plan::{self, Post, Status};
 use crate::registry::{REGISTRY_PATH, Registry};
 use crate::render::publication::{self, ImageRef, Publication};
@@ -55,12 +62,10 @@ pub enum Credentials {
     },
 }
 
-/// Settings of a pass.
+/// Settings of a publisher.
 pub struct Settings {
     /// The content repository.
     pub root: PathBuf,
-    /// "Now".
-    pub now: Timestamp,
     /// Publications due longer ago than this are reported as missed, not sent.
     pub grace: SignedDuration,
     /// Where processed images are cached.
@@ -69,6 +74,9 @@ pub struct Settings {
     pub credentials: Vec<Credentials>,
     /// Most publications sent in one pass.
     pub limit: usize,
+    /// Rate limits that replace a network's documented ones (a self-hosted Bot API server,
+    /// a benchmark against the emulators).
+    pub rates: Vec<(Network, RateLimits)>,
 }
 
 /// What a pass did.
@@ -88,6 +96,8 @@ pub struct PassReport {
     pub uncertain: Vec<(Key, String)>,
     /// Plan files that could not be read, with the first problem.
     pub broken_files: Vec<(String, String)>,
+    /// A plan file changed after the last read: the plans should be read again.
+    pub stale: bool,
 }
 
 /// Why a pass could not run at all.
@@ -104,17 +114,41 @@ pub enum PassError {
     Config(String),
 }
 
-/// The posts of the repository that vestnik publishes, by key.
-struct Plans {
-    reg: Registry,
-    posts: HashMap<(String, String), Post>,
-    planned: Vec<Planned>,
-    broken: Vec<(String, String)>,
+/// Where a post is written: enough to read it again when its time comes. The daemon keeps
+/// this small index instead of 100,000 parsed posts in memory.
+#[derive(Debug, Clone)]
+struct FileRef {
+    rel: Arc<str>,
+    folder: Arc<str>,
+}
+
+/// The plans as last read: the registry, where each publishable post is written, and the
+/// files that could not be read.
+pub struct Plans {
+    /// The registry.
+    pub reg: Registry,
+    files: HashMap<(String, String), FileRef>,
+    /// Plan files that could not be read, with the first problem.
+    pub broken: Vec<(String, String)>,
     /// `(org, file stem)` of files that failed to parse: their ledger rows are kept.
     protected: HashSet<(String, String)>,
 }
 
-fn load(root: &Path) -> Result<Plans, PassError> {
+impl Plans {
+    /// Whether a ledger row must be kept although its post is not in the plans: its file
+    /// cannot be read right now, and a typo must not cancel a publication.
+    fn keep(&self, k: &Key) -> bool {
+        let stem = k.post.split('#').next().unwrap_or(&k.post);
+        self.protected.contains(&(k.org.clone(), stem.to_owned()))
+    }
+}
+
+/// Reads the registry and every plan file under `root`: the plans and the publications they
+/// want.
+///
+/// Fails only when the registry cannot be read; a broken plan file is listed in
+/// [`Plans::broken`] and skipped.
+pub fn load(root: &Path) -> Result<(Plans, Vec<Planned>), PassError> {
     let text = repo::read_text(&root.join(REGISTRY_PATH), REGISTRY_PATH)
         .map_err(|d| PassError::Registry(d.message))?;
     let (reg, diags) = Registry::parse(&text, REGISTRY_PATH);
@@ -126,11 +160,11 @@ fn load(root: &Path) -> Result<Plans, PassError> {
     let files = repo::plan_files(root).map_err(|e| PassError::Registry(e.to_string()))?;
     let mut plans = Plans {
         reg,
-        posts: HashMap::new(),
-        planned: Vec::new(),
+        files: HashMap::new(),
         broken: Vec::new(),
         protected: HashSet::new(),
     };
+    let mut planned = Vec::new();
     for f in files.iter().filter(|f| f.kind != FileKind::Other) {
         let mut diags = Vec::new();
         let parsed: Vec<Post> = match repo::read_text(&f.abs, &f.rel) {
@@ -145,21 +179,17 @@ fn load(root: &Path) -> Result<Plans, PassError> {
             .find(|d| d.severity == crate::diagnostic::Severity::Error)
         {
             // Any error in a file: nothing of it is published, and nothing of it is cancelled.
-            let stem = f
-                .rel
-                .rsplit('/')
-                .next()
-                .unwrap_or("")
-                .rsplit_once('.')
-                .map_or("", |(s, _)| s)
-                .to_owned();
-            plans.protected.insert((f.folder.clone(), stem));
+            plans.protected.insert((f.folder.clone(), stem(&f.rel)));
             plans.broken.push((
                 f.rel.clone(),
                 format!("{}:{}: {}", d.pos.line, d.pos.column, d.message),
             ));
             continue;
         }
+        let file = FileRef {
+            rel: f.rel.as_str().into(),
+            folder: f.folder.as_str().into(),
+        };
         for post in parsed {
             let Some(when) = &post.when else { continue };
             if post.status != Status::Ready || post.external.is_some() {
@@ -174,23 +204,31 @@ fn load(root: &Path) -> Result<Plans, PassError> {
                 .into_iter()
                 .filter(|n| pages.contains(n))
             {
-                let key = Key {
-                    org: post.org.value.clone(),
-                    post: post.id.clone(),
-                    network: net,
-                };
-                plans.planned.push(Planned {
-                    key,
+                planned.push(Planned {
+                    key: Key {
+                        org: post.org.value.clone(),
+                        post: post.id.clone(),
+                        network: net,
+                    },
                     due: when.value,
                     content: content_hash(&post, net),
                 });
             }
             plans
-                .posts
-                .insert((post.org.value.clone(), post.id.clone()), post);
+                .files
+                .insert((post.org.value.clone(), post.id.clone()), file.clone());
         }
     }
-    Ok(plans)
+    Ok((plans, planned))
+}
+
+fn stem(rel: &str) -> String {
+    rel.rsplit('/')
+        .next()
+        .unwrap_or("")
+        .rsplit_once('.')
+        .map_or("", |(s, _)| s)
+        .to_owned()
 }
 
 /// A hash of what a network receives for a post: text, images and poll as written.
@@ -223,7 +261,13 @@ struct Clients {
     ok: Option<ok::client::Client>,
 }
 
-fn clients(creds: &[Credentials]) -> Result<Clients, PassError> {
+fn clients(creds: &[Credentials], rates: &[(Network, RateLimits)]) -> Result<Clients, PassError> {
+    let rate = |n: Network, default: RateLimits| {
+        rates
+            .iter()
+            .find(|(k, _)| *k == n)
+            .map_or(default, |(_, r)| *r)
+    };
     let mut c = Clients {
         telegram: None,
         vk: None,
@@ -234,6 +278,7 @@ fn clients(creds: &[Credentials]) -> Result<Clients, PassError> {
             Credentials::Telegram { base_url, token } => {
                 let cfg = telegram::client::Config {
                     base_url: base_url.clone(),
+                    rate: rate(Network::Telegram, RateLimits::TELEGRAM),
                     ..telegram::client::Config::new(token.clone())
                 };
                 c.telegram = Some(
@@ -244,6 +289,7 @@ fn clients(creds: &[Credentials]) -> Result<Clients, PassError> {
             Credentials::Vk { base_url, token } => {
                 let cfg = vk::client::Config {
                     base_url: base_url.clone(),
+                    rate: rate(Network::Vk, RateLimits::VK),
                     ..vk::client::Config::new(vk::client::Auth::UserToken(token.clone()))
                 };
                 c.vk = Some(
@@ -258,6 +304,7 @@ fn clients(creds: &[Credentials]) -> Result<Clients, PassError> {
             } => {
                 let cfg = ok::client::Config {
                     base_url: base_url.clone(),
+                    rate: rate(Network::Ok, RateLimits::OK),
                     ..ok::client::Config::new(
                         application_key,
                         application_secret_key.clone(),
@@ -273,6 +320,20 @@ fn clients(creds: &[Credentials]) -> Result<Clients, PassError> {
     Ok(c)
 }
 
+/// A Telegram client for `base_url` and `token` (also the alerts' client).
+///
+/// Fails when the HTTP client cannot be built.
+pub fn telegram_client(
+    base_url: &str,
+    token: &Secret,
+) -> Result<telegram::client::Client, PassError> {
+    let cfg = telegram::client::Config {
+        base_url: base_url.to_owned(),
+        ..telegram::client::Config::new(token.clone())
+    };
+    telegram::client::Client::new(cfg).map_err(|e| PassError::Config(e.to_string()))
+}
+
 /// Backoff before attempt `attempts + 1` after a transient failure: 1, 2, 4, 8, 16 minutes,
 /// with up to 20% jitter derived from the key (deterministic, so tests can predict it).
 pub fn backoff(key: &Key, attempts: u32) -> SignedDuration {
@@ -284,141 +345,493 @@ pub fn backoff(key: &Key, attempts: u32) -> SignedDuration {
     SignedDuration::from_secs(base + jitter)
 }
 
-/// Runs one pass with `ledger`.
+/// How long a page whose token was refused waits before it is tried again (unless the retry
+/// sweep or a restart tries it sooner).
+pub const BLOCK_FOR: SignedDuration = SignedDuration::from_mins(30);
+
+/// What to do next with the rest of a page's queue after one publication.
+enum Next {
+    Go,
+    /// The post's file changed after the plans were read: read them again first.
+    Stale,
+    /// The token was refused: the page (or, for VK and OK, the whole token) waits for a person.
+    Block(String),
+}
+
+/// The publisher: the clients (built once, so their rate limiters span passes), the media
+/// cache, and the plans as last read. The daemon keeps one for its whole life; `publish --due`
+/// makes one per run.
+pub struct Publisher {
+    root: PathBuf,
+    grace: SignedDuration,
+    limit: usize,
+    clients: Clients,
+    cache: MediaCache,
+    plans: Option<Plans>,
+    /// Tokens that were refused, by [`block_key`], until when.
+    blocked: RefCell<HashMap<String, Timestamp>>,
+    metrics: Option<Arc<Metrics>>,
+}
+
+/// The key under which a refused token blocks publishing: VK and OK publish every page with one
+/// token, so a refusal stops the network; a Telegram bot is refused per channel (removed from
+/// it, or its rights taken).
+fn block_key(network: Network, page: &str) -> String {
+    match network {
+        Network::Telegram => format!("telegram/{page}"),
+        n => n.key().to_owned(),
+    }
+}
+
+impl Publisher {
+    /// A publisher with the clients of `settings`.
+    ///
+    /// Fails when a client cannot be built.
+    pub fn new(settings: Settings) -> Result<Publisher, PassError> {
+        Ok(Publisher {
+            clients: clients(&settings.credentials, &settings.rates)?,
+            cache: MediaCache::new(&settings.cache_dir),
+            root: settings.root,
+            grace: settings.grace,
+            limit: settings.limit,
+            plans: None,
+            blocked: RefCell::new(HashMap::new()),
+            metrics: None,
+        })
+    }
+
+    /// Counts what happens in `metrics`.
+    pub fn with_metrics(mut self, metrics: Arc<Metrics>) -> Publisher {
+        self.metrics = Some(metrics);
+        self
+    }
+
+    /// The content repository.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// The plans as last read.
+    pub fn plans(&self) -> Option<&Plans> {
+        self.plans.as_ref()
+    }
+
+    /// Takes plans read by [`load`] (perhaps on another thread) and brings the ledger in line
+    /// with them at `now`. Raises alerts for missed publications, edits after publication and
+    /// broken plan files.
+    ///
+    /// Fails when the ledger fails.
+    pub fn sync(
+        &mut self,
+        plans: Plans,
+        planned: &[Planned],
+        ledger: &mut dyn Ledger,
+        now: Timestamp,
+    ) -> Result<SyncReport, PassError> {
+        let report = ledger.sync(planned, &|k| plans.keep(k), now, self.grace)?;
+        let mut alerts = Vec::new();
+        for k in &report.missed {
+            if let Some(m) = &self.metrics {
+                m.missed(k.network);
+            }
+            alerts.push(alert::missed(k, self.grace));
+        }
+        for k in &report.edited_after_publication {
+            let content = planned
+                .iter()
+                .find(|p| &p.key == k)
+                .map_or("", |p| p.content.as_str());
+            alerts.push(alert::edited(k, content));
+        }
+        for (file, why) in &plans.broken {
+            alerts.push(alert::broken_file(file, why));
+        }
+        if let Some(m) = &self.metrics {
+            m.set_broken_plan_files(plans.broken.len() as u64);
+        }
+        raise(ledger, &alerts, now)?;
+        self.plans = Some(plans);
+        Ok(report)
+    }
+
+    /// Lifts every block of a refused token, so the next pass tries the page again (the retry
+    /// sweep).
+    pub fn unblock_all(&self) {
+        self.blocked.borrow_mut().clear();
+    }
+
+    /// Sends every publication due at `clock()` (up to the limit), each page's publications in
+    /// order and the pages side by side, each request within the networks' rate limits.
+    /// Before each publication `stop()` is asked: once it says yes, nothing new is claimed, and
+    /// what is in flight finishes.
+    ///
+    /// Fails when the ledger fails.
+    pub async fn send_due(
+        &self,
+        ledger: &mut dyn Ledger,
+        clock: &dyn Fn() -> Timestamp,
+        stop: &dyn Fn() -> bool,
+    ) -> Result<PassReport, PassError> {
+        let Some(plans) = &self.plans else {
+            return Ok(PassReport::default());
+        };
+        let now = clock();
+        let due = ledger.due(now, self.limit)?;
+        // One queue per page, in time order; the pages go side by side.
+        let mut queues: Vec<((Network, String), Vec<Entry>)> = Vec::new();
+        let mut index: HashMap<(Network, String), usize> = HashMap::new();
+        for e in due {
+            let page = plans
+                .reg
+                .org(&e.key.org)
+                .and_then(|o| o.pages.get(&e.key.network))
+                .map_or_else(String::new, |p| p.id.value.clone());
+            let slot = (e.key.network, page);
+            let i = *index.entry(slot.clone()).or_insert_with(|| {
+                queues.push((slot, Vec::new()));
+                queues.len() - 1
+            });
+            queues[i].1.push(e);
+        }
+        let ledger = RefCell::new(ledger);
+        let report = RefCell::new(PassReport::default());
+        let failure: RefCell<Option<PassError>> = RefCell::new(None);
+        let files: RefCell<HashMap<Arc<str>, Vec<Post>>> = RefCell::new(HashMap::new());
+        let queue = |(network, page): (Network, String), entries: Vec<Entry>| {
+            let ledger = &ledger;
+            let report = &report;
+            let failure = &failure;
+            let files = &files;
+            async move {
+                let block = block_key(network, &page);
+                for (i, e) in entries.iter().enumerate() {
+                    if stop() || failure.borrow().is_some() {
+                        return;
+                    }
+                    let now = clock();
+                    let blocked = self.blocked.borrow().get(&block).copied();
+                    if let Some(until) = blocked.filter(|until| *until > now) {
+                        // The page waits for a person: its due rows wait too (no busy loop).
+                        for e in &entries[i..] {
+                            if let Err(err) = ledger.borrow_mut().postpone(&e.key, until) {
+                                *failure.borrow_mut() = Some(err.into());
+                            }
+                        }
+                        return;
+                    }
+                    let claimed = ledger.borrow_mut().claim(&e.key, now);
+                    let entry = match claimed {
+                        Ok(Some(entry)) => entry,
+                        Ok(None) => continue,
+                        Err(err) => {
+                            *failure.borrow_mut() = Some(err.into());
+                            return;
+                        }
+                    };
+                    let span = tracing::info_span!(
+                        "publication",
+                        org = %entry.key.org,
+                        post = %entry.key.post,
+                        network = entry.key.network.key(),
+                        attempt = entry.attempts,
+                    );
+                    let (outcome, next) = self
+                        .attempt(&entry, plans, files, clock)
+                        .instrument(span.clone())
+                        .await;
+                    let at = clock();
+                    let _enter = span.enter();
+                    self.record(&entry, &outcome, at, &mut report.borrow_mut());
+                    let mut alerts = Vec::new();
+                    match &outcome {
+                        Outcome::Failed(why) => alerts.push(alert::failed(&entry.key, why)),
+                        Outcome::Uncertain(why) => {
+                            alerts.push(alert::uncertain(&entry.key, why));
+                        }
+                        Outcome::Published { .. }
+                            if self.blocked.borrow_mut().remove(&block).is_some() =>
+                        {
+                            let _ = ledger.borrow_mut().forget_alert(&alert::token_id(&block));
+                        }
+                        _ => {}
+                    }
+                    let finished = ledger.borrow_mut().finish(&entry.key, outcome, at);
+                    if let Err(err) = finished {
+                        *failure.borrow_mut() = Some(err.into());
+                        return;
+                    }
+                    if let Next::Block(why) = &next {
+                        let until = at.checked_add(BLOCK_FOR).unwrap_or(at);
+                        self.blocked.borrow_mut().insert(block.clone(), until);
+                        alerts.push(alert::token(&block, &entry.key, &page, why));
+                    }
+                    if let Err(err) = raise(&mut **ledger.borrow_mut(), &alerts, at) {
+                        *failure.borrow_mut() = Some(err);
+                        return;
+                    }
+                    match next {
+                        Next::Block(_) => {
+                            let until = at.checked_add(BLOCK_FOR).unwrap_or(at);
+                            for e in &entries[i + 1..] {
+                                if let Err(err) = ledger.borrow_mut().postpone(&e.key, until) {
+                                    *failure.borrow_mut() = Some(err.into());
+                                }
+                            }
+                            return;
+                        }
+                        Next::Stale => {
+                            report.borrow_mut().stale = true;
+                            return;
+                        }
+                        Next::Go => {}
+                    }
+                }
+            }
+        };
+        futures_util::future::join_all(
+            queues
+                .into_iter()
+                .map(|(slot, entries)| queue(slot, entries)),
+        )
+        .await;
+        if let Some(err) = failure.into_inner() {
+            return Err(err);
+        }
+        Ok(report.into_inner())
+    }
+
+    fn record(&self, entry: &Entry, outcome: &Outcome, at: Timestamp, report: &mut PassReport) {
+        let key = &entry.key;
+        let m = self.metrics.as_deref();
+        match outcome {
+            Outcome::Published { remote_id, url } => {
+                let late = at.duration_since(entry.due).max(SignedDuration::ZERO);
+                if let Some(m) = m {
+                    m.published(key.network, Duration::try_from(late).unwrap_or_default());
+                }
+                tracing::info!(remote_id = %remote_id, url = url.as_deref().unwrap_or(""), lateness_ms = late.as_millis(), "published");
+                report.published.push((key.clone(), remote_id.clone()));
+            }
+            Outcome::RetryAt(when) => {
+                if let Some(m) = m {
+                    m.retried(key.network);
+                }
+                tracing::warn!(retry_at = %when, "will retry");
+                report.retried.push((key.clone(), *when, String::new()));
+            }
+            Outcome::Failed(why) => {
+                if let Some(m) = m {
+                    m.failed(key.network);
+                }
+                tracing::error!(reason = %why, "failed: needs a person");
+                report.failed.push((key.clone(), why.clone()));
+            }
+            Outcome::Uncertain(why) => {
+                if let Some(m) = m {
+                    m.uncertain(key.network);
+                }
+                tracing::error!(reason = %why, "uncertain: a person must check the page");
+                report.uncertain.push((key.clone(), why.clone()));
+            }
+        }
+    }
+
+    /// One attempt of a claimed publication.
+    async fn attempt(
+        &self,
+        entry: &Entry,
+        plans: &Plans,
+        files: &RefCell<HashMap<Arc<str>, Vec<Post>>>,
+        clock: &dyn Fn() -> Timestamp,
+    ) -> (Outcome, Next) {
+        let key = &entry.key;
+        let now = clock();
+        // A plan that cannot be read now, or a network without credentials: try again later.
+        let later = |why: &str| {
+            tracing::warn!(reason = why, "not sent now");
+            (
+                Outcome::RetryAt(
+                    now.checked_add(SignedDuration::from_mins(10))
+                        .unwrap_or(now),
+                ),
+                Next::Go,
+            )
+        };
+        let Some(page) = plans
+            .reg
+            .org(&key.org)
+            .and_then(|o| o.pages.get(&key.network))
+        else {
+            return (
+                Outcome::Failed(format!(
+                    "the organization has no {} page any more",
+                    key.network
+                )),
+                Next::Go,
+            );
+        };
+        let Some(file) = plans.files.get(&(key.org.clone(), key.post.clone())) else {
+            return later("the post's plan cannot be read right now");
+        };
+        let post = {
+            let mut files = files.borrow_mut();
+            let posts = files.entry(file.rel.clone()).or_insert_with(|| {
+                let mut diags = Vec::new();
+                repo::read_text(&self.root.join(&*file.rel), &file.rel)
+                    .map(|text| {
+                        plan::parse_file(&file.rel, &file.folder, &text, &plans.reg.tz, &mut diags)
+                    })
+                    .unwrap_or_default()
+            });
+            posts.iter().find(|p| p.id == key.post).cloned()
+        };
+        let Some(post) = post else {
+            return (Outcome::RetryAt(now), Next::Stale);
+        };
+        if content_hash(&post, key.network) != entry.content {
+            // Edited after the last read: send what the ledger has been told about only. The
+            // next read of the plans updates the row, and it goes out then.
+            return (Outcome::RetryAt(now), Next::Stale);
+        }
+        // Each picture is prepared once: for the publication and for the bytes uploaded.
+        let prepared: HashMap<&str, (ImageRef, PathBuf)> = post
+            .images_for(key.network)
+            .iter()
+            .filter_map(|i| {
+                Some((
+                    i.value.as_str(),
+                    self.cache
+                        .prepare_written(&self.root, &key.org, &i.value, key.network)?,
+                ))
+            })
+            .collect();
+        let lookup = |written: &str| prepared.get(written).map(|(image, _)| image.clone());
+        let publication = match publication::render(&post, page, &lookup) {
+            Ok(p) => p,
+            Err(e) => {
+                return (
+                    Outcome::Failed(format!("cannot be rendered: {e}")),
+                    Next::Go,
+                );
+            }
+        };
+        let paths: HashMap<&str, &PathBuf> = prepared
+            .values()
+            .map(|(image, path)| (image.source.as_str(), path))
+            .collect();
+        let bytes = |i: &ImageRef| {
+            paths
+                .get(i.source.as_str())
+                .and_then(|p| std::fs::read(p).ok())
+                .unwrap_or_default()
+        };
+        let result: Result<String, (PublishError, bool)> = match &publication {
+            Publication::Telegram(calls) => match &self.clients.telegram {
+                None => return later("Telegram is not configured"),
+                Some(c) => {
+                    let mut ids = Vec::new();
+                    let mut failure = None;
+                    for call in calls {
+                        match c.execute(call, &bytes).await {
+                            Ok(got) => ids.extend(got),
+                            Err(e) => {
+                                failure = Some((e, !ids.is_empty()));
+                                break;
+                            }
+                        }
+                    }
+                    match failure {
+                        None => Ok(ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",")),
+                        Some(f) => Err(f),
+                    }
+                }
+            },
+            Publication::Vk(calls) => match &self.clients.vk {
+                None => return later("VK is not configured"),
+                Some(c) => c
+                    .execute(calls, &bytes)
+                    .await
+                    .map(|p| format!("{}_{}", p.owner_id, p.post_id))
+                    .map_err(|e| (e, false)),
+            },
+            Publication::Ok(calls) => match &self.clients.ok {
+                None => return later("OK is not configured"),
+                Some(c) => c.execute(calls, &bytes).await.map_err(|e| (e, false)),
+            },
+        };
+        match result {
+            Ok(remote_id) => (
+                Outcome::Published {
+                    url: url_of(key.network, page, &remote_id),
+                    remote_id,
+                },
+                Next::Go,
+            ),
+            Err((e, partly)) => {
+                if let (PublishError::RateLimited { .. }, Some(m)) = (&e, &self.metrics) {
+                    m.rate_limited(key.network);
+                }
+                match e {
+                    PublishError::Unauthorized { reason } if !partly => {
+                        // The publication waits for the token, it is not lost.
+                        let at = now.checked_add(BLOCK_FOR).unwrap_or(now);
+                        (Outcome::RetryAt(at), Next::Block(reason))
+                    }
+                    e => (decide(entry, e, partly, now), Next::Go),
+                }
+            }
+        }
+    }
+}
+
+fn raise(ledger: &mut dyn Ledger, alerts: &[Alert], now: Timestamp) -> Result<(), PassError> {
+    if alerts.is_empty() {
+        return Ok(());
+    }
+    for a in ledger.raise(alerts, now)? {
+        tracing::warn!(alert = %a.id, "{}", a.text);
+    }
+    Ok(())
+}
+
+/// Runs one pass: recovers rows left in `sending` by a crash, reads the plans, syncs the
+/// ledger and sends what is due at `now` — `vestnik publish --due`.
 ///
 /// Fails only when the registry cannot be read, a client cannot be configured, or the ledger
 /// fails; problems of single posts end up in the report and the ledger.
 pub async fn run_once(
-    settings: &Settings,
+    settings: Settings,
+    now: Timestamp,
     ledger: &mut dyn Ledger,
 ) -> Result<PassReport, PassError> {
-    let plans = load(&settings.root)?;
-    let mut report = PassReport {
-        broken_files: plans.broken.clone(),
-        ..PassReport::default()
-    };
-    report.recovered_uncertain = ledger.recover()?.into_iter().map(|e| e.key).collect();
-    let protected = &plans.protected;
-    let keep = |k: &Key| {
-        let stem = k.post.split('#').next().unwrap_or(&k.post);
-        protected.contains(&(k.org.clone(), stem.to_owned()))
-    };
-    report.sync = ledger.sync(&plans.planned, &keep, settings.now, settings.grace)?;
-    let clients = clients(&settings.credentials)?;
-    let cache = MediaCache::new(&settings.cache_dir);
-    let claimed = ledger.claim_due(settings.now, settings.limit)?;
-    for entry in claimed {
-        let outcome = send(&entry, &plans, &clients, &cache, settings).await;
-        match &outcome {
-            Outcome::Published { remote_id, .. } => report
-                .published
-                .push((entry.key.clone(), remote_id.clone())),
-            Outcome::RetryAt(at) => report.retried.push((entry.key.clone(), *at, String::new())),
-            Outcome::Failed(r) => report.failed.push((entry.key.clone(), r.clone())),
-            Outcome::Uncertain(r) => report.uncertain.push((entry.key.clone(), r.clone())),
-        }
-        ledger.finish(&entry.key, outcome)?;
-    }
+    let mut publisher = Publisher::new(settings)?;
+    let recovered = recover(ledger, now)?;
+    let (plans, planned) = load(publisher.root())?;
+    let broken = plans.broken.clone();
+    let sync = publisher.sync(plans, &planned, ledger, now)?;
+    drop(planned);
+    let mut report = publisher.send_due(ledger, &|| now, &|| false).await?;
+    report.sync = sync;
+    report.broken_files = broken;
+    report.recovered_uncertain = recovered;
     Ok(report)
 }
 
-async fn send(
-    entry: &Entry,
-    plans: &Plans,
-    clients: &Clients,
-    cache: &MediaCache,
-    settings: &Settings,
-) -> Outcome {
-    let key = &entry.key;
-    // A plan that cannot be read now, or a network without credentials: try again later.
-    let later = |_why: &str| {
-        Outcome::RetryAt(
-            settings
-                .now
-                .checked_add(SignedDuration::from_mins(10))
-                .unwrap_or(settings.now),
-        )
-    };
-    let Some(post) = plans.posts.get(&(key.org.clone(), key.post.clone())) else {
-        return later("the post's plan cannot be read right now");
-    };
-    let Some(page) = plans
-        .reg
-        .org(&key.org)
-        .and_then(|o| o.pages.get(&key.network))
-    else {
-        return Outcome::Failed(format!(
-            "the organization has no {} page any more",
-            key.network
-        ));
-    };
-    // Each picture is prepared once: for the publication and for the bytes uploaded.
-    let prepared: HashMap<&str, (ImageRef, PathBuf)> = post
-        .images_for(key.network)
+/// After a crash: rows left in `sending` are retried on VK and become uncertain (with an
+/// alert) elsewhere.
+///
+/// Fails when the ledger fails.
+pub fn recover(ledger: &mut dyn Ledger, now: Timestamp) -> Result<Vec<Key>, PassError> {
+    let stuck = ledger.recover()?;
+    let alerts: Vec<Alert> = stuck
         .iter()
-        .filter_map(|i| {
-            Some((
-                i.value.as_str(),
-                cache.prepare_written(&settings.root, &key.org, &i.value, key.network)?,
-            ))
+        .map(|e| match &e.state {
+            State::Uncertain { reason } => alert::uncertain(&e.key, reason),
+            _ => alert::uncertain(&e.key, "vestnik stopped while sending"),
         })
         .collect();
-    let lookup = |written: &str| prepared.get(written).map(|(image, _)| image.clone());
-    let publication = match publication::render(post, page, &lookup) {
-        Ok(p) => p,
-        Err(e) => return Outcome::Failed(format!("cannot be rendered: {e}")),
-    };
-    let paths: HashMap<&str, &PathBuf> = prepared
-        .values()
-        .map(|(image, path)| (image.source.as_str(), path))
-        .collect();
-    let bytes = |i: &ImageRef| {
-        paths
-            .get(i.source.as_str())
-            .and_then(|p| std::fs::read(p).ok())
-            .unwrap_or_default()
-    };
-    let result: Result<String, (PublishError, bool)> = match (&publication, key.network) {
-        (Publication::Telegram(calls), _) => match &clients.telegram {
-            None => return later("Telegram is not configured"),
-            Some(c) => {
-                let mut ids = Vec::new();
-                let mut failure = None;
-                for call in calls {
-                    match c.execute(call, &bytes).await {
-                        Ok(got) => ids.extend(got),
-                        Err(e) => {
-                            failure = Some((e, !ids.is_empty()));
-                            break;
-                        }
-                    }
-                }
-                match failure {
-                    None => Ok(ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",")),
-                    Some(f) => Err(f),
-                }
-            }
-        },
-        (Publication::Vk(calls), _) => match &clients.vk {
-            None => return later("VK is not configured"),
-            Some(c) => c
-                .execute(calls, &bytes)
-                .await
-                .map(|p| format!("{}_{}", p.owner_id, p.post_id))
-                .map_err(|e| (e, false)),
-        },
-        (Publication::Ok(calls), _) => match &clients.ok {
-            None => return later("OK is not configured"),
-            Some(c) => c.execute(calls, &bytes).await.map_err(|e| (e, false)),
-        },
-    };
-    match result {
-        Ok(remote_id) => Outcome::Published {
-            url: url_of(key.network, page, &remote_id),
-            remote_id,
-        },
-        Err((e, partly)) => decide(entry, e, partly, settings.now),
-    }
+    raise(ledger, &alerts, now)?;
+    Ok(stuck.into_iter().map(|e| e.key).collect())
 }
 
 /// The public link of a publication, where the remote id makes one.

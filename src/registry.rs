@@ -125,6 +125,9 @@ pub struct Responsible {
     pub email: Option<String>,
     /// Since when.
     pub since: Option<String>,
+    /// Their Telegram chat with vestnik's bot (a numeric user id; they must have started the
+    /// bot), for copies of their organization's alerts.
+    pub telegram: Option<String>,
     /// Where the entry starts.
     pub pos: Pos,
 }
@@ -431,9 +434,10 @@ fn parse_responsible(
         phone: text(f.str("phone")),
         email: text(f.str("email")),
         since: text(f.str("since")),
+        telegram: text(f.str("telegram")),
         pos: f.pos(),
     };
-    f.finish(&["name", "position", "phone", "email", "since"]);
+    f.finish(&["name", "position", "phone", "email", "since", "telegram"]);
     Some(r)
 }
 

@@ -1,20 +1,23 @@
-//! Crash safety of `vestnik publish --due`: the real binary is killed with SIGKILL at random
-//! points while it publishes a burst of posts into the emulators, some answers are dropped after
-//! the request was applied, and the pass is run again until nothing is left. Afterwards: no post
-//! is lost, VK has no duplicate (the retry reuses the `guid`), and every Telegram and OK post is
-//! either published once or marked uncertain for a person. (CI runs this small version; a larger
-//! burst is `POSTS=1000 KILLS=20 cargo test --release --test crash -- --ignored`.)
+//! Crash safety of the daemon: the real `vestnik run` is killed with SIGKILL at random points
+//! while it publishes a burst of posts into the emulators, some answers are dropped after the
+//! request was applied, and it is started again each time; finally it runs until nothing is
+//! left and stops on SIGTERM. Afterwards: no post is lost, VK has no duplicate (the retry reuses
+//! the `guid`), and every Telegram and OK post is either published once or marked uncertain for
+//! a person. (CI runs this small version; the full one is
+//! `POSTS=1000 KILLS=20 cargo test --release --test crash -- --ignored`.)
 // Helpers of this test file panic on setup failures like the tests themselves.
 #![allow(clippy::unwrap_used)]
 
+mod support;
+
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
+use jiff::Timestamp;
 use vestnik::networks::{ok, telegram, vk};
 use vestnik::registry::{REGISTRY_PATH, Registry};
-use vestnik::sandbox;
+use vestnik::sandbox::{self, SandboxLimits};
 
 const REGISTRY: &str = "\
 timezone: Asia/Novokuznetsk
@@ -27,17 +30,6 @@ organizations:
       ok: {id: '990000000000001'}
       telegram: {id: '@crash_test'}
 ";
-
-fn secret_file(dir: &Path, name: &str, value: &str) -> PathBuf {
-    let p = dir.join(name);
-    std::fs::write(&p, value).unwrap();
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o600)).unwrap();
-    }
-    p
-}
 
 /// A deterministic pseudo-random sequence (no dependency needed for a test's kill times).
 struct Lcg(u64);
@@ -52,6 +44,9 @@ impl Lcg {
     }
 }
 
+/// The clients' rate limits here: the emulators do not limit, and the test is about crashes.
+const FAST: &str = "{global_per_sec: 1000, per_chat_per_sec: 0, per_chat_per_min: 0}";
+
 fn env_or(name: &str, default: usize) -> usize {
     std::env::var(name)
         .ok()
@@ -64,38 +59,37 @@ async fn crash_loop(posts: usize, kills: usize) {
     let repo = dir.path().join("content");
     std::fs::create_dir_all(repo.join("plans/school")).unwrap();
     std::fs::write(repo.join(REGISTRY_PATH), REGISTRY).unwrap();
+    let due = Timestamp::now();
     let mut plan = String::from("posts:\n");
     for i in 0..posts {
         plan.push_str(&format!(
-            "  - id: p{i:04}\n    date: 2026-12-01 09:00\n    text: Новость номер {i}\n"
+            "  - id: p{i:04}\n    date: {due}\n    text: Новость номер {i}\n"
         ));
     }
     std::fs::write(repo.join("plans/school/burst.yaml"), plan).unwrap();
     let (reg, _) = Registry::parse(REGISTRY, REGISTRY_PATH);
-    let sb = sandbox::start_with(&reg, false).await.unwrap();
+    let sb = sandbox::start_with_limits(&reg, SandboxLimits::UNLIMITED)
+        .await
+        .unwrap();
     let config = dir.path().join("vestnik.yaml");
-    let tg = secret_file(dir.path(), "tg", telegram::emulator::TEST_TOKEN);
-    let vkt = secret_file(dir.path(), "vk", sandbox::VK_TOKEN);
-    let okt = secret_file(dir.path(), "okt", ok::emulator::TEST_ACCESS_TOKEN);
-    let oks = secret_file(dir.path(), "oks", ok::emulator::TEST_APPLICATION_SECRET);
     std::fs::write(
         &config,
         format!(
-            "ledger: ledger.sqlite\ncache_dir: cache\ngrace_minutes: 600\nnetworks:\n  telegram: {{base_url: '{}', token_file: '{}'}}\n  vk: {{base_url: '{}', token_file: '{}'}}\n  ok: {{base_url: '{}', application_key: {}, secret_file: '{}', token_file: '{}'}}\n",
-            sb.telegram.base_url, tg.display(), sb.vk.base_url, vkt.display(), sb.ok.base_url,
-            ok::emulator::TEST_APPLICATION_KEY, oks.display(), okt.display()
+            "ledger: ledger.sqlite\ncache_dir: cache\ngrace_minutes: 600\nmax_nap_seconds: 1\njobs: {{sync: 'off', weekly_summary: 'off', retry_sweep: 'off'}}\n{}",
+            support::networks_yaml_with(dir.path(), &sb, Some(FAST))
         ),
     )
     .unwrap();
-    let args = |now: &str| {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_vestnik"));
-        c.args(["publish", "--due", "--root"])
+    let daemon = || {
+        Command::new(env!("CARGO_BIN_EXE_vestnik"))
+            .args(["run", "--root"])
             .arg(&repo)
             .arg("--config")
             .arg(&config)
-            .args(["--now", now]);
-        c.stdout(Stdio::null()).stderr(Stdio::null());
-        c
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap()
     };
     // Some requests are applied and their answers lost, on every network.
     sb.telegram
@@ -105,24 +99,42 @@ async fn crash_loop(posts: usize, kills: usize) {
     sb.ok.state.inject(ok::emulator::Fault::DropResponse, 2);
     let mut rng = Lcg(0x5eed);
     for _ in 0..kills {
-        let mut child = args("2026-12-01 09:05").spawn().unwrap();
+        let mut child = daemon();
         let wait = Duration::from_millis(30 + rng.next(400));
         tokio::time::sleep(wait).await;
         let _ = child.kill(); // SIGKILL
         let _ = tokio::task::spawn_blocking(move || child.wait()).await;
     }
-    // Then passes without kills until everything has an outcome (retries are due at once here:
-    // each pass is "later" than the previous one).
-    for minute in 10..20 {
-        let status = tokio::task::spawn_blocking({
-            let mut c = args(&format!("2026-12-01 09:{minute}"));
-            move || c.status()
-        })
+    // Then the daemon runs until every publication has an outcome, and stops on SIGTERM.
+    let child = daemon();
+    // Its first pass (recovery of what the kills left in `sending`) runs before we look.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let deadline = std::time::Instant::now() + Duration::from_secs(60 + posts as u64 / 5);
+    loop {
+        let r = support::ledger_rows(&config);
+        if r.len() == posts * 3
+            && r.iter()
+                .all(|r| r["state"] != "scheduled" && r["state"] != "sending")
+        {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "not settled: {r:?}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let pid = child.id().to_string();
+    assert!(
+        Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let mut child = child;
+    let status = tokio::task::spawn_blocking(move || child.wait())
         .await
         .unwrap()
         .unwrap();
-        let _ = status;
-    }
+    assert_eq!(status.code(), Some(0));
     let out = Command::new(env!("CARGO_BIN_EXE_vestnik"))
         .args(["status", "--format", "json", "--config"])
         .arg(&config)

@@ -4,12 +4,13 @@
 // Helpers of this test file panic on setup failures like the tests themselves.
 #![allow(clippy::unwrap_used)]
 
+mod support;
+
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
 
 use vestnik::network::Network;
-use vestnik::networks::{ok, telegram};
 use vestnik::plan::{self, Status};
 use vestnik::registry::{REGISTRY_PATH, Registry};
 use vestnik::render::{self, Flavor};
@@ -18,17 +19,6 @@ use vestnik::sandbox;
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn secret_file(dir: &Path, name: &str, value: &str) -> PathBuf {
-    let p = dir.join(name);
-    std::fs::write(&p, value).unwrap();
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o600)).unwrap();
-    }
-    p
 }
 
 /// Ready posts of the shipped plans due at or before `now` (and not external), per network,
@@ -76,27 +66,12 @@ async fn shipped_plans_are_published_exactly_once() {
     );
     let sb = sandbox::start(&reg).await.unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let tg = secret_file(dir.path(), "telegram.token", telegram::emulator::TEST_TOKEN);
-    let vk = secret_file(dir.path(), "vk.token", sandbox::VK_TOKEN);
-    let okt = secret_file(dir.path(), "ok.token", ok::emulator::TEST_ACCESS_TOKEN);
-    let oks = secret_file(
-        dir.path(),
-        "ok.secret",
-        ok::emulator::TEST_APPLICATION_SECRET,
-    );
     let config = dir.path().join("vestnik.yaml");
     std::fs::write(
         &config,
         format!(
-            "ledger: ledger.sqlite\ncache_dir: cache\ngrace_minutes: 100000\nnetworks:\n  telegram: {{base_url: '{}', token_file: '{}'}}\n  vk: {{base_url: '{}', token_file: '{}'}}\n  ok: {{base_url: '{}', application_key: {}, secret_file: '{}', token_file: '{}'}}\n",
-            sb.telegram.base_url,
-            tg.display(),
-            sb.vk.base_url,
-            vk.display(),
-            sb.ok.base_url,
-            ok::emulator::TEST_APPLICATION_KEY,
-            oks.display(),
-            okt.display()
+            "ledger: ledger.sqlite\ncache_dir: cache\ngrace_minutes: 100000\n{}",
+            support::networks_yaml(dir.path(), &sb)
         ),
     )
     .unwrap();
@@ -196,71 +171,4 @@ async fn shipped_plans_are_published_exactly_once() {
         rows.iter().any(|r| r["state"] == "scheduled"),
         "later posts wait for their time"
     );
-}
-
-/// `vestnik run` sleeps until a post is due, publishes it then (not before), and stops on
-/// SIGTERM between passes.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn run_publishes_at_the_deadline_and_stops_on_sigterm() {
-    let dir = tempfile::tempdir().unwrap();
-    let repo = dir.path().join("content");
-    std::fs::create_dir_all(repo.join("plans/school")).unwrap();
-    let registry = "organizations:\n  - id: school\n    name: Школа\n    required: true\n    pages:\n      vk: {id: 900000007}\n";
-    std::fs::write(repo.join(REGISTRY_PATH), registry).unwrap();
-    let due = jiff::Timestamp::now() + jiff::SignedDuration::from_secs(3);
-    std::fs::write(
-        repo.join("plans/school/soon.md"),
-        format!("---\ndate: {due}\n---\nСкоро!\n"),
-    )
-    .unwrap();
-    let (reg, _) = Registry::parse(registry, REGISTRY_PATH);
-    let sb = sandbox::start(&reg).await.unwrap();
-    let vk = secret_file(dir.path(), "vk.token", sandbox::VK_TOKEN);
-    let config = dir.path().join("vestnik.yaml");
-    std::fs::write(
-        &config,
-        format!(
-            "ledger: ledger.sqlite\nnetworks:\n  vk: {{base_url: '{}', token_file: '{}'}}\n",
-            sb.vk.base_url,
-            vk.display()
-        ),
-    )
-    .unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_vestnik"))
-        .args(["run", "--reload-seconds", "30", "--root"])
-        .arg(&repo)
-        .arg("--config")
-        .arg(&config)
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
-    assert!(
-        sb.vk.state.wall(900000007).is_empty(),
-        "published before its time"
-    );
-    let mut published_at = None;
-    for _ in 0..100 {
-        if !sb.vk.state.wall(900000007).is_empty() {
-            published_at = Some(jiff::Timestamp::now());
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    let at = published_at.expect("published within 10 s of its time");
-    assert!(at >= due, "published at {at}, due {due}");
-    assert!(
-        at.duration_since(due) < jiff::SignedDuration::from_secs(5),
-        "late: {}",
-        at.duration_since(due)
-    );
-    let pid = child.id().to_string();
-    let killed = Command::new("kill").args(["-TERM", &pid]).status().unwrap();
-    assert!(killed.success());
-    let status = tokio::task::spawn_blocking(move || child.wait())
-        .await
-        .unwrap()
-        .unwrap();
-    assert_eq!(status.code(), Some(0));
-    assert_eq!(sb.vk.state.wall(900000007).len(), 1);
 }

@@ -99,6 +99,8 @@ pub struct Entry {
     pub attempts: u32,
     /// State.
     pub state: State,
+    /// When the row last changed (for a published row: when it was published).
+    pub updated: Timestamp,
 }
 
 /// A publication as the plans want it now.
@@ -146,6 +148,18 @@ pub enum Outcome {
     Uncertain(String),
 }
 
+/// A message for a person (the МЦУ, optionally the organization's responsible): a publication
+/// failed, is uncertain or was missed, a token needs renewal, a plan file is broken.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Alert {
+    /// Identity of the problem: the same problem is alerted once.
+    pub id: String,
+    /// The organization concerned, if one is.
+    pub org: Option<String>,
+    /// The message, in plain words.
+    pub text: String,
+}
+
 /// Errors of a ledger backend.
 #[derive(Debug, thiserror::Error)]
 pub enum LedgerError {
@@ -181,12 +195,55 @@ pub trait Ledger {
     /// When the earliest scheduled publication may be attempted, if any.
     fn next_due(&self) -> Result<Option<Timestamp>, LedgerError>;
 
-    /// Moves up to `limit` scheduled publications whose time has come to `sending`, in order of
-    /// time, and returns them. The state change is committed before this returns.
-    fn claim_due(&mut self, now: Timestamp, limit: usize) -> Result<Vec<Entry>, LedgerError>;
+    /// Up to `limit` scheduled publications whose time has come, in order of time, without
+    /// changing them: the daemon claims each one just before its request leaves.
+    fn due(&self, now: Timestamp, limit: usize) -> Result<Vec<Entry>, LedgerError>;
 
-    /// Records how an attempt of a `sending` row ended.
-    fn finish(&mut self, key: &Key, outcome: Outcome) -> Result<(), LedgerError>;
+    /// Moves one publication from `scheduled` (due at `now`) to `sending` and returns it, or
+    /// `None` when it is no longer scheduled and due (edited, cancelled, or taken by another
+    /// daemon). The state change is committed before this returns, so a crash after it is seen
+    /// by [`Ledger::recover`].
+    fn claim(&mut self, key: &Key, now: Timestamp) -> Result<Option<Entry>, LedgerError>;
+
+    /// Moves up to `limit` scheduled publications whose time has come to `sending`, in order of
+    /// time, and returns them (one [`Ledger::claim`] each).
+    fn claim_due(&mut self, now: Timestamp, limit: usize) -> Result<Vec<Entry>, LedgerError> {
+        let mut claimed = Vec::new();
+        for e in self.due(now, limit)? {
+            if let Some(e) = self.claim(&e.key, now)? {
+                claimed.push(e);
+            }
+        }
+        Ok(claimed)
+    }
+
+    /// Moves the next attempt of a scheduled publication to `until` (its page waits for a
+    /// person). Does nothing to rows in other states.
+    fn postpone(&mut self, key: &Key, until: Timestamp) -> Result<(), LedgerError>;
+
+    /// Records how an attempt of a `sending` row ended, at time `at`.
+    fn finish(&mut self, key: &Key, outcome: Outcome, at: Timestamp) -> Result<(), LedgerError>;
+
+    /// How many publications are scheduled, per network (the queue depth).
+    fn depth(&self) -> Result<Vec<(Network, u64)>, LedgerError>;
+
+    /// Records alerts for a person. Each alert id is raised once: the ones already known are
+    /// ignored. Returns the alerts that are new.
+    fn raise(&mut self, alerts: &[Alert], now: Timestamp) -> Result<Vec<Alert>, LedgerError>;
+
+    /// Alerts raised but not delivered yet, oldest first.
+    fn pending_alerts(&self) -> Result<Vec<Alert>, LedgerError>;
+
+    /// Marks an alert as delivered.
+    fn alert_sent(&mut self, id: &str, now: Timestamp) -> Result<(), LedgerError>;
+
+    /// Forgets an alert, so the same problem alerts again when it comes back (a token renewed,
+    /// then revoked again).
+    fn forget_alert(&mut self, id: &str) -> Result<(), LedgerError>;
+
+    /// A person settles an `uncertain` (or `failed`) publication: `published` when it is on the
+    /// page, or back to `scheduled` (at `now`) to send it again. Returns whether a row changed.
+    fn resolve(&mut self, key: &Key, resend: bool, now: Timestamp) -> Result<bool, LedgerError>;
 
     /// After a crash: rows left in `sending` are retried where the network deduplicates (VK, by
     /// `guid`) and become `uncertain` elsewhere. Returns the rows that became uncertain.

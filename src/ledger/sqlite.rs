@@ -8,7 +8,9 @@ use std::path::Path;
 use jiff::{SignedDuration, Timestamp};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
-use super::{Entry, Key, Ledger, LedgerError, Outcome, Planned, State, SyncReport, deduplicates};
+use super::{
+    Alert, Entry, Key, Ledger, LedgerError, Outcome, Planned, State, SyncReport, deduplicates,
+};
 use crate::network::Network;
 
 const SCHEMA: &str = "
@@ -28,6 +30,14 @@ CREATE TABLE IF NOT EXISTS publication (
     PRIMARY KEY (org, post, network)
 );
 CREATE INDEX IF NOT EXISTS publication_due ON publication (state, next_try_ms);
+CREATE TABLE IF NOT EXISTS alert (
+    id          TEXT    PRIMARY KEY,
+    org         TEXT,
+    text        TEXT    NOT NULL,
+    raised_ms   INTEGER NOT NULL,
+    sent_ms     INTEGER
+);
+CREATE INDEX IF NOT EXISTS alert_pending ON alert (sent_ms, raised_ms);
 ";
 
 /// A ledger in one SQLite file.
@@ -105,11 +115,11 @@ fn row_entry(row: &rusqlite::Row<'_>) -> rusqlite::Result<Entry> {
         content: row.get("content")?,
         attempts: row.get("attempts")?,
         state,
+        updated: ts(row.get("updated_ms")?),
     })
 }
 
-const COLUMNS: &str =
-    "org, post, network, due_ms, next_try_ms, content, attempts, state, remote_id, url, reason";
+const COLUMNS: &str = "org, post, network, due_ms, next_try_ms, content, attempts, state, remote_id, url, reason, updated_ms";
 
 impl Ledger for SqliteLedger {
     fn sync(
@@ -237,40 +247,50 @@ impl Ledger for SqliteLedger {
             .map(|v| v.flatten().map(ts))
     }
 
-    fn claim_due(&mut self, now: Timestamp, limit: usize) -> Result<Vec<Entry>, LedgerError> {
+    fn due(&self, now: Timestamp, limit: usize) -> Result<Vec<Entry>, LedgerError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(&format!(
+                "SELECT {COLUMNS} FROM publication WHERE state = 'scheduled' AND next_try_ms <= ?1 ORDER BY next_try_ms, org, post, network LIMIT ?2"
+            ))
+            .map_err(storage)?;
+        let rows = stmt
+            .query_map(params![ms(now), limit as i64], row_entry)
+            .map_err(storage)?;
+        rows.collect::<Result<Vec<_>, _>>().map_err(storage)
+    }
+
+    fn claim(&mut self, key: &Key, now: Timestamp) -> Result<Option<Entry>, LedgerError> {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(storage)?;
-        let mut claimed = Vec::new();
-        {
-            let mut stmt = tx
-                .prepare(&format!(
-                    "SELECT {COLUMNS} FROM publication WHERE state = 'scheduled' AND next_try_ms <= ?1 ORDER BY next_try_ms, org, post, network LIMIT ?2"
-                ))
-                .map_err(storage)?;
-            let rows = stmt
-                .query_map(params![ms(now), limit as i64], row_entry)
-                .map_err(storage)?;
-            for e in rows {
-                claimed.push(e.map_err(storage)?);
-            }
-        }
-        for e in &mut claimed {
-            tx.execute(
-                "UPDATE publication SET state = 'sending', attempts = attempts + 1, updated_ms = ?4 WHERE org = ?1 AND post = ?2 AND network = ?3",
-                params![e.key.org, e.key.post, e.key.network.key(), ms(now)],
+        let changed = tx
+            .execute(
+                "UPDATE publication SET state = 'sending', attempts = attempts + 1, updated_ms = ?4 WHERE org = ?1 AND post = ?2 AND network = ?3 AND state = 'scheduled' AND next_try_ms <= ?4",
+                params![key.org, key.post, key.network.key(), ms(now)],
             )
             .map_err(storage)?;
-            e.state = State::Sending;
-            e.attempts += 1;
-        }
+        let entry = if changed == 1 {
+            Some(
+                tx.query_row(
+                    &format!(
+                        "SELECT {COLUMNS} FROM publication WHERE org = ?1 AND post = ?2 AND network = ?3"
+                    ),
+                    params![key.org, key.post, key.network.key()],
+                    row_entry,
+                )
+                .map_err(storage)?,
+            )
+        } else {
+            None
+        };
         // Committed before any request leaves: a crash after this point is seen by `recover`.
         tx.commit().map_err(storage)?;
-        Ok(claimed)
+        Ok(entry)
     }
 
-    fn finish(&mut self, key: &Key, outcome: Outcome) -> Result<(), LedgerError> {
+    fn finish(&mut self, key: &Key, outcome: Outcome, at: Timestamp) -> Result<(), LedgerError> {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
@@ -307,16 +327,16 @@ impl Ledger for SqliteLedger {
         }
         match outcome {
             Outcome::Published { remote_id, url } => tx.execute(
-                "UPDATE publication SET state = 'published', remote_id = ?4, url = ?5, reason = NULL WHERE org = ?1 AND post = ?2 AND network = ?3",
-                params![key.org, key.post, key.network.key(), remote_id, url],
+                "UPDATE publication SET state = 'published', remote_id = ?4, url = ?5, reason = NULL, updated_ms = ?6 WHERE org = ?1 AND post = ?2 AND network = ?3",
+                params![key.org, key.post, key.network.key(), remote_id, url, ms(at)],
             ),
-            Outcome::RetryAt(at) => tx.execute(
-                "UPDATE publication SET state = 'scheduled', next_try_ms = ?4 WHERE org = ?1 AND post = ?2 AND network = ?3",
-                params![key.org, key.post, key.network.key(), ms(at)],
+            Outcome::RetryAt(retry) => tx.execute(
+                "UPDATE publication SET state = 'scheduled', next_try_ms = ?4, updated_ms = ?5 WHERE org = ?1 AND post = ?2 AND network = ?3",
+                params![key.org, key.post, key.network.key(), ms(retry), ms(at)],
             ),
             Outcome::Failed(reason) | Outcome::Uncertain(reason) => tx.execute(
-                "UPDATE publication SET state = ?4, reason = ?5 WHERE org = ?1 AND post = ?2 AND network = ?3",
-                params![key.org, key.post, key.network.key(), to, reason],
+                "UPDATE publication SET state = ?4, reason = ?5, updated_ms = ?6 WHERE org = ?1 AND post = ?2 AND network = ?3",
+                params![key.org, key.post, key.network.key(), to, reason, ms(at)],
             ),
         }
         .map_err(storage)?;
@@ -363,6 +383,109 @@ impl Ledger for SqliteLedger {
         }
         tx.commit().map_err(storage)?;
         Ok(uncertain)
+    }
+
+    fn postpone(&mut self, key: &Key, until: Timestamp) -> Result<(), LedgerError> {
+        self.conn
+            .execute(
+                "UPDATE publication SET next_try_ms = max(next_try_ms, ?4) WHERE org = ?1 AND post = ?2 AND network = ?3 AND state = 'scheduled'",
+                params![key.org, key.post, key.network.key(), ms(until)],
+            )
+            .map_err(storage)
+            .map(|_| ())
+    }
+
+    fn depth(&self) -> Result<Vec<(Network, u64)>, LedgerError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT network, count(*) FROM publication WHERE state = 'scheduled' GROUP BY network",
+            )
+            .map_err(storage)?;
+        let rows = stmt
+            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))
+            .map_err(storage)?;
+        let mut out: Vec<(Network, u64)> = Network::ALL.iter().map(|n| (*n, 0)).collect();
+        for row in rows {
+            let (net, n) = row.map_err(storage)?;
+            if let Some(slot) = out.iter_mut().find(|(k, _)| k.key() == net) {
+                slot.1 = u64::try_from(n).unwrap_or(0);
+            }
+        }
+        Ok(out)
+    }
+
+    fn raise(&mut self, alerts: &[Alert], now: Timestamp) -> Result<Vec<Alert>, LedgerError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(storage)?;
+        let mut new = Vec::new();
+        for a in alerts {
+            let n = tx
+                .execute(
+                    "INSERT OR IGNORE INTO alert (id, org, text, raised_ms) VALUES (?1, ?2, ?3, ?4)",
+                    params![a.id, a.org, a.text, ms(now)],
+                )
+                .map_err(storage)?;
+            if n == 1 {
+                new.push(a.clone());
+            }
+        }
+        tx.commit().map_err(storage)?;
+        Ok(new)
+    }
+
+    fn pending_alerts(&self) -> Result<Vec<Alert>, LedgerError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT id, org, text FROM alert WHERE sent_ms IS NULL ORDER BY raised_ms, id",
+            )
+            .map_err(storage)?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok(Alert {
+                    id: r.get(0)?,
+                    org: r.get(1)?,
+                    text: r.get(2)?,
+                })
+            })
+            .map_err(storage)?;
+        rows.collect::<Result<Vec<_>, _>>().map_err(storage)
+    }
+
+    fn alert_sent(&mut self, id: &str, now: Timestamp) -> Result<(), LedgerError> {
+        self.conn
+            .execute(
+                "UPDATE alert SET sent_ms = ?2 WHERE id = ?1",
+                params![id, ms(now)],
+            )
+            .map_err(storage)
+            .map(|_| ())
+    }
+
+    fn forget_alert(&mut self, id: &str) -> Result<(), LedgerError> {
+        self.conn
+            .execute("DELETE FROM alert WHERE id = ?1", params![id])
+            .map_err(storage)
+            .map(|_| ())
+    }
+
+    fn resolve(&mut self, key: &Key, resend: bool, now: Timestamp) -> Result<bool, LedgerError> {
+        let n = if resend {
+            self.conn.execute(
+                "UPDATE publication SET state = 'scheduled', next_try_ms = ?4, attempts = 0, reason = NULL, updated_ms = ?4 WHERE org = ?1 AND post = ?2 AND network = ?3 AND state IN ('uncertain', 'failed')",
+                params![key.org, key.post, key.network.key(), ms(now)],
+            )
+        } else {
+            self.conn.execute(
+                "UPDATE publication SET state = 'published', reason = NULL, remote_id = coalesce(remote_id, ''), updated_ms = ?4 WHERE org = ?1 AND post = ?2 AND network = ?3 AND state IN ('uncertain', 'failed')",
+                params![key.org, key.post, key.network.key(), ms(now)],
+            )
+        }
+        .map_err(storage)?;
+        Ok(n == 1)
     }
 
     fn entries(&self) -> Result<Vec<Entry>, LedgerError> {
@@ -430,14 +553,23 @@ mod tests {
                 remote_id: "42".into(),
                 url: None,
             },
+            t("2026-12-01T12:00:00Z"),
         )
         .unwrap();
-        l.finish(&got[1].key, Outcome::RetryAt(t("2026-12-01T03:05:00Z")))
-            .unwrap();
+        l.finish(
+            &got[1].key,
+            Outcome::RetryAt(t("2026-12-01T03:05:00Z")),
+            t("2026-12-01T12:00:00Z"),
+        )
+        .unwrap();
         assert_eq!(l.next_due().unwrap(), Some(t("2026-12-01T03:05:00Z")));
         // Finishing twice is a caller bug, not a silent overwrite.
         assert!(matches!(
-            l.finish(&got[0].key, Outcome::Failed("x".into())),
+            l.finish(
+                &got[0].key,
+                Outcome::Failed("x".into()),
+                t("2026-12-01T12:00:00Z")
+            ),
             Err(LedgerError::Transition { .. })
         ));
     }
@@ -463,6 +595,7 @@ mod tests {
                 remote_id: "1".into(),
                 url: None,
             },
+            t("2026-12-01T12:00:00Z"),
         )
         .unwrap();
         // `a` was published; `b` is still scheduled. Both are edited; `c` is new; `b` moves.

@@ -1,0 +1,334 @@
+//! Alerts for people: every failed, uncertain or missed publication, every token that needs
+//! renewal, every broken plan file and every edit made after publication becomes one message in
+//! the Telegram chat of the МЦУ (and, when the registry gives one, in the responsible's chat).
+//!
+//! Alerts go through an outbox in the ledger: a problem is *raised* with a stable id in the same
+//! process step that finds it ([`crate::ledger::Ledger::raise`] ignores ids it already knows, so
+//! each problem is alerted once, across restarts), and [`Alerter::deliver`] sends what is
+//! pending. A delivery that fails stays pending and is tried again on the next turn; a crash
+//! between sending and marking an alert sent repeats that one alert (at least once, never lost).
+
+use std::collections::{BTreeMap, HashMap};
+
+use jiff::{SignedDuration, Timestamp};
+
+use crate::ledger::{Alert, Entry, Key, Ledger, LedgerError, State};
+use crate::network::Network;
+use crate::networks::telegram;
+use crate::registry::Registry;
+use crate::time::IsoWeek;
+
+/// Telegram's limit for one message, in UTF-16 units; alerts are packed into messages below it.
+const MESSAGE_LIMIT: usize = 3500;
+
+fn id(kind: &str, k: &Key) -> String {
+    format!("{kind}/{}/{}/{}", k.org, k.post, k.network.key())
+}
+
+fn what(k: &Key) -> String {
+    format!("{}/{} on {}", k.org, k.post, k.network)
+}
+
+/// A publication failed for good.
+pub fn failed(k: &Key, why: &str) -> Alert {
+    Alert {
+        id: id("failed", k),
+        org: Some(k.org.clone()),
+        text: format!(
+            "FAILED {}: {why}. Fix the post or the page, then run `vestnik resolve --resend` for it.",
+            what(k)
+        ),
+    }
+}
+
+/// A publication may or may not be on the page.
+pub fn uncertain(k: &Key, why: &str) -> Alert {
+    Alert {
+        id: id("uncertain", k),
+        org: Some(k.org.clone()),
+        text: format!(
+            "UNCERTAIN {}: {why}. Look at the page: if the post is there, run `vestnik resolve --published`, else `vestnik resolve --resend`.",
+            what(k)
+        ),
+    }
+}
+
+/// A publication's time passed while vestnik was not running, beyond the grace window.
+pub fn missed(k: &Key, grace: SignedDuration) -> Alert {
+    Alert {
+        id: id("missed", k),
+        org: Some(k.org.clone()),
+        text: format!(
+            "MISSED {}: its time passed more than {} min ago while vestnik was not publishing; it was not sent late. Give it a new date to publish it.",
+            what(k),
+            grace.as_mins()
+        ),
+    }
+}
+
+/// A published publication was edited in git: the change is not reposted.
+pub fn edited(k: &Key, content: &str) -> Alert {
+    Alert {
+        id: format!("{}/{content}", id("edited", k)),
+        org: Some(k.org.clone()),
+        text: format!(
+            "EDITED AFTER PUBLICATION {}: the change in git is not reposted; edit the post on the page by hand if it matters.",
+            what(k)
+        ),
+    }
+}
+
+/// A plan file cannot be read: its posts are neither published nor cancelled.
+pub fn broken_file(file: &str, why: &str) -> Alert {
+    let h = blake3::hash(why.as_bytes()).to_hex();
+    Alert {
+        id: format!("broken/{file}/{}", &h.as_str()[..16]),
+        org: file.split('/').nth(1).map(str::to_owned),
+        text: format!(
+            "BROKEN PLAN FILE {file}:{why}. Its posts wait until it is fixed (`vestnik check` shows how)."
+        ),
+    }
+}
+
+/// The id of the alert for a refused token (see `publish::block_key`).
+pub fn token_id(block: &str) -> String {
+    format!("token/{block}")
+}
+
+/// A token was refused: publishing to the page (Telegram) or the network (VK, OK) waits.
+pub fn token(block: &str, k: &Key, page: &str, why: &str) -> Alert {
+    let scope = if block.contains('/') {
+        format!("the bot cannot post to {page}")
+    } else {
+        format!("the {} token was refused", k.network)
+    };
+    Alert {
+        id: token_id(block),
+        org: block.contains('/').then(|| k.org.clone()),
+        text: format!(
+            "TOKEN NEEDS RENEWAL on {}: {scope} ({why}). Publications wait and are retried every {} min; renew the token or restore the bot's admin rights.",
+            k.network,
+            crate::publish::BLOCK_FOR.as_mins()
+        ),
+    }
+}
+
+/// The compliance summary of the ISO week before the one `now` is in: for every official page,
+/// how many publications went out, and which pages fell short of the registry's weekly
+/// minimum (the decree's three a week).
+pub fn weekly(reg: &Registry, entries: &[Entry], now: Timestamp) -> Alert {
+    let this = IsoWeek::of(now, &reg.tz);
+    let last = IsoWeek::of_date(this.monday().saturating_sub(jiff::Span::new().days(7)));
+    let min = reg.rules.min_posts_per_week;
+    let mut counts: BTreeMap<(String, Network), u32> = BTreeMap::new();
+    for e in entries {
+        if matches!(e.state, State::Published { .. }) && IsoWeek::of(e.due, &reg.tz) == last {
+            *counts
+                .entry((e.key.org.clone(), e.key.network))
+                .or_default() += 1;
+        }
+    }
+    let mut pages = 0;
+    let mut short = Vec::new();
+    for org in &reg.organizations {
+        for net in org.pages.keys() {
+            pages += 1;
+            let n = counts
+                .get(&(org.id.value.clone(), *net))
+                .copied()
+                .unwrap_or(0);
+            if n < min {
+                short.push(format!("{} on {}: {n}", org.id.value, net));
+            }
+        }
+    }
+    let mut text = format!(
+        "WEEK {last} ({}): {} of {pages} official pages had at least {min} publications.",
+        last.span_label(),
+        pages - short.len()
+    );
+    if !short.is_empty() {
+        text.push_str(" Below the minimum: ");
+        text.push_str(&short.join("; "));
+        text.push('.');
+    }
+    Alert {
+        id: format!("weekly/{last}"),
+        org: None,
+        text,
+    }
+}
+
+/// Escapes text for Telegram's HTML parse mode.
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+/// Packs alert texts into messages below Telegram's limit, one alert per paragraph.
+pub fn pack(texts: &[&str]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut cur = String::new();
+    for t in texts {
+        let t = escape(t);
+        let t: String = if t.encode_utf16().count() > MESSAGE_LIMIT {
+            t.chars().take(MESSAGE_LIMIT / 2).collect::<String>() + "…"
+        } else {
+            t
+        };
+        if !cur.is_empty()
+            && (cur.encode_utf16().count() + t.encode_utf16().count() + 2) > MESSAGE_LIMIT
+        {
+            out.push(std::mem::take(&mut cur));
+        }
+        if !cur.is_empty() {
+            cur.push_str("\n\n");
+        }
+        cur.push_str(&t);
+    }
+    if !cur.is_empty() {
+        out.push(cur);
+    }
+    out
+}
+
+/// Sends pending alerts to the МЦУ chat and the responsibles' chats.
+pub struct Alerter {
+    client: telegram::client::Client,
+    chat: String,
+    responsibles: HashMap<String, String>,
+}
+
+/// What a delivery did.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Delivered {
+    /// Alerts delivered.
+    pub sent: usize,
+    /// Alerts still pending (delivery failed; tried again next time).
+    pub pending: usize,
+}
+
+impl Alerter {
+    /// Alerts go to `chat` through `client`; those of an organization also go to its
+    /// responsible's chat in `responsibles` (org id → chat id).
+    pub fn new(
+        client: telegram::client::Client,
+        chat: impl Into<String>,
+        responsibles: HashMap<String, String>,
+    ) -> Alerter {
+        Alerter {
+            client,
+            chat: chat.into(),
+            responsibles,
+        }
+    }
+
+    /// Sends every pending alert, packed into as few messages as fit, and marks them sent.
+    /// Stops at the first failure (the rest stay pending).
+    ///
+    /// Fails only when the ledger fails.
+    pub async fn deliver(
+        &self,
+        ledger: &mut dyn Ledger,
+        now: Timestamp,
+    ) -> Result<Delivered, LedgerError> {
+        let pending = ledger.pending_alerts()?;
+        let mut d = Delivered {
+            sent: 0,
+            pending: pending.len(),
+        };
+        // Packs of alerts in order, each pack one message.
+        let mut i = 0;
+        while i < pending.len() {
+            let mut j = i;
+            let mut size = 0;
+            while j < pending.len() {
+                let len = escape(&pending[j].text).encode_utf16().count() + 2;
+                if j > i && size + len > MESSAGE_LIMIT {
+                    break;
+                }
+                size += len;
+                j += 1;
+            }
+            let batch = &pending[i..j];
+            let texts: Vec<&str> = batch.iter().map(|a| a.text.as_str()).collect();
+            let mut ok = true;
+            for message in pack(&texts) {
+                if let Err(e) = self.client.send_message(&self.chat, &message).await {
+                    tracing::warn!(error = %e, "alerts not delivered to the МЦУ chat; will try again");
+                    ok = false;
+                    break;
+                }
+            }
+            if !ok {
+                return Ok(d);
+            }
+            // The responsibles' copies are a courtesy: a failure there is logged, not retried.
+            for a in batch {
+                if let Some(chat) = a.org.as_ref().and_then(|o| self.responsibles.get(o))
+                    && let Err(e) = self.client.send_message(chat, &escape(&a.text)).await
+                {
+                    tracing::warn!(error = %e, org = a.org.as_deref().unwrap_or(""), "alert not delivered to the responsible");
+                }
+                ledger.alert_sent(&a.id, now)?;
+                d.sent += 1;
+                d.pending -= 1;
+            }
+            i = j;
+        }
+        Ok(d)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key() -> Key {
+        Key {
+            org: "school".into(),
+            post: "2026-12-01-hello".into(),
+            network: Network::Telegram,
+        }
+    }
+
+    #[test]
+    fn ids_are_stable_and_distinct_per_problem() {
+        let k = key();
+        assert_eq!(failed(&k, "a").id, failed(&k, "b").id);
+        assert_ne!(failed(&k, "a").id, uncertain(&k, "a").id);
+        assert_ne!(edited(&k, "h1").id, edited(&k, "h2").id);
+        assert_ne!(
+            broken_file("plans/school/a.md", "3:1: x").id,
+            broken_file("plans/school/a.md", "4:1: y").id
+        );
+        assert_eq!(
+            broken_file("plans/school/a.md", "x").org.as_deref(),
+            Some("school")
+        );
+        let vk = Key {
+            network: Network::Vk,
+            ..key()
+        };
+        assert_eq!(token("vk", &vk, "club1", "revoked").id, "token/vk");
+        assert_eq!(token("vk", &vk, "club1", "revoked").org, None);
+    }
+
+    #[test]
+    fn packs_below_the_limit_and_escapes_html() {
+        let long = "x".repeat(1500);
+        let texts = [long.as_str(), long.as_str(), long.as_str(), "a <b> & c"];
+        let packed = pack(&texts);
+        assert_eq!(packed.len(), 2);
+        assert!(
+            packed
+                .iter()
+                .all(|m| m.encode_utf16().count() <= MESSAGE_LIMIT)
+        );
+        assert!(packed[1].ends_with("a &lt;b&gt; &amp; c"));
+        let huge = "y".repeat(10_000);
+        let packed = pack(&[huge.as_str()]);
+        assert!(packed[0].encode_utf16().count() <= MESSAGE_LIMIT);
+    }
+}

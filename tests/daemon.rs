@@ -1,0 +1,648 @@
+//! The daemon (`vestnik run`) against the emulators: on time, woken by new plans, caught up
+//! after a suspension, surviving faults (5xx, 429 storms, a revoked token, a broken plan pushed
+//! to git) with each problem alerted once, and stopping gracefully on SIGTERM.
+#![allow(clippy::unwrap_used)]
+
+mod support;
+
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::Duration;
+
+use jiff::{SignedDuration, Timestamp};
+use vestnik::daemon::{Daemon, Jobs, Options, Signals, Source, TestClock};
+use vestnik::ledger::sqlite::SqliteLedger;
+use vestnik::ledger::{Ledger, State};
+use vestnik::metrics::Metrics;
+use vestnik::monitor::Health;
+use vestnik::networks::{ok, telegram, vk};
+use vestnik::publish::{Credentials, Publisher, Settings};
+use vestnik::registry::{REGISTRY_PATH, Registry};
+use vestnik::sandbox::{self, Sandbox};
+
+const VK_PAGE: u64 = 900000007;
+const OK_PAGE: &str = "990000000000007";
+const TG_PAGE: &str = "@school_test";
+const ALERTS: &str = "@mcu_alerts";
+
+fn registry() -> String {
+    format!(
+        "organizations:\n  - id: school\n    name: Школа\n    required: true\n    pages:\n      vk: {{id: {VK_PAGE}}}\n      ok: {{id: \"{OK_PAGE}\"}}\n      telegram: {{id: \"{TG_PAGE}\"}}\n  - id: mcu\n    name: МЦУ\n    required: false\n    pages:\n      telegram: {{id: \"{ALERTS}\"}}\n"
+    )
+}
+
+fn post(root: &Path, name: &str, due: Timestamp, text: &str) {
+    let dir = root.join("plans/school");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join(format!("{name}.md")),
+        format!("---\ndate: {due}\n---\n{text}\n"),
+    )
+    .unwrap();
+}
+
+async fn sandbox_for(reg: &str, limits: sandbox::SandboxLimits) -> Sandbox {
+    let (reg, _) = Registry::parse(reg, REGISTRY_PATH);
+    sandbox::start_with_limits(&reg, limits).await.unwrap()
+}
+
+fn credentials(sb: &Sandbox) -> Vec<Credentials> {
+    vec![
+        Credentials::Vk {
+            base_url: sb.vk.base_url.clone(),
+            token: vestnik::networks::Secret::new(sandbox::VK_TOKEN),
+        },
+        Credentials::Telegram {
+            base_url: sb.telegram.base_url.clone(),
+            token: vestnik::networks::Secret::new(telegram::emulator::TEST_TOKEN),
+        },
+        Credentials::Ok {
+            base_url: sb.ok.base_url.clone(),
+            application_key: ok::emulator::TEST_APPLICATION_KEY.into(),
+            application_secret_key: vestnik::networks::Secret::new(
+                ok::emulator::TEST_APPLICATION_SECRET,
+            ),
+            token: vestnik::networks::Secret::new(ok::emulator::TEST_ACCESS_TOKEN),
+        },
+    ]
+}
+
+fn daemon<'a>(
+    root: &Path,
+    credentials: Vec<Credentials>,
+    ledger: &'a mut dyn Ledger,
+    clock: Arc<TestClock>,
+    max_nap: Duration,
+    signals: Arc<Signals>,
+    cache: &Path,
+) -> Daemon<'a> {
+    let publisher = Publisher::new(Settings {
+        root: root.to_owned(),
+        grace: SignedDuration::from_hours(2),
+        cache_dir: cache.to_owned(),
+        credentials,
+        rates: Vec::new(),
+        limit: 1000,
+    })
+    .unwrap();
+    Daemon {
+        publisher,
+        ledger,
+        source: Source::Dir(root.to_owned()),
+        clock,
+        options: Options {
+            max_nap,
+            shutdown_timeout: Duration::from_secs(5),
+            jobs: Jobs {
+                sync: None,
+                weekly_summary: None,
+                retry_sweep: None,
+            },
+            ..Options::default()
+        },
+        alerter: None,
+        metrics: Arc::new(Metrics::new()),
+        health: Arc::new(Health::new(Duration::from_secs(60))),
+        signals,
+    }
+}
+
+/// Waits until `cond` holds, up to `limit`.
+async fn until(limit: Duration, mut cond: impl FnMut() -> bool) -> bool {
+    let start = std::time::Instant::now();
+    while start.elapsed() < limit {
+        if cond() {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    cond()
+}
+
+/// A post due while the machine was suspended (the wall clock jumps, the monotonic clock does
+/// not) is published at most one nap after the wake, not an hour later.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_post_due_during_a_suspension_is_caught_on_wake() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("content");
+    std::fs::create_dir_all(root.join("plans")).unwrap();
+    std::fs::write(root.join(REGISTRY_PATH), registry()).unwrap();
+    // 10:00 in Krapivinsky (UTC+7); the post is due at 11:00 local.
+    let start: Timestamp = "2026-12-01T03:00:00Z".parse().unwrap();
+    post(
+        &root,
+        "later",
+        "2026-12-01T04:00:00Z".parse().unwrap(),
+        "Через час",
+    );
+    let sb = sandbox_for(&registry(), sandbox::SandboxLimits::UNLIMITED).await;
+    let mut ledger = SqliteLedger::in_memory().unwrap();
+    let clock = Arc::new(TestClock::new(start));
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let d = daemon(
+        &root,
+        credentials(&sb),
+        &mut ledger,
+        clock.clone(),
+        Duration::from_millis(300),
+        Arc::default(),
+        &dir.path().join("cache"),
+    );
+    let run = d.run(
+        async {
+            let _ = stop_rx.await;
+        },
+        |_| {},
+    );
+    let driver = async {
+        tokio::time::sleep(Duration::from_millis(800)).await;
+        assert!(sb.vk.state.wall(VK_PAGE).is_empty(), "published early");
+        // The machine sleeps through 11:00 and wakes at 11:00:05.
+        clock.jump(Duration::from_secs(3605));
+        let woke = std::time::Instant::now();
+        let caught = until(Duration::from_secs(5), || {
+            !sb.vk.state.wall(VK_PAGE).is_empty()
+                && !sb.ok.state.topics(OK_PAGE).is_empty()
+                && !sb.telegram.state.messages(TG_PAGE).is_empty()
+        })
+        .await;
+        let after = woke.elapsed();
+        stop_tx.send(()).unwrap();
+        (caught, after)
+    };
+    let (r, (caught, after)) = tokio::join!(run, driver);
+    r.unwrap();
+    assert!(caught, "not published after the wake");
+    // One nap (300 ms) plus the three requests.
+    assert!(
+        after < Duration::from_secs(3),
+        "caught {after:?} after the wake"
+    );
+    let e = ledger.entries().unwrap();
+    assert_eq!(e.len(), 3);
+    assert!(e.iter().all(|e| matches!(e.state, State::Published { .. })));
+}
+
+/// New plans wake the loop at once (the `Notify` of a reload), however long its nap.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reload_wakes_the_loop_early() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("content");
+    std::fs::create_dir_all(root.join("plans")).unwrap();
+    std::fs::write(root.join(REGISTRY_PATH), registry()).unwrap();
+    let start: Timestamp = "2026-12-01T03:00:00Z".parse().unwrap();
+    let sb = sandbox_for(&registry(), sandbox::SandboxLimits::UNLIMITED).await;
+    let mut ledger = SqliteLedger::in_memory().unwrap();
+    let clock = Arc::new(TestClock::new(start));
+    let signals: Arc<Signals> = Arc::default();
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let d = daemon(
+        &root,
+        credentials(&sb),
+        &mut ledger,
+        clock.clone(),
+        Duration::from_secs(3600),
+        signals.clone(),
+        &dir.path().join("cache"),
+    );
+    let run = d.run(
+        async {
+            let _ = stop_rx.await;
+        },
+        |_| {},
+    );
+    let driver = async {
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        post(&root, "now", start, "Прямо сейчас");
+        signals.reload();
+        let caught = until(Duration::from_secs(5), || {
+            !sb.vk.state.wall(VK_PAGE).is_empty()
+        })
+        .await;
+        stop_tx.send(()).unwrap();
+        caught
+    };
+    let (r, caught) = tokio::join!(run, driver);
+    r.unwrap();
+    assert!(caught, "the reload did not wake the loop");
+}
+
+struct Running {
+    child: Child,
+    log: Arc<std::sync::Mutex<String>>,
+    reader: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Running {
+    fn start(root: Option<&Path>, config: &Path) -> Running {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_vestnik"));
+        cmd.arg("run");
+        if let Some(root) = root {
+            cmd.arg("--root").arg(root);
+        }
+        let mut child = cmd
+            .arg("--config")
+            .arg(config)
+            .env("VESTNIK_LOG", "info")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let log = Arc::new(std::sync::Mutex::new(String::new()));
+        let mut stderr = child.stderr.take().unwrap();
+        let sink = log.clone();
+        let reader = std::thread::spawn(move || {
+            use std::io::Read;
+            let mut buf = [0u8; 4096];
+            while let Ok(n) = stderr.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                sink.lock()
+                    .unwrap()
+                    .push_str(&String::from_utf8_lossy(&buf[..n]));
+            }
+        });
+        Running {
+            child,
+            log,
+            reader: Some(reader),
+        }
+    }
+
+    /// The log so far.
+    fn log(&self) -> String {
+        self.log.lock().unwrap().clone()
+    }
+
+    /// SIGTERM, then the exit code and the whole log.
+    async fn stop(mut self) -> (Option<i32>, String) {
+        let pid = self.child.id().to_string();
+        assert!(
+            Command::new("kill")
+                .args(["-TERM", &pid])
+                .status()
+                .unwrap()
+                .success()
+        );
+        let mut child = std::mem::replace(&mut self.child, Command::new("true").spawn().unwrap());
+        let status = tokio::task::spawn_blocking(move || child.wait())
+            .await
+            .unwrap()
+            .unwrap();
+        if let Some(r) = self.reader.take() {
+            r.join().unwrap();
+        }
+        (status.code(), self.log())
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// `vestnik run` sleeps until a post is due, publishes it then (not before), and stops on
+/// SIGTERM with exit code 0.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn run_publishes_at_the_deadline_and_stops_on_sigterm() {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = dir.path().join("content");
+    std::fs::create_dir_all(repo.join("plans")).unwrap();
+    std::fs::write(repo.join(REGISTRY_PATH), registry()).unwrap();
+    let due = Timestamp::now() + SignedDuration::from_secs(3);
+    post(&repo, "soon", due, "Скоро!");
+    let sb = sandbox_for(&registry(), sandbox::SandboxLimits::REAL).await;
+    let config = dir.path().join("vestnik.yaml");
+    std::fs::write(
+        &config,
+        format!(
+            "ledger: ledger.sqlite\ncache_dir: cache\n{}",
+            support::networks_yaml(dir.path(), &sb)
+        ),
+    )
+    .unwrap();
+    let daemon = Running::start(Some(&repo), &config);
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert!(
+        sb.vk.state.wall(VK_PAGE).is_empty(),
+        "published before its time"
+    );
+    assert!(
+        until(Duration::from_secs(10), || !sb
+            .vk
+            .state
+            .wall(VK_PAGE)
+            .is_empty())
+        .await,
+        "published within 10 s of its time"
+    );
+    let at = Timestamp::now();
+    assert!(at >= due, "published at {at}, due {due}");
+    assert!(
+        at.duration_since(due) < SignedDuration::from_secs(3),
+        "late"
+    );
+    let (code, log) = daemon.stop().await;
+    assert_eq!(code, Some(0), "{log}");
+    assert_eq!(sb.vk.state.wall(VK_PAGE).len(), 1);
+    assert!(!log.contains(sandbox::VK_TOKEN), "token in the log");
+}
+
+/// SIGTERM while a request is in flight: the request finishes and its outcome is recorded
+/// before the daemon exits — no row is left `sending`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_lets_a_request_in_flight_finish() {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = dir.path().join("content");
+    std::fs::create_dir_all(repo.join("plans")).unwrap();
+    std::fs::write(repo.join(REGISTRY_PATH), registry()).unwrap();
+    post(&repo, "now", Timestamp::now(), "Сейчас");
+    let sb = sandbox_for(&registry(), sandbox::SandboxLimits::UNLIMITED).await;
+    // Every network answers 2 s late (the clients wait up to 60 s).
+    sb.vk
+        .state
+        .inject(vk::emulator::Fault::Delay(Duration::from_secs(2)), 10);
+    sb.ok
+        .state
+        .inject(ok::emulator::Fault::Delay(Duration::from_secs(2)), 10);
+    sb.telegram
+        .state
+        .inject(telegram::emulator::Fault::Delay(Duration::from_secs(2)), 10);
+    let config = dir.path().join("vestnik.yaml");
+    std::fs::write(
+        &config,
+        format!(
+            "ledger: ledger.sqlite\ncache_dir: cache\nshutdown_seconds: 20\n{}",
+            support::networks_yaml(dir.path(), &sb)
+        ),
+    )
+    .unwrap();
+    let daemon = Running::start(Some(&repo), &config);
+    // Wait until the requests are out (rows in `sending`), then stop.
+    assert!(
+        until(Duration::from_secs(10), || {
+            support::ledger_rows(&config)
+                .iter()
+                .any(|r| r["state"] == "sending")
+        })
+        .await,
+        "nothing was sent"
+    );
+    let (code, log) = daemon.stop().await;
+    assert_eq!(code, Some(0), "{log}");
+    let rows = support::ledger_rows(&config);
+    assert_eq!(rows.len(), 3);
+    for r in &rows {
+        assert_eq!(r["state"], "published", "{r}\n{log}");
+    }
+    assert_eq!(sb.vk.state.wall(VK_PAGE).len(), 1);
+    assert_eq!(sb.ok.state.topics(OK_PAGE).len(), 1);
+}
+
+fn alert_texts(sb: &Sandbox) -> Vec<String> {
+    sb.telegram
+        .state
+        .messages(ALERTS)
+        .iter()
+        .filter_map(|m| m.visible_text().map(str::to_owned))
+        .collect()
+}
+
+fn count(texts: &[String], needle: &str) -> usize {
+    texts.iter().map(|t| t.matches(needle).count()).sum()
+}
+
+/// The daemon reads its plans from a git remote and survives faults: a 5xx on VK (retried
+/// later), a 429 storm on Telegram (waited out), a revoked OK token (the network waits for a
+/// person; the others go on), and a broken plan pushed to git (skipped; a good post pushed with
+/// it is published). Each problem reaches the МЦУ chat once; `/metrics` and `/healthz` answer.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn faults_are_survived_and_each_is_alerted_once() {
+    let dir = tempfile::tempdir().unwrap();
+    // The remote: a bare repository fed from a work tree.
+    let remote = dir.path().join("remote.git");
+    let work = dir.path().join("work");
+    std::fs::create_dir_all(&work).unwrap();
+    support::git(
+        dir.path(),
+        &["init", "--bare", "-q", remote.to_str().unwrap()],
+    );
+    support::git(&work, &["init", "-q"]);
+    std::fs::create_dir_all(work.join("plans")).unwrap();
+    std::fs::write(work.join(REGISTRY_PATH), registry()).unwrap();
+    let now = Timestamp::now();
+    post(&work, "a", now, "Первая новость");
+    post(
+        &work,
+        "b",
+        now + SignedDuration::from_millis(10),
+        "Вторая новость",
+    );
+    support::git(&work, &["add", "-A"]);
+    support::git(&work, &["commit", "-qm", "plans"]);
+    support::git(
+        &work,
+        &["push", "-q", remote.to_str().unwrap(), "HEAD:main"],
+    );
+
+    let sb = sandbox_for(&registry(), sandbox::SandboxLimits::REAL).await;
+    sb.vk.state.inject(vk::emulator::Fault::ServerError, 1);
+    sb.telegram.state.inject(
+        telegram::emulator::Fault::TooManyRequests { retry_after: 1 },
+        3,
+    );
+    sb.ok.state.revoke_token(ok::emulator::TEST_ACCESS_TOKEN);
+
+    let config = dir.path().join("vestnik.yaml");
+    std::fs::write(
+        &config,
+        format!(
+            "ledger: ledger.sqlite\ncache_dir: cache\nlog: json\nmonitor: '127.0.0.1:0'\nmax_nap_seconds: 1\nsource: {{git: '{}', branch: main, checkout: checkout}}\njobs: {{sync: '* * * * * *', weekly_summary: 'off', retry_sweep: 'off'}}\nalerts: {{telegram_chat: '{ALERTS}'}}\n{}",
+            remote.display(),
+            support::networks_yaml(dir.path(), &sb)
+        ),
+    )
+    .unwrap();
+    let daemon = Running::start(None, &config);
+    // The monitor's port is chosen by the system and logged.
+    assert!(
+        until(Duration::from_secs(20), || daemon
+            .log()
+            .contains("serving /healthz"))
+        .await
+    );
+    let monitor_addr = daemon
+        .log()
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .find(|v| v["fields"]["message"] == "serving /healthz and /metrics")
+        .and_then(|v| v["fields"]["addr"].as_str().map(str::to_owned))
+        .unwrap();
+
+    // VK and Telegram get both posts (VK's `a` after its retry: the 5xx backoff is a minute,
+    // so only `b` is checked there); OK waits for a person.
+    if !until(Duration::from_secs(20), || {
+        sb.telegram.state.messages(TG_PAGE).len() == 2 && !sb.vk.state.wall(VK_PAGE).is_empty()
+    })
+    .await
+    {
+        let (tg, vk) = (
+            sb.telegram.state.messages(TG_PAGE).len(),
+            sb.vk.state.wall(VK_PAGE).len(),
+        );
+        let (_, log) = daemon.stop().await;
+        panic!("Telegram and VK did not publish: tg {tg} vk {vk}\n{log}");
+    }
+    assert!(sb.ok.state.topics(OK_PAGE).is_empty());
+
+    // A broken plan and a good post, pushed together.
+    std::fs::write(
+        work.join("plans/school/broken.md"),
+        "---\ndate: 2026-13-45 25:00\n---\nСломано\n",
+    )
+    .unwrap();
+    post(
+        &work,
+        "c",
+        Timestamp::now() + SignedDuration::from_secs(1),
+        "Третья новость",
+    );
+    support::git(&work, &["add", "-A"]);
+    support::git(&work, &["commit", "-qm", "more plans"]);
+    support::git(
+        &work,
+        &["push", "-q", remote.to_str().unwrap(), "HEAD:main"],
+    );
+    assert!(
+        until(Duration::from_secs(20), || {
+            sb.telegram.state.messages(TG_PAGE).len() == 3
+        })
+        .await,
+        "the post pushed with a broken file was not published"
+    );
+    // Several more sync rounds: nothing is alerted twice.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert!(
+        until(Duration::from_secs(10), || {
+            let t = alert_texts(&sb);
+            count(&t, "BROKEN PLAN FILE plans/school/broken.md") == 1
+                && count(&t, "TOKEN NEEDS RENEWAL on OK") == 1
+        })
+        .await,
+        "alerts: {:#?}",
+        alert_texts(&sb)
+    );
+    let texts = alert_texts(&sb);
+    assert_eq!(count(&texts, "BROKEN PLAN FILE"), 1, "{texts:#?}");
+    assert_eq!(count(&texts, "TOKEN NEEDS RENEWAL"), 1, "{texts:#?}");
+    assert_eq!(count(&texts, "FAILED"), 0, "{texts:#?}");
+
+    let metrics = reqwest::get(format!("http://{monitor_addr}/metrics"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains("vestnik_published_total{network=\"telegram\"} 3"),
+        "{metrics}"
+    );
+    assert!(metrics.contains("vestnik_broken_plan_files 1"), "{metrics}");
+    let health = reqwest::get(format!("http://{monitor_addr}/healthz"))
+        .await
+        .unwrap();
+    assert_eq!(health.status(), 200);
+
+    let (code, log) = daemon.stop().await;
+    assert_eq!(code, Some(0));
+    // JSON lines, with the publication span's fields; no token anywhere.
+    let published = log
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|v| v["fields"]["message"] == "published")
+        .count();
+    assert!(published >= 4, "{log}");
+    for secret in [
+        telegram::emulator::TEST_TOKEN,
+        sandbox::VK_TOKEN,
+        ok::emulator::TEST_ACCESS_TOKEN,
+        ok::emulator::TEST_APPLICATION_SECRET,
+    ] {
+        assert!(!log.contains(secret), "a secret in the log");
+    }
+    // The ledger: OK rows wait (scheduled), nothing uncertain, VK `a` waits for its retry.
+    let rows = support::ledger_rows(&config);
+    let ok_rows: Vec<_> = rows.iter().filter(|r| r["network"] == "ok").collect();
+    assert_eq!(ok_rows.len(), 3);
+    assert!(
+        ok_rows.iter().all(|r| r["state"] == "scheduled"),
+        "{ok_rows:#?}"
+    );
+    assert!(rows.iter().all(|r| r["state"] != "uncertain"));
+}
+
+/// The deadline-ordered wait on a paused clock: each publication is taken at exactly its time
+/// (to the millisecond), in order, across hours of virtual time, with no polling in between.
+/// No network is configured, so each attempt ends "not configured, try again in 10 minutes" —
+/// what is checked here is only when the loop takes each row.
+#[tokio::test(start_paused = true)]
+async fn each_publication_is_taken_exactly_at_its_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("content");
+    std::fs::create_dir_all(root.join("plans")).unwrap();
+    std::fs::write(
+        root.join(REGISTRY_PATH),
+        format!("organizations:\n  - id: school\n    name: Школа\n    required: true\n    pages:\n      vk: {{id: {VK_PAGE}}}\n"),
+    )
+    .unwrap();
+    let start: Timestamp = "2026-12-01T03:00:00Z".parse().unwrap();
+    let dues: Vec<Timestamp> = [
+        "2026-12-01T04:00:00Z",
+        "2026-12-01T04:00:30Z",
+        "2026-12-01T08:15:00Z",
+    ]
+    .iter()
+    .map(|t| t.parse().unwrap())
+    .collect();
+    for (i, due) in dues.iter().enumerate() {
+        post(&root, &format!("p{i}"), *due, "Новость");
+    }
+    let mut ledger = SqliteLedger::in_memory().unwrap();
+    let clock = Arc::new(TestClock::new(start));
+    let d = daemon(
+        &root,
+        Vec::new(),
+        &mut ledger,
+        clock.clone(),
+        Duration::from_secs(30),
+        Arc::default(),
+        &dir.path().join("cache"),
+    );
+    let mut first_take: Vec<(String, Timestamp)> = Vec::new();
+    let mut passes = 0;
+    d.run(tokio::time::sleep(Duration::from_secs(6 * 3600)), |r| {
+        passes += 1;
+        for (k, retry_at, _) in &r.retried {
+            if !first_take.iter().any(|(p, _)| p == &k.post) {
+                // "Not configured" retries 10 minutes after the attempt.
+                first_take.push((k.post.clone(), *retry_at - SignedDuration::from_mins(10)));
+            }
+        }
+    })
+    .await
+    .unwrap();
+    assert_eq!(
+        first_take,
+        vec![
+            ("p0".to_owned(), dues[0]),
+            ("p1".to_owned(), dues[1]),
+            ("p2".to_owned(), dues[2]),
+        ]
+    );
+    // 6 hours with naps of at most 30 s: ~720 turns plus the retries, not a poll per post per tick.
+    assert!(passes < 800, "{passes} passes");
+}

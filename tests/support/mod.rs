@@ -1,0 +1,83 @@
+//! Setup shared by the integration tests that publish into the sandbox: secrets files and the
+//! daemon's configuration pointing at the emulators.
+// Each test binary uses a part of this module.
+#![allow(dead_code, clippy::unwrap_used)]
+
+use std::path::{Path, PathBuf};
+
+use vestnik::networks::{ok, telegram};
+use vestnik::sandbox::{self, Sandbox};
+
+/// Writes a secrets file only its owner can read.
+pub fn secret_file(dir: &Path, name: &str, value: &str) -> PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, value).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o600)).unwrap();
+    }
+    p
+}
+
+/// The `networks:` part of a configuration reaching the sandbox's three emulators, with the
+/// secrets files written into `dir`.
+pub fn networks_yaml(dir: &Path, sb: &Sandbox) -> String {
+    networks_yaml_with(dir, sb, None)
+}
+
+/// Like [`networks_yaml`], with the same `rate_limits` (a YAML flow map) for every network.
+pub fn networks_yaml_with(dir: &Path, sb: &Sandbox, rate_limits: Option<&str>) -> String {
+    let rate = rate_limits.map_or_else(String::new, |r| format!(", rate_limits: {r}"));
+    let tg = secret_file(dir, "telegram.token", telegram::emulator::TEST_TOKEN);
+    let vk = secret_file(dir, "vk.token", sandbox::VK_TOKEN);
+    let okt = secret_file(dir, "ok.token", ok::emulator::TEST_ACCESS_TOKEN);
+    let oks = secret_file(dir, "ok.secret", ok::emulator::TEST_APPLICATION_SECRET);
+    format!(
+        "networks:\n  telegram: {{base_url: '{}', token_file: '{}'{rate}}}\n  vk: {{base_url: '{}', token_file: '{}'{rate}}}\n  ok: {{base_url: '{}', application_key: {}, secret_file: '{}', token_file: '{}'{rate}}}\n",
+        sb.telegram.base_url,
+        tg.display(),
+        sb.vk.base_url,
+        vk.display(),
+        sb.ok.base_url,
+        ok::emulator::TEST_APPLICATION_KEY,
+        oks.display(),
+        okt.display()
+    )
+}
+
+/// Runs git in `dir` with a fixed author; panics on failure.
+pub fn git(dir: &Path, args: &[&str]) {
+    let out = std::process::Command::new("git")
+        .args([
+            "-c",
+            "user.name=Test",
+            "-c",
+            "user.email=test@example.org",
+            "-c",
+            "init.defaultBranch=main",
+        ])
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// The ledger as `vestnik status --format json` shows it (empty while the daemon has not
+/// created it yet).
+pub fn ledger_rows(config: &Path) -> Vec<serde_json::Value> {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_vestnik"))
+        .args(["status", "--format", "json", "--config"])
+        .arg(config)
+        .output()
+        .unwrap();
+    serde_json::from_slice::<serde_json::Value>(&out.stdout)
+        .ok()
+        .and_then(|v| v["publications"].as_array().cloned())
+        .unwrap_or_default()
+}
