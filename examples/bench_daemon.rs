@@ -196,10 +196,10 @@ async fn main() {
     let startup = launched.elapsed();
     let (_, rss_start, _) = proc_stats(pid);
 
-    // Idle: 30 s with nothing due (one content look per minute may fall into it).
+    // Idle: 120 s with nothing due (two looks for changed files, one a minute, fall into it).
     tokio::time::sleep(Duration::from_secs(2)).await;
     let (c0, _, _) = proc_stats(pid);
-    let idle_window = Duration::from_secs(30);
+    let idle_window = Duration::from_secs(120);
     tokio::time::sleep(idle_window).await;
     let (c1, rss_idle, _) = proc_stats(pid);
     let ticks = 100.0; // USER_HZ

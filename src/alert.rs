@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use jiff::{SignedDuration, Timestamp};
 
-use crate::ledger::{Alert, Entry, Key, Ledger, LedgerError, State};
+use crate::ledger::{Alert, Key, Ledger, LedgerError};
 use crate::network::Network;
 use crate::networks::telegram;
 use crate::registry::Registry;
@@ -116,18 +116,20 @@ pub fn token(block: &str, k: &Key, page: &str, why: &str) -> Alert {
 /// The compliance summary of the ISO week before the one `now` is in: for every official page,
 /// how many publications went out, and which pages fell short of the registry's weekly
 /// minimum (the decree's three a week).
-pub fn weekly(reg: &Registry, entries: &[Entry], now: Timestamp) -> Alert {
+pub fn weekly(reg: &Registry, ledger: &dyn Ledger, now: Timestamp) -> Result<Alert, LedgerError> {
     let this = IsoWeek::of(now, &reg.tz);
     let last = IsoWeek::of_date(this.monday().saturating_sub(jiff::Span::new().days(7)));
     let min = reg.rules.min_posts_per_week;
-    let mut counts: BTreeMap<(String, Network), u32> = BTreeMap::new();
-    for e in entries {
-        if matches!(e.state, State::Published { .. }) && IsoWeek::of(e.due, &reg.tz) == last {
-            *counts
-                .entry((e.key.org.clone(), e.key.network))
-                .or_default() += 1;
-        }
-    }
+    let start = |w: IsoWeek| {
+        w.monday()
+            .to_zoned_datetime(reg.tz.clone())
+            .map_or(now, |z| z.timestamp())
+    };
+    let counts: BTreeMap<(String, Network), u32> = ledger
+        .published_counts(start(last), start(this))?
+        .into_iter()
+        .map(|(org, net, n)| ((org, net), n))
+        .collect();
     let mut pages = 0;
     let mut short = Vec::new();
     for org in &reg.organizations {
@@ -152,11 +154,11 @@ pub fn weekly(reg: &Registry, entries: &[Entry], now: Timestamp) -> Alert {
         text.push_str(&short.join("; "));
         text.push('.');
     }
-    Alert {
+    Ok(Alert {
         id: format!("weekly/{last}"),
         org: None,
         text,
-    }
+    })
 }
 
 /// Escapes text for Telegram's HTML parse mode.
@@ -330,5 +332,52 @@ mod tests {
         let huge = "y".repeat(10_000);
         let packed = pack(&[huge.as_str()]);
         assert!(packed[0].encode_utf16().count() <= MESSAGE_LIMIT);
+    }
+
+    #[test]
+    fn the_weekly_summary_names_the_pages_below_the_minimum() {
+        use crate::ledger::sqlite::SqliteLedger;
+        use crate::ledger::{Outcome, Planned};
+        let reg_text = "organizations:\n  - id: a\n    name: A\n    required: true\n    pages:\n      vk: {id: 1}\n  - id: b\n    name: B\n    required: true\n    pages:\n      vk: {id: 2}\n";
+        let (reg, _) = Registry::parse(reg_text, crate::registry::REGISTRY_PATH);
+        let mut l = SqliteLedger::in_memory().unwrap();
+        // 2026-W49 is Mon 30 Nov .. Sun 6 Dec (local, UTC+7); the summary runs in W50.
+        let dues = [
+            ("a", "2026-11-29T17:00:00Z"), // Mon 00:00 local: in W49
+            ("a", "2026-12-02T03:00:00Z"),
+            ("a", "2026-12-06T16:59:00Z"), // Sun 23:59 local: in W49
+            ("b", "2026-12-03T03:00:00Z"),
+            ("b", "2026-12-06T17:00:00Z"), // Mon 00:00 local of W50: not counted
+        ];
+        let planned: Vec<Planned> = dues
+            .iter()
+            .enumerate()
+            .map(|(i, (org, due))| Planned {
+                key: Key {
+                    org: (*org).into(),
+                    post: format!("p{i}"),
+                    network: Network::Vk,
+                },
+                due: due.parse().unwrap(),
+                content: "h".into(),
+            })
+            .collect();
+        let t0: Timestamp = "2026-11-29T00:00:00Z".parse().unwrap();
+        l.sync(&planned, &|_| false, t0, SignedDuration::from_hours(2))
+            .unwrap();
+        let end: Timestamp = "2026-12-07T00:00:00Z".parse().unwrap();
+        for e in l.claim_due(end, 10).unwrap() {
+            let out = Outcome::Published {
+                remote_id: "1".into(),
+                url: None,
+            };
+            l.finish(&e.key, out, end).unwrap();
+        }
+        let now: Timestamp = "2026-12-07T02:00:00Z".parse().unwrap(); // Mon 09:00 local, W50
+        let a = weekly(&reg, &l, now).unwrap();
+        assert_eq!(a.id, "weekly/2026-W49");
+        assert!(a.text.contains("1 of 2 official pages"), "{}", a.text);
+        assert!(a.text.contains("b on VK: 1"), "{}", a.text);
+        assert!(!a.text.contains("a on VK"), "{}", a.text);
     }
 }

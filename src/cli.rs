@@ -297,32 +297,32 @@ fn trouble(e: impl std::fmt::Display) -> i32 {
     2
 }
 
-/// The pass settings and the ledger of `publish` and `run`.
-fn publisher(
-    config: &std::path::Path,
-    root: PathBuf,
-    now: jiff::Timestamp,
-    limit: usize,
-) -> Result<
-    (
-        crate::publish::Settings,
-        crate::ledger::sqlite::SqliteLedger,
-    ),
-    String,
-> {
-    let cfg = crate::config::load(config, Some(&root))?;
-    let ledger =
-        crate::ledger::sqlite::SqliteLedger::open(&cfg.ledger).map_err(|e| e.to_string())?;
-    let _ = now;
-    let settings = crate::publish::Settings {
-        root,
-        grace: cfg.grace,
-        cache_dir: cfg.cache_dir,
-        credentials: cfg.credentials,
-        rates: cfg.rates,
-        limit,
+/// The alerter of a configuration with `alerts:` (the МЦУ chat, through the bot of
+/// `networks.telegram`), and the responsibles' chats from the registry under `root`.
+fn alerter(
+    cfg: &crate::config::Config,
+    root: &std::path::Path,
+) -> Result<Option<crate::alert::Alerter>, String> {
+    let Some(a) = &cfg.alerts else {
+        return Ok(None);
     };
-    Ok((settings, ledger))
+    let Some((base_url, token)) = cfg.credentials.iter().find_map(|c| match c {
+        crate::publish::Credentials::Telegram { base_url, token } => Some((base_url, token)),
+        _ => None,
+    }) else {
+        return Err("alerts need the Telegram bot of `networks.telegram`".to_owned());
+    };
+    let client = crate::publish::telegram_client(base_url, token).map_err(|e| e.to_string())?;
+    let responsibles = if a.responsibles {
+        responsible_chats(root)
+    } else {
+        Default::default()
+    };
+    Ok(Some(crate::alert::Alerter::new(
+        client,
+        a.telegram_chat.clone(),
+        responsibles,
+    )))
 }
 
 /// The lines of a pass that a person reads: what went out, what needs a person, what was missed.
@@ -377,9 +377,25 @@ fn run_publish(args: PublishArgs) -> i32 {
         },
         None => jiff::Timestamp::now(),
     };
-    let (settings, mut ledger) = match publisher(&args.config, args.root, now, args.limit) {
-        Ok(p) => p,
+    let cfg = match crate::config::load(&args.config, Some(&args.root)) {
+        Ok(c) => c,
         Err(e) => return trouble(e),
+    };
+    let mut ledger = match crate::ledger::sqlite::SqliteLedger::open(&cfg.ledger) {
+        Ok(l) => l,
+        Err(e) => return trouble(e),
+    };
+    let alerter = match alerter(&cfg, &args.root) {
+        Ok(a) => a,
+        Err(e) => return trouble(e),
+    };
+    let settings = crate::publish::Settings {
+        root: args.root,
+        grace: cfg.grace,
+        cache_dir: cfg.cache_dir,
+        credentials: cfg.credentials,
+        rates: cfg.rates,
+        limit: args.limit,
     };
     let rt = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -388,8 +404,17 @@ fn run_publish(args: PublishArgs) -> i32 {
         Ok(rt) => rt,
         Err(e) => return trouble(e),
     };
-    match rt.block_on(crate::publish::run_once(settings, now, &mut ledger)) {
-        Ok(r) => {
+    let pass = rt.block_on(async {
+        let r = crate::publish::run_once(settings, now, &mut ledger).await?;
+        // Alerts go out with the pass; what cannot be delivered waits for the next one.
+        let delivered = match &alerter {
+            Some(a) => Some(a.deliver(&mut ledger, now).await?),
+            None => None,
+        };
+        Ok::<_, crate::publish::PassError>((r, delivered))
+    });
+    match pass {
+        Ok((r, delivered)) => {
             let mut out = pass_lines(&r);
             out.push_str(&format!(
                 "vestnik publish: {} published, {} to retry, {} failed, {} uncertain, {} missed\n",
@@ -399,6 +424,9 @@ fn run_publish(args: PublishArgs) -> i32 {
                 r.uncertain.len() + r.recovered_uncertain.len(),
                 r.sync.missed.len()
             ));
+            if let Some(d) = delivered {
+                out.push_str(&format!("alerts: {} sent, {} waiting\n", d.sent, d.pending));
+            }
             print(&out);
             i32::from(
                 !(r.failed.is_empty()
@@ -441,12 +469,6 @@ fn run_daemon(args: RunArgs) -> i32 {
             args.root.clone(),
         ),
     };
-    let telegram = cfg.credentials.iter().find_map(|c| match c {
-        crate::publish::Credentials::Telegram { base_url, token } => {
-            Some((base_url.clone(), token.clone()))
-        }
-        _ => None,
-    });
     let metrics = Arc::new(crate::metrics::Metrics::new());
     let publisher = match crate::publish::Publisher::new(crate::publish::Settings {
         root: root.clone(),
@@ -479,26 +501,7 @@ fn run_daemon(args: RunArgs) -> i32 {
             }
             None => None,
         };
-        let alerter = match (&cfg.alerts, telegram) {
-            (Some(a), Some((base_url, token))) => {
-                let client = crate::publish::telegram_client(&base_url, &token)
-                    .map_err(|e| e.to_string())?;
-                let responsibles = if a.responsibles {
-                    responsible_chats(&root)
-                } else {
-                    Default::default()
-                };
-                Some(crate::alert::Alerter::new(
-                    client,
-                    a.telegram_chat.clone(),
-                    responsibles,
-                ))
-            }
-            (Some(_), None) => {
-                return Err("alerts need the Telegram bot of `networks.telegram`".to_owned());
-            }
-            (None, _) => None,
-        };
+        let alerter = alerter(&cfg, &root)?;
         let daemon = crate::daemon::Daemon {
             publisher,
             ledger: &mut ledger,

@@ -505,6 +505,9 @@ impl Daemon<'_> {
         report: &mut impl FnMut(&PassReport),
     ) -> Result<(), DaemonError> {
         let mut stale = false;
+        // The queue depth is counted again only when something changed (a count over every
+        // scheduled row costs more than an idle turn).
+        let mut counted = false;
         loop {
             if stop.done {
                 return Ok(());
@@ -512,10 +515,19 @@ impl Daemon<'_> {
             let now = self.clock.now();
             if self.signals.reload.swap(false, Ordering::SeqCst) || stale {
                 self.reload(now).await?;
+                counted = false;
             }
             if self.signals.sweep.swap(false, Ordering::SeqCst) {
-                tracing::info!("retry sweep: refused tokens are tried again");
-                self.publisher.unblock_all();
+                let waiting = self.publisher.unblock_all();
+                tracing::info!(
+                    publications = waiting.len(),
+                    "retry sweep: refused tokens are tried again"
+                );
+                for key in &waiting {
+                    self.ledger
+                        .set_next_try(key, now)
+                        .map_err(PassError::from)?;
+                }
             }
             if self.signals.weekly.swap(false, Ordering::SeqCst) {
                 self.weekly_summary(now)?;
@@ -554,8 +566,15 @@ impl Daemon<'_> {
                     () = stop.wait() => {}
                 }
             }
-            for (network, n) in self.ledger.depth().map_err(PassError::from)? {
-                self.metrics.set_queue_depth(network, n);
+            let busy = !(pass.published.is_empty()
+                && pass.retried.is_empty()
+                && pass.failed.is_empty()
+                && pass.uncertain.is_empty());
+            if busy || !counted {
+                for (network, n) in self.ledger.depth().map_err(PassError::from)? {
+                    self.metrics.set_queue_depth(network, n);
+                }
+                counted = true;
             }
             let now = self.clock.now();
             self.metrics.pass_finished(now);
@@ -621,8 +640,7 @@ impl Daemon<'_> {
         let Some(plans) = self.publisher.plans() else {
             return Ok(());
         };
-        let entries = self.ledger.entries().map_err(PassError::from)?;
-        let a = alert::weekly(&plans.reg, &entries, now);
+        let a = alert::weekly(&plans.reg, &*self.ledger, now).map_err(PassError::from)?;
         tracing::info!(alert = %a.id, "{}", a.text);
         self.ledger.raise(&[a], now).map_err(PassError::from)?;
         Ok(())

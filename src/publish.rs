@@ -349,6 +349,12 @@ pub fn backoff(key: &Key, attempts: u32) -> SignedDuration {
 /// sweep or a restart tries it sooner).
 pub const BLOCK_FOR: SignedDuration = SignedDuration::from_mins(30);
 
+/// A refused token: until when its publications wait, and which ones do.
+struct Blocked {
+    until: Timestamp,
+    waiting: Vec<Key>,
+}
+
 /// What to do next with the rest of a page's queue after one publication.
 enum Next {
     Go,
@@ -369,7 +375,9 @@ pub struct Publisher {
     cache: MediaCache,
     plans: Option<Plans>,
     /// Tokens that were refused, by [`block_key`], until when.
-    blocked: RefCell<HashMap<String, Timestamp>>,
+    blocked: RefCell<HashMap<String, Blocked>>,
+    /// Blocks whose token alert is out: a publication that goes through again re-arms it.
+    refused: RefCell<HashSet<String>>,
     metrics: Option<Arc<Metrics>>,
 }
 
@@ -396,6 +404,7 @@ impl Publisher {
             limit: settings.limit,
             plans: None,
             blocked: RefCell::new(HashMap::new()),
+            refused: RefCell::new(HashSet::new()),
             metrics: None,
         })
     }
@@ -454,10 +463,14 @@ impl Publisher {
         Ok(report)
     }
 
-    /// Lifts every block of a refused token, so the next pass tries the page again (the retry
-    /// sweep).
-    pub fn unblock_all(&self) {
-        self.blocked.borrow_mut().clear();
+    /// Lifts every block of a refused token (the retry sweep) and returns the publications that
+    /// were waiting for it: the caller makes them due now, so the next pass tries again.
+    pub fn unblock_all(&self) -> Vec<Key> {
+        self.blocked
+            .borrow_mut()
+            .drain()
+            .flat_map(|(_, b)| b.waiting)
+            .collect()
     }
 
     /// Sends every publication due at `clock()` (up to the limit), each page's publications in
@@ -509,14 +522,21 @@ impl Publisher {
                         return;
                     }
                     let now = clock();
-                    let blocked = self.blocked.borrow().get(&block).copied();
-                    if let Some(until) = blocked.filter(|until| *until > now) {
+                    let until = self
+                        .blocked
+                        .borrow()
+                        .get(&block)
+                        .map(|b| b.until)
+                        .filter(|until| *until > now);
+                    if let Some(until) = until {
                         // The page waits for a person: its due rows wait too (no busy loop).
-                        for e in &entries[i..] {
-                            if let Err(err) = ledger.borrow_mut().postpone(&e.key, until) {
-                                *failure.borrow_mut() = Some(err.into());
-                            }
-                        }
+                        self.wait(
+                            &block,
+                            &entries[i..],
+                            until,
+                            &mut **ledger.borrow_mut(),
+                            failure,
+                        );
                         return;
                     }
                     let claimed = ledger.borrow_mut().claim(&e.key, now);
@@ -548,9 +568,9 @@ impl Publisher {
                         Outcome::Uncertain(why) => {
                             alerts.push(alert::uncertain(&entry.key, why));
                         }
-                        Outcome::Published { .. }
-                            if self.blocked.borrow_mut().remove(&block).is_some() =>
-                        {
+                        Outcome::Published { .. } if self.refused.borrow_mut().remove(&block) => {
+                            // The token works again: a later refusal is alerted again.
+                            self.blocked.borrow_mut().remove(&block);
                             let _ = ledger.borrow_mut().forget_alert(&alert::token_id(&block));
                         }
                         _ => {}
@@ -562,7 +582,14 @@ impl Publisher {
                     }
                     if let Next::Block(why) = &next {
                         let until = at.checked_add(BLOCK_FOR).unwrap_or(at);
-                        self.blocked.borrow_mut().insert(block.clone(), until);
+                        self.blocked.borrow_mut().insert(
+                            block.clone(),
+                            Blocked {
+                                until,
+                                waiting: vec![entry.key.clone()],
+                            },
+                        );
+                        self.refused.borrow_mut().insert(block.clone());
                         alerts.push(alert::token(&block, &entry.key, &page, why));
                     }
                     if let Err(err) = raise(&mut **ledger.borrow_mut(), &alerts, at) {
@@ -572,11 +599,13 @@ impl Publisher {
                     match next {
                         Next::Block(_) => {
                             let until = at.checked_add(BLOCK_FOR).unwrap_or(at);
-                            for e in &entries[i + 1..] {
-                                if let Err(err) = ledger.borrow_mut().postpone(&e.key, until) {
-                                    *failure.borrow_mut() = Some(err.into());
-                                }
-                            }
+                            self.wait(
+                                &block,
+                                &entries[i + 1..],
+                                until,
+                                &mut **ledger.borrow_mut(),
+                                failure,
+                            );
                             return;
                         }
                         Next::Stale => {
@@ -598,6 +627,26 @@ impl Publisher {
             return Err(err);
         }
         Ok(report.into_inner())
+    }
+
+    /// Makes `entries` wait until `until` for the block `block` (a refused token).
+    fn wait(
+        &self,
+        block: &str,
+        entries: &[Entry],
+        until: Timestamp,
+        ledger: &mut dyn Ledger,
+        failure: &RefCell<Option<PassError>>,
+    ) {
+        for e in entries {
+            if let Err(err) = ledger.set_next_try(&e.key, until) {
+                *failure.borrow_mut() = Some(err.into());
+                return;
+            }
+        }
+        if let Some(b) = self.blocked.borrow_mut().get_mut(block) {
+            b.waiting.extend(entries.iter().map(|e| e.key.clone()));
+        }
     }
 
     fn record(&self, entry: &Entry, outcome: &Outcome, at: Timestamp, report: &mut PassReport) {

@@ -646,3 +646,69 @@ async fn each_publication_is_taken_exactly_at_its_time() {
     // 6 hours with naps of at most 30 s: ~720 turns plus the retries, not a poll per post per tick.
     assert!(passes < 800, "{passes} passes");
 }
+
+/// A refused token: the network's publications wait (alerted once), the others go on; once a
+/// person renews the grant, the retry sweep tries again and everything waiting goes out; a
+/// later refusal would be alerted again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_retry_sweep_sends_what_waited_for_a_renewed_token() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("content");
+    std::fs::create_dir_all(root.join("plans")).unwrap();
+    std::fs::write(root.join(REGISTRY_PATH), registry()).unwrap();
+    let start = Timestamp::now();
+    post(&root, "a", start, "Первая");
+    post(&root, "b", start, "Вторая");
+    let sb = sandbox_for(&registry(), sandbox::SandboxLimits::UNLIMITED).await;
+    sb.ok.state.revoke_token(ok::emulator::TEST_ACCESS_TOKEN);
+    let mut ledger = SqliteLedger::in_memory().unwrap();
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let mut d = daemon(
+        &root,
+        credentials(&sb),
+        &mut ledger,
+        Arc::new(TestClock::new(start)),
+        Duration::from_millis(200),
+        Arc::default(),
+        &dir.path().join("cache"),
+    );
+    d.options.jobs.retry_sweep = Some("*/2 * * * * *".into());
+    let run = d.run(
+        async {
+            let _ = stop_rx.await;
+        },
+        |_| {},
+    );
+    let driver = async {
+        let others = until(Duration::from_secs(10), || {
+            sb.vk.state.wall(VK_PAGE).len() == 2 && sb.telegram.state.messages(TG_PAGE).len() == 2
+        })
+        .await;
+        let ok_waited = sb.ok.state.topics(OK_PAGE).is_empty();
+        sb.ok.state.restore_token(ok::emulator::TEST_ACCESS_TOKEN);
+        let ok_sent = until(Duration::from_secs(10), || {
+            sb.ok.state.topics(OK_PAGE).len() == 2
+        })
+        .await;
+        stop_tx.send(()).unwrap();
+        (others, ok_waited, ok_sent)
+    };
+    let (r, (others, ok_waited, ok_sent)) = tokio::join!(run, driver);
+    r.unwrap();
+    assert!(others, "VK and Telegram waited for OK's token");
+    assert!(ok_waited, "OK published with a revoked token");
+    assert!(ok_sent, "the retry sweep did not send what waited");
+    // The token alert was raised once and, the token working again, forgotten (re-armed).
+    assert!(
+        ledger
+            .pending_alerts()
+            .unwrap()
+            .iter()
+            .all(|a| !a.id.starts_with("token/"))
+    );
+    let e = ledger.entries().unwrap();
+    assert!(
+        e.iter().all(|e| matches!(e.state, State::Published { .. })),
+        "{e:#?}"
+    );
+}

@@ -217,9 +217,9 @@ pub trait Ledger {
         Ok(claimed)
     }
 
-    /// Moves the next attempt of a scheduled publication to `until` (its page waits for a
-    /// person). Does nothing to rows in other states.
-    fn postpone(&mut self, key: &Key, until: Timestamp) -> Result<(), LedgerError>;
+    /// Sets when a scheduled publication is attempted next: later while its page waits for a
+    /// person, now when the retry sweep lifts the wait. Does nothing to rows in other states.
+    fn set_next_try(&mut self, key: &Key, at: Timestamp) -> Result<(), LedgerError>;
 
     /// Records how an attempt of a `sending` row ended, at time `at`.
     fn finish(&mut self, key: &Key, outcome: Outcome, at: Timestamp) -> Result<(), LedgerError>;
@@ -248,6 +248,14 @@ pub trait Ledger {
     /// After a crash: rows left in `sending` are retried where the network deduplicates (VK, by
     /// `guid`) and become `uncertain` elsewhere. Returns the rows that became uncertain.
     fn recover(&mut self) -> Result<Vec<Entry>, LedgerError>;
+
+    /// How many publications due in `[from, to)` are published, per organization and network
+    /// (the weekly compliance summary), without reading every row.
+    fn published_counts(
+        &self,
+        from: Timestamp,
+        to: Timestamp,
+    ) -> Result<Vec<(String, Network, u32)>, LedgerError>;
 
     /// Every row, ordered by time.
     fn entries(&self) -> Result<Vec<Entry>, LedgerError>;

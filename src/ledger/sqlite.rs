@@ -2,7 +2,6 @@
 //! committed `sending` row can roll back on power loss, and a lost `sending` means posting
 //! twice), and `BEGIN IMMEDIATE` write transactions.
 
-use std::collections::HashMap;
 use std::path::Path;
 
 use jiff::{SignedDuration, Timestamp};
@@ -121,6 +120,50 @@ fn row_entry(row: &rusqlite::Row<'_>) -> rusqlite::Result<Entry> {
 
 const COLUMNS: &str = "org, post, network, due_ms, next_try_ms, content, attempts, state, remote_id, url, reason, updated_ms";
 
+/// The order of the primary key (SQLite compares TEXT bytewise, as Rust compares `str`).
+fn sort_key(k: &Key) -> (&str, &str, &str) {
+    (&k.org, &k.post, k.network.key())
+}
+
+fn state_of(missed: bool) -> &'static str {
+    if missed { "missed" } else { "scheduled" }
+}
+
+/// A change that a sync makes to one row.
+enum Action<'a> {
+    /// A new publication (`true`: already beyond the grace window).
+    Insert(&'a Planned, bool),
+    /// A scheduled publication whose time or content changed (or that is now missed).
+    Update(&'a Planned, bool),
+    /// A cancelled or missed publication back in the plans with a new time or content.
+    Revive(&'a Planned),
+    /// A cancelled publication back in the plans unchanged.
+    Restore(&'a Planned, bool),
+    /// Sent (or in flight) and changed afterwards: remembered and reported, not reposted.
+    Edited(&'a Planned),
+    /// Scheduled but gone from the plans.
+    Cancel(Key),
+}
+
+/// What a sync does to an existing row `e` that the plans still want as `p`.
+fn compare<'a>(p: &'a Planned, e: &Entry, missed: bool, now: Timestamp) -> Option<Action<'a>> {
+    let changed = e.due != p.due || e.content != p.content;
+    match e.state {
+        State::Scheduled if changed || missed => Some(Action::Update(p, missed)),
+        State::Cancelled | State::Missed if changed && p.due >= now => Some(Action::Revive(p)),
+        State::Cancelled => Some(Action::Restore(p, missed)),
+        State::Sending
+        | State::Published { .. }
+        | State::Failed { .. }
+        | State::Uncertain { .. }
+            if changed =>
+        {
+            Some(Action::Edited(p))
+        }
+        _ => None,
+    }
+}
+
 impl Ledger for SqliteLedger {
     fn sync(
         &mut self,
@@ -129,106 +172,135 @@ impl Ledger for SqliteLedger {
         now: Timestamp,
         grace: SignedDuration,
     ) -> Result<SyncReport, LedgerError> {
+        // A merge join of the plans (sorted here) with the rows (read in primary-key order):
+        // memory stays at the size of the plans, not plans + ledger, with 300,000 rows. The
+        // changes are collected first and written after the read finished.
+        let mut order: Vec<&Planned> = planned.iter().collect();
+        order.sort_by(|a, b| sort_key(&a.key).cmp(&sort_key(&b.key)));
+        let late = now.checked_sub(grace).unwrap_or(now);
+        let mut actions: Vec<Action<'_>> = Vec::new();
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(storage)?;
-        let mut existing: HashMap<Key, Entry> = HashMap::new();
         {
             let mut stmt = tx
-                .prepare(&format!("SELECT {COLUMNS} FROM publication"))
+                .prepare(&format!(
+                    "SELECT {COLUMNS} FROM publication ORDER BY org, post, network"
+                ))
                 .map_err(storage)?;
-            let rows = stmt.query_map([], row_entry).map_err(storage)?;
-            for e in rows {
-                let e = e.map_err(storage)?;
-                existing.insert(e.key.clone(), e);
+            let mut rows = stmt.query_map([], row_entry).map_err(storage)?;
+            let mut next_row = rows.next().transpose().map_err(storage)?;
+            let mut plans = order.iter().copied().peekable();
+            loop {
+                let step = match (plans.peek(), &next_row) {
+                    (None, None) => break,
+                    (Some(p), Some(e)) => sort_key(&p.key).cmp(&sort_key(&e.key)),
+                    (Some(_), None) => std::cmp::Ordering::Less,
+                    (None, Some(_)) => std::cmp::Ordering::Greater,
+                };
+                match step {
+                    std::cmp::Ordering::Less => {
+                        if let Some(p) = plans.next() {
+                            actions.push(Action::Insert(p, p.due < late));
+                        }
+                    }
+                    std::cmp::Ordering::Greater => {
+                        if let Some(e) = next_row.take()
+                            && e.state == State::Scheduled
+                            && !keep(&e.key)
+                        {
+                            actions.push(Action::Cancel(e.key));
+                        }
+                        next_row = rows.next().transpose().map_err(storage)?;
+                    }
+                    std::cmp::Ordering::Equal => {
+                        if let (Some(p), Some(e)) = (plans.next(), next_row.take()) {
+                            actions.extend(compare(p, &e, p.due < late, now));
+                        }
+                        next_row = rows.next().transpose().map_err(storage)?;
+                    }
+                }
             }
         }
-        let late = now.checked_sub(grace).unwrap_or(now);
         let mut report = SyncReport::default();
         let now_ms = ms(now);
-        for p in planned {
-            let (state, reason_key) = if p.due < late {
-                ("missed", true)
-            } else {
-                ("scheduled", false)
-            };
-            match existing.remove(&p.key) {
-                None => {
-                    tx.execute(
+        for a in actions {
+            match a {
+                Action::Insert(p, missed) => {
+                    tx.prepare_cached(
                         "INSERT INTO publication (org, post, network, due_ms, next_try_ms, content, state, updated_ms) VALUES (?1, ?2, ?3, ?4, ?4, ?5, ?6, ?7)",
-                        params![p.key.org, p.key.post, p.key.network.key(), ms(p.due), p.content, state, now_ms],
                     )
+                    .and_then(|mut st| {
+                        st.execute(params![p.key.org, p.key.post, p.key.network.key(), ms(p.due), p.content, state_of(missed), now_ms])
+                    })
                     .map_err(storage)?;
-                    if reason_key {
-                        report.missed.push(p.key.clone())
+                    if missed {
+                        report.missed.push(p.key.clone());
                     } else {
-                        report.added.push(p.key.clone())
+                        report.added.push(p.key.clone());
                     }
                 }
-                Some(e) => {
-                    let changed = e.due != p.due || e.content != p.content;
-                    match e.state {
-                        State::Scheduled if changed || reason_key => {
-                            tx.execute(
-                                "UPDATE publication SET due_ms = ?4, next_try_ms = CASE WHEN due_ms = ?4 THEN next_try_ms ELSE ?4 END, content = ?5, state = ?6, updated_ms = ?7 WHERE org = ?1 AND post = ?2 AND network = ?3",
-                                params![p.key.org, p.key.post, p.key.network.key(), ms(p.due), p.content, state, now_ms],
-                            )
-                            .map_err(storage)?;
-                            if reason_key {
-                                report.missed.push(p.key.clone())
-                            } else {
-                                report.updated.push(p.key.clone())
-                            }
-                        }
-                        State::Cancelled | State::Missed if changed && p.due >= now => {
-                            tx.execute(
-                                "UPDATE publication SET due_ms = ?4, next_try_ms = ?4, content = ?5, state = 'scheduled', attempts = 0, reason = NULL, updated_ms = ?6 WHERE org = ?1 AND post = ?2 AND network = ?3",
-                                params![p.key.org, p.key.post, p.key.network.key(), ms(p.due), p.content, now_ms],
-                            )
-                            .map_err(storage)?;
-                            report.added.push(p.key.clone());
-                        }
-                        State::Cancelled => {
-                            // Back in the plans unchanged: schedule it again.
-                            tx.execute(
-                                "UPDATE publication SET state = ?4, updated_ms = ?5 WHERE org = ?1 AND post = ?2 AND network = ?3",
-                                params![p.key.org, p.key.post, p.key.network.key(), state, now_ms],
-                            )
-                            .map_err(storage)?;
-                            if reason_key {
-                                report.missed.push(p.key.clone())
-                            } else {
-                                report.added.push(p.key.clone())
-                            }
-                        }
-                        State::Sending
-                        | State::Published { .. }
-                        | State::Failed { .. }
-                        | State::Uncertain { .. }
-                            if changed =>
-                        {
-                            // Reported once: the new plan is remembered, nothing is reposted.
-                            tx.execute(
-                                "UPDATE publication SET due_ms = ?4, content = ?5, updated_ms = ?6 WHERE org = ?1 AND post = ?2 AND network = ?3",
-                                params![p.key.org, p.key.post, p.key.network.key(), ms(p.due), p.content, now_ms],
-                            )
-                            .map_err(storage)?;
-                            report.edited_after_publication.push(p.key.clone());
-                        }
-                        _ => {}
+                Action::Update(p, missed) => {
+                    tx.prepare_cached(
+                        "UPDATE publication SET due_ms = ?4, next_try_ms = CASE WHEN due_ms = ?4 THEN next_try_ms ELSE ?4 END, content = ?5, state = ?6, updated_ms = ?7 WHERE org = ?1 AND post = ?2 AND network = ?3",
+                    )
+                    .and_then(|mut st| {
+                        st.execute(params![p.key.org, p.key.post, p.key.network.key(), ms(p.due), p.content, state_of(missed), now_ms])
+                    })
+                    .map_err(storage)?;
+                    if missed {
+                        report.missed.push(p.key.clone());
+                    } else {
+                        report.updated.push(p.key.clone());
                     }
                 }
-            }
-        }
-        for (key, e) in existing {
-            if e.state == State::Scheduled && !keep(&key) {
-                tx.execute(
-                    "UPDATE publication SET state = 'cancelled', updated_ms = ?4 WHERE org = ?1 AND post = ?2 AND network = ?3",
-                    params![key.org, key.post, key.network.key(), now_ms],
-                )
-                .map_err(storage)?;
-                report.cancelled.push(key);
+                Action::Revive(p) => {
+                    tx.prepare_cached(
+                        "UPDATE publication SET due_ms = ?4, next_try_ms = ?4, content = ?5, state = 'scheduled', attempts = 0, reason = NULL, updated_ms = ?6 WHERE org = ?1 AND post = ?2 AND network = ?3",
+                    )
+                    .and_then(|mut st| {
+                        st.execute(params![p.key.org, p.key.post, p.key.network.key(), ms(p.due), p.content, now_ms])
+                    })
+                    .map_err(storage)?;
+                    report.added.push(p.key.clone());
+                }
+                Action::Restore(p, missed) => {
+                    // Back in the plans unchanged: schedule it again.
+                    tx.prepare_cached(
+                        "UPDATE publication SET state = ?4, updated_ms = ?5 WHERE org = ?1 AND post = ?2 AND network = ?3",
+                    )
+                    .and_then(|mut st| {
+                        st.execute(params![p.key.org, p.key.post, p.key.network.key(), state_of(missed), now_ms])
+                    })
+                    .map_err(storage)?;
+                    if missed {
+                        report.missed.push(p.key.clone());
+                    } else {
+                        report.added.push(p.key.clone());
+                    }
+                }
+                Action::Edited(p) => {
+                    // Reported once: the new plan is remembered, nothing is reposted.
+                    tx.prepare_cached(
+                        "UPDATE publication SET due_ms = ?4, content = ?5, updated_ms = ?6 WHERE org = ?1 AND post = ?2 AND network = ?3",
+                    )
+                    .and_then(|mut st| {
+                        st.execute(params![p.key.org, p.key.post, p.key.network.key(), ms(p.due), p.content, now_ms])
+                    })
+                    .map_err(storage)?;
+                    report.edited_after_publication.push(p.key.clone());
+                }
+                Action::Cancel(key) => {
+                    tx.prepare_cached(
+                        "UPDATE publication SET state = 'cancelled', updated_ms = ?4 WHERE org = ?1 AND post = ?2 AND network = ?3",
+                    )
+                    .and_then(|mut st| {
+                        st.execute(params![key.org, key.post, key.network.key(), now_ms])
+                    })
+                    .map_err(storage)?;
+                    report.cancelled.push(key);
+                }
             }
         }
         tx.commit().map_err(storage)?;
@@ -385,11 +457,11 @@ impl Ledger for SqliteLedger {
         Ok(uncertain)
     }
 
-    fn postpone(&mut self, key: &Key, until: Timestamp) -> Result<(), LedgerError> {
+    fn set_next_try(&mut self, key: &Key, at: Timestamp) -> Result<(), LedgerError> {
         self.conn
             .execute(
-                "UPDATE publication SET next_try_ms = max(next_try_ms, ?4) WHERE org = ?1 AND post = ?2 AND network = ?3 AND state = 'scheduled'",
-                params![key.org, key.post, key.network.key(), ms(until)],
+                "UPDATE publication SET next_try_ms = ?4 WHERE org = ?1 AND post = ?2 AND network = ?3 AND state = 'scheduled'",
+                params![key.org, key.post, key.network.key(), ms(at)],
             )
             .map_err(storage)
             .map(|_| ())
@@ -486,6 +558,36 @@ impl Ledger for SqliteLedger {
         }
         .map_err(storage)?;
         Ok(n == 1)
+    }
+
+    fn published_counts(
+        &self,
+        from: Timestamp,
+        to: Timestamp,
+    ) -> Result<Vec<(String, Network, u32)>, LedgerError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT org, network, count(*) FROM publication WHERE state = 'published' AND due_ms >= ?1 AND due_ms < ?2 GROUP BY org, network",
+            )
+            .map_err(storage)?;
+        let rows = stmt
+            .query_map(params![ms(from), ms(to)], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, u32>(2)?,
+                ))
+            })
+            .map_err(storage)?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (org, net, n) = row.map_err(storage)?;
+            if let Some(net) = Network::from_key(&net) {
+                out.push((org, net, n));
+            }
+        }
+        Ok(out)
     }
 
     fn entries(&self) -> Result<Vec<Entry>, LedgerError> {

@@ -569,6 +569,13 @@ impl State {
         }
     }
 
+    /// Makes a revoked or expired access token valid again (a person renewed the grant).
+    pub fn restore_token(&self, access_token: &str) {
+        if let Some(t) = self.shared.world().tokens.get_mut(access_token) {
+            t.status = TokenStatus::Valid;
+        }
+    }
+
     /// Makes the next `times` calls (API methods and uploads) fail with `fault`, in the order
     /// the faults were injected.
     pub fn inject(&self, fault: Fault, times: usize) {
