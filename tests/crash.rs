@@ -143,6 +143,19 @@ async fn crash_loop(posts: usize, kills: usize) {
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let rows = v["publications"].as_array().unwrap();
     assert_eq!(rows.len(), posts * 3, "one ledger row per post and network");
+    let tally = |net: &str, state: &str| {
+        rows.iter()
+            .filter(|r| r["network"] == net && r["state"] == state)
+            .count()
+    };
+    eprintln!(
+        "{posts} posts, {kills} SIGKILLs: vk {} published; telegram {} published, {} uncertain; ok {} published, {} uncertain",
+        tally("vk", "published"),
+        tally("telegram", "published"),
+        tally("telegram", "uncertain"),
+        tally("ok", "published"),
+        tally("ok", "uncertain"),
+    );
     let mut states: HashMap<(&str, &str), &str> = HashMap::new();
     for r in rows {
         states.insert(
