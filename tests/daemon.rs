@@ -712,3 +712,43 @@ async fn the_retry_sweep_sends_what_waited_for_a_renewed_token() {
         "{e:#?}"
     );
 }
+
+/// The README's demo: `vestnik run --sandbox` publishes the shipped plans into in-process
+/// emulators on a fast clock, and stops by itself at `--until`.
+#[test]
+fn the_sandbox_demo_publishes_the_shipped_plans() {
+    let out = Command::new(env!("CARGO_BIN_EXE_vestnik"))
+        .args([
+            "run",
+            "--sandbox",
+            "--start",
+            "2026-12-01 08:00",
+            "--speed",
+            "3600",
+            "--until",
+            "2026-12-01 16:00",
+            "--root",
+            env!("CARGO_MANIFEST_DIR"),
+        ])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for line in [
+        "published admin/2026-12-01-katok on VK",
+        "published admin/2026-12-01-katok on OK",
+        "published admin/2026-12-01-katok on Telegram",
+        "published school-krapivino/2026-12-01-sochinenie on VK",
+    ] {
+        assert!(stdout.contains(line), "{line}\n{stdout}");
+    }
+    // Nothing due on 2 December went out.
+    assert!(!stdout.contains("#2026-12-02"), "{stdout}");
+    assert!(!stdout.contains("/2026-12-02-"), "{stdout}");
+    assert!(stdout.contains("what the emulators hold now:"), "{stdout}");
+}
