@@ -789,21 +789,22 @@ fn run_resolve(args: ResolveArgs) -> i32 {
 
 fn run_status(args: StatusArgs) -> i32 {
     use crate::ledger::Ledger;
-    let cfg = match crate::config::load(&args.config, None) {
-        Ok(c) => c,
-        Err(e) => {
-            eprintln!("vestnik: {e}");
-            return 2;
-        }
+    // Only the ledger's path: `status` needs no secrets.
+    let path = match crate::config::ledger_path(&args.config) {
+        Ok(p) => p,
+        Err(e) => return trouble(e),
     };
-    let entries =
-        match crate::ledger::sqlite::SqliteLedger::open(&cfg.ledger).and_then(|l| l.entries()) {
-            Ok(e) => e,
-            Err(e) => {
-                eprintln!("vestnik: {e}");
-                return 2;
-            }
-        };
+    let ledger = match crate::ledger::sqlite::SqliteLedger::open(&path) {
+        Ok(l) => l,
+        Err(e) => return trouble(e),
+    };
+    let (entries, alerts) = match ledger
+        .entries()
+        .and_then(|e| Ok((e, ledger.pending_alerts()?)))
+    {
+        Ok(v) => v,
+        Err(e) => return trouble(e),
+    };
     let out = match args.format {
         Format::Json => {
             let rows: Vec<serde_json::Value> = entries
@@ -832,19 +833,37 @@ fn run_status(args: StatusArgs) -> i32 {
                     .unwrap_or_default()
             )
         }
-        _ => entries
-            .iter()
-            .map(|e| {
-                format!(
-                    "{}  {:<9} {}/{}  {}\n",
-                    e.due,
-                    e.key.network.key(),
-                    e.key.org,
-                    e.key.post,
-                    e.state.label()
-                )
-            })
-            .collect(),
+        _ => {
+            let mut out: String = entries
+                .iter()
+                .map(|e| {
+                    format!(
+                        "{}  {:<9} {}/{}  {}\n",
+                        e.due,
+                        e.key.network.key(),
+                        e.key.org,
+                        e.key.post,
+                        e.state.label()
+                    )
+                })
+                .collect();
+            let mut counts: std::collections::BTreeMap<&str, usize> = Default::default();
+            for e in &entries {
+                *counts.entry(e.state.name()).or_default() += 1;
+            }
+            let summary: Vec<String> = counts.iter().map(|(s, n)| format!("{n} {s}")).collect();
+            out.push_str(&format!(
+                "{} publications: {}; {} alerts not delivered yet\n",
+                entries.len(),
+                if summary.is_empty() {
+                    "none".to_owned()
+                } else {
+                    summary.join(", ")
+                },
+                alerts.len()
+            ));
+            out
+        }
     };
     print(&out);
     0

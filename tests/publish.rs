@@ -171,4 +171,16 @@ async fn shipped_plans_are_published_exactly_once() {
         rows.iter().any(|r| r["state"] == "scheduled"),
         "later posts wait for their time"
     );
+    // The human form ends with a count per state (and reads no secret: it needs none).
+    let human = Command::new(env!("CARGO_BIN_EXE_vestnik"))
+        .args(["status", "--config"])
+        .arg(&config)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&human.stdout);
+    let last = text.lines().last().unwrap();
+    assert!(
+        last.contains(&format!("{total} published")) && last.contains("scheduled"),
+        "{last}"
+    );
 }
