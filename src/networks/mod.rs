@@ -32,3 +32,20 @@ pub mod vk;
 pub use error::{ConfigError, PublishError, classify_transport};
 pub use rate::{Limiter, Permit, RateLimits, SAFETY_MARGIN_PERCENT};
 pub use secret::{Secret, SecretError};
+
+/// The HTTP client every network client is built on: the given timeouts, no redirects (an API
+/// that redirects is misconfigured, and a redirect could carry a token elsewhere), vestnik's
+/// user agent.
+///
+/// Fails when the TLS backend cannot be set up.
+pub fn http_client(
+    connect_timeout: std::time::Duration,
+    timeout: std::time::Duration,
+) -> Result<reqwest::Client, reqwest::Error> {
+    reqwest::Client::builder()
+        .connect_timeout(connect_timeout)
+        .timeout(timeout)
+        .redirect(reqwest::redirect::Policy::none())
+        .user_agent(concat!("vestnik/", env!("CARGO_PKG_VERSION")))
+        .build()
+}

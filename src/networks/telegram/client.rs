@@ -389,17 +389,14 @@ impl Client {
                 reason: "the Telegram bot token is not of the form <bot id>:<key> (digits, a colon, then letters, digits, `_` or `-`)".to_owned(),
             });
         }
-        let http = reqwest::Client::builder()
-            .connect_timeout(config.connect_timeout)
-            .timeout(config.timeout)
-            .redirect(reqwest::redirect::Policy::none())
-            .user_agent(concat!("vestnik/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| ConfigError {
-                reason: format!(
-                    "cannot set up the HTTP client: {}",
-                    classify_transport(e).redacted(config.token.expose())
-                ),
+        let http =
+            crate::networks::http_client(config.connect_timeout, config.timeout).map_err(|e| {
+                ConfigError {
+                    reason: format!(
+                        "cannot set up the HTTP client: {}",
+                        classify_transport(e).redacted(config.token.expose())
+                    ),
+                }
             })?;
         Ok(Client {
             http,

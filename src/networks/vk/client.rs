@@ -386,14 +386,11 @@ impl Client {
                 }
             }
         };
-        let http = reqwest::Client::builder()
-            .connect_timeout(config.connect_timeout)
-            .timeout(config.timeout)
-            .redirect(reqwest::redirect::Policy::none())
-            .user_agent(concat!("vestnik/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| ConfigError {
-                reason: format!("cannot set up the HTTP client: {}", classify_transport(e)),
+        let http =
+            crate::networks::http_client(config.connect_timeout, config.timeout).map_err(|e| {
+                ConfigError {
+                    reason: format!("cannot set up the HTTP client: {}", classify_transport(e)),
+                }
             })?;
         Ok(Client {
             http,
