@@ -297,22 +297,20 @@ fn trouble(e: impl std::fmt::Display) -> i32 {
     2
 }
 
-/// The alerter of a configuration with `alerts:` (the МЦУ chat, through the bot of
-/// `networks.telegram`), and the responsibles' chats from the registry under `root`.
+/// The alerter of a configuration with `alerts:`: the МЦУ chat, through the publisher's
+/// Telegram client (one rate limiter for the bot), and the responsibles' chats from the
+/// registry under `root`.
 fn alerter(
     cfg: &crate::config::Config,
+    publisher: &crate::publish::Publisher,
     root: &std::path::Path,
 ) -> Result<Option<crate::alert::Alerter>, String> {
     let Some(a) = &cfg.alerts else {
         return Ok(None);
     };
-    let Some((base_url, token)) = cfg.credentials.iter().find_map(|c| match c {
-        crate::publish::Credentials::Telegram { base_url, token } => Some((base_url, token)),
-        _ => None,
-    }) else {
+    let Some(client) = publisher.telegram().cloned() else {
         return Err("alerts need the Telegram bot of `networks.telegram`".to_owned());
     };
-    let client = crate::publish::telegram_client(base_url, token).map_err(|e| e.to_string())?;
     let responsibles = if a.responsibles {
         responsible_chats(root)
     } else {
@@ -385,17 +383,20 @@ fn run_publish(args: PublishArgs) -> i32 {
         Ok(l) => l,
         Err(e) => return trouble(e),
     };
-    let alerter = match alerter(&cfg, &args.root) {
-        Ok(a) => a,
+    let mut publisher = match crate::publish::Publisher::new(crate::publish::Settings {
+        root: args.root.clone(),
+        grace: cfg.grace,
+        cache_dir: cfg.cache_dir.clone(),
+        credentials: cfg.credentials.clone(),
+        rates: cfg.rates.clone(),
+        limit: args.limit,
+    }) {
+        Ok(p) => p,
         Err(e) => return trouble(e),
     };
-    let settings = crate::publish::Settings {
-        root: args.root,
-        grace: cfg.grace,
-        cache_dir: cfg.cache_dir,
-        credentials: cfg.credentials,
-        rates: cfg.rates,
-        limit: args.limit,
+    let alerter = match alerter(&cfg, &publisher, &args.root) {
+        Ok(a) => a,
+        Err(e) => return trouble(e),
     };
     let rt = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -405,7 +406,7 @@ fn run_publish(args: PublishArgs) -> i32 {
         Err(e) => return trouble(e),
     };
     let pass = rt.block_on(async {
-        let r = crate::publish::run_once(settings, now, &mut ledger).await?;
+        let r = crate::publish::run_once(&mut publisher, now, &mut ledger).await?;
         // Alerts go out with the pass; what cannot be delivered waits for the next one.
         let delivered = match &alerter {
             Some(a) => Some(a.deliver(&mut ledger, now).await?),
@@ -501,7 +502,7 @@ fn run_daemon(args: RunArgs) -> i32 {
             }
             None => None,
         };
-        let alerter = alerter(&cfg, &root)?;
+        let alerter = alerter(&cfg, &publisher, &root)?;
         let daemon = crate::daemon::Daemon {
             publisher,
             ledger: &mut ledger,
@@ -614,30 +615,11 @@ fn run_sandbox_demo(args: RunArgs) -> i32 {
             .await
             .map_err(|e| e.to_string())?;
         print(&sb.describe());
-        let secret = crate::networks::Secret::new;
-        let credentials = vec![
-            crate::publish::Credentials::Telegram {
-                base_url: sb.telegram.base_url.clone(),
-                token: secret(crate::networks::telegram::emulator::TEST_TOKEN),
-            },
-            crate::publish::Credentials::Vk {
-                base_url: sb.vk.base_url.clone(),
-                token: secret(crate::sandbox::VK_TOKEN),
-            },
-            crate::publish::Credentials::Ok {
-                base_url: sb.ok.base_url.clone(),
-                application_key: crate::networks::ok::emulator::TEST_APPLICATION_KEY.into(),
-                application_secret_key: secret(
-                    crate::networks::ok::emulator::TEST_APPLICATION_SECRET,
-                ),
-                token: secret(crate::networks::ok::emulator::TEST_ACCESS_TOKEN),
-            },
-        ];
         let publisher = crate::publish::Publisher::new(crate::publish::Settings {
             root: args.root.clone(),
             grace: jiff::SignedDuration::from_hours(2),
             cache_dir: dir.join("cache"),
-            credentials,
+            credentials: sb.credentials(),
             rates: Vec::new(),
             limit: 10_000,
         })

@@ -320,20 +320,6 @@ fn clients(creds: &[Credentials], rates: &[(Network, RateLimits)]) -> Result<Cli
     Ok(c)
 }
 
-/// A Telegram client for `base_url` and `token` (also the alerts' client).
-///
-/// Fails when the HTTP client cannot be built.
-pub fn telegram_client(
-    base_url: &str,
-    token: &Secret,
-) -> Result<telegram::client::Client, PassError> {
-    let cfg = telegram::client::Config {
-        base_url: base_url.to_owned(),
-        ..telegram::client::Config::new(token.clone())
-    };
-    telegram::client::Client::new(cfg).map_err(|e| PassError::Config(e.to_string()))
-}
-
 /// Backoff before attempt `attempts + 1` after a transient failure: 1, 2, 4, 8, 16 minutes,
 /// with up to 20% jitter derived from the key (deterministic, so tests can predict it).
 pub fn backoff(key: &Key, attempts: u32) -> SignedDuration {
@@ -413,6 +399,12 @@ impl Publisher {
     pub fn with_metrics(mut self, metrics: Arc<Metrics>) -> Publisher {
         self.metrics = Some(metrics);
         self
+    }
+
+    /// The Telegram client, if Telegram is configured: alerts go through it, so that they and
+    /// the publications share one rate limiter for the bot.
+    pub fn telegram(&self) -> Option<&telegram::client::Client> {
+        self.clients.telegram.as_ref()
     }
 
     /// The content repository.
@@ -849,11 +841,10 @@ fn raise(ledger: &mut dyn Ledger, alerts: &[Alert], now: Timestamp) -> Result<()
 /// Fails only when the registry cannot be read, a client cannot be configured, or the ledger
 /// fails; problems of single posts end up in the report and the ledger.
 pub async fn run_once(
-    settings: Settings,
+    publisher: &mut Publisher,
     now: Timestamp,
     ledger: &mut dyn Ledger,
 ) -> Result<PassReport, PassError> {
-    let mut publisher = Publisher::new(settings)?;
     let recovered = recover(ledger, now)?;
     let (plans, planned) = load(publisher.root())?;
     let broken = plans.broken.clone();

@@ -142,6 +142,28 @@ pub async fn start_with_limits(reg: &Registry, limits: SandboxLimits) -> std::io
 }
 
 impl Sandbox {
+    /// Credentials that reach the three emulators, as the publisher takes them.
+    pub fn credentials(&self) -> Vec<crate::publish::Credentials> {
+        use crate::networks::Secret;
+        use crate::publish::Credentials;
+        vec![
+            Credentials::Telegram {
+                base_url: self.telegram.base_url.clone(),
+                token: Secret::new(telegram::emulator::TEST_TOKEN),
+            },
+            Credentials::Vk {
+                base_url: self.vk.base_url.clone(),
+                token: Secret::new(VK_TOKEN),
+            },
+            Credentials::Ok {
+                base_url: self.ok.base_url.clone(),
+                application_key: ok::emulator::TEST_APPLICATION_KEY.into(),
+                application_secret_key: Secret::new(ok::emulator::TEST_APPLICATION_SECRET),
+                token: Secret::new(ok::emulator::TEST_ACCESS_TOKEN),
+            },
+        ]
+    }
+
     /// What a person needs to point vestnik (or curl) at the sandbox.
     pub fn describe(&self) -> String {
         let mut s = String::new();

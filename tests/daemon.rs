@@ -47,27 +47,6 @@ async fn sandbox_for(reg: &str, limits: sandbox::SandboxLimits) -> Sandbox {
     sandbox::start_with_limits(&reg, limits).await.unwrap()
 }
 
-fn credentials(sb: &Sandbox) -> Vec<Credentials> {
-    vec![
-        Credentials::Vk {
-            base_url: sb.vk.base_url.clone(),
-            token: vestnik::networks::Secret::new(sandbox::VK_TOKEN),
-        },
-        Credentials::Telegram {
-            base_url: sb.telegram.base_url.clone(),
-            token: vestnik::networks::Secret::new(telegram::emulator::TEST_TOKEN),
-        },
-        Credentials::Ok {
-            base_url: sb.ok.base_url.clone(),
-            application_key: ok::emulator::TEST_APPLICATION_KEY.into(),
-            application_secret_key: vestnik::networks::Secret::new(
-                ok::emulator::TEST_APPLICATION_SECRET,
-            ),
-            token: vestnik::networks::Secret::new(ok::emulator::TEST_ACCESS_TOKEN),
-        },
-    ]
-}
-
 fn daemon<'a>(
     root: &Path,
     credentials: Vec<Credentials>,
@@ -142,7 +121,7 @@ async fn a_post_due_during_a_suspension_is_caught_on_wake() {
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
     let d = daemon(
         &root,
-        credentials(&sb),
+        sb.credentials(),
         &mut ledger,
         clock.clone(),
         Duration::from_millis(300),
@@ -199,7 +178,7 @@ async fn a_reload_wakes_the_loop_early() {
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
     let d = daemon(
         &root,
-        credentials(&sb),
+        sb.credentials(),
         &mut ledger,
         clock.clone(),
         Duration::from_secs(3600),
@@ -665,7 +644,7 @@ async fn the_retry_sweep_sends_what_waited_for_a_renewed_token() {
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
     let mut d = daemon(
         &root,
-        credentials(&sb),
+        sb.credentials(),
         &mut ledger,
         Arc::new(TestClock::new(start)),
         Duration::from_millis(200),
