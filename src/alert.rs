@@ -9,6 +9,7 @@
 //! between sending and marking an alert sent repeats that one alert (at least once, never lost).
 
 use std::collections::{BTreeMap, HashMap};
+use std::ops::Range;
 
 use jiff::{SignedDuration, Timestamp};
 
@@ -168,11 +169,14 @@ fn escape(s: &str) -> String {
         .replace('>', "&gt;")
 }
 
-/// Packs alert texts into messages below Telegram's limit, one alert per paragraph.
-pub fn pack(texts: &[&str]) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
+/// Packs alert texts into messages below Telegram's limit, one alert per paragraph (escaped
+/// for HTML; an alert longer than a message is cut). Each message comes with the range of
+/// `texts` it carries.
+pub fn pack(texts: &[&str]) -> Vec<(Range<usize>, String)> {
+    let mut out: Vec<(Range<usize>, String)> = Vec::new();
     let mut cur = String::new();
-    for t in texts {
+    let mut first = 0;
+    for (i, t) in texts.iter().enumerate() {
         let t = escape(t);
         let t: String = if t.encode_utf16().count() > MESSAGE_LIMIT {
             t.chars().take(MESSAGE_LIMIT / 2).collect::<String>() + "…"
@@ -182,7 +186,8 @@ pub fn pack(texts: &[&str]) -> Vec<String> {
         if !cur.is_empty()
             && (cur.encode_utf16().count() + t.encode_utf16().count() + 2) > MESSAGE_LIMIT
         {
-            out.push(std::mem::take(&mut cur));
+            out.push((first..i, std::mem::take(&mut cur)));
+            first = i;
         }
         if !cur.is_empty() {
             cur.push_str("\n\n");
@@ -190,7 +195,7 @@ pub fn pack(texts: &[&str]) -> Vec<String> {
         cur.push_str(&t);
     }
     if !cur.is_empty() {
-        out.push(cur);
+        out.push((first..texts.len(), cur));
     }
     out
 }
@@ -240,44 +245,25 @@ impl Alerter {
             sent: 0,
             pending: pending.len(),
         };
-        // Packs of alerts in order, each pack one message.
-        let mut i = 0;
-        while i < pending.len() {
-            let mut j = i;
-            let mut size = 0;
-            while j < pending.len() {
-                let len = escape(&pending[j].text).encode_utf16().count() + 2;
-                if j > i && size + len > MESSAGE_LIMIT {
-                    break;
-                }
-                size += len;
-                j += 1;
-            }
-            let batch = &pending[i..j];
-            let texts: Vec<&str> = batch.iter().map(|a| a.text.as_str()).collect();
-            let mut ok = true;
-            for message in pack(&texts) {
-                if let Err(e) = self.client.send_message(&self.chat, &message).await {
-                    tracing::warn!(error = %e, "alerts not delivered to the МЦУ chat; will try again");
-                    ok = false;
-                    break;
-                }
-            }
-            if !ok {
+        let texts: Vec<&str> = pending.iter().map(|a| a.text.as_str()).collect();
+        for (range, message) in pack(&texts) {
+            if let Err(e) = self.client.send_message(&self.chat, &message).await {
+                tracing::warn!(error = %e, "alerts not delivered to the МЦУ chat; will try again");
                 return Ok(d);
             }
             // The responsibles' copies are a courtesy: a failure there is logged, not retried.
-            for a in batch {
-                if let Some(chat) = a.org.as_ref().and_then(|o| self.responsibles.get(o))
-                    && let Err(e) = self.client.send_message(chat, &escape(&a.text)).await
-                {
-                    tracing::warn!(error = %e, org = a.org.as_deref().unwrap_or(""), "alert not delivered to the responsible");
+            for a in &pending[range] {
+                if let Some(chat) = a.org.as_ref().and_then(|o| self.responsibles.get(o)) {
+                    for (_, copy) in pack(&[a.text.as_str()]) {
+                        if let Err(e) = self.client.send_message(chat, &copy).await {
+                            tracing::warn!(error = %e, org = a.org.as_deref().unwrap_or(""), "alert not delivered to the responsible");
+                        }
+                    }
                 }
                 ledger.alert_sent(&a.id, now)?;
                 d.sent += 1;
                 d.pending -= 1;
             }
-            i = j;
         }
         Ok(d)
     }
@@ -326,12 +312,14 @@ mod tests {
         assert!(
             packed
                 .iter()
-                .all(|m| m.encode_utf16().count() <= MESSAGE_LIMIT)
+                .all(|(_, m)| m.encode_utf16().count() <= MESSAGE_LIMIT)
         );
-        assert!(packed[1].ends_with("a &lt;b&gt; &amp; c"));
+        assert!(packed[1].1.ends_with("a &lt;b&gt; &amp; c"));
+        // Every alert is in exactly one message, in order.
+        assert_eq!((packed[0].0.clone(), packed[1].0.clone()), (0..2, 2..4));
         let huge = "y".repeat(10_000);
         let packed = pack(&[huge.as_str()]);
-        assert!(packed[0].encode_utf16().count() <= MESSAGE_LIMIT);
+        assert!(packed[0].1.encode_utf16().count() <= MESSAGE_LIMIT);
     }
 
     #[test]
