@@ -120,6 +120,18 @@ fn row_entry(row: &rusqlite::Row<'_>) -> rusqlite::Result<Entry> {
 
 const COLUMNS: &str = "org, post, network, due_ms, next_try_ms, content, attempts, state, remote_id, url, reason, updated_ms";
 
+/// Runs one cached statement of a write transaction.
+fn exec(
+    tx: &rusqlite::Transaction<'_>,
+    sql: &str,
+    p: impl rusqlite::Params,
+) -> Result<(), LedgerError> {
+    tx.prepare_cached(sql)
+        .and_then(|mut st| st.execute(p))
+        .map(|_| ())
+        .map_err(storage)
+}
+
 /// The order of the primary key (SQLite compares TEXT bytewise, as Rust compares `str`).
 fn sort_key(k: &Key) -> (&str, &str, &str) {
     (&k.org, &k.post, k.network.key())
@@ -228,13 +240,19 @@ impl Ledger for SqliteLedger {
         for a in actions {
             match a {
                 Action::Insert(p, missed) => {
-                    tx.prepare_cached(
+                    exec(
+                        &tx,
                         "INSERT INTO publication (org, post, network, due_ms, next_try_ms, content, state, updated_ms) VALUES (?1, ?2, ?3, ?4, ?4, ?5, ?6, ?7)",
-                    )
-                    .and_then(|mut st| {
-                        st.execute(params![p.key.org, p.key.post, p.key.network.key(), ms(p.due), p.content, state_of(missed), now_ms])
-                    })
-                    .map_err(storage)?;
+                        params![
+                            p.key.org,
+                            p.key.post,
+                            p.key.network.key(),
+                            ms(p.due),
+                            p.content,
+                            state_of(missed),
+                            now_ms
+                        ],
+                    )?;
                     if missed {
                         report.missed.push(p.key.clone());
                     } else {
@@ -242,13 +260,19 @@ impl Ledger for SqliteLedger {
                     }
                 }
                 Action::Update(p, missed) => {
-                    tx.prepare_cached(
+                    exec(
+                        &tx,
                         "UPDATE publication SET due_ms = ?4, next_try_ms = CASE WHEN due_ms = ?4 THEN next_try_ms ELSE ?4 END, content = ?5, state = ?6, updated_ms = ?7 WHERE org = ?1 AND post = ?2 AND network = ?3",
-                    )
-                    .and_then(|mut st| {
-                        st.execute(params![p.key.org, p.key.post, p.key.network.key(), ms(p.due), p.content, state_of(missed), now_ms])
-                    })
-                    .map_err(storage)?;
+                        params![
+                            p.key.org,
+                            p.key.post,
+                            p.key.network.key(),
+                            ms(p.due),
+                            p.content,
+                            state_of(missed),
+                            now_ms
+                        ],
+                    )?;
                     if missed {
                         report.missed.push(p.key.clone());
                     } else {
@@ -256,24 +280,33 @@ impl Ledger for SqliteLedger {
                     }
                 }
                 Action::Revive(p) => {
-                    tx.prepare_cached(
+                    exec(
+                        &tx,
                         "UPDATE publication SET due_ms = ?4, next_try_ms = ?4, content = ?5, state = 'scheduled', attempts = 0, reason = NULL, updated_ms = ?6 WHERE org = ?1 AND post = ?2 AND network = ?3",
-                    )
-                    .and_then(|mut st| {
-                        st.execute(params![p.key.org, p.key.post, p.key.network.key(), ms(p.due), p.content, now_ms])
-                    })
-                    .map_err(storage)?;
+                        params![
+                            p.key.org,
+                            p.key.post,
+                            p.key.network.key(),
+                            ms(p.due),
+                            p.content,
+                            now_ms
+                        ],
+                    )?;
                     report.added.push(p.key.clone());
                 }
                 Action::Restore(p, missed) => {
                     // Back in the plans unchanged: schedule it again.
-                    tx.prepare_cached(
+                    exec(
+                        &tx,
                         "UPDATE publication SET state = ?4, updated_ms = ?5 WHERE org = ?1 AND post = ?2 AND network = ?3",
-                    )
-                    .and_then(|mut st| {
-                        st.execute(params![p.key.org, p.key.post, p.key.network.key(), state_of(missed), now_ms])
-                    })
-                    .map_err(storage)?;
+                        params![
+                            p.key.org,
+                            p.key.post,
+                            p.key.network.key(),
+                            state_of(missed),
+                            now_ms
+                        ],
+                    )?;
                     if missed {
                         report.missed.push(p.key.clone());
                     } else {
@@ -282,23 +315,26 @@ impl Ledger for SqliteLedger {
                 }
                 Action::Edited(p) => {
                     // Reported once: the new plan is remembered, nothing is reposted.
-                    tx.prepare_cached(
+                    exec(
+                        &tx,
                         "UPDATE publication SET due_ms = ?4, content = ?5, updated_ms = ?6 WHERE org = ?1 AND post = ?2 AND network = ?3",
-                    )
-                    .and_then(|mut st| {
-                        st.execute(params![p.key.org, p.key.post, p.key.network.key(), ms(p.due), p.content, now_ms])
-                    })
-                    .map_err(storage)?;
+                        params![
+                            p.key.org,
+                            p.key.post,
+                            p.key.network.key(),
+                            ms(p.due),
+                            p.content,
+                            now_ms
+                        ],
+                    )?;
                     report.edited_after_publication.push(p.key.clone());
                 }
                 Action::Cancel(key) => {
-                    tx.prepare_cached(
+                    exec(
+                        &tx,
                         "UPDATE publication SET state = 'cancelled', updated_ms = ?4 WHERE org = ?1 AND post = ?2 AND network = ?3",
-                    )
-                    .and_then(|mut st| {
-                        st.execute(params![key.org, key.post, key.network.key(), now_ms])
-                    })
-                    .map_err(storage)?;
+                        params![key.org, key.post, key.network.key(), now_ms],
+                    )?;
                     report.cancelled.push(key);
                 }
             }
