@@ -121,14 +121,7 @@ async fn crash_loop(posts: usize, kills: usize) {
         assert!(std::time::Instant::now() < deadline, "not settled: {r:?}");
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
-    let pid = child.id().to_string();
-    assert!(
-        Command::new("kill")
-            .args(["-TERM", &pid])
-            .status()
-            .unwrap()
-            .success()
-    );
+    support::sigterm(&child);
     let mut child = child;
     let status = tokio::task::spawn_blocking(move || child.wait())
         .await

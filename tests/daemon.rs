@@ -257,14 +257,7 @@ impl Running {
 
     /// SIGTERM, then the exit code and the whole log.
     async fn stop(mut self) -> (Option<i32>, String) {
-        let pid = self.child.id().to_string();
-        assert!(
-            Command::new("kill")
-                .args(["-TERM", &pid])
-                .status()
-                .unwrap()
-                .success()
-        );
+        support::sigterm(&self.child);
         let mut child = std::mem::replace(&mut self.child, Command::new("true").spawn().unwrap());
         let status = tokio::task::spawn_blocking(move || child.wait())
             .await

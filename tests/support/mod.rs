@@ -81,3 +81,13 @@ pub fn ledger_rows(config: &Path) -> Vec<serde_json::Value> {
         .and_then(|v| v["publications"].as_array().cloned())
         .unwrap_or_default()
 }
+
+/// Sends SIGTERM to a child process (the daemon's graceful stop).
+pub fn sigterm(child: &std::process::Child) {
+    let pid = child.id().to_string();
+    let sent = std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap();
+    assert!(sent.success(), "kill -TERM {pid}");
+}
