@@ -15,6 +15,38 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::oneshot;
 use tokio::task::{JoinHandle, JoinSet};
 
+/// Faults planned for an emulator's next calls, each for any method or for one method, taken in
+/// the order they were planned.
+#[derive(Debug)]
+pub struct FaultPlan<F> {
+    planned: std::collections::VecDeque<(Option<String>, F)>,
+}
+
+impl<F> Default for FaultPlan<F> {
+    fn default() -> Self {
+        FaultPlan {
+            planned: std::collections::VecDeque::new(),
+        }
+    }
+}
+
+impl<F: Clone> FaultPlan<F> {
+    /// Plans `fault` for the next `times` calls of `method` (`None`: of any method).
+    pub fn plan(&mut self, method: Option<&str>, fault: F, times: usize) {
+        let planned = (method.map(str::to_owned), fault);
+        self.planned.extend(std::iter::repeat_n(planned, times));
+    }
+
+    /// Takes the first planned fault meant for `method` (or for any call).
+    pub fn take(&mut self, method: &str) -> Option<F> {
+        let i = self
+            .planned
+            .iter()
+            .position(|(m, _)| m.as_deref().is_none_or(|m| m == method))?;
+        self.planned.remove(i).map(|(_, f)| f)
+    }
+}
+
 /// A running server. Dropping it stops the server and closes its connections.
 #[derive(Debug)]
 pub struct Server {

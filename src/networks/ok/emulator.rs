@@ -36,7 +36,7 @@
 //! (`uid`, `aid`), topic types other than `GROUP_THEME`, media blocks other than text, link,
 //! photo and poll, `photosV2.commit`, the client-server signature (`session_secret_key`).
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 use std::fmt;
 use std::io::Cursor;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -55,7 +55,7 @@ use serde_json::{Map, Value, json};
 
 use crate::networks::RateLimits;
 use crate::networks::rate::Windows;
-use crate::networks::serve::{Server, hang_up};
+use crate::networks::serve::{FaultPlan, Server, hang_up};
 
 /// The id of the default application (`client_id` for token refresh).
 pub const TEST_APPLICATION_ID: &str = "512000000001";
@@ -427,7 +427,7 @@ struct World {
     groups: Vec<Group>,
     tokens: HashMap<String, TokenInfo>,
     refresh_tokens: HashMap<String, RefreshInfo>,
-    faults: VecDeque<(Option<String>, Fault)>,
+    faults: FaultPlan<Fault>,
     tickets: HashMap<String, Ticket>,
     /// Uploaded pictures by upload token, and whether a topic used them.
     photos: HashMap<String, (Photo, bool)>,
@@ -457,11 +457,7 @@ impl World {
 
     /// Takes the first planned fault meant for `method` (or for any call).
     fn take_fault(&mut self, method: &str) -> Option<Fault> {
-        let i = self
-            .faults
-            .iter()
-            .position(|(m, _)| m.as_deref().is_none_or(|m| m == method))?;
-        self.faults.remove(i).map(|(_, f)| f)
+        self.faults.take(method)
     }
 
     /// Counts a call of `token` to the group `gid` (`""`: none) against the rates, or answers
@@ -580,15 +576,14 @@ impl State {
     /// the faults were injected.
     pub fn inject(&self, fault: Fault, times: usize) {
         let mut w = self.shared.world();
-        w.faults.extend(std::iter::repeat_n((None, fault), times));
+        w.faults.plan(None, fault, times);
     }
 
     /// Makes the next `times` calls of `method` (or of the upload endpoint, [`UPLOAD`]) fail
     /// with `fault`; calls of other methods pass.
     pub fn inject_on(&self, method: &str, fault: Fault, times: usize) {
         let mut w = self.shared.world();
-        let planned = (Some(method.to_owned()), fault);
-        w.faults.extend(std::iter::repeat_n(planned, times));
+        w.faults.plan(Some(method), fault, times);
     }
 
     /// API calls a second allowed per token; 0 turns the limit off (per-group limits stay as

@@ -19,7 +19,7 @@
 //! or apply the call and close the connection without an answer. Tests read the state
 //! ([`State::wall`], [`State::requests`], …) to check what was really published.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 use std::io::Cursor;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -37,7 +37,7 @@ use serde_json::{Value, json};
 
 use crate::networks::RateLimits;
 use crate::networks::rate::Windows;
-use crate::networks::serve::{Server, hang_up};
+use crate::networks::serve::{FaultPlan, Server, hang_up};
 
 /// The upload server's size limit for one picture.
 pub const MAX_UPLOAD_BYTES: usize = 50 * 1024 * 1024;
@@ -620,7 +620,7 @@ struct World {
     photos: Vec<Photo>,
     polls: Vec<Poll>,
     /// Planned faults, each for any method (`None`) or one method.
-    faults: VecDeque<(Option<String>, Fault)>,
+    faults: FaultPlan<Fault>,
     rate: RateLimits,
     windows: Windows,
     requests: Vec<Recorded>,
@@ -838,14 +838,13 @@ impl State {
     /// injected.
     pub fn inject(&self, fault: Fault, times: usize) {
         let mut w = self.shared.world();
-        w.faults.extend(std::iter::repeat_n((None, fault), times));
+        w.faults.plan(None, fault, times);
     }
 
     /// Makes the next `times` calls of `method` fail with `fault` (calls of other methods pass).
     pub fn inject_on(&self, method: &str, fault: Fault, times: usize) {
         let mut w = self.shared.world();
-        let planned = (Some(method.to_owned()), fault);
-        w.faults.extend(std::iter::repeat_n(planned, times));
+        w.faults.plan(Some(method), fault, times);
     }
 
     /// Requests a second allowed per token; 0 turns the limit off (per-community limits stay
@@ -1113,12 +1112,7 @@ fn answer(
             .map(|(_, v)| v.as_str())
     };
     let mut w = shared.world();
-    let fault = w
-        .faults
-        .iter()
-        .position(|(m, _)| m.as_deref().is_none_or(|m| m == name))
-        .and_then(|i| w.faults.remove(i))
-        .map(|(_, f)| f);
+    let fault = w.faults.take(name);
     match fault {
         Some(Fault::ServerError) => {
             let page = Html("<html><body><h1>500 Internal Server Error</h1></body></html>");
