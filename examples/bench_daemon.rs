@@ -6,6 +6,8 @@
 //! cargo build --release && cargo run --release --example bench_daemon [POSTS]
 //! ```
 //!
+//! `BENCH_STARTUP_ONLY=1` stops after the start-up (time, RSS and peak RSS only).
+//!
 //! The emulators run in this process (so their counts of 429 answers can be read); the daemon
 //! is the real release binary, a child process measured through /proc. Nothing reaches a real
 //! network.
@@ -194,7 +196,21 @@ async fn main() {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     let startup = launched.elapsed();
-    let (_, rss_start, _) = proc_stats(pid);
+    let (_, rss_start, hwm_start) = proc_stats(pid);
+    if std::env::var_os("BENCH_STARTUP_ONLY").is_some() {
+        // A quick look at start-up alone (memory work): no idle window, no burst.
+        let _ = Command::new("kill")
+            .args(["-TERM", &pid.to_string()])
+            .status();
+        let _ = child.wait();
+        println!(
+            "{posts} posts: startup {:.2} s; RSS after start {} MB; peak (VmHWM) {} MB",
+            startup.as_secs_f64(),
+            rss_start / 1024,
+            hwm_start / 1024
+        );
+        return;
+    }
 
     // Idle: 120 s with nothing due (two looks for changed files, one a minute, fall into it).
     tokio::time::sleep(Duration::from_secs(2)).await;

@@ -340,14 +340,16 @@ mod tests {
         let planned: Vec<Planned> = dues
             .iter()
             .enumerate()
-            .map(|(i, (org, due))| Planned {
-                key: Key {
-                    org: (*org).into(),
-                    post: format!("p{i}"),
-                    network: Network::Vk,
-                },
-                due: due.parse().unwrap(),
-                content: "h".into(),
+            .map(|(i, (org, due))| {
+                Planned::new(
+                    Key {
+                        org: (*org).into(),
+                        post: format!("p{i}"),
+                        network: Network::Vk,
+                    },
+                    due.parse().unwrap(),
+                    crate::ledger::ContentHash::of(b"h"),
+                )
             })
             .collect();
         let t0: Timestamp = "2026-11-29T00:00:00Z".parse().unwrap();

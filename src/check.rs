@@ -248,14 +248,14 @@ fn check_file(f: &PlanFile, cx: &PostContext) -> FileResult {
         diags.push(
             Diagnostic::new(Rule::StrayFile, &f.rel, Pos::START, "vestnik does not read this file: posts are .md files, plans are .yaml files")
                 .hint("rename it to .md or .yaml if it is a post or a plan; move other documents out of plans/, pictures to media/")
-                .org(&f.folder),
+                .org(&*f.folder),
         );
         return FileResult { diags, posts };
     }
-    let text = match repo::read_text(&f.abs, &f.rel) {
+    let text = match repo::read_text(&cx.root.join(&f.rel), &f.rel) {
         Ok(t) => t,
         Err(d) => {
-            diags.push(d.org(&f.folder));
+            diags.push(d.org(&*f.folder));
             return FileResult { diags, posts };
         }
     };
@@ -272,7 +272,7 @@ fn check_file(f: &PlanFile, cx: &PostContext) -> FileResult {
         }
     }
     for d in &mut diags {
-        d.org.get_or_insert_with(|| f.folder.clone());
+        d.org.get_or_insert_with(|| f.folder.to_string());
     }
     FileResult { diags, posts }
 }
@@ -298,7 +298,7 @@ fn secrets(text: &str, file: &str, out: &mut Vec<Diagnostic>) {
 fn unknown_folders(reg: &Registry, files: &[PlanFile]) -> Vec<Diagnostic> {
     let mut first: BTreeMap<&str, &str> = BTreeMap::new();
     for f in files {
-        first.entry(f.folder.as_str()).or_insert(f.rel.as_str());
+        first.entry(&*f.folder).or_insert(f.rel.as_str());
     }
     first
         .into_iter()

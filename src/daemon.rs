@@ -617,7 +617,7 @@ impl Daemon<'_> {
                 let sync = self.publisher.sync(plans, &planned, self.ledger, now)?;
                 tracing::info!(
                     publications = planned.len(),
-                    added = sync.added.len(),
+                    added = sync.added,
                     updated = sync.updated.len(),
                     cancelled = sync.cancelled.len(),
                     missed = sync.missed.len(),

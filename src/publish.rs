@@ -19,7 +19,9 @@ use tracing::Instrument;
 use jiff::{SignedDuration, Timestamp};
 
 use crate::alert;
-use crate::ledger::{Alert, Entry, Key, Ledger, Outcome, Planned, State, SyncReport, deduplicates};
+use crate::ledger::{
+    Alert, ContentHash, Entry, Key, Ledger, Outcome, Planned, State, SyncReport, deduplicates,
+};
 use crate::media::MediaCache;
 use crate::metrics::Metrics;
 use crate::network::Network;
@@ -127,7 +129,8 @@ struct FileRef {
 pub struct Plans {
     /// The registry.
     pub reg: Registry,
-    files: HashMap<(String, String), FileRef>,
+    /// Organization → post → file. Ids are shared with the planned rows.
+    files: HashMap<Arc<str>, HashMap<Arc<str>, FileRef>>,
     /// Plan files that could not be read, with the first problem.
     pub broken: Vec<(String, String)>,
     /// `(org, file stem)` of files that failed to parse: their ledger rows are kept.
@@ -164,10 +167,16 @@ pub fn load(root: &Path) -> Result<(Plans, Vec<Planned>), PassError> {
         broken: Vec::new(),
         protected: HashSet::new(),
     };
-    let mut planned = Vec::new();
-    for f in files.iter().filter(|f| f.kind != FileKind::Other) {
+    // Room for a post on three networks per file (most files hold one post): the rows are
+    // not moved as they grow (a doubling of 300,000 rows was the start-up's peak). Capacity
+    // that is never written costs no memory.
+    let mut planned = Vec::with_capacity(files.len() * 3);
+    // One string per organization id, shared by its posts' rows.
+    let mut orgs: HashMap<String, Arc<str>> = HashMap::new();
+    // Taken by value: each file's paths are freed as it is read, while the planned rows grow.
+    for f in files.into_iter().filter(|f| f.kind != FileKind::Other) {
         let mut diags = Vec::new();
-        let parsed: Vec<Post> = match repo::read_text(&f.abs, &f.rel) {
+        let parsed: Vec<Post> = match repo::read_text(&root.join(&f.rel), &f.rel) {
             Err(d) => {
                 diags.push(d);
                 Vec::new()
@@ -179,7 +188,7 @@ pub fn load(root: &Path) -> Result<(Plans, Vec<Planned>), PassError> {
             .find(|d| d.severity == crate::diagnostic::Severity::Error)
         {
             // Any error in a file: nothing of it is published, and nothing of it is cancelled.
-            plans.protected.insert((f.folder.clone(), stem(&f.rel)));
+            plans.protected.insert((f.folder.to_string(), stem(&f.rel)));
             plans.broken.push((
                 f.rel.clone(),
                 format!("{}:{}: {}", d.pos.line, d.pos.column, d.message),
@@ -188,7 +197,7 @@ pub fn load(root: &Path) -> Result<(Plans, Vec<Planned>), PassError> {
         }
         let file = FileRef {
             rel: f.rel.as_str().into(),
-            folder: f.folder.as_str().into(),
+            folder: Arc::clone(&f.folder),
         };
         for post in parsed {
             let Some(when) = &post.when else { continue };
@@ -199,24 +208,33 @@ pub fn load(root: &Path) -> Result<(Plans, Vec<Planned>), PassError> {
                 continue;
             };
             let pages: Vec<Network> = org.pages.keys().copied().collect();
+            let org_id = match orgs.get(post.org.value.as_str()) {
+                Some(id) => Arc::clone(id),
+                None => {
+                    let id: Arc<str> = post.org.value.as_str().into();
+                    orgs.insert(post.org.value.clone(), Arc::clone(&id));
+                    id
+                }
+            };
+            let post_id: Arc<str> = post.id.as_str().into();
             for net in post
                 .targets(pages.iter().copied())
                 .into_iter()
                 .filter(|n| pages.contains(n))
             {
                 planned.push(Planned {
-                    key: Key {
-                        org: post.org.value.clone(),
-                        post: post.id.clone(),
-                        network: net,
-                    },
+                    org: Arc::clone(&org_id),
+                    post: Arc::clone(&post_id),
+                    network: net,
                     due: when.value,
                     content: content_hash(&post, net),
                 });
             }
             plans
                 .files
-                .insert((post.org.value.clone(), post.id.clone()), file.clone());
+                .entry(org_id)
+                .or_default()
+                .insert(post_id, file.clone());
         }
     }
     Ok((plans, planned))
@@ -232,7 +250,7 @@ fn stem(rel: &str) -> String {
 }
 
 /// A hash of what a network receives for a post: text, images and poll as written.
-fn content_hash(post: &Post, net: Network) -> String {
+fn content_hash(post: &Post, net: Network) -> ContentHash {
     let mut h = blake3::Hasher::new();
     h.update(post.text_for(net).markdown.as_bytes());
     for i in post.images_for(net) {
@@ -251,7 +269,7 @@ fn content_hash(post: &Post, net: Network) -> String {
             h.update(&c.value.as_second().to_le_bytes());
         }
     }
-    h.finalize().to_hex().as_str()[..32].to_owned()
+    ContentHash::from(h.finalize())
 }
 
 /// The clients of the configured networks.
@@ -440,9 +458,10 @@ impl Publisher {
         for k in &report.edited_after_publication {
             let content = planned
                 .iter()
-                .find(|p| &p.key == k)
-                .map_or("", |p| p.content.as_str());
-            alerts.push(alert::edited(k, content));
+                .find(|p| p.is(k))
+                .map(|p| p.content.to_string())
+                .unwrap_or_default();
+            alerts.push(alert::edited(k, &content));
         }
         for (file, why) in &plans.broken {
             alerts.push(alert::broken_file(file, why));
@@ -711,7 +730,11 @@ impl Publisher {
                 Next::Go,
             );
         };
-        let Some(file) = plans.files.get(&(key.org.clone(), key.post.clone())) else {
+        let Some(file) = plans
+            .files
+            .get(key.org.as_str())
+            .and_then(|posts| posts.get(key.post.as_str()))
+        else {
             return later("the post's plan cannot be read right now");
         };
         let post = {
@@ -729,7 +752,7 @@ impl Publisher {
         let Some(post) = post else {
             return (Outcome::RetryAt(now), Next::Stale);
         };
-        if content_hash(&post, key.network) != entry.content {
+        if !content_hash(&post, key.network).matches(&entry.content) {
             // Edited after the last read: send what the ledger has been told about only. The
             // next read of the plans updates the row, and it goes out then.
             return (Outcome::RetryAt(now), Next::Stale);

@@ -2,7 +2,8 @@
 //! (size cap, UTF-8 check), so that a 50 MB file or binary junk becomes a diagnostic.
 
 use std::io::Read;
-use std::path::{Path, PathBuf};
+use std::path::Path;
+use std::sync::Arc;
 
 use crate::diagnostic::{Diagnostic, Rule};
 use crate::source::Pos;
@@ -26,10 +27,9 @@ pub enum FileKind {
 pub struct PlanFile {
     /// Path relative to the repository, with `/`.
     pub rel: String,
-    /// Absolute path.
-    pub abs: PathBuf,
-    /// The organization folder it is in.
-    pub folder: String,
+    /// The organization folder it is in (one string per folder, shared by its files: a
+    /// listing of 100,000 files is held while they are read).
+    pub folder: Arc<str>,
     /// What it is.
     pub kind: FileKind,
 }
@@ -47,13 +47,18 @@ pub fn plan_files(root: &Path) -> std::io::Result<Vec<PlanFile>> {
         if name.starts_with('.') || !entry.file_type()?.is_dir() {
             continue;
         }
-        walk(&entry.path(), &format!("plans/{name}"), &name, &mut out);
+        walk(
+            &entry.path(),
+            &format!("plans/{name}"),
+            &name.as_str().into(),
+            &mut out,
+        );
     }
     out.sort_by(|a, b| a.rel.cmp(&b.rel));
     Ok(out)
 }
 
-fn walk(dir: &Path, rel: &str, folder: &str, out: &mut Vec<PlanFile>) {
+fn walk(dir: &Path, rel: &str, folder: &Arc<str>, out: &mut Vec<PlanFile>) {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
     };
@@ -62,10 +67,9 @@ fn walk(dir: &Path, rel: &str, folder: &str, out: &mut Vec<PlanFile>) {
         if name.starts_with('.') {
             continue;
         }
-        let path = entry.path();
         let child = format!("{rel}/{name}");
         match entry.file_type() {
-            Ok(t) if t.is_dir() => walk(&path, &child, folder, out),
+            Ok(t) if t.is_dir() => walk(&entry.path(), &child, folder, out),
             Ok(_) => {
                 let lower = name.to_ascii_lowercase();
                 let kind = if lower.ends_with(".md") {
@@ -77,8 +81,7 @@ fn walk(dir: &Path, rel: &str, folder: &str, out: &mut Vec<PlanFile>) {
                 };
                 out.push(PlanFile {
                     rel: child,
-                    abs: path,
-                    folder: folder.to_owned(),
+                    folder: Arc::clone(folder),
                     kind,
                 });
             }

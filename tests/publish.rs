@@ -32,7 +32,7 @@ fn expected(now: jiff::Timestamp) -> BTreeMap<(String, Network), Vec<String>> {
         .into_iter()
         .filter(|f| f.kind != FileKind::Other)
     {
-        let text = std::fs::read_to_string(&f.abs).unwrap();
+        let text = std::fs::read_to_string(root().join(&f.rel)).unwrap();
         let mut d = Vec::new();
         let posts = if f.kind == FileKind::Post {
             plan::parse_markdown(&f.rel, &f.folder, &text, &reg.tz, &mut d)
