@@ -164,7 +164,8 @@ enum Action<'a> {
 
 /// What a sync does to an existing row `e` that the plans still want as `p`.
 fn compare<'a>(p: &'a Planned, e: &Entry, missed: bool, now: Timestamp) -> Option<Action<'a>> {
-    let changed = e.due != p.due || !p.content.matches(&e.content);
+    // The ledger keeps milliseconds: a plan's time with a finer fraction is the same time.
+    let changed = e.due != ts(ms(p.due)) || !p.content.matches(&e.content);
     match e.state {
         State::Scheduled if changed || missed => Some(Action::Update(p, missed)),
         State::Cancelled | State::Missed if changed && p.due >= now => Some(Action::Revive(p)),
@@ -663,6 +664,27 @@ mod tests {
     }
 
     const GRACE: SignedDuration = SignedDuration::from_hours(2);
+
+    #[test]
+    fn a_second_sync_of_the_same_plans_changes_nothing() {
+        let mut l = SqliteLedger::in_memory().unwrap();
+        let now = t("2026-12-01T00:00:00Z");
+        // A time finer than the ledger's milliseconds, as `date:` may carry.
+        let plans = [
+            planned("a", Network::Vk, "2026-12-02T03:00:00.123456789Z", "text"),
+            planned("a", Network::Telegram, "2026-12-02T03:00:00Z", "text"),
+        ];
+        let first = l.sync(&plans, &|_| false, now, GRACE).unwrap();
+        assert_eq!(first.added, 2);
+        let second = l.sync(&plans, &|_| false, now, GRACE).unwrap();
+        assert_eq!(second, SyncReport::default(), "nothing changed");
+        let edited = [
+            planned("a", Network::Vk, "2026-12-02T03:00:00.124Z", "text"),
+            planned("a", Network::Telegram, "2026-12-02T03:00:00Z", "new text"),
+        ];
+        let third = l.sync(&edited, &|_| false, now, GRACE).unwrap();
+        assert_eq!(third.updated.len(), 2);
+    }
 
     #[test]
     fn schedules_claims_and_publishes_in_time_order() {
