@@ -6,7 +6,8 @@
 //! cargo build --release && cargo run --release --example bench_daemon [POSTS]
 //! ```
 //!
-//! `BENCH_STARTUP_ONLY=1` stops after the start-up (time, RSS and peak RSS only).
+//! `BENCH_MEMORY=1` stops after the start-up and one read of the plans with 1,000 new posts
+//! (time, RSS and peak RSS only).
 //!
 //! The emulators run in this process (so their counts of 429 answers can be read); the daemon
 //! is the real release binary, a child process measured through /proc. Nothing reaches a real
@@ -197,17 +198,38 @@ async fn main() {
     }
     let startup = launched.elapsed();
     let (_, rss_start, hwm_start) = proc_stats(pid);
-    if std::env::var_os("BENCH_STARTUP_ONLY").is_some() {
-        // A quick look at start-up alone (memory work): no idle window, no burst.
+    if std::env::var_os("BENCH_MEMORY").is_some() {
+        // Memory alone: the start-up, then one read of the plans after 1,000 new posts appear
+        // (the old plans are held while the new ones are read). No idle window, no burst.
+        let tomorrow = Timestamp::now() + SignedDuration::from_hours(24);
+        for i in 0..1000 {
+            write_post(&root, i % PAGES, &format!("more{i:04}"), tomorrow);
+        }
+        let reloaded = Instant::now();
+        while log.lock().unwrap().matches("plans read").count() < 2 {
+            assert!(reloaded.elapsed() < Duration::from_secs(120), "no reload");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        let (_, rss_reload, hwm) = proc_stats(pid);
+        for l in log
+            .lock()
+            .unwrap()
+            .lines()
+            .filter(|l| l.contains("plans read"))
+        {
+            eprintln!("{l}");
+        }
         let _ = Command::new("kill")
             .args(["-TERM", &pid.to_string()])
             .status();
         let _ = child.wait();
         println!(
-            "{posts} posts: startup {:.2} s; RSS after start {} MB; peak (VmHWM) {} MB",
+            "{posts} posts: startup {:.2} s; RSS after start {} MB, peak {} MB; after a reload {} MB, peak {} MB",
             startup.as_secs_f64(),
             rss_start / 1024,
-            hwm_start / 1024
+            hwm_start / 1024,
+            rss_reload / 1024,
+            hwm / 1024
         );
         return;
     }
