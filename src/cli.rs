@@ -379,7 +379,7 @@ fn run_publish(args: PublishArgs) -> i32 {
         Ok(c) => c,
         Err(e) => return trouble(e),
     };
-    let mut ledger = match crate::ledger::sqlite::SqliteLedger::open(&cfg.ledger) {
+    let mut ledger = match crate::ledger::sqlite::SqliteLedger::open_for_publishing(&cfg.ledger) {
         Ok(l) => l,
         Err(e) => return trouble(e),
     };
@@ -452,7 +452,7 @@ fn run_daemon(args: RunArgs) -> i32 {
     if let Err(e) = crate::logging::init(format, None) {
         return trouble(e);
     }
-    let mut ledger = match crate::ledger::sqlite::SqliteLedger::open(&cfg.ledger) {
+    let mut ledger = match crate::ledger::sqlite::SqliteLedger::open_for_publishing(&cfg.ledger) {
         Ok(l) => l,
         Err(e) => return trouble(e),
     };

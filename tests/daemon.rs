@@ -324,6 +324,83 @@ async fn run_publishes_at_the_deadline_and_stops_on_sigterm() {
     assert!(!log.contains(sandbox::VK_TOKEN), "token in the log");
 }
 
+/// `publish --due` beside a running daemon would take the daemon's rows in `sending` for a
+/// crash's: it is refused while `run` holds the ledger, and works once the daemon stopped.
+/// `status` needs no stop.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_publisher_on_one_ledger_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = dir.path().join("content");
+    std::fs::create_dir_all(repo.join("plans")).unwrap();
+    std::fs::write(repo.join(REGISTRY_PATH), registry()).unwrap();
+    post(
+        &repo,
+        "later",
+        Timestamp::now() + SignedDuration::from_hours(1),
+        "Позже.",
+    );
+    let sb = sandbox_for(&registry(), sandbox::SandboxLimits::REAL).await;
+    let config = dir.path().join("vestnik.yaml");
+    std::fs::write(
+        &config,
+        format!(
+            "ledger: ledger.sqlite\ncache_dir: cache\n{}",
+            support::networks_yaml(dir.path(), &sb)
+        ),
+    )
+    .unwrap();
+    let daemon = Running::start(Some(&repo), &config);
+    assert!(
+        until(Duration::from_secs(20), || daemon
+            .log
+            .lock()
+            .unwrap()
+            .contains("plans read"))
+        .await,
+        "the daemon started"
+    );
+    let vestnik = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_vestnik"))
+            .args(args)
+            .arg("--config")
+            .arg(&config)
+            .output()
+            .unwrap()
+    };
+    let root = repo.to_str().unwrap();
+    let second = vestnik(&["publish", "--due", "--root", root]);
+    let err = String::from_utf8_lossy(&second.stderr);
+    assert_eq!(second.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("another vestnik is publishing from the ledger"),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!("process {}: vestnik run", daemon.child.id())),
+        "{err}"
+    );
+    let status = vestnik(&["status"]);
+    assert_eq!(
+        status.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&status.stderr)
+    );
+    assert!(
+        String::from_utf8_lossy(&status.stdout).contains("later"),
+        "status lists the scheduled post"
+    );
+    let (code, log) = daemon.stop().await;
+    assert_eq!(code, Some(0), "{log}");
+    let after = vestnik(&["publish", "--due", "--root", root]);
+    assert_eq!(
+        after.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&after.stderr)
+    );
+}
+
 /// SIGTERM while a request is in flight: the request finishes and its outcome is recorded
 /// before the daemon exits — no row is left `sending`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -236,6 +236,16 @@ pub enum LedgerError {
     /// The storage failed.
     #[error("ledger storage: {0}")]
     Storage(String),
+    /// Another process publishes from this ledger.
+    #[error(
+        "another vestnik is publishing from the ledger {path} ({holder}): `run` and `publish --due` cannot work side by side on one ledger; stop the other one first (`status` and `resolve` need no stop)"
+    )]
+    Busy {
+        /// The ledger.
+        path: String,
+        /// Who holds it, as it wrote itself into the lock file.
+        holder: String,
+    },
     /// A transition that the state machine does not allow (a bug in the caller).
     #[error("ledger: {key:?} cannot go from {from} to {to}")]
     Transition {

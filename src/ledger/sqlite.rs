@@ -42,6 +42,8 @@ CREATE INDEX IF NOT EXISTS alert_pending ON alert (sent_ms, raised_ms);
 /// A ledger in one SQLite file.
 pub struct SqliteLedger {
     conn: Connection,
+    /// The publisher's lock ([`SqliteLedger::open_for_publishing`]), held while this lives.
+    _lock: Option<std::fs::File>,
 }
 
 fn storage(e: rusqlite::Error) -> LedgerError {
@@ -64,6 +66,62 @@ impl SqliteLedger {
         Self::with(Connection::open(path).map_err(storage)?)
     }
 
+    /// Opens the ledger at `path` for the one process that publishes from it (`run`, or
+    /// `publish --due`), which holds an exclusive lock on `<path>.lock` while the ledger is
+    /// open. A second publisher would take the first one's rows in `sending` for a crash's and
+    /// make them uncertain (or send a VK one again), so it is refused with
+    /// [`LedgerError::Busy`]. The kernel drops the lock when the process ends, even by SIGKILL.
+    ///
+    /// One publisher per SQLite ledger is this backend's design; several daemons on one ledger
+    /// need leases (`FOR UPDATE SKIP LOCKED`) in a server database.
+    pub fn open_for_publishing(path: &Path) -> Result<Self, LedgerError> {
+        use std::io::{Read, Seek, Write};
+        let mut name = path.as_os_str().to_owned();
+        name.push(".lock");
+        let lock_path = std::path::PathBuf::from(name);
+        let io = |e: std::io::Error| {
+            LedgerError::Storage(format!("the lock file {}: {e}", lock_path.display()))
+        };
+        let mut file = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&lock_path)
+            .map_err(io)?;
+        match file.try_lock() {
+            Ok(()) => {}
+            Err(std::fs::TryLockError::WouldBlock) => {
+                let mut holder = String::new();
+                let _ = file.read_to_string(&mut holder);
+                let holder = holder.trim();
+                return Err(LedgerError::Busy {
+                    path: path.display().to_string(),
+                    holder: if holder.is_empty() {
+                        "a process that did not say which".to_owned()
+                    } else {
+                        holder.to_owned()
+                    },
+                });
+            }
+            Err(std::fs::TryLockError::Error(e)) => return Err(io(e)),
+        }
+        // Who holds it, for the message a second publisher gets.
+        file.set_len(0).map_err(io)?;
+        file.rewind().map_err(io)?;
+        let args: Vec<String> = std::env::args().skip(1).take(2).collect();
+        writeln!(
+            file,
+            "process {}: vestnik {}",
+            std::process::id(),
+            args.join(" ")
+        )
+        .map_err(io)?;
+        let mut ledger = Self::open(path)?;
+        ledger._lock = Some(file);
+        Ok(ledger)
+    }
+
     /// A ledger in memory (tests).
     pub fn in_memory() -> Result<Self, LedgerError> {
         Self::with(Connection::open_in_memory().map_err(storage)?)
@@ -77,7 +135,7 @@ impl SqliteLedger {
         conn.busy_timeout(std::time::Duration::from_secs(5))
             .map_err(storage)?;
         conn.execute_batch(SCHEMA).map_err(storage)?;
-        Ok(Self { conn })
+        Ok(Self { conn, _lock: None })
     }
 }
 
@@ -684,6 +742,33 @@ mod tests {
         ];
         let third = l.sync(&edited, &|_| false, now, GRACE).unwrap();
         assert_eq!(third.updated.len(), 2);
+    }
+
+    #[test]
+    fn one_publisher_per_ledger_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ledger.sqlite");
+        let first = SqliteLedger::open_for_publishing(&path).unwrap();
+        match SqliteLedger::open_for_publishing(&path) {
+            Err(LedgerError::Busy { path: p, holder }) => {
+                assert_eq!(p, path.display().to_string());
+                assert!(
+                    holder.starts_with(&format!("process {}: vestnik", std::process::id())),
+                    "{holder}"
+                );
+            }
+            other => panic!("a second publisher was let in: {:?}", other.err()),
+        }
+        // Readers (`status`) and a person's `resolve` open it as usual.
+        let mut reader = SqliteLedger::open(&path).unwrap();
+        assert!(reader.entries().unwrap().is_empty());
+        assert!(
+            !reader
+                .resolve(&key("p", Network::Vk), true, t("2026-12-01T00:00:00Z"))
+                .unwrap()
+        );
+        drop(first);
+        SqliteLedger::open_for_publishing(&path).unwrap();
     }
 
     #[test]
