@@ -5,7 +5,7 @@
 
 mod support;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::Duration;
@@ -30,6 +30,29 @@ fn registry() -> String {
     format!(
         "organizations:\n  - id: school\n    name: Школа\n    required: true\n    pages:\n      vk: {{id: {VK_PAGE}}}\n      ok: {{id: \"{OK_PAGE}\"}}\n      telegram: {{id: \"{TG_PAGE}\"}}\n  - id: mcu\n    name: МЦУ\n    required: false\n    pages:\n      telegram: {{id: \"{ALERTS}\"}}\n"
     )
+}
+
+/// `dir/content`: a content repository with the test registry and no posts yet.
+fn content(dir: &Path) -> PathBuf {
+    let root = dir.join("content");
+    std::fs::create_dir_all(root.join("plans")).unwrap();
+    std::fs::write(root.join(REGISTRY_PATH), registry()).unwrap();
+    root
+}
+
+/// `dir/vestnik.yaml` for `vestnik run` against `sb`, with the ledger and the cache in `dir`
+/// and the `extra` settings (YAML lines).
+fn run_config(dir: &Path, sb: &Sandbox, extra: &str) -> PathBuf {
+    let config = dir.join("vestnik.yaml");
+    std::fs::write(
+        &config,
+        format!(
+            "ledger: ledger.sqlite\ncache_dir: cache\n{extra}{}",
+            support::networks_yaml(dir, sb)
+        ),
+    )
+    .unwrap();
+    config
 }
 
 fn post(root: &Path, name: &str, due: Timestamp, text: &str) {
@@ -104,9 +127,7 @@ async fn until(limit: Duration, mut cond: impl FnMut() -> bool) -> bool {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_post_due_during_a_suspension_is_caught_on_wake() {
     let dir = tempfile::tempdir().unwrap();
-    let root = dir.path().join("content");
-    std::fs::create_dir_all(root.join("plans")).unwrap();
-    std::fs::write(root.join(REGISTRY_PATH), registry()).unwrap();
+    let root = content(dir.path());
     // 10:00 in Krapivinsky (UTC+7); the post is due at 11:00 local.
     let start: Timestamp = "2026-12-01T03:00:00Z".parse().unwrap();
     post(
@@ -167,9 +188,7 @@ async fn a_post_due_during_a_suspension_is_caught_on_wake() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_reload_wakes_the_loop_early() {
     let dir = tempfile::tempdir().unwrap();
-    let root = dir.path().join("content");
-    std::fs::create_dir_all(root.join("plans")).unwrap();
-    std::fs::write(root.join(REGISTRY_PATH), registry()).unwrap();
+    let root = content(dir.path());
     let start: Timestamp = "2026-12-01T03:00:00Z".parse().unwrap();
     let sb = sandbox_for(&registry(), sandbox::SandboxLimits::UNLIMITED).await;
     let mut ledger = SqliteLedger::in_memory().unwrap();
@@ -282,21 +301,11 @@ impl Drop for Running {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn run_publishes_at_the_deadline_and_stops_on_sigterm() {
     let dir = tempfile::tempdir().unwrap();
-    let repo = dir.path().join("content");
-    std::fs::create_dir_all(repo.join("plans")).unwrap();
-    std::fs::write(repo.join(REGISTRY_PATH), registry()).unwrap();
+    let repo = content(dir.path());
     let due = Timestamp::now() + SignedDuration::from_secs(3);
     post(&repo, "soon", due, "Скоро!");
     let sb = sandbox_for(&registry(), sandbox::SandboxLimits::REAL).await;
-    let config = dir.path().join("vestnik.yaml");
-    std::fs::write(
-        &config,
-        format!(
-            "ledger: ledger.sqlite\ncache_dir: cache\n{}",
-            support::networks_yaml(dir.path(), &sb)
-        ),
-    )
-    .unwrap();
+    let config = run_config(dir.path(), &sb, "");
     let daemon = Running::start(Some(&repo), &config);
     tokio::time::sleep(Duration::from_millis(1500)).await;
     assert!(
@@ -330,9 +339,7 @@ async fn run_publishes_at_the_deadline_and_stops_on_sigterm() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_second_publisher_on_one_ledger_is_refused() {
     let dir = tempfile::tempdir().unwrap();
-    let repo = dir.path().join("content");
-    std::fs::create_dir_all(repo.join("plans")).unwrap();
-    std::fs::write(repo.join(REGISTRY_PATH), registry()).unwrap();
+    let repo = content(dir.path());
     post(
         &repo,
         "later",
@@ -340,15 +347,7 @@ async fn a_second_publisher_on_one_ledger_is_refused() {
         "Позже.",
     );
     let sb = sandbox_for(&registry(), sandbox::SandboxLimits::REAL).await;
-    let config = dir.path().join("vestnik.yaml");
-    std::fs::write(
-        &config,
-        format!(
-            "ledger: ledger.sqlite\ncache_dir: cache\n{}",
-            support::networks_yaml(dir.path(), &sb)
-        ),
-    )
-    .unwrap();
+    let config = run_config(dir.path(), &sb, "");
     let daemon = Running::start(Some(&repo), &config);
     assert!(
         until(Duration::from_secs(20), || daemon
@@ -406,9 +405,7 @@ async fn a_second_publisher_on_one_ledger_is_refused() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_lets_a_request_in_flight_finish() {
     let dir = tempfile::tempdir().unwrap();
-    let repo = dir.path().join("content");
-    std::fs::create_dir_all(repo.join("plans")).unwrap();
-    std::fs::write(repo.join(REGISTRY_PATH), registry()).unwrap();
+    let repo = content(dir.path());
     post(&repo, "now", Timestamp::now(), "Сейчас");
     let sb = sandbox_for(&registry(), sandbox::SandboxLimits::UNLIMITED).await;
     // Every network answers 2 s late (the clients wait up to 60 s).
@@ -421,15 +418,7 @@ async fn sigterm_lets_a_request_in_flight_finish() {
     sb.telegram
         .state
         .inject(telegram::emulator::Fault::Delay(Duration::from_secs(2)), 10);
-    let config = dir.path().join("vestnik.yaml");
-    std::fs::write(
-        &config,
-        format!(
-            "ledger: ledger.sqlite\ncache_dir: cache\nshutdown_seconds: 20\n{}",
-            support::networks_yaml(dir.path(), &sb)
-        ),
-    )
-    .unwrap();
+    let config = run_config(dir.path(), &sb, "shutdown_seconds: 20\n");
     let daemon = Running::start(Some(&repo), &config);
     // Wait until the requests are out (rows in `sending`), then stop.
     assert!(
@@ -702,9 +691,7 @@ async fn each_publication_is_taken_exactly_at_its_time() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_retry_sweep_sends_what_waited_for_a_renewed_token() {
     let dir = tempfile::tempdir().unwrap();
-    let root = dir.path().join("content");
-    std::fs::create_dir_all(root.join("plans")).unwrap();
-    std::fs::write(root.join(REGISTRY_PATH), registry()).unwrap();
+    let root = content(dir.path());
     let start = Timestamp::now();
     post(&root, "a", start, "Первая");
     post(&root, "b", start, "Вторая");
