@@ -220,6 +220,8 @@ enum Action<'a> {
     Cancel(Box<Key>),
 }
 
+const _: () = assert!(std::mem::size_of::<Action<'static>>() == 16);
+
 /// What a sync does to an existing row `e` that the plans still want as `p`.
 fn compare<'a>(p: &'a Planned, e: &Entry, missed: bool, now: Timestamp) -> Option<Action<'a>> {
     // The ledger keeps milliseconds: a plan's time with a finer fraction is the same time.
