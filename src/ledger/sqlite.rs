@@ -222,6 +222,29 @@ enum Action<'a> {
 
 const _: () = assert!(std::mem::size_of::<Action<'static>>() == 16);
 
+// The statements that write a planned row. Each takes the same parameters: ?1 org, ?2 post,
+// ?3 network, ?4 due, ?5 content hash, ?6 state, ?7 now; a statement that keeps a column as it
+// is leaves its parameter unused.
+const INSERT: &str = "INSERT INTO publication (org, post, network, due_ms, next_try_ms, content, state, updated_ms) VALUES (?1, ?2, ?3, ?4, ?4, ?5, ?6, ?7)";
+const UPDATE: &str = "UPDATE publication SET due_ms = ?4, next_try_ms = CASE WHEN due_ms = ?4 THEN next_try_ms ELSE ?4 END, content = ?5, state = ?6, updated_ms = ?7 WHERE org = ?1 AND post = ?2 AND network = ?3";
+const REVIVE: &str = "UPDATE publication SET due_ms = ?4, next_try_ms = ?4, content = ?5, state = ?6, attempts = 0, reason = NULL, updated_ms = ?7 WHERE org = ?1 AND post = ?2 AND network = ?3";
+const RESTORE: &str = "UPDATE publication SET state = ?6, updated_ms = ?7 WHERE org = ?1 AND post = ?2 AND network = ?3";
+const EDITED: &str = "UPDATE publication SET due_ms = ?4, content = ?5, updated_ms = ?7 WHERE org = ?1 AND post = ?2 AND network = ?3";
+
+/// Where a written planned row is counted in the [`SyncReport`].
+enum Tally {
+    Added,
+    Updated,
+    Missed,
+    Edited,
+}
+
+impl Tally {
+    fn added(missed: bool) -> Self {
+        if missed { Self::Missed } else { Self::Added }
+    }
+}
+
 /// What a sync does to an existing row `e` that the plans still want as `p`.
 fn compare<'a>(p: &'a Planned, e: &Entry, missed: bool, now: Timestamp) -> Option<Action<'a>> {
     // The ledger keeps milliseconds: a plan's time with a finer fraction is the same time.
@@ -304,91 +327,7 @@ impl Ledger for SqliteLedger {
         let mut report = SyncReport::default();
         let now_ms = ms(now);
         for a in actions {
-            match a {
-                Action::Insert(p, missed) => {
-                    exec(
-                        &tx,
-                        "INSERT INTO publication (org, post, network, due_ms, next_try_ms, content, state, updated_ms) VALUES (?1, ?2, ?3, ?4, ?4, ?5, ?6, ?7)",
-                        params![
-                            p.org,
-                            p.post,
-                            p.network.key(),
-                            ms(p.due),
-                            p.content.to_string(),
-                            state_of(missed),
-                            now_ms
-                        ],
-                    )?;
-                    if missed {
-                        report.missed.push(p.key());
-                    } else {
-                        report.added += 1;
-                    }
-                }
-                Action::Update(p, missed) => {
-                    exec(
-                        &tx,
-                        "UPDATE publication SET due_ms = ?4, next_try_ms = CASE WHEN due_ms = ?4 THEN next_try_ms ELSE ?4 END, content = ?5, state = ?6, updated_ms = ?7 WHERE org = ?1 AND post = ?2 AND network = ?3",
-                        params![
-                            p.org,
-                            p.post,
-                            p.network.key(),
-                            ms(p.due),
-                            p.content.to_string(),
-                            state_of(missed),
-                            now_ms
-                        ],
-                    )?;
-                    if missed {
-                        report.missed.push(p.key());
-                    } else {
-                        report.updated.push(p.key());
-                    }
-                }
-                Action::Revive(p) => {
-                    exec(
-                        &tx,
-                        "UPDATE publication SET due_ms = ?4, next_try_ms = ?4, content = ?5, state = 'scheduled', attempts = 0, reason = NULL, updated_ms = ?6 WHERE org = ?1 AND post = ?2 AND network = ?3",
-                        params![
-                            p.org,
-                            p.post,
-                            p.network.key(),
-                            ms(p.due),
-                            p.content.to_string(),
-                            now_ms
-                        ],
-                    )?;
-                    report.added += 1;
-                }
-                Action::Restore(p, missed) => {
-                    // Back in the plans unchanged: schedule it again.
-                    exec(
-                        &tx,
-                        "UPDATE publication SET state = ?4, updated_ms = ?5 WHERE org = ?1 AND post = ?2 AND network = ?3",
-                        params![p.org, p.post, p.network.key(), state_of(missed), now_ms],
-                    )?;
-                    if missed {
-                        report.missed.push(p.key());
-                    } else {
-                        report.added += 1;
-                    }
-                }
-                Action::Edited(p) => {
-                    // Reported once: the new plan is remembered, nothing is reposted.
-                    exec(
-                        &tx,
-                        "UPDATE publication SET due_ms = ?4, content = ?5, updated_ms = ?6 WHERE org = ?1 AND post = ?2 AND network = ?3",
-                        params![
-                            p.org,
-                            p.post,
-                            p.network.key(),
-                            ms(p.due),
-                            p.content.to_string(),
-                            now_ms
-                        ],
-                    )?;
-                    report.edited_after_publication.push(p.key());
-                }
+            let (p, sql, state, tally) = match a {
                 Action::Cancel(key) => {
                     exec(
                         &tx,
@@ -396,7 +335,41 @@ impl Ledger for SqliteLedger {
                         params![key.org, key.post, key.network.key(), now_ms],
                     )?;
                     report.cancelled.push(*key);
+                    continue;
                 }
+                Action::Insert(p, missed) => (p, INSERT, state_of(missed), Tally::added(missed)),
+                Action::Update(p, missed) => {
+                    let tally = if missed {
+                        Tally::Missed
+                    } else {
+                        Tally::Updated
+                    };
+                    (p, UPDATE, state_of(missed), tally)
+                }
+                Action::Revive(p) => (p, REVIVE, state_of(false), Tally::Added),
+                // Back in the plans unchanged: schedule it again.
+                Action::Restore(p, missed) => (p, RESTORE, state_of(missed), Tally::added(missed)),
+                // Reported once: the new plan is remembered, nothing is reposted.
+                Action::Edited(p) => (p, EDITED, "", Tally::Edited),
+            };
+            exec(
+                &tx,
+                sql,
+                params![
+                    p.org,
+                    p.post,
+                    p.network.key(),
+                    ms(p.due),
+                    p.content.to_string(),
+                    state,
+                    now_ms
+                ],
+            )?;
+            match tally {
+                Tally::Added => report.added += 1,
+                Tally::Updated => report.updated.push(p.key()),
+                Tally::Missed => report.missed.push(p.key()),
+                Tally::Edited => report.edited_after_publication.push(p.key()),
             }
         }
         tx.commit().map_err(storage)?;
@@ -883,6 +856,35 @@ mod tests {
             .unwrap();
         assert_eq!(r.cancelled, [key("b", Network::Ok)]);
         assert_eq!(l.next_due().unwrap(), None);
+        // Back in git unchanged: scheduled again at its time.
+        let both = |b_due: &str| {
+            [
+                planned("a", Network::Vk, "2026-12-01T02:00:00Z", "h9"),
+                planned("b", Network::Ok, b_due, "h1"),
+            ]
+        };
+        let r = l
+            .sync(&both("2026-12-02T02:00:00Z"), &|_| false, now, GRACE)
+            .unwrap();
+        assert_eq!(r.added, 1);
+        assert_eq!(l.next_due().unwrap(), Some(t("2026-12-02T02:00:00Z")));
+        // Removed again, then back with a new time: scheduled at the new time.
+        l.sync(&both("2026-12-02T02:00:00Z")[..1], &|_| false, now, GRACE)
+            .unwrap();
+        let r = l
+            .sync(&both("2026-12-03T02:00:00Z"), &|_| false, now, GRACE)
+            .unwrap();
+        assert_eq!(r.added, 1);
+        assert_eq!(l.next_due().unwrap(), Some(t("2026-12-03T02:00:00Z")));
+        let b = l
+            .entries()
+            .unwrap()
+            .into_iter()
+            .find(|e| e.key == key("b", Network::Ok))
+            .unwrap();
+        assert_eq!(b.state, State::Scheduled);
+        assert_eq!(b.due, t("2026-12-03T02:00:00Z"));
+        assert!(b.content.len() == 32 && ContentHash::of(b"h1").matches(&b.content));
     }
 
     #[test]
