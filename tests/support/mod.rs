@@ -46,26 +46,34 @@ pub fn networks_yaml_with(dir: &Path, sb: &Sandbox, rate_limits: Option<&str>) -
     )
 }
 
-/// Runs git in `dir` with a fixed author; panics on failure.
-pub fn git(dir: &Path, args: &[&str]) {
+/// Runs git in `dir` for a test's setup (never through the code under test), with a fixed
+/// identity and no user or system configuration; panics on failure. Returns its output.
+pub fn git(dir: &Path, args: &[&str]) -> String {
     let out = std::process::Command::new("git")
         .args([
             "-c",
-            "user.name=Test",
-            "-c",
-            "user.email=test@example.org",
-            "-c",
             "init.defaultBranch=main",
+            "-c",
+            "commit.gpgsign=false",
         ])
         .args(args)
         .current_dir(dir)
+        .env_remove("GIT_DIR")
+        .env_remove("GIT_WORK_TREE")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_AUTHOR_NAME", "Test")
+        .env("GIT_AUTHOR_EMAIL", "test@example.org")
+        .env("GIT_COMMITTER_NAME", "Test")
+        .env("GIT_COMMITTER_EMAIL", "test@example.org")
         .output()
         .unwrap();
     assert!(
         out.status.success(),
-        "git {args:?}: {}",
+        "git {args:?} failed: {}",
         String::from_utf8_lossy(&out.stderr)
     );
+    String::from_utf8(out.stdout).unwrap().trim().to_owned()
 }
 
 /// The ledger as `vestnik status --format json` shows it (empty while the daemon has not
