@@ -297,6 +297,23 @@ fn trouble(e: impl std::fmt::Display) -> i32 {
     2
 }
 
+/// The publisher's settings from a configuration: the content repository at `root`, at most
+/// `limit` publications a pass.
+fn settings(
+    cfg: &crate::config::Config,
+    root: std::path::PathBuf,
+    limit: usize,
+) -> crate::publish::Settings {
+    crate::publish::Settings {
+        root,
+        grace: cfg.grace,
+        cache_dir: cfg.cache_dir.clone(),
+        credentials: cfg.credentials.clone(),
+        rates: cfg.rates.clone(),
+        limit,
+    }
+}
+
 /// The alerter of a configuration with `alerts:`: the МЦУ chat, through the publisher's
 /// Telegram client (one rate limiter for the bot), and the responsibles' chats from the
 /// registry under `root`.
@@ -383,17 +400,11 @@ fn run_publish(args: PublishArgs) -> i32 {
         Ok(l) => l,
         Err(e) => return trouble(e),
     };
-    let mut publisher = match crate::publish::Publisher::new(crate::publish::Settings {
-        root: args.root.clone(),
-        grace: cfg.grace,
-        cache_dir: cfg.cache_dir.clone(),
-        credentials: cfg.credentials.clone(),
-        rates: cfg.rates.clone(),
-        limit: args.limit,
-    }) {
-        Ok(p) => p,
-        Err(e) => return trouble(e),
-    };
+    let mut publisher =
+        match crate::publish::Publisher::new(settings(&cfg, args.root.clone(), args.limit)) {
+            Ok(p) => p,
+            Err(e) => return trouble(e),
+        };
     let alerter = match alerter(&cfg, &publisher, &args.root) {
         Ok(a) => a,
         Err(e) => return trouble(e),
@@ -471,14 +482,7 @@ fn run_daemon(args: RunArgs) -> i32 {
         ),
     };
     let metrics = Arc::new(crate::metrics::Metrics::new());
-    let publisher = match crate::publish::Publisher::new(crate::publish::Settings {
-        root: root.clone(),
-        grace: cfg.grace,
-        cache_dir: cfg.cache_dir.clone(),
-        credentials: cfg.credentials.clone(),
-        rates: cfg.rates.clone(),
-        limit: 10_000,
-    }) {
+    let publisher = match crate::publish::Publisher::new(settings(&cfg, root.clone(), 10_000)) {
         Ok(p) => p.with_metrics(metrics.clone()),
         Err(e) => return trouble(e),
     };
