@@ -325,7 +325,7 @@ mod tests {
     #[test]
     fn the_weekly_summary_names_the_pages_below_the_minimum() {
         use crate::ledger::sqlite::SqliteLedger;
-        use crate::ledger::{Outcome, Planned};
+        use crate::ledger::{Outcome, Planned, claim_due};
         let reg_text = "organizations:\n  - id: a\n    name: A\n    required: true\n    pages:\n      vk: {id: 1}\n  - id: b\n    name: B\n    required: true\n    pages:\n      vk: {id: 2}\n";
         let (reg, _) = Registry::parse(reg_text, crate::registry::REGISTRY_PATH);
         let mut l = SqliteLedger::in_memory().unwrap();
@@ -356,7 +356,7 @@ mod tests {
         l.sync(&planned, &|_| false, t0, SignedDuration::from_hours(2))
             .unwrap();
         let end: Timestamp = "2026-12-07T00:00:00Z".parse().unwrap();
-        for e in l.claim_due(end, 10).unwrap() {
+        for e in claim_due(&mut l, end, 10).unwrap() {
             let out = Outcome::Published {
                 remote_id: "1".into(),
                 url: None,

@@ -285,18 +285,6 @@ pub trait Ledger {
     /// by [`Ledger::recover`].
     fn claim(&mut self, key: &Key, now: Timestamp) -> Result<Option<Entry>, LedgerError>;
 
-    /// Moves up to `limit` scheduled publications whose time has come to `sending`, in order of
-    /// time, and returns them (one [`Ledger::claim`] each).
-    fn claim_due(&mut self, now: Timestamp, limit: usize) -> Result<Vec<Entry>, LedgerError> {
-        let mut claimed = Vec::new();
-        for e in self.due(now, limit)? {
-            if let Some(e) = self.claim(&e.key, now)? {
-                claimed.push(e);
-            }
-        }
-        Ok(claimed)
-    }
-
     /// Sets when a scheduled publication is attempted next: later while its page waits for a
     /// person, now when the retry sweep lifts the wait. Does nothing to rows in other states.
     fn set_next_try(&mut self, key: &Key, at: Timestamp) -> Result<(), LedgerError>;
@@ -339,6 +327,23 @@ pub trait Ledger {
 
     /// Every row, ordered by time.
     fn entries(&self) -> Result<Vec<Entry>, LedgerError>;
+}
+
+/// Tests: moves up to `limit` scheduled publications whose time has come to `sending`, in
+/// order of time, and returns them, as the daemon does one [`Ledger::claim`] at a time.
+#[cfg(test)]
+pub(crate) fn claim_due(
+    ledger: &mut dyn Ledger,
+    now: Timestamp,
+    limit: usize,
+) -> Result<Vec<Entry>, LedgerError> {
+    let mut claimed = Vec::new();
+    for e in ledger.due(now, limit)? {
+        if let Some(e) = ledger.claim(&e.key, now)? {
+            claimed.push(e);
+        }
+    }
+    Ok(claimed)
 }
 
 /// Whether a network deduplicates a retried create call (VK's `guid`), so that a publication

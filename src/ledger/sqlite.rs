@@ -674,7 +674,7 @@ impl Ledger for SqliteLedger {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ledger::ContentHash;
+    use crate::ledger::{ContentHash, claim_due};
 
     fn t(s: &str) -> Timestamp {
         s.parse().unwrap()
@@ -757,8 +757,8 @@ mod tests {
         let r = l.sync(&plan, &|_| false, now, GRACE).unwrap();
         assert_eq!(r.added, 2);
         assert_eq!(l.next_due().unwrap(), Some(t("2026-12-01T02:00:00Z")));
-        assert!(l.claim_due(now, 10).unwrap().is_empty());
-        let got = l.claim_due(t("2026-12-01T03:00:00Z"), 10).unwrap();
+        assert!(claim_due(&mut l, now, 10).unwrap().is_empty());
+        let got = claim_due(&mut l, t("2026-12-01T03:00:00Z"), 10).unwrap();
         assert_eq!(
             got.iter().map(|e| e.key.post.as_str()).collect::<Vec<_>>(),
             ["a", "b"]
@@ -808,7 +808,7 @@ mod tests {
             GRACE,
         )
         .unwrap();
-        let claimed = l.claim_due(t("2026-12-01T02:00:00Z"), 1).unwrap();
+        let claimed = claim_due(&mut l, t("2026-12-01T02:00:00Z"), 1).unwrap();
         l.finish(
             &claimed[0].key,
             Outcome::Published {
@@ -904,7 +904,7 @@ mod tests {
             .unwrap();
         assert_eq!(r.missed, [key("old", Network::Telegram)]);
         assert_eq!(r.added, 1);
-        let due = l.claim_due(now, 10).unwrap();
+        let due = claim_due(&mut l, now, 10).unwrap();
         assert_eq!(due.len(), 1);
         assert_eq!(due[0].key.post, "recent");
     }
@@ -927,7 +927,7 @@ mod tests {
                 GRACE,
             )
             .unwrap();
-            assert_eq!(l.claim_due(now, 10).unwrap().len(), 3);
+            assert_eq!(claim_due(&mut l, now, 10).unwrap().len(), 3);
             // The process dies here, between `sending` and the answers.
         }
         let mut l = SqliteLedger::open(&path).unwrap();
@@ -935,7 +935,7 @@ mod tests {
         let nets: Vec<Network> = uncertain.iter().map(|e| e.key.network).collect();
         assert_eq!(nets.len(), 2);
         assert!(nets.contains(&Network::Telegram) && nets.contains(&Network::Ok));
-        let again = l.claim_due(now, 10).unwrap();
+        let again = claim_due(&mut l, now, 10).unwrap();
         assert_eq!(again.len(), 1);
         assert_eq!((again[0].key.network, again[0].attempts), (Network::Vk, 2));
     }
