@@ -31,6 +31,9 @@ pub enum PathError {
     /// No such file.
     #[error("`{0}` does not exist")]
     Missing(String),
+    /// A folder, pipe or device, not a picture file.
+    #[error("`{0}` is not a regular file")]
+    NotAFile(String),
 }
 
 /// Resolves an image path as written in a post of organization `org`: relative to
@@ -76,13 +79,17 @@ pub fn resolve(root: &Path, org: &str, written: &str) -> Result<(String, PathBuf
     if std::fs::symlink_metadata(&abs).is_err() {
         return Err(PathError::Missing(rel));
     }
+    // The folder the picture must really be in: the canonical repository root joined with the
+    // literal `media/<org>`. Canonicalizing `media/<org>` itself would trust a linked folder
+    // (`media/school -> /` made every file of the host a picture of the school).
     let base = root
-        .join("media")
-        .join(org)
         .canonicalize()
-        .map_err(|_| PathError::Missing(rel.clone()))?;
+        .map_err(|_| PathError::Missing(rel.clone()))?
+        .join("media")
+        .join(org);
     match abs.canonicalize() {
-        Ok(real) if real.starts_with(&base) => Ok((rel, abs)),
+        Ok(real) if real.starts_with(&base) && real.is_file() => Ok((rel, abs)),
+        Ok(real) if real.starts_with(&base) => Err(PathError::NotAFile(w.to_owned())),
         Ok(_) => Err(PathError::SymlinkOut(w.to_owned(), org.to_owned())),
         Err(_) => Err(PathError::Missing(rel)),
     }
@@ -167,6 +174,36 @@ mod tests {
                 Err(PathError::SymlinkOut(..))
             ));
         }
+    }
+
+    /// Issue 9, item 6: a linked organization folder is not trusted: `media/school -> /` made
+    /// any file of the host a picture of the school, `-> ../other` another organization's.
+    #[cfg(unix)]
+    #[test]
+    fn a_linked_org_folder_is_not_trusted() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::create_dir_all(root.join("media/other")).unwrap();
+        std::fs::write(root.join("media/other/b.jpg"), b"x").unwrap();
+        std::fs::create_dir_all(root.join("media/own/in")).unwrap();
+        std::fs::write(root.join("media/own/in/c.jpg"), b"x").unwrap();
+        std::os::unix::fs::symlink("/", root.join("media/school")).unwrap();
+        std::os::unix::fs::symlink("other", root.join("media/club")).unwrap();
+        std::os::unix::fs::symlink("in/c.jpg", root.join("media/own/d.jpg")).unwrap();
+        assert!(matches!(
+            resolve(root, "school", "etc/hostname"),
+            Err(PathError::SymlinkOut(..))
+        ));
+        assert!(matches!(
+            resolve(root, "club", "b.jpg"),
+            Err(PathError::SymlinkOut(..))
+        ));
+        assert!(matches!(
+            resolve(root, "own", "in"),
+            Err(PathError::NotAFile(..))
+        ));
+        // A link inside the organization's own folder is followed.
+        assert_eq!(resolve(root, "own", "d.jpg").unwrap().0, "media/own/d.jpg");
     }
 
     #[test]
