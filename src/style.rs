@@ -145,7 +145,11 @@ impl Style {
             for regex in &rule.phrases {
                 let mut at = 0;
                 while let Some(m) = regex.find_at(&folded, at) {
-                    if is_word_boundary(text, m.start()) && is_word_boundary(text, m.end()) {
+                    if m.is_empty() {
+                        // Patterns that match empty text are refused when the rules are read;
+                        // should one still come through, step over it rather than loop here.
+                        at = m.end() + text[m.end()..].chars().next().map_or(1, char::len_utf8);
+                    } else if is_word_boundary(text, m.start()) && is_word_boundary(text, m.end()) {
                         found.push(Finding {
                             start: m.start(),
                             end: m.end(),
@@ -358,12 +362,24 @@ fn parse_rules(
         let (Some(id), Some(matches), Some(message)) = (id, matches, message) else {
             continue;
         };
-        let alternatives: Vec<String> = matches
-            .value
-            .iter()
-            .filter(|m| !m.value.trim().is_empty())
-            .map(|m| phrase_regex(&m.value))
-            .collect();
+        let mut alternatives: Vec<String> = Vec::new();
+        for m in matches.value.iter().filter(|m| !m.value.trim().is_empty()) {
+            let regex = phrase_regex(&m.value);
+            // A phrase that matches empty text (`*`) would match everywhere, at every position.
+            if Regex::new(&regex).is_ok_and(|r| r.is_match("")) {
+                out.push(
+                    Diagnostic::new(
+                        Rule::Schema,
+                        file,
+                        m.pos,
+                        format!("the phrase `{}` of style rule `{}` matches empty text, so it would match everywhere", m.value, id.value),
+                    )
+                    .hint("write at least one letter before `*`, e.g. `осуществл*`"),
+                );
+                continue;
+            }
+            alternatives.push(regex);
+        }
         if alternatives.is_empty() {
             out.push(
                 Diagnostic::new(
