@@ -5,7 +5,7 @@
 //! weekly and registry rules run last. Severity overrides and the `--org` / `--changed-since`
 //! filters are applied to the final list.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
 use jiff::Timestamp;
@@ -13,12 +13,12 @@ use jiff::Timestamp;
 use crate::diagnostic::{Diagnostic, Rule, Severity};
 use crate::plan;
 use crate::registry::{REGISTRY_PATH, Registry};
-use crate::repo::{self, FileKind, PlanFile};
+use crate::repo::{FileKind, PlanFile, Repo};
 use crate::rules::post::{self, MediaProbes, PostContext};
 use crate::rules::weekly::{self, Window};
-use crate::rules::{PostSummary, registry as registry_rules};
+use crate::rules::{PostSummary, guard, registry as registry_rules};
 use crate::secret;
-use crate::source::{LineIndex, Pos};
+use crate::source::Pos;
 use crate::style::{self, Style};
 use crate::time::{self, IsoWeek};
 
@@ -106,15 +106,16 @@ pub fn run(settings: &Settings) -> Result<Report, CheckError> {
     if !root.join("plans").is_dir() {
         return Err(CheckError::NotARepository(root.display().to_string()));
     }
+    let repo = Repo::open(root).map_err(|e| CheckError::Io(root.display().to_string(), e))?;
     let mut diags = Vec::new();
-    let (reg, reg_text) = match repo::read_text(&root.join(REGISTRY_PATH), REGISTRY_PATH) {
+    let (reg, reg_text) = match repo.read_text(REGISTRY_PATH) {
         Ok(text) => {
             let (reg, d) = Registry::parse(&text, REGISTRY_PATH);
             diags.extend(d);
             (reg, Some(text))
         }
         Err(mut d) => {
-            if !root.join(REGISTRY_PATH).exists() {
+            if std::fs::symlink_metadata(root.join(REGISTRY_PATH)).is_err() {
                 d.message = "the registry plans/registry.yaml is missing".to_owned();
                 d.hint = Some("create plans/registry.yaml with `timezone`, `rules` and `organizations` (see README)".to_owned());
             }
@@ -123,11 +124,11 @@ pub fn run(settings: &Settings) -> Result<Report, CheckError> {
         }
     };
     if let Some(text) = &reg_text {
-        secrets(text, REGISTRY_PATH, &mut diags);
+        guard::secrets(text, REGISTRY_PATH, &mut diags);
     }
     let local_style = root.join(style::LOCAL_PATH);
-    let local_text = match local_style.exists() {
-        true => match repo::read_text(&local_style, style::LOCAL_PATH) {
+    let local_text = match std::fs::symlink_metadata(&local_style).is_ok() {
+        true => match repo.read_text(style::LOCAL_PATH) {
             Ok(t) => Some(t),
             Err(d) => {
                 diags.push(d);
@@ -155,7 +156,8 @@ pub fn run(settings: &Settings) -> Result<Report, CheckError> {
         ahead = ahead.next();
     }
 
-    let files = repo::plan_files(root)
+    let files = repo
+        .plan_files()
         .map_err(|e| CheckError::Io(root.join("plans").display().to_string(), e))?;
     let probes = MediaProbes::default();
     let cx = PostContext {
@@ -165,12 +167,13 @@ pub fn run(settings: &Settings) -> Result<Report, CheckError> {
         root,
         now,
     };
-    let results = parallel_map(&files, |f| check_file(f, &cx));
+    let results = parallel_map(&files, |f| check_file(f, &repo, &cx));
     let mut summaries = Vec::new();
     for r in results {
         diags.extend(r.diags);
         summaries.extend(r.posts);
     }
+    diags.extend(duplicate_ids(&summaries));
     if reg.usable {
         diags.extend(unknown_folders(&reg, &files));
         diags.extend(registry_rules::check(&reg));
@@ -241,7 +244,7 @@ pub fn run(settings: &Settings) -> Result<Report, CheckError> {
 }
 
 /// Reads, parses and checks one plan file.
-fn check_file(f: &PlanFile, cx: &PostContext) -> FileResult {
+fn check_file(f: &PlanFile, repo: &Repo, cx: &PostContext) -> FileResult {
     let mut diags = Vec::new();
     let mut posts = Vec::new();
     if f.kind == FileKind::Other {
@@ -252,14 +255,22 @@ fn check_file(f: &PlanFile, cx: &PostContext) -> FileResult {
         );
         return FileResult { diags, posts };
     }
-    let text = match repo::read_text(&cx.root.join(&f.rel), &f.rel) {
+    if f.kind == FileKind::BadName {
+        diags.push(
+            Diagnostic::new(Rule::Yaml, &f.rel, Pos::START, "vestnik does not read this file: its name has control characters (a line break, an escape) or is not UTF-8")
+                .hint("rename it with letters, digits, '-' and '_' only")
+                .org(&*f.folder),
+        );
+        return FileResult { diags, posts };
+    }
+    let text = match repo.read_text(&f.rel) {
         Ok(t) => t,
         Err(d) => {
             diags.push(d.org(&*f.folder));
             return FileResult { diags, posts };
         }
     };
-    secrets(&text, &f.rel, &mut diags);
+    guard::secrets(&text, &f.rel, &mut diags);
     let parsed = plan::parse_file(&f.rel, &f.folder, &text, &cx.reg.tz, &mut diags);
     for p in &parsed {
         let start = diags.len();
@@ -277,20 +288,29 @@ fn check_file(f: &PlanFile, cx: &PostContext) -> FileResult {
     FileResult { diags, posts }
 }
 
-/// `secret` findings of one file.
-fn secrets(text: &str, file: &str, out: &mut Vec<Diagnostic>) {
-    let found = secret::find(text);
-    if found.is_empty() {
-        return;
+/// `duplicate-id`: two posts of one organization with the same id would be one publication in
+/// the ledger. Reported at every place, each naming the others.
+fn duplicate_ids(posts: &[PostSummary]) -> Vec<Diagnostic> {
+    let mut places: HashMap<(&str, &str), Vec<&PostSummary>> = HashMap::new();
+    for p in posts {
+        places.entry((&p.org, &p.id)).or_default().push(p);
     }
-    let index = LineIndex::new(text);
-    for m in found {
-        out.push(
-            Diagnostic::new(Rule::Secret, file, index.pos(text, m.start), format!("this looks like {} ({}); tokens must never be in git", m.kind, m.masked))
-                .hint("delete it, revoke the token (it is in the git history now), and give the daemon tokens through its secrets file or environment")
-                .hide_source(),
-        );
+    let mut out = Vec::new();
+    for ((org, id), all) in places.into_iter().filter(|(_, v)| v.len() > 1) {
+        for p in &all {
+            let others: Vec<String> = all
+                .iter()
+                .filter(|o| !std::ptr::eq(**o, *p))
+                .map(|o| format!("{}:{}", o.file, o.pos.line))
+                .collect();
+            out.push(
+                Diagnostic::new(Rule::DuplicateId, &p.file, p.pos, format!("the post id `{id}` of `{org}` is also used in {}; neither post is published until the ids differ", others.join(", ")))
+                    .hint("rename one of the files, or give one post its own `id:`")
+                    .org(org),
+            );
+        }
     }
+    out
 }
 
 /// `unknown-org` for folders under `plans/` that name no organization (once per folder, at its
@@ -331,10 +351,42 @@ fn changed_orgs(root: &Path, rev: &str) -> Result<Option<BTreeSet<String>>, Stri
         }
         Ok(String::from_utf8_lossy(&out.stdout).into_owned())
     };
-    let changed = git(&["diff", "--name-only", "--relative", rev, "--"])?;
-    let untracked = git(&["ls-files", "--others", "--exclude-standard"])?;
+    // A revision is never an option: `--output=victim.txt` would have git truncate that file.
+    if rev.is_empty() || rev.starts_with('-') {
+        return Err(format!(
+            "`{rev}` is not a revision (a branch, tag or commit; it cannot start with '-')"
+        ));
+    }
+    let spec = format!("{rev}^{{commit}}");
+    let commit = git(&[
+        "rev-parse",
+        "--verify",
+        "--quiet",
+        "--end-of-options",
+        &spec,
+    ])
+    .map_err(|_| format!("`{rev}` names no commit of this repository"))?;
+    let commit = commit.trim();
+    // `-z`: paths as they are, one NUL after each. Without it git quotes names with non-ASCII
+    // letters (`core.quotePath`), and `plans/school/новость.md` was matched to no organization.
+    // `--no-renames`: a post moved between folders changes both organizations.
+    let changed = git(&[
+        "diff",
+        "--name-only",
+        "-z",
+        "--no-renames",
+        "--relative",
+        "--end-of-options",
+        commit,
+        "--",
+    ])?;
+    let untracked = git(&["ls-files", "-z", "--others", "--exclude-standard"])?;
     let mut orgs = BTreeSet::new();
-    for path in changed.lines().chain(untracked.lines()) {
+    for path in changed
+        .split('\0')
+        .chain(untracked.split('\0'))
+        .filter(|p| !p.is_empty())
+    {
         let mut parts = path.split('/');
         match (parts.next(), parts.next(), parts.next()) {
             (Some("plans"), Some(_), None) => return Ok(None),

@@ -380,10 +380,9 @@ fn run_publish(args: PublishArgs) -> i32 {
     if !args.due {
         return trouble("`publish` needs --due (publish what is due now)");
     }
-    let registry =
-        std::fs::read_to_string(args.root.join(crate::registry::REGISTRY_PATH)).unwrap_or_default();
-    let tz = crate::registry::Registry::parse(&registry, crate::registry::REGISTRY_PATH)
-        .0
+    // The zone for --now; a registry that cannot be read is reported by the pass itself.
+    let tz = read_registry(&args.root)
+        .unwrap_or_else(|_| crate::registry::Registry::unusable(crate::registry::REGISTRY_PATH))
         .tz;
     let now = match &args.now {
         Some(t) => match crate::time::parse_today(t, &tz) {
@@ -584,14 +583,10 @@ fn run_sandbox_demo(args: RunArgs) -> i32 {
     ) {
         return trouble(e);
     }
-    let text = match crate::repo::read_text(
-        &args.root.join(crate::registry::REGISTRY_PATH),
-        crate::registry::REGISTRY_PATH,
-    ) {
-        Ok(t) => t,
-        Err(d) => return trouble(d.message),
+    let reg = match read_registry(&args.root) {
+        Ok(reg) => reg,
+        Err(e) => return trouble(e),
     };
-    let (reg, _) = crate::registry::Registry::parse(&text, crate::registry::REGISTRY_PATH);
     let at = |t: &Option<String>| -> Result<Option<jiff::Timestamp>, String> {
         t.as_deref()
             .map(|t| crate::time::parse_today(t, &reg.tz).map_err(|e| e.to_string()))
@@ -718,11 +713,20 @@ fn run_sandbox_demo(args: RunArgs) -> i32 {
     }
 }
 
+/// The registry of the content repository at `root`, read as every file of it is (regular,
+/// inside, capped).
+fn read_registry(root: &std::path::Path) -> Result<crate::registry::Registry, String> {
+    let repo = crate::repo::Repo::open(root).map_err(|e| format!("{}: {e}", root.display()))?;
+    repo.registry()
+        .map(|(reg, _)| reg)
+        .map_err(|d| format!("{}: {}", d.file, d.message))
+}
+
 /// Organization id → the responsible's Telegram chat, from the registry under `root`.
 fn responsible_chats(root: &std::path::Path) -> std::collections::HashMap<String, String> {
-    let text =
-        std::fs::read_to_string(root.join(crate::registry::REGISTRY_PATH)).unwrap_or_default();
-    let (reg, _) = crate::registry::Registry::parse(&text, crate::registry::REGISTRY_PATH);
+    let Ok(reg) = read_registry(root) else {
+        return std::collections::HashMap::new();
+    };
     reg.organizations
         .iter()
         .filter_map(|o| {

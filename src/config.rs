@@ -84,7 +84,8 @@ pub struct AlertsConfig {
 pub fn load(path: &Path, content: Option<&Path>) -> Result<Config, String> {
     let content = content.and_then(|c| c.canonicalize().ok());
     let file = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|e| format!("{file}: {e}"))?;
+    let text =
+        crate::repo::read_file_text(path, MAX_CONFIG_BYTES).map_err(|e| format!("{file}: {e}"))?;
     let node = yaml::parse(&text, 0)
         .map_err(|e| format!("{file}:{}:{}: {}", e.pos.line, e.pos.column, e.message))?;
     let base = path.parent().unwrap_or(Path::new("."));
@@ -119,14 +120,14 @@ pub fn load(path: &Path, content: Option<&Path>) -> Result<Config, String> {
         if let Some(c) = f.str("cache_dir") {
             cfg.cache_dir = rel(c.value);
         }
-        if let Some(g) = f.uint("grace_minutes") {
+        if let Some(g) = f.uint("grace_minutes", 0..=366 * 24 * 60) {
             cfg.grace = SignedDuration::from_mins(i64::from(g.value));
         }
-        if let Some(s) = f.uint("shutdown_seconds") {
+        if let Some(s) = f.uint("shutdown_seconds", 0..=600) {
             cfg.shutdown = Duration::from_secs(u64::from(s.value));
         }
-        if let Some(s) = f.uint("max_nap_seconds") {
-            cfg.max_nap = Duration::from_secs(u64::from(s.value.max(1)));
+        if let Some(s) = f.uint("max_nap_seconds", 1..=3600) {
+            cfg.max_nap = Duration::from_secs(u64::from(s.value));
         }
         if let Some(l) = f.str("log") {
             match l.value.parse() {
@@ -247,13 +248,13 @@ pub fn load(path: &Path, content: Option<&Path>) -> Result<Config, String> {
                         };
                         let limits = RateLimits {
                             global_per_sec: r
-                                .uint("global_per_sec")
+                                .uint("global_per_sec", 0..=1000)
                                 .map_or(default.global_per_sec, |v| v.value),
                             per_chat_per_sec: r
-                                .uint("per_chat_per_sec")
+                                .uint("per_chat_per_sec", 0..=1000)
                                 .map_or(default.per_chat_per_sec, |v| v.value),
                             per_chat_per_min: r
-                                .uint("per_chat_per_min")
+                                .uint("per_chat_per_min", 0..=60_000)
                                 .map_or(default.per_chat_per_min, |v| v.value),
                         };
                         r.finish(&["global_per_sec", "per_chat_per_sec", "per_chat_per_min"]);
@@ -347,12 +348,16 @@ pub fn load(path: &Path, content: Option<&Path>) -> Result<Config, String> {
     }
 }
 
+/// Largest configuration file vestnik reads: a configuration is a page of settings.
+pub const MAX_CONFIG_BYTES: u64 = 256 * 1024;
+
 /// Only the ledger's path from the configuration at `path`: `status` needs no secrets.
 ///
 /// Fails when the file cannot be read or is not valid YAML.
 pub fn ledger_path(path: &Path) -> Result<PathBuf, String> {
     let file = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|e| format!("{file}: {e}"))?;
+    let text =
+        crate::repo::read_file_text(path, MAX_CONFIG_BYTES).map_err(|e| format!("{file}: {e}"))?;
     let node = yaml::parse(&text, 0)
         .map_err(|e| format!("{file}:{}:{}: {}", e.pos.line, e.pos.column, e.message))?;
     let base = path.parent().unwrap_or(Path::new("."));

@@ -67,6 +67,7 @@ macro_rules! rules {
 rules! {
     Yaml = "yaml", Error, "Malformed YAML or front matter (including an unclosed `---` block), unreadable or oversized files, invalid UTF-8.";
     Schema = "schema", Error, "Unknown field, wrong type or missing required field.";
+    DuplicateId = "duplicate-id", Error, "Two posts of one organization with the same id (the same file name in two folders, an `id:` equal to another post's): neither is published until one is renamed.";
     Date = "date", Error, "Unparseable date, a date without a time, or a local time that does not exist.";
     UnknownOrg = "unknown-org", Error, "A folder or post names an organization that is not in the registry.";
     ForeignOrg = "foreign-org", Error, "A post in one organization's folder targets another organization that it may not post for.";
@@ -96,6 +97,21 @@ rules! {
 }
 
 impl Rule {
+    /// Whether the rule protects someone else (another organization's page, the host's files,
+    /// a token, the uniqueness of what the ledger keys on): the publisher refuses what it finds
+    /// too, and the registry cannot lower its severity.
+    pub const fn guards(self) -> bool {
+        matches!(
+            self,
+            Rule::UnknownOrg
+                | Rule::ForeignOrg
+                | Rule::UnknownNetwork
+                | Rule::MediaPath
+                | Rule::Secret
+                | Rule::DuplicateId
+        )
+    }
+
     /// Looks a rule up by id.
     pub fn from_id(id: &str) -> Option<Rule> {
         Rule::ALL.iter().copied().find(|r| r.id() == id)

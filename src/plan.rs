@@ -153,6 +153,20 @@ impl Post {
     }
 }
 
+/// The longest explicit post id.
+pub const MAX_ID_CHARS: usize = 128;
+
+/// Whether `id` may be written as a post's `id:`: letters (any script), digits, `-`, `_` and
+/// `.`. Ids are printed in `status`, logs and alerts: a line break or an escape sequence in one
+/// would forge lines there.
+pub fn is_post_id(id: &str) -> bool {
+    let n = id.chars().count();
+    (1..=MAX_ID_CHARS).contains(&n)
+        && id
+            .chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | '.'))
+}
+
 const POST_FIELDS: &[&str] = &[
     "org", "id", "date", "title", "networks", "images", "poll", "status", "external", "vk", "ok",
     "telegram",
@@ -382,10 +396,16 @@ fn read_post(
         Some(o) => o,
         None => At::new(ctx.folder.to_owned(), pos),
     };
-    let explicit_id = f
-        .str("id")
-        .map(|a| a.value)
-        .filter(|s| !s.trim().is_empty());
+    let explicit_id = f.str("id").and_then(|a| {
+        if is_post_id(&a.value) {
+            return Some(a.value);
+        }
+        f.report(
+            Diagnostic::new(Rule::Schema, file, a.pos, format!("`id` must be letters, digits, '-', '_' and '.' (at most {MAX_ID_CHARS}), not `{}`", a.value.escape_default()))
+                .hint("write a short name such as `concert-2026`, or leave `id` out to use the file name"),
+        );
+        None
+    });
     let when = f.req_str("date", "2026-12-01 09:00").and_then(|d| {
         match time::parse_when(&d.value, ctx.tz) {
             Ok(ts) => Some(At::new(ts, d.pos)),

@@ -15,7 +15,7 @@ use crate::plan::{self, Post, Status};
 use crate::registry::{REGISTRY_PATH, Registry};
 use crate::render::publication::{self, ImageRef, Publication};
 use crate::render::{self, markdown::escape_into};
-use crate::repo;
+use crate::repo::Repo;
 use crate::rules::post::{self as post_rules, MediaProbes, PostContext};
 use crate::style::Style;
 use crate::time;
@@ -117,17 +117,19 @@ pub fn build(
             PreviewError::NotAPlan(file.display().to_string(), root.display().to_string())
         })?;
     let folder = rel.split('/').nth(1).unwrap_or_default().to_owned();
-    let reg_text = repo::read_text(&root.join(REGISTRY_PATH), REGISTRY_PATH)
+    let repo = Repo::open(root)
+        .map_err(|e| PreviewError::Unreadable(format!("{}: {e}", root.display())))?;
+    let reg_text = repo
+        .read_text(REGISTRY_PATH)
         .map_err(|d| PreviewError::Unreadable(d.message))?;
     let (reg, _) = Registry::parse(&reg_text, REGISTRY_PATH);
-    let text = repo::read_text(&abs, &rel)
+    let text = repo
+        .read_text(&rel)
         .map_err(|d| PreviewError::Unreadable(format!("{rel}: {}", d.message)))?;
     let mut diags: Vec<Diagnostic> = Vec::new();
     let posts: Vec<Post> = plan::parse_file(&rel, &folder, &text, &reg.tz, &mut diags);
     let (style, _) = Style::load(
-        std::fs::read_to_string(root.join(crate::style::LOCAL_PATH))
-            .ok()
-            .as_deref(),
+        repo.read_text(crate::style::LOCAL_PATH).ok().as_deref(),
         crate::style::LOCAL_PATH,
     );
     let probes = MediaProbes::default();

@@ -19,17 +19,19 @@ use tracing::Instrument;
 use jiff::{SignedDuration, Timestamp};
 
 use crate::alert;
+use crate::diagnostic::{Diagnostic, Severity};
 use crate::ledger::{
     Alert, ContentHash, Entry, Key, Ledger, Outcome, Planned, State, SyncReport, deduplicates,
 };
-use crate::media::MediaCache;
+use crate::media::{self, MediaCache};
 use crate::metrics::Metrics;
 use crate::network::Network;
 use crate::networks::{PublishError, RateLimits, Secret, ok, telegram, vk};
 use crate::plan::{self, Post, Status};
 use crate::registry::{REGISTRY_PATH, Registry};
 use crate::render::publication::{self, ImageRef, Publication};
-use crate::repo::{self, FileKind};
+use crate::repo::{FileKind, PlanFile, Repo};
+use crate::rules::guard;
 
 /// Attempts after which a transient failure becomes `failed`.
 pub const MAX_ATTEMPTS: u32 = 6;
@@ -135,6 +137,9 @@ pub struct Plans {
     pub broken: Vec<(String, String)>,
     /// `(org, file stem)` of files that failed to parse: their ledger rows are kept.
     protected: HashSet<(String, String)>,
+    /// `(org, post)` of posts that were read but are not published now (their file was refused,
+    /// or their id is taken twice): their ledger rows are kept.
+    protected_posts: HashSet<(String, String)>,
 }
 
 impl Plans {
@@ -143,8 +148,24 @@ impl Plans {
     fn keep(&self, k: &Key) -> bool {
         let stem = k.post.split('#').next().unwrap_or(&k.post);
         self.protected.contains(&(k.org.clone(), stem.to_owned()))
+            || self
+                .protected_posts
+                .contains(&(k.org.clone(), k.post.clone()))
+    }
+
+    /// Refuses a whole file: nothing of it is published, nothing of it is cancelled.
+    fn refuse(&mut self, f: &PlanFile, posts: &[Post], why: String) {
+        self.protected.insert((f.folder.to_string(), stem(&f.rel)));
+        for p in posts {
+            self.protected_posts
+                .insert((p.org.value.clone(), p.id.clone()));
+        }
+        self.broken.push((f.rel.clone(), why));
     }
 }
+
+/// A post's place in the ledger: organization and post id.
+type Place = (Arc<str>, Arc<str>);
 
 /// Reads the registry and every plan file under `root`: the plans and the publications they
 /// want.
@@ -152,7 +173,9 @@ impl Plans {
 /// Fails only when the registry cannot be read; a broken plan file is listed in
 /// [`Plans::broken`] and skipped.
 pub fn load(root: &Path) -> Result<(Plans, Vec<Planned>), PassError> {
-    let text = repo::read_text(&root.join(REGISTRY_PATH), REGISTRY_PATH)
+    let repo = Repo::open(root).map_err(|e| PassError::Registry(e.to_string()))?;
+    let text = repo
+        .read_text(REGISTRY_PATH)
         .map_err(|d| PassError::Registry(d.message))?;
     let (reg, diags) = Registry::parse(&text, REGISTRY_PATH);
     if !reg.usable {
@@ -160,12 +183,15 @@ pub fn load(root: &Path) -> Result<(Plans, Vec<Planned>), PassError> {
             diags.first().map(|d| d.message.clone()).unwrap_or_default(),
         ));
     }
-    let files = repo::plan_files(root).map_err(|e| PassError::Registry(e.to_string()))?;
+    let files = repo
+        .plan_files()
+        .map_err(|e| PassError::Registry(e.to_string()))?;
     let mut plans = Plans {
         reg,
         files: HashMap::new(),
         broken: Vec::new(),
         protected: HashSet::new(),
+        protected_posts: HashSet::new(),
     };
     // Room for a post on three networks per file (most files hold one post): the rows are
     // not moved as they grow (a doubling of 300,000 rows was the start-up's peak). Capacity
@@ -173,26 +199,21 @@ pub fn load(root: &Path) -> Result<(Plans, Vec<Planned>), PassError> {
     let mut planned = Vec::with_capacity(files.len() * 3);
     // One string per organization id, shared by its posts' rows.
     let mut orgs: HashMap<String, Arc<str>> = HashMap::new();
+    // Where each (organization, post id) was first read: a second place is a duplicate.
+    let mut first_place: HashMap<Place, Arc<str>> = HashMap::new();
+    let mut duplicates: Vec<(Place, Arc<str>)> = Vec::new();
     // Taken by value: each file's paths are freed as it is read, while the planned rows grow.
     for f in files.into_iter().filter(|f| f.kind != FileKind::Other) {
-        let mut diags = Vec::new();
-        let parsed: Vec<Post> = match repo::read_text(&root.join(&f.rel), &f.rel) {
-            Err(d) => {
-                diags.push(d);
-                Vec::new()
-            }
-            Ok(text) => plan::parse_file(&f.rel, &f.folder, &text, &plans.reg.tz, &mut diags),
-        };
-        if let Some(d) = diags
-            .iter()
-            .find(|d| d.severity == crate::diagnostic::Severity::Error)
-        {
+        if f.kind == FileKind::BadName {
+            let why = "1:1: the file name has control characters or is not UTF-8".to_owned();
+            plans.refuse(&f, &[], why);
+            continue;
+        }
+        let (parsed, error) = read_plan_file(&repo, &f.rel, &f.folder, &plans.reg);
+        if let Some(d) = error {
             // Any error in a file: nothing of it is published, and nothing of it is cancelled.
-            plans.protected.insert((f.folder.to_string(), stem(&f.rel)));
-            plans.broken.push((
-                f.rel.clone(),
-                format!("{}:{}: {}", d.pos.line, d.pos.column, d.message),
-            ));
+            let why = format!("{}:{}: {}", d.pos.line, d.pos.column, d.message);
+            plans.refuse(&f, &parsed, why);
             continue;
         }
         let file = FileRef {
@@ -201,13 +222,6 @@ pub fn load(root: &Path) -> Result<(Plans, Vec<Planned>), PassError> {
         };
         for post in parsed {
             let Some(when) = &post.when else { continue };
-            if post.status != Status::Ready || post.external.is_some() {
-                continue;
-            }
-            let Some(org) = plans.reg.org(&post.org.value) else {
-                continue;
-            };
-            let pages: Vec<Network> = org.pages.keys().copied().collect();
             let org_id = match orgs.get(post.org.value.as_str()) {
                 Some(id) => Arc::clone(id),
                 None => {
@@ -217,6 +231,21 @@ pub fn load(root: &Path) -> Result<(Plans, Vec<Planned>), PassError> {
                 }
             };
             let post_id: Arc<str> = post.id.as_str().into();
+            // Drafts count too, as in `check`: a draft and a ready post with one id are
+            // a mistake either way.
+            let place = (Arc::clone(&org_id), Arc::clone(&post_id));
+            if first_place.contains_key(&place) {
+                duplicates.push((place, Arc::clone(&file.rel)));
+                continue;
+            }
+            first_place.insert(place, Arc::clone(&file.rel));
+            if post.status != Status::Ready || post.external.is_some() {
+                continue;
+            }
+            let Some(org) = plans.reg.org(&post.org.value) else {
+                continue;
+            };
+            let pages: Vec<Network> = org.pages.keys().copied().collect();
             for net in post
                 .targets(pages.iter().copied())
                 .into_iter()
@@ -237,7 +266,70 @@ pub fn load(root: &Path) -> Result<(Plans, Vec<Planned>), PassError> {
                 .insert(post_id, file.clone());
         }
     }
+    if !duplicates.is_empty() {
+        plans.refuse_duplicates(&duplicates, &first_place, &mut planned);
+    }
     Ok((plans, planned))
+}
+
+/// Reads and parses one plan file as the publisher does: the posts, and the first error of the
+/// file if it has one (then nothing of it may be published). The rules that protect someone
+/// else ([`guard`]) hold here, from the same code as in `check`: the daemon is not bound by CI.
+fn read_plan_file(
+    repo: &Repo,
+    rel: &str,
+    folder: &str,
+    reg: &Registry,
+) -> (Vec<Post>, Option<Diagnostic>) {
+    let text = match repo.read_text(rel) {
+        Ok(text) => text,
+        Err(d) => return (Vec::new(), Some(d)),
+    };
+    let mut diags = Vec::new();
+    guard::secrets(&text, rel, &mut diags);
+    let posts = plan::parse_file(rel, folder, &text, &reg.tz, &mut diags);
+    let resolve = |org: &str, w: &str| media::resolve(repo.root(), org, w).map(|(_, abs)| abs);
+    for post in &posts {
+        guard::post(post, reg, &resolve, &mut diags);
+    }
+    let error = diags.into_iter().find(|d| d.severity == Severity::Error);
+    (posts, error)
+}
+
+impl Plans {
+    /// Two posts of one organization with one id would be one ledger row: neither is
+    /// published (which one was meant is for a person to say), their rows are kept as they are,
+    /// and each place is alerted. Everyone else's posts go on.
+    fn refuse_duplicates(
+        &mut self,
+        duplicates: &[(Place, Arc<str>)],
+        first_place: &HashMap<Place, Arc<str>>,
+        planned: &mut Vec<Planned>,
+    ) {
+        let taken: HashSet<(&str, &str)> = duplicates
+            .iter()
+            .map(|((org, post), _)| (&**org, &**post))
+            .collect();
+        planned.retain(|p| !taken.contains(&(&*p.org, &*p.post)));
+        for ((org, post), again) in duplicates {
+            let Some(first) = first_place.get(&(Arc::clone(org), Arc::clone(post))) else {
+                continue;
+            };
+            if let Some(posts) = self.files.get_mut(&**org) {
+                posts.remove(&**post);
+            }
+            self.protected_posts
+                .insert((org.to_string(), post.to_string()));
+            for (file, other) in [(first, again), (again, first)] {
+                self.broken.push((
+                    file.to_string(),
+                    format!("the post id `{post}` of `{org}` is also used in {other}; ids must be unique, so neither is published"),
+                ));
+            }
+        }
+        self.broken.sort();
+        self.broken.dedup();
+    }
 }
 
 fn stem(rel: &str) -> String {
@@ -696,6 +788,19 @@ impl Publisher {
         }
     }
 
+    /// The posts of a plan file read again when one of them is due, held to the same guard as
+    /// when the plans were read: the file may have changed since (a refused file reads as
+    /// empty, and the plans are read again).
+    fn read_again(&self, rel: &str, folder: &str, reg: &Registry) -> Vec<Post> {
+        match Repo::open(&self.root) {
+            Ok(repo) => match read_plan_file(&repo, rel, folder, reg) {
+                (posts, None) => posts,
+                (_, Some(_)) => Vec::new(),
+            },
+            Err(_) => Vec::new(),
+        }
+    }
+
     /// One attempt of a claimed publication.
     async fn attempt(
         &self,
@@ -739,15 +844,13 @@ impl Publisher {
         };
         let post = {
             let mut files = files.borrow_mut();
-            let posts = files.entry(file.rel.clone()).or_insert_with(|| {
-                let mut diags = Vec::new();
-                repo::read_text(&self.root.join(&*file.rel), &file.rel)
-                    .map(|text| {
-                        plan::parse_file(&file.rel, &file.folder, &text, &plans.reg.tz, &mut diags)
-                    })
-                    .unwrap_or_default()
-            });
-            posts.iter().find(|p| p.id == key.post).cloned()
+            let posts = files
+                .entry(file.rel.clone())
+                .or_insert_with(|| self.read_again(&file.rel, &file.folder, &plans.reg));
+            posts
+                .iter()
+                .find(|p| p.id == key.post && p.org.value == key.org)
+                .cloned()
         };
         let Some(post) = post else {
             return (Outcome::RetryAt(now), Next::Stale);

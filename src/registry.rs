@@ -264,10 +264,10 @@ fn parse_rules(node: &yaml::Node, file: &str, out: &mut Vec<Diagnostic>) -> Rule
     let Some(mut f) = Fields::new(node, "`rules`", file, out) else {
         return s;
     };
-    if let Some(n) = f.uint("min_posts_per_week") {
+    if let Some(n) = f.uint("min_posts_per_week", MIN_POSTS_RANGE) {
         s.min_posts_per_week = n.value;
     }
-    if let Some(n) = f.uint("weeks_ahead") {
+    if let Some(n) = f.uint("weeks_ahead", WEEKS_AHEAD_RANGE) {
         s.weeks_ahead = n.value;
     }
     if let Some(sev) = f.map("severity") {
@@ -288,7 +288,20 @@ fn parse_rules(node: &yaml::Node, file: &str, out: &mut Vec<Diagnostic>) -> Rule
                 f.report(d);
                 continue;
             };
-            match v.scalar_text().as_deref() {
+            let value = v.scalar_text();
+            if rule.guards() && value.as_deref() != Some("error") {
+                f.report(
+                    Diagnostic::new(
+                        Rule::Schema,
+                        file,
+                        v.pos,
+                        format!("`{key}` protects other organizations' pages and secrets: its severity stays `error`"),
+                    )
+                    .hint(format!("remove `{key}` from `rules.severity`; the publisher refuses such posts in any case")),
+                );
+                continue;
+            }
+            match value.as_deref() {
                 Some("error") => s.severity.insert(rule, Some(Severity::Error)),
                 Some("warning") => s.severity.insert(rule, Some(Severity::Warning)),
                 Some("off") => s.severity.insert(rule, None),
@@ -310,6 +323,13 @@ fn parse_rules(node: &yaml::Node, file: &str, out: &mut Vec<Diagnostic>) -> Rule
     f.finish(&["min_posts_per_week", "weeks_ahead", "severity"]);
     s
 }
+
+/// `rules.min_posts_per_week`: a page can hardly publish more than a few times a day.
+pub const MIN_POSTS_RANGE: std::ops::RangeInclusive<u32> = 0..=50;
+
+/// `rules.weeks_ahead`: the weeks after the current one that must already be planned; a year
+/// at most (the weekly rules walk every week of the window).
+pub const WEEKS_AHEAD_RANGE: std::ops::RangeInclusive<u32> = 0..=52;
 
 /// Whether `id` is a valid organization slug.
 pub fn is_slug(id: &str) -> bool {

@@ -1,15 +1,186 @@
-//! The content repository on disk: finding plan files under `plans/` and reading them safely
-//! (size cap, UTF-8 check), so that a 50 MB file or binary junk becomes a diagnostic.
+//! The content repository on disk: finding plan files under `plans/` and reading them safely.
+//!
+//! The repository is written by many semi-trusted hands, so every read of one of its files goes
+//! through [`Repo::read_text`]: only regular files (no FIFO, device or folder), only where they
+//! really are inside the repository (a link to `/proc/self/environ` is refused, a link to another
+//! file of the repository is followed), only up to a size cap, and only UTF-8. Each refusal is a
+//! diagnostic, so one bad file never stops the others.
 
+use std::fs::{File, Metadata};
 use std::io::Read;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::diagnostic::{Diagnostic, Rule};
+use crate::registry::{REGISTRY_PATH, Registry};
 use crate::source::Pos;
 
 /// Largest plan file vestnik reads. Plans are small; anything bigger is a mistake.
 pub const MAX_FILE_BYTES: u64 = 1024 * 1024;
+
+/// The content repository: its root as given, and where the file system really has it.
+#[derive(Debug, Clone)]
+pub struct Repo {
+    root: PathBuf,
+    real: PathBuf,
+}
+
+/// Why a file of the repository was not read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ReadError {
+    /// The system refused (missing file, permissions).
+    #[error("cannot read the file: {0}")]
+    Io(std::io::ErrorKind),
+    /// A FIFO, device, socket or folder.
+    #[error("it is not a regular file (a pipe, a device or a folder)")]
+    NotRegular,
+    /// A link (or a linked folder) that leads out of the repository.
+    #[error("it is a link to a file outside the repository")]
+    Outside,
+    /// Over the cap.
+    #[error("the file is larger than {} KiB", .0 / 1024)]
+    TooLarge(u64),
+}
+
+/// Opens `path` for reading only if it is a regular file: a FIFO would block the reader for
+/// ever, a device (`/dev/zero`) never ends. The type is checked before opening (so a FIFO is
+/// never opened) and again on the opened file (so a swap in between is caught).
+///
+/// Fails with [`ReadError::NotRegular`] on anything else, [`ReadError::Io`] when it cannot be
+/// opened.
+pub fn open_regular(path: &Path) -> Result<(File, Metadata), ReadError> {
+    let before = std::fs::metadata(path).map_err(|e| ReadError::Io(e.kind()))?;
+    if !before.is_file() {
+        return Err(ReadError::NotRegular);
+    }
+    let file = File::open(path).map_err(|e| ReadError::Io(e.kind()))?;
+    let meta = file.metadata().map_err(|e| ReadError::Io(e.kind()))?;
+    if !meta.is_file() {
+        return Err(ReadError::NotRegular);
+    }
+    Ok((file, meta))
+}
+
+/// Reads at most `cap` bytes of an opened file, refusing one that is longer (also one that grew
+/// after its size was looked up).
+pub fn read_capped(mut file: File, meta: &Metadata, cap: u64) -> Result<Vec<u8>, ReadError> {
+    if meta.len() > cap {
+        return Err(ReadError::TooLarge(cap));
+    }
+    // Sized up front: avoids the probing reads of an unsized `read_to_end` on 100,000 small files.
+    let mut bytes = Vec::with_capacity(meta.len().min(cap) as usize + 1);
+    (&mut file)
+        .take(cap + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| ReadError::Io(e.kind()))?;
+    if bytes.len() as u64 > cap {
+        return Err(ReadError::TooLarge(cap));
+    }
+    Ok(bytes)
+}
+
+/// Reads a regular file outside the content repository (a configuration) of at most `cap` bytes
+/// as UTF-8 text.
+///
+/// Fails when the file is not regular, too large, unreadable or not UTF-8.
+pub fn read_file_text(path: &Path, cap: u64) -> Result<String, String> {
+    let (file, meta) = open_regular(path).map_err(|e| e.to_string())?;
+    let bytes = read_capped(file, &meta, cap).map_err(|e| e.to_string())?;
+    String::from_utf8(bytes).map_err(|_| "the file is not UTF-8 text".to_owned())
+}
+
+/// Where the opened `file` really is: from the kernel's own record of the open file
+/// (`/proc/self/fd`), so that nothing can be swapped between the check and the read; from the
+/// path where that record is not available.
+fn real_path(file: &File, path: &Path) -> Option<PathBuf> {
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::fd::AsRawFd as _;
+        if let Ok(p) = std::fs::read_link(format!("/proc/self/fd/{}", file.as_raw_fd())) {
+            return Some(p);
+        }
+    }
+    let _ = file;
+    path.canonicalize().ok()
+}
+
+impl Repo {
+    /// The repository at `root`.
+    ///
+    /// Fails when `root` does not exist or cannot be resolved.
+    pub fn open(root: &Path) -> std::io::Result<Repo> {
+        Ok(Repo {
+            real: root.canonicalize()?,
+            root: root.to_owned(),
+        })
+    }
+
+    /// The root as given.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// Reads the file at `rel` (relative to the root, with `/`) as bytes, if it is a regular file
+    /// inside the repository of at most `cap` bytes.
+    ///
+    /// Fails with the reason otherwise.
+    pub fn read_bytes(&self, rel: &str, cap: u64) -> Result<Vec<u8>, ReadError> {
+        let abs = self.root.join(rel);
+        let (file, meta) = open_regular(&abs)?;
+        match real_path(&file, &abs) {
+            Some(real) if real.starts_with(&self.real) => {}
+            _ => return Err(ReadError::Outside),
+        }
+        read_capped(file, &meta, cap)
+    }
+
+    /// Reads a text file of the repository. Links out of it, pipes and devices, oversized,
+    /// unreadable and non-UTF-8 files become a `yaml` diagnostic instead of an error, so one bad
+    /// file never stops the check of the others.
+    pub fn read_text(&self, rel: &str) -> Result<String, Diagnostic> {
+        let bad =
+            |msg: String, hint: &str| Diagnostic::new(Rule::Yaml, rel, Pos::START, msg).hint(hint);
+        let bytes = self.read_bytes(rel, MAX_FILE_BYTES).map_err(|e| match e {
+            ReadError::Io(_) => bad(e.to_string(), "check the file's permissions"),
+            ReadError::NotRegular | ReadError::Outside => bad(
+                format!("vestnik does not read this file: {e}"),
+                "put the post itself in this place, as an ordinary file; links and special files are not read",
+            ),
+            ReadError::TooLarge(_) => bad(
+                format!("{e}; a plan never is"),
+                "split the plan into monthly files, and keep pictures under media/, not in plans/",
+            ),
+        })?;
+        String::from_utf8(bytes).map_err(|e| {
+            let upto = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+            let text = String::from_utf8_lossy(upto);
+            let line = text.matches('\n').count() as u32 + 1;
+            let col = text.rsplit('\n').next().map_or(0, |l| l.chars().count()) as u32 + 1;
+            Diagnostic::new(
+                Rule::Yaml,
+                rel,
+                Pos::new(line, col),
+                "the file is not UTF-8 text (binary data or another encoding such as Windows-1251)",
+            )
+            .hint("save the file as UTF-8 in your editor; pictures belong under media/")
+        })
+    }
+
+    /// Reads and parses the registry, `plans/registry.yaml`: the registry with its problems.
+    ///
+    /// Fails when the file cannot be read.
+    pub fn registry(&self) -> Result<(Registry, Vec<Diagnostic>), Diagnostic> {
+        let text = self.read_text(REGISTRY_PATH)?;
+        Ok(Registry::parse(&text, REGISTRY_PATH))
+    }
+
+    /// Every file under `plans/<org>/`; see [`plan_files`].
+    ///
+    /// Fails only when `plans/` itself cannot be read.
+    pub fn plan_files(&self) -> std::io::Result<Vec<PlanFile>> {
+        plan_files(&self.root)
+    }
+}
 
 /// What a file under `plans/<org>/` is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -20,6 +191,9 @@ pub enum FileKind {
     Plan,
     /// Anything else (reported as a stray file).
     Other,
+    /// A name vestnik does not read: not UTF-8, or with control characters (a line break or an
+    /// escape sequence in a name would forge lines in logs and terminals).
+    BadName,
 }
 
 /// One file found under `plans/<org>/`.
@@ -63,12 +237,19 @@ fn walk(dir: &Path, rel: &str, folder: &Arc<str>, out: &mut Vec<PlanFile>) {
         return;
     };
     for entry in entries.flatten() {
-        let name = entry.file_name().to_string_lossy().into_owned();
+        let raw = entry.file_name();
+        let name = raw.to_string_lossy().into_owned();
         if name.starts_with('.') {
             continue;
         }
         let child = format!("{rel}/{name}");
+        let bad_name = raw.to_str().is_none() || name.chars().any(char::is_control);
         match entry.file_type() {
+            Ok(_) if bad_name => out.push(PlanFile {
+                rel: child,
+                folder: Arc::clone(folder),
+                kind: FileKind::BadName,
+            }),
             Ok(t) if t.is_dir() => walk(&entry.path(), &child, folder, out),
             Ok(_) => {
                 let lower = name.to_ascii_lowercase();
@@ -90,55 +271,6 @@ fn walk(dir: &Path, rel: &str, folder: &Arc<str>, out: &mut Vec<PlanFile>) {
     }
 }
 
-/// Reads a text file of the repository. Oversized, unreadable and non-UTF-8 files become a `yaml`
-/// diagnostic instead of an error, so one bad file never stops the check of the others.
-pub fn read_text(abs: &Path, rel: &str) -> Result<String, Diagnostic> {
-    let bad =
-        |msg: String, hint: &str| Diagnostic::new(Rule::Yaml, rel, Pos::START, msg).hint(hint);
-    let file = std::fs::File::open(abs).map_err(|e| {
-        bad(
-            format!("cannot read the file: {}", e.kind()),
-            "check the file's permissions",
-        )
-    })?;
-    // Sized up front: avoids the probing reads of an unsized `read_to_end` on 100,000 small files.
-    let size = file
-        .metadata()
-        .map_or(0, |m| m.len())
-        .min(MAX_FILE_BYTES + 1);
-    let mut bytes = Vec::with_capacity(size as usize + 1);
-    file.take(MAX_FILE_BYTES + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| {
-            bad(
-                format!("cannot read the file: {}", e.kind()),
-                "check the file's permissions",
-            )
-        })?;
-    if bytes.len() as u64 > MAX_FILE_BYTES {
-        return Err(bad(
-            format!(
-                "the file is larger than {} KiB; a plan never is",
-                MAX_FILE_BYTES / 1024
-            ),
-            "split the plan into monthly files, and keep pictures under media/, not in plans/",
-        ));
-    }
-    String::from_utf8(bytes).map_err(|e| {
-        let upto = &e.as_bytes()[..e.utf8_error().valid_up_to()];
-        let text = String::from_utf8_lossy(upto);
-        let line = text.matches('\n').count() as u32 + 1;
-        let col = text.rsplit('\n').next().map_or(0, |l| l.chars().count()) as u32 + 1;
-        Diagnostic::new(
-            Rule::Yaml,
-            rel,
-            Pos::new(line, col),
-            "the file is not UTF-8 text (binary data or another encoding such as Windows-1251)",
-        )
-        .hint("save the file as UTF-8 in your editor; pictures belong under media/")
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -153,7 +285,8 @@ mod tests {
         std::fs::write(root.join("plans/school/2026/b.yml"), "x").unwrap();
         std::fs::write(root.join("plans/school/notes.docx"), [0xff, 0xfe, 0]).unwrap();
         std::fs::write(root.join("plans/school/.hidden"), "x").unwrap();
-        let files = plan_files(root).unwrap();
+        let repo = Repo::open(root).unwrap();
+        let files = repo.plan_files().unwrap();
         let got: Vec<_> = files.iter().map(|f| (f.rel.as_str(), f.kind)).collect();
         assert_eq!(
             got,
@@ -163,11 +296,7 @@ mod tests {
                 ("plans/school/notes.docx", FileKind::Other)
             ]
         );
-        let d = read_text(
-            &root.join("plans/school/notes.docx"),
-            "plans/school/notes.docx",
-        )
-        .unwrap_err();
+        let d = repo.read_text("plans/school/notes.docx").unwrap_err();
         assert!(d.message.contains("not UTF-8"));
         std::fs::write(
             root.join("plans/school/big.md"),
@@ -175,10 +304,65 @@ mod tests {
         )
         .unwrap();
         assert!(
-            read_text(&root.join("plans/school/big.md"), "x")
+            repo.read_text("plans/school/big.md")
                 .unwrap_err()
                 .message
                 .contains("larger")
+        );
+        assert_eq!(repo.read_text("plans/school/a.md").unwrap(), "x");
+    }
+
+    /// Issue 9, items 4 and 14: a link to a host file, a link to a device and a FIFO are refused
+    /// (and nothing blocks); a link to another file of the repository is followed.
+    #[cfg(unix)]
+    #[test]
+    fn links_out_pipes_and_devices_are_not_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::create_dir_all(root.join("plans/school")).unwrap();
+        std::fs::write(root.join("plans/school/a.md"), "inside").unwrap();
+        let outside = tempfile::tempdir().unwrap();
+        std::fs::write(outside.path().join("secret.txt"), "HOST SECRET").unwrap();
+        let link = |target: &Path, name: &str| {
+            std::os::unix::fs::symlink(target, root.join("plans/school").join(name)).unwrap();
+        };
+        link(&outside.path().join("secret.txt"), "env.md");
+        link(Path::new("/dev/zero"), "zero.md");
+        link(Path::new("a.md"), "same.md");
+        // A linked folder: its files look regular, but are outside.
+        link(outside.path(), "dir");
+        let fifo = root.join("plans/school/fifo.md");
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+        let repo = Repo::open(root).unwrap();
+        for (rel, why) in [
+            ("plans/school/env.md", ReadError::Outside),
+            ("plans/school/dir/secret.txt", ReadError::Outside),
+            ("plans/school/zero.md", ReadError::NotRegular),
+        ] {
+            assert_eq!(repo.read_bytes(rel, MAX_FILE_BYTES), Err(why), "{rel}");
+            let d = repo.read_text(rel).unwrap_err();
+            assert!(!d.message.contains("HOST SECRET"), "{}", d.message);
+        }
+        if made.is_ok_and(|s| s.success()) {
+            assert_eq!(
+                repo.read_bytes("plans/school/fifo.md", MAX_FILE_BYTES),
+                Err(ReadError::NotRegular)
+            );
+        }
+        assert_eq!(repo.read_text("plans/school/same.md").unwrap(), "inside");
+    }
+
+    #[test]
+    fn capped_reads_refuse_what_is_larger() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f");
+        std::fs::write(&path, "12345").unwrap();
+        assert_eq!(read_file_text(&path, 5).unwrap(), "12345");
+        assert!(read_file_text(&path, 4).unwrap_err().contains("larger"));
+        assert!(
+            read_file_text(dir.path(), 4)
+                .unwrap_err()
+                .contains("regular")
         );
     }
 }

@@ -1,6 +1,7 @@
 //! Printing a check's findings: for people (`path:line:col`, the source line with a caret, the
 //! hint), for machines (one JSON object) and for GitHub Actions (workflow annotations).
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::path::Path;
@@ -9,6 +10,7 @@ use serde::Serialize;
 
 use crate::check::Report;
 use crate::diagnostic::Severity;
+use crate::repo::Repo;
 use crate::source;
 
 /// Output formats of `check`.
@@ -31,6 +33,29 @@ pub fn render(report: &Report, format: Format, root: &Path, color: bool) -> Stri
     }
 }
 
+/// Text that came from the repository (a file name, a quoted line, a message quoting either),
+/// made safe for a terminal and a CI log: control characters (escape sequences that recolour or
+/// clear the screen, carriage returns and line breaks that forge lines) and the bidirectional
+/// overrides that reorder what is shown are written as `\u{1b}`, never sent raw. Tabs stay.
+pub fn printable(s: &str) -> Cow<'_, str> {
+    let unsafe_char = |c: char| {
+        (c.is_control() && c != '\t')
+            || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+    };
+    if !s.chars().any(unsafe_char) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if unsafe_char(c) {
+            let _ = write!(out, "{}", c.escape_unicode());
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
 fn human(report: &Report, root: &Path, color: bool) -> String {
     let paint = |code: &str, s: &str| {
         if color {
@@ -39,6 +64,7 @@ fn human(report: &Report, root: &Path, color: bool) -> String {
             s.to_owned()
         }
     };
+    let repo = Repo::open(root).ok();
     let mut sources: HashMap<&str, Option<String>> = HashMap::new();
     let mut out = String::new();
     for d in &report.diagnostics {
@@ -51,19 +77,20 @@ fn human(report: &Report, root: &Path, color: bool) -> String {
             "{}{} {}",
             paint(code, &format!("{label}[{}]", d.rule)),
             paint("1", ":"),
-            paint("1", &d.message)
+            paint("1", &printable(&d.message))
         );
         let _ = writeln!(
             out,
             "  {} {}:{}:{}",
             paint("1;34", "-->"),
-            d.file,
+            printable(&d.file),
             d.pos.line,
             d.pos.column
         );
+        // Read as every file of the repository is: a link out of it or a pipe shows no line.
         let text = sources
             .entry(d.file.as_str())
-            .or_insert_with(|| std::fs::read_to_string(root.join(&d.file)).ok());
+            .or_insert_with(|| repo.as_ref().and_then(|r| r.read_text(&d.file).ok()));
         if d.show_source
             && let Some(line) = text
                 .as_deref()
@@ -71,6 +98,7 @@ fn human(report: &Report, root: &Path, color: bool) -> String {
         {
             // A token elsewhere on the line must not be printed either.
             let line = &crate::secret::mask(line);
+            let line = &*printable(line);
             let num = d.pos.line.to_string();
             let pad = " ".repeat(num.len());
             let caret_pad: String = line
@@ -88,7 +116,7 @@ fn human(report: &Report, root: &Path, color: bool) -> String {
             );
         }
         if let Some(h) = &d.hint {
-            let _ = writeln!(out, "   {} hint: {h}", paint("1;34", "="));
+            let _ = writeln!(out, "   {} hint: {}", paint("1;34", "="), printable(h));
         }
         out.push('\n');
     }
@@ -202,15 +230,15 @@ fn github(report: &Report) -> String {
             Severity::Error => "error",
             Severity::Warning => "warning",
         };
-        let mut msg = d.message.clone();
+        let mut msg = printable(&d.message).into_owned();
         if let Some(h) = &d.hint {
             msg.push_str("\nHint: ");
-            msg.push_str(h);
+            msg.push_str(&printable(h));
         }
         let _ = writeln!(
             out,
             "::{level} file={},line={},col={},title={}::{}",
-            escape_property(&d.file),
+            escape_property(&printable(&d.file)),
             d.pos.line,
             d.pos.column,
             escape_property(&format!("vestnik {}", d.rule)),

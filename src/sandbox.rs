@@ -9,7 +9,7 @@ use std::time::Duration;
 use crate::network::Network;
 use crate::networks::{RateLimits, ok, telegram, vk};
 use crate::registry::{REGISTRY_PATH, Registry};
-use crate::repo;
+use crate::repo::Repo;
 
 /// The user id that owns the sandbox's VK user token and administers every community.
 pub const VK_USER_ID: i64 = 100;
@@ -201,9 +201,9 @@ impl Sandbox {
 /// Runs the sandbox for the repository at `root` until Ctrl-C (or for `duration`), printing its
 /// addresses first. Returns the exit code.
 pub fn run(root: &Path, duration: Option<Duration>) -> i32 {
-    let reg = match repo::read_text(&root.join(REGISTRY_PATH), REGISTRY_PATH) {
-        Ok(text) => Registry::parse(&text, REGISTRY_PATH).0,
-        Err(_) => Registry::unusable(REGISTRY_PATH),
+    let reg = match Repo::open(root).ok().map(|r| r.registry()) {
+        Some(Ok((reg, _))) => reg,
+        _ => Registry::unusable(REGISTRY_PATH),
     };
     let rt = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)

@@ -411,15 +411,22 @@ impl<'a, 'o> Fields<'a, 'o> {
         }
     }
 
-    /// A non-negative whole number.
-    pub fn uint(&mut self, key: &str) -> Option<At<u32>> {
+    /// A whole number within `range`: every numeric setting has bounds, so that no value
+    /// written in a file makes vestnik loop, wait or allocate without end.
+    pub fn uint(&mut self, key: &str, range: std::ops::RangeInclusive<u32>) -> Option<At<u32>> {
         let node = self.node(key)?;
         match node.kind {
-            Kind::Int(i) if (0..=i64::from(u32::MAX)).contains(&i) => {
+            Kind::Int(i) if (i64::from(*range.start())..=i64::from(*range.end())).contains(&i) => {
                 Some(At::new(i as u32, node.pos))
             }
             _ => {
-                self.wrong(key, node, "a whole number ≥ 0", "write a number such as 3");
+                let (lo, hi) = (range.start(), range.end());
+                self.wrong(
+                    key,
+                    node,
+                    &format!("a whole number from {lo} to {hi}"),
+                    &format!("write a number from {lo} to {hi}"),
+                );
                 None
             }
         }

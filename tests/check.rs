@@ -27,6 +27,7 @@ fn every_rule_is_covered() {
         [
             "yaml",
             "schema",
+            "duplicate-id",
             "date",
             "unknown-org",
             "foreign-org",
@@ -2179,4 +2180,314 @@ fn json_output_shape() {
     assert_eq!(c.summary["passed"], false);
     assert_eq!(c.summary["errors"], 1);
     assert_eq!(c.summary["warnings"], 1);
+}
+
+// ── a hostile or careless commit (issue 9) ───────────────────────────────────────────────────
+
+/// Memory for one `check` of a small repository run under `ulimit -v`: the binary maps far more
+/// address space than it touches (threads' stacks, the allocator's arenas), so the bound is
+/// generous, but a runaway (13 GB for `match: ["*"]`) still hits it.
+const CHECK_MEMORY_KIB: u64 = 2 * 1024 * 1024;
+
+#[test]
+fn duplicate_ids() {
+    let c = repo()
+        .file(
+            "plans/school/dec/news.md",
+            &post("date: 2026-12-01 09:00", "Декабрь\n"),
+        )
+        .file(
+            "plans/school/jan/news.md",
+            &post("date: 2026-12-02 09:00", "Январь\n"),
+        )
+        .file(
+            "plans/school/x.md",
+            &post("date: 2026-12-03 09:00\nid: concert", "Концерт\n"),
+        )
+        .file(
+            "plans/school/concert.md",
+            &post("date: 2026-12-04 09:00", "Тоже концерт\n"),
+        )
+        // The same file name in another organization's folder is another id.
+        .file(
+            "plans/library/news.md",
+            &post("date: 2026-12-01 09:00", "Библиотека\n"),
+        )
+        .check()
+        .json();
+    assert_eq!(
+        c.at(),
+        [
+            "duplicate-id error plans/school/concert.md:1:1",
+            "duplicate-id error plans/school/dec/news.md:1:1",
+            "duplicate-id error plans/school/jan/news.md:1:1",
+            "duplicate-id error plans/school/x.md:1:1",
+        ]
+    );
+    assert_eq!(
+        c.diags[1].message,
+        "the post id `news` of `school` is also used in plans/school/jan/news.md:1; neither post is published until the ids differ"
+    );
+    assert_eq!(c.code, 1);
+}
+
+#[test]
+fn post_ids_are_slugs() {
+    let c = repo()
+        .file(
+            "plans/school/a.md",
+            &post(
+                "date: 2026-12-01 09:00\nid: \"x\\n2026-12-01 published \\e[31m\"",
+                "Текст\n",
+            ),
+        )
+        .file(
+            "plans/school/b.md",
+            &post("date: 2026-12-01 10:00\nid: Концерт_2026.12", "Текст\n"),
+        )
+        .check()
+        .json();
+    assert_eq!(c.at(), ["schema error plans/school/a.md:3:5"]);
+    assert!(
+        c.diags[0].message.contains("`id` must be letters"),
+        "{}",
+        c.diags[0].message
+    );
+    assert!(!c.diags[0].message.contains('\n'));
+}
+
+/// Item 3: git quotes non-ASCII paths unless asked for `-z`, and the new post went unseen.
+#[test]
+fn changed_since_sees_non_ascii_file_names() {
+    let r = repo().file(
+        "plans/school/a.md",
+        &post("date: 2026-12-01 09:00", "Текст\n"),
+    );
+    r.git(&["init", "-q"])
+        .git(&["add", "-A"])
+        .git(&["commit", "-q", "-m", "plans"]);
+    let r = r.file(
+        "plans/school/новость.md",
+        &post("date: 2026-12-01 10:00\ntitel: x", "Текст\n"),
+    );
+    r.git(&["add", "-A"])
+        .git(&["commit", "-q", "-m", "новость"]);
+    let c = r.check().args(&["--changed-since", "HEAD~1"]).json();
+    assert_eq!(c.at(), ["schema error plans/school/новость.md:3:1"]);
+}
+
+/// Item 7: a revision that is an option (`--output=…`) made git truncate a file.
+#[test]
+fn changed_since_is_never_an_option() {
+    let r = repo().file(
+        "plans/school/a.md",
+        &post("date: 2026-12-01 09:00", "Текст\n"),
+    );
+    r.git(&["init", "-q"])
+        .git(&["add", "-A"])
+        .git(&["commit", "-q", "-m", "plans"]);
+    let victim = r.path().join("victim.txt");
+    std::fs::write(&victim, "keep me").unwrap();
+    let out = format!("--output={}", victim.display());
+    for rev in [out.as_str(), "--all", ""] {
+        let run = r
+            .check()
+            .args(&[&format!("--changed-since={rev}")])
+            .run("json");
+        assert_eq!(run.code, 2, "{rev}: {}", run.stderr);
+        assert!(
+            run.stderr.starts_with("vestnik: --changed-since: "),
+            "{}",
+            run.stderr
+        );
+    }
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "keep me");
+}
+
+/// Item 4: a link to a host file was printed as a diagnostic's source line (CI tokens with it).
+#[cfg(unix)]
+#[test]
+fn a_linked_plan_file_is_not_read() {
+    let outside = tempfile::tempdir().unwrap();
+    let host = outside.path().join("environ");
+    std::fs::write(&host, "date: CI_TOKEN=supersecretvalue\n").unwrap();
+    let r = repo().file(
+        "plans/school/a.md",
+        &post("date: 2026-12-01 09:00", "Текст\n"),
+    );
+    std::os::unix::fs::symlink(&host, r.path().join("plans/school/env.md")).unwrap();
+    std::os::unix::fs::symlink("/proc/self/environ", r.path().join("plans/school/proc.md"))
+        .unwrap();
+    let run = r.check().run("human");
+    assert!(!run.stdout.contains("supersecretvalue"), "{}", run.stdout);
+    assert!(!run.stdout.contains("PATH="), "{}", run.stdout);
+    let c = r.check().json();
+    assert_eq!(
+        c.at(),
+        [
+            "yaml error plans/school/env.md:1:1",
+            "yaml error plans/school/proc.md:1:1",
+        ]
+    );
+    assert_eq!(
+        c.diags[0].message,
+        "vestnik does not read this file: it is a link to a file outside the repository"
+    );
+}
+
+/// Item 14: a FIFO as a plan file hung `check` for ever.
+#[cfg(unix)]
+#[test]
+fn a_fifo_plan_file_does_not_hang() {
+    let r = repo().file(
+        "plans/school/a.md",
+        &post("date: 2026-12-01 09:00", "Текст\n"),
+    );
+    let made = std::process::Command::new("mkfifo")
+        .arg(r.path().join("plans/school/fifo.md"))
+        .status()
+        .expect("run mkfifo");
+    assert!(made.success());
+    // A hang would fail the suite by its own timeout; a refusal is a diagnostic.
+    let c = r.check().json();
+    assert_eq!(c.at(), ["yaml error plans/school/fifo.md:1:1"]);
+    assert!(c.diags[0].message.contains("not a regular file"));
+}
+
+/// Item 5: `match: ["*"]` matched empty text at one place for ever (13 GB in 60 s).
+#[test]
+fn a_style_phrase_that_matches_nothing_is_refused() {
+    let c = repo()
+        .file(
+            "plans/style.yaml",
+            "rules:\n  - id: all\n    match: [\"*\", \"хорош*\"]\n    message: всё плохо\n",
+        )
+        .file(
+            "plans/school/a.md",
+            &post(
+                "date: 2026-12-01 09:00",
+                "Хороший текст, и ещё немного слов.\n",
+            ),
+        )
+        .check()
+        .memory_limit(CHECK_MEMORY_KIB)
+        .json();
+    assert_eq!(
+        c.at(),
+        [
+            "style warning plans/school/a.md:4:1",
+            "schema error plans/style.yaml:3:13",
+        ]
+    );
+    assert!(c.diags[1].message.contains("matches empty text"));
+}
+
+/// Item 6: `media/school -> /` made any host file a picture of the school.
+#[cfg(unix)]
+#[test]
+fn a_linked_media_folder_is_not_trusted() {
+    let r = repo()
+        .image("media/library/their.png", 40, 30)
+        .file(
+            "plans/school/a.md",
+            &post("date: 2026-12-01 09:00\nimages: [their.png]", "Текст\n"),
+        )
+        .symlink("media/school", "media/library");
+    let c = r.check().json();
+    assert_eq!(c.at(), ["media-path error plans/school/a.md:3:10"]);
+    assert!(
+        c.diags[0]
+            .message
+            .contains("link to a file outside media/school/")
+    );
+}
+
+/// Item 8: the registry linked to `/dev/zero` grew memory without end.
+#[cfg(unix)]
+#[test]
+fn a_registry_without_end_is_refused() {
+    let r = util::Repo::new().file(
+        "plans/school/a.md",
+        &post("date: 2026-12-01 09:00", "Текст\n"),
+    );
+    std::os::unix::fs::symlink("/dev/zero", r.path().join("plans/registry.yaml")).unwrap();
+    for format in ["json", "human"] {
+        let run = r.check().memory_limit(CHECK_MEMORY_KIB).run(format);
+        assert_eq!(run.code, 1, "{format}: {}", run.stderr);
+        assert!(run.stdout.contains("plans/registry.yaml"), "{}", run.stdout);
+    }
+}
+
+/// Item 10: `weeks_ahead: 4000000000` made `check` loop for ever.
+#[test]
+fn numeric_settings_are_bounded() {
+    let reg = util::REGISTRY.replace(
+        "timezone: Asia/Novokuznetsk\n",
+        "timezone: Asia/Novokuznetsk\nrules:\n  weeks_ahead: 4000000000\n  min_posts_per_week: 100000\n",
+    );
+    let c = util::Repo::new()
+        .registry(&reg)
+        .file(
+            "plans/school/a.md",
+            &post("date: 2026-12-01 09:00", "Текст\n"),
+        )
+        .check()
+        .memory_limit(CHECK_MEMORY_KIB)
+        .json();
+    assert_eq!(
+        c.at(),
+        [
+            "schema error plans/registry.yaml:3:16",
+            "schema error plans/registry.yaml:4:23",
+        ]
+    );
+    assert_eq!(
+        c.diags[0].message,
+        "`weeks_ahead` in `rules` must be a whole number from 0 to 52, found a number"
+    );
+}
+
+/// The rules that protect others cannot be turned down in the registry.
+#[test]
+fn guarding_rules_cannot_be_turned_off() {
+    let reg = util::REGISTRY.replace(
+        "timezone: Asia/Novokuznetsk\n",
+        "timezone: Asia/Novokuznetsk\nrules:\n  severity:\n    foreign-org: off\n    style: off\n",
+    );
+    let c = util::Repo::new()
+        .registry(&reg)
+        .file(
+            "plans/school/a.md",
+            &post("date: 2026-12-01 09:00\norg: library", "В целях порядка.\n"),
+        )
+        .check()
+        .json();
+    assert_eq!(
+        c.at(),
+        [
+            "schema error plans/registry.yaml:4:18",
+            "foreign-org error plans/school/a.md:3:6",
+        ]
+    );
+}
+
+/// Item 13: escape sequences in file names and texts were printed raw to the terminal.
+#[test]
+fn terminal_escapes_are_not_printed_raw() {
+    let r = repo().file(
+        "plans/school/a.md",
+        &post("date: 2026-12-01 09:00\ntitel: \"\x1b[2J\"", "Текст\n"),
+    );
+    let run = r.check().run("human");
+    assert!(!run.stdout.contains('\x1b'), "{:?}", run.stdout);
+    assert!(run.stdout.contains("\\u{1b}"), "{}", run.stdout);
+    #[cfg(unix)]
+    {
+        let r = r.file("plans/school/b\x1b[31m\nforged.md", "x");
+        let run = r.check().run("human");
+        assert!(!run.stdout.contains('\x1b'), "{:?}", run.stdout);
+        assert!(run.stdout.contains("control characters"), "{}", run.stdout);
+        let run = r.check().run("github");
+        assert!(!run.stdout.contains('\x1b'), "{:?}", run.stdout);
+    }
 }

@@ -278,6 +278,9 @@ impl Ledger for SqliteLedger {
         // changes are collected first and written after the read finished.
         let mut order: Vec<&Planned> = planned.iter().collect();
         order.sort_by(|a, b| planned_order(a).cmp(&planned_order(b)));
+        // One row per key: the plans refuse a post id taken twice, and a duplicate that still
+        // came through must not fail the whole sync (a UNIQUE error stopped every organization).
+        order.dedup_by(|a, b| planned_order(a) == planned_order(b));
         let late = now.checked_sub(grace).unwrap_or(now);
         let mut actions: Vec<Action<'_>> = Vec::new();
         let tx = self

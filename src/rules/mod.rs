@@ -2,6 +2,7 @@
 //! registry. Each takes the parsed model and returns diagnostics; none does I/O except the media
 //! probe of `post`, which reads image headers through a shared cache.
 
+pub mod guard;
 pub mod post;
 pub mod registry;
 pub mod weekly;
@@ -19,6 +20,8 @@ use crate::time::IsoWeek;
 pub struct PostSummary {
     /// Organization.
     pub org: String,
+    /// The post's id within the organization.
+    pub id: String,
     /// Networks it goes to.
     pub networks: Vec<Network>,
     /// Local ISO week of its date.
@@ -47,6 +50,7 @@ impl PostSummary {
         let when = post.when.as_ref()?.value;
         Some(Self {
             org: post.org.value.clone(),
+            id: post.id.clone(),
             rich: networks.iter().any(|n| !post.images_for(*n).is_empty()) || post.poll.is_some(),
             networks,
             week: week(when),

@@ -14,6 +14,7 @@ use crate::network::Network;
 use crate::plan::{Poll, Post, Status, Text};
 use crate::registry::Registry;
 use crate::render;
+use crate::rules::guard;
 use crate::style::Style;
 
 /// Telegram accepts `close_date` at most this far after sending (Bot API 10.1 `sendPoll`).
@@ -70,43 +71,20 @@ pub struct PostContext<'a> {
 }
 
 /// Checks one post and returns the networks it goes to (those of its targets on which the
-/// Checks one post and returns the networks it goes to (those of its targets on which the
 /// organization has a page).
 pub fn check(post: &Post, cx: &PostContext, out: &mut Vec<Diagnostic>) -> Vec<Network> {
     let file = post.file.as_str();
-    let org_id = post.org.value.as_str();
-    let org = cx.reg.org(org_id);
-    if cx.reg.usable && org_id != post.folder {
-        match (org, cx.reg.org(&post.folder)) {
-            (None, _) => out.push(
-                Diagnostic::new(Rule::UnknownOrg, file, post.org.pos, format!("`{org_id}` is not an organization of the registry"))
-                    .hint("use the id of an organization from plans/registry.yaml, or leave `org` out to post for the folder's organization"),
-            ),
-            (Some(_), Some(folder_org)) if !folder_org.may_post_for(org_id) => out.push(
-                Diagnostic::new(Rule::ForeignOrg, file, post.org.pos, format!("a post in plans/{}/ is for `{org_id}`", post.folder))
-                    .hint(format!("move the file to plans/{org_id}/, or let `{}` post for it with `can_post_for` in the registry", post.folder)),
-            ),
-            _ => {}
-        }
-    }
+    let org = cx.reg.org(&post.org.value);
+    guard::post(
+        post,
+        cx.reg,
+        &|org, written| cx.probes.resolve(cx.root, org, written),
+        out,
+    );
     let pages: Vec<Network> = org
         .map(|o| o.pages.keys().copied().collect())
         .unwrap_or_default();
     if let Some(org) = org {
-        for n in post.networks.iter().flat_map(|l| &l.value) {
-            if !org.pages.contains_key(&n.value) {
-                out.push(
-                    Diagnostic::new(
-                        Rule::UnknownNetwork,
-                        file,
-                        n.pos,
-                        format!("«{}» has no {} page", org.name.value, n.value),
-                    )
-                    .hint("remove it from `networks`, or add the page to the registry first")
-                    .network(n.value),
-                );
-            }
-        }
         for (net, o) in &post.overrides {
             if !org.pages.contains_key(net) {
                 out.push(
@@ -557,14 +535,8 @@ fn check_media(post: &Post, targets: &[Network], cx: &PostContext, out: &mut Vec
                 );
                 continue;
             }
-            Err(e) => {
-                out.push(
-                    Diagnostic::new(Rule::MediaPath, file, img.pos, e.to_string()).hint(format!(
-                        "keep pictures inside media/{org}/ and write paths relative to it"
-                    )),
-                );
-                continue;
-            }
+            // Reported by the guard (`media-path`).
+            Err(_) => continue,
         };
         let info = match cx.probes.probe(&abs) {
             Ok(i) => i,

@@ -126,6 +126,7 @@ impl Repo {
             root: self.path().to_owned(),
             today: Some(TODAY.to_owned()),
             args: Vec::new(),
+            memory_kib: None,
         }
     }
 }
@@ -135,6 +136,7 @@ pub struct Check {
     root: PathBuf,
     today: Option<String>,
     args: Vec<String>,
+    memory_kib: Option<u64>,
 }
 
 /// What a run of the binary printed and returned.
@@ -161,9 +163,25 @@ impl Check {
         self
     }
 
+    /// Runs the binary with at most `kib` KiB of address space (`ulimit -v`): a bound on
+    /// memory that fails the run, instead of a timing.
+    pub fn memory_limit(mut self, kib: u64) -> Self {
+        self.memory_kib = Some(kib);
+        self
+    }
+
     /// Runs the check in `format` (`human`, `json`, `github`).
     pub fn run(&self, format: &str) -> Run {
-        let mut cmd = Command::new(bin());
+        let mut cmd = match self.memory_kib {
+            Some(kib) => {
+                let mut sh = Command::new("sh");
+                sh.arg("-c")
+                    .arg(format!("ulimit -v {kib} && exec \"$0\" \"$@\""))
+                    .arg(bin());
+                sh
+            }
+            None => Command::new(bin()),
+        };
         cmd.arg("check").arg("--root").arg(&self.root);
         if let Some(t) = &self.today {
             cmd.arg("--today").arg(t);
