@@ -4,7 +4,8 @@
 //! earliest due publication (one indexed query, `Ledger::next_due`) and is woken early when the
 //! plans change — the pattern of mini-redis `src/db.rs` (a `Notify` plus `sleep_until`). It
 //! never polls posts one by one, and it never hands posts to the cron scheduler (see
-//! DEPENDENCIES.md §3: tokio-cron-scheduler 0.15.1 loses one-shot jobs in bursts).
+//! docs/decisions.md#posts-go-through-the-ledger-not-a-cron-scheduler: tokio-cron-scheduler
+//! 0.15.1 loses one-shot jobs in bursts).
 //!
 //! **Recurring jobs** run on tokio-cron-scheduler with cron expressions from the config, in the
 //! registry's zone: the content sync (git fetch + fast-forward, or a cheap look for changed
@@ -164,7 +165,7 @@ pub struct Options {
     /// The recurring jobs.
     pub jobs: Jobs,
     /// Capacity of the cron scheduler's channels (its default, 200, drops activations in
-    /// bursts; DEPENDENCIES.md §3.2).
+    /// bursts; docs/decisions.md#cron-channel-size).
     pub job_channel_size: usize,
 }
 

@@ -1,9 +1,9 @@
 //! The content repository from a git remote: the daemon's own checkout of one branch, kept in
 //! sync on a schedule, so that only what is merged to that branch is ever published.
 //!
-//! The work is done by the system `git` (DEPENDENCIES.md §1 "Git access"): it already handles
-//! ssh and https credentials, proxies and LFS, and a library would have to learn all of that.
-//! Every call runs with a timeout (the child is killed when it expires), without a terminal
+//! The work is done by the system `git` (docs/decisions.md#git-through-the-system-git): it already
+//! handles ssh and https credentials, proxies and LFS, and a library would have to learn all of
+//! that. Every call runs with a timeout (the child is killed when it expires), without a terminal
 //! prompt (`GIT_TERMINAL_PROMPT=0`, askpass programs that answer nothing), without the system
 //! config, without hooks and in the C locale, so a daemon can never hang on a question.
 //!

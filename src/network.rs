@@ -1,7 +1,7 @@
 //! The three social networks and the limits each one enforces on what we send.
 //!
-//! Every number carries its source in `../shared/reference/NETWORKS.md`; numbers marked
-//! UNCONFIRMED there are chosen on the safe side and say so here.
+//! Every number carries its source in docs/api-facts.md; numbers marked UNCONFIRMED there are
+//! chosen on the safe side and say so here.
 
 use std::fmt;
 
@@ -93,7 +93,8 @@ pub struct Limits {
     pub image_ratio_max: u32,
 }
 
-/// VK: `wall.post`, `photos.saveWallPhoto`, `polls.create` (NETWORKS.md §2.4–2.7).
+/// VK: `wall.post`, `photos.saveWallPhoto`, `polls.create` (docs/api-facts.md#vk-post-limits,
+/// #vk-photo-upload, #vk-polls).
 pub static VK: Limits = Limits {
     // UNCONFIRMED: the post text limit is folklore (16 384); we stay well below it.
     text_max: 15_000,
@@ -111,7 +112,8 @@ pub static VK: Limits = Limits {
     image_ratio_max: 20,
 };
 
-/// OK: `mediatopic.post` with text, photo and poll blocks (NETWORKS.md §3.5–3.7).
+/// OK: `mediatopic.post` with text, photo and poll blocks (docs/api-facts.md#ok-topic-limits,
+/// #ok-polls, #ok-photo-upload).
 pub static OK: Limits = Limits {
     // UNCONFIRMED: OK signals the text limit only by error 601; 10 000 is a conservative choice.
     text_max: 10_000,
@@ -131,7 +133,9 @@ pub static OK: Limits = Limits {
     image_ratio_max: 20,
 };
 
-/// Telegram Bot API 10.1: `sendMessage`, `sendPhoto`, `sendMediaGroup`, `sendPoll` (NETWORKS.md §4.3).
+/// Telegram Bot API 10.1: `sendMessage`, `sendPhoto`, `sendMediaGroup`, `sendPoll`
+/// (docs/api-facts.md#telegram-text-and-caption-limits, #telegram-photos-and-albums,
+/// #telegram-polls).
 pub static TELEGRAM: Limits = Limits {
     // Counted after entity parsing. Whether Telegram counts UTF-16 units or code points is
     // UNCONFIRMED; UTF-16 is the stricter of the two and is never rejected.

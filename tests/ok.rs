@@ -255,8 +255,9 @@ async fn the_sent_signature_covers_exactly_the_sent_bytes() {
 
 #[test]
 fn signature_test_vectors() {
-    // NETWORKS.md §3.3: the doc gives `232c8eb9…db4c`; aiookru's documentation, its source,
-    // gives the whole digest and the token and application secret key behind the secret.
+    // docs/api-facts.md#ok-requests-and-signature gives `232c8eb9…db4c`; aiookru's documentation,
+    // its source, gives the whole digest and the token and application secret key behind the
+    // secret.
     let params = [
         ("application_key", "ABCDEFGHIGKLMNOPK"),
         ("format", "json"),

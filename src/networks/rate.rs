@@ -18,9 +18,9 @@ use tokio::time::Instant;
 /// How often one token may send, per target page ("chat") and in total.
 ///
 /// A value of 0 means "no limit of this kind". The numbers are the networks' documented ones
-/// (`../shared/reference/NETWORKS.md`); where a network publishes none, the safe folklore value is
-/// used and says so. The default is no limit at all ([`RateLimits::UNLIMITED`]), not a
-/// network's numbers.
+/// (docs/api-facts.md, the rate-limit section of each network); where a network publishes none, the
+/// safe folklore value is used and says so. The default is no limit at all
+/// ([`RateLimits::UNLIMITED`]), not a network's numbers.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct RateLimits {
     /// Most messages per second to one chat or page.
@@ -32,9 +32,9 @@ pub struct RateLimits {
 }
 
 impl RateLimits {
-    /// Telegram Bot API (NETWORKS.md §4.5): avoid more than 1 message/s in one chat, at most 20
-    /// messages/min in one group (channels have no published number; the group one is used),
-    /// about 30 messages/s in total. A media group counts as one message per picture
+    /// Telegram Bot API (docs/api-facts.md#telegram-rate-limits): avoid more than 1 message/s in
+    /// one chat, at most 20 messages/min in one group (channels have no published number; the group
+    /// one is used), about 30 messages/s in total. A media group counts as one message per picture
     /// (UNCONFIRMED, assumed to be safe).
     pub const TELEGRAM: RateLimits = RateLimits {
         per_chat_per_sec: 1,
@@ -42,8 +42,8 @@ impl RateLimits {
         global_per_sec: 30,
     };
 
-    /// VK API with a user token (NETWORKS.md §2.8): 3 requests/s for the token, whatever the
-    /// community; no per-page limit is documented.
+    /// VK API with a user token (docs/api-facts.md#vk-rate-limits): 3 requests/s for the token,
+    /// whatever the community; no per-page limit is documented.
     pub const VK: RateLimits = RateLimits {
         per_chat_per_sec: 0,
         per_chat_per_min: 0,
@@ -51,9 +51,9 @@ impl RateLimits {
     };
 
     /// OK API: UNCONFIRMED. OK documents per-user method-call quotas but no numbers
-    /// (NETWORKS.md §3.8). Assumed: VK's user-token rate, 3 requests/s for the token and no
-    /// per-group limit — slow enough for a few publications a minute, and a guess to replace
-    /// as soon as OK (or `users.getCallsLeft`) gives a number.
+    /// (docs/api-facts.md#ok-rate-limits). Assumed: VK's user-token rate, 3 requests/s for the
+    /// token and no per-group limit — slow enough for a few publications a minute, and a guess to
+    /// replace as soon as OK (or `users.getCallsLeft`) gives a number.
     pub const OK: RateLimits = RateLimits {
         per_chat_per_sec: 0,
         per_chat_per_min: 0,
@@ -368,9 +368,10 @@ impl Limiter {
         self.until_ready_n(chat, 1).await
     }
 
-    /// Like [`until_ready`](Self::until_ready) for a request that counts as `n` messages
-    /// (a Telegram media group counts one per picture: UNCONFIRMED, NETWORKS.md §4.5); `0`
-    /// counts as 1. A count larger than a window's limit waits until that window is empty.
+    /// Like [`until_ready`](Self::until_ready) for a request that counts as `n` messages (a
+    /// Telegram media group counts one per picture: UNCONFIRMED,
+    /// docs/api-facts.md#telegram-rate-limits); `0` counts as 1. A count larger than a window's
+    /// limit waits until that window is empty.
     pub async fn until_ready_n(&self, chat: &str, n: u32) -> Permit<'_> {
         let n = n.max(1);
         let planned = self.plan(chat, n, Instant::now());

@@ -342,9 +342,9 @@ fn ok(post: &Post, gid: &str, images: Vec<ImageRef>, text: String) -> Vec<OkCall
         media.push(OkMedia::Photo { uploads });
     }
     if let Some(poll) = &post.poll {
-        // UNCONFIRMED (NETWORKS.md §3.5): only `SingleChoice` and `AnonymousVoting` are documented;
-        // that leaving out `SingleChoice` allows several answers is assumed. OK has no documented
-        // closing time for polls, so `closes` is not sent (preview warns).
+        // UNCONFIRMED (docs/api-facts.md#ok-polls): only `SingleChoice` and `AnonymousVoting` are
+        // documented; that leaving out `SingleChoice` allows several answers is assumed. OK has no
+        // documented closing time for polls, so `closes` is not sent (preview warns).
         let flags = if poll.multiple {
             "AnonymousVoting"
         } else {

@@ -2,14 +2,14 @@
 //! a topic in a group, each first built as a plain [`Request`] (so tests can look at it without
 //! a network), then signed and sent as a form-encoded POST to `{base}/fb.do`.
 //!
-//! - Every call carries `method`, `application_key`, `format=json`, the method's parameters,
-//!   `sig` and `access_token`. The signature is computed exactly as OK documents it
-//!   (NETWORKS.md §3.3, [`signature`]): all parameters but `sig`, `access_token` and
-//!   `session_key`, sorted by key, concatenated as raw `key=value` without separators, followed
-//!   by the secret `md5(access_token + application_secret_key)`; `sig` is the lower-case hex MD5
-//!   of that text. The pairs that are signed are the very strings that are sent: the
-//!   `attachment` JSON is built once, and a call sent again after a token refresh sends the same
-//!   string, signed anew with the new token.
+//! - Every call carries `method`, `application_key`, `format=json`, the method's parameters, `sig`
+//!   and `access_token`. The signature is computed exactly as OK documents it
+//!   (docs/api-facts.md#ok-requests-and-signature, [`signature`]): all parameters but `sig`,
+//!   `access_token` and `session_key`, sorted by key, concatenated as raw `key=value` without
+//!   separators, followed by the secret `md5(access_token + application_secret_key)`; `sig` is the
+//!   lower-case hex MD5 of that text. The pairs that are signed are the very strings that are sent:
+//!   the `attachment` JSON is built once, and a call sent again after a token refresh sends the
+//!   same string, signed anew with the new token.
 //! - The token and the application secret key never appear in a URL: everything goes in the
 //!   POST body, which is never logged or put into an error. The upload URL from
 //!   `photosV2.getUploadUrl` holds a short-lived upload token: it is kept in a [`Secret`] and no
@@ -50,14 +50,14 @@ pub const DEFAULT_REFRESH_URL: &str = "https://api.ok.ru/oauth/token.do";
 pub const METHODS: &[&str] = &["photosV2.getUploadUrl", "mediatopic.post"];
 
 /// How long to wait after error 8 FLOOD_BLOCKED. OK publishes no number; an hour is the
-/// conservative value (NETWORKS.md §7: "long backoff").
+/// conservative value (docs/api-facts.md#ok-rate-limits: a long backoff).
 pub const FLOOD_WAIT: Duration = Duration::from_secs(3600);
 
 /// How long to wait after error 11 LIMIT_REACHED (a method's quota for the user). OK does not
 /// say when quotas reset; the scheduler waits an hour and tries again.
 pub const QUOTA_WAIT: Duration = Duration::from_secs(3600);
 
-/// Parameters that are sent but never signed (NETWORKS.md §3.3, step 2).
+/// Parameters that are sent but never signed (docs/api-facts.md#ok-requests-and-signature).
 const UNSIGNED: [&str; 3] = ["sig", "access_token", "session_key"];
 
 const FORM: &str = "application/x-www-form-urlencoded";
@@ -209,14 +209,15 @@ pub fn md5_hex(text: &str) -> String {
 }
 
 /// The secret of a server-side call in a session: `lower(hex(md5(access_token +
-/// application_secret_key)))` (NETWORKS.md §3.3, step 1).
+/// application_secret_key)))` (docs/api-facts.md#ok-requests-and-signature).
 pub fn session_secret(access_token: &str, application_secret_key: &str) -> String {
     md5_hex(&format!("{access_token}{application_secret_key}"))
 }
 
-/// The `sig` of a call's parameters (NETWORKS.md §3.3): every pair but `sig`, `access_token`
-/// and `session_key`, sorted by key in byte order, concatenated as raw (not URL-encoded)
-/// `key=value` with no separator, followed by `secret`; the lower-case hex MD5 of that text.
+/// The `sig` of a call's parameters (docs/api-facts.md#ok-requests-and-signature): every pair but
+/// `sig`, `access_token` and `session_key`, sorted by key in byte order, concatenated as raw (not
+/// URL-encoded) `key=value` with no separator, followed by `secret`; the lower-case hex MD5 of that
+/// text.
 pub fn signature<'a>(params: impl IntoIterator<Item = (&'a str, &'a str)>, secret: &str) -> String {
     let mut pairs: Vec<(&str, &str)> = params
         .into_iter()
@@ -255,7 +256,7 @@ pub fn attachment(media: &[OkMedia], photo_tokens: &[String]) -> Result<String, 
                     })?;
                 json!({ "type": "photo", "list": list })
             }
-            // UNCONFIRMED (NETWORKS.md §3.5): only the flags `SingleChoice` and
+            // UNCONFIRMED (docs/api-facts.md#ok-polls): only the flags `SingleChoice` and
             // `AnonymousVoting` are documented.
             OkMedia::Poll {
                 question,
@@ -616,8 +617,8 @@ impl Client {
     }
 
     /// `POST {refresh.url}` with `grant_type=refresh_token`. The endpoint and its answer
-    /// `{"access_token", "token_type", "expires_in"}` are taken from third-party clients
-    /// (aiookru, ok-php-sdk); OK's own page is not in NETWORKS.md: UNCONFIRMED. A new
+    /// `{"access_token", "token_type", "expires_in"}` are taken from third-party clients (aiookru,
+    /// ok-php-sdk); OK's own page was not read: UNCONFIRMED (docs/api-facts.md#ok-tokens). A new
     /// `refresh_token` in the answer replaces the old one; without one the old one is kept.
     async fn request_refresh(
         &self,
@@ -821,7 +822,7 @@ pub enum Renewal {
     Refreshed,
 }
 
-/// Maps an OK error onto what the scheduler acts on (NETWORKS.md §3.9 and §7).
+/// Maps an OK error onto what the scheduler acts on (docs/api-facts.md#ok-errors).
 ///
 /// - 2 SERVICE, 30 NETWORK, 31 NETWORK_TIMEOUT: OK failed before doing anything: transient;
 /// - 1 UNKNOWN, 5000 INVALID_RESPONSE, 9999 SYSTEM: OK failed somewhere; for `mediatopic.post`
@@ -1092,8 +1093,8 @@ fn encode_component(text: &str, out: &mut String) {
 mod tests {
     use super::*;
 
-    /// NETWORKS.md §3.3, worked example (from aiookru's documentation, which gives the whole
-    /// digest `232c8eb9…db4c` and the token and key behind the secret).
+    /// docs/api-facts.md#ok-requests-and-signature, the test vector (from aiookru's documentation,
+    /// which gives the whole digest `232c8eb9…db4c` and the token and key behind the secret).
     #[test]
     fn signature_of_the_documented_example() {
         let params = [

@@ -1,5 +1,6 @@
 //! A local OK REST API server: an in-process axum app on `127.0.0.1:0` for tests and the
-//! sandbox, faithful to NETWORKS.md §3 and OK's method pages rather than to our client.
+//! sandbox, faithful to OK's documentation (docs/api-facts.md, the OK sections) and OK's
+//! method pages rather than to our client.
 //!
 //! What it does like the real server:
 //! - answers `fb.do` (GET or POST; parameters from the query string and a form body) with the
@@ -19,8 +20,8 @@
 //! - `oauth/token.do` exchanges a refresh token for a new access token;
 //! - per-token (and, when set, per-group) request rates past which it answers 8 FLOOD_BLOCKED,
 //!   counted in sliding windows of a second and a minute ([`Config::rate`],
-//!   [`State::rate_limited`]). OK publishes neither the numbers nor the code it answers when a
-//!   rate is exceeded (NETWORKS.md §3.8 lists 8 FLOOD_BLOCKED and 11 LIMIT_REACHED); 8 is an
+//!   [`State::rate_limited`]). OK publishes neither the numbers nor the code it answers when a rate
+//!   is exceeded (docs/api-facts.md#ok-rate-limits: 8 FLOOD_BLOCKED and 11 LIMIT_REACHED); 8 is an
 //!   assumption, UNCONFIRMED.
 //!
 //! Fault injection ([`State::inject`], [`State::inject_on`], [`State::revoke_token`],
@@ -28,9 +29,9 @@
 //! (2 SERVICE, 8, 11, …), a token that expired or was revoked, an answer that comes after the
 //! client gave up, and a call applied whose answer never comes (the connection is closed).
 //!
-//! OK publishes few numbers. Where the emulator needs one that NETWORKS.md marks UNCONFIRMED
-//! (picture size, topic text length, poll sizes, block counts), the constant says so; error
-//! texts after the documented code names are the emulator's own.
+//! OK publishes few numbers. Where the emulator needs one that docs/api-facts.md marks UNCONFIRMED
+//! (picture size, topic text length, poll sizes, block counts), the constant says so; error texts
+//! after the documented code names are the emulator's own.
 //!
 //! Not emulated: methods other than the two vestnik calls, personal and album uploads
 //! (`uid`, `aid`), topic types other than `GROUP_THEME`, media blocks other than text, link,
@@ -72,7 +73,8 @@ pub const TEST_GROUP: &str = "70000000000001";
 /// The pseudo-method name that [`State::inject_on`] uses for the upload endpoint.
 pub const UPLOAD: &str = "upload";
 
-/// Largest picture accepted. UNCONFIRMED (NETWORKS.md §3.6 has no number): Telegram's 10 MB.
+/// Largest picture accepted. UNCONFIRMED (docs/api-facts.md#ok-photo-upload: no number):
+/// Telegram's 10 MB.
 pub const MAX_PHOTO_BYTES: usize = 10 * 1024 * 1024;
 /// Largest width + height of a picture. UNCONFIRMED: Telegram's 10 000.
 pub const MAX_PHOTO_SIDES: u32 = 10_000;
@@ -156,8 +158,8 @@ pub struct Config {
     /// [`State::issue_oauth`]).
     pub tokens: Vec<Grant>,
     /// The rates past which it answers 8 FLOOD_BLOCKED, per token and, when set, per group
-    /// (`gid`); [`RateLimits::UNLIMITED`] turns them off. OK publishes no number (NETWORKS.md
-    /// §3.8); [`RateLimits::OK`] is the client's assumption.
+    /// (`gid`); [`RateLimits::UNLIMITED`] turns them off. OK publishes no number
+    /// (docs/api-facts.md#ok-rate-limits); [`RateLimits::OK`] is the client's assumption.
     pub rate: RateLimits,
 }
 
@@ -308,7 +310,7 @@ fn param(text: impl fmt::Display) -> OkError {
     err(100, text.to_string())
 }
 
-/// The documented name of an error code (NETWORKS.md §3.9); names of 602–607 come from
+/// The documented name of an error code (docs/api-facts.md#ok-errors); names of 602–607 come from
 /// third-party copies of OK's enum and are UNCONFIRMED.
 fn error_name(code: i64) -> &'static str {
     match code {
@@ -353,7 +355,7 @@ fn error_name(code: i64) -> &'static str {
     }
 }
 
-/// Parameters every `fb.do` call may carry (NETWORKS.md §3.1).
+/// Parameters every `fb.do` call may carry (docs/api-facts.md#ok-requests-and-signature).
 const COMMON_PARAMS: [&str; 8] = [
     "application_key",
     "method",

@@ -22,8 +22,8 @@ pub use client::{
 use crate::networks::RateLimits;
 
 /// The rate the scheduler keeps for one OK token. OK documents per-user quotas
-/// (`users.getCallsLeft`) but no numbers (NETWORKS.md §3.8, UNCONFIRMED); VK's 3 requests a
-/// second is assumed as a safe spacing. A quota that is still hit comes back as
+/// (`users.getCallsLeft`) but no numbers (UNCONFIRMED, docs/api-facts.md#ok-rate-limits); VK's 3
+/// requests a second is assumed as a safe spacing. A quota that is still hit comes back as
 /// [`PublishError::RateLimited`](crate::networks::PublishError::RateLimited) (errors 8, 11).
 pub const RATE_LIMITS: RateLimits = RateLimits {
     per_chat_per_sec: 0,

@@ -518,7 +518,7 @@ impl Client {
 }
 
 /// The chat a request counts against (`""` for `getMe`) and how many messages it counts as: one
-/// per picture for a media group (UNCONFIRMED, NETWORKS.md §4.5), else one.
+/// per picture for a media group (UNCONFIRMED, docs/api-facts.md#telegram-rate-limits), else one.
 fn rate_key(request: &Request) -> (String, u32) {
     let chat = match request.params.get("chat_id") {
         Some(Value::String(s)) => s.trim().to_owned(),

@@ -1,5 +1,6 @@
 //! A local Telegram Bot API server: an in-process axum app on `127.0.0.1:0` for tests and the
-//! sandbox, faithful to the Bot API 10.1 spec and NETWORKS.md §4 rather than to our client.
+//! sandbox, faithful to the Bot API 10.1 spec and docs/api-facts.md (the Telegram sections)
+//! rather than to our client.
 //!
 //! What it does like the real server:
 //! - routes `/bot<token>/<method>` (method names case-insensitive); an unknown or revoked
@@ -56,7 +57,7 @@ pub const TEST_CHANNEL: &str = "@krapivino_test";
 
 /// Largest request body accepted (ten 5 MB photos and the rest).
 const BODY_LIMIT: usize = 64 * 1024 * 1024;
-/// Largest photo upload (NETWORKS.md §4.3).
+/// Largest photo upload (docs/api-facts.md#telegram-photos-and-albums).
 const PHOTO_MAX_BYTES: usize = 10 * 1024 * 1024;
 
 /// A bot the emulator knows.

@@ -2,11 +2,12 @@
 //! with UTF-16 offsets, or the exact error the server answers.
 //!
 //! A port of tdlib's `parse_html` (`td/telegram/MessageEntity.cpp`, the code behind the Bot API
-//! server) as far as our emulator needs it: the supported tags of NETWORKS.md §4.4, attribute
-//! syntax, entity decoding (`&lt; &gt; &amp; &quot;` and numeric ones; any other `&…` stays
-//! text), balanced tags, and the error texts with byte offsets (`Unsupported start tag "br" at
-//! byte offset 5`). Not ported: URL normalisation of `<a href>`, `tg://user?id=` mentions, the
-//! nesting restrictions of `pre`/`code`/`blockquote` (tdlib drops such entities silently).
+//! server) as far as our emulator needs it: the supported tags of
+//! docs/api-facts.md#telegram-html-formatting, attribute syntax, entity decoding
+//! (`&lt; &gt; &amp; &quot;` and numeric ones; any other `&…` stays text), balanced tags, and the
+//! error texts with byte offsets (`Unsupported start tag "br" at byte offset 5`). Not ported: URL
+//! normalisation of `<a href>`, `tg://user?id=` mentions, the nesting restrictions of
+//! `pre`/`code`/`blockquote` (tdlib drops such entities silently).
 
 /// One formatting entity of the visible text, as `MessageEntity` in the Bot API.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -76,7 +77,7 @@ pub fn utf16_len(s: &str) -> usize {
     s.chars().map(char::len_utf16).sum()
 }
 
-/// The tags the Bot API accepts (NETWORKS.md §4.4).
+/// The tags the Bot API accepts (docs/api-facts.md#telegram-html-formatting).
 const TAGS: [&str; 17] = [
     "a",
     "b",

@@ -8,11 +8,11 @@
 //! missing required one is error 100, a token of a kind the method's `access_token_type` does
 //! not list is error 27 (community) or 28 (service), a missing, unknown or revoked token is
 //! error 5 and an expired one 1117. On top of the schema it enforces what VK documents in prose
-//! (NETWORKS.md §2): `wall.post` needs text or attachments, at most 10 photos, at most one poll
-//! and never a poll alone, and answers a `guid` seen within the hour with the first post; the
-//! upload server takes one file in the field `photo`, JPEG, PNG or GIF, width + height at most
-//! 14,000, sides at most 1:20, at most 50 MB; every token may send 3 requests a second (error 6
-//! "Too many requests per second", counted in a sliding window of a second:
+//! (docs/api-facts.md, the VK sections): `wall.post` needs text or attachments, at most 10 photos,
+//! at most one poll and never a poll alone, and answers a `guid` seen within the hour with the
+//! first post; the upload server takes one file in the field `photo`, JPEG, PNG or GIF, width +
+//! height at most 14,000, sides at most 1:20, at most 50 MB; every token may send 3 requests a
+//! second (error 6 "Too many requests per second", counted in a sliding window of a second:
 //! [`Config::rate`], [`State::rate_limited`]).
 //!
 //! Fault knobs ([`State::inject`], [`Fault`]) make the next calls fail with HTTP 500 or any VK error, answer late,

@@ -23,9 +23,9 @@ use crate::networks::RateLimits;
 /// `../shared/reference/vk-api-schema`).
 pub const API_VERSION: &str = client::API_VERSION;
 
-/// VK's documented rate for a user token (NETWORKS.md §2.8): 3 requests a second, all methods
-/// and walls together. VK publishes no per-wall spacing; its daily quota of 500 posts is far
-/// above what vestnik sends.
+/// VK's documented rate for a user token (docs/api-facts.md#vk-rate-limits): 3 requests a second,
+/// all methods and walls together. VK publishes no per-wall spacing; its daily quota of 500 posts
+/// is far above what vestnik sends.
 pub const RATE_LIMITS: RateLimits = RateLimits {
     per_chat_per_sec: 0,
     per_chat_per_min: 0,
