@@ -20,9 +20,9 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use jiff::{SignedDuration, Timestamp};
+use vestnik::networks::sandbox::{self, SandboxLimits};
 use vestnik::networks::{RateLimits, ok, telegram};
-use vestnik::registry::{REGISTRY_PATH, Registry};
-use vestnik::sandbox::{self, SandboxLimits};
+use vestnik::plan::registry::{REGISTRY_PATH, Registry};
 
 const PAGES: usize = 300;
 
@@ -285,8 +285,9 @@ async fn main() {
 
     // Lateness from the ledger: published time minus due time.
     let ledger =
-        vestnik::ledger::sqlite::SqliteLedger::open(&dir.path().join("ledger.sqlite")).unwrap();
-    use vestnik::ledger::{Ledger, State};
+        vestnik::publish::ledger::sqlite::SqliteLedger::open(&dir.path().join("ledger.sqlite"))
+            .unwrap();
+    use vestnik::publish::ledger::{Ledger, State};
     let entries = ledger.entries().unwrap();
     let mut timed_late: Vec<f64> = Vec::new();
     let mut last_burst = t_burst;

@@ -8,7 +8,7 @@ use std::error::Error;
 use std::path::PathBuf;
 
 use vestnik::media::prepare_all;
-use vestnik::network::Network;
+use vestnik::plan::network::Network;
 
 fn main() -> Result<(), Box<dyn Error>> {
     let mut args = std::env::args_os().skip(1);

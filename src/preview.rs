@@ -8,17 +8,17 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use crate::diagnostic::Diagnostic;
+use crate::check::rules::post::{self as post_rules, MediaProbes, PostContext};
+use crate::check::style::Style;
 use crate::media::MediaCache;
-use crate::network::Network;
+use crate::plan::diagnostic::Diagnostic;
+use crate::plan::network::Network;
+use crate::plan::registry::{REGISTRY_PATH, Registry};
+use crate::plan::repo::Repo;
+use crate::plan::time;
 use crate::plan::{self, Post, Status};
-use crate::registry::{REGISTRY_PATH, Registry};
 use crate::render::publication::{self, ImageRef, Publication};
 use crate::render::{self, markdown::escape_into};
-use crate::repo::Repo;
-use crate::rules::post::{self as post_rules, MediaProbes, PostContext};
-use crate::style::Style;
-use crate::time;
 
 /// Why a preview could not be made.
 #[derive(Debug, thiserror::Error)]
@@ -129,8 +129,10 @@ pub fn build(
     let mut diags: Vec<Diagnostic> = Vec::new();
     let posts: Vec<Post> = plan::parse_file(&rel, &folder, &text, &reg.tz, &mut diags);
     let (style, _) = Style::load(
-        repo.read_text(crate::style::LOCAL_PATH).ok().as_deref(),
-        crate::style::LOCAL_PATH,
+        repo.read_text(crate::check::style::LOCAL_PATH)
+            .ok()
+            .as_deref(),
+        crate::check::style::LOCAL_PATH,
     );
     let probes = MediaProbes::default();
     let cx = PostContext {
@@ -222,7 +224,7 @@ pub fn build(
         .map(|d| {
             serde_json::json!({
                 "rule": d.rule.id(), "severity": d.severity.as_str(), "file": d.file,
-                "line": d.pos.line, "column": d.pos.column, "message": crate::secret::mask(&d.message), "hint": d.hint,
+                "line": d.pos.line, "column": d.pos.column, "message": crate::check::leak::mask(&d.message), "hint": d.hint,
             })
         })
         .collect();

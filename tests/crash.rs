@@ -15,9 +15,9 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use jiff::Timestamp;
+use vestnik::networks::sandbox::{self, SandboxLimits};
 use vestnik::networks::{ok, telegram, vk};
-use vestnik::registry::{REGISTRY_PATH, Registry};
-use vestnik::sandbox::{self, SandboxLimits};
+use vestnik::plan::registry::{REGISTRY_PATH, Registry};
 
 const REGISTRY: &str = "\
 timezone: Asia/Novokuznetsk

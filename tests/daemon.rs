@@ -11,15 +11,16 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use jiff::{SignedDuration, Timestamp};
-use vestnik::daemon::{Daemon, Jobs, Options, Signals, Source, TestClock};
-use vestnik::ledger::sqlite::SqliteLedger;
-use vestnik::ledger::{Ledger, State};
-use vestnik::metrics::Metrics;
-use vestnik::monitor::Health;
+use vestnik::networks::Credentials;
+use vestnik::networks::sandbox::{self, Sandbox};
 use vestnik::networks::{ok, telegram, vk};
-use vestnik::publish::{Credentials, Publisher, Settings};
-use vestnik::registry::{REGISTRY_PATH, Registry};
-use vestnik::sandbox::{self, Sandbox};
+use vestnik::ops::metrics::Metrics;
+use vestnik::ops::monitor::Health;
+use vestnik::plan::registry::{REGISTRY_PATH, Registry};
+use vestnik::publish::daemon::{Daemon, Jobs, Options, Signals, Source, TestClock};
+use vestnik::publish::ledger::sqlite::SqliteLedger;
+use vestnik::publish::ledger::{Ledger, State};
+use vestnik::publish::{Publisher, Settings};
 
 const VK_PAGE: u64 = 900000007;
 const OK_PAGE: &str = "990000000000007";

@@ -1,4 +1,4 @@
-//! `vestnik::git` against the real `git`: a bare repository in a temp folder plays the remote,
+//! `vestnik::publish::git` against the real `git`: a bare repository in a temp folder plays the remote,
 //! an "author" clone pushes to it, and the daemon's checkout is synced from it. No network.
 // Helpers of this test file panic on setup failures like the tests themselves.
 #![allow(clippy::unwrap_used)]
@@ -6,7 +6,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use vestnik::git::{GitError, GitSource, validate_branch};
+use vestnik::publish::git::{GitError, GitSource, validate_branch};
 
 mod support;
 use support::git;

@@ -9,8 +9,8 @@ mod support;
 use std::path::Path;
 use std::process::{Command, Output};
 
-use vestnik::registry::Registry;
-use vestnik::sandbox::{self, Sandbox};
+use vestnik::networks::sandbox::{self, Sandbox};
+use vestnik::plan::registry::Registry;
 
 /// Two organizations, each with all three pages.
 const REGISTRY: &str = "\

@@ -7,10 +7,10 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use vestnik::logging::{self, LogError, LogFormat};
-use vestnik::metrics::Metrics;
-use vestnik::monitor::{self, Health, Monitor, MonitorError};
-use vestnik::network::Network;
+use vestnik::ops::logging::{self, LogError, LogFormat};
+use vestnik::ops::metrics::Metrics;
+use vestnik::ops::monitor::{self, Health, Monitor, MonitorError};
+use vestnik::plan::network::Network;
 
 struct Running {
     monitor: Monitor,

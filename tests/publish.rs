@@ -10,12 +10,12 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::Command;
 
-use vestnik::network::Network;
+use vestnik::networks::sandbox;
+use vestnik::plan::network::Network;
+use vestnik::plan::registry::{REGISTRY_PATH, Registry};
+use vestnik::plan::repo::{self, FileKind};
 use vestnik::plan::{self, Status};
-use vestnik::registry::{REGISTRY_PATH, Registry};
 use vestnik::render::{self, Flavor};
-use vestnik::repo::{self, FileKind};
-use vestnik::sandbox;
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -97,7 +97,7 @@ async fn shipped_plans_are_published_exactly_once() {
     );
 
     let tz = reg.tz.clone();
-    let want = expected(vestnik::time::parse_when(now, &tz).unwrap());
+    let want = expected(vestnik::plan::time::parse_when(now, &tz).unwrap());
     assert!(!want.is_empty());
     let mut total = 0;
     for ((page, net), texts) in &want {

@@ -16,15 +16,15 @@ use proptest::prelude::*;
 use proptest::test_runner::TestRunner;
 use serde_json::{Value, json};
 
-use vestnik::diagnostic::{Diagnostic, Rule};
+use vestnik::check::rules::post::{self as post_rules, MediaProbes, PostContext};
+use vestnik::check::style::Style;
 use vestnik::media;
-use vestnik::network::Network;
+use vestnik::plan::diagnostic::{Diagnostic, Rule};
+use vestnik::plan::network::Network;
+use vestnik::plan::registry::{Page, Registry};
 use vestnik::plan::{self, Post, Status};
-use vestnik::registry::{Page, Registry};
 use vestnik::render::publication::{self, ImageRef, Publication, TelegramCall, VkCall};
 use vestnik::render::{self, Flavor, Rendered};
-use vestnik::rules::post::{self as post_rules, MediaProbes, PostContext};
-use vestnik::style::Style;
 
 // ── the shipped example plans ────────────────────────────────────────────────────────────────
 
@@ -230,7 +230,7 @@ fn shipped_document(org: &str) -> Value {
             let when = post.when.as_ref().expect("every example post has a date");
             entry.insert(
                 "date".into(),
-                json!(vestnik::time::local_label(when.value, &reg.tz)),
+                json!(vestnik::plan::time::local_label(when.value, &reg.tz)),
             );
             if let Some(why) = skipped(post) {
                 entry.insert("skipped".into(), json!(why));

@@ -5,9 +5,9 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use vestnik::registry::Registry;
-use vestnik::rules;
-use vestnik::style::Style;
+use vestnik::plan::registry::Registry;
+use vestnik::check::rules;
+use vestnik::check::style::Style;
 
 /// A post's text with words of every kind the style rules look at.
 const SAMPLE: &str = "В целях осуществления мероприятий по обеспечению безопасности \
@@ -18,7 +18,7 @@ fuzz_target!(|data: &[u8]| {
     let (reg, _) = Registry::parse(text, "plans/registry.yaml");
     let _ = rules::registry::check(&reg);
     // `weeks_ahead` is bounded by the parser; walking it must stay cheap.
-    let mut week = vestnik::time::IsoWeek::of(jiff::Timestamp::UNIX_EPOCH, &reg.tz);
+    let mut week = vestnik::plan::time::IsoWeek::of(jiff::Timestamp::UNIX_EPOCH, &reg.tz);
     for _ in 0..reg.rules.weeks_ahead {
         week = week.next();
     }

@@ -15,7 +15,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use serde::{Deserialize, Serialize};
 
 use crate::media::process::{PIPELINE_VERSION, Prepared, ProcessError, Profile, prepare_with};
-use crate::network::Network;
+use crate::plan::network::Network;
 use crate::render::publication::ImageRef;
 
 /// Prepared images on disk, e.g. in `.vestnik/cache/media/`.

@@ -11,7 +11,7 @@ pub use cache::{CacheError, Cached, MediaCache};
 pub use probe::{MediaInfo, ProbeError, probe};
 pub use process::{Prepared, ProcessError, Profile, prepare, prepare_all};
 
-use crate::network::Network;
+use crate::plan::network::Network;
 
 /// Largest image vestnik agrees to decode (pixels): a guard against decompression bombs.
 pub const MAX_PIXELS: u64 = 100_000_000;

@@ -18,7 +18,7 @@ use image::{
 };
 
 use crate::media::MAX_PIXELS;
-use crate::network::Network;
+use crate::plan::network::Network;
 
 /// Version of the pipeline's output. Bump it whenever the same input would give other bytes, so
 /// that the media cache does not hand out results of an older pipeline.

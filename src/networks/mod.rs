@@ -16,19 +16,23 @@
 //!   [`Limiter`] that spaces its API calls by them (the only time a client sleeps), and each
 //!   emulator refuses what exceeds them, as the real API does.
 //! - [`tokens`]: rotating access/refresh token pairs (VK ID and OK OAuth), saved before use.
+//! - [`sandbox`]: the three emulators started together and seeded with the registry's pages.
 //!
 //! No URL is ever logged or formatted into an error: Telegram carries the bot token in the path.
 //! [`classify_transport`] strips it from reqwest's errors.
 
+mod credentials;
 mod error;
 pub mod ok;
 mod rate;
+pub mod sandbox;
 mod secret;
 mod serve;
 pub mod telegram;
 pub mod tokens;
 pub mod vk;
 
+pub use credentials::Credentials;
 pub use error::{ConfigError, PublishError, classify_transport};
 pub use rate::{Limiter, Permit, RateLimits, SAFETY_MARGIN_PERCENT};
 pub use secret::{Secret, SecretError};

@@ -8,7 +8,7 @@ pub mod publication;
 
 pub use markdown::{Flavor, Problem, Rendered, render};
 
-use crate::network::Network;
+use crate::plan::network::Network;
 
 /// The markup flavour a network receives.
 pub const fn flavor(network: Network) -> Flavor {

@@ -10,9 +10,9 @@
 
 use serde::Serialize;
 
-use crate::network::Network;
+use crate::plan::network::Network;
+use crate::plan::registry::Page;
 use crate::plan::{Poll, Post};
-use crate::registry::Page;
 use crate::render::{self, Flavor};
 
 /// An image as processed for one network.

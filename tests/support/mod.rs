@@ -5,8 +5,8 @@
 
 use std::path::{Path, PathBuf};
 
+use vestnik::networks::sandbox::{self, Sandbox};
 use vestnik::networks::{ok, telegram};
-use vestnik::sandbox::{self, Sandbox};
 
 /// Writes a secrets file only its owner can read.
 pub fn secret_file(dir: &Path, name: &str, value: &str) -> PathBuf {

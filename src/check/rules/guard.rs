@@ -9,12 +9,12 @@
 
 use std::path::PathBuf;
 
-use crate::diagnostic::{Diagnostic, Rule};
+use crate::check::leak;
 use crate::media::PathError;
 use crate::plan::Post;
-use crate::registry::Registry;
-use crate::secret;
-use crate::source::LineIndex;
+use crate::plan::diagnostic::{Diagnostic, Rule};
+use crate::plan::registry::Registry;
+use crate::plan::source::LineIndex;
 
 /// Resolves an image path as written by organization `org` (see [`crate::media::resolve`]).
 pub type Resolve<'a> = dyn Fn(&str, &str) -> Result<PathBuf, PathError> + 'a;
@@ -91,7 +91,7 @@ pub fn post(
 
 /// `secret` findings of one file's text.
 pub fn secrets(text: &str, file: &str, out: &mut Vec<Diagnostic>) {
-    let found = secret::find(text);
+    let found = leak::find(text);
     if found.is_empty() {
         return;
     }

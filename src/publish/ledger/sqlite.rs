@@ -10,7 +10,7 @@ use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use super::{
     Alert, Entry, Key, Ledger, LedgerError, Outcome, Planned, State, SyncReport, deduplicates,
 };
-use crate::network::Network;
+use crate::plan::network::Network;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS publication (
@@ -677,7 +677,7 @@ impl Ledger for SqliteLedger {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ledger::{ContentHash, claim_due};
+    use crate::publish::ledger::{ContentHash, claim_due};
 
     fn t(s: &str) -> Timestamp {
         s.parse().unwrap()

@@ -5,22 +5,26 @@
 //! weekly and registry rules run last. Severity overrides and the `--org` / `--changed-since`
 //! filters are applied to the final list.
 
+pub mod format;
+pub mod leak;
+pub mod rules;
+pub mod style;
+
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
 use jiff::Timestamp;
 
-use crate::diagnostic::{Diagnostic, Rule, Severity};
+use crate::check::rules::post::{self, MediaProbes, PostContext};
+use crate::check::rules::weekly::{self, Window};
+use crate::check::rules::{PostSummary, guard, registry as registry_rules};
+use crate::check::style::Style;
 use crate::plan;
-use crate::registry::{REGISTRY_PATH, Registry};
-use crate::repo::{FileKind, PlanFile, Repo};
-use crate::rules::post::{self, MediaProbes, PostContext};
-use crate::rules::weekly::{self, Window};
-use crate::rules::{PostSummary, guard, registry as registry_rules};
-use crate::secret;
-use crate::source::Pos;
-use crate::style::{self, Style};
-use crate::time::{self, IsoWeek};
+use crate::plan::diagnostic::{Diagnostic, Rule, Severity};
+use crate::plan::registry::{REGISTRY_PATH, Registry};
+use crate::plan::repo::{FileKind, PlanFile, Repo};
+use crate::plan::source::Pos;
+use crate::plan::time::{self, IsoWeek};
 
 /// Resolved options of a check.
 #[derive(Debug, Clone, Default)]
@@ -210,9 +214,9 @@ pub fn run(settings: &Settings) -> Result<Report, CheckError> {
     // Messages quote what people wrote; a token pasted into the wrong field must not be
     // repeated by the report.
     for d in &mut out {
-        d.message = secret::mask(&d.message);
+        d.message = leak::mask(&d.message);
         if let Some(h) = &mut d.hint {
-            *h = secret::mask(h);
+            *h = leak::mask(h);
         }
     }
     out.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
@@ -325,7 +329,7 @@ fn unknown_folders(reg: &Registry, files: &[PlanFile]) -> Vec<Diagnostic> {
         .filter(|(folder, _)| reg.org(folder).is_none())
         .map(|(folder, file)| {
             let ids: Vec<&str> = reg.organizations.iter().map(|o| o.id.value.as_str()).collect();
-            let hint = match crate::yaml::closest(folder, &ids) {
+            let hint = match crate::plan::yaml::closest(folder, &ids) {
                 Some(best) => format!("did you mean plans/{best}/? Folder names are organization ids from plans/registry.yaml"),
                 None => "rename the folder to an organization id from plans/registry.yaml, or add the organization there".to_owned(),
             };

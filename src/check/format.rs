@@ -9,9 +9,9 @@ use std::path::Path;
 use serde::Serialize;
 
 use crate::check::Report;
-use crate::diagnostic::Severity;
-use crate::repo::Repo;
-use crate::source;
+use crate::plan::diagnostic::Severity;
+use crate::plan::repo::Repo;
+use crate::plan::source;
 
 /// Output formats of `check`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -97,7 +97,7 @@ fn human(report: &Report, root: &Path, color: bool) -> String {
                 .and_then(|t| source::line_text(t, d.pos.line))
         {
             // A token elsewhere on the line must not be printed either.
-            let line = &crate::secret::mask(line);
+            let line = &crate::check::leak::mask(line);
             let line = &*printable(line);
             let num = d.pos.line.to_string();
             let pad = " ".repeat(num.len());

@@ -3,7 +3,7 @@
 //! the Telegram chat of the МЦУ (and, when the registry gives one, in the responsible's chat).
 //!
 //! Alerts go through an outbox in the ledger: a problem is *raised* with a stable id in the same
-//! process step that finds it ([`crate::ledger::Ledger::raise`] ignores ids it already knows, so
+//! process step that finds it ([`crate::publish::ledger::Ledger::raise`] ignores ids it already knows, so
 //! each problem is alerted once, across restarts), and [`Alerter::deliver`] sends what is
 //! pending. A delivery that fails stays pending and is tried again on the next turn; a crash
 //! between sending and marking an alert sent repeats that one alert (at least once, never lost).
@@ -13,11 +13,11 @@ use std::ops::Range;
 
 use jiff::{SignedDuration, Timestamp};
 
-use crate::ledger::{Alert, Key, Ledger, LedgerError};
-use crate::network::Network;
 use crate::networks::telegram;
-use crate::registry::Registry;
-use crate::time::IsoWeek;
+use crate::plan::network::Network;
+use crate::plan::registry::Registry;
+use crate::plan::time::IsoWeek;
+use crate::publish::ledger::{Alert, Key, Ledger, LedgerError};
 
 /// Telegram's limit for one message, in UTF-16 units; alerts are packed into messages below it.
 const MESSAGE_LIMIT: usize = 3500;
@@ -96,8 +96,9 @@ pub fn token_id(block: &str) -> String {
     format!("token/{block}")
 }
 
-/// A token was refused: publishing to the page (Telegram) or the network (VK, OK) waits.
-pub fn token(block: &str, k: &Key, page: &str, why: &str) -> Alert {
+/// A token was refused: publishing to the page (Telegram) or the network (VK, OK) waits, and is
+/// retried every `retry_every`.
+pub fn token(block: &str, k: &Key, page: &str, why: &str, retry_every: SignedDuration) -> Alert {
     let scope = if block.contains('/') {
         format!("the bot cannot post to {page}")
     } else {
@@ -109,7 +110,7 @@ pub fn token(block: &str, k: &Key, page: &str, why: &str) -> Alert {
         text: format!(
             "TOKEN NEEDS RENEWAL on {}: {scope} ({why}). Publications wait and are retried every {} min; renew the token or restore the bot's admin rights.",
             k.network,
-            crate::publish::BLOCK_FOR.as_mins()
+            retry_every.as_mins()
         ),
     }
 }
@@ -299,8 +300,8 @@ mod tests {
             network: Network::Vk,
             ..key()
         };
-        assert_eq!(token("vk", &vk, "club1", "revoked").id, "token/vk");
-        assert_eq!(token("vk", &vk, "club1", "revoked").org, None);
+        assert_eq!(token("vk", &vk, "club1", "revoked", SignedDuration::from_mins(30)).id, "token/vk");
+        assert_eq!(token("vk", &vk, "club1", "revoked", SignedDuration::from_mins(30)).org, None);
     }
 
     #[test]
@@ -324,10 +325,10 @@ mod tests {
 
     #[test]
     fn the_weekly_summary_names_the_pages_below_the_minimum() {
-        use crate::ledger::sqlite::SqliteLedger;
-        use crate::ledger::{Outcome, Planned, claim_due};
+        use crate::publish::ledger::sqlite::SqliteLedger;
+        use crate::publish::ledger::{Outcome, Planned, claim_due};
         let reg_text = "organizations:\n  - id: a\n    name: A\n    required: true\n    pages:\n      vk: {id: 1}\n  - id: b\n    name: B\n    required: true\n    pages:\n      vk: {id: 2}\n";
-        let (reg, _) = Registry::parse(reg_text, crate::registry::REGISTRY_PATH);
+        let (reg, _) = Registry::parse(reg_text, crate::plan::registry::REGISTRY_PATH);
         let mut l = SqliteLedger::in_memory().unwrap();
         // 2026-W49 is Mon 30 Nov .. Sun 6 Dec (local, UTC+7); the summary runs in W50.
         let dues = [
@@ -348,7 +349,7 @@ mod tests {
                         network: Network::Vk,
                     },
                     due.parse().unwrap(),
-                    crate::ledger::ContentHash::of(b"h"),
+                    crate::publish::ledger::ContentHash::of(b"h"),
                 )
             })
             .collect();

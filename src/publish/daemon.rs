@@ -32,11 +32,11 @@ use jiff::{SignedDuration, Timestamp};
 use tokio::sync::Notify;
 use tokio_cron_scheduler::{Job, JobScheduler};
 
-use crate::alert::{self, Alerter};
-use crate::git::GitSource;
-use crate::ledger::Ledger;
-use crate::metrics::Metrics;
-use crate::monitor::Health;
+use crate::ops::metrics::Metrics;
+use crate::ops::monitor::Health;
+use crate::publish::alert::{self, Alerter};
+use crate::publish::git::GitSource;
+use crate::publish::ledger::Ledger;
 use crate::publish::{self, PassError, PassReport, Publisher};
 
 /// The wall clock of the loop.
@@ -188,7 +188,7 @@ pub enum DaemonError {
     Pass(#[from] PassError),
     /// The content repository could not be fetched at start.
     #[error("the content repository cannot be fetched: {0}")]
-    Git(#[from] crate::git::GitError),
+    Git(#[from] crate::publish::git::GitError),
     /// The cron scheduler could not start a job (a bad cron expression, say).
     #[error("recurring job `{job}`: {reason}")]
     Job {
@@ -466,7 +466,12 @@ impl Daemon<'_> {
         if let Source::Git(git) = &self.source {
             match git.sync().await {
                 Ok(s) => tracing::info!(commit = %s.commit, "content repository ready"),
-                Err(e) if git.checkout().join(crate::registry::REGISTRY_PATH).exists() => {
+                Err(e)
+                    if git
+                        .checkout()
+                        .join(crate::plan::registry::REGISTRY_PATH)
+                        .exists() =>
+                {
                     tracing::error!(error = %e, "content sync failed; starting from the last good commit");
                 }
                 Err(e) => return Err(e.into()),

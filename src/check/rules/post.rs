@@ -8,14 +8,14 @@ use std::sync::Mutex;
 
 use jiff::{SignedDuration, Timestamp};
 
-use crate::diagnostic::{Diagnostic, Rule, Severity};
+use crate::check::rules::guard;
+use crate::check::style::Style;
 use crate::media::{self, MediaInfo, PathError, ProbeError};
-use crate::network::Network;
+use crate::plan::diagnostic::{Diagnostic, Rule, Severity};
+use crate::plan::network::Network;
+use crate::plan::registry::Registry;
 use crate::plan::{Poll, Post, Status, Text};
-use crate::registry::Registry;
 use crate::render;
-use crate::rules::guard;
-use crate::style::Style;
 
 /// Telegram accepts `close_date` at most this far after sending (Bot API 10.1 `sendPoll`).
 pub const TELEGRAM_POLL_MAX_OPEN: SignedDuration = SignedDuration::from_secs(2_628_000);
@@ -225,7 +225,7 @@ fn with_nets(d: Diagnostic, nets: &[Network]) -> Diagnostic {
 /// network with the same limit.
 fn group_by_limit(
     nets: &[Network],
-    limit: impl Fn(&crate::network::Limits) -> usize,
+    limit: impl Fn(&crate::plan::network::Limits) -> usize,
 ) -> Vec<(usize, Vec<Network>)> {
     let mut groups: Vec<(usize, Vec<Network>)> = Vec::new();
     for &n in nets {

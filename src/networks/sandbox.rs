@@ -6,10 +6,10 @@ use std::fmt::Write as _;
 use std::path::Path;
 use std::time::Duration;
 
-use crate::network::Network;
 use crate::networks::{RateLimits, ok, telegram, vk};
-use crate::registry::{REGISTRY_PATH, Registry};
-use crate::repo::Repo;
+use crate::plan::network::Network;
+use crate::plan::registry::{REGISTRY_PATH, Registry};
+use crate::plan::repo::Repo;
 
 /// The user id that owns the sandbox's VK user token and administers every community.
 pub const VK_USER_ID: i64 = 100;
@@ -143,9 +143,9 @@ pub async fn start_with_limits(reg: &Registry, limits: SandboxLimits) -> std::io
 
 impl Sandbox {
     /// Credentials that reach the three emulators, as the publisher takes them.
-    pub fn credentials(&self) -> Vec<crate::publish::Credentials> {
+    pub fn credentials(&self) -> Vec<crate::networks::Credentials> {
+        use crate::networks::Credentials;
         use crate::networks::Secret;
-        use crate::publish::Credentials;
         vec![
             Credentials::Telegram {
                 base_url: self.telegram.base_url.clone(),

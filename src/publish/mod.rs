@@ -8,6 +8,11 @@
 //! with backoff, rate limits after their wait), failed (refused, or a token that needs a person),
 //! or uncertain (no answer on a network that cannot deduplicate).
 
+pub mod alert;
+pub mod daemon;
+pub mod git;
+pub mod ledger;
+
 use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -18,53 +23,22 @@ use tracing::Instrument;
 
 use jiff::{SignedDuration, Timestamp};
 
-use crate::alert;
-use crate::diagnostic::{Diagnostic, Severity};
-use crate::ledger::{
+use crate::check::rules::guard;
+use crate::media::{self, MediaCache};
+use crate::networks::{Credentials, PublishError, RateLimits, ok, telegram, vk};
+use crate::ops::metrics::Metrics;
+use crate::plan::diagnostic::{Diagnostic, Severity};
+use crate::plan::network::Network;
+use crate::plan::registry::{REGISTRY_PATH, Registry};
+use crate::plan::repo::{FileKind, PlanFile, Repo};
+use crate::plan::{self, Post, Status};
+use crate::publish::ledger::{
     Alert, ContentHash, Entry, Key, Ledger, Outcome, Planned, State, SyncReport, deduplicates,
 };
-use crate::media::{self, MediaCache};
-use crate::metrics::Metrics;
-use crate::network::Network;
-use crate::networks::{PublishError, RateLimits, Secret, ok, telegram, vk};
-use crate::plan::{self, Post, Status};
-use crate::registry::{REGISTRY_PATH, Registry};
 use crate::render::publication::{self, ImageRef, Publication};
-use crate::repo::{FileKind, PlanFile, Repo};
-use crate::rules::guard;
 
 /// Attempts after which a transient failure becomes `failed`.
 pub const MAX_ATTEMPTS: u32 = 6;
-
-/// How to reach one network.
-#[derive(Clone)]
-pub enum Credentials {
-    /// Telegram: one bot, admin of every channel.
-    Telegram {
-        /// API base URL.
-        base_url: String,
-        /// Bot token.
-        token: Secret,
-    },
-    /// VK: one user token of an administrator of every community.
-    Vk {
-        /// API base URL.
-        base_url: String,
-        /// User token.
-        token: Secret,
-    },
-    /// OK: one application and one user token.
-    Ok {
-        /// API base URL.
-        base_url: String,
-        /// Public application key.
-        application_key: String,
-        /// Application secret key.
-        application_secret_key: Secret,
-        /// User token.
-        token: Secret,
-    },
-}
 
 /// Settings of a publisher.
 pub struct Settings {
@@ -112,7 +86,7 @@ pub enum PassError {
     Registry(String),
     /// The ledger failed.
     #[error(transparent)]
-    Ledger(#[from] crate::ledger::LedgerError),
+    Ledger(#[from] crate::publish::ledger::LedgerError),
     /// A client could not be configured.
     #[error("{0}")]
     Config(String),
@@ -693,7 +667,7 @@ impl Publisher {
                             },
                         );
                         self.refused.borrow_mut().insert(block.clone());
-                        alerts.push(alert::token(&block, &entry.key, &page, why));
+                        alerts.push(alert::token(&block, &entry.key, &page, why, BLOCK_FOR));
                     }
                     if let Err(err) = raise(&mut **ledger.borrow_mut(), &alerts, at) {
                         *failure.borrow_mut() = Some(err);
@@ -1001,7 +975,7 @@ pub fn recover(ledger: &mut dyn Ledger, now: Timestamp) -> Result<Vec<Key>, Pass
 }
 
 /// The public link of a publication, where the remote id makes one.
-fn url_of(network: Network, page: &crate::registry::Page, remote_id: &str) -> Option<String> {
+fn url_of(network: Network, page: &crate::plan::registry::Page, remote_id: &str) -> Option<String> {
     match network {
         Network::Vk => Some(format!("https://vk.com/wall{remote_id}")),
         Network::Telegram => {

@@ -12,8 +12,8 @@ use std::fmt;
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_saphyr::Spanned;
 
-use crate::diagnostic::{Diagnostic, Rule};
-use crate::source::Pos;
+use crate::plan::diagnostic::{Diagnostic, Rule};
+use crate::plan::source::Pos;
 
 /// A YAML value with the position it was written at.
 #[derive(Clone, Debug, PartialEq)]

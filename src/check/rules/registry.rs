@@ -4,9 +4,9 @@
 
 use std::collections::HashMap;
 
-use crate::diagnostic::{Diagnostic, Rule};
-use crate::network::Network;
-use crate::registry::{Gospubliki, Registry};
+use crate::plan::diagnostic::{Diagnostic, Rule};
+use crate::plan::network::Network;
+use crate::plan::registry::{Gospubliki, Registry};
 
 /// Checks the registry itself.
 pub fn check(reg: &Registry) -> Vec<Diagnostic> {
@@ -185,7 +185,7 @@ fn normalize(name: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::registry::REGISTRY_PATH;
+    use crate::plan::registry::REGISTRY_PATH;
 
     #[test]
     fn registry_rules_fire_where_they_should() {

@@ -4,16 +4,23 @@
 //! Parsing takes text, never paths, so tests feed strings. Every problem becomes a diagnostic and
 //! the rest of the file is still read: one bad post never hides the next one.
 
+pub mod diagnostic;
+pub mod network;
+pub mod registry;
+pub mod repo;
+pub mod source;
+pub mod time;
+pub mod yaml;
+
 use std::collections::{BTreeMap, HashSet};
 
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
 
-use crate::diagnostic::{Diagnostic, Rule};
-use crate::network::Network;
-use crate::source::{LineIndex, Pos};
-use crate::time;
-use crate::yaml::{self, At, Fields, Kind, Node};
+use crate::plan::diagnostic::{Diagnostic, Rule};
+use crate::plan::network::Network;
+use crate::plan::source::{LineIndex, Pos};
+use crate::plan::yaml::{At, Fields, Kind, Node};
 
 /// Whether a post is final.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -21,7 +21,7 @@ pub mod sqlite;
 use jiff::Timestamp;
 use std::sync::Arc;
 
-use crate::network::Network;
+use crate::plan::network::Network;
 
 /// Identity of one publication: a post of an organization on one network.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]

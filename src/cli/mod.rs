@@ -3,17 +3,19 @@
 //! Exit codes (a contract with CI): 0 no errors, 1 errors found (or warnings with
 //! `--deny-warnings`), 2 could not run (usage, I/O).
 
+pub mod config;
+
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 
+use crate::check::format::{self, Format};
 use crate::check::{self, Settings};
-use crate::diagnostic::Rule;
-use crate::network::Network;
+use crate::plan::diagnostic::Rule;
+use crate::plan::network::Network;
+use crate::plan::time::IsoWeek;
 use crate::preview;
-use crate::report::{self, Format};
-use crate::time::IsoWeek;
 
 /// vestnik: content plans in git → official pages on VK, OK and Telegram.
 #[derive(Debug, Parser)]
@@ -76,7 +78,7 @@ pub struct RunArgs {
     pub config: Option<PathBuf>,
     /// Log lines as `human` text or `json` (overrides the config's `log`).
     #[arg(long, value_name = "FORMAT")]
-    pub log_format: Option<crate::logging::LogFormat>,
+    pub log_format: Option<crate::ops::logging::LogFormat>,
     /// A demo without any token: publish into the local emulators of the three APIs (started
     /// in this process), with a ledger in a temporary folder.
     #[arg(long, conflicts_with = "config")]
@@ -215,9 +217,10 @@ pub fn run() -> i32 {
         Command::Run(args) => run_daemon(args),
         Command::Status(args) => run_status(args),
         Command::Resolve(args) => run_resolve(args),
-        Command::Sandbox(args) => {
-            crate::sandbox::run(&args.root, args.seconds.map(std::time::Duration::from_secs))
-        }
+        Command::Sandbox(args) => crate::networks::sandbox::run(
+            &args.root,
+            args.seconds.map(std::time::Duration::from_secs),
+        ),
         Command::Rules => {
             let mut out = String::new();
             for r in Rule::ALL {
@@ -253,7 +256,7 @@ fn run_check(args: CheckArgs) -> i32 {
     let color = args.format == Format::Human
         && std::io::stdout().is_terminal()
         && std::env::var_os("NO_COLOR").is_none();
-    print(&report::render(&report, args.format, &args.root, color));
+    print(&format::render(&report, args.format, &args.root, color));
     let s = &report.summary;
     if s.errors > 0 || (args.deny_warnings && s.warnings > 0) {
         1
@@ -300,7 +303,7 @@ fn trouble(e: impl std::fmt::Display) -> i32 {
 /// The publisher's settings from a configuration: the content repository at `root`, at most
 /// `limit` publications a pass.
 fn settings(
-    cfg: &crate::config::Config,
+    cfg: &crate::cli::config::Config,
     root: std::path::PathBuf,
     limit: usize,
 ) -> crate::publish::Settings {
@@ -318,10 +321,10 @@ fn settings(
 /// Telegram client (one rate limiter for the bot), and the responsibles' chats from the
 /// registry under `root`.
 fn alerter(
-    cfg: &crate::config::Config,
+    cfg: &crate::cli::config::Config,
     publisher: &crate::publish::Publisher,
     root: &std::path::Path,
-) -> Result<Option<crate::alert::Alerter>, String> {
+) -> Result<Option<crate::publish::alert::Alerter>, String> {
     let Some(a) = &cfg.alerts else {
         return Ok(None);
     };
@@ -333,7 +336,7 @@ fn alerter(
     } else {
         Default::default()
     };
-    Ok(Some(crate::alert::Alerter::new(
+    Ok(Some(crate::publish::alert::Alerter::new(
         client,
         a.telegram_chat.clone(),
         responsibles,
@@ -382,23 +385,26 @@ fn run_publish(args: PublishArgs) -> i32 {
     }
     // The zone for --now; a registry that cannot be read is reported by the pass itself.
     let tz = read_registry(&args.root)
-        .unwrap_or_else(|_| crate::registry::Registry::unusable(crate::registry::REGISTRY_PATH))
+        .unwrap_or_else(|_| {
+            crate::plan::registry::Registry::unusable(crate::plan::registry::REGISTRY_PATH)
+        })
         .tz;
     let now = match &args.now {
-        Some(t) => match crate::time::parse_today(t, &tz) {
+        Some(t) => match crate::plan::time::parse_today(t, &tz) {
             Ok(t) => t,
             Err(e) => return trouble(format!("--now: {e}")),
         },
         None => jiff::Timestamp::now(),
     };
-    let cfg = match crate::config::load(&args.config, Some(&args.root)) {
+    let cfg = match crate::cli::config::load(&args.config, Some(&args.root)) {
         Ok(c) => c,
         Err(e) => return trouble(e),
     };
-    let mut ledger = match crate::ledger::sqlite::SqliteLedger::open_for_publishing(&cfg.ledger) {
-        Ok(l) => l,
-        Err(e) => return trouble(e),
-    };
+    let mut ledger =
+        match crate::publish::ledger::sqlite::SqliteLedger::open_for_publishing(&cfg.ledger) {
+            Ok(l) => l,
+            Err(e) => return trouble(e),
+        };
     let mut publisher =
         match crate::publish::Publisher::new(settings(&cfg, args.root.clone(), args.limit)) {
             Ok(p) => p,
@@ -454,33 +460,37 @@ fn run_daemon(args: RunArgs) -> i32 {
     let Some(config) = &args.config else {
         return run_sandbox_demo(args);
     };
-    let cfg = match crate::config::load(config, Some(&args.root)) {
+    let cfg = match crate::cli::config::load(config, Some(&args.root)) {
         Ok(c) => c,
         Err(e) => return trouble(e),
     };
     let format = args.log_format.unwrap_or(cfg.log);
-    if let Err(e) = crate::logging::init(format, None) {
+    if let Err(e) = crate::ops::logging::init(format, None) {
         return trouble(e);
     }
-    let mut ledger = match crate::ledger::sqlite::SqliteLedger::open_for_publishing(&cfg.ledger) {
-        Ok(l) => l,
-        Err(e) => return trouble(e),
-    };
+    let mut ledger =
+        match crate::publish::ledger::sqlite::SqliteLedger::open_for_publishing(&cfg.ledger) {
+            Ok(l) => l,
+            Err(e) => return trouble(e),
+        };
     let (source, root) = match &cfg.git {
         Some(g) => {
-            let git =
-                crate::git::GitSource::new(g.remote.clone(), g.branch.clone(), g.checkout.clone());
+            let git = crate::publish::git::GitSource::new(
+                g.remote.clone(),
+                g.branch.clone(),
+                g.checkout.clone(),
+            );
             (
-                crate::daemon::Source::Git(Arc::new(git)),
+                crate::publish::daemon::Source::Git(Arc::new(git)),
                 g.checkout.clone(),
             )
         }
         None => (
-            crate::daemon::Source::Dir(args.root.clone()),
+            crate::publish::daemon::Source::Dir(args.root.clone()),
             args.root.clone(),
         ),
     };
-    let metrics = Arc::new(crate::metrics::Metrics::new());
+    let metrics = Arc::new(crate::ops::metrics::Metrics::new());
     let publisher = match crate::publish::Publisher::new(settings(&cfg, root.clone(), 10_000)) {
         Ok(p) => p.with_metrics(metrics.clone()),
         Err(e) => return trouble(e),
@@ -489,13 +499,13 @@ fn run_daemon(args: RunArgs) -> i32 {
         Ok(rt) => rt,
         Err(e) => return trouble(e),
     };
-    let health = Arc::new(crate::monitor::Health::new(
+    let health = Arc::new(crate::ops::monitor::Health::new(
         cfg.max_nap * 4 + std::time::Duration::from_secs(60),
     ));
     let result = rt.block_on(async {
         let monitor = match cfg.monitor {
             Some(addr) => {
-                match crate::monitor::serve(addr, metrics.clone(), health.clone()).await {
+                match crate::ops::monitor::serve(addr, metrics.clone(), health.clone()).await {
                     Ok(m) => {
                         tracing::info!(addr = %m.addr, "serving /healthz and /metrics");
                         Some(m)
@@ -506,12 +516,12 @@ fn run_daemon(args: RunArgs) -> i32 {
             None => None,
         };
         let alerter = alerter(&cfg, &publisher, &root)?;
-        let daemon = crate::daemon::Daemon {
+        let daemon = crate::publish::daemon::Daemon {
             publisher,
             ledger: &mut ledger,
             source,
-            clock: Arc::new(crate::daemon::SystemClock),
-            options: crate::daemon::Options {
+            clock: Arc::new(crate::publish::daemon::SystemClock),
+            options: crate::publish::daemon::Options {
                 max_nap: cfg.max_nap,
                 shutdown_timeout: cfg.shutdown,
                 jobs: cfg.jobs.clone(),
@@ -577,8 +587,9 @@ async fn stop_signal() {
 /// each page holds.
 fn run_sandbox_demo(args: RunArgs) -> i32 {
     use std::sync::Arc;
-    if let Err(e) = crate::logging::init(
-        args.log_format.unwrap_or(crate::logging::LogFormat::Human),
+    if let Err(e) = crate::ops::logging::init(
+        args.log_format
+            .unwrap_or(crate::ops::logging::LogFormat::Human),
         Some("warn"),
     ) {
         return trouble(e);
@@ -589,7 +600,7 @@ fn run_sandbox_demo(args: RunArgs) -> i32 {
     };
     let at = |t: &Option<String>| -> Result<Option<jiff::Timestamp>, String> {
         t.as_deref()
-            .map(|t| crate::time::parse_today(t, &reg.tz).map_err(|e| e.to_string()))
+            .map(|t| crate::plan::time::parse_today(t, &reg.tz).map_err(|e| e.to_string()))
             .transpose()
     };
     let (start, until) = match (at(&args.start), at(&args.until)) {
@@ -600,17 +611,18 @@ fn run_sandbox_demo(args: RunArgs) -> i32 {
     if let Err(e) = std::fs::create_dir_all(&dir) {
         return trouble(e);
     }
-    let mut ledger = match crate::ledger::sqlite::SqliteLedger::open(&dir.join("ledger.sqlite")) {
-        Ok(l) => l,
-        Err(e) => return trouble(e),
-    };
+    let mut ledger =
+        match crate::publish::ledger::sqlite::SqliteLedger::open(&dir.join("ledger.sqlite")) {
+            Ok(l) => l,
+            Err(e) => return trouble(e),
+        };
     let rt = match daemon_runtime() {
         Ok(rt) => rt,
         Err(e) => return trouble(e),
     };
-    let clock = Arc::new(crate::daemon::FastClock::new(start, args.speed));
+    let clock = Arc::new(crate::publish::daemon::FastClock::new(start, args.speed));
     let result = rt.block_on(async {
-        let sb = crate::sandbox::start(&reg)
+        let sb = crate::networks::sandbox::start(&reg)
             .await
             .map_err(|e| e.to_string())?;
         print(&sb.describe());
@@ -623,24 +635,24 @@ fn run_sandbox_demo(args: RunArgs) -> i32 {
             limit: 10_000,
         })
         .map_err(|e| e.to_string())?;
-        let daemon = crate::daemon::Daemon {
+        let daemon = crate::publish::daemon::Daemon {
             publisher,
             ledger: &mut ledger,
-            source: crate::daemon::Source::Dir(args.root.clone()),
+            source: crate::publish::daemon::Source::Dir(args.root.clone()),
             clock: clock.clone(),
-            options: crate::daemon::Options {
+            options: crate::publish::daemon::Options {
                 max_nap: std::time::Duration::from_millis(500),
-                jobs: crate::daemon::Jobs {
+                jobs: crate::publish::daemon::Jobs {
                     weekly_summary: None,
                     ..Default::default()
                 },
                 ..Default::default()
             },
             alerter: None,
-            metrics: Arc::new(crate::metrics::Metrics::new()),
-            health: Arc::new(crate::monitor::Health::new(std::time::Duration::from_secs(
-                60,
-            ))),
+            metrics: Arc::new(crate::ops::metrics::Metrics::new()),
+            health: Arc::new(crate::ops::monitor::Health::new(
+                std::time::Duration::from_secs(60),
+            )),
             signals: Arc::default(),
         };
         let tz = reg.tz.clone();
@@ -648,7 +660,7 @@ fn run_sandbox_demo(args: RunArgs) -> i32 {
             let reached = async {
                 match until {
                     Some(u) => loop {
-                        if crate::daemon::Clock::now(&*clock) >= u {
+                        if crate::publish::daemon::Clock::now(&*clock) >= u {
                             break;
                         }
                         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
@@ -666,8 +678,8 @@ fn run_sandbox_demo(args: RunArgs) -> i32 {
             .run(stop, |r| {
                 let lines = pass_lines(r);
                 if !lines.is_empty() {
-                    let now = crate::time::local_label(
-                        crate::daemon::Clock::now(&*clock_for_report),
+                    let now = crate::plan::time::local_label(
+                        crate::publish::daemon::Clock::now(&*clock_for_report),
                         &tz,
                     );
                     print(
@@ -715,8 +727,9 @@ fn run_sandbox_demo(args: RunArgs) -> i32 {
 
 /// The registry of the content repository at `root`, read as every file of it is (regular,
 /// inside, capped).
-fn read_registry(root: &std::path::Path) -> Result<crate::registry::Registry, String> {
-    let repo = crate::repo::Repo::open(root).map_err(|e| format!("{}: {e}", root.display()))?;
+fn read_registry(root: &std::path::Path) -> Result<crate::plan::registry::Registry, String> {
+    let repo =
+        crate::plan::repo::Repo::open(root).map_err(|e| format!("{}: {e}", root.display()))?;
     repo.registry()
         .map(|(reg, _)| reg)
         .map_err(|d| format!("{}: {}", d.file, d.message))
@@ -737,20 +750,20 @@ fn responsible_chats(root: &std::path::Path) -> std::collections::HashMap<String
 }
 
 fn run_resolve(args: ResolveArgs) -> i32 {
-    use crate::ledger::Ledger;
-    let path = match crate::config::ledger_path(&args.config) {
+    use crate::publish::ledger::Ledger;
+    let path = match crate::cli::config::ledger_path(&args.config) {
         Ok(p) => p,
         Err(e) => return trouble(e),
     };
     let Some((org, post)) = args.publication.split_once('/') else {
         return trouble("give the publication as ORG/POST, as `vestnik status` shows it");
     };
-    let key = crate::ledger::Key {
+    let key = crate::publish::ledger::Key {
         org: org.to_owned(),
         post: post.to_owned(),
         network: args.network,
     };
-    let mut ledger = match crate::ledger::sqlite::SqliteLedger::open(&path) {
+    let mut ledger = match crate::publish::ledger::sqlite::SqliteLedger::open(&path) {
         Ok(l) => l,
         Err(e) => return trouble(e),
     };
@@ -778,13 +791,13 @@ fn run_resolve(args: ResolveArgs) -> i32 {
 }
 
 fn run_status(args: StatusArgs) -> i32 {
-    use crate::ledger::Ledger;
+    use crate::publish::ledger::Ledger;
     // Only the ledger's path: `status` needs no secrets.
-    let path = match crate::config::ledger_path(&args.config) {
+    let path = match crate::cli::config::ledger_path(&args.config) {
         Ok(p) => p,
         Err(e) => return trouble(e),
     };
-    let ledger = match crate::ledger::sqlite::SqliteLedger::open(&path) {
+    let ledger = match crate::publish::ledger::sqlite::SqliteLedger::open(&path) {
         Ok(l) => l,
         Err(e) => return trouble(e),
     };
@@ -801,11 +814,11 @@ fn run_status(args: StatusArgs) -> i32 {
                 .iter()
                 .map(|e| {
                     let (remote_id, url, reason) = match &e.state {
-                        crate::ledger::State::Published { remote_id, url } => {
+                        crate::publish::ledger::State::Published { remote_id, url } => {
                             (Some(remote_id.clone()), url.clone(), None)
                         }
-                        crate::ledger::State::Failed { reason }
-                        | crate::ledger::State::Uncertain { reason } => {
+                        crate::publish::ledger::State::Failed { reason }
+                        | crate::publish::ledger::State::Uncertain { reason } => {
                             (None, None, Some(reason.clone()))
                         }
                         _ => (None, None, None),

@@ -11,9 +11,9 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use crate::diagnostic::{Diagnostic, Rule};
-use crate::registry::{REGISTRY_PATH, Registry};
-use crate::source::Pos;
+use crate::plan::diagnostic::{Diagnostic, Rule};
+use crate::plan::registry::{REGISTRY_PATH, Registry};
+use crate::plan::source::Pos;
 
 /// Largest plan file vestnik reads. Plans are small; anything bigger is a mistake.
 pub const MAX_FILE_BYTES: u64 = 1024 * 1024;

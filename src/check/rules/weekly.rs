@@ -7,11 +7,11 @@
 
 use std::collections::HashMap;
 
-use crate::diagnostic::{Diagnostic, Rule, Severity};
-use crate::network::Network;
-use crate::registry::Registry;
-use crate::rules::PostSummary;
-use crate::time::IsoWeek;
+use crate::check::rules::PostSummary;
+use crate::plan::diagnostic::{Diagnostic, Rule, Severity};
+use crate::plan::network::Network;
+use crate::plan::registry::Registry;
+use crate::plan::time::IsoWeek;
 
 /// The weeks to judge.
 #[derive(Debug, Clone, Copy)]

@@ -9,10 +9,10 @@ pub mod weekly;
 
 use jiff::Timestamp;
 
-use crate::network::Network;
 use crate::plan::Post;
-use crate::source::Pos;
-use crate::time::IsoWeek;
+use crate::plan::network::Network;
+use crate::plan::source::Pos;
+use crate::plan::time::IsoWeek;
 
 /// What the weekly rules need to know about one post, kept after the post itself is dropped so
 /// that 100,000 posts fit in little memory.

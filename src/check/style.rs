@@ -8,11 +8,11 @@
 
 use regex::{Regex, RegexSet};
 
-use crate::diagnostic::{Diagnostic, Rule};
-use crate::yaml::{self, Fields, Kind};
+use crate::plan::diagnostic::{Diagnostic, Rule};
+use crate::plan::yaml::{self, Fields, Kind};
 
 /// The built-in rules, compiled into the binary.
-pub const BUILTIN: &str = include_str!("../rules/style.yaml");
+pub const BUILTIN: &str = include_str!("../../rules/style.yaml");
 
 /// Where a content repository keeps its own style rules.
 pub const LOCAL_PATH: &str = "plans/style.yaml";
@@ -438,7 +438,7 @@ mod tests {
     fn builtin_rules_catch_every_bad_line() {
         let s = style();
         assert!(s.len() >= 50);
-        for line in include_str!("../tests/fixtures/style/bad.txt")
+        for line in include_str!("../../tests/fixtures/style/bad.txt")
             .lines()
             .filter(|l| !l.trim().is_empty())
         {
@@ -449,7 +449,7 @@ mod tests {
     #[test]
     fn builtin_rules_leave_good_lines_alone() {
         let s = style();
-        for line in include_str!("../tests/fixtures/style/good.txt").lines() {
+        for line in include_str!("../../tests/fixtures/style/good.txt").lines() {
             assert_eq!(s.findings(line), [], "false alarm in: {line}");
         }
     }

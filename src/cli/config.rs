@@ -18,12 +18,12 @@ use std::time::Duration;
 
 use jiff::SignedDuration;
 
-use crate::daemon::Jobs;
-use crate::logging::LogFormat;
-use crate::network::Network;
+use crate::networks::Credentials;
 use crate::networks::{RateLimits, Secret};
-use crate::publish::Credentials;
-use crate::yaml::{self, Fields};
+use crate::ops::logging::LogFormat;
+use crate::plan::network::Network;
+use crate::plan::yaml::{self, Fields};
+use crate::publish::daemon::Jobs;
 
 /// The daemon's settings.
 pub struct Config {
@@ -84,8 +84,8 @@ pub struct AlertsConfig {
 pub fn load(path: &Path, content: Option<&Path>) -> Result<Config, String> {
     let content = content.and_then(|c| c.canonicalize().ok());
     let file = path.display().to_string();
-    let text =
-        crate::repo::read_file_text(path, MAX_CONFIG_BYTES).map_err(|e| format!("{file}: {e}"))?;
+    let text = crate::plan::repo::read_file_text(path, MAX_CONFIG_BYTES)
+        .map_err(|e| format!("{file}: {e}"))?;
     let node = yaml::parse(&text, 0)
         .map_err(|e| format!("{file}:{}:{}: {}", e.pos.line, e.pos.column, e.message))?;
     let base = path.parent().unwrap_or(Path::new("."));
@@ -356,8 +356,8 @@ pub const MAX_CONFIG_BYTES: u64 = 256 * 1024;
 /// Fails when the file cannot be read or is not valid YAML.
 pub fn ledger_path(path: &Path) -> Result<PathBuf, String> {
     let file = path.display().to_string();
-    let text =
-        crate::repo::read_file_text(path, MAX_CONFIG_BYTES).map_err(|e| format!("{file}: {e}"))?;
+    let text = crate::plan::repo::read_file_text(path, MAX_CONFIG_BYTES)
+        .map_err(|e| format!("{file}: {e}"))?;
     let node = yaml::parse(&text, 0)
         .map_err(|e| format!("{file}:{}:{}: {}", e.pos.line, e.pos.column, e.message))?;
     let base = path.parent().unwrap_or(Path::new("."));

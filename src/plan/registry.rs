@@ -8,11 +8,11 @@ use std::collections::{BTreeMap, HashMap};
 
 use jiff::tz::TimeZone;
 
-use crate::diagnostic::{Diagnostic, Rule, Severity};
-use crate::network::Network;
-use crate::source::Pos;
-use crate::time;
-use crate::yaml::{self, At, Fields, Kind};
+use crate::plan::diagnostic::{Diagnostic, Rule, Severity};
+use crate::plan::network::Network;
+use crate::plan::source::Pos;
+use crate::plan::time;
+use crate::plan::yaml::{self, At, Fields, Kind};
 
 /// Where the registry lives in a content repository.
 pub const REGISTRY_PATH: &str = "plans/registry.yaml";

@@ -189,7 +189,7 @@ mod tests {
         assert_eq!(lines.len(), 1, "{text}");
         let line: serde_json::Value = serde_json::from_str(lines[0]).unwrap();
         assert_eq!(line["level"], "INFO");
-        assert_eq!(line["target"], "vestnik::logging::tests");
+        assert_eq!(line["target"], "vestnik::ops::logging::tests");
         assert!(line["timestamp"].is_string(), "{line}");
         assert_eq!(line["fields"]["message"], "published the post");
         assert_eq!(line["fields"]["post"], "2025-09-01-open-day");

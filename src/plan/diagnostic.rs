@@ -5,9 +5,9 @@
 
 use std::fmt;
 
-use crate::network::Network;
-use crate::source::Pos;
-use crate::time::IsoWeek;
+use crate::plan::network::Network;
+use crate::plan::source::Pos;
+use crate::plan::time::IsoWeek;
 
 /// How bad a finding is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
