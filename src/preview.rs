@@ -507,7 +507,7 @@ fn img_tag(p: &Preview, net: Network, image: &ImageRef) -> String {
     let data = p
         .images
         .get(&format!("{}:{}", net.key(), image.source))
-        .and_then(|path| std::fs::read(path).ok())
+        .and_then(|path| crate::media::read_file(path).ok())
         .map(|b| format!("data:image/jpeg;base64,{}", base64(&b)))
         .unwrap_or_default();
     format!(

@@ -1516,6 +1516,39 @@ fn media_size_is_reported_once_for_all_networks() {
     assert_eq!(c.at(), ["media-size error plans/school/a.md:3:10"]);
 }
 
+/// A JPEG padded to 3 GB with a hole: a few MB in git, and `check` used to read all of it.
+#[cfg(unix)]
+#[test]
+fn media_size_a_huge_file_is_refused_unread() {
+    let r = repo().image("media/school/big.jpg", 16, 16).file(
+        "plans/school/a.md",
+        &post("date: 2026-12-01 09:00\nimages: [big.jpg]", "Текст\n"),
+    );
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(r.path().join("media/school/big.jpg"))
+        .unwrap()
+        .set_len(3 << 30)
+        .unwrap();
+    // 1 GB of address space: reading the file would abort the run.
+    let c = r.check().memory_kb(1_000_000).json();
+    assert_eq!(c.at(), ["media-size error plans/school/a.md:3:10"]);
+    assert_eq!(
+        c.diags[0].message,
+        "`big.jpg`: the file is 3072 MB; vestnik takes image files up to 50 MB"
+    );
+    assert!(
+        c.diags[0]
+            .hint
+            .as_deref()
+            .unwrap()
+            .starts_with("shrink it below 50 MB"),
+        "{:?}",
+        c.diags[0].hint
+    );
+    assert_eq!(c.code, 1);
+}
+
 // ── secrets ─────────────────────────────────────────────────────────────────────────────────
 
 const TOKEN: &str = "vk1.a.Zx9QwErTyUiOpAsDfGhJkLzXcVbNm1234567890";
@@ -2370,7 +2403,7 @@ fn a_style_phrase_that_matches_nothing_is_refused() {
             ),
         )
         .check()
-        .memory_limit(CHECK_MEMORY_KIB)
+        .memory_kb(CHECK_MEMORY_KIB)
         .json();
     assert_eq!(
         c.at(),
@@ -2412,7 +2445,7 @@ fn a_registry_without_end_is_refused() {
     );
     std::os::unix::fs::symlink("/dev/zero", r.path().join("plans/registry.yaml")).unwrap();
     for format in ["json", "human"] {
-        let run = r.check().memory_limit(CHECK_MEMORY_KIB).run(format);
+        let run = r.check().memory_kb(CHECK_MEMORY_KIB).run(format);
         assert_eq!(run.code, 1, "{format}: {}", run.stderr);
         assert!(run.stdout.contains("plans/registry.yaml"), "{}", run.stdout);
     }
@@ -2432,7 +2465,7 @@ fn numeric_settings_are_bounded() {
             &post("date: 2026-12-01 09:00", "Текст\n"),
         )
         .check()
-        .memory_limit(CHECK_MEMORY_KIB)
+        .memory_kb(CHECK_MEMORY_KIB)
         .json();
     assert_eq!(
         c.at(),

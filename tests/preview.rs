@@ -2,6 +2,8 @@
 //! headless Chromium (Debian `chromium`; `.ci/run` installs it and sets
 //! `VESTNIK_REQUIRE_CHROMIUM=1` so that a missing browser fails instead of skipping).
 
+mod util;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -194,4 +196,54 @@ fn html_preview_renders_three_feeds_in_chromium() {
         "the screenshot looks blank ({} colours)",
         colors.len()
     );
+}
+
+/// `preview` of a post in `repo`, with its address space limited to `kb` KiB.
+#[cfg(unix)]
+fn preview_limited(repo: &util::Repo, post: &str, cache: &Path, kb: u64) -> std::process::Output {
+    util::limited(&util::bin(), kb)
+        .arg("preview")
+        .arg("--root")
+        .arg(repo.path())
+        .arg(repo.path().join(post))
+        .args(["--format", "json", "--cache-dir"])
+        .arg(cache)
+        .output()
+        .expect("run vestnik")
+}
+
+/// A JPEG padded to 3 GB with a hole is refused before it is read, by the probe and the cache.
+#[cfg(unix)]
+#[test]
+fn preview_refuses_a_huge_image_unread() {
+    let r = util::repo().image("media/school/big.jpg", 16, 16).file(
+        "plans/school/a.md",
+        &util::post("date: 2026-12-01 09:00\nimages: [big.jpg]", "Текст\n"),
+    );
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(r.path().join("media/school/big.jpg"))
+        .unwrap()
+        .set_len(3 << 30)
+        .unwrap();
+    let cache = tempfile::tempdir().unwrap();
+    let out = preview_limited(
+        &r,
+        "plans/school/a.md",
+        &cache.path().join("media"),
+        1_000_000,
+    );
+    assert!(
+        out.status.success(),
+        "{:?}: {}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let problems = v["problems"].as_array().unwrap();
+    assert!(
+        problems.iter().any(|p| p["rule"] == "media-size"),
+        "{problems:?}"
+    );
+    assert!(!cache.path().join("media").exists());
 }

@@ -14,6 +14,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use serde::{Deserialize, Serialize};
 
+use crate::media::FileError;
 use crate::media::process::{PIPELINE_VERSION, Prepared, ProcessError, Profile, prepare_with};
 use crate::plan::network::Network;
 use crate::render::publication::ImageRef;
@@ -53,6 +54,15 @@ pub enum CacheError {
         path: PathBuf,
         /// What the system said.
         source: io::Error,
+    },
+    /// The input file is not a regular file, or is over
+    /// [`MAX_MEDIA_BYTES`](crate::media::MAX_MEDIA_BYTES): it was not read.
+    #[error("cannot use {}: {source}", path.display())]
+    Refused {
+        /// The input file.
+        path: PathBuf,
+        /// Why.
+        source: FileError,
     },
     /// The image itself cannot be prepared.
     #[error(transparent)]
@@ -115,11 +125,18 @@ impl MediaCache {
             .ok_or_else(|| ProcessError::Internal("no output".to_owned()).into())
     }
 
-    /// Like [`MediaCache::get_or_prepare`], reading the image from `path`.
+    /// Like [`MediaCache::get_or_prepare`], reading the image from `path`: a regular file of at
+    /// most [`MAX_MEDIA_BYTES`](crate::media::MAX_MEDIA_BYTES) (see [`crate::media::read_file`]).
     pub fn get_or_prepare_file(&self, path: &Path, network: Network) -> Result<Cached, CacheError> {
-        let input = fs::read(path).map_err(|source| CacheError::Read {
-            path: path.to_owned(),
-            source,
+        let input = crate::media::read_file(path).map_err(|e| match e {
+            FileError::Io(source) => CacheError::Read {
+                path: path.to_owned(),
+                source,
+            },
+            source => CacheError::Refused {
+                path: path.to_owned(),
+                source,
+            },
         })?;
         self.get_or_prepare(&input, network)
     }

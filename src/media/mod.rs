@@ -5,6 +5,8 @@ pub mod cache;
 pub mod probe;
 pub mod process;
 
+use std::fs::File;
+use std::io::{self, Read, Seek, SeekFrom};
 use std::path::{Component, Path, PathBuf};
 
 pub use cache::{CacheError, Cached, MediaCache};
@@ -15,6 +17,114 @@ use crate::plan::network::Network;
 
 /// Largest image vestnik agrees to decode (pixels): a guard against decompression bombs.
 pub const MAX_PIXELS: u64 = 100_000_000;
+
+/// Largest image file vestnik reads, in bytes, checked before anything is read. VK's photo upload
+/// limit is 50 MB, the largest of the three networks, and every image is re-encoded anyway, so a
+/// larger source gains nothing; without a cap a 3 GB sparse file (a few MB in git) costs gigabytes
+/// of memory in `check` and `preview`.
+pub const MAX_MEDIA_BYTES: u64 = 50 * 1024 * 1024;
+
+/// Why a media file was not read.
+#[derive(Debug, thiserror::Error)]
+pub enum FileError {
+    /// The system refused to open or read it.
+    #[error("cannot read the file: {0}")]
+    Io(#[from] io::Error),
+    /// A folder, pipe, device or socket: only regular files are read.
+    #[error("it is not a regular file (a folder, a pipe or a device)")]
+    NotAFile,
+    /// Over [`MAX_MEDIA_BYTES`].
+    #[error(
+        "the file is {} MB; vestnik reads image files up to {} MB",
+        bytes.div_ceil(1024 * 1024),
+        max / (1024 * 1024)
+    )]
+    TooLarge {
+        /// Its size.
+        bytes: u64,
+        /// The limit.
+        max: u64,
+    },
+}
+
+/// Opens a media file for reading and returns it with its size.
+///
+/// The file is opened without blocking (a FIFO would otherwise wait for a writer for ever), and
+/// the opened file, not the path, must be a regular file of at most [`MAX_MEDIA_BYTES`]: nothing
+/// is read before that is known.
+pub fn open_file(path: &Path) -> Result<(File, u64), FileError> {
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        options.custom_flags(libc::O_NONBLOCK);
+    }
+    let file = options.open(path)?;
+    let meta = file.metadata()?;
+    if !meta.is_file() {
+        return Err(FileError::NotAFile);
+    }
+    if meta.len() > MAX_MEDIA_BYTES {
+        return Err(FileError::TooLarge {
+            bytes: meta.len(),
+            max: MAX_MEDIA_BYTES,
+        });
+    }
+    Ok((file, meta.len()))
+}
+
+/// Reads a whole media file, refused as [`open_file`] refuses it. The read itself stops after
+/// [`MAX_MEDIA_BYTES`], so a file that grows after it was opened is refused too.
+pub fn read_file(path: &Path) -> Result<Vec<u8>, FileError> {
+    let (file, size) = open_file(path)?;
+    let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
+    file.take(MAX_MEDIA_BYTES + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > MAX_MEDIA_BYTES {
+        return Err(FileError::TooLarge {
+            bytes: bytes.len() as u64,
+            max: MAX_MEDIA_BYTES,
+        });
+    }
+    Ok(bytes)
+}
+
+/// A file that fails to read past [`MAX_MEDIA_BYTES`], for decoders that read as far as they
+/// like and need to seek (a file may grow after [`open_file`] checked its size).
+struct Capped {
+    file: File,
+    pos: u64,
+}
+
+impl Capped {
+    fn new(file: File) -> Capped {
+        Capped { file, pos: 0 }
+    }
+}
+
+impl Read for Capped {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        // One byte past the limit may be read, so that a file of exactly the limit meets its end.
+        if self.pos > MAX_MEDIA_BYTES {
+            return Err(io::Error::new(
+                io::ErrorKind::FileTooLarge,
+                "the file grew past the size limit while it was read",
+            ));
+        }
+        let left = MAX_MEDIA_BYTES + 1 - self.pos;
+        let want = buf.len().min(usize::try_from(left).unwrap_or(usize::MAX));
+        let n = self.file.read(&mut buf[..want])?;
+        self.pos += n as u64;
+        Ok(n)
+    }
+}
+
+impl Seek for Capped {
+    fn seek(&mut self, to: SeekFrom) -> io::Result<u64> {
+        self.pos = self.file.seek(to)?;
+        Ok(self.pos)
+    }
+}
 
 /// Why an image path is not acceptable.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -204,6 +314,96 @@ mod tests {
         ));
         // A link inside the organization's own folder is followed.
         assert_eq!(resolve(root, "own", "d.jpg").unwrap().0, "media/own/d.jpg");
+    }
+
+    #[test]
+    fn files_over_the_cap_are_refused_unread() {
+        let dir = tempfile::tempdir().unwrap();
+        let big = dir.path().join("big.jpg");
+        std::fs::File::create(&big)
+            .unwrap()
+            .set_len(MAX_MEDIA_BYTES + 1)
+            .unwrap();
+        let over = |e: FileError| matches!(e, FileError::TooLarge { bytes, max: MAX_MEDIA_BYTES } if bytes == MAX_MEDIA_BYTES + 1);
+        assert!(over(open_file(&big).unwrap_err()));
+        assert!(over(read_file(&big).unwrap_err()));
+        assert_eq!(
+            probe(&big).unwrap_err(),
+            ProbeError::TooLarge {
+                bytes: MAX_MEDIA_BYTES + 1,
+                max: MAX_MEDIA_BYTES
+            }
+        );
+        let cache = MediaCache::new(dir.path().join("cache"));
+        let err = cache.get_or_prepare_file(&big, Network::Vk).unwrap_err();
+        assert!(matches!(err, CacheError::Refused { .. }), "{err}");
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "cannot use {}: the file is 51 MB; vestnik reads image files up to 50 MB",
+                big.display()
+            )
+        );
+        // Exactly at the cap is fine, and so is the reader's end of file there.
+        std::fs::File::create(&big)
+            .unwrap()
+            .set_len(MAX_MEDIA_BYTES)
+            .unwrap();
+        assert_eq!(read_file(&big).unwrap().len() as u64, MAX_MEDIA_BYTES);
+        let (file, _) = open_file(&big).unwrap();
+        let mut capped = Capped::new(file);
+        assert_eq!(
+            io::copy(&mut capped, &mut io::sink()).unwrap(),
+            MAX_MEDIA_BYTES
+        );
+    }
+
+    #[test]
+    fn a_file_that_grows_is_cut_off() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("grows.jpg");
+        std::fs::write(&path, b"small").unwrap();
+        let (file, size) = open_file(&path).unwrap();
+        assert_eq!(size, 5);
+        std::fs::OpenOptions::new()
+            .write(true)
+            .open(&path)
+            .unwrap()
+            .set_len(MAX_MEDIA_BYTES + 10)
+            .unwrap();
+        let err = io::copy(&mut Capped::new(file), &mut io::sink()).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::FileTooLarge);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn pipes_and_folders_are_not_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("pipe.jpg");
+        let made = std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap();
+        assert!(made.success());
+        // Opening a FIFO for reading waits for a writer: on a thread, so a regression fails
+        // instead of hanging the suite.
+        let (tx, rx) = std::sync::mpsc::channel();
+        let path = fifo.clone();
+        std::thread::spawn(move || {
+            let _ = tx.send((
+                matches!(open_file(&path), Err(FileError::NotAFile)),
+                probe(&path),
+            ));
+        });
+        let (refused, probed) = rx
+            .recv_timeout(std::time::Duration::from_secs(10))
+            .expect("opening a FIFO hangs");
+        assert!(refused);
+        assert_eq!(
+            probed,
+            Err(ProbeError::Io("it is not a regular file".to_owned()))
+        );
+        assert!(matches!(read_file(dir.path()), Err(FileError::NotAFile)));
     }
 
     #[test]

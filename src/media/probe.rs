@@ -1,8 +1,11 @@
 //! Reads an image's format and dimensions from its header, without decoding the pixels.
 
+use std::io::BufReader;
 use std::path::Path;
 
 use image::{ImageFormat, ImageReader};
+
+use crate::media::{Capped, FileError};
 
 /// What the header of an image says.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -26,17 +29,44 @@ pub enum ProbeError {
     /// Not one of the accepted formats, or a broken header.
     #[error("{0}")]
     Format(String),
+    /// The file is over [`MAX_MEDIA_BYTES`](crate::media::MAX_MEDIA_BYTES); nothing of it was read.
+    #[error(
+        "the file is {} MB; vestnik takes image files up to {} MB",
+        bytes.div_ceil(1024 * 1024),
+        max / (1024 * 1024)
+    )]
+    TooLarge {
+        /// Its size.
+        bytes: u64,
+        /// The limit.
+        max: u64,
+    },
+}
+
+impl From<FileError> for ProbeError {
+    fn from(e: FileError) -> ProbeError {
+        match e {
+            FileError::Io(e) => ProbeError::Io(e.kind().to_string()),
+            FileError::NotAFile => ProbeError::Io("it is not a regular file".to_owned()),
+            FileError::TooLarge { bytes, max } => ProbeError::TooLarge { bytes, max },
+        }
+    }
 }
 
 /// Reads the format and size of the image at `path`.
 ///
-/// Fails when the file cannot be read or is not a decodable JPEG, PNG, WebP or GIF header.
+/// Fails when the file cannot be read, is not a regular file, is over
+/// [`MAX_MEDIA_BYTES`](crate::media::MAX_MEDIA_BYTES) (checked before anything is read), or is
+/// not a decodable JPEG, PNG, WebP or GIF header.
 pub fn probe(path: &Path) -> Result<MediaInfo, ProbeError> {
-    let bytes = std::fs::metadata(path)
-        .map_err(|e| ProbeError::Io(e.kind().to_string()))?
-        .len();
-    let reader = ImageReader::open(path)
-        .map_err(|e| ProbeError::Io(e.kind().to_string()))?
+    let (file, bytes) = crate::media::open_file(path)?;
+    // Some decoders read the whole file (JPEG's does): the reader fails past the limit.
+    let mut reader = ImageReader::new(BufReader::new(Capped::new(file)));
+    // As `ImageReader::open` does: the extension decides when the content does not tell.
+    if let Ok(format) = ImageFormat::from_path(path) {
+        reader.set_format(format);
+    }
+    let reader = reader
         .with_guessed_format()
         .map_err(|e| ProbeError::Io(e.kind().to_string()))?;
     let format = match reader.format() {

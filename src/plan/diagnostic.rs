@@ -81,7 +81,7 @@ rules! {
     MediaMissing = "media-missing", Error, "An image file does not exist.";
     MediaPath = "media-path", Error, "An image path leaves media/<org-id>/ (absolute path, `..`, symlink out).";
     MediaFormat = "media-format", Error, "An image is not a decodable JPEG, PNG, WebP or GIF.";
-    MediaSize = "media-size", Error, "An image cannot be adapted to a network's limits (extreme ratio, too many pixels).";
+    MediaSize = "media-size", Error, "An image cannot be adapted to a network's limits (extreme ratio, too many pixels), or its file is too large to read.";
     Secret = "secret", Error, "A token-like string in a plan file (tokens never belong in git).";
     Style = "style", Warning, "Bureaucratese (канцелярит), stock phrases, chains of verbal nouns, over-long sentences.";
     Variety = "variety", Warning, "A page's week has only plain text posts (the decree asks for photos, cards, video, polls).";

@@ -19,6 +19,17 @@ pub fn bin() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_vestnik"))
 }
 
+/// A command that runs `program` with its address space limited to `kb` KiB (`ulimit -v`): an
+/// allocation past it fails, and the Rust binary aborts, so a test can bound memory without
+/// timing anything.
+pub fn limited(program: &Path, kb: u64) -> Command {
+    let mut cmd = Command::new("sh");
+    cmd.arg("-c")
+        .arg(format!("ulimit -v {kb} && exec \"$0\" \"$@\""))
+        .arg(program);
+    cmd
+}
+
 /// A content repository in a temp dir, removed when dropped.
 pub struct Repo {
     dir: tempfile::TempDir,
@@ -126,7 +137,7 @@ impl Repo {
             root: self.path().to_owned(),
             today: Some(TODAY.to_owned()),
             args: Vec::new(),
-            memory_kib: None,
+            memory_kb: None,
         }
     }
 }
@@ -136,7 +147,7 @@ pub struct Check {
     root: PathBuf,
     today: Option<String>,
     args: Vec<String>,
-    memory_kib: Option<u64>,
+    memory_kb: Option<u64>,
 }
 
 /// What a run of the binary printed and returned.
@@ -163,23 +174,16 @@ impl Check {
         self
     }
 
-    /// Runs the binary with at most `kib` KiB of address space (`ulimit -v`): a bound on
-    /// memory that fails the run, instead of a timing.
-    pub fn memory_limit(mut self, kib: u64) -> Self {
-        self.memory_kib = Some(kib);
+    /// Limits the address space of the run to `kb` KiB (see [`limited`]).
+    pub fn memory_kb(mut self, kb: u64) -> Self {
+        self.memory_kb = Some(kb);
         self
     }
 
     /// Runs the check in `format` (`human`, `json`, `github`).
     pub fn run(&self, format: &str) -> Run {
-        let mut cmd = match self.memory_kib {
-            Some(kib) => {
-                let mut sh = Command::new("sh");
-                sh.arg("-c")
-                    .arg(format!("ulimit -v {kib} && exec \"$0\" \"$@\""))
-                    .arg(bin());
-                sh
-            }
+        let mut cmd = match self.memory_kb {
+            Some(kb) => limited(&bin(), kb),
             None => Command::new(bin()),
         };
         cmd.arg("check").arg("--root").arg(&self.root);

@@ -540,6 +540,21 @@ fn check_media(post: &Post, targets: &[Network], cx: &PostContext, out: &mut Vec
         };
         let info = match cx.probes.probe(&abs) {
             Ok(i) => i,
+            Err(e @ ProbeError::TooLarge { max, .. }) => {
+                out.push(
+                    Diagnostic::new(
+                        Rule::MediaSize,
+                        file,
+                        img.pos,
+                        format!("`{}`: {e}", img.value),
+                    )
+                    .hint(format!(
+                        "shrink it below {} MB: save it again as JPEG with fewer pixels (2560 px on the long side is plenty) or a lower quality",
+                        max / (1024 * 1024)
+                    )),
+                );
+                continue;
+            }
             Err(e) => {
                 out.push(
                     Diagnostic::new(
