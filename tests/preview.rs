@@ -245,5 +245,58 @@ fn preview_refuses_a_huge_image_unread() {
         problems.iter().any(|p| p["rule"] == "media-size"),
         "{problems:?}"
     );
-    assert!(!cache.path().join("media").exists());
+    assert_eq!(
+        std::fs::read_dir(cache.path().join("media"))
+            .unwrap()
+            .count(),
+        0
+    );
+}
+
+/// Without --cache-dir the cache is the user's own (`~/.cache/vestnik/media`, private), never
+/// the shared temp folder, where another local user could have made it first.
+#[cfg(unix)]
+#[test]
+fn the_default_cache_is_private_and_per_user() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let home = tempfile::tempdir().unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let preview = |home: Option<&Path>| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_vestnik"));
+        cmd.current_dir(root())
+            .args(["preview", "plans/admin/2026-12-01-katok.md"])
+            .env_remove("XDG_CACHE_HOME")
+            .env_remove("HOME")
+            .env("TMPDIR", tmp.path());
+        if let Some(h) = home {
+            cmd.env("HOME", h);
+        }
+        cmd.output().expect("run vestnik")
+    };
+    let out = preview(Some(home.path()));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let cache = home.path().join(".cache/vestnik/media");
+    let mode = std::fs::metadata(&cache).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o700);
+    assert!(std::fs::read_dir(&cache).unwrap().count() > 0);
+    assert_eq!(std::fs::read_dir(tmp.path()).unwrap().count(), 0);
+
+    // No home at all: a clear refusal instead of a guess.
+    let out = preview(None);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("set `cache_dir`"), "{err}");
+
+    // A cache folder that others can write to is refused before anything is read from it.
+    let shared = tmp.path().join("shared");
+    std::fs::create_dir(&shared).unwrap();
+    std::fs::set_permissions(&shared, std::fs::Permissions::from_mode(0o777)).unwrap();
+    let out = vestnik(&["preview", "plans/admin/2026-12-01-katok.md"], &shared);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("other users can write to it"), "{err}");
 }

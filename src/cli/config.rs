@@ -29,7 +29,8 @@ use crate::publish::daemon::Jobs;
 pub struct Config {
     /// The ledger's SQLite file.
     pub ledger: PathBuf,
-    /// Where processed images are cached.
+    /// Where processed images are cached: `cache_dir`, else the user's own cache folder
+    /// ([`crate::media::cache::default_dir`]).
     pub cache_dir: PathBuf,
     /// How late a publication may still go out after downtime.
     pub grace: SignedDuration,
@@ -99,7 +100,8 @@ pub fn load(path: &Path, content: Option<&Path>) -> Result<Config, String> {
     let mut diags = Vec::new();
     let mut cfg = Config {
         ledger: base.join("ledger.sqlite"),
-        cache_dir: std::env::temp_dir().join("vestnik").join("media"),
+        // Set below: from `cache_dir`, else the user's own cache folder.
+        cache_dir: PathBuf::new(),
         grace: SignedDuration::from_hours(2),
         credentials: Vec::new(),
         rates: Vec::new(),
@@ -119,6 +121,12 @@ pub fn load(path: &Path, content: Option<&Path>) -> Result<Config, String> {
         }
         if let Some(c) = f.str("cache_dir") {
             cfg.cache_dir = rel(c.value);
+        }
+        if cfg.cache_dir.as_os_str().is_empty() {
+            match crate::media::cache::default_dir() {
+                Ok(dir) => cfg.cache_dir = dir,
+                Err(e) => problems.push(format!("{file}: {e}")),
+            }
         }
         if let Some(g) = f.uint("grace_minutes", 0..=366 * 24 * 60) {
             cfg.grace = SignedDuration::from_mins(i64::from(g.value));

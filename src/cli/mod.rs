@@ -163,7 +163,8 @@ pub struct PreviewArgs {
     /// Write to this file instead of standard output (handy for `--format html`).
     #[arg(long, short)]
     pub output: Option<PathBuf>,
-    /// Where processed images are cached (default: vestnik/media in the system's temp folder).
+    /// Where processed images are cached, a folder only you can write to (default:
+    /// $XDG_CACHE_HOME/vestnik/media or ~/.cache/vestnik/media).
     #[arg(long)]
     pub cache_dir: Option<PathBuf>,
 }
@@ -266,10 +267,15 @@ fn run_check(args: CheckArgs) -> i32 {
 }
 
 fn run_preview(args: PreviewArgs) -> i32 {
-    let cache = args
+    let cache = match args
         .cache_dir
         .clone()
-        .unwrap_or_else(|| std::env::temp_dir().join("vestnik").join("media"));
+        .map_or_else(crate::media::cache::default_dir, Ok)
+        .and_then(crate::media::MediaCache::open)
+    {
+        Ok(c) => c.dir().to_owned(),
+        Err(e) => return trouble(e),
+    };
     let p = match preview::build(&args.root, &args.file, args.network, &cache) {
         Ok(p) => p,
         Err(e) => {
@@ -405,6 +411,9 @@ fn run_publish(args: PublishArgs) -> i32 {
             Ok(l) => l,
             Err(e) => return trouble(e),
         };
+    if let Err(e) = crate::media::MediaCache::open(&cfg.cache_dir) {
+        return trouble(e);
+    }
     let mut publisher =
         match crate::publish::Publisher::new(settings(&cfg, args.root.clone(), args.limit)) {
             Ok(p) => p,
@@ -490,6 +499,9 @@ fn run_daemon(args: RunArgs) -> i32 {
             args.root.clone(),
         ),
     };
+    if let Err(e) = crate::media::MediaCache::open(&cfg.cache_dir) {
+        return trouble(e);
+    }
     let metrics = Arc::new(crate::ops::metrics::Metrics::new());
     let publisher = match crate::publish::Publisher::new(settings(&cfg, root.clone(), 10_000)) {
         Ok(p) => p.with_metrics(metrics.clone()),

@@ -6,7 +6,14 @@
 //! file to upload, and `<key>.json`, its sizes. Each is written to a temporary file and renamed
 //! into place, the `.json` last and holding the JPEG's length, so a reader sees a whole entry or
 //! none; a damaged entry reads as a miss and is written again.
+//!
+//! Whoever can write to the folder decides what gets published, so the folder must be private:
+//! it is created with mode 0700, and a folder that is a symbolic link, belongs to another user or
+//! can be written by its group or others is refused (a cache in a shared temp folder could be
+//! made first by another local user). Without a configured folder the cache is per user:
+//! [`default_dir`].
 
+use std::ffi::OsStr;
 use std::fs;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
@@ -64,9 +71,52 @@ pub enum CacheError {
         /// Why.
         source: FileError,
     },
+    /// The cache folder is not private, so its entries cannot be trusted.
+    #[error("refusing the media cache folder {}: {reason}", path.display())]
+    Unsafe {
+        /// The folder.
+        path: PathBuf,
+        /// Why, and what to do about it.
+        reason: String,
+    },
+    /// No cache folder was configured, and there is no per-user one to fall back on.
+    #[error(
+        "there is no folder of this user for the media cache: neither XDG_CACHE_HOME nor HOME is set to an absolute path; set `cache_dir` in the configuration (for preview: --cache-dir) to a folder only this user can write to"
+    )]
+    NoDefault,
     /// The image itself cannot be prepared.
     #[error(transparent)]
     Process(#[from] ProcessError),
+}
+
+/// The cache folder when none is configured: `$XDG_CACHE_HOME/vestnik/media`, else
+/// `$HOME/.cache/vestnik/media`, a folder of the user who runs vestnik (a shared temp folder
+/// could be made first, and so controlled, by another local user).
+///
+/// Fails when neither variable holds an absolute path.
+pub fn default_dir() -> Result<PathBuf, CacheError> {
+    default_dir_from(
+        std::env::var_os("XDG_CACHE_HOME").as_deref(),
+        std::env::var_os("HOME").as_deref(),
+    )
+}
+
+/// [`default_dir`] for the given values of `XDG_CACHE_HOME` and `HOME`. Only absolute paths
+/// count: the XDG Base Directory specification has relative ones ignored.
+pub fn default_dir_from(
+    xdg_cache_home: Option<&OsStr>,
+    home: Option<&OsStr>,
+) -> Result<PathBuf, CacheError> {
+    fn absolute(v: Option<&OsStr>) -> Option<&Path> {
+        v.map(Path::new).filter(|p| p.is_absolute())
+    }
+    if let Some(cache) = absolute(xdg_cache_home) {
+        Ok(cache.join("vestnik").join("media"))
+    } else if let Some(home) = absolute(home) {
+        Ok(home.join(".cache").join("vestnik").join("media"))
+    } else {
+        Err(CacheError::NoDefault)
+    }
 }
 
 /// What `<key>.json` holds.
@@ -101,9 +151,90 @@ impl MediaCache {
         Some((image, cached.path))
     }
 
-    /// A cache in `dir`; the folder is created on the first write.
+    /// A cache in `dir`; the folder is created on the first write, and checked before each use.
     pub fn new(dir: impl Into<PathBuf>) -> MediaCache {
         MediaCache { dir: dir.into() }
+    }
+
+    /// A cache in `dir`, its folder created (mode 0700) and checked now: for a command to fail
+    /// at its start rather than with every image.
+    ///
+    /// Fails when the folder cannot be created or is not private (see [`CacheError::Unsafe`]).
+    pub fn open(dir: impl Into<PathBuf>) -> Result<MediaCache, CacheError> {
+        let cache = MediaCache::new(dir);
+        cache.folder(true)?;
+        Ok(cache)
+    }
+
+    /// Checks the cache folder, creating it first (mode 0700, and so its missing parents) when
+    /// `create`. `Ok(false)`: it does not exist and was not to be created.
+    fn folder(&self, create: bool) -> Result<bool, CacheError> {
+        let write_err = |source| CacheError::Write {
+            path: self.dir.clone(),
+            source,
+        };
+        match fs::symlink_metadata(&self.dir) {
+            Ok(_) => {}
+            Err(e) if e.kind() == io::ErrorKind::NotFound && !create => return Ok(false),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                let mut builder = fs::DirBuilder::new();
+                builder.recursive(true);
+                #[cfg(unix)]
+                {
+                    use std::os::unix::fs::DirBuilderExt as _;
+                    builder.mode(0o700);
+                }
+                builder.create(&self.dir).map_err(write_err)?;
+            }
+            Err(e) => return Err(write_err(e)),
+        }
+        // Looked at again after creating: someone else may have made it in between.
+        let meta = fs::symlink_metadata(&self.dir).map_err(write_err)?;
+        self.check_private(&meta)?;
+        Ok(true)
+    }
+
+    /// Refuses a folder whose entries someone else could have put there.
+    fn check_private(&self, meta: &fs::Metadata) -> Result<(), CacheError> {
+        let refuse = |reason: String| {
+            Err(CacheError::Unsafe {
+                path: self.dir.clone(),
+                reason,
+            })
+        };
+        if meta.file_type().is_symlink() {
+            return refuse(
+                "it is a symbolic link, which whoever can write to its folder can point elsewhere; give the real folder as the cache folder (`cache_dir`, or --cache-dir for preview)"
+                    .to_owned(),
+            );
+        }
+        if !meta.is_dir() {
+            return refuse(
+                "it is not a folder; remove it or choose another cache folder".to_owned(),
+            );
+        }
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::MetadataExt as _;
+            let me = effective_uid(&self.dir).map_err(|source| CacheError::Write {
+                path: self.dir.clone(),
+                source,
+            })?;
+            if meta.uid() != me {
+                return refuse(format!(
+                    "it belongs to another user (uid {}), who could put pictures there that vestnik would publish; remove it, or choose a folder of your own as the cache folder (`cache_dir`, or --cache-dir for preview)",
+                    meta.uid()
+                ));
+            }
+            if meta.mode() & 0o022 != 0 {
+                return refuse(format!(
+                    "other users can write to it (mode {:03o}) and so put pictures there that vestnik would publish; make it private with `chmod 700 {}`",
+                    meta.mode() & 0o777,
+                    self.dir.display()
+                ));
+            }
+        }
+        Ok(())
     }
 
     /// The cache folder.
@@ -160,7 +291,11 @@ impl MediaCache {
     ) -> Result<Vec<Cached>, CacheError> {
         let content = blake3::hash(input);
         let keys: Vec<String> = profiles.iter().map(|p| key_of(&content, p)).collect();
-        let mut found: Vec<Option<Cached>> = keys.iter().map(|k| self.load(k)).collect();
+        let mut found: Vec<Option<Cached>> = if self.folder(false)? {
+            keys.iter().map(|k| self.load(k)).collect()
+        } else {
+            vec![None; keys.len()]
+        };
         let mut missing: Vec<(&str, Profile)> = Vec::new();
         for ((key, profile), hit) in keys.iter().zip(profiles).zip(&found) {
             if hit.is_none() && !missing.iter().any(|(k, _)| k == key) {
@@ -170,10 +305,7 @@ impl MediaCache {
         if !missing.is_empty() {
             let wanted: Vec<Profile> = missing.iter().map(|(_, p)| *p).collect();
             let prepared = prepare_with(input, &wanted)?;
-            fs::create_dir_all(&self.dir).map_err(|source| CacheError::Write {
-                path: self.dir.clone(),
-                source,
-            })?;
+            self.folder(true)?;
             for ((key, _), prepared) in missing.iter().zip(prepared) {
                 let path = self.store(key, &prepared)?;
                 for (slot, k) in found.iter_mut().zip(&keys) {
@@ -231,6 +363,38 @@ impl MediaCache {
         write_atomically(&self.dir.join(format!("{key}.json")), &json)?;
         Ok(jpg)
     }
+}
+
+/// The effective user id of this process (owner of what it creates), read without unsafe code:
+/// from `/proc/self/status` where there is one, else as the owner of a file made in `dir`.
+#[cfg(unix)]
+fn effective_uid(dir: &Path) -> io::Result<u32> {
+    use std::os::unix::fs::MetadataExt as _;
+    use std::sync::OnceLock;
+    static UID: OnceLock<u32> = OnceLock::new();
+    if let Some(uid) = UID.get() {
+        return Ok(*uid);
+    }
+    // `Uid:` is followed by the real, effective, saved and file-system ids.
+    let from_proc = fs::read_to_string("/proc/self/status").ok().and_then(|s| {
+        s.lines()
+            .find_map(|l| l.strip_prefix("Uid:"))
+            .and_then(|ids| ids.split_whitespace().nth(1))
+            .and_then(|id| id.parse().ok())
+    });
+    let uid = match from_proc {
+        Some(uid) => uid,
+        None => {
+            static COUNTER: AtomicU64 = AtomicU64::new(0);
+            let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+            let probe = dir.join(format!(".uid.{}.{n}.tmp", std::process::id()));
+            let file = fs::File::create_new(&probe)?;
+            let uid = file.metadata().map(|m| m.uid());
+            let _ = fs::remove_file(&probe);
+            uid?
+        }
+    };
+    Ok(*UID.get_or_init(|| uid))
 }
 
 fn key_of(content: &blake3::Hash, profile: &Profile) -> String {
@@ -362,6 +526,124 @@ mod tests {
         assert!(!again.hit);
         assert_eq!(fs::read(&again.path).unwrap(), first.prepared.jpeg);
         assert!(cache.get_or_prepare(&input, Network::Telegram).unwrap().hit);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_folder_others_can_write_to_is_refused() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let dir = tempfile::tempdir().unwrap();
+        let open = dir.path().join("media");
+        fs::create_dir(&open).unwrap();
+        fs::set_permissions(&open, fs::Permissions::from_mode(0o777)).unwrap();
+        let err = MediaCache::new(&open)
+            .get_or_prepare(&png(20, 20), Network::Vk)
+            .unwrap_err();
+        let text = err.to_string();
+        assert!(text.contains("other users can write to it"), "{text}");
+        assert!(
+            text.contains(&format!("chmod 700 {}", open.display())),
+            "{text}"
+        );
+        assert_eq!(fs::read_dir(&open).unwrap().count(), 0);
+        // Group-writable is as bad.
+        fs::set_permissions(&open, fs::Permissions::from_mode(0o770)).unwrap();
+        assert!(
+            MediaCache::new(&open)
+                .get_or_prepare(&png(20, 20), Network::Vk)
+                .is_err()
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_symlink_as_the_folder_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let real = dir.path().join("real");
+        fs::create_dir(&real).unwrap();
+        let link = dir.path().join("link");
+        std::os::unix::fs::symlink(&real, &link).unwrap();
+        let err = MediaCache::new(&link)
+            .get_or_prepare(&png(20, 20), Network::Vk)
+            .unwrap_err();
+        assert!(err.to_string().contains("symbolic link"), "{err}");
+        assert_eq!(fs::read_dir(&real).unwrap().count(), 0);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn entries_planted_by_another_user_are_not_served() {
+        use std::os::unix::fs::MetadataExt as _;
+        let dir = tempfile::tempdir().unwrap();
+        let cache = MediaCache::new(dir.path().join("media"));
+        let input = png(30, 30);
+        cache.get_or_prepare(&input, Network::Vk).unwrap();
+        if fs::metadata(dir.path()).unwrap().uid() != 0 {
+            // Only root can give a folder away.
+            return;
+        }
+        std::os::unix::fs::chown(cache.dir(), Some(65_534), None).unwrap();
+        let err = cache.get_or_prepare(&input, Network::Vk).unwrap_err();
+        assert!(err.to_string().contains("belongs to another user"), "{err}");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_new_folder_is_private() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let dir = tempfile::tempdir().unwrap();
+        let cache = MediaCache::new(dir.path().join("vestnik/media"));
+        cache.get_or_prepare(&png(20, 20), Network::Vk).unwrap();
+        for folder in [dir.path().join("vestnik"), dir.path().join("vestnik/media")] {
+            let mode = fs::metadata(&folder).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode, 0o700, "{}", folder.display());
+        }
+    }
+
+    #[test]
+    fn the_default_folder_is_the_users_own() {
+        let os = |s: &'static str| Some(OsStr::new(s));
+        assert_eq!(
+            default_dir_from(os("/home/u/.xdg-cache"), os("/home/u")).unwrap(),
+            Path::new("/home/u/.xdg-cache/vestnik/media")
+        );
+        assert_eq!(
+            default_dir_from(None, os("/home/u")).unwrap(),
+            Path::new("/home/u/.cache/vestnik/media")
+        );
+        // Relative values do not count (XDG Base Directory specification).
+        assert_eq!(
+            default_dir_from(os("cache"), os("/home/u")).unwrap(),
+            Path::new("/home/u/.cache/vestnik/media")
+        );
+        assert_eq!(
+            default_dir_from(os(""), os("/home/u")).unwrap(),
+            Path::new("/home/u/.cache/vestnik/media")
+        );
+        for (xdg, home) in [(None, None), (os("rel"), os("also/rel")), (None, os(""))] {
+            let err = default_dir_from(xdg, home).unwrap_err();
+            assert!(matches!(err, CacheError::NoDefault));
+            assert!(err.to_string().contains("set `cache_dir`"), "{err}");
+        }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_fresh_default_folder_is_created_private() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let home = tempfile::tempdir().unwrap();
+        let dir = default_dir_from(None, Some(home.path().as_os_str())).unwrap();
+        let cache = MediaCache::open(&dir).unwrap();
+        assert_eq!(cache.dir(), home.path().join(".cache/vestnik/media"));
+        for folder in [".cache", ".cache/vestnik", ".cache/vestnik/media"] {
+            let mode = fs::metadata(home.path().join(folder))
+                .unwrap()
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o700, "{folder}");
+        }
+        // Opening it again is fine.
+        MediaCache::open(&dir).unwrap();
     }
 
     #[test]

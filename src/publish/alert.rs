@@ -300,8 +300,14 @@ mod tests {
             network: Network::Vk,
             ..key()
         };
-        assert_eq!(token("vk", &vk, "club1", "revoked", SignedDuration::from_mins(30)).id, "token/vk");
-        assert_eq!(token("vk", &vk, "club1", "revoked", SignedDuration::from_mins(30)).org, None);
+        assert_eq!(
+            token("vk", &vk, "club1", "revoked", SignedDuration::from_mins(30)).id,
+            "token/vk"
+        );
+        assert_eq!(
+            token("vk", &vk, "club1", "revoked", SignedDuration::from_mins(30)).org,
+            None
+        );
     }
 
     #[test]
