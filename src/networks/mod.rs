@@ -35,7 +35,7 @@ pub mod vk;
 pub use credentials::Credentials;
 pub use error::{ConfigError, PublishError, classify_transport};
 pub use rate::{Limiter, Permit, RateLimits, SAFETY_MARGIN_PERCENT};
-pub use secret::{Secret, SecretError};
+pub use secret::{MAX_SECRET_BYTES, Secret, SecretError};
 
 /// The HTTP client every network client is built on: the given timeouts, no redirects (an API
 /// that redirects is misconfigured, and a redirect could carry a token elsewhere), vestnik's

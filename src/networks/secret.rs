@@ -5,6 +5,9 @@ use std::fmt;
 use std::io::Read as _;
 use std::path::{Path, PathBuf};
 
+/// Longest secrets file read, in bytes: tokens and keys are a few hundred bytes at most.
+pub const MAX_SECRET_BYTES: u64 = 64 * 1024;
+
 /// A token or key. `Debug` and `Display` print `***`; only [`Secret::expose`] gives the value,
 /// at the one place that puts it on the wire.
 #[derive(Clone, PartialEq, Eq)]
@@ -45,6 +48,25 @@ pub enum SecretError {
         path: PathBuf,
         /// Its permission bits.
         mode: u32,
+    },
+    /// A pipe, device or folder: reading it could wait for ever or never end.
+    #[error(
+        "the secrets file {} is not a regular file (a pipe, a device or a folder); give the path of a file that holds the value",
+        .path.display()
+    )]
+    NotAFile {
+        /// The path.
+        path: PathBuf,
+    },
+    /// The file is longer than any token.
+    #[error(
+        "the secrets file {} is over {} KB, far longer than a token; give the path of a file that holds only the value",
+        .path.display(),
+        MAX_SECRET_BYTES / 1024
+    )]
+    TooLarge {
+        /// The file.
+        path: PathBuf,
     },
     /// The variable or file holds nothing (or only a line break).
     #[error("{what} is empty")]
@@ -88,17 +110,32 @@ impl Secret {
     /// On unix the file is refused when its group or other users have any permission on it
     /// (`mode & 0o077 != 0`): a token readable by everyone on the machine is a leaked token. The
     /// mode is checked on the opened file, not on the path, so it cannot change in between.
+    /// The file is opened without blocking and must be a regular file (a FIFO would otherwise
+    /// wait for a writer for ever) of at most [`MAX_SECRET_BYTES`].
     /// Fails also when the file cannot be read, is not UTF-8, or is empty.
     pub fn from_file(path: &Path) -> Result<Secret, SecretError> {
         let read_err = |source| SecretError::Read {
             path: path.to_owned(),
             source,
         };
-        let mut file = std::fs::File::open(path).map_err(read_err)?;
+        let mut options = std::fs::OpenOptions::new();
+        options.read(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt as _;
+            options.custom_flags(libc::O_NONBLOCK);
+        }
+        let file = options.open(path).map_err(read_err)?;
+        let meta = file.metadata().map_err(read_err)?;
+        if !meta.is_file() {
+            return Err(SecretError::NotAFile {
+                path: path.to_owned(),
+            });
+        }
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt as _;
-            let mode = file.metadata().map_err(read_err)?.permissions().mode() & 0o777;
+            let mode = meta.permissions().mode() & 0o777;
             if mode & 0o077 != 0 {
                 return Err(SecretError::TooOpen {
                     path: path.to_owned(),
@@ -106,8 +143,26 @@ impl Secret {
                 });
             }
         }
-        let mut text = String::new();
-        file.read_to_string(&mut text).map_err(read_err)?;
+        let too_large = || SecretError::TooLarge {
+            path: path.to_owned(),
+        };
+        if meta.len() > MAX_SECRET_BYTES {
+            return Err(too_large());
+        }
+        // Bounded also while reading: the file may grow after its size was read.
+        let mut bytes = Vec::new();
+        file.take(MAX_SECRET_BYTES + 1)
+            .read_to_end(&mut bytes)
+            .map_err(read_err)?;
+        if bytes.len() as u64 > MAX_SECRET_BYTES {
+            return Err(too_large());
+        }
+        let text = String::from_utf8(bytes).map_err(|_| {
+            read_err(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                "stream did not contain valid UTF-8",
+            ))
+        })?;
         let value = text.trim_end_matches(['\n', '\r']);
         if value.trim().is_empty() {
             return Err(SecretError::Empty {
@@ -127,5 +182,78 @@ impl fmt::Debug for Secret {
 impl fmt::Display for Secret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("***")
+    }
+}
+
+#[cfg(all(test, unix))]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::PermissionsExt as _;
+
+    fn private(path: &Path, text: &[u8]) {
+        std::fs::write(path, text).unwrap();
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).unwrap();
+    }
+
+    #[test]
+    fn a_private_file_is_read_without_its_line_break() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("token");
+        private(&path, b"abc123\n");
+        assert_eq!(Secret::from_file(&path).unwrap().expose(), "abc123");
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        assert!(matches!(
+            Secret::from_file(&path),
+            Err(SecretError::TooOpen { mode: 0o644, .. })
+        ));
+    }
+
+    #[test]
+    fn a_fifo_is_refused_at_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("token");
+        let made = std::process::Command::new("mkfifo")
+            .args(["-m", "600"])
+            .arg(&path)
+            .status()
+            .unwrap();
+        assert!(made.success());
+        // Opening a FIFO waits for a writer: on a thread, so a regression fails the test
+        // instead of hanging the suite.
+        let (tx, rx) = std::sync::mpsc::channel();
+        let fifo = path.clone();
+        std::thread::spawn(move || {
+            let _ = tx.send(Secret::from_file(&fifo).map(|_| ()));
+        });
+        let result = rx
+            .recv_timeout(std::time::Duration::from_secs(10))
+            .expect("reading a FIFO as a secrets file hangs");
+        let err = result.unwrap_err();
+        assert!(matches!(err, SecretError::NotAFile { .. }), "{err}");
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "the secrets file {} is not a regular file (a pipe, a device or a folder); give the path of a file that holds the value",
+                path.display()
+            )
+        );
+    }
+
+    #[test]
+    fn folders_and_long_files_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o700)).unwrap();
+        assert!(matches!(
+            Secret::from_file(dir.path()),
+            Err(SecretError::NotAFile { .. })
+        ));
+        let path = dir.path().join("token");
+        private(&path, &vec![b'a'; 64 * 1024]);
+        assert_eq!(Secret::from_file(&path).unwrap().expose().len(), 64 * 1024);
+        private(&path, &vec![b'a'; 64 * 1024 + 1]);
+        let err = Secret::from_file(&path).unwrap_err();
+        assert!(matches!(err, SecretError::TooLarge { .. }), "{err}");
+        assert!(!err.to_string().contains("aaaa"), "{err}");
     }
 }
