@@ -1549,6 +1549,23 @@ fn media_size_a_huge_file_is_refused_unread() {
     assert_eq!(c.code, 1);
 }
 
+/// A PNG whose colour profile and text chunks inflate to 3 GB each: the probe skips them.
+#[cfg(unix)]
+#[test]
+fn media_png_metadata_is_not_inflated() {
+    let c = repo()
+        .bytes("media/school/bomb.png", &util::png_with_bombs())
+        .file(
+            "plans/school/a.md",
+            &post("date: 2026-12-01 09:00\nimages: [bomb.png]", "Текст\n"),
+        )
+        .check()
+        .memory_kb(1_000_000)
+        .json();
+    assert_eq!(c.at(), Vec::<String>::new());
+    assert_eq!(c.code, 0);
+}
+
 // ── secrets ─────────────────────────────────────────────────────────────────────────────────
 
 const TOKEN: &str = "vk1.a.Zx9QwErTyUiOpAsDfGhJkLzXcVbNm1234567890";

@@ -300,3 +300,32 @@ fn the_default_cache_is_private_and_per_user() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("other users can write to it"), "{err}");
 }
+
+/// The colour profile and text chunks are thrown away, so they are never inflated: the picture
+/// is previewed within a few hundred MB where it used to take 2 GB.
+#[cfg(unix)]
+#[test]
+fn preview_does_not_inflate_png_profiles_or_texts() {
+    let r = util::repo()
+        .bytes("media/school/bomb.png", &util::png_with_bombs())
+        .file(
+            "plans/school/a.md",
+            &util::post("date: 2026-12-01 09:00\nimages: [bomb.png]", "Текст\n"),
+        );
+    let cache = tempfile::tempdir().unwrap();
+    let out = preview_limited(&r, "plans/school/a.md", cache.path(), 1_000_000);
+    assert!(
+        out.status.success(),
+        "{:?}: {}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["problems"], serde_json::json!([]), "{v}");
+    let nets = v["posts"][0]["networks"].as_array().unwrap();
+    assert_eq!(nets.len(), 3);
+    for net in nets {
+        assert_eq!(net["error"], serde_json::Value::Null, "{net}");
+        assert!(net.to_string().contains("\"width\":100"), "{net}");
+    }
+}

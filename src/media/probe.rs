@@ -90,12 +90,23 @@ pub fn probe(path: &Path) -> Result<MediaInfo, ProbeError> {
             ));
         }
     };
-    let (width, height) = reader.into_dimensions().map_err(|e| {
+    let damaged = |e: &dyn std::fmt::Display| {
         ProbeError::Format(format!(
             "the {} file is damaged: {e}",
             format.to_uppercase()
         ))
-    })?;
+    };
+    let (width, height) = if format == "png" {
+        // Not through `image`: its PNG decoder inflates the colour profile while reading the
+        // header (3 GB from a 3 MB file, bounded only by its memory limit); `png` can skip it.
+        let mut decoder = png::Decoder::new(reader.into_inner());
+        decoder.set_ignore_iccp_chunk(true);
+        decoder.set_ignore_text_chunk(true);
+        let reader = decoder.read_info().map_err(|e| damaged(&e))?;
+        (reader.info().width, reader.info().height)
+    } else {
+        reader.into_dimensions().map_err(|e| damaged(&e))?
+    };
     Ok(MediaInfo {
         format,
         width,
@@ -118,6 +129,35 @@ mod tests {
         let junk = dir.path().join("b.jpg");
         std::fs::write(&junk, b"not an image at all").unwrap();
         assert!(matches!(probe(&junk), Err(ProbeError::Format(_))));
+        // A colour profile and a text chunk are skipped, not inflated; a damaged IHDR is not.
+        let mut bytes = std::fs::read(&png).unwrap();
+        let idat = bytes.windows(4).position(|w| w == b"IDAT").unwrap() - 4;
+        let mut chunks = Vec::new();
+        for (kind, data) in [
+            (b"iCCP", &b"icc\0\0\x78\x9cjunk"[..]),
+            (b"zTXt", b"c\0\0junk"),
+        ] {
+            chunks.extend_from_slice(&u32::try_from(data.len()).unwrap().to_be_bytes());
+            let mut body = kind.to_vec();
+            body.extend_from_slice(data);
+            let mut crc = flate2::Crc::new();
+            crc.update(&body);
+            chunks.extend_from_slice(&body);
+            chunks.extend_from_slice(&crc.sum().to_be_bytes());
+        }
+        bytes.splice(idat..idat, chunks);
+        let with_metadata = dir.path().join("d.png");
+        std::fs::write(&with_metadata, &bytes).unwrap();
+        let found = probe(&with_metadata).unwrap();
+        assert_eq!((found.format, found.width, found.height), ("png", 30, 20));
+        // The IHDR's CRC.
+        bytes[29] ^= 1;
+        std::fs::write(&with_metadata, &bytes).unwrap();
+        let err = probe(&with_metadata).unwrap_err();
+        assert!(
+            err.to_string().starts_with("the PNG file is damaged"),
+            "{err}"
+        );
         let truncated = dir.path().join("c.png");
         std::fs::write(&truncated, &std::fs::read(&png).unwrap()[..12]).unwrap();
         assert!(probe(&truncated).is_err());

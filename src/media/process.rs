@@ -3,11 +3,14 @@
 //! The pipeline decodes under memory limits, turns the picture upright by its EXIF orientation,
 //! flattens transparency onto white, scales it down to fit the network's limits and a sensible
 //! size for feeds, and encodes a fresh JPEG. Nothing of the original file is copied: EXIF (with
-//! the camera's GPS position), XMP, ICC profiles and text chunks are all left behind.
+//! the camera's GPS position), XMP, ICC profiles and text chunks are all left behind; a PNG's
+//! profile and text chunks are cut out before decoding, so that their zlib streams are never
+//! inflated (see [`PNG_DROPPED`]).
 //!
 //! Large JPEGs are shrunk while they are decoded (the DCT scaling of `jpeg-decoder`), which is
 //! what makes a 24-megapixel photo cheap; everything else goes through `image`.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::io::Cursor;
 
@@ -317,12 +320,55 @@ fn map_image_error(format: ImageFormat, e: ImageError) -> ProcessError {
     }
 }
 
+/// PNG chunks that are dropped before decoding: the colour profile (`iCCP`) and texts (`tEXt`,
+/// `zTXt`, `iTXt`). The output keeps none of them, and `image` cannot tell its PNG decoder to
+/// skip them: it inflates a profile while reading the header, up to its memory limit (a 3 MB
+/// file with a 3 GB profile took 2 GB), and keeps every text chunk in memory.
+const PNG_DROPPED: [&[u8; 4]; 4] = [b"iCCP", b"tEXt", b"zTXt", b"iTXt"];
+
+/// `png` without the chunks of [`PNG_DROPPED`]; unchanged when it has none. A chunk that runs
+/// past the end, and all after it, are left for the decoder to report.
+fn without_png_metadata(png: &[u8]) -> Cow<'_, [u8]> {
+    let mut kept: Vec<std::ops::Range<usize>> = Vec::new();
+    let (mut run, mut at) = (0, 8);
+    while let Some(head) = png.get(at..at + 8) {
+        let len = u32::from_be_bytes([head[0], head[1], head[2], head[3]]);
+        let end = usize::try_from(len)
+            .ok()
+            .and_then(|len| (at + 12).checked_add(len))
+            .filter(|end| *end <= png.len());
+        let Some(end) = end else {
+            break;
+        };
+        if PNG_DROPPED.iter().any(|kind| head[4..8] == kind[..]) {
+            kept.push(run..at);
+            run = end;
+        }
+        at = end;
+    }
+    if kept.is_empty() {
+        return Cow::Borrowed(png);
+    }
+    kept.push(run..png.len());
+    let mut out = Vec::with_capacity(kept.iter().map(ExactSizeIterator::len).sum());
+    for range in kept {
+        out.extend_from_slice(&png[range]);
+    }
+    Cow::Owned(out)
+}
+
 /// Decodes any supported file at full size with `image`.
 fn decode_any(
     bytes: &[u8],
     format: ImageFormat,
     profiles: &[Profile],
 ) -> Result<Decoded, ProcessError> {
+    let bytes = if format == ImageFormat::Png {
+        without_png_metadata(bytes)
+    } else {
+        Cow::Borrowed(bytes)
+    };
+    let bytes = &bytes[..];
     let err = |e| map_image_error(format, e);
     // The header is read with the memory cap only, so that a refusal can name the size.
     let mut header_limits = image::Limits::default();
@@ -754,6 +800,42 @@ mod tests {
         body.extend_from_slice(data);
         out.extend_from_slice(&body);
         out.extend_from_slice(&crc32(&body).to_be_bytes());
+    }
+
+    #[test]
+    fn png_profiles_and_texts_are_dropped_before_decoding() {
+        let plain = png_of(&DynamicImage::ImageRgb8(red_blue(40, 30)));
+        assert!(matches!(without_png_metadata(&plain), Cow::Borrowed(_)));
+        // A profile and texts (whose zlib streams are junk) around the pixels.
+        let idat = plain.windows(4).position(|w| w == b"IDAT").unwrap() - 4;
+        let mut png = plain[..idat].to_vec();
+        png_chunk(&mut png, b"iCCP", b"icc\0\0\x78\x9cjunk");
+        png_chunk(&mut png, b"zTXt", b"Comment\0\0\x78\x9cjunk");
+        png_chunk(&mut png, b"tEXt", b"Title\0hello");
+        let iend = plain.len() - 12;
+        png.extend_from_slice(&plain[idat..iend]);
+        png_chunk(
+            &mut png,
+            b"iTXt",
+            b"XML:com.adobe.xmp\0\x01\0\0\0\x78\x9cjunk",
+        );
+        png.extend_from_slice(&plain[iend..]);
+        assert_eq!(without_png_metadata(&png), plain);
+        assert_eq!(
+            prepare(&png, Network::Vk).unwrap(),
+            prepare(&plain, Network::Vk).unwrap()
+        );
+        // A chunk that runs past the end is left for the decoder to report.
+        let mut cut = png[..idat].to_vec();
+        png_chunk(&mut cut, b"tEXt", b"Title\0hello");
+        cut.extend_from_slice(&[0, 0, 1, 0, b'I', b'D', b'A', b'T', 1, 2]);
+        let kept = without_png_metadata(&cut);
+        assert_eq!(&kept[..idat], &plain[..idat]);
+        assert_eq!(&kept[idat..], &cut[cut.len() - 10..]);
+        assert!(matches!(
+            prepare(&cut, Network::Vk),
+            Err(ProcessError::Damaged { format: "PNG", .. })
+        ));
     }
 
     #[test]

@@ -30,6 +30,72 @@ pub fn limited(program: &Path, kb: u64) -> Command {
     cmd
 }
 
+/// A zlib stream that inflates to `mib` MiB of zeros (a multiple of 4), about 1 KB per MiB: one
+/// deflated 4 MiB of zeros, fully flushed (byte-aligned, no reference back), repeated.
+pub fn zlib_bomb(mib: u64) -> Vec<u8> {
+    let zeros = vec![0u8; 4 << 20];
+    let mut deflate = flate2::Compress::new(flate2::Compression::best(), false);
+    let mut block = Vec::with_capacity(1 << 16);
+    deflate
+        .compress_vec(&zeros, &mut block, flate2::FlushCompress::Full)
+        .expect("deflate zeros");
+    assert_eq!(deflate.total_in(), zeros.len() as u64);
+    let mut out = vec![0x78, 0xDA];
+    for _ in 0..mib / 4 {
+        out.extend_from_slice(&block);
+    }
+    // The final block, empty and stored.
+    out.extend_from_slice(&[0x01, 0x00, 0x00, 0xFF, 0xFF]);
+    // Adler-32 of n zeros: the low sum stays 1, the high one is n.
+    let n = u32::try_from((mib << 20) % 65_521).expect("under 65 521");
+    out.extend_from_slice(&((n << 16) | 1).to_be_bytes());
+    out
+}
+
+/// A valid 100×100 PNG with an ICC profile, a zTXt and an iTXt chunk before its pixels, each
+/// inflating to 3 GiB of zeros (about 3 MB apiece in the file).
+pub fn png_with_bombs() -> Vec<u8> {
+    let mut png = Vec::new();
+    image::DynamicImage::ImageRgb8(image::RgbImage::from_pixel(
+        100,
+        100,
+        image::Rgb([200, 120, 40]),
+    ))
+    .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+    .expect("encode a PNG");
+    let bomb = zlib_bomb(3 << 10);
+    let mut chunks = Vec::new();
+    for (kind, head) in [
+        (b"iCCP", &b"icc\0\0"[..]),
+        (b"zTXt", &b"Comment\0\0"[..]),
+        (b"iTXt", &b"XML:com.adobe.xmp\0\x01\0\0\0"[..]),
+    ] {
+        let mut body = kind.to_vec();
+        body.extend_from_slice(head);
+        body.extend_from_slice(&bomb);
+        chunks.extend_from_slice(
+            &u32::try_from(body.len() - 4)
+                .expect("a chunk under 4 GB")
+                .to_be_bytes(),
+        );
+        let mut crc = flate2::Crc::new();
+        crc.update(&body);
+        chunks.extend_from_slice(&body);
+        chunks.extend_from_slice(&crc.sum().to_be_bytes());
+    }
+    // Right before the first IDAT (the signature, then chunks of length, kind, data, CRC).
+    let mut at = 8;
+    while &png[at + 4..at + 8] != b"IDAT" {
+        at += 12
+            + usize::try_from(u32::from_be_bytes(
+                png[at..at + 4].try_into().expect("4 bytes"),
+            ))
+            .expect("a chunk length");
+    }
+    png.splice(at..at, chunks);
+    png
+}
+
 /// A content repository in a temp dir, removed when dropped.
 pub struct Repo {
     dir: tempfile::TempDir,
