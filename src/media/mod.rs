@@ -14,6 +14,7 @@ pub use probe::{MediaInfo, ProbeError, probe};
 pub use process::{Prepared, ProcessError, Profile, prepare, prepare_all};
 
 use crate::plan::network::Network;
+use crate::plan::repo::{self, ReadError};
 
 /// Largest image vestnik agrees to decode (pixels): a guard against decompression bombs.
 pub const MAX_PIXELS: u64 = 100_000_000;
@@ -53,18 +54,7 @@ pub enum FileError {
 /// the opened file, not the path, must be a regular file of at most [`MAX_MEDIA_BYTES`]: nothing
 /// is read before that is known.
 pub fn open_file(path: &Path) -> Result<(File, u64), FileError> {
-    let mut options = std::fs::OpenOptions::new();
-    options.read(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt as _;
-        options.custom_flags(libc::O_NONBLOCK);
-    }
-    let file = options.open(path)?;
-    let meta = file.metadata()?;
-    if !meta.is_file() {
-        return Err(FileError::NotAFile);
-    }
+    let (file, meta) = repo::open_regular(path).map_err(FileError::from)?;
     if meta.len() > MAX_MEDIA_BYTES {
         return Err(FileError::TooLarge {
             bytes: meta.len(),
@@ -77,16 +67,30 @@ pub fn open_file(path: &Path) -> Result<(File, u64), FileError> {
 /// Reads a whole media file, refused as [`open_file`] refuses it. The read itself stops after
 /// [`MAX_MEDIA_BYTES`], so a file that grows after it was opened is refused too.
 pub fn read_file(path: &Path) -> Result<Vec<u8>, FileError> {
-    let (file, size) = open_file(path)?;
-    let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
-    file.take(MAX_MEDIA_BYTES + 1).read_to_end(&mut bytes)?;
-    if bytes.len() as u64 > MAX_MEDIA_BYTES {
-        return Err(FileError::TooLarge {
-            bytes: bytes.len() as u64,
-            max: MAX_MEDIA_BYTES,
-        });
+    let (file, meta) = repo::open_regular(path).map_err(FileError::from)?;
+    let size = meta.len();
+    repo::read_capped(file, &meta, MAX_MEDIA_BYTES).map_err(|e| match e {
+        ReadError::TooLarge(max) => FileError::TooLarge {
+            bytes: size.max(max + 1),
+            max,
+        },
+        e => FileError::from(e),
+    })
+}
+
+impl From<ReadError> for FileError {
+    fn from(e: ReadError) -> FileError {
+        match e {
+            ReadError::NotRegular => FileError::NotAFile,
+            ReadError::TooLarge(max) => FileError::TooLarge {
+                bytes: max + 1,
+                max,
+            },
+            ReadError::Io(kind) => FileError::Io(io::Error::from(kind)),
+            // Not produced by open_regular or read_capped.
+            ReadError::Outside => FileError::NotAFile,
+        }
     }
-    Ok(bytes)
 }
 
 /// A file that fails to read past [`MAX_MEDIA_BYTES`], for decoders that read as far as they

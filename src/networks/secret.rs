@@ -1,8 +1,8 @@
 //! Tokens and keys in a type that never prints them, read from the environment or from a
 //! secrets file outside the repository that other users cannot read.
 
+use crate::plan::repo::{self, ReadError};
 use std::fmt;
-use std::io::Read as _;
 use std::path::{Path, PathBuf};
 
 /// Longest secrets file read, in bytes: tokens and keys are a few hundred bytes at most.
@@ -118,20 +118,17 @@ impl Secret {
             path: path.to_owned(),
             source,
         };
-        let mut options = std::fs::OpenOptions::new();
-        options.read(true);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt as _;
-            options.custom_flags(libc::O_NONBLOCK);
-        }
-        let file = options.open(path).map_err(read_err)?;
-        let meta = file.metadata().map_err(read_err)?;
-        if !meta.is_file() {
-            return Err(SecretError::NotAFile {
+        let too_large = || SecretError::TooLarge {
+            path: path.to_owned(),
+        };
+        let refused = |e: ReadError| match e {
+            ReadError::NotRegular | ReadError::Outside => SecretError::NotAFile {
                 path: path.to_owned(),
-            });
-        }
+            },
+            ReadError::TooLarge(_) => too_large(),
+            ReadError::Io(kind) => read_err(std::io::Error::from(kind)),
+        };
+        let (file, meta) = repo::open_regular(path).map_err(refused)?;
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt as _;
@@ -143,20 +140,8 @@ impl Secret {
                 });
             }
         }
-        let too_large = || SecretError::TooLarge {
-            path: path.to_owned(),
-        };
-        if meta.len() > MAX_SECRET_BYTES {
-            return Err(too_large());
-        }
         // Bounded also while reading: the file may grow after its size was read.
-        let mut bytes = Vec::new();
-        file.take(MAX_SECRET_BYTES + 1)
-            .read_to_end(&mut bytes)
-            .map_err(read_err)?;
-        if bytes.len() as u64 > MAX_SECRET_BYTES {
-            return Err(too_large());
-        }
+        let bytes = repo::read_capped(file, &meta, MAX_SECRET_BYTES).map_err(refused)?;
         let text = String::from_utf8(bytes).map_err(|_| {
             read_err(std::io::Error::new(
                 std::io::ErrorKind::InvalidData,

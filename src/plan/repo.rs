@@ -43,17 +43,22 @@ pub enum ReadError {
 }
 
 /// Opens `path` for reading only if it is a regular file: a FIFO would block the reader for
-/// ever, a device (`/dev/zero`) never ends. The type is checked before opening (so a FIFO is
-/// never opened) and again on the opened file (so a swap in between is caught).
+/// ever, a device (`/dev/zero`) never ends. The file is opened without blocking (`O_NONBLOCK`:
+/// opening a FIFO returns at once) and the opened file, not the path, must be regular, so nothing
+/// can be swapped in between. The one way vestnik opens a file that someone else may have put
+/// there: plan files, pictures, secrets files, the configuration.
 ///
 /// Fails with [`ReadError::NotRegular`] on anything else, [`ReadError::Io`] when it cannot be
 /// opened.
 pub fn open_regular(path: &Path) -> Result<(File, Metadata), ReadError> {
-    let before = std::fs::metadata(path).map_err(|e| ReadError::Io(e.kind()))?;
-    if !before.is_file() {
-        return Err(ReadError::NotRegular);
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        options.custom_flags(libc::O_NONBLOCK);
     }
-    let file = File::open(path).map_err(|e| ReadError::Io(e.kind()))?;
+    let file = options.open(path).map_err(|e| ReadError::Io(e.kind()))?;
     let meta = file.metadata().map_err(|e| ReadError::Io(e.kind()))?;
     if !meta.is_file() {
         return Err(ReadError::NotRegular);
