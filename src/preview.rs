@@ -76,7 +76,7 @@ pub struct PostPreview {
 pub struct Preview {
     /// File previewed, relative to the repository.
     pub file: String,
-    /// Posts.
+    /// Every post of the file, each with what each network receives.
     pub posts: Vec<PostPreview>,
     /// Problems of the file (same rules as `check`, without the weekly ones).
     pub problems: Vec<serde_json::Value>,

@@ -91,7 +91,7 @@ pub struct Summary {
 pub struct Report {
     /// Every finding, sorted by file and position.
     pub diagnostics: Vec<Diagnostic>,
-    /// Totals.
+    /// Totals: errors, warnings, files, posts, organizations and the weeks judged.
     pub summary: Summary,
 }
 

@@ -23,7 +23,7 @@ pub const LONG_SENTENCE_WORDS: usize = 30;
 /// One rule of the data file.
 #[derive(Debug, Clone)]
 pub struct StyleRule {
-    /// Slug.
+    /// The rule's id, e.g. `v-celyah`: a local rule with the same id replaces the built-in one.
     pub id: String,
     /// What is wrong.
     pub message: String,
@@ -43,7 +43,7 @@ pub struct Finding {
     pub end: usize,
     /// Message naming the phrase.
     pub message: String,
-    /// Suggestion.
+    /// What to write instead, as a hint.
     pub hint: String,
 }
 

@@ -68,7 +68,7 @@ pub enum CacheError {
     Refused {
         /// The input file.
         path: PathBuf,
-        /// Why.
+        /// What the file system or the size cap said.
         source: FileError,
     },
     /// The cache folder is not private, so its entries cannot be trusted.

@@ -1,5 +1,12 @@
-//! Content plans: posts written as Markdown files with YAML front matter (`.md`) or as lists of
-//! posts in YAML plan files (`.yaml`), parsed into one model with positions.
+//! The plan stage: the model of a content repository and its parsing, the bottom of the crate
+//! (it imports no other stage).
+//!
+//! This file holds the posts: Markdown files with YAML front matter (`.md`) or lists of posts
+//! in YAML plan files (`.yaml`), parsed into one model ([`Post`]) with positions. Beside it:
+//! the [`registry`] of official pages, [`yaml`] with positions and a field reader that reports
+//! every problem, local [`time`] and ISO weeks, [`source`] positions, the [`network`]s, the
+//! [`diagnostic`]s every stage reports with, and [`repo`], the one safe way to list and read
+//! the repository's files.
 //!
 //! Parsing takes text, never paths, so tests feed strings. Every problem becomes a diagnostic and
 //! the rest of the file is still read: one bad post never hides the next one.

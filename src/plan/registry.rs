@@ -72,7 +72,7 @@ impl RuleSettings {
 /// Whether an organization's pages are connected to Госпаблики.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Gospubliki {
-    /// Connected.
+    /// Connected to Госпаблики: materials sent there reach the pages.
     Connected,
     /// Connection requested through ЦУР.
     Requested,
@@ -117,11 +117,11 @@ impl Organization {
 pub struct Responsible {
     /// Full name.
     pub name: Option<String>,
-    /// Position.
+    /// Their position in the organization, e.g. «секретарь».
     pub position: Option<String>,
-    /// Phone.
+    /// A phone number to reach them, as written.
     pub phone: Option<String>,
-    /// E-mail.
+    /// An e-mail address to reach them, as written.
     pub email: Option<String>,
     /// Since when.
     pub since: Option<String>,

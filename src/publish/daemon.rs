@@ -41,7 +41,7 @@ use crate::publish::{self, PassError, PassReport, Publisher};
 
 /// The wall clock of the loop.
 pub trait Clock: Send + Sync {
-    /// Now.
+    /// The current instant on this clock: the wall clock, or the sandbox demo's faster one.
     fn now(&self) -> Timestamp;
 
     /// How many of its seconds pass in one real second (1, except in the sandbox demo).
@@ -194,7 +194,7 @@ pub enum DaemonError {
     Job {
         /// Which job.
         job: &'static str,
-        /// Why.
+        /// What the cron scheduler said.
         reason: String,
     },
 }

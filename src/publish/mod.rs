@@ -1,6 +1,15 @@
-//! One publishing pass: read the plans, bring the ledger in line with them, and send every
-//! publication whose time has come — the core of `vestnik publish --due` (and of the daemon to
-//! come, which runs this pass at each deadline).
+//! The publish stage: the [`ledger`] (the queue and the memory of publications), the [`daemon`]
+//! that publishes at each deadline, [`alert`]s for people, and the content repository synced
+//! from [`git`].
+//!
+//! This file holds the pass: read the plans, bring the ledger in line with them, and send every
+//! publication whose time has come. `vestnik publish --due` runs it once; the daemon keeps one
+//! [`Publisher`] and runs its steps at each deadline.
+//!
+//! What protects another organization's page holds here, not only in `check`: every plan file
+//! is read through [`plan::repo`] and held to [`crate::check::rules::guard`] before anything of
+//! it is planned, and again when a due post is read back; a post id used twice publishes
+//! neither post.
 //!
 //! A plan file that fails to parse is skipped and its publications are kept in the ledger as
 //! they are (never cancelled because of a typo); every other post keeps publishing. Each

@@ -18,7 +18,7 @@ use crate::plan::time::IsoWeek;
 /// that 100,000 posts fit in little memory.
 #[derive(Debug, Clone)]
 pub struct PostSummary {
-    /// Organization.
+    /// The organization the post is for.
     pub org: String,
     /// The post's id within the organization.
     pub id: String,
@@ -32,7 +32,7 @@ pub struct PostSummary {
     pub draft: bool,
     /// Has images or a poll (not plain text).
     pub rich: bool,
-    /// When.
+    /// When the post is due.
     pub when: Timestamp,
     /// File of the post.
     pub file: String,

@@ -125,7 +125,7 @@ impl fmt::Debug for App {
 pub struct Group {
     /// Numeric id (`gid`).
     pub gid: String,
-    /// Name.
+    /// The group's name, as `group.getInfo` returns it.
     pub name: String,
 }
 

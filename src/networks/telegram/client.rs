@@ -82,9 +82,9 @@ impl fmt::Debug for Upload {
 pub struct Request {
     /// Method name as in the spec (`sendMessage`).
     pub method: &'static str,
-    /// Parameters.
+    /// The method's JSON parameters (or form fields when there are uploads).
     pub params: Map<String, Value>,
-    /// Uploads.
+    /// Files sent as multipart parts, referred to from the parameters as `attach://<name>`.
     pub files: Vec<Upload>,
 }
 
@@ -283,7 +283,7 @@ pub struct ChatInfo {
     /// `channel`, `supergroup`, …
     #[serde(rename = "type")]
     pub kind: String,
-    /// Title.
+    /// The chat's title, for a channel its name.
     pub title: Option<String>,
     /// Public username without `@`.
     pub username: Option<String>,
@@ -304,7 +304,7 @@ pub struct PhotoSize {
     pub width: u32,
     /// Height in pixels.
     pub height: u32,
-    /// Bytes.
+    /// The file's size in bytes, when Telegram knows it.
     pub file_size: Option<u64>,
 }
 

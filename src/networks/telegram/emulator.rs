@@ -105,7 +105,7 @@ pub struct Chat {
     pub id: i64,
     /// Public username without `@`.
     pub username: Option<String>,
-    /// Title.
+    /// The channel's title.
     pub title: String,
     /// Channel or supergroup.
     pub kind: ChatKind,

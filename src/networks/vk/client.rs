@@ -145,7 +145,7 @@ pub struct Refresh {
 pub struct Request {
     /// Method name as in the schema (`wall.post`).
     pub method: &'static str,
-    /// Parameters.
+    /// The method's parameters, form-encoded (the token is added when sent).
     pub params: Vec<(&'static str, String)>,
 }
 

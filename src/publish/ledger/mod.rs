@@ -30,7 +30,7 @@ pub struct Key {
     pub org: String,
     /// Post id (stable, see `plan::Post::id`).
     pub post: String,
-    /// Network.
+    /// The network the row publishes to.
     pub network: Network,
 }
 
@@ -41,7 +41,7 @@ pub enum State {
     Scheduled,
     /// A request may be in flight: committed before sending.
     Sending,
-    /// Published.
+    /// Published: the network accepted it.
     Published {
         /// The network's id of the post or message.
         remote_id: String,
@@ -88,7 +88,7 @@ impl State {
 /// One row of the ledger.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Entry {
-    /// Identity.
+    /// Which publication: organization, post and network.
     pub key: Key,
     /// When it is due (the post's time).
     pub due: Timestamp,
@@ -99,7 +99,7 @@ pub struct Entry {
     pub content: String,
     /// Attempts made so far.
     pub attempts: u32,
-    /// State.
+    /// Where the publication stands in the state machine.
     pub state: State,
     /// When the row last changed (for a published row: when it was published).
     pub updated: Timestamp,
@@ -148,9 +148,9 @@ pub struct Planned {
     pub org: Arc<str>,
     /// Post id.
     pub post: Arc<str>,
-    /// Network.
+    /// The network the row publishes to.
     pub network: Network,
-    /// When.
+    /// When it is due, as planned.
     pub due: Timestamp,
     /// Hash of what is to be sent.
     pub content: ContentHash,
@@ -203,11 +203,11 @@ pub struct SyncReport {
 /// How an attempt ended, as the scheduler decided from the client's typed error.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
-    /// Published.
+    /// Published: the network accepted it; the remote id and link are kept.
     Published {
         /// Remote id.
         remote_id: String,
-        /// Link.
+        /// The public link of the publication, where the remote id makes one.
         url: Option<String>,
     },
     /// Try again at this time (transient error, rate limit).
