@@ -3,7 +3,7 @@
 //!
 //! Every rule id of `vestnik rules` has at least one test here; `every_rule_is_covered` keeps it so.
 
-mod util;
+use crate::support::repo as util;
 
 use util::{Repo, post, repo};
 

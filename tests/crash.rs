@@ -4,11 +4,11 @@
 //! left and stops on SIGTERM. Afterwards: no post is lost, VK has no duplicate (the retry reuses
 //! the `guid`), and every Telegram and OK post is either published once or marked uncertain for
 //! a person. (CI runs this small version; the full one is
-//! `POSTS=1000 KILLS=20 cargo test --release --test crash -- --ignored`.)
+//! `POSTS=1000 KILLS=20 cargo test --release --test integration crash:: -- --ignored`.)
 // Helpers of this test file panic on setup failures like the tests themselves.
 #![allow(clippy::unwrap_used)]
 
-mod support;
+use crate::support;
 
 use std::collections::HashMap;
 use std::process::{Command, Stdio};

@@ -3,7 +3,7 @@
 //! to git) with each problem alerted once, and stopping gracefully on SIGTERM.
 #![allow(clippy::unwrap_used)]
 
-mod support;
+use crate::support;
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use vestnik::publish::git::{GitError, GitSource, validate_branch};
 
-mod support;
+use crate::support;
 use support::git;
 
 /// A bare remote with one commit on `main`, an author clone that pushes to it, and the path

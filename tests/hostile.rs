@@ -4,7 +4,7 @@
 // Helpers of this test file panic on setup failures like the tests themselves.
 #![allow(clippy::unwrap_used)]
 
-mod support;
+use crate::support;
 
 use std::path::Path;
 use std::process::{Command, Output};

@@ -2,7 +2,7 @@
 //! headless Chromium (Debian `chromium`; `.ci/run` installs it and sets
 //! `VESTNIK_REQUIRE_CHROMIUM=1` so that a missing browser fails instead of skipping).
 
-mod util;
+use crate::support::repo as util;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

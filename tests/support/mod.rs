@@ -1,7 +1,10 @@
-//! Setup shared by the integration tests that publish into the sandbox: secrets files and the
-//! daemon's configuration pointing at the emulators.
+//! Setup shared by the integration tests: content repositories and the `check` runner
+//! ([`repo`]), and for the tests that publish into the sandbox, secrets files and the daemon's
+//! configuration pointing at the emulators. One git helper ([`git`]) serves them all.
 // Each test binary uses a part of this module.
 #![allow(dead_code, clippy::unwrap_used)]
+
+pub mod repo;
 
 use std::path::{Path, PathBuf};
 

@@ -1,5 +1,5 @@
-//! The network clients against their local emulators: every method, the limits the real APIs
-//! enforce, every injected fault mapped to the outcome the scheduler acts on, tokens that never
+//! The Telegram client against its local emulator: every method, the limits the real API
+//! enforces, every injected fault mapped to the outcome the scheduler acts on, tokens that never
 //! leak into error texts, and the requests checked against the official API definitions in
 //! `../shared/reference/`.
 

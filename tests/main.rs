@@ -1,0 +1,20 @@
+//! vestnik's integration tests, one binary (ripgrep's way): each module runs the real `vestnik`
+//! binary or the library's public API against content repositories built in temp dirs and the
+//! local emulators of the three APIs. `support` is the one module of shared setup.
+
+mod support;
+
+mod architecture;
+mod check;
+mod crash;
+mod daemon;
+mod git;
+mod hostile;
+mod monitor;
+mod ok;
+mod preview;
+mod publish;
+mod rate;
+mod render;
+mod telegram;
+mod vk;
