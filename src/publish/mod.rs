@@ -443,6 +443,33 @@ enum Next {
     Block(String),
 }
 
+/// What the page queues of one pass share. They run on one task, interleaved at their awaits:
+/// each borrow of this state ends before the next await.
+struct Pass<'l> {
+    ledger: &'l mut dyn Ledger,
+    report: PassReport,
+    /// The first ledger failure: every queue stops at its next step, and the pass fails.
+    failure: Option<PassError>,
+    /// Plan files read again in this pass (a due post is read from its file), by path.
+    files: HashMap<Arc<str>, Vec<Post>>,
+}
+
+impl Pass<'_> {
+    /// A ledger write; a failure is kept (and stops every queue) and gives `None`.
+    fn write<T>(
+        &mut self,
+        f: impl FnOnce(&mut dyn Ledger) -> Result<T, crate::publish::ledger::LedgerError>,
+    ) -> Option<T> {
+        match f(&mut *self.ledger) {
+            Ok(v) => Some(v),
+            Err(err) => {
+                self.failure = Some(err.into());
+                None
+            }
+        }
+    }
+}
+
 /// The publisher: the clients (built once, so their rate limiters span passes), the media
 /// cache, and the plans as last read. The daemon keeps one for its whole life; `publish --due`
 /// makes one per run.
@@ -592,19 +619,18 @@ impl Publisher {
             });
             queues[i].1.push(e);
         }
-        let ledger = RefCell::new(ledger);
-        let report = RefCell::new(PassReport::default());
-        let failure: RefCell<Option<PassError>> = RefCell::new(None);
-        let files: RefCell<HashMap<Arc<str>, Vec<Post>>> = RefCell::new(HashMap::new());
+        let pass = RefCell::new(Pass {
+            ledger,
+            report: PassReport::default(),
+            failure: None,
+            files: HashMap::new(),
+        });
         let queue = |(network, page): (Network, String), entries: Vec<Entry>| {
-            let ledger = &ledger;
-            let report = &report;
-            let failure = &failure;
-            let files = &files;
+            let pass = &pass;
             async move {
                 let block = block_key(network, &page);
                 for (i, e) in entries.iter().enumerate() {
-                    if stop() || failure.borrow().is_some() {
+                    if stop() || pass.borrow().failure.is_some() {
                         return;
                     }
                     let now = clock();
@@ -616,24 +642,12 @@ impl Publisher {
                         .filter(|until| *until > now);
                     if let Some(until) = until {
                         // The page waits for a person: its due rows wait too (no busy loop).
-                        self.wait(
-                            &block,
-                            &entries[i..],
-                            until,
-                            &mut **ledger.borrow_mut(),
-                            failure,
-                        );
+                        self.wait(&block, &entries[i..], until, &mut pass.borrow_mut());
                         return;
                     }
-                    let claimed = ledger.borrow_mut().claim(&e.key, now);
-                    let entry = match claimed {
-                        Ok(Some(entry)) => entry,
-                        Ok(None) => continue,
-                        Err(err) => {
-                            *failure.borrow_mut() = Some(err.into());
-                            return;
-                        }
-                    };
+                    let claimed = pass.borrow_mut().write(|l| l.claim(&e.key, now));
+                    let Some(claimed) = claimed else { return };
+                    let Some(entry) = claimed else { continue };
                     let span = tracing::info_span!(
                         "publication",
                         org = %entry.key.org,
@@ -642,12 +656,13 @@ impl Publisher {
                         attempt = entry.attempts,
                     );
                     let (outcome, next) = self
-                        .attempt(&entry, plans, files, clock)
+                        .attempt(&entry, plans, pass, clock)
                         .instrument(span.clone())
                         .await;
                     let at = clock();
                     let _enter = span.enter();
-                    self.record(&entry, &outcome, at, &mut report.borrow_mut());
+                    let mut pass = pass.borrow_mut();
+                    self.record(&entry, &outcome, at, &mut pass.report);
                     let mut alerts = Vec::new();
                     match &outcome {
                         Outcome::Failed(why) => alerts.push(alert::failed(&entry.key, why)),
@@ -657,13 +672,11 @@ impl Publisher {
                         Outcome::Published { .. } if self.refused.borrow_mut().remove(&block) => {
                             // The token works again: a later refusal is alerted again.
                             self.blocked.borrow_mut().remove(&block);
-                            let _ = ledger.borrow_mut().forget_alert(&alert::token_id(&block));
+                            let _ = pass.ledger.forget_alert(&alert::token_id(&block));
                         }
                         _ => {}
                     }
-                    let finished = ledger.borrow_mut().finish(&entry.key, outcome, at);
-                    if let Err(err) = finished {
-                        *failure.borrow_mut() = Some(err.into());
+                    if pass.write(|l| l.finish(&entry.key, outcome, at)).is_none() {
                         return;
                     }
                     if let Next::Block(why) = &next {
@@ -678,24 +691,18 @@ impl Publisher {
                         self.refused.borrow_mut().insert(block.clone());
                         alerts.push(alert::token(&block, &entry.key, &page, why, BLOCK_FOR));
                     }
-                    if let Err(err) = raise(&mut **ledger.borrow_mut(), &alerts, at) {
-                        *failure.borrow_mut() = Some(err);
+                    if let Err(err) = raise(&mut *pass.ledger, &alerts, at) {
+                        pass.failure = Some(err);
                         return;
                     }
                     match next {
                         Next::Block(_) => {
                             let until = at.checked_add(BLOCK_FOR).unwrap_or(at);
-                            self.wait(
-                                &block,
-                                &entries[i + 1..],
-                                until,
-                                &mut **ledger.borrow_mut(),
-                                failure,
-                            );
+                            self.wait(&block, &entries[i + 1..], until, &mut pass);
                             return;
                         }
                         Next::Stale => {
-                            report.borrow_mut().stale = true;
+                            pass.report.stale = true;
                             return;
                         }
                         Next::Go => {}
@@ -709,24 +716,17 @@ impl Publisher {
                 .map(|(slot, entries)| queue(slot, entries)),
         )
         .await;
-        if let Some(err) = failure.into_inner() {
-            return Err(err);
+        let pass = pass.into_inner();
+        match pass.failure {
+            Some(err) => Err(err),
+            None => Ok(pass.report),
         }
-        Ok(report.into_inner())
     }
 
     /// Makes `entries` wait until `until` for the block `block` (a refused token).
-    fn wait(
-        &self,
-        block: &str,
-        entries: &[Entry],
-        until: Timestamp,
-        ledger: &mut dyn Ledger,
-        failure: &RefCell<Option<PassError>>,
-    ) {
+    fn wait(&self, block: &str, entries: &[Entry], until: Timestamp, pass: &mut Pass) {
         for e in entries {
-            if let Err(err) = ledger.set_next_try(&e.key, until) {
-                *failure.borrow_mut() = Some(err.into());
+            if pass.write(|l| l.set_next_try(&e.key, until)).is_none() {
                 return;
             }
         }
@@ -789,7 +789,7 @@ impl Publisher {
         &self,
         entry: &Entry,
         plans: &Plans,
-        files: &RefCell<HashMap<Arc<str>, Vec<Post>>>,
+        pass: &RefCell<Pass<'_>>,
         clock: &dyn Fn() -> Timestamp,
     ) -> (Outcome, Next) {
         let key = &entry.key;
@@ -826,8 +826,9 @@ impl Publisher {
             return later("the post's plan cannot be read right now");
         };
         let post = {
-            let mut files = files.borrow_mut();
-            let posts = files
+            let mut pass = pass.borrow_mut();
+            let posts = pass
+                .files
                 .entry(file.rel.clone())
                 .or_insert_with(|| self.read_again(&file.rel, &file.folder, &plans.reg));
             posts
