@@ -1,15 +1,13 @@
 //! `vestnik sandbox`: the three local emulators (VK, OK, Telegram) started together and seeded
 //! with the pages of the registry, so that a newcomer can watch publishing without any token.
-//! Prints the base URLs and the test credentials, then serves until stopped.
+//! [`Sandbox::describe`] tells the base URLs and the test credentials; the command itself
+//! (serve until stopped) is `crate::cli`'s.
 
 use std::fmt::Write as _;
-use std::path::Path;
-use std::time::Duration;
 
 use crate::networks::{RateLimits, ok, telegram, vk};
 use crate::plan::network::Network;
-use crate::plan::registry::{REGISTRY_PATH, Registry};
-use crate::plan::repo::Repo;
+use crate::plan::registry::Registry;
 
 /// The user id that owns the sandbox's VK user token and administers every community.
 pub const VK_USER_ID: i64 = 100;
@@ -198,51 +196,10 @@ impl Sandbox {
     }
 }
 
-/// Runs the sandbox for the repository at `root` until Ctrl-C (or for `duration`), printing its
-/// addresses first. Returns the exit code.
-pub fn run(root: &Path, duration: Option<Duration>) -> i32 {
-    let reg = match Repo::open(root).ok().map(|r| r.registry()) {
-        Some(Ok((reg, _))) => reg,
-        _ => Registry::unusable(REGISTRY_PATH),
-    };
-    let rt = match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-    {
-        Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("vestnik: cannot start the runtime: {e}");
-            return 2;
-        }
-    };
-    rt.block_on(async {
-        let sandbox = match start(&reg).await {
-            Ok(s) => s,
-            Err(e) => {
-                eprintln!("vestnik: cannot start the emulators: {e}");
-                return 2;
-            }
-        };
-        {
-            use std::io::Write;
-            let mut out = std::io::stdout().lock();
-            let _ = out.write_all(sandbox.describe().as_bytes());
-            let _ = out.flush();
-        }
-        match duration {
-            Some(d) => tokio::time::sleep(d).await,
-            None => {
-                let _ = tokio::signal::ctrl_c().await;
-            }
-        }
-        0
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::plan::registry::REGISTRY_PATH;
 
     #[tokio::test]
     async fn the_sandbox_knows_every_page_of_the_registry() {

@@ -1,0 +1,266 @@
+//! `vestnik run`: the daemon, publishing as things fall due until stopped; and `vestnik run
+//! --sandbox`, a demo of it publishing into the local emulators on a clock that may run fast.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use super::publish::pass_lines;
+use super::{CliError, alerter, print, read_registry, settings};
+use crate::plan::network::Network;
+
+/// Flags of `run`.
+#[derive(Debug, clap::Args)]
+pub struct RunArgs {
+    /// The content repository.
+    #[arg(long, default_value = ".")]
+    pub root: PathBuf,
+    /// The daemon's configuration (ledger, networks, secrets files).
+    #[arg(long, value_name = "FILE", required_unless_present = "sandbox")]
+    pub config: Option<PathBuf>,
+    /// Log lines as `human` text or `json` (overrides the config's `log`).
+    #[arg(long, value_name = "FORMAT")]
+    pub log_format: Option<crate::ops::logging::LogFormat>,
+    /// A demo without any token: publish into the local emulators of the three APIs (started
+    /// in this process), with a ledger in a temporary folder.
+    #[arg(long, conflicts_with = "config")]
+    pub sandbox: bool,
+    /// With --sandbox: the time the demo starts at, in the registry's zone (default: now).
+    #[arg(long, value_name = "TIME", requires = "sandbox")]
+    pub start: Option<String>,
+    /// With --sandbox: how many seconds pass per real second (3600: an hour a second).
+    #[arg(long, default_value_t = 1, requires = "sandbox")]
+    pub speed: u32,
+    /// With --sandbox: stop when the demo's clock reaches this time.
+    #[arg(long, value_name = "TIME", requires = "sandbox")]
+    pub until: Option<String>,
+}
+
+/// `vestnik run`: the daemon until SIGTERM or Ctrl-C (0), or until it stops on its own (an
+/// error); with `--sandbox`, the demo.
+pub(super) fn run(args: RunArgs) -> Result<i32, CliError> {
+    let Some(config) = &args.config else {
+        return run_sandbox_demo(args);
+    };
+    let cfg = crate::cli::config::load(config, Some(&args.root))?;
+    let format = args.log_format.unwrap_or(cfg.log);
+    crate::ops::logging::init(format, None)?;
+    let mut ledger =
+        crate::publish::ledger::sqlite::SqliteLedger::open_for_publishing(&cfg.ledger)?;
+    let (source, root) = match &cfg.git {
+        Some(g) => {
+            let git = crate::publish::git::GitSource::new(
+                g.remote.clone(),
+                g.branch.clone(),
+                g.checkout.clone(),
+            );
+            (
+                crate::publish::daemon::Source::Git(Arc::new(git)),
+                g.checkout.clone(),
+            )
+        }
+        None => (
+            crate::publish::daemon::Source::Dir(args.root.clone()),
+            args.root.clone(),
+        ),
+    };
+    crate::media::MediaCache::open(&cfg.cache_dir)?;
+    let metrics = Arc::new(crate::ops::metrics::Metrics::new());
+    let publisher = crate::publish::Publisher::new(settings(&cfg, root.clone(), 10_000))?
+        .with_metrics(metrics.clone());
+    let rt = daemon_runtime()?;
+    let health = Arc::new(crate::ops::monitor::Health::new(
+        cfg.max_nap * 4 + std::time::Duration::from_secs(60),
+    ));
+    let result = rt.block_on(async {
+        let monitor = match cfg.monitor {
+            Some(addr) => {
+                let m = crate::ops::monitor::serve(addr, metrics.clone(), health.clone()).await?;
+                tracing::info!(addr = %m.addr, "serving /healthz and /metrics");
+                Some(m)
+            }
+            None => None,
+        };
+        let alerter = alerter(&cfg, &publisher, &root)?;
+        let daemon = crate::publish::daemon::Daemon {
+            publisher,
+            ledger: &mut ledger,
+            source,
+            clock: Arc::new(crate::publish::daemon::SystemClock),
+            options: crate::publish::daemon::Options {
+                max_nap: cfg.max_nap,
+                shutdown_timeout: cfg.shutdown,
+                jobs: cfg.jobs.clone(),
+                ..Default::default()
+            },
+            alerter,
+            metrics,
+            health,
+            signals: Arc::default(),
+        };
+        let stop = stop_signal();
+        let r = daemon.run(stop, |r| print(&pass_lines(r))).await;
+        if let Some(m) = monitor {
+            m.shutdown().await;
+        }
+        Ok::<(), CliError>(r?)
+    });
+    match result {
+        Ok(()) => {
+            tracing::info!("stopped");
+            Ok(0)
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "vestnik run stopped");
+            Err(e)
+        }
+    }
+}
+
+/// The daemon's runtime: two workers (the loop itself runs on the calling thread).
+fn daemon_runtime() -> std::io::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+}
+
+/// SIGTERM or Ctrl-C.
+async fn stop_signal() {
+    #[cfg(unix)]
+    {
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(s) => s,
+                Err(_) => return std::future::pending::<()>().await,
+            };
+        tokio::select! {
+            _ = term.recv() => {}
+            _ = tokio::signal::ctrl_c() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+/// `vestnik run --sandbox`: the daemon publishing the plans under `--root` into the local
+/// emulators, on a clock that may run faster than real time. Prints what goes out, then what
+/// each page holds.
+fn run_sandbox_demo(args: RunArgs) -> Result<i32, CliError> {
+    crate::ops::logging::init(
+        args.log_format
+            .unwrap_or(crate::ops::logging::LogFormat::Human),
+        Some("warn"),
+    )?;
+    let reg = read_registry(&args.root)?;
+    let at = |t: &Option<String>| {
+        t.as_deref()
+            .map(|t| crate::plan::time::parse_today(t, &reg.tz))
+            .transpose()
+    };
+    let start = at(&args.start)?.unwrap_or_else(jiff::Timestamp::now);
+    let until = at(&args.until)?;
+    let dir = std::env::temp_dir().join(format!("vestnik-sandbox-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    let mut ledger =
+        crate::publish::ledger::sqlite::SqliteLedger::open(&dir.join("ledger.sqlite"))?;
+    let rt = daemon_runtime()?;
+    let clock = Arc::new(crate::publish::daemon::FastClock::new(start, args.speed));
+    let result = rt.block_on(async {
+        let sb = crate::networks::sandbox::start(&reg).await?;
+        print(&sb.describe());
+        let publisher = crate::publish::Publisher::new(crate::publish::Settings {
+            root: args.root.clone(),
+            grace: jiff::SignedDuration::from_hours(2),
+            cache_dir: dir.join("cache"),
+            credentials: sb.credentials(),
+            rates: Vec::new(),
+            limit: 10_000,
+        })?;
+        let daemon = crate::publish::daemon::Daemon {
+            publisher,
+            ledger: &mut ledger,
+            source: crate::publish::daemon::Source::Dir(args.root.clone()),
+            clock: clock.clone(),
+            options: crate::publish::daemon::Options {
+                max_nap: std::time::Duration::from_millis(500),
+                jobs: crate::publish::daemon::Jobs {
+                    weekly_summary: None,
+                    ..Default::default()
+                },
+                ..Default::default()
+            },
+            alerter: None,
+            metrics: Arc::new(crate::ops::metrics::Metrics::new()),
+            health: Arc::new(crate::ops::monitor::Health::new(
+                std::time::Duration::from_secs(60),
+            )),
+            signals: Arc::default(),
+        };
+        let tz = reg.tz.clone();
+        let stop = async {
+            let reached = async {
+                match until {
+                    Some(u) => loop {
+                        if crate::publish::daemon::Clock::now(&*clock) >= u {
+                            break;
+                        }
+                        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                    },
+                    None => std::future::pending().await,
+                }
+            };
+            tokio::select! {
+                () = stop_signal() => {}
+                () = reached => {}
+            }
+        };
+        let clock_for_report = clock.clone();
+        daemon
+            .run(stop, |r| {
+                let lines = pass_lines(r);
+                if !lines.is_empty() {
+                    let now = crate::plan::time::local_label(
+                        crate::publish::daemon::Clock::now(&*clock_for_report),
+                        &tz,
+                    );
+                    print(
+                        &lines
+                            .lines()
+                            .map(|l| format!("[{now}] {l}\n"))
+                            .collect::<String>(),
+                    );
+                }
+            })
+            .await?;
+        let mut out = String::from("\nwhat the emulators hold now:\n");
+        for org in &reg.organizations {
+            for (net, page) in &org.pages {
+                let id = &page.id.value;
+                let n = match net {
+                    Network::Vk => id.parse().map_or(0, |g| sb.vk.state.wall(g).len()),
+                    Network::Ok => sb.ok.state.topics(id).len(),
+                    Network::Telegram => sb.telegram.state.messages(id).len(),
+                };
+                if n > 0 {
+                    out.push_str(&format!(
+                        "  {:<9} {:<28} {n} {}\n",
+                        net.key(),
+                        id,
+                        if *net == Network::Telegram {
+                            "messages"
+                        } else {
+                            "posts"
+                        }
+                    ));
+                }
+            }
+        }
+        print(&out);
+        Ok::<(), CliError>(())
+    });
+    let _ = std::fs::remove_dir_all(&dir);
+    result?;
+    Ok(0)
+}
