@@ -1,7 +1,7 @@
 //! `vestnik sandbox`: the three local emulators (VK, OK, Telegram) started together and seeded
 //! with the pages of the registry, so that a newcomer can watch publishing without any token.
 //! [`Sandbox::describe`] tells the base URLs and the test credentials; the command itself
-//! (serve until stopped) is `crate::cli`'s.
+//! (serve until stopped) belongs to the command line (`vestnik sandbox`).
 
 use std::fmt::Write as _;
 
