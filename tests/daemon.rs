@@ -11,6 +11,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use jiff::{SignedDuration, Timestamp};
+use tokio_util::sync::CancellationToken;
 use vestnik::networks::Credentials;
 use vestnik::networks::sandbox::{self, Sandbox};
 use vestnik::networks::{ok, telegram, vk};
@@ -140,7 +141,7 @@ async fn a_post_due_during_a_suspension_is_caught_on_wake() {
     let sb = sandbox_for(&registry(), sandbox::SandboxLimits::UNLIMITED).await;
     let mut ledger = SqliteLedger::in_memory().unwrap();
     let clock = Arc::new(TestClock::new(start));
-    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let stop = CancellationToken::new();
     let d = daemon(
         &root,
         sb.credentials(),
@@ -150,12 +151,7 @@ async fn a_post_due_during_a_suspension_is_caught_on_wake() {
         Arc::default(),
         &dir.path().join("cache"),
     );
-    let run = d.run(
-        async {
-            let _ = stop_rx.await;
-        },
-        |_| {},
-    );
+    let run = d.run(stop.clone(), |_| {});
     let driver = async {
         tokio::time::sleep(Duration::from_millis(800)).await;
         assert!(sb.vk.state.wall(VK_PAGE).is_empty(), "published early");
@@ -169,7 +165,7 @@ async fn a_post_due_during_a_suspension_is_caught_on_wake() {
         })
         .await;
         let after = woke.elapsed();
-        stop_tx.send(()).unwrap();
+        stop.cancel();
         (caught, after)
     };
     let (r, (caught, after)) = tokio::join!(run, driver);
@@ -195,7 +191,7 @@ async fn a_reload_wakes_the_loop_early() {
     let mut ledger = SqliteLedger::in_memory().unwrap();
     let clock = Arc::new(TestClock::new(start));
     let signals: Arc<Signals> = Arc::default();
-    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let stop = CancellationToken::new();
     let d = daemon(
         &root,
         sb.credentials(),
@@ -205,12 +201,7 @@ async fn a_reload_wakes_the_loop_early() {
         signals.clone(),
         &dir.path().join("cache"),
     );
-    let run = d.run(
-        async {
-            let _ = stop_rx.await;
-        },
-        |_| {},
-    );
+    let run = d.run(stop.clone(), |_| {});
     let driver = async {
         tokio::time::sleep(Duration::from_millis(500)).await;
         post(&root, "now", start, "Прямо сейчас");
@@ -219,7 +210,7 @@ async fn a_reload_wakes_the_loop_early() {
             !sb.vk.state.wall(VK_PAGE).is_empty()
         })
         .await;
-        stop_tx.send(()).unwrap();
+        stop.cancel();
         caught
     };
     let (r, caught) = tokio::join!(run, driver);
@@ -663,7 +654,14 @@ async fn each_publication_is_taken_exactly_at_its_time() {
     );
     let mut first_take: Vec<(String, Timestamp)> = Vec::new();
     let mut passes = 0;
-    d.run(tokio::time::sleep(Duration::from_secs(6 * 3600)), |r| {
+    // Six hours of the test clock, then the stop.
+    let stop = CancellationToken::new();
+    let cancel = stop.clone();
+    tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_secs(6 * 3600)).await;
+        cancel.cancel();
+    });
+    d.run(stop, |r| {
         passes += 1;
         for (k, retry_at, _) in &r.retried {
             if !first_take.iter().any(|(p, _)| p == &k.post) {
@@ -699,7 +697,7 @@ async fn the_retry_sweep_sends_what_waited_for_a_renewed_token() {
     let sb = sandbox_for(&registry(), sandbox::SandboxLimits::UNLIMITED).await;
     sb.ok.state.revoke_token(ok::emulator::TEST_ACCESS_TOKEN);
     let mut ledger = SqliteLedger::in_memory().unwrap();
-    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let stop = CancellationToken::new();
     let mut d = daemon(
         &root,
         sb.credentials(),
@@ -710,12 +708,7 @@ async fn the_retry_sweep_sends_what_waited_for_a_renewed_token() {
         &dir.path().join("cache"),
     );
     d.options.jobs.retry_sweep = Some("*/2 * * * * *".into());
-    let run = d.run(
-        async {
-            let _ = stop_rx.await;
-        },
-        |_| {},
-    );
+    let run = d.run(stop.clone(), |_| {});
     let driver = async {
         let others = until(Duration::from_secs(10), || {
             sb.vk.state.wall(VK_PAGE).len() == 2 && sb.telegram.state.messages(TG_PAGE).len() == 2
@@ -727,7 +720,7 @@ async fn the_retry_sweep_sends_what_waited_for_a_renewed_token() {
             sb.ok.state.topics(OK_PAGE).len() == 2
         })
         .await;
-        stop_tx.send(()).unwrap();
+        stop.cancel();
         (others, ok_waited, ok_sent)
     };
     let (r, (others, ok_waited, ok_sent)) = tokio::join!(run, driver);

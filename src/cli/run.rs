@@ -97,8 +97,9 @@ pub(super) fn run(args: RunArgs) -> Result<i32, CliError> {
             health,
             signals: Arc::default(),
         };
-        let stop = stop_signal();
-        let r = daemon.run(stop, |r| print(&pass_lines(r))).await;
+        let r = daemon
+            .run(stop_when(stop_signal()), |r| print(&pass_lines(r)))
+            .await;
         if let Some(m) = monitor {
             m.shutdown().await;
         }
@@ -122,6 +123,19 @@ fn daemon_runtime() -> std::io::Result<tokio::runtime::Runtime> {
         .worker_threads(2)
         .enable_all()
         .build()
+}
+
+/// A stop token for the daemon, cancelled when `cause` completes (a signal, the demo's end).
+fn stop_when(
+    cause: impl std::future::Future<Output = ()> + Send + 'static,
+) -> tokio_util::sync::CancellationToken {
+    let token = tokio_util::sync::CancellationToken::new();
+    let cancel = token.clone();
+    tokio::spawn(async move {
+        cause.await;
+        cancel.cancel();
+    });
+    token
 }
 
 /// SIGTERM or Ctrl-C.
@@ -199,11 +213,12 @@ fn run_sandbox_demo(args: RunArgs) -> Result<i32, CliError> {
             signals: Arc::default(),
         };
         let tz = reg.tz.clone();
-        let stop = async {
+        let demo_clock = clock.clone();
+        let stop = stop_when(async move {
             let reached = async {
                 match until {
                     Some(u) => loop {
-                        if crate::publish::daemon::Clock::now(&*clock) >= u {
+                        if crate::publish::daemon::Clock::now(&*demo_clock) >= u {
                             break;
                         }
                         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
@@ -215,7 +230,7 @@ fn run_sandbox_demo(args: RunArgs) -> Result<i32, CliError> {
                 () = stop_signal() => {}
                 () = reached => {}
             }
-        };
+        });
         let clock_for_report = clock.clone();
         daemon
             .run(stop, |r| {

@@ -31,6 +31,7 @@ use std::time::Duration;
 use jiff::{SignedDuration, Timestamp};
 use tokio::sync::Notify;
 use tokio_cron_scheduler::{Job, JobScheduler};
+use tokio_util::sync::CancellationToken;
 
 use crate::ops::metrics::Metrics;
 use crate::ops::monitor::Health;
@@ -432,37 +433,18 @@ pub struct Daemon<'a> {
     pub signals: Arc<Signals>,
 }
 
-/// Stop asked: set by the first completion of the stop future.
-struct Stop<F> {
-    future: std::pin::Pin<Box<F>>,
-    done: bool,
-}
-
-impl<F: std::future::Future<Output = ()>> Stop<F> {
-    async fn wait(&mut self) {
-        if self.done {
-            return std::future::pending().await;
-        }
-        (&mut self.future).await;
-        self.done = true;
-    }
-}
-
 impl Daemon<'_> {
-    /// Runs until `stop` resolves; `report` is called after each pass.
+    /// Runs until `stop` is cancelled; `report` is called after each pass. Once it is, nothing
+    /// new is claimed, and what is in flight gets [`Options::shutdown_timeout`] to finish.
     ///
     /// Fails when it cannot start (no content, a bad cron expression, the ledger failing) or
     /// when the ledger fails later; a broken plan file, a failing network or a failing git
     /// fetch are reported and survived.
     pub async fn run(
         mut self,
-        stop: impl std::future::Future<Output = ()>,
+        stop: CancellationToken,
         mut report: impl FnMut(&PassReport),
     ) -> Result<(), DaemonError> {
-        let mut stop = Stop {
-            future: Box::pin(stop),
-            done: false,
-        };
         if let Source::Git(git) = &self.source {
             match git.sync().await {
                 Ok(s) => tracing::info!(commit = %s.commit, "content repository ready"),
@@ -500,14 +482,14 @@ impl Daemon<'_> {
             self.publisher.root().to_owned(),
         )
         .await?;
-        let result = self.turns(&mut stop, &mut report).await;
+        let result = self.turns(&stop, &mut report).await;
         cron.stop().await;
         result
     }
 
     async fn turns(
         &mut self,
-        stop: &mut Stop<impl std::future::Future<Output = ()>>,
+        stop: &CancellationToken,
         report: &mut impl FnMut(&PassReport),
     ) -> Result<(), DaemonError> {
         let mut stale = false;
@@ -515,7 +497,7 @@ impl Daemon<'_> {
         // scheduled row costs more than an idle turn).
         let mut counted = false;
         loop {
-            if stop.done {
+            if stop.is_cancelled() {
                 return Ok(());
             }
             let now = self.clock.now();
@@ -539,19 +521,17 @@ impl Daemon<'_> {
                 self.weekly_summary(now)?;
             }
             let reading = self.signals.clone();
-            let stopping = AtomicBool::new(false);
             let clock = self.clock.clone();
             let now_fn = || clock.now();
-            let stop_fn = || stopping.load(Ordering::SeqCst);
+            let stop_fn = || stop.is_cancelled();
             let pass = {
                 let _reading = reading.content.read().await;
                 let pass = self.publisher.send_due(self.ledger, &now_fn, &stop_fn);
                 tokio::pin!(pass);
                 tokio::select! {
                     r = &mut pass => r,
-                    () = stop.wait() => {
+                    () = stop.cancelled() => {
                         tracing::info!("stopping: publications in flight may finish");
-                        stopping.store(true, Ordering::SeqCst);
                         match tokio::time::timeout(self.options.shutdown_timeout, &mut pass).await {
                             Ok(r) => r,
                             Err(_) => {
@@ -567,9 +547,15 @@ impl Daemon<'_> {
             report(&pass);
             if let Some(alerter) = &self.alerter {
                 let delivery = alerter.deliver(self.ledger, self.clock.now());
-                tokio::select! {
-                    r = delivery => { r.map_err(PassError::from)?; }
-                    () = stop.wait() => {}
+                if stop.is_cancelled() {
+                    // The last pass's alerts still go out (each is bounded by the client's
+                    // timeouts); only a stop asked during the delivery cuts it.
+                    delivery.await.map_err(PassError::from)?;
+                } else {
+                    tokio::select! {
+                        r = delivery => { r.map_err(PassError::from)?; }
+                        () = stop.cancelled() => {}
+                    }
                 }
             }
             let busy = !(pass.published.is_empty()
@@ -585,7 +571,7 @@ impl Daemon<'_> {
             let now = self.clock.now();
             self.metrics.pass_finished(now);
             self.health.beat();
-            if stop.done {
+            if stop.is_cancelled() {
                 return Ok(());
             }
             let wake = if stale {
@@ -599,7 +585,7 @@ impl Daemon<'_> {
             tokio::select! {
                 () = tokio::time::sleep(wake) => {}
                 () = self.signals.wake.notified() => {}
-                () = stop.wait() => return Ok(()),
+                () = stop.cancelled() => return Ok(()),
             }
         }
     }
