@@ -202,7 +202,7 @@ pub fn build(
             });
         }
         out.push(PostPreview {
-            id: post.id.clone(),
+            id: post.id.to_string(),
             title: post.title.clone(),
             org: org.name.value.clone(),
             date: post

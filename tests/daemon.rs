@@ -664,9 +664,9 @@ async fn each_publication_is_taken_exactly_at_its_time() {
     d.run(stop, |r| {
         passes += 1;
         for (k, retry_at, _) in &r.retried {
-            if !first_take.iter().any(|(p, _)| p == &k.post) {
+            if !first_take.iter().any(|(p, _)| k.post == *p) {
                 // "Not configured" retries 10 minutes after the attempt.
-                first_take.push((k.post.clone(), *retry_at - SignedDuration::from_mins(10)));
+                first_take.push((k.post.to_string(), *retry_at - SignedDuration::from_mins(10)));
             }
         }
     })

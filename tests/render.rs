@@ -260,7 +260,7 @@ fn shipped_document(org: &str) -> Value {
                 }
             }
             assert!(
-                file.insert(post.id.clone(), Value::Object(entry)).is_none(),
+                file.insert(post.id.to_string(), Value::Object(entry)).is_none(),
                 "post ids are unique: {}",
                 post.id
             );
@@ -313,7 +313,7 @@ fn drafts_and_external_posts_are_never_published() {
         for (_, posts) in shipped_posts(&org) {
             for post in posts {
                 let rel = &post.file;
-                let entry = &doc[rel][&post.id];
+                let entry = &doc[rel][post.id.as_str()];
                 match skipped(&post) {
                     Some(why) => {
                         drafts += usize::from(post.status == Status::Draft);
@@ -735,7 +735,7 @@ fn vk_guid_is_stable_and_distinct() {
     assert_eq!(guid(&a), guid(&a));
     assert_eq!(guid(&a), publication::guid(&a, Network::Vk, "100"));
     let mut b = a.clone();
-    b.id = "other".to_owned();
+    b.id = "other".into();
     assert_ne!(guid(&a), guid(&b));
     assert_ne!(
         publication::guid(&a, Network::Vk, "100"),

@@ -34,8 +34,8 @@ pub(super) fn run(args: ResolveArgs) -> Result<i32, CliError> {
         return Err("give the publication as ORG/POST, as `vestnik status` shows it".into());
     };
     let key = crate::publish::ledger::Key {
-        org: org.to_owned(),
-        post: post.to_owned(),
+        org: org.into(),
+        post: post.into(),
         network: args.network,
     };
     let mut ledger = crate::publish::ledger::sqlite::SqliteLedger::open(&path)?;

@@ -25,6 +25,7 @@ mod credentials;
 mod error;
 pub mod ok;
 mod rate;
+mod remote_id;
 pub mod sandbox;
 mod secret;
 mod serve;
@@ -35,6 +36,7 @@ pub mod vk;
 pub use credentials::Credentials;
 pub use error::{ConfigError, PublishError, classify_transport};
 pub use rate::{Limiter, Permit, RateLimits, SAFETY_MARGIN_PERCENT};
+pub use remote_id::RemoteId;
 pub use secret::{MAX_SECRET_BYTES, Secret, SecretError};
 
 /// The HTTP client every network client is built on: the given timeouts, no redirects (an API

@@ -12,6 +12,7 @@
 //! the rest of the file is still read: one bad post never hides the next one.
 
 pub mod diagnostic;
+pub mod id;
 pub mod network;
 pub mod registry;
 pub mod repo;
@@ -25,6 +26,7 @@ use jiff::Timestamp;
 use jiff::tz::TimeZone;
 
 use crate::plan::diagnostic::{Diagnostic, Rule};
+use crate::plan::id::PostId;
 use crate::plan::network::Network;
 use crate::plan::source::{LineIndex, Pos};
 use crate::plan::yaml::{At, Fields, Kind, Node};
@@ -104,7 +106,7 @@ pub struct Post {
     /// Path of the file, relative to the content repository.
     pub file: String,
     /// Stable id within the organization (file name, `<file>#<date>` in plans, or explicit `id`).
-    pub id: String,
+    pub id: PostId,
     /// The organization the post is for (the folder unless `org:` says otherwise).
     pub org: At<String>,
     /// The folder the file is in.
@@ -312,7 +314,7 @@ pub fn parse_plan(
     };
     f.finish(&["posts"]);
     let stem = file_stem(file);
-    let mut seen = HashSet::new();
+    let mut seen: HashSet<PostId> = HashSet::new();
     let mut posts = Vec::new();
     for item in items {
         if let Some(mut p) = read_post(item, &ctx, None, String::new(), item.pos, out) {
@@ -328,11 +330,11 @@ pub fn parse_plan(
                 let base = format!("{stem}#{when}");
                 let mut id = base.clone();
                 let mut n = 2;
-                while seen.contains(&id) {
+                while seen.contains(id.as_str()) {
                     id = format!("{base}-{n}");
                     n += 1;
                 }
-                p.id = id;
+                p.id = id.into();
             }
             seen.insert(p.id.clone());
             posts.push(p);
@@ -533,7 +535,7 @@ fn read_post(
     });
     Some(Post {
         file: file.to_owned(),
-        id: explicit_id.unwrap_or(id),
+        id: explicit_id.unwrap_or(id).into(),
         org,
         folder: ctx.folder.to_owned(),
         when,

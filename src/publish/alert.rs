@@ -14,6 +14,7 @@ use std::ops::Range;
 use jiff::{SignedDuration, Timestamp};
 
 use crate::networks::telegram;
+use crate::plan::id::OrgId;
 use crate::plan::network::Network;
 use crate::plan::registry::Registry;
 use crate::plan::time::IsoWeek;
@@ -84,7 +85,7 @@ pub fn broken_file(file: &str, why: &str) -> Alert {
     let h = blake3::hash(why.as_bytes()).to_hex();
     Alert {
         id: format!("broken/{file}/{}", &h.as_str()[..16]),
-        org: file.split('/').nth(1).map(str::to_owned),
+        org: file.split('/').nth(1).map(OrgId::from),
         text: format!(
             "BROKEN PLAN FILE {file}:{why}. Its posts wait until it is fixed (`vestnik check` shows how)."
         ),
@@ -254,7 +255,11 @@ impl Alerter {
             }
             // The responsibles' copies are a courtesy: a failure there is logged, not retried.
             for a in &pending[range] {
-                if let Some(chat) = a.org.as_ref().and_then(|o| self.responsibles.get(o)) {
+                if let Some(chat) = a
+                    .org
+                    .as_ref()
+                    .and_then(|o| self.responsibles.get(o.as_str()))
+                {
                     for (_, copy) in pack(&[a.text.as_str()]) {
                         if let Err(e) = self.client.send_message(chat, &copy).await {
                             tracing::warn!(error = %e, org = a.org.as_deref().unwrap_or(""), "alert not delivered to the responsible");
@@ -351,7 +356,7 @@ mod tests {
                 Planned::new(
                     Key {
                         org: (*org).into(),
-                        post: format!("p{i}"),
+                        post: format!("p{i}").into(),
                         network: Network::Vk,
                     },
                     due.parse().unwrap(),

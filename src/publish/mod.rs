@@ -34,9 +34,10 @@ use jiff::{SignedDuration, Timestamp};
 
 use crate::check::rules::guard;
 use crate::media::{self, MediaCache};
-use crate::networks::{Credentials, PublishError, RateLimits, ok, telegram, vk};
+use crate::networks::{Credentials, PublishError, RateLimits, RemoteId, ok, telegram, vk};
 use crate::ops::metrics::Metrics;
 use crate::plan::diagnostic::{Diagnostic, Severity};
+use crate::plan::id::{OrgId, PostId};
 use crate::plan::network::Network;
 use crate::plan::registry::{REGISTRY_PATH, Registry};
 use crate::plan::repo::{FileKind, PlanFile, Repo};
@@ -115,14 +116,14 @@ pub struct Plans {
     /// The registry.
     pub reg: Registry,
     /// Organization → post → file. Ids are shared with the planned rows.
-    files: HashMap<Arc<str>, HashMap<Arc<str>, FileRef>>,
+    files: HashMap<OrgId, HashMap<PostId, FileRef>>,
     /// Plan files that could not be read, with the first problem.
     pub broken: Vec<(String, String)>,
     /// `(org, file stem)` of files that failed to parse: their ledger rows are kept.
     protected: HashSet<(String, String)>,
     /// `(org, post)` of posts that were read but are not published now (their file was refused,
     /// or their id is taken twice): their ledger rows are kept.
-    protected_posts: HashSet<(String, String)>,
+    protected_posts: HashSet<(OrgId, PostId)>,
 }
 
 impl Plans {
@@ -130,7 +131,8 @@ impl Plans {
     /// cannot be read right now, and a typo must not cancel a publication.
     fn keep(&self, k: &Key) -> bool {
         let stem = k.post.split('#').next().unwrap_or(&k.post);
-        self.protected.contains(&(k.org.clone(), stem.to_owned()))
+        self.protected
+            .contains(&(k.org.to_string(), stem.to_owned()))
             || self
                 .protected_posts
                 .contains(&(k.org.clone(), k.post.clone()))
@@ -141,14 +143,14 @@ impl Plans {
         self.protected.insert((f.folder.to_string(), stem(&f.rel)));
         for p in posts {
             self.protected_posts
-                .insert((p.org.value.clone(), p.id.clone()));
+                .insert((p.org.value.as_str().into(), p.id.clone()));
         }
         self.broken.push((f.rel.clone(), why));
     }
 }
 
 /// A post's place in the ledger: organization and post id.
-type Place = (Arc<str>, Arc<str>);
+type Place = (OrgId, PostId);
 
 /// Reads the registry and every plan file under `root`: the plans and the publications they
 /// want.
@@ -181,7 +183,7 @@ pub fn load(root: &Path) -> Result<(Plans, Vec<Planned>), PassError> {
     // that is never written costs no memory.
     let mut planned = Vec::with_capacity(files.len() * 3);
     // One string per organization id, shared by its posts' rows.
-    let mut orgs: HashMap<String, Arc<str>> = HashMap::new();
+    let mut orgs: HashMap<String, OrgId> = HashMap::new();
     // Where each (organization, post id) was first read: a second place is a duplicate.
     let mut first_place: HashMap<Place, Arc<str>> = HashMap::new();
     let mut duplicates: Vec<(Place, Arc<str>)> = Vec::new();
@@ -206,17 +208,17 @@ pub fn load(root: &Path) -> Result<(Plans, Vec<Planned>), PassError> {
         for post in parsed {
             let Some(when) = &post.when else { continue };
             let org_id = match orgs.get(post.org.value.as_str()) {
-                Some(id) => Arc::clone(id),
+                Some(id) => id.clone(),
                 None => {
-                    let id: Arc<str> = post.org.value.as_str().into();
-                    orgs.insert(post.org.value.clone(), Arc::clone(&id));
+                    let id = OrgId::from(post.org.value.as_str());
+                    orgs.insert(post.org.value.clone(), id.clone());
                     id
                 }
             };
-            let post_id: Arc<str> = post.id.as_str().into();
+            let post_id = post.id.clone();
             // Drafts count too, as in `check`: a draft and a ready post with one id are
             // a mistake either way.
-            let place = (Arc::clone(&org_id), Arc::clone(&post_id));
+            let place = (org_id.clone(), post_id.clone());
             if first_place.contains_key(&place) {
                 duplicates.push((place, Arc::clone(&file.rel)));
                 continue;
@@ -235,8 +237,8 @@ pub fn load(root: &Path) -> Result<(Plans, Vec<Planned>), PassError> {
                 .filter(|n| pages.contains(n))
             {
                 planned.push(Planned {
-                    org: Arc::clone(&org_id),
-                    post: Arc::clone(&post_id),
+                    org: org_id.clone(),
+                    post: post_id.clone(),
                     network: net,
                     due: when.value,
                     content: content_hash(&post, net),
@@ -295,14 +297,13 @@ impl Plans {
             .collect();
         planned.retain(|p| !taken.contains(&(&*p.org, &*p.post)));
         for ((org, post), again) in duplicates {
-            let Some(first) = first_place.get(&(Arc::clone(org), Arc::clone(post))) else {
+            let Some(first) = first_place.get(&(org.clone(), post.clone())) else {
                 continue;
             };
             if let Some(posts) = self.files.get_mut(&**org) {
                 posts.remove(&**post);
             }
-            self.protected_posts
-                .insert((org.to_string(), post.to_string()));
+            self.protected_posts.insert((org.clone(), post.clone()));
             for (file, other) in [(first, again), (again, first)] {
                 self.broken.push((
                     file.to_string(),
@@ -833,7 +834,7 @@ impl Publisher {
                 .or_insert_with(|| self.read_again(&file.rel, &file.folder, &plans.reg));
             posts
                 .iter()
-                .find(|p| p.id == key.post && p.org.value == key.org)
+                .find(|p| p.id == key.post && key.org == p.org.value)
                 .cloned()
         };
         let Some(post) = post else {
@@ -876,7 +877,7 @@ impl Publisher {
                 .and_then(|p| std::fs::read(p).ok())
                 .unwrap_or_default()
         };
-        let result: Result<String, (PublishError, bool)> = match &publication {
+        let result: Result<RemoteId, (PublishError, bool)> = match &publication {
             Publication::Telegram(calls) => match &self.clients.telegram {
                 None => return later("Telegram is not configured"),
                 Some(c) => {
@@ -892,7 +893,7 @@ impl Publisher {
                         }
                     }
                     match failure {
-                        None => Ok(ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",")),
+                        None => Ok(RemoteId::Telegram(ids)),
                         Some(f) => Err(f),
                     }
                 }
@@ -902,19 +903,26 @@ impl Publisher {
                 Some(c) => c
                     .execute(calls, &bytes)
                     .await
-                    .map(|p| format!("{}_{}", p.owner_id, p.post_id))
+                    .map(|p| RemoteId::Vk {
+                        owner_id: p.owner_id,
+                        post_id: p.post_id,
+                    })
                     .map_err(|e| (e, false)),
             },
             Publication::Ok(calls) => match &self.clients.ok {
                 None => return later("OK is not configured"),
-                Some(c) => c.execute(calls, &bytes).await.map_err(|e| (e, false)),
+                Some(c) => c
+                    .execute(calls, &bytes)
+                    .await
+                    .map(RemoteId::Ok)
+                    .map_err(|e| (e, false)),
             },
         };
         match result {
             Ok(remote_id) => (
                 Outcome::Published {
-                    url: url_of(key.network, page, &remote_id),
-                    remote_id,
+                    url: remote_id.url(page),
+                    remote_id: remote_id.to_string(),
                 },
                 Next::Go,
             ),
@@ -982,24 +990,6 @@ pub fn recover(ledger: &mut dyn Ledger, now: Timestamp) -> Result<Vec<Key>, Pass
         .collect();
     raise(ledger, &alerts, now)?;
     Ok(stuck.into_iter().map(|e| e.key).collect())
-}
-
-/// The public link of a publication, where the remote id makes one.
-fn url_of(network: Network, page: &crate::plan::registry::Page, remote_id: &str) -> Option<String> {
-    match network {
-        Network::Vk => Some(format!("https://vk.com/wall{remote_id}")),
-        Network::Telegram => {
-            let first = remote_id.split(',').next()?;
-            page.id
-                .value
-                .strip_prefix('@')
-                .map(|name| format!("https://t.me/{name}/{first}"))
-        }
-        Network::Ok => Some(format!(
-            "https://ok.ru/group/{}/topic/{remote_id}",
-            page.id.value
-        )),
-    }
 }
 
 /// The retry decision for a failed attempt: it lives here, not in the clients.

@@ -10,6 +10,7 @@ pub mod weekly;
 use jiff::Timestamp;
 
 use crate::plan::Post;
+use crate::plan::id::PostId;
 use crate::plan::network::Network;
 use crate::plan::source::Pos;
 use crate::plan::time::IsoWeek;
@@ -21,7 +22,7 @@ pub struct PostSummary {
     /// The organization the post is for.
     pub org: String,
     /// The post's id within the organization.
-    pub id: String,
+    pub id: PostId,
     /// Networks it goes to.
     pub networks: Vec<Network>,
     /// Local ISO week of its date.

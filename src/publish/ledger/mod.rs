@@ -19,17 +19,17 @@
 pub mod sqlite;
 
 use jiff::Timestamp;
-use std::sync::Arc;
 
+use crate::plan::id::{OrgId, PostId};
 use crate::plan::network::Network;
 
 /// Identity of one publication: a post of an organization on one network.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Key {
     /// Organization id.
-    pub org: String,
+    pub org: OrgId,
     /// Post id (stable, see `plan::Post::id`).
-    pub post: String,
+    pub post: PostId,
     /// The network the row publishes to.
     pub network: Network,
 }
@@ -144,10 +144,10 @@ impl std::fmt::Display for ContentHash {
 /// the plans are synced).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Planned {
-    /// Organization id.
-    pub org: Arc<str>,
-    /// Post id.
-    pub post: Arc<str>,
+    /// Organization id (its text shared by the organization's rows).
+    pub org: OrgId,
+    /// Post id (its text shared by the post's rows on each network).
+    pub post: PostId,
     /// The network the row publishes to.
     pub network: Network,
     /// When it is due, as planned.
@@ -160,8 +160,8 @@ impl Planned {
     /// A planned publication of `key` (the publisher shares the strings instead).
     pub fn new(key: Key, due: Timestamp, content: ContentHash) -> Self {
         Self {
-            org: key.org.into(),
-            post: key.post.into(),
+            org: key.org,
+            post: key.post,
             network: key.network,
             due,
             content,
@@ -171,15 +171,15 @@ impl Planned {
     /// Its identity, as the ledger's rows carry it.
     pub fn key(&self) -> Key {
         Key {
-            org: self.org.to_string(),
-            post: self.post.to_string(),
+            org: self.org.clone(),
+            post: self.post.clone(),
             network: self.network,
         }
     }
 
     /// Whether it is the publication `key`.
     pub fn is(&self, key: &Key) -> bool {
-        *self.org == *key.org && *self.post == *key.post && self.network == key.network
+        self.org == key.org && self.post == key.post && self.network == key.network
     }
 }
 
@@ -225,7 +225,7 @@ pub struct Alert {
     /// Identity of the problem: the same problem is alerted once.
     pub id: String,
     /// The organization concerned, if one is.
-    pub org: Option<String>,
+    pub org: Option<OrgId>,
     /// The message, in plain words.
     pub text: String,
 }

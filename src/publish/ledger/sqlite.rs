@@ -10,6 +10,7 @@ use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use super::{
     Alert, Entry, Key, Ledger, LedgerError, Outcome, Planned, State, SyncReport, deduplicates,
 };
+use crate::plan::id::{OrgId, PostId};
 use crate::plan::network::Network;
 
 const SCHEMA: &str = "
@@ -673,6 +674,27 @@ impl Ledger for SqliteLedger {
         rows.collect::<Result<Vec<_>, _>>().map_err(storage)
     }
 }
+
+/// Ids are stored as their text.
+macro_rules! id_column {
+    ($t:ty) => {
+        impl rusqlite::ToSql for $t {
+            fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+                Ok(rusqlite::types::ToSqlOutput::from(self.as_str()))
+            }
+        }
+
+        impl rusqlite::types::FromSql for $t {
+            fn column_result(
+                v: rusqlite::types::ValueRef<'_>,
+            ) -> rusqlite::types::FromSqlResult<Self> {
+                v.as_str().map(<$t>::from)
+            }
+        }
+    };
+}
+id_column!(OrgId);
+id_column!(PostId);
 
 #[cfg(test)]
 mod tests {
