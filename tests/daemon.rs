@@ -666,7 +666,10 @@ async fn each_publication_is_taken_exactly_at_its_time() {
         for (k, retry_at, _) in &r.retried {
             if !first_take.iter().any(|(p, _)| k.post == *p) {
                 // "Not configured" retries 10 minutes after the attempt.
-                first_take.push((k.post.to_string(), *retry_at - SignedDuration::from_mins(10)));
+                first_take.push((
+                    k.post.to_string(),
+                    *retry_at - SignedDuration::from_mins(10),
+                ));
             }
         }
     })

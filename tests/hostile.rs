@@ -252,3 +252,34 @@ async fn secrets_pictures_and_networks_are_guarded_too() {
     assert!(said.contains("plans/school/token.md"), "{said}");
     assert!(!said.contains("AAAAAAAAAAAAAAAAAAAA"), "{said}");
 }
+
+/// A plan file that breaks keeps exactly its own rows, whatever their ids: a post with an
+/// explicit `id:` (which does not name its file) was cancelled when its file broke.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_broken_file_keeps_its_posts_with_explicit_ids() {
+    let s = Setup::new().await;
+    s.file(
+        "plans/school/x.md",
+        &post("date: 2026-12-05 09:00\nid: concert", "Концерт"),
+    );
+    s.file(
+        "plans/school/gone.md",
+        &post("date: 2026-12-05 10:00", "Отменили"),
+    );
+    let out = s.publish().await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    // x.md breaks; gone.md is deleted.
+    s.file("plans/school/x.md", "---\ndate: [\n---\nКонцерт\n");
+    std::fs::remove_file(s.content.path().join("plans/school/gone.md")).unwrap();
+    let out = s.publish().await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let rows = support::ledger_rows(&s.dir.path().join("vestnik.yaml"));
+    let states = |post: &str| -> Vec<String> {
+        rows.iter()
+            .filter(|r| r["post"] == post)
+            .map(|r| r["state"].as_str().unwrap_or("").to_owned())
+            .collect()
+    };
+    assert_eq!(states("concert"), ["scheduled"; 3], "{rows:?}");
+    assert_eq!(states("gone"), ["cancelled"; 3], "{rows:?}");
+}

@@ -260,7 +260,8 @@ fn shipped_document(org: &str) -> Value {
                 }
             }
             assert!(
-                file.insert(post.id.to_string(), Value::Object(entry)).is_none(),
+                file.insert(post.id.to_string(), Value::Object(entry))
+                    .is_none(),
                 "post ids are unique: {}",
                 post.id
             );

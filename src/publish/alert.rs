@@ -361,6 +361,7 @@ mod tests {
                     },
                     due.parse().unwrap(),
                     crate::publish::ledger::ContentHash::of(b"h"),
+                    "plans/a/p.md",
                 )
             })
             .collect();

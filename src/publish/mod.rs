@@ -119,7 +119,11 @@ pub struct Plans {
     files: HashMap<OrgId, HashMap<PostId, FileRef>>,
     /// Plan files that could not be read, with the first problem.
     pub broken: Vec<(String, String)>,
-    /// `(org, file stem)` of files that failed to parse: their ledger rows are kept.
+    /// Plan files that were refused (they cannot be read, or break a rule): their ledger rows
+    /// are kept as they are.
+    refused: HashSet<Arc<str>>,
+    /// `(org, file stem)` of the refused files, for rows written before the ledger kept their
+    /// file.
     protected: HashSet<(String, String)>,
     /// `(org, post)` of posts that were read but are not published now (their file was refused,
     /// or their id is taken twice): their ledger rows are kept.
@@ -129,17 +133,30 @@ pub struct Plans {
 impl Plans {
     /// Whether a ledger row must be kept although its post is not in the plans: its file
     /// cannot be read right now, and a typo must not cancel a publication.
-    fn keep(&self, k: &Key) -> bool {
-        let stem = k.post.split('#').next().unwrap_or(&k.post);
-        self.protected
-            .contains(&(k.org.to_string(), stem.to_owned()))
-            || self
-                .protected_posts
-                .contains(&(k.org.clone(), k.post.clone()))
+    fn keep(&self, e: &Entry) -> bool {
+        let k = &e.key;
+        if self
+            .protected_posts
+            .contains(&(k.org.clone(), k.post.clone()))
+        {
+            return true;
+        }
+        match &e.file {
+            // Exactly the rows of the file that cannot be read now, whatever their ids are.
+            Some(file) => self.refused.contains(file.as_str()),
+            // A row from before the ledger kept files: its file is guessed from a file-name id
+            // (an explicit `id:` cannot be traced; the next read of the plans records the file).
+            None => {
+                let stem = k.post.split('#').next().unwrap_or(&k.post);
+                self.protected
+                    .contains(&(k.org.to_string(), stem.to_owned()))
+            }
+        }
     }
 
     /// Refuses a whole file: nothing of it is published, nothing of it is cancelled.
     fn refuse(&mut self, f: &PlanFile, posts: &[Post], why: String) {
+        self.refused.insert(f.rel.as_str().into());
         self.protected.insert((f.folder.to_string(), stem(&f.rel)));
         for p in posts {
             self.protected_posts
@@ -175,6 +192,7 @@ pub fn load(root: &Path) -> Result<(Plans, Vec<Planned>), PassError> {
         reg,
         files: HashMap::new(),
         broken: Vec::new(),
+        refused: HashSet::new(),
         protected: HashSet::new(),
         protected_posts: HashSet::new(),
     };
@@ -242,6 +260,7 @@ pub fn load(root: &Path) -> Result<(Plans, Vec<Planned>), PassError> {
                     network: net,
                     due: when.value,
                     content: content_hash(&post, net),
+                    file: Arc::clone(&file.rel),
                 });
             }
             plans
@@ -550,7 +569,7 @@ impl Publisher {
         ledger: &mut dyn Ledger,
         now: Timestamp,
     ) -> Result<SyncReport, PassError> {
-        let report = ledger.sync(planned, &|k| plans.keep(k), now, self.grace)?;
+        let report = ledger.sync(planned, &|e| plans.keep(e), now, self.grace)?;
         let mut alerts = Vec::new();
         for k in &report.missed {
             if let Some(m) = &self.metrics {

@@ -20,6 +20,8 @@ pub mod sqlite;
 
 use jiff::Timestamp;
 
+use std::sync::Arc;
+
 use crate::plan::id::{OrgId, PostId};
 use crate::plan::network::Network;
 
@@ -103,6 +105,9 @@ pub struct Entry {
     pub state: State,
     /// When the row last changed (for a published row: when it was published).
     pub updated: Timestamp,
+    /// The plan file the post was last read from (`None` in rows written before the ledger
+    /// kept it): a file that cannot be read now protects exactly its own rows.
+    pub file: Option<String>,
 }
 
 /// A hash of what a network receives for a post (text, images, poll): the first 128 bits of
@@ -154,17 +159,20 @@ pub struct Planned {
     pub due: Timestamp,
     /// Hash of what is to be sent.
     pub content: ContentHash,
+    /// The plan file the post is written in (its text shared by the file's rows).
+    pub file: Arc<str>,
 }
 
 impl Planned {
     /// A planned publication of `key` (the publisher shares the strings instead).
-    pub fn new(key: Key, due: Timestamp, content: ContentHash) -> Self {
+    pub fn new(key: Key, due: Timestamp, content: ContentHash, file: &str) -> Self {
         Self {
             org: key.org,
             post: key.post,
             network: key.network,
             due,
             content,
+            file: file.into(),
         }
     }
 
@@ -263,11 +271,12 @@ pub trait Ledger {
     /// Brings the ledger in line with the plans at `now`: schedules new publications, updates or
     /// cancels future ones, reports edits of published ones, and marks as missed those due before
     /// `now - grace`. Rows for which `keep` is true are never cancelled: their plan file cannot be
-    /// read right now, and a typo must not cancel a publication.
+    /// read right now, and a typo must not cancel a publication. Each row remembers the file its
+    /// post was last read from ([`Entry::file`]), which `keep` is given.
     fn sync(
         &mut self,
         planned: &[Planned],
-        keep: &dyn Fn(&Key) -> bool,
+        keep: &dyn Fn(&Entry) -> bool,
         now: Timestamp,
         grace: jiff::SignedDuration,
     ) -> Result<SyncReport, LedgerError>;

@@ -27,6 +27,7 @@ CREATE TABLE IF NOT EXISTS publication (
     url         TEXT,
     reason      TEXT,
     updated_ms  INTEGER NOT NULL,
+    file        TEXT,
     PRIMARY KEY (org, post, network)
 );
 CREATE INDEX IF NOT EXISTS publication_due ON publication (state, next_try_ms);
@@ -136,8 +137,27 @@ impl SqliteLedger {
         conn.busy_timeout(std::time::Duration::from_secs(5))
             .map_err(storage)?;
         conn.execute_batch(SCHEMA).map_err(storage)?;
+        migrate(&conn)?;
         Ok(Self { conn, _lock: None })
     }
+}
+
+/// Brings a ledger written by an earlier vestnik up to [`SCHEMA`]: `file` was added later (its
+/// rows read as `None` until the plans are read again).
+fn migrate(conn: &Connection) -> Result<(), LedgerError> {
+    let has_file: bool = conn
+        .query_row(
+            "SELECT count(*) FROM pragma_table_info('publication') WHERE name = 'file'",
+            [],
+            |r| r.get::<_, i64>(0),
+        )
+        .map_err(storage)?
+        > 0;
+    if !has_file {
+        conn.execute_batch("ALTER TABLE publication ADD COLUMN file TEXT")
+            .map_err(storage)?;
+    }
+    Ok(())
 }
 
 fn row_entry(row: &rusqlite::Row<'_>) -> rusqlite::Result<Entry> {
@@ -174,10 +194,11 @@ fn row_entry(row: &rusqlite::Row<'_>) -> rusqlite::Result<Entry> {
         attempts: row.get("attempts")?,
         state,
         updated: ts(row.get("updated_ms")?),
+        file: row.get("file")?,
     })
 }
 
-const COLUMNS: &str = "org, post, network, due_ms, next_try_ms, content, attempts, state, remote_id, url, reason, updated_ms";
+const COLUMNS: &str = "org, post, network, due_ms, next_try_ms, content, attempts, state, remote_id, url, reason, updated_ms, file";
 
 /// Runs one cached statement of a write transaction.
 fn exec(
@@ -217,6 +238,9 @@ enum Action<'a> {
     Restore(&'a Planned, bool),
     /// Sent (or in flight) and changed afterwards: remembered and reported, not reposted.
     Edited(&'a Planned),
+    /// Unchanged, but now written in another file (or read for the first time since the ledger
+    /// kept files): only the file is remembered.
+    Moved(&'a Planned),
     /// Scheduled but gone from the plans.
     Cancel(Box<Key>),
 }
@@ -224,13 +248,15 @@ enum Action<'a> {
 const _: () = assert!(std::mem::size_of::<Action<'static>>() == 16);
 
 // The statements that write a planned row. Each takes the same parameters: ?1 org, ?2 post,
-// ?3 network, ?4 due, ?5 content hash, ?6 state, ?7 now; a statement that keeps a column as it
-// is leaves its parameter unused.
-const INSERT: &str = "INSERT INTO publication (org, post, network, due_ms, next_try_ms, content, state, updated_ms) VALUES (?1, ?2, ?3, ?4, ?4, ?5, ?6, ?7)";
-const UPDATE: &str = "UPDATE publication SET due_ms = ?4, next_try_ms = CASE WHEN due_ms = ?4 THEN next_try_ms ELSE ?4 END, content = ?5, state = ?6, updated_ms = ?7 WHERE org = ?1 AND post = ?2 AND network = ?3";
-const REVIVE: &str = "UPDATE publication SET due_ms = ?4, next_try_ms = ?4, content = ?5, state = ?6, attempts = 0, reason = NULL, updated_ms = ?7 WHERE org = ?1 AND post = ?2 AND network = ?3";
-const RESTORE: &str = "UPDATE publication SET state = ?6, updated_ms = ?7 WHERE org = ?1 AND post = ?2 AND network = ?3";
-const EDITED: &str = "UPDATE publication SET due_ms = ?4, content = ?5, updated_ms = ?7 WHERE org = ?1 AND post = ?2 AND network = ?3";
+// ?3 network, ?4 due, ?5 content hash, ?6 state, ?7 now, ?8 file; a statement that keeps a
+// column as it is leaves its parameter unused.
+const INSERT: &str = "INSERT INTO publication (org, post, network, due_ms, next_try_ms, content, state, updated_ms, file) VALUES (?1, ?2, ?3, ?4, ?4, ?5, ?6, ?7, ?8)";
+const UPDATE: &str = "UPDATE publication SET due_ms = ?4, next_try_ms = CASE WHEN due_ms = ?4 THEN next_try_ms ELSE ?4 END, content = ?5, state = ?6, updated_ms = ?7, file = ?8 WHERE org = ?1 AND post = ?2 AND network = ?3";
+const REVIVE: &str = "UPDATE publication SET due_ms = ?4, next_try_ms = ?4, content = ?5, state = ?6, attempts = 0, reason = NULL, updated_ms = ?7, file = ?8 WHERE org = ?1 AND post = ?2 AND network = ?3";
+const RESTORE: &str = "UPDATE publication SET state = ?6, updated_ms = ?7, file = ?8 WHERE org = ?1 AND post = ?2 AND network = ?3";
+const EDITED: &str = "UPDATE publication SET due_ms = ?4, content = ?5, updated_ms = ?7, file = ?8 WHERE org = ?1 AND post = ?2 AND network = ?3";
+const MOVED: &str =
+    "UPDATE publication SET file = ?8 WHERE org = ?1 AND post = ?2 AND network = ?3";
 
 /// Where a written planned row is counted in the [`SyncReport`].
 enum Tally {
@@ -238,6 +264,8 @@ enum Tally {
     Updated,
     Missed,
     Edited,
+    /// Not reported: only the file changed.
+    Quiet,
 }
 
 impl Tally {
@@ -262,6 +290,7 @@ fn compare<'a>(p: &'a Planned, e: &Entry, missed: bool, now: Timestamp) -> Optio
         {
             Some(Action::Edited(p))
         }
+        _ if e.file.as_deref() != Some(&*p.file) => Some(Action::Moved(p)),
         _ => None,
     }
 }
@@ -270,7 +299,7 @@ impl Ledger for SqliteLedger {
     fn sync(
         &mut self,
         planned: &[Planned],
-        keep: &dyn Fn(&Key) -> bool,
+        keep: &dyn Fn(&Entry) -> bool,
         now: Timestamp,
         grace: SignedDuration,
     ) -> Result<SyncReport, LedgerError> {
@@ -313,7 +342,7 @@ impl Ledger for SqliteLedger {
                     std::cmp::Ordering::Greater => {
                         if let Some(e) = next_row.take()
                             && e.state == State::Scheduled
-                            && !keep(&e.key)
+                            && !keep(&e)
                         {
                             actions.push(Action::Cancel(Box::new(e.key)));
                         }
@@ -355,6 +384,7 @@ impl Ledger for SqliteLedger {
                 Action::Restore(p, missed) => (p, RESTORE, state_of(missed), Tally::added(missed)),
                 // Reported once: the new plan is remembered, nothing is reposted.
                 Action::Edited(p) => (p, EDITED, "", Tally::Edited),
+                Action::Moved(p) => (p, MOVED, "", Tally::Quiet),
             };
             exec(
                 &tx,
@@ -366,7 +396,8 @@ impl Ledger for SqliteLedger {
                     ms(p.due),
                     p.content.to_string(),
                     state,
-                    now_ms
+                    now_ms,
+                    &*p.file
                 ],
             )?;
             match tally {
@@ -374,6 +405,7 @@ impl Ledger for SqliteLedger {
                 Tally::Updated => report.updated.push(p.key()),
                 Tally::Missed => report.missed.push(p.key()),
                 Tally::Edited => report.edited_after_publication.push(p.key()),
+                Tally::Quiet => {}
             }
         }
         tx.commit().map_err(storage)?;
@@ -718,7 +750,73 @@ mod tests {
             key(post, network),
             t(due),
             ContentHash::of(content.as_bytes()),
+            &format!("plans/school/{post}.md"),
         )
+    }
+
+    /// A broken plan file protects exactly its own rows, whatever their ids (an explicit `id:`
+    /// does not name its file): the ledger remembers each row's file.
+    #[test]
+    fn rows_are_kept_by_the_file_they_came_from() {
+        let mut l = SqliteLedger::in_memory().unwrap();
+        let now = t("2026-12-01T00:00:00Z");
+        let mut a = planned("concert", Network::Vk, "2026-12-02T03:00:00Z", "a");
+        a.file = "plans/school/x.md".into();
+        let b = planned("other", Network::Vk, "2026-12-02T03:00:00Z", "b");
+        l.sync(&[a, b], &|_| false, now, GRACE).unwrap();
+        // Both posts are gone from the plans; x.md cannot be read.
+        let keep = |e: &Entry| e.file.as_deref() == Some("plans/school/x.md");
+        let r = l.sync(&[], &keep, now, GRACE).unwrap();
+        assert_eq!(r.cancelled, [key("other", Network::Vk)]);
+        let rows = l.entries().unwrap();
+        let state = |post: &str| {
+            rows.iter()
+                .find(|e| e.key.post == post)
+                .map(|e| e.state.clone())
+        };
+        assert_eq!(state("concert"), Some(State::Scheduled));
+        assert_eq!(state("other"), Some(State::Cancelled));
+    }
+
+    /// A post moved to another file: only its file is remembered, nothing is reported.
+    #[test]
+    fn a_moved_post_changes_only_its_file() {
+        let mut l = SqliteLedger::in_memory().unwrap();
+        let now = t("2026-12-01T00:00:00Z");
+        let mut p = planned("news", Network::Vk, "2026-12-02T03:00:00Z", "a");
+        l.sync(std::slice::from_ref(&p), &|_| false, now, GRACE)
+            .unwrap();
+        p.file = "plans/school/dec/news.md".into();
+        let r = l
+            .sync(std::slice::from_ref(&p), &|_| false, now, GRACE)
+            .unwrap();
+        assert_eq!((r.added, r.updated.len(), r.cancelled.len()), (0, 0, 0));
+        let rows = l.entries().unwrap();
+        assert_eq!(rows[0].file.as_deref(), Some("plans/school/dec/news.md"));
+    }
+
+    /// A ledger written before rows kept their file gains the column, its rows read as `None`.
+    #[test]
+    fn an_older_ledger_gains_the_file_column() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("old.sqlite");
+        let old = SCHEMA.replace("    file        TEXT,\n", "");
+        assert_ne!(old, SCHEMA);
+        let conn = Connection::open(&path).unwrap();
+        conn.execute_batch(&old).unwrap();
+        conn.execute(
+            "INSERT INTO publication (org, post, network, due_ms, next_try_ms, content, state, updated_ms) VALUES ('school', 'a', 'vk', 0, 0, 'x', 'scheduled', 0)",
+            [],
+        )
+        .unwrap();
+        drop(conn);
+        let l = SqliteLedger::open(&path).unwrap();
+        let rows = l.entries().unwrap();
+        assert_eq!(rows.len(), 1);
+        assert_eq!(rows[0].file, None);
+        // Opening it again finds the column there.
+        drop(l);
+        SqliteLedger::open(&path).unwrap();
     }
 
     const GRACE: SignedDuration = SignedDuration::from_hours(2);
