@@ -431,4 +431,139 @@ mod tests {
             PathBuf::from("/var/lib/vestnik/ledger.sqlite")
         );
     }
+
+    /// Every kind of problem at once: the text and the order of the lines are pinned.
+    #[test]
+    fn problems_keep_their_text_and_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let repo = dir.path().join("content");
+        std::fs::create_dir_all(&repo).unwrap();
+        private(&repo.join("tok"), "123:abc");
+        let cfg = dir.path().join("vestnik.yaml");
+        let load_err = |text: &str| {
+            std::fs::write(&cfg, text).unwrap();
+            let err = load(&cfg, Some(&repo)).err().unwrap();
+            err.replace(&dir.path().display().to_string(), "D")
+        };
+        let err = load_err(
+            "ledger: [x]\n\
+             graze_minutes: 5\n\
+             grace_minutes: 999999999\n\
+             shutdown_seconds: 601\n\
+             max_nap_seconds: 0\n\
+             log: xml\n\
+             monitor: 10.0.0.1:80\n\
+             source: {git: x, brnch: y}\n\
+             jobs: {sync: 5, weekly: x}\n\
+             alerts: {responsibles: yes}\n\
+             networks:\n\
+             \x20 telegram: 5\n\
+             \x20 vk: {token_env: VESTNIK_NO_SUCH_VAR_X, rate_limits: {global_per_sec: 5000, foo: 1}, extra: 1}\n\
+             \x20 ok: {token_file: content/tok, secret_env: VESTNIK_NO_SUCH_VAR_Y, rate_limits: 3}\n\
+             \x20 mastodon: {rate_limits: [1], x: 1}\n",
+        );
+        let expected = [
+            "D/vestnik.yaml:6: log: unknown log format `xml`: expected `human` or `json`",
+            "D/vestnik.yaml:7: monitor: 10.0.0.1:80 is not a loopback address; /healthz and /metrics have no authentication, so they listen on 127.0.0.1 or ::1 only",
+            "D/vestnik.yaml:8: source needs `git` (the remote) and `checkout` (a folder of the daemon's own)",
+            "D/vestnik.yaml:10: alerts need `telegram_chat` (the МЦУ chat id or @username)",
+            "D/vestnik.yaml:12: `telegram` must be a group of fields",
+            "vk: the environment variable VESTNIK_NO_SUCH_VAR_X is not set",
+            "ok: the secrets file D/content/tok is inside the content repository; move it out (e.g. to /etc/vestnik/) so it never reaches git",
+            "ok: the environment variable VESTNIK_NO_SUCH_VAR_Y is not set",
+            "ok: `application_key` is missing",
+            "mastodon: give `token_env` (an environment variable) or `token_file` (a file only its owner can read)",
+            "D/vestnik.yaml:15: unknown network `mastodon` (vk, ok, telegram)",
+            "D/vestnik.yaml:1:9: `ledger` in the configuration must be text, found a list",
+            "D/vestnik.yaml:3:16: `grace_minutes` in the configuration must be a whole number from 0 to 527040, found a number",
+            "D/vestnik.yaml:4:19: `shutdown_seconds` in the configuration must be a whole number from 0 to 600, found a number",
+            "D/vestnik.yaml:5:18: `max_nap_seconds` in the configuration must be a whole number from 1 to 3600, found a number",
+            "D/vestnik.yaml:2:1: unknown field `graze_minutes` in the configuration",
+            "D/vestnik.yaml:8:18: unknown field `brnch` in the source",
+            "D/vestnik.yaml:9:17: unknown field `weekly` in the jobs",
+            "D/vestnik.yaml:10:10: unknown field `responsibles` in the alerts",
+            "D/vestnik.yaml:13:72: `global_per_sec` in rate limits must be a whole number from 0 to 1000, found a number",
+            "D/vestnik.yaml:13:78: unknown field `foo` in rate limits",
+            "D/vestnik.yaml:13:87: unknown field `extra` in a network",
+            "D/vestnik.yaml:14:81: `rate_limits` in a network must be a group of fields, found a number",
+            "D/vestnik.yaml:15:27: `rate_limits` in a network must be a group of fields, found a list",
+        ];
+        assert_eq!(err, expected.join("\n"));
+        let err = load_err("monitor: nonsense\nsource: 5\nnetworks: {vk: {token_file: nope}}\n");
+        let expected = [
+            "D/vestnik.yaml:1: monitor: `nonsense` is not an address like 127.0.0.1:9187",
+            "vk: cannot read the secrets file D/nope: entity not found",
+            "D/vestnik.yaml:2:9: `source` in the configuration must be a group of fields, found a number",
+        ];
+        assert_eq!(err, expected.join("\n"));
+        assert_eq!(
+            load_err("- a\n"),
+            "D/vestnik.yaml:1:1: the configuration must be a group of `field: value` lines, found a list"
+        );
+        assert_eq!(
+            load_err(""),
+            "D/vestnik.yaml:1:1: the configuration must be a group of `field: value` lines, found nothing"
+        );
+        assert_eq!(
+            load_err("a: [\n"),
+            "D/vestnik.yaml:1:4: unclosed bracket '['"
+        );
+    }
+
+    /// Every section, read into its typed part.
+    #[test]
+    fn every_section_is_read() {
+        let dir = tempfile::tempdir().unwrap();
+        for f in ["tg.token", "vk.token", "ok.token", "ok.secret"] {
+            private(&dir.path().join(f), "123:abc");
+        }
+        let cfg = dir.path().join("vestnik.yaml");
+        std::fs::write(
+            &cfg,
+            "ledger: l.sqlite\n\
+             cache_dir: /tmp/media\n\
+             grace_minutes: 5\n\
+             shutdown_seconds: 7\n\
+             max_nap_seconds: 9\n\
+             log: JSON\n\
+             monitor: '[::1]:9187'\n\
+             source: {git: g, checkout: co}\n\
+             jobs: {sync: 'off', retry_sweep: '0 * * * * *'}\n\
+             alerts: {telegram_chat: '@mcu', responsibles: true}\n\
+             networks:\n\
+             \x20 telegram: {token_file: tg.token}\n\
+             \x20 vk: {token_file: vk.token, base_url: http://vk, rate_limits: {global_per_sec: 2}}\n\
+             \x20 ok: {token_file: ok.token, secret_file: ok.secret, application_key: K}\n",
+        )
+        .unwrap();
+        let c = load(&cfg, None).ok().unwrap();
+        assert_eq!(c.ledger, dir.path().join("l.sqlite"));
+        assert_eq!(c.cache_dir, PathBuf::from("/tmp/media"));
+        assert_eq!(c.grace, SignedDuration::from_mins(5));
+        assert_eq!(c.shutdown, Duration::from_secs(7));
+        assert_eq!(c.max_nap, Duration::from_secs(9));
+        assert_eq!(c.log, LogFormat::Json);
+        assert_eq!(c.monitor, Some("[::1]:9187".parse().unwrap()));
+        let git = c.git.unwrap();
+        assert_eq!((git.remote.as_str(), git.branch.as_str()), ("g", "main"));
+        assert_eq!(git.checkout, dir.path().join("co"));
+        assert_eq!(c.jobs.sync, None);
+        assert_eq!(c.jobs.weekly_summary, Jobs::default().weekly_summary);
+        assert_eq!(c.jobs.retry_sweep.as_deref(), Some("0 * * * * *"));
+        let alerts = c.alerts.unwrap();
+        assert!(alerts.responsibles && alerts.telegram_chat == "@mcu");
+        assert!(matches!(
+            c.credentials.as_slice(),
+            [
+                Credentials::Telegram { .. },
+                Credentials::Vk { base_url, .. },
+                Credentials::Ok { application_key, .. },
+            ] if base_url == "http://vk" && application_key == "K"
+        ));
+        let vk = RateLimits {
+            global_per_sec: 2,
+            ..RateLimits::VK
+        };
+        assert_eq!(c.rates, vec![(Network::Vk, vk)]);
+    }
 }
