@@ -12,6 +12,7 @@
 //!   ok: {base_url: https://api.ok.ru, application_key: CBA…, secret_file: /etc/vestnik/ok.secret, token_file: /etc/vestnik/ok.token}
 //! ```
 
+use std::fmt;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -19,10 +20,12 @@ use std::time::Duration;
 use jiff::SignedDuration;
 
 use crate::networks::Credentials;
-use crate::networks::{RateLimits, Secret};
+use crate::networks::{RateLimits, Secret, SecretError};
 use crate::ops::logging::LogFormat;
+use crate::plan::diagnostic::Diagnostic;
 use crate::plan::network::Network;
-use crate::plan::yaml::{self, Fields};
+use crate::plan::source::Pos;
+use crate::plan::yaml::{self, At, Fields, Node};
 use crate::publish::daemon::Jobs;
 
 /// The daemon's settings.
@@ -76,284 +79,510 @@ pub struct AlertsConfig {
     pub responsibles: bool,
 }
 
+/// A problem found in the configuration file. It prints as `vestnik` always printed it: see
+/// [`Place`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigProblem {
+    /// The configuration file, as given on the command line.
+    pub file: String,
+    /// Where in it, which also decides how the problem is printed.
+    pub at: Place,
+    /// What is wrong, in plain words.
+    pub message: String,
+}
+
+/// Where a [`ConfigProblem`] is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Place {
+    /// The file as a whole: `{file}: {message}`.
+    File,
+    /// One line: `{file}:{line}: {message}`.
+    Line(u32),
+    /// A line and column, as the YAML reader reports them: `{file}:{line}:{col}: {message}`.
+    Column(Pos),
+    /// A network's secrets or keys, named without the file: `{network}: {message}`.
+    Network(String),
+}
+
+impl fmt::Display for ConfigProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (file, message) = (&self.file, &self.message);
+        match &self.at {
+            Place::File => write!(f, "{file}: {message}"),
+            Place::Line(line) => write!(f, "{file}:{line}: {message}"),
+            Place::Column(pos) => write!(f, "{file}:{}:{}: {message}", pos.line, pos.column),
+            Place::Network(network) => write!(f, "{network}: {message}"),
+        }
+    }
+}
+
+/// The YAML reader's finding, without its hint (as always printed for the configuration).
+impl From<Diagnostic> for ConfigProblem {
+    fn from(d: Diagnostic) -> ConfigProblem {
+        ConfigProblem {
+            file: d.file,
+            at: Place::Column(d.pos),
+            message: d.message,
+        }
+    }
+}
+
 /// Reads the configuration at `path`. Relative paths in it are relative to its folder.
 /// `content` is the content repository: a secrets file inside it is refused (it would end up in
 /// git).
 ///
 /// Fails with a message naming the file, line and field on malformed YAML, unknown fields,
-/// missing secrets, secrets files that others can read, or secrets files inside `content`.
+/// missing secrets, secrets files that others can read, or secrets files inside `content`: the
+/// [`ConfigProblem`]s of [`read`], one a line.
 pub fn load(path: &Path, content: Option<&Path>) -> Result<Config, String> {
+    read(path, content).map_err(|problems| {
+        problems
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("\n")
+    })
+}
+
+/// [`load`], with the problems as values: first those found while reading the sections (missing
+/// or refused values, in the file's order), then the YAML reader's findings at the top level,
+/// then its findings inside the sections.
+///
+/// Fails when the file cannot be read, is not valid YAML, or has any problem.
+pub fn read(path: &Path, content: Option<&Path>) -> Result<Config, Vec<ConfigProblem>> {
     let content = content.and_then(|c| c.canonicalize().ok());
+    let (file, node) = read_yaml(path).map_err(|p| vec![p])?;
+    let mut r = Reading {
+        file: &file,
+        base: path.parent().unwrap_or(Path::new(".")),
+        content: content.as_deref(),
+        problems: Vec::new(),
+        nested: Vec::new(),
+    };
+    let mut top = Vec::new();
+    let cfg =
+        Fields::new(&node, "the configuration", &file, &mut top).map(|f| read_config(f, &mut r));
+    let problems = r.into_problems(top);
+    match cfg {
+        Some(cfg) if problems.is_empty() => Ok(cfg),
+        _ => Err(problems),
+    }
+}
+
+/// The text of the configuration at `path` as YAML, with the file's name for messages.
+fn read_yaml(path: &Path) -> Result<(String, Node), ConfigProblem> {
     let file = path.display().to_string();
+    let problem = |at, message: String| ConfigProblem {
+        file: file.clone(),
+        at,
+        message,
+    };
     let text = crate::plan::repo::read_file_text(path, MAX_CONFIG_BYTES)
-        .map_err(|e| format!("{file}: {e}"))?;
-    let node = yaml::parse(&text, 0)
-        .map_err(|e| format!("{file}:{}:{}: {}", e.pos.line, e.pos.column, e.message))?;
-    let base = path.parent().unwrap_or(Path::new("."));
-    let rel = |p: String| {
+        .map_err(|e| problem(Place::File, e.to_string()))?;
+    let node = yaml::parse(&text, 0).map_err(|e| problem(Place::Column(e.pos), e.message))?;
+    Ok((file, node))
+}
+
+/// What reading the configuration needs besides the YAML, and the problems found so far.
+struct Reading<'a> {
+    /// The configuration file, for messages.
+    file: &'a str,
+    /// Its folder: relative paths in it start there.
+    base: &'a Path,
+    /// The content repository (canonical), where no secrets file may be.
+    content: Option<&'a Path>,
+    /// Missing or refused values, in the order they were read.
+    problems: Vec<ConfigProblem>,
+    /// The YAML reader's findings inside the sections, each section's once it is read.
+    nested: Vec<Diagnostic>,
+}
+
+impl Reading<'_> {
+    /// `p` as written, or under the configuration's folder when relative.
+    fn rel(&self, p: String) -> PathBuf {
         if Path::new(&p).is_absolute() {
             PathBuf::from(p)
         } else {
-            base.join(p)
+            self.base.join(p)
+        }
+    }
+
+    /// Notes a problem `at` a place of the file.
+    fn problem(&mut self, at: Place, message: impl Into<String>) {
+        self.problems.push(ConfigProblem {
+            file: self.file.to_owned(),
+            at,
+            message: message.into(),
+        });
+    }
+
+    /// The value, or `None` with its problem noted.
+    fn keep<T>(&mut self, value: Result<T, ConfigProblem>) -> Option<T> {
+        value.map_err(|p| self.problems.push(p)).ok()
+    }
+
+    /// Reads the mapping `node` (describing `what`) with `read`; the reader's findings join
+    /// [`Reading::nested`] once `read` is done. `None`, with nothing noted, when `node` is not a
+    /// mapping: callers either checked that already ([`Fields::map`]) or say so in their own words.
+    fn section<T>(
+        &mut self,
+        node: &Node,
+        what: &'static str,
+        read: impl FnOnce(Fields<'_, '_>, &mut Self) -> T,
+    ) -> Option<T> {
+        let mut found = Vec::new();
+        let fields = Fields::new(node, what, self.file, &mut found)?;
+        let value = read(fields, self);
+        self.nested.extend(found);
+        Some(value)
+    }
+
+    /// Every problem, in the order they are printed: the sections' own, then the YAML reader's
+    /// at the top level (`top`), then its findings inside the sections.
+    fn into_problems(self, top: Vec<Diagnostic>) -> Vec<ConfigProblem> {
+        let found = top.into_iter().chain(self.nested).map(ConfigProblem::from);
+        self.problems.into_iter().chain(found).collect()
+    }
+}
+
+/// The top level of the configuration, every section in the file's order.
+fn read_config(mut f: Fields<'_, '_>, r: &mut Reading) -> Config {
+    let ledger = f
+        .str("ledger")
+        .map_or_else(|| r.base.join("ledger.sqlite"), |l| r.rel(l.value));
+    let cache_dir = read_cache_dir(f.str("cache_dir"), r);
+    let grace = f
+        .uint("grace_minutes", 0..=366 * 24 * 60)
+        .map_or(SignedDuration::from_hours(2), |g| {
+            SignedDuration::from_mins(i64::from(g.value))
+        });
+    let seconds = |s: At<u32>| Duration::from_secs(u64::from(s.value));
+    let shutdown = f
+        .uint("shutdown_seconds", 0..=600)
+        .map_or(Duration::from_secs(30), seconds);
+    let max_nap = f
+        .uint("max_nap_seconds", 1..=3600)
+        .map_or(Duration::from_secs(30), seconds);
+    let log = f.str("log").and_then(|l| r.keep(read_log(l, r.file)));
+    let monitor = f
+        .str("monitor")
+        .and_then(|m| r.keep(read_monitor(m, r.file)));
+    let git = f.map("source").and_then(|s| read_source(s, r));
+    let jobs = f
+        .map("jobs")
+        .map_or_else(Jobs::default, |j| read_jobs(j, r));
+    let alerts = f.map("alerts").and_then(|a| read_alerts(a, r));
+    let (credentials, rates) = f
+        .map("networks")
+        .map(|n| read_networks(n, r))
+        .unwrap_or_default();
+    f.finish(&[
+        "ledger",
+        "cache_dir",
+        "grace_minutes",
+        "networks",
+        "source",
+        "jobs",
+        "alerts",
+        "monitor",
+        "log",
+        "shutdown_seconds",
+        "max_nap_seconds",
+    ]);
+    Config {
+        ledger,
+        cache_dir,
+        grace,
+        credentials,
+        rates,
+        git,
+        jobs,
+        alerts,
+        monitor,
+        log: log.unwrap_or(LogFormat::Human),
+        shutdown,
+        max_nap,
+    }
+}
+
+/// `cache_dir` as given, else the user's own cache folder (empty, with a problem, when there is
+/// none).
+fn read_cache_dir(given: Option<At<String>>, r: &mut Reading) -> PathBuf {
+    let dir = given.map(|c| r.rel(c.value)).unwrap_or_default();
+    if !dir.as_os_str().is_empty() {
+        return dir;
+    }
+    crate::media::cache::default_dir().unwrap_or_else(|e| {
+        r.problem(Place::File, e.to_string());
+        PathBuf::new()
+    })
+}
+
+/// `log`: `human` or `json`.
+fn read_log(l: At<String>, file: &str) -> Result<LogFormat, ConfigProblem> {
+    l.value.parse().map_err(|e| ConfigProblem {
+        file: file.to_owned(),
+        at: Place::Line(l.pos.line),
+        message: format!("log: {e}"),
+    })
+}
+
+/// `monitor`: a loopback address, since `/healthz` and `/metrics` have no authentication.
+fn read_monitor(m: At<String>, file: &str) -> Result<SocketAddr, ConfigProblem> {
+    let message = match m.value.parse::<SocketAddr>() {
+        Ok(a) if a.ip().is_loopback() => return Ok(a),
+        Ok(a) => format!(
+            "monitor: {a} is not a loopback address; /healthz and /metrics have no authentication, so they listen on 127.0.0.1 or ::1 only"
+        ),
+        Err(_) => format!(
+            "monitor: `{}` is not an address like 127.0.0.1:9187",
+            m.value
+        ),
+    };
+    Err(ConfigProblem {
+        file: file.to_owned(),
+        at: Place::Line(m.pos.line),
+        message,
+    })
+}
+
+/// `source`: the content repository as a git remote; `git` and `checkout` are required.
+fn read_source(node: &Node, r: &mut Reading) -> Option<GitConfig> {
+    r.section(node, "the source", |mut f, r| {
+        // `branch` is read only with the other two (else it is reported as unknown).
+        let git = match (f.str("git"), f.str("checkout")) {
+            (Some(remote), Some(checkout)) => Some(GitConfig {
+                remote: remote.value,
+                branch: f
+                    .str("branch")
+                    .map_or_else(|| "main".to_owned(), |b| b.value),
+                checkout: r.rel(checkout.value),
+            }),
+            _ => {
+                r.problem(
+                    Place::Line(f.pos().line),
+                    "source needs `git` (the remote) and `checkout` (a folder of the daemon's own)",
+                );
+                None
+            }
+        };
+        f.finish(&["git", "branch", "checkout"]);
+        git
+    })
+    .flatten()
+}
+
+/// `jobs`: a cron expression per job, `off` to turn it off; jobs not written keep their default.
+fn read_jobs(node: &Node, r: &mut Reading) -> Jobs {
+    r.section(node, "the jobs", |mut f, _| {
+        let mut jobs = Jobs::default();
+        let slots = [
+            ("sync", &mut jobs.sync),
+            ("weekly_summary", &mut jobs.weekly_summary),
+            ("retry_sweep", &mut jobs.retry_sweep),
+        ];
+        for (key, slot) in slots {
+            if let Some(c) = f.str(key) {
+                *slot = (c.value != "off").then_some(c.value);
+            }
+        }
+        f.finish(&["sync", "weekly_summary", "retry_sweep"]);
+        jobs
+    })
+    .unwrap_or_default()
+}
+
+/// `alerts`: the МЦУ chat (required) and whether responsibles get their organization's alerts.
+fn read_alerts(node: &Node, r: &mut Reading) -> Option<AlertsConfig> {
+    r.section(node, "the alerts", |mut f, r| {
+        // `responsibles` is read only with the chat (else it is reported as unknown).
+        let alerts = match f.str("telegram_chat") {
+            Some(chat) => Some(AlertsConfig {
+                telegram_chat: chat.value,
+                responsibles: f.bool("responsibles").is_some_and(|b| b.value),
+            }),
+            None => {
+                r.problem(
+                    Place::Line(f.pos().line),
+                    "alerts need `telegram_chat` (the МЦУ chat id or @username)",
+                );
+                None
+            }
+        };
+        f.finish(&["telegram_chat", "responsibles"]);
+        alerts
+    })
+    .flatten()
+}
+
+/// `networks`: how to reach each network, and the rate limits set for it, in the file's order.
+fn read_networks(node: &Node, r: &mut Reading) -> (Vec<Credentials>, Vec<(Network, RateLimits)>) {
+    let mut credentials = Vec::new();
+    let mut rates = Vec::new();
+    for (key, value) in node.as_map().unwrap_or_default() {
+        let network = read_network(key, value, r);
+        credentials.extend(network.credentials);
+        rates.extend(network.rates);
+    }
+    (credentials, rates)
+}
+
+/// One entry of `networks`, each part when given and valid.
+#[derive(Default)]
+struct NetworkConfig {
+    /// How to reach it.
+    credentials: Option<Credentials>,
+    /// Its `rate_limits`, for a network vestnik knows.
+    rates: Option<(Network, RateLimits)>,
+}
+
+/// The fields of `telegram` and `vk`.
+const TOKEN_NETWORK_FIELDS: &[&str] = &["base_url", "token_env", "token_file", "rate_limits"];
+
+/// The fields of `ok`.
+const OK_FIELDS: &[&str] = &[
+    "base_url",
+    "token_env",
+    "token_file",
+    "application_key",
+    "secret_env",
+    "secret_file",
+    "rate_limits",
+];
+
+/// The network named by `key`, written as `node`.
+fn read_network(key: &Node, node: &Node, r: &mut Reading) -> NetworkConfig {
+    let name = key.scalar_text().unwrap_or_default();
+    let read = r.section(node, "a network", |f, r| network_fields(f, key, &name, r));
+    read.unwrap_or_else(|| {
+        // Said here instead of by the YAML reader.
+        r.problem(
+            Place::Line(node.pos.line),
+            format!("`{name}` must be a group of fields"),
+        );
+        NetworkConfig::default()
+    })
+}
+
+/// The fields of the network `name` (its `key` in the file). The token is read (and its problems
+/// noted) before the name is checked.
+fn network_fields(mut f: Fields<'_, '_>, key: &Node, name: &str, r: &mut Reading) -> NetworkConfig {
+    let base_url = f.str("base_url").map(|u| u.value);
+    let url = |default: &str| base_url.clone().unwrap_or_else(|| default.into());
+    let rates = f
+        .map("rate_limits")
+        .and_then(|l| read_rate_limits(l, name, r));
+    let token = read_secret(&mut f, "token_env", "token_file", name, r);
+    let credentials = match name {
+        "telegram" => {
+            f.finish(TOKEN_NETWORK_FIELDS);
+            token.map(|token| Credentials::Telegram {
+                base_url: url("https://api.telegram.org"),
+                token,
+            })
+        }
+        "vk" => {
+            f.finish(TOKEN_NETWORK_FIELDS);
+            token.map(|token| Credentials::Vk {
+                base_url: url("https://api.vk.ru"),
+                token,
+            })
+        }
+        "ok" => read_ok(f, url("https://api.ok.ru"), token, r),
+        other => {
+            r.problem(
+                Place::Line(key.pos.line),
+                format!("unknown network `{other}` (vk, ok, telegram)"),
+            );
+            None
         }
     };
-    let mut diags = Vec::new();
-    let mut cfg = Config {
-        ledger: base.join("ledger.sqlite"),
-        // Set below: from `cache_dir`, else the user's own cache folder.
-        cache_dir: PathBuf::new(),
-        grace: SignedDuration::from_hours(2),
-        credentials: Vec::new(),
-        rates: Vec::new(),
-        git: None,
-        jobs: Jobs::default(),
-        alerts: None,
-        monitor: None,
-        log: LogFormat::Human,
-        shutdown: Duration::from_secs(30),
-        max_nap: Duration::from_secs(30),
+    NetworkConfig { credentials, rates }
+}
+
+/// The rest of `ok`: the application's public key and secret key, besides the user `token`.
+fn read_ok(
+    mut f: Fields<'_, '_>,
+    base_url: String,
+    token: Option<Secret>,
+    r: &mut Reading,
+) -> Option<Credentials> {
+    let key = f.str("application_key").map(|k| k.value);
+    let app_secret = read_secret(&mut f, "secret_env", "secret_file", "ok", r);
+    f.finish(OK_FIELDS);
+    match (token, key, app_secret) {
+        (Some(token), Some(application_key), Some(application_secret_key)) => {
+            Some(Credentials::Ok {
+                base_url,
+                application_key,
+                application_secret_key,
+                token,
+            })
+        }
+        (_, None, _) => {
+            r.problem(Place::Network("ok".into()), "`application_key` is missing");
+            None
+        }
+        _ => None,
+    }
+}
+
+/// A secret of the network `name`: from the environment variable named by `env`, else from the
+/// file named by `file_key`, which must be private and outside the content repository.
+fn read_secret(
+    f: &mut Fields<'_, '_>,
+    env: &str,
+    file_key: &str,
+    name: &str,
+    r: &mut Reading,
+) -> Option<Secret> {
+    let refused =
+        |r: &mut Reading, e: SecretError| r.problem(Place::Network(name.into()), e.to_string());
+    if let Some(var) = f.str(env) {
+        return Secret::from_env(&var.value).map_err(|e| refused(r, e)).ok();
+    }
+    let Some(p) = f.str(file_key) else {
+        r.problem(
+            Place::Network(name.into()),
+            format!("give `{env}` (an environment variable) or `{file_key}` (a file only its owner can read)"),
+        );
+        return None;
     };
-    let mut problems: Vec<String> = Vec::new();
-    let mut inner = Vec::new();
-    if let Some(mut f) = Fields::new(&node, "the configuration", &file, &mut diags) {
-        if let Some(l) = f.str("ledger") {
-            cfg.ledger = rel(l.value);
-        }
-        if let Some(c) = f.str("cache_dir") {
-            cfg.cache_dir = rel(c.value);
-        }
-        if cfg.cache_dir.as_os_str().is_empty() {
-            match crate::media::cache::default_dir() {
-                Ok(dir) => cfg.cache_dir = dir,
-                Err(e) => problems.push(format!("{file}: {e}")),
-            }
-        }
-        if let Some(g) = f.uint("grace_minutes", 0..=366 * 24 * 60) {
-            cfg.grace = SignedDuration::from_mins(i64::from(g.value));
-        }
-        if let Some(s) = f.uint("shutdown_seconds", 0..=600) {
-            cfg.shutdown = Duration::from_secs(u64::from(s.value));
-        }
-        if let Some(s) = f.uint("max_nap_seconds", 1..=3600) {
-            cfg.max_nap = Duration::from_secs(u64::from(s.value));
-        }
-        if let Some(l) = f.str("log") {
-            match l.value.parse() {
-                Ok(format) => cfg.log = format,
-                Err(e) => problems.push(format!("{file}:{}: log: {e}", l.pos.line)),
-            }
-        }
-        if let Some(m) = f.str("monitor") {
-            match m.value.parse::<SocketAddr>() {
-                Ok(a) if a.ip().is_loopback() => cfg.monitor = Some(a),
-                Ok(a) => problems.push(format!(
-                    "{file}:{}: monitor: {a} is not a loopback address; /healthz and /metrics have no authentication, so they listen on 127.0.0.1 or ::1 only",
-                    m.pos.line
-                )),
-                Err(_) => problems.push(format!(
-                    "{file}:{}: monitor: `{}` is not an address like 127.0.0.1:9187",
-                    m.pos.line, m.value
-                )),
-            }
-        }
-        if let Some(node) = f.map("source") {
-            let mut d2 = Vec::new();
-            if let Some(mut g) = Fields::new(node, "the source", &file, &mut d2) {
-                match (g.str("git"), g.str("checkout")) {
-                    (Some(remote), Some(checkout)) => {
-                        cfg.git = Some(GitConfig {
-                            remote: remote.value,
-                            branch: g.str("branch").map_or_else(|| "main".to_owned(), |b| b.value),
-                            checkout: rel(checkout.value),
-                        });
-                    }
-                    _ => problems.push(format!(
-                        "{file}:{}: source needs `git` (the remote) and `checkout` (a folder of the daemon's own)",
-                        node.pos.line
-                    )),
-                }
-                g.finish(&["git", "branch", "checkout"]);
-            }
-            inner.extend(d2);
-        }
-        if let Some(node) = f.map("jobs") {
-            let mut d2 = Vec::new();
-            if let Some(mut j) = Fields::new(node, "the jobs", &file, &mut d2) {
-                let cron = |j: &mut Fields, key: &str, slot: &mut Option<String>| {
-                    if let Some(c) = j.str(key) {
-                        *slot = (c.value != "off").then_some(c.value);
-                    }
-                };
-                cron(&mut j, "sync", &mut cfg.jobs.sync);
-                cron(&mut j, "weekly_summary", &mut cfg.jobs.weekly_summary);
-                cron(&mut j, "retry_sweep", &mut cfg.jobs.retry_sweep);
-                j.finish(&["sync", "weekly_summary", "retry_sweep"]);
-            }
-            inner.extend(d2);
-        }
-        if let Some(node) = f.map("alerts") {
-            let mut d2 = Vec::new();
-            if let Some(mut a) = Fields::new(node, "the alerts", &file, &mut d2) {
-                match a.str("telegram_chat") {
-                    Some(chat) => {
-                        cfg.alerts = Some(AlertsConfig {
-                            telegram_chat: chat.value,
-                            responsibles: a.bool("responsibles").is_some_and(|b| b.value),
-                        });
-                    }
-                    None => problems.push(format!(
-                        "{file}:{}: alerts need `telegram_chat` (the МЦУ chat id or @username)",
-                        node.pos.line
-                    )),
-                }
-                a.finish(&["telegram_chat", "responsibles"]);
-            }
-            inner.extend(d2);
-        }
-        if let Some(nets) = f.map("networks") {
-            for (k, v) in nets.as_map().unwrap_or_default() {
-                let name = k.scalar_text().unwrap_or_default();
-                let mut d2 = Vec::new();
-                let Some(mut n) = Fields::new(v, "a network", &file, &mut d2) else {
-                    problems.push(format!(
-                        "{file}:{}: `{name}` must be a group of fields",
-                        v.pos.line
-                    ));
-                    continue;
-                };
-                let base_url = n.str("base_url").map(|u| u.value);
-                let mut secret = |n: &mut Fields, env: &str, file_key: &str| -> Option<Secret> {
-                    if let Some(var) = n.str(env) {
-                        return Secret::from_env(&var.value)
-                            .map_err(|e| problems.push(format!("{name}: {e}")))
-                            .ok();
-                    }
-                    if let Some(p) = n.str(file_key) {
-                        let file = rel(p.value);
-                        if let (Some(repo), Ok(real)) = (&content, file.canonicalize())
-                            && real.starts_with(repo)
-                        {
-                            problems.push(format!(
-                                "{name}: the secrets file {} is inside the content repository; move it out (e.g. to /etc/vestnik/) so it never reaches git",
-                                file.display()
-                            ));
-                            return None;
-                        }
-                        return Secret::from_file(&file)
-                            .map_err(|e| problems.push(format!("{name}: {e}")))
-                            .ok();
-                    }
-                    problems.push(format!("{name}: give `{env}` (an environment variable) or `{file_key}` (a file only its owner can read)"));
-                    None
-                };
-                if let Some(r) = n.map("rate_limits") {
-                    let mut d3 = Vec::new();
-                    if let Some(mut r) = Fields::new(r, "rate limits", &file, &mut d3) {
-                        let default = match Network::from_key(&name) {
-                            Some(Network::Vk) => RateLimits::VK,
-                            Some(Network::Ok) => RateLimits::OK,
-                            _ => RateLimits::TELEGRAM,
-                        };
-                        let limits = RateLimits {
-                            global_per_sec: r
-                                .uint("global_per_sec", 0..=1000)
-                                .map_or(default.global_per_sec, |v| v.value),
-                            per_chat_per_sec: r
-                                .uint("per_chat_per_sec", 0..=1000)
-                                .map_or(default.per_chat_per_sec, |v| v.value),
-                            per_chat_per_min: r
-                                .uint("per_chat_per_min", 0..=60_000)
-                                .map_or(default.per_chat_per_min, |v| v.value),
-                        };
-                        r.finish(&["global_per_sec", "per_chat_per_sec", "per_chat_per_min"]);
-                        if let Some(net) = Network::from_key(&name) {
-                            cfg.rates.push((net, limits));
-                        }
-                    }
-                    inner.extend(d3);
-                }
-                let token = secret(&mut n, "token_env", "token_file");
-                match name.as_str() {
-                    "telegram" => {
-                        if let Some(token) = token {
-                            cfg.credentials.push(Credentials::Telegram {
-                                base_url: base_url
-                                    .unwrap_or_else(|| "https://api.telegram.org".into()),
-                                token,
-                            });
-                        }
-                        n.finish(&["base_url", "token_env", "token_file", "rate_limits"]);
-                    }
-                    "vk" => {
-                        if let Some(token) = token {
-                            cfg.credentials.push(Credentials::Vk {
-                                base_url: base_url.unwrap_or_else(|| "https://api.vk.ru".into()),
-                                token,
-                            });
-                        }
-                        n.finish(&["base_url", "token_env", "token_file", "rate_limits"]);
-                    }
-                    "ok" => {
-                        let key = n.str("application_key").map(|k| k.value);
-                        let app_secret = secret(&mut n, "secret_env", "secret_file");
-                        match (token, key, app_secret) {
-                            (Some(token), Some(application_key), Some(application_secret_key)) => {
-                                cfg.credentials.push(Credentials::Ok {
-                                    base_url: base_url
-                                        .unwrap_or_else(|| "https://api.ok.ru".into()),
-                                    application_key,
-                                    application_secret_key,
-                                    token,
-                                })
-                            }
-                            (_, None, _) => {
-                                problems.push("ok: `application_key` is missing".to_owned())
-                            }
-                            _ => {}
-                        }
-                        n.finish(&[
-                            "base_url",
-                            "token_env",
-                            "token_file",
-                            "application_key",
-                            "secret_env",
-                            "secret_file",
-                            "rate_limits",
-                        ]);
-                    }
-                    other => problems.push(format!(
-                        "{file}:{}: unknown network `{other}` (vk, ok, telegram)",
-                        k.pos.line
-                    )),
-                }
-                inner.extend(d2);
-            }
-        }
-        f.finish(&[
-            "ledger",
-            "cache_dir",
-            "grace_minutes",
-            "networks",
-            "source",
-            "jobs",
-            "alerts",
-            "monitor",
-            "log",
-            "shutdown_seconds",
-            "max_nap_seconds",
-        ]);
+    let path = r.rel(p.value);
+    let inside = |repo: &Path| path.canonicalize().is_ok_and(|real| real.starts_with(repo));
+    if r.content.is_some_and(inside) {
+        r.problem(
+            Place::Network(name.into()),
+            format!(
+                "the secrets file {} is inside the content repository; move it out (e.g. to /etc/vestnik/) so it never reaches git",
+                path.display()
+            ),
+        );
+        return None;
     }
-    diags.extend(inner);
-    problems.extend(
-        diags
-            .iter()
-            .map(|d| format!("{}:{}:{}: {}", d.file, d.pos.line, d.pos.column, d.message)),
-    );
-    if problems.is_empty() {
-        Ok(cfg)
-    } else {
-        Err(problems.join("\n"))
-    }
+    Secret::from_file(&path).map_err(|e| refused(r, e)).ok()
+}
+
+/// `rate_limits` of the network `name`: each limit not written is the network's documented one.
+/// `None` for a network vestnik does not know (reported by [`network_fields`]).
+fn read_rate_limits(node: &Node, name: &str, r: &mut Reading) -> Option<(Network, RateLimits)> {
+    let network = Network::from_key(name);
+    let default = match network {
+        Some(Network::Vk) => RateLimits::VK,
+        Some(Network::Ok) => RateLimits::OK,
+        _ => RateLimits::TELEGRAM,
+    };
+    r.section(node, "rate limits", |mut f, _| {
+        let mut limit = |key, range, default| f.uint(key, range).map_or(default, |v| v.value);
+        let limits = RateLimits {
+            global_per_sec: limit("global_per_sec", 0..=1000, default.global_per_sec),
+            per_chat_per_sec: limit("per_chat_per_sec", 0..=1000, default.per_chat_per_sec),
+            per_chat_per_min: limit("per_chat_per_min", 0..=60_000, default.per_chat_per_min),
+        };
+        f.finish(&["global_per_sec", "per_chat_per_sec", "per_chat_per_min"]);
+        network.map(|net| (net, limits))
+    })
+    .flatten()
 }
 
 /// Largest configuration file vestnik reads: a configuration is a page of settings.
@@ -363,11 +592,7 @@ pub const MAX_CONFIG_BYTES: u64 = 256 * 1024;
 ///
 /// Fails when the file cannot be read or is not valid YAML.
 pub fn ledger_path(path: &Path) -> Result<PathBuf, String> {
-    let file = path.display().to_string();
-    let text = crate::plan::repo::read_file_text(path, MAX_CONFIG_BYTES)
-        .map_err(|e| format!("{file}: {e}"))?;
-    let node = yaml::parse(&text, 0)
-        .map_err(|e| format!("{file}:{}:{}: {}", e.pos.line, e.pos.column, e.message))?;
+    let (_, node) = read_yaml(path).map_err(|p| p.to_string())?;
     let base = path.parent().unwrap_or(Path::new("."));
     let ledger = node
         .as_map()
@@ -432,7 +657,8 @@ mod tests {
         );
     }
 
-    /// Every kind of problem at once: the text and the order of the lines are pinned.
+    /// Every kind of problem at once: the text and the order of the lines are pinned (as printed
+    /// before `load` was split by section).
     #[test]
     fn problems_keep_their_text_and_order() {
         let dir = tempfile::tempdir().unwrap();
@@ -536,7 +762,7 @@ mod tests {
              \x20 ok: {token_file: ok.token, secret_file: ok.secret, application_key: K}\n",
         )
         .unwrap();
-        let c = load(&cfg, None).ok().unwrap();
+        let c = read(&cfg, None).unwrap();
         assert_eq!(c.ledger, dir.path().join("l.sqlite"));
         assert_eq!(c.cache_dir, PathBuf::from("/tmp/media"));
         assert_eq!(c.grace, SignedDuration::from_mins(5));
