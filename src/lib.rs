@@ -20,6 +20,7 @@
 //!   file per command.
 
 pub mod check;
+pub mod locale;
 pub mod cli;
 pub mod media;
 pub mod networks;
