@@ -20,8 +20,8 @@
 //!   file per command.
 
 pub mod check;
-pub mod locale;
 pub mod cli;
+pub mod locale;
 pub mod media;
 pub mod networks;
 pub mod ops;

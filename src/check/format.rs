@@ -56,6 +56,15 @@ pub fn printable(s: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// `hint` → `Hint`, `подсказка` → `Подсказка`.
+fn capitalized(s: &str) -> String {
+    let mut chars = s.chars();
+    chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}
+
 fn human(report: &Report, root: &Path, color: bool) -> String {
     let paint = |code: &str, s: &str| {
         if color {
@@ -69,8 +78,8 @@ fn human(report: &Report, root: &Path, color: bool) -> String {
     let mut out = String::new();
     for d in &report.diagnostics {
         let (label, code) = match d.severity {
-            Severity::Error => ("error", "1;31"),
-            Severity::Warning => ("warning", "1;33"),
+            Severity::Error => (crate::t!("severity-error"), "1;31"),
+            Severity::Warning => (crate::t!("severity-warning"), "1;33"),
         };
         let _ = writeln!(
             out,
@@ -116,28 +125,35 @@ fn human(report: &Report, root: &Path, color: bool) -> String {
             );
         }
         if let Some(h) = &d.hint {
-            let _ = writeln!(out, "   {} hint: {}", paint("1;34", "="), printable(h));
+            let _ = writeln!(
+                out,
+                "   {} {}: {}",
+                paint("1;34", "="),
+                crate::t!("hint"),
+                printable(h)
+            );
         }
         out.push('\n');
     }
     let s = &report.summary;
     let verdict = if s.errors == 0 {
-        paint("1;32", "passed")
+        paint("1;32", &crate::t!("check-verdict-passed"))
     } else {
-        paint("1;31", "failed")
+        paint("1;31", &crate::t!("check-verdict-failed"))
     };
-    let _ = writeln!(
-        out,
-        "vestnik check {verdict}: {} error(s), {} warning(s) in {} file(s), {} post(s), {} organization(s); weeks {}..{}, today {}",
-        s.errors,
-        s.warnings,
-        s.files,
-        s.posts,
-        s.organizations,
-        s.from.map(|w| w.to_string()).unwrap_or_default(),
-        s.to.map(|w| w.to_string()).unwrap_or_default(),
-        s.today
+    let summary = crate::t!(
+        "check-summary",
+        verdict = verdict,
+        errors = s.errors,
+        warnings = s.warnings,
+        files = s.files,
+        posts = s.posts,
+        organizations = s.organizations,
+        from = s.from.map(|w| w.to_string()).unwrap_or_default(),
+        to = s.to.map(|w| w.to_string()).unwrap_or_default(),
+        today = s.today.as_str()
     );
+    let _ = writeln!(out, "{summary}");
     out
 }
 
@@ -232,7 +248,9 @@ fn github(report: &Report) -> String {
         };
         let mut msg = printable(&d.message).into_owned();
         if let Some(h) = &d.hint {
-            msg.push_str("\nHint: ");
+            msg.push('\n');
+            msg.push_str(&capitalized(&crate::t!("hint")));
+            msg.push_str(": ");
             msg.push_str(&printable(h));
         }
         let _ = writeln!(

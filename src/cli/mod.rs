@@ -19,6 +19,7 @@ mod run;
 mod sandbox;
 mod status;
 
+use crate::locale::Lang;
 use std::io::Write;
 
 use clap::{Parser, Subcommand};
@@ -37,9 +38,28 @@ use crate::plan::network::Network;
 #[derive(Debug, Parser)]
 #[command(name = "vestnik", version, about, long_about = None)]
 pub struct Cli {
+    /// The language of the texts people read: ru (the default) or en. Also VESTNIK_LANG.
+    #[arg(long, global = true, value_parser = parse_lang)]
+    pub lang: Option<Lang>,
     /// The command.
     #[command(subcommand)]
     pub command: Command,
+}
+
+fn parse_lang(s: &str) -> Result<Lang, String> {
+    Lang::parse(s).ok_or_else(|| format!("`{s}` is not a language vestnik speaks: ru or en"))
+}
+
+/// The language of this run: `--lang`, then `VESTNIK_LANG`, then Russian. (The daemon's
+/// `language:` comes between the two once it speaks through the catalogues.)
+fn language(flag: Option<Lang>) -> Lang {
+    flag.or_else(|| {
+        std::env::var("VESTNIK_LANG")
+            .ok()
+            .as_deref()
+            .and_then(Lang::parse)
+    })
+    .unwrap_or(Lang::Ru)
 }
 
 /// Commands.
@@ -140,6 +160,7 @@ pub fn run() -> i32 {
             return if e.use_stderr() { 2 } else { 0 };
         }
     };
+    crate::locale::set(language(cli.lang));
     let outcome = match cli.command {
         Command::Check(args) => check::run(args),
         Command::Preview(args) => preview::run(args),

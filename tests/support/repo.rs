@@ -188,6 +188,7 @@ impl Repo {
             today: Some(TODAY.to_owned()),
             args: Vec::new(),
             memory_kb: None,
+            lang: "en",
         }
     }
 }
@@ -198,6 +199,7 @@ pub struct Check {
     today: Option<String>,
     args: Vec<String>,
     memory_kb: Option<u64>,
+    lang: &'static str,
 }
 
 /// What a run of the binary printed and returned.
@@ -230,6 +232,12 @@ impl Check {
         self
     }
 
+    /// Sets `--lang` (the tests that compare messages speak English unless they say so).
+    pub fn lang(mut self, lang: &'static str) -> Self {
+        self.lang = lang;
+        self
+    }
+
     /// Runs the check in `format` (`human`, `json`, `github`).
     pub fn run(&self, format: &str) -> Run {
         let mut cmd = match self.memory_kb {
@@ -237,6 +245,7 @@ impl Check {
             None => Command::new(bin()),
         };
         cmd.arg("check").arg("--root").arg(&self.root);
+        cmd.arg("--lang").arg(self.lang);
         if let Some(t) = &self.today {
             cmd.arg("--today").arg(t);
         }
