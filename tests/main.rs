@@ -9,6 +9,7 @@ mod check;
 mod crash;
 mod daemon;
 mod git;
+mod guide;
 mod hostile;
 mod monitor;
 mod ok;
