@@ -559,17 +559,18 @@ async fn faults_are_survived_and_each_is_alerted_once() {
     assert!(
         until(Duration::from_secs(10), || {
             let t = alert_texts(&sb);
-            count(&t, "BROKEN PLAN FILE plans/school/broken.md") == 1
-                && count(&t, "TOKEN NEEDS RENEWAL on OK") == 1
+            count(&t, "ФАЙЛ ПЛАНА НЕ ЧИТАЕТСЯ: plans/school/broken.md") == 1
+                && count(&t, "НУЖНО ОБНОВИТЬ ДОСТУП к OK") == 1
         })
         .await,
         "alerts: {:#?}",
         alert_texts(&sb)
     );
     let texts = alert_texts(&sb);
-    assert_eq!(count(&texts, "BROKEN PLAN FILE"), 1, "{texts:#?}");
-    assert_eq!(count(&texts, "TOKEN NEEDS RENEWAL"), 1, "{texts:#?}");
-    assert_eq!(count(&texts, "FAILED"), 0, "{texts:#?}");
+    // The МЦУ chat is spoken to in Russian (no `language:`, no `--lang`).
+    assert_eq!(count(&texts, "ФАЙЛ ПЛАНА НЕ ЧИТАЕТСЯ"), 1, "{texts:#?}");
+    assert_eq!(count(&texts, "НУЖНО ОБНОВИТЬ ДОСТУП"), 1, "{texts:#?}");
+    assert_eq!(count(&texts, "НЕ ОПУБЛИКОВАНО"), 0, "{texts:#?}");
 
     let metrics = reqwest::get(format!("http://{monitor_addr}/metrics"))
         .await

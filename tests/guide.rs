@@ -16,7 +16,10 @@ fn examples(guide: &str) -> Vec<(String, String)> {
         let Some(info) = line.strip_prefix("```") else {
             continue;
         };
-        let path = info.split_whitespace().nth(1).filter(|p| p.starts_with("plans/"));
+        let path = info
+            .split_whitespace()
+            .nth(1)
+            .filter(|p| p.starts_with("plans/"));
         let mut body = String::new();
         for l in lines.by_ref() {
             if l.starts_with("```") {
@@ -47,7 +50,8 @@ fn copy_dir(from: &Path, to: &Path) {
 
 #[test]
 fn the_guides_examples_pass_check() {
-    let guide = std::fs::read_to_string(root().join("docs/ru/README.md")).expect("docs/ru/README.md");
+    let guide =
+        std::fs::read_to_string(root().join("docs/ru/README.md")).expect("docs/ru/README.md");
     let found = examples(&guide);
     assert!(found.len() >= 3, "the guide shows {} examples", found.len());
     let dir = tempfile::tempdir().expect("a temp dir");
@@ -64,7 +68,14 @@ fn the_guides_examples_pass_check() {
         std::fs::write(&target, text).expect("write an example");
     }
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_vestnik"))
-        .args(["check", "--format", "json", "--today", "2026-11-30", "--root"])
+        .args([
+            "check",
+            "--format",
+            "json",
+            "--today",
+            "2026-11-30",
+            "--root",
+        ])
         .arg(dir.path())
         .output()
         .expect("run vestnik");

@@ -12,6 +12,7 @@
 //!   ok: {base_url: https://api.ok.ru, application_key: CBA…, secret_file: /etc/vestnik/ok.secret, token_file: /etc/vestnik/ok.token}
 //! ```
 
+use crate::locale::Lang;
 use std::fmt;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -56,6 +57,9 @@ pub struct Config {
     /// The longest single sleep of the daemon (how late a post due while the machine was
     /// suspended can be caught).
     pub max_nap: Duration,
+    /// `language:` of the texts people read (alerts, the weekly summary), unless `--lang` or
+    /// `VESTNIK_LANG` says otherwise.
+    pub language: Option<Lang>,
 }
 
 /// The content repository as a git remote.
@@ -264,6 +268,9 @@ fn read_config(mut f: Fields<'_, '_>, r: &mut Reading) -> Config {
         .uint("max_nap_seconds", 1..=3600)
         .map_or(Duration::from_secs(30), seconds);
     let log = f.str("log").and_then(|l| r.keep(read_log(l, r.file)));
+    let language = f
+        .str("language")
+        .and_then(|l| r.keep(read_language(l, r.file)));
     let monitor = f
         .str("monitor")
         .and_then(|m| r.keep(read_monitor(m, r.file)));
@@ -288,6 +295,7 @@ fn read_config(mut f: Fields<'_, '_>, r: &mut Reading) -> Config {
         "log",
         "shutdown_seconds",
         "max_nap_seconds",
+        "language",
     ]);
     Config {
         ledger,
@@ -302,6 +310,7 @@ fn read_config(mut f: Fields<'_, '_>, r: &mut Reading) -> Config {
         log: log.unwrap_or(LogFormat::Human),
         shutdown,
         max_nap,
+        language,
     }
 }
 
@@ -319,6 +328,15 @@ fn read_cache_dir(given: Option<At<String>>, r: &mut Reading) -> PathBuf {
 }
 
 /// `log`: `human` or `json`.
+/// `language`: `ru` or `en`.
+fn read_language(l: At<String>, file: &str) -> Result<Lang, ConfigProblem> {
+    Lang::parse(&l.value).ok_or_else(|| ConfigProblem {
+        file: file.to_owned(),
+        at: Place::Line(l.pos.line),
+        message: format!("language: `{}` is not ru or en", l.value),
+    })
+}
+
 fn read_log(l: At<String>, file: &str) -> Result<LogFormat, ConfigProblem> {
     l.value.parse().map_err(|e| ConfigProblem {
         file: file.to_owned(),
@@ -641,6 +659,19 @@ mod tests {
         std::fs::write(&cfg, "networks:\n  telegram: {token_fil: tg.token}\n").unwrap();
         let err = load(&cfg, Some(&repo)).err().unwrap();
         assert!(err.contains("unknown field `token_fil`"), "{err}");
+    }
+
+    #[test]
+    fn language_is_ru_or_en() {
+        let dir = tempfile::tempdir().unwrap();
+        let cfg = dir.path().join("vestnik.yaml");
+        std::fs::write(&cfg, "cache_dir: cache\nlanguage: en\n").unwrap();
+        assert_eq!(load(&cfg, None).unwrap().language, Some(Lang::En));
+        std::fs::write(&cfg, "cache_dir: cache\n").unwrap();
+        assert_eq!(load(&cfg, None).unwrap().language, None);
+        std::fs::write(&cfg, "cache_dir: cache\nlanguage: fr\n").unwrap();
+        let err = load(&cfg, None).err().unwrap();
+        assert!(err.ends_with(":2: language: `fr` is not ru or en"), "{err}");
     }
 
     #[test]

@@ -50,16 +50,28 @@ fn parse_lang(s: &str) -> Result<Lang, String> {
     Lang::parse(s).ok_or_else(|| format!("`{s}` is not a language vestnik speaks: ru or en"))
 }
 
-/// The language of this run: `--lang`, then `VESTNIK_LANG`, then Russian. (The daemon's
-/// `language:` comes between the two once it speaks through the catalogues.)
-fn language(flag: Option<Lang>) -> Lang {
+/// The language asked for on the command line or in the environment: `--lang`, then
+/// `VESTNIK_LANG`.
+fn asked_language(flag: Option<Lang>) -> Option<Lang> {
     flag.or_else(|| {
         std::env::var("VESTNIK_LANG")
             .ok()
             .as_deref()
             .and_then(Lang::parse)
     })
-    .unwrap_or(Lang::Ru)
+}
+
+/// Whether `--lang` or `VESTNIK_LANG` chose the language (then a configuration's `language:`
+/// does not change it).
+static LANGUAGE_ASKED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Applies a configuration's `language:`, unless the command line or the environment chose.
+fn configured_language(language: Option<Lang>) {
+    if let Some(lang) = language
+        && !LANGUAGE_ASKED.load(std::sync::atomic::Ordering::Relaxed)
+    {
+        crate::locale::set(lang);
+    }
 }
 
 /// Commands.
@@ -160,7 +172,9 @@ pub fn run() -> i32 {
             return if e.use_stderr() { 2 } else { 0 };
         }
     };
-    crate::locale::set(language(cli.lang));
+    let asked = asked_language(cli.lang);
+    LANGUAGE_ASKED.store(asked.is_some(), std::sync::atomic::Ordering::Relaxed);
+    crate::locale::set(asked.unwrap_or(Lang::Ru));
     let outcome = match cli.command {
         Command::Check(args) => check::run(args),
         Command::Preview(args) => preview::run(args),

@@ -78,6 +78,7 @@ pub(super) fn run(args: PublishArgs) -> Result<i32, CliError> {
         None => jiff::Timestamp::now(),
     };
     let cfg = crate::cli::config::load(&args.config, Some(&args.root))?;
+    super::configured_language(cfg.language);
     let mut ledger =
         crate::publish::ledger::sqlite::SqliteLedger::open_for_publishing(&cfg.ledger)?;
     crate::media::MediaCache::open(&cfg.cache_dir)?;

@@ -42,6 +42,7 @@ pub(super) fn run(args: RunArgs) -> Result<i32, CliError> {
         return run_sandbox_demo(args);
     };
     let cfg = crate::cli::config::load(config, Some(&args.root))?;
+    super::configured_language(cfg.language);
     let format = args.log_format.unwrap_or(cfg.log);
     crate::ops::logging::init(format, None)?;
     let mut ledger =

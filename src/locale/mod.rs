@@ -52,20 +52,22 @@ impl Lang {
 }
 
 /// The catalogue files, in the same order for each language.
-const FILES: [&str; 3] = ["core.ftl", "plan.ftl", "rules.ftl"];
+const FILES: [&str; 4] = ["core.ftl", "plan.ftl", "rules.ftl", "alerts.ftl"];
 
 /// The text of each catalogue file of `lang`.
-fn sources(lang: Lang) -> [&'static str; 3] {
+fn sources(lang: Lang) -> [&'static str; 4] {
     match lang {
         Lang::Ru => [
             include_str!("../../locales/ru/core.ftl"),
             include_str!("../../locales/ru/plan.ftl"),
             include_str!("../../locales/ru/rules.ftl"),
+            include_str!("../../locales/ru/alerts.ftl"),
         ],
         Lang::En => [
             include_str!("../../locales/en/core.ftl"),
             include_str!("../../locales/en/plan.ftl"),
             include_str!("../../locales/en/rules.ftl"),
+            include_str!("../../locales/en/alerts.ftl"),
         ],
     }
 }

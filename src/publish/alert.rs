@@ -28,7 +28,12 @@ fn id(kind: &str, k: &Key) -> String {
 }
 
 fn what(k: &Key) -> String {
-    format!("{}/{} on {}", k.org, k.post, k.network)
+    crate::t!(
+        "alert-what",
+        org = k.org.as_str(),
+        post = k.post.as_str(),
+        network = k.network.to_string()
+    )
 }
 
 /// A publication failed for good.
@@ -36,10 +41,7 @@ pub fn failed(k: &Key, why: &str) -> Alert {
     Alert {
         id: id("failed", k),
         org: Some(k.org.clone()),
-        text: format!(
-            "FAILED {}: {why}. Fix the post or the page, then run `vestnik resolve --resend` for it.",
-            what(k)
-        ),
+        text: crate::t!("alert-failed", what = what(k), why = why),
     }
 }
 
@@ -48,10 +50,7 @@ pub fn uncertain(k: &Key, why: &str) -> Alert {
     Alert {
         id: id("uncertain", k),
         org: Some(k.org.clone()),
-        text: format!(
-            "UNCERTAIN {}: {why}. Look at the page: if the post is there, run `vestnik resolve --published`, else `vestnik resolve --resend`.",
-            what(k)
-        ),
+        text: crate::t!("alert-uncertain", what = what(k), why = why),
     }
 }
 
@@ -60,11 +59,7 @@ pub fn missed(k: &Key, grace: SignedDuration) -> Alert {
     Alert {
         id: id("missed", k),
         org: Some(k.org.clone()),
-        text: format!(
-            "MISSED {}: its time passed more than {} min ago while vestnik was not publishing; it was not sent late. Give it a new date to publish it.",
-            what(k),
-            grace.as_mins()
-        ),
+        text: crate::t!("alert-missed", what = what(k), minutes = grace.as_mins()),
     }
 }
 
@@ -73,10 +68,7 @@ pub fn edited(k: &Key, content: &str) -> Alert {
     Alert {
         id: format!("{}/{content}", id("edited", k)),
         org: Some(k.org.clone()),
-        text: format!(
-            "EDITED AFTER PUBLICATION {}: the change in git is not reposted; edit the post on the page by hand if it matters.",
-            what(k)
-        ),
+        text: crate::t!("alert-edited", what = what(k)),
     }
 }
 
@@ -86,9 +78,7 @@ pub fn broken_file(file: &str, why: &str) -> Alert {
     Alert {
         id: format!("broken/{file}/{}", &h.as_str()[..16]),
         org: file.split('/').nth(1).map(OrgId::from),
-        text: format!(
-            "BROKEN PLAN FILE {file}:{why}. Its posts wait until it is fixed (`vestnik check` shows how)."
-        ),
+        text: crate::t!("alert-broken-file", file = file, why = why),
     }
 }
 
@@ -101,17 +91,19 @@ pub fn token_id(block: &str) -> String {
 /// retried every `retry_every`.
 pub fn token(block: &str, k: &Key, page: &str, why: &str, retry_every: SignedDuration) -> Alert {
     let scope = if block.contains('/') {
-        format!("the bot cannot post to {page}")
+        crate::t!("alert-token-bot", page = page)
     } else {
-        format!("the {} token was refused", k.network)
+        crate::t!("alert-token-network", network = k.network.to_string())
     };
     Alert {
         id: token_id(block),
         org: block.contains('/').then(|| k.org.clone()),
-        text: format!(
-            "TOKEN NEEDS RENEWAL on {}: {scope} ({why}). Publications wait and are retried every {} min; renew the token or restore the bot's admin rights.",
-            k.network,
-            retry_every.as_mins()
+        text: crate::t!(
+            "alert-token",
+            network = k.network.to_string(),
+            scope = scope,
+            why = why,
+            minutes = retry_every.as_mins()
         ),
     }
 }
@@ -143,19 +135,26 @@ pub fn weekly(reg: &Registry, ledger: &dyn Ledger, now: Timestamp) -> Result<Ale
                 .copied()
                 .unwrap_or(0);
             if n < min {
-                short.push(format!("{} on {}: {n}", org.id.value, net));
+                short.push(crate::t!(
+                    "alert-weekly-page",
+                    org = org.id.value.as_str(),
+                    network = net.to_string(),
+                    count = n
+                ));
             }
         }
     }
-    let mut text = format!(
-        "WEEK {last} ({}): {} of {pages} official pages had at least {min} publications.",
-        last.span_label(),
-        pages - short.len()
+    let mut text = crate::t!(
+        "alert-weekly",
+        week = last.to_string(),
+        span = last.span_label(),
+        ok = pages - short.len(),
+        pages = pages,
+        min = min
     );
     if !short.is_empty() {
-        text.push_str(" Below the minimum: ");
-        text.push_str(&short.join("; "));
-        text.push('.');
+        text.push(' ');
+        text.push_str(&crate::t!("alert-weekly-short", pages = short.join("; ")));
     }
     Ok(Alert {
         id: format!("weekly/{last}"),
@@ -379,8 +378,11 @@ mod tests {
         let now: Timestamp = "2026-12-07T02:00:00Z".parse().unwrap(); // Mon 09:00 local, W50
         let a = weekly(&reg, &l, now).unwrap();
         assert_eq!(a.id, "weekly/2026-W49");
-        assert!(a.text.contains("1 of 2 official pages"), "{}", a.text);
-        assert!(a.text.contains("b on VK: 1"), "{}", a.text);
-        assert!(!a.text.contains("a on VK"), "{}", a.text);
+        // In the default language: Russian.
+        assert_eq!(
+            a.text,
+            "НЕДЕЛЯ 2026-W49 (30.11–06.12.2026): норму в 3 публикации выполнили 1 из 2 \
+             официальных страниц. Ниже нормы: b в VK: 1."
+        );
     }
 }

@@ -1004,7 +1004,7 @@ pub fn recover(ledger: &mut dyn Ledger, now: Timestamp) -> Result<Vec<Key>, Pass
         .iter()
         .map(|e| match &e.state {
             State::Uncertain { reason } => alert::uncertain(&e.key, reason),
-            _ => alert::uncertain(&e.key, "vestnik stopped while sending"),
+            _ => alert::uncertain(&e.key, &crate::t!("alert-stopped-while-sending")),
         })
         .collect();
     raise(ledger, &alerts, now)?;
