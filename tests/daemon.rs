@@ -773,11 +773,12 @@ fn the_sandbox_demo_publishes_the_shipped_plans() {
         "{stdout}\n{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    // The README's demo speaks Russian, as a newcomer will see it.
     for line in [
-        "published admin/2026-12-01-katok on VK",
-        "published admin/2026-12-01-katok on OK",
-        "published admin/2026-12-01-katok on Telegram",
-        "published school-krapivino/2026-12-01-sochinenie on VK",
+        "опубликовано: admin/2026-12-01-katok в VK",
+        "опубликовано: admin/2026-12-01-katok в OK",
+        "опубликовано: admin/2026-12-01-katok в Telegram",
+        "опубликовано: school-krapivino/2026-12-01-sochinenie в VK",
     ] {
         assert!(stdout.contains(line), "{line}\n{stdout}");
     }

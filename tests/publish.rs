@@ -79,7 +79,7 @@ async fn shipped_plans_are_published_exactly_once() {
     let cfg = config.clone();
     let publish = move || {
         Command::new(env!("CARGO_BIN_EXE_vestnik"))
-            .args(["publish", "--due", "--root"])
+            .args(["publish", "--lang", "en", "--due", "--root"])
             .arg(root())
             .arg("--config")
             .arg(&cfg)
@@ -179,8 +179,9 @@ async fn shipped_plans_are_published_exactly_once() {
         .unwrap();
     let text = String::from_utf8_lossy(&human.stdout);
     let last = text.lines().last().unwrap();
+    // In Russian, the default.
     assert!(
-        last.contains(&format!("{total} published")) && last.contains("scheduled"),
+        last.contains(&format!("опубликовано: {total}")) && last.contains("запланировано: "),
         "{last}"
     );
 }

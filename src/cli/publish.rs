@@ -27,38 +27,39 @@ pub struct PublishArgs {
 
 /// The lines of a pass that a person reads: what went out, what needs a person, what was missed.
 pub(super) fn pass_lines(r: &crate::publish::PassReport) -> String {
-    let mut out = String::new();
+    use crate::publish::alert::what;
+    let mut lines = Vec::new();
     for (file, why) in &r.broken_files {
-        out.push_str(&format!("skipped {file}: {why}\n"));
-    }
-    for k in &r.sync.missed {
-        out.push_str(&format!("missed {}/{} on {}\n", k.org, k.post, k.network));
-    }
-    for k in &r.sync.edited_after_publication {
-        out.push_str(&format!(
-            "edited after publication (not reposted) {}/{} on {}\n",
-            k.org, k.post, k.network
+        lines.push(crate::t!(
+            "pass-skipped",
+            file = file.as_str(),
+            why = why.as_str()
         ));
     }
+    for k in &r.sync.missed {
+        lines.push(crate::t!("pass-missed", what = what(k)));
+    }
+    for k in &r.sync.edited_after_publication {
+        lines.push(crate::t!("pass-edited", what = what(k)));
+    }
     for (k, id) in &r.published {
-        out.push_str(&format!(
-            "published {}/{} on {}: {id}\n",
-            k.org, k.post, k.network
+        lines.push(crate::t!(
+            "pass-published",
+            what = what(k),
+            id = id.as_str()
         ));
     }
     for (k, at, _) in &r.retried {
-        out.push_str(&format!(
-            "retry {}/{} on {} at {at}\n",
-            k.org, k.post, k.network
-        ));
+        lines.push(crate::t!("pass-retry", what = what(k), at = at.to_string()));
     }
     for (k, why) in r.failed.iter().chain(&r.uncertain) {
-        out.push_str(&format!(
-            "NEEDS A PERSON {}/{} on {}: {why}\n",
-            k.org, k.post, k.network
+        lines.push(crate::t!(
+            "pass-needs-person",
+            what = what(k),
+            why = why.as_str()
         ));
     }
-    out
+    lines.iter().map(|l| format!("{l}\n")).collect()
 }
 
 /// `vestnik publish --due`: publishes what is due, delivers the alerts, prints the pass; 1 when
@@ -98,16 +99,22 @@ pub(super) fn run(args: PublishArgs) -> Result<i32, CliError> {
         Ok::<_, crate::publish::PassError>((r, delivered))
     })?;
     let mut out = pass_lines(&r);
-    out.push_str(&format!(
-        "vestnik publish: {} published, {} to retry, {} failed, {} uncertain, {} missed\n",
-        r.published.len(),
-        r.retried.len(),
-        r.failed.len(),
-        r.uncertain.len() + r.recovered_uncertain.len(),
-        r.sync.missed.len()
+    out.push_str(&crate::t!(
+        "pass-summary",
+        published = r.published.len(),
+        retry = r.retried.len(),
+        failed = r.failed.len(),
+        uncertain = r.uncertain.len() + r.recovered_uncertain.len(),
+        missed = r.sync.missed.len()
     ));
+    out.push('\n');
     if let Some(d) = delivered {
-        out.push_str(&format!("alerts: {} sent, {} waiting\n", d.sent, d.pending));
+        out.push_str(&crate::t!(
+            "pass-alerts",
+            sent = d.sent,
+            waiting = d.pending
+        ));
+        out.push('\n');
     }
     print(&out);
     Ok(i32::from(

@@ -67,21 +67,29 @@ pub(super) fn run(args: StatusArgs) -> Result<i32, CliError> {
                     )
                 })
                 .collect();
-            let mut counts: std::collections::BTreeMap<&str, usize> = Default::default();
+            let mut counts: std::collections::BTreeMap<&str, (usize, String)> = Default::default();
             for e in &entries {
-                *counts.entry(e.state.name()).or_default() += 1;
+                counts
+                    .entry(e.state.name())
+                    .or_insert_with(|| (0, e.state.words()))
+                    .0 += 1;
             }
-            let summary: Vec<String> = counts.iter().map(|(s, n)| format!("{n} {s}")).collect();
-            out.push_str(&format!(
-                "{} publications: {}; {} alerts not delivered yet\n",
-                entries.len(),
-                if summary.is_empty() {
-                    "none".to_owned()
-                } else {
-                    summary.join(", ")
-                },
-                alerts.len()
+            let summary: Vec<String> = counts
+                .values()
+                .map(|(n, words)| crate::t!("status-count", count = *n, state = words.as_str()))
+                .collect();
+            let counts = if summary.is_empty() {
+                crate::t!("status-none")
+            } else {
+                summary.join(", ")
+            };
+            out.push_str(&crate::t!(
+                "status-summary",
+                total = entries.len(),
+                counts = counts,
+                alerts = alerts.len()
             ));
+            out.push('\n');
             out
         }
     };

@@ -52,22 +52,24 @@ impl Lang {
 }
 
 /// The catalogue files, in the same order for each language.
-const FILES: [&str; 4] = ["core.ftl", "plan.ftl", "rules.ftl", "alerts.ftl"];
+const FILES: [&str; 5] = ["core.ftl", "plan.ftl", "rules.ftl", "alerts.ftl", "cli.ftl"];
 
 /// The text of each catalogue file of `lang`.
-fn sources(lang: Lang) -> [&'static str; 4] {
+fn sources(lang: Lang) -> [&'static str; 5] {
     match lang {
         Lang::Ru => [
             include_str!("../../locales/ru/core.ftl"),
             include_str!("../../locales/ru/plan.ftl"),
             include_str!("../../locales/ru/rules.ftl"),
             include_str!("../../locales/ru/alerts.ftl"),
+            include_str!("../../locales/ru/cli.ftl"),
         ],
         Lang::En => [
             include_str!("../../locales/en/core.ftl"),
             include_str!("../../locales/en/plan.ftl"),
             include_str!("../../locales/en/rules.ftl"),
             include_str!("../../locales/en/alerts.ftl"),
+            include_str!("../../locales/en/cli.ftl"),
         ],
     }
 }

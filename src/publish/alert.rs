@@ -27,7 +27,8 @@ fn id(kind: &str, k: &Key) -> String {
     format!("{kind}/{}/{}/{}", k.org, k.post, k.network.key())
 }
 
-fn what(k: &Key) -> String {
+/// A publication as people read it: `school/katok on VK`, «school/katok в VK».
+pub fn what(k: &Key) -> String {
     crate::t!(
         "alert-what",
         org = k.org.as_str(),

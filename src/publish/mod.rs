@@ -1044,16 +1044,20 @@ fn decide(entry: &Entry, e: PublishError, partly: bool, now: Timestamp) -> Outco
 }
 
 impl State {
-    /// Shown in `status`.
+    /// Shown in `status`: the state in words, with the link or the reason.
     pub fn label(&self) -> String {
+        let words = self.words();
         match self {
-            State::Published { remote_id, url } => format!(
-                "published {}",
-                url.clone().unwrap_or_else(|| remote_id.clone())
-            ),
-            State::Failed { reason } => format!("failed: {reason}"),
-            State::Uncertain { reason } => format!("uncertain: {reason}"),
-            other => other.name().to_owned(),
+            State::Published { remote_id, url } => {
+                format!("{words} {}", url.as_deref().unwrap_or(remote_id))
+            }
+            State::Failed { reason } | State::Uncertain { reason } => format!("{words}: {reason}"),
+            _ => words,
         }
+    }
+
+    /// The state in the words of the current language (`published`, «опубликовано»).
+    pub fn words(&self) -> String {
+        crate::locale::text(&format!("state-{}", self.name()), &[])
     }
 }

@@ -1,0 +1,22 @@
+# What the commands print for people besides `check`: the lines of a publishing pass and of
+# `status`. Twins with the same variables in locales/ru/cli.ftl.
+
+pass-skipped = skipped { $file }: { $why }
+pass-missed = missed { $what }
+pass-edited = edited after publication (not reposted) { $what }
+pass-published = published { $what }: { $id }
+pass-retry = retry { $what } at { $at }
+pass-needs-person = NEEDS A PERSON { $what }: { $why }
+pass-summary = vestnik publish: { $published } published, { $retry } to retry, { $failed } failed, { $uncertain } uncertain, { $missed } missed
+pass-alerts = alerts: { $sent } sent, { $waiting } waiting
+
+state-scheduled = scheduled
+state-sending = sending
+state-published = published
+state-failed = failed
+state-uncertain = uncertain
+state-missed = missed
+state-cancelled = cancelled
+status-count = { $count } { $state }
+status-none = none
+status-summary = { $total } publications: { $counts }; { $alerts } alerts not delivered yet

@@ -1,0 +1,26 @@
+# Что команды печатают для людей, кроме `check`: строки прохода публикации и `status`.
+# Двойники с теми же переменными — в locales/en/cli.ftl.
+
+pass-skipped = пропущен файл { $file }: { $why }
+pass-missed = пропущено: { $what }
+pass-edited = изменено после публикации, заново не публикуем: { $what }
+pass-published = опубликовано: { $what }, { $id }
+pass-retry = повторим { $what } в { $at }
+pass-needs-person = НУЖЕН ЧЕЛОВЕК: { $what }. { $why }
+pass-summary = Публикация: { $published ->
+        [one] вышла { $published } публикация
+        [few] вышли { $published } публикации
+       *[other] вышло { $published } публикаций
+    }, повторим позже: { $retry }, не удалось: { $failed }, неизвестно: { $uncertain }, пропущено: { $missed }
+pass-alerts = оповещения: отправлено { $sent }, ждут { $waiting }
+
+state-scheduled = запланировано
+state-sending = отправляется
+state-published = опубликовано
+state-failed = не удалось
+state-uncertain = неизвестно, вышло ли
+state-missed = пропущено
+state-cancelled = отменено
+status-count = { $state }: { $count }
+status-none = нет
+status-summary = Публикаций: { $total } ({ $counts }); неотправленных оповещений: { $alerts }
