@@ -785,5 +785,8 @@ fn the_sandbox_demo_publishes_the_shipped_plans() {
     // Nothing due on 2 December went out.
     assert!(!stdout.contains("#2026-12-02"), "{stdout}");
     assert!(!stdout.contains("/2026-12-02-"), "{stdout}");
-    assert!(stdout.contains("what the emulators hold now:"), "{stdout}");
+    assert!(
+        stdout.contains("Что теперь лежит в эмуляторах:"),
+        "{stdout}"
+    );
 }

@@ -20,3 +20,17 @@ state-cancelled = cancelled
 status-count = { $count } { $state }
 status-none = none
 status-summary = { $total } publications: { $counts }; { $alerts } alerts not delivered yet
+
+sandbox-intro = vestnik sandbox: local emulators of the three APIs (no real network is reached)
+sandbox-outro = (test credentials of the emulators only; real tokens never go on a command line)
+demo-held = what the emulators hold now:
+demo-count = { $count ->
+        [one] { $count } { $messages ->
+            [yes] message
+           *[no] post
+        }
+       *[other] { $count } { $messages ->
+            [yes] messages
+           *[no] posts
+        }
+    }

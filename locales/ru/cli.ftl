@@ -24,3 +24,19 @@ state-cancelled = отменено
 status-count = { $state }: { $count }
 status-none = нет
 status-summary = Публикаций: { $total } ({ $counts }); неотправленных оповещений: { $alerts }
+
+sandbox-intro = Песочница vestnik: эмуляторы VK, OK и Telegram на этой машине; настоящие сети не затрагиваются
+sandbox-outro = (это только тестовые ключи эмуляторов; настоящие ключи в командной строке не пишут)
+demo-held = Что теперь лежит в эмуляторах:
+demo-count = { $count } { $messages ->
+        [yes] { $count ->
+            [one] сообщение
+            [few] сообщения
+           *[other] сообщений
+        }
+       *[no] { $count ->
+            [one] пост
+            [few] поста
+           *[other] постов
+        }
+    }

@@ -250,7 +250,7 @@ fn run_sandbox_demo(args: RunArgs) -> Result<i32, CliError> {
                 }
             })
             .await?;
-        let mut out = String::from("\nwhat the emulators hold now:\n");
+        let mut out = format!("\n{}\n", crate::t!("demo-held"));
         for org in &reg.organizations {
             for (net, page) in &org.pages {
                 let id = &page.id.value;
@@ -260,15 +260,16 @@ fn run_sandbox_demo(args: RunArgs) -> Result<i32, CliError> {
                     Network::Telegram => sb.telegram.state.messages(id).len(),
                 };
                 if n > 0 {
+                    let messages = if *net == Network::Telegram {
+                        "yes"
+                    } else {
+                        "no"
+                    };
                     out.push_str(&format!(
-                        "  {:<9} {:<28} {n} {}\n",
+                        "  {:<9} {:<28} {}\n",
                         net.key(),
                         id,
-                        if *net == Network::Telegram {
-                            "messages"
-                        } else {
-                            "posts"
-                        }
+                        crate::t!("demo-count", count = n, messages = messages)
                     ));
                 }
             }

@@ -165,10 +165,7 @@ impl Sandbox {
     /// What a person needs to point vestnik (or curl) at the sandbox.
     pub fn describe(&self) -> String {
         let mut s = String::new();
-        let _ = writeln!(
-            s,
-            "vestnik sandbox: local emulators of the three APIs (no real network is reached)"
-        );
+        let _ = writeln!(s, "{}", crate::t!("sandbox-intro"));
         let _ = writeln!(
             s,
             "telegram  base_url={}  token={}",
@@ -188,10 +185,7 @@ impl Sandbox {
             ok::emulator::TEST_APPLICATION_SECRET,
             ok::emulator::TEST_ACCESS_TOKEN
         );
-        let _ = writeln!(
-            s,
-            "(test credentials of the emulators only; real tokens never go on a command line)"
-        );
+        let _ = writeln!(s, "{}", crate::t!("sandbox-outro"));
         s
     }
 }
