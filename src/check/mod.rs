@@ -120,8 +120,8 @@ pub fn run(settings: &Settings) -> Result<Report, CheckError> {
         }
         Err(mut d) => {
             if std::fs::symlink_metadata(root.join(REGISTRY_PATH)).is_err() {
-                d.message = "the registry plans/registry.yaml is missing".to_owned();
-                d.hint = Some("create plans/registry.yaml with `timezone`, `rules` and `organizations` (see README)".to_owned());
+                d.message = crate::t!("yaml-registry-missing");
+                d.hint = Some(crate::t!("yaml-registry-missing-hint"));
             }
             diags.push(d);
             (Registry::unusable(REGISTRY_PATH), None)
@@ -253,17 +253,27 @@ fn check_file(f: &PlanFile, repo: &Repo, cx: &PostContext) -> FileResult {
     let mut posts = Vec::new();
     if f.kind == FileKind::Other {
         diags.push(
-            Diagnostic::new(Rule::StrayFile, &f.rel, Pos::START, "vestnik does not read this file: posts are .md files, plans are .yaml files")
-                .hint("rename it to .md or .yaml if it is a post or a plan; move other documents out of plans/, pictures to media/")
-                .org(&*f.folder),
+            Diagnostic::new(
+                Rule::StrayFile,
+                &f.rel,
+                Pos::START,
+                crate::t!("stray-file-not-read"),
+            )
+            .hint(crate::t!("stray-file-not-read-hint"))
+            .org(&*f.folder),
         );
         return FileResult { diags, posts };
     }
     if f.kind == FileKind::BadName {
         diags.push(
-            Diagnostic::new(Rule::Yaml, &f.rel, Pos::START, "vestnik does not read this file: its name has control characters (a line break, an escape) or is not UTF-8")
-                .hint("rename it with letters, digits, '-' and '_' only")
-                .org(&*f.folder),
+            Diagnostic::new(
+                Rule::Yaml,
+                &f.rel,
+                Pos::START,
+                crate::t!("yaml-bad-file-name"),
+            )
+            .hint(crate::t!("yaml-bad-file-name-hint"))
+            .org(&*f.folder),
         );
         return FileResult { diags, posts };
     }
@@ -308,9 +318,19 @@ fn duplicate_ids(posts: &[PostSummary]) -> Vec<Diagnostic> {
                 .map(|o| format!("{}:{}", o.file, o.pos.line))
                 .collect();
             out.push(
-                Diagnostic::new(Rule::DuplicateId, &p.file, p.pos, format!("the post id `{id}` of `{org}` is also used in {}; neither post is published until the ids differ", others.join(", ")))
-                    .hint("rename one of the files, or give one post its own `id:`")
-                    .org(org),
+                Diagnostic::new(
+                    Rule::DuplicateId,
+                    &p.file,
+                    p.pos,
+                    crate::t!(
+                        "duplicate-id-used-twice",
+                        id = id,
+                        org = org,
+                        others = others.join(", ")
+                    ),
+                )
+                .hint(crate::t!("duplicate-id-used-twice-hint"))
+                .org(org),
             );
         }
     }
@@ -328,14 +348,23 @@ fn unknown_folders(reg: &Registry, files: &[PlanFile]) -> Vec<Diagnostic> {
         .into_iter()
         .filter(|(folder, _)| reg.org(folder).is_none())
         .map(|(folder, file)| {
-            let ids: Vec<&str> = reg.organizations.iter().map(|o| o.id.value.as_str()).collect();
+            let ids: Vec<&str> = reg
+                .organizations
+                .iter()
+                .map(|o| o.id.value.as_str())
+                .collect();
             let hint = match crate::plan::yaml::closest(folder, &ids) {
-                Some(best) => format!("did you mean plans/{best}/? Folder names are organization ids from plans/registry.yaml"),
-                None => "rename the folder to an organization id from plans/registry.yaml, or add the organization there".to_owned(),
+                Some(best) => crate::t!("unknown-org-folder-hint-closest", best = best),
+                None => crate::t!("unknown-org-folder-hint"),
             };
-            Diagnostic::new(Rule::UnknownOrg, file, Pos::START, format!("the folder plans/{folder}/ is not an organization of the registry"))
-                .hint(hint)
-                .org(folder)
+            Diagnostic::new(
+                Rule::UnknownOrg,
+                file,
+                Pos::START,
+                crate::t!("unknown-org-folder", folder = folder),
+            )
+            .hint(hint)
+            .org(folder)
         })
         .collect()
 }

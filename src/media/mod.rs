@@ -150,6 +150,28 @@ pub enum PathError {
     NotAFile(String),
 }
 
+impl PathError {
+    /// The error in the language of the process's texts (its `Display` stays English, for
+    /// logs).
+    pub fn message(&self) -> String {
+        match self {
+            PathError::Absolute(p) => crate::t!("media-path-absolute", path = p.as_str()),
+            PathError::Escapes(p, org) => {
+                crate::t!("media-path-escapes", path = p.as_str(), org = org.as_str())
+            }
+            PathError::SymlinkOut(p, org) => {
+                crate::t!(
+                    "media-path-symlink-out",
+                    path = p.as_str(),
+                    org = org.as_str()
+                )
+            }
+            PathError::Missing(p) => crate::t!("media-path-missing", path = p.as_str()),
+            PathError::NotAFile(p) => crate::t!("media-path-not-a-file", path = p.as_str()),
+        }
+    }
+}
+
 /// Resolves an image path as written in a post of organization `org`: relative to
 /// `media/<org>/`, or written from the repository root as `media/<org>/…`.
 ///
@@ -214,23 +236,25 @@ pub fn resolve(root: &Path, org: &str, written: &str) -> Result<(String, PathBuf
 pub fn unfit_for(info: &MediaInfo, network: Network) -> Option<String> {
     let (w, h) = (u64::from(info.width), u64::from(info.height));
     if w == 0 || h == 0 {
-        return Some("the image has no pixels".to_owned());
+        return Some(crate::t!("media-size-no-pixels"));
     }
     if w * h > MAX_PIXELS {
-        return Some(format!(
-            "{}×{} is {} megapixels; vestnik refuses images over {} megapixels (a guard against decompression bombs)",
-            w,
-            h,
-            w * h / 1_000_000,
-            MAX_PIXELS / 1_000_000
+        return Some(crate::t!(
+            "media-size-megapixels",
+            width = w,
+            height = h,
+            mp = w * h / 1_000_000,
+            max = MAX_PIXELS / 1_000_000
         ));
     }
     let ratio_max = u64::from(network.limits().image_ratio_max);
     let (long, short) = (w.max(h), w.min(h));
     if long > short * ratio_max {
-        return Some(format!(
-            "{}×{} is more than {ratio_max} times longer than it is wide, and resizing cannot fix the shape",
-            w, h
+        return Some(crate::t!(
+            "media-size-ratio",
+            width = w,
+            height = h,
+            ratio = ratio_max
         ));
     }
     None
@@ -403,10 +427,7 @@ mod tests {
             .recv_timeout(std::time::Duration::from_secs(10))
             .expect("opening a FIFO hangs");
         assert!(refused);
-        assert_eq!(
-            probed,
-            Err(ProbeError::Io("it is not a regular file".to_owned()))
-        );
+        assert_eq!(probed, Err(ProbeError::NotAFile));
         assert!(matches!(read_file(dir.path()), Err(FileError::NotAFile)));
     }
 

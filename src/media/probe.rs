@@ -25,10 +25,19 @@ pub struct MediaInfo {
 pub enum ProbeError {
     /// The file could not be read.
     #[error("cannot read the file: {0}")]
-    Io(String),
-    /// Not one of the accepted formats, or a broken header.
-    #[error("{0}")]
-    Format(String),
+    Io(std::io::ErrorKind),
+    /// A folder, pipe, device or socket.
+    #[error("cannot read the file: it is not a regular file")]
+    NotAFile,
+    /// An image in a format vestnik does not take (`BMP`, `TIFF`…).
+    #[error("it is a {0} image; vestnik takes JPEG, PNG, WebP or GIF")]
+    Unsupported(String),
+    /// Not an image at all, or one whose format nothing tells.
+    #[error("it is not an image vestnik can read (JPEG, PNG, WebP or GIF)")]
+    NotAnImage,
+    /// A broken header: the format (`PNG`…) and the decoder's words.
+    #[error("the {0} file is damaged: {1}")]
+    Damaged(String, String),
     /// The file is over [`MAX_MEDIA_BYTES`](crate::media::MAX_MEDIA_BYTES); nothing of it was read.
     #[error(
         "the file is {} MB; vestnik takes image files up to {} MB",
@@ -43,11 +52,45 @@ pub enum ProbeError {
     },
 }
 
+impl ProbeError {
+    /// The error in the language of the process's texts (its `Display` stays English, for
+    /// logs).
+    pub fn message(&self) -> String {
+        match self {
+            ProbeError::Io(kind) => {
+                let reason = match kind {
+                    std::io::ErrorKind::NotFound => crate::t!("media-format-io-not-found"),
+                    std::io::ErrorKind::PermissionDenied => {
+                        crate::t!("media-format-io-permission-denied")
+                    }
+                    other => other.to_string(),
+                };
+                crate::t!("media-format-unreadable", reason = reason)
+            }
+            ProbeError::NotAFile => crate::t!("media-format-not-a-file"),
+            ProbeError::Unsupported(format) => {
+                crate::t!("media-format-unsupported", format = format.as_str())
+            }
+            ProbeError::NotAnImage => crate::t!("media-format-not-an-image"),
+            ProbeError::Damaged(format, detail) => crate::t!(
+                "media-format-damaged",
+                format = format.as_str(),
+                detail = detail.as_str()
+            ),
+            ProbeError::TooLarge { bytes, max } => crate::t!(
+                "media-size-file-too-large",
+                mb = bytes.div_ceil(1024 * 1024),
+                max = max / (1024 * 1024)
+            ),
+        }
+    }
+}
+
 impl From<FileError> for ProbeError {
     fn from(e: FileError) -> ProbeError {
         match e {
-            FileError::Io(e) => ProbeError::Io(e.kind().to_string()),
-            FileError::NotAFile => ProbeError::Io("it is not a regular file".to_owned()),
+            FileError::Io(e) => ProbeError::Io(e.kind()),
+            FileError::NotAFile => ProbeError::NotAFile,
             FileError::TooLarge { bytes, max } => ProbeError::TooLarge { bytes, max },
         }
     }
@@ -68,34 +111,25 @@ pub fn probe(path: &Path) -> Result<MediaInfo, ProbeError> {
     }
     let reader = reader
         .with_guessed_format()
-        .map_err(|e| ProbeError::Io(e.kind().to_string()))?;
+        .map_err(|e| ProbeError::Io(e.kind()))?;
     let format = match reader.format() {
         Some(ImageFormat::Jpeg) => "jpeg",
         Some(ImageFormat::Png) => "png",
         Some(ImageFormat::WebP) => "webp",
         Some(ImageFormat::Gif) => "gif",
         Some(other) => {
-            return Err(ProbeError::Format(format!(
-                "it is a {} image; vestnik takes JPEG, PNG, WebP or GIF",
+            return Err(ProbeError::Unsupported(
                 other
                     .extensions_str()
                     .first()
                     .unwrap_or(&"unknown")
-                    .to_uppercase()
-            )));
-        }
-        None => {
-            return Err(ProbeError::Format(
-                "it is not an image vestnik can read (JPEG, PNG, WebP or GIF)".to_owned(),
+                    .to_uppercase(),
             ));
         }
+        None => return Err(ProbeError::NotAnImage),
     };
-    let damaged = |e: &dyn std::fmt::Display| {
-        ProbeError::Format(format!(
-            "the {} file is damaged: {e}",
-            format.to_uppercase()
-        ))
-    };
+    let damaged =
+        |e: &dyn std::fmt::Display| ProbeError::Damaged(format.to_uppercase(), e.to_string());
     let (width, height) = if format == "png" {
         // Not through `image`: its PNG decoder inflates the colour profile while reading the
         // header (3 GB from a 3 MB file, bounded only by its memory limit); `png` can skip it.
@@ -128,7 +162,10 @@ mod tests {
         assert_eq!((info.format, info.width, info.height), ("png", 30, 20));
         let junk = dir.path().join("b.jpg");
         std::fs::write(&junk, b"not an image at all").unwrap();
-        assert!(matches!(probe(&junk), Err(ProbeError::Format(_))));
+        assert!(matches!(
+            probe(&junk),
+            Err(ProbeError::Damaged(..) | ProbeError::NotAnImage)
+        ));
         // A colour profile and a text chunk are skipped, not inflated; a damaged IHDR is not.
         let mut bytes = std::fs::read(&png).unwrap();
         let idat = bytes.windows(4).position(|w| w == b"IDAT").unwrap() - 4;

@@ -15,6 +15,7 @@ use crate::plan::Post;
 use crate::plan::diagnostic::{Diagnostic, Rule};
 use crate::plan::registry::Registry;
 use crate::plan::source::LineIndex;
+use crate::t;
 
 /// Resolves an image path as written by organization `org` (see [`crate::media::resolve`]).
 pub type Resolve<'a> = dyn Fn(&str, &str) -> Result<PathBuf, PathError> + 'a;
@@ -34,17 +35,44 @@ pub fn post(
     if reg.usable && org_id != post.folder {
         match (org, reg.org(&post.folder)) {
             (None, _) => out.push(
-                Diagnostic::new(Rule::UnknownOrg, file, post.org.pos, format!("`{org_id}` is not an organization of the registry"))
-                    .hint("use the id of an organization from plans/registry.yaml, or leave `org` out to post for the folder's organization"),
+                Diagnostic::new(
+                    Rule::UnknownOrg,
+                    file,
+                    post.org.pos,
+                    t!("unknown-org-not-in-registry", org = org_id),
+                )
+                .hint(t!("unknown-org-not-in-registry-hint")),
             ),
             // A folder that is no organization may post for nobody.
             (Some(_), None) => out.push(
-                Diagnostic::new(Rule::ForeignOrg, file, post.org.pos, format!("a post in plans/{}/, which is not an organization of the registry, is for `{org_id}`", post.folder))
-                    .hint(format!("move the file to plans/{org_id}/")),
+                Diagnostic::new(
+                    Rule::ForeignOrg,
+                    file,
+                    post.org.pos,
+                    t!(
+                        "foreign-org-folder-not-org",
+                        folder = &*post.folder,
+                        org = org_id
+                    ),
+                )
+                .hint(t!("foreign-org-folder-not-org-hint", org = org_id)),
             ),
             (Some(_), Some(folder_org)) if !folder_org.may_post_for(org_id) => out.push(
-                Diagnostic::new(Rule::ForeignOrg, file, post.org.pos, format!("a post in plans/{}/ is for `{org_id}`", post.folder))
-                    .hint(format!("move the file to plans/{org_id}/, or let `{}` post for it with `can_post_for` in the registry", post.folder)),
+                Diagnostic::new(
+                    Rule::ForeignOrg,
+                    file,
+                    post.org.pos,
+                    t!(
+                        "foreign-org-not-allowed",
+                        folder = &*post.folder,
+                        org = org_id
+                    ),
+                )
+                .hint(t!(
+                    "foreign-org-not-allowed-hint",
+                    folder = &*post.folder,
+                    org = org_id
+                )),
             ),
             _ => {}
         }
@@ -57,9 +85,13 @@ pub fn post(
                         Rule::UnknownNetwork,
                         file,
                         n.pos,
-                        format!("«{}» has no {} page", org.name.value, n.value),
+                        t!(
+                            "unknown-network-no-page",
+                            org = org.name.value.as_str(),
+                            net = n.value.display_name()
+                        ),
                     )
-                    .hint("remove it from `networks`, or add the page to the registry first")
+                    .hint(t!("unknown-network-no-page-hint"))
                     .network(n.value),
                 );
             }
@@ -80,9 +112,8 @@ pub fn post(
             // Reported by the post rules (`media-missing`): nobody else's picture is at stake.
             Err(PathError::Missing(_)) => {}
             Err(e) => out.push(
-                Diagnostic::new(Rule::MediaPath, file, img.pos, e.to_string()).hint(format!(
-                    "keep pictures inside media/{org_id}/ and write paths relative to it"
-                )),
+                Diagnostic::new(Rule::MediaPath, file, img.pos, e.message())
+                    .hint(t!("media-path-hint", org = org_id)),
             ),
         }
     }
@@ -98,9 +129,70 @@ pub fn secrets(text: &str, file: &str, out: &mut Vec<Diagnostic>) {
     let index = LineIndex::new(text);
     for m in found {
         out.push(
-            Diagnostic::new(Rule::Secret, file, index.pos(text, m.start), format!("this looks like {} ({}); tokens must never be in git", m.kind, m.masked))
-                .hint("delete it, revoke the token (it is in the git history now), and give the daemon tokens through its secrets file or environment")
-                .hide_source(),
+            Diagnostic::new(
+                Rule::Secret,
+                file,
+                index.pos(text, m.start),
+                t!(
+                    "secret-found",
+                    kind = secret_kind(m.kind),
+                    masked = m.masked.as_str()
+                ),
+            )
+            .hint(t!("secret-found-hint"))
+            .hide_source(),
         );
+    }
+}
+
+/// The kind of secret `leak` names, in the language of the texts.
+fn secret_kind(kind: &str) -> String {
+    match kind {
+        "a VK access token" => t!("secret-kind-vk"),
+        "a Telegram bot token" => t!("secret-kind-telegram"),
+        "an OK or app secret key (long hex)" => t!("secret-kind-hex"),
+        "an access token" => t!("secret-kind-access"),
+        other => other.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::locale::{Lang, text_in};
+
+    #[test]
+    fn every_secret_kind_has_its_message() {
+        for (id, kind) in [
+            ("secret-kind-vk", "a VK access token"),
+            ("secret-kind-telegram", "a Telegram bot token"),
+            ("secret-kind-hex", "an OK or app secret key (long hex)"),
+            ("secret-kind-access", "an access token"),
+        ] {
+            assert_eq!(text_in(Lang::En, id, &[]), kind);
+        }
+        // Every kind `leak` finds is one of those.
+        let samples = [
+            "vk1.a.abcdefghijklmnopqrstuvwxyz",
+            "123456789:AAabcdefghijklmnopqrstuvwxyz0123456789",
+            "0123456789abcdef0123456789abcdef",
+            "access_token: abcdefghijklmnop",
+        ];
+        for sample in samples {
+            let found = crate::check::leak::find(sample);
+            assert!(!found.is_empty(), "{sample}");
+            for m in found {
+                assert!(
+                    [
+                        "a VK access token",
+                        "a Telegram bot token",
+                        "an OK or app secret key (long hex)",
+                        "an access token"
+                    ]
+                    .contains(&m.kind),
+                    "{}",
+                    m.kind
+                );
+            }
+        }
     }
 }

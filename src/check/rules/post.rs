@@ -16,6 +16,7 @@ use crate::plan::network::Network;
 use crate::plan::registry::Registry;
 use crate::plan::{Poll, Post, Status, Text};
 use crate::render;
+use crate::t;
 
 /// Telegram accepts `close_date` at most this far after sending (Bot API 10.1 `sendPoll`).
 pub const TELEGRAM_POLL_MAX_OPEN: SignedDuration = SignedDuration::from_secs(2_628_000);
@@ -92,12 +93,13 @@ pub fn check(post: &Post, cx: &PostContext, out: &mut Vec<Diagnostic>) -> Vec<Ne
                         Rule::UnknownNetwork,
                         file,
                         o.pos,
-                        format!(
-                            "an override for {net}, but «{}» has no {net} page",
-                            org.name.value
+                        t!(
+                            "unknown-network-override",
+                            net = net.display_name(),
+                            org = org.name.value.as_str()
                         ),
                     )
-                    .hint("remove the override or add the page to the registry")
+                    .hint(t!("unknown-network-override-hint"))
                     .network(*net)
                     .severity(Severity::Warning),
                 );
@@ -151,16 +153,15 @@ pub fn check(post: &Post, cx: &PostContext, out: &mut Vec<Diagnostic>) -> Vec<Ne
                 Rule::AlbumSize,
                 file,
                 images[max].pos,
-                format!(
-                    "{} images, but {} {} at most {max} in one post",
-                    images.len(),
-                    names(&nets),
-                    verb(&nets, "takes", "take")
+                t!(
+                    "album-size-too-many",
+                    n = images.len(),
+                    networks = names(&nets),
+                    count = nets.len(),
+                    max = max
                 ),
             )
-            .hint(format!(
-                "keep the best {max}, or split the album into two posts"
-            )),
+            .hint(t!("album-size-too-many-hint", max = max)),
             &nets,
         ));
     }
@@ -196,21 +197,21 @@ impl Renders {
     }
 }
 
-/// "VK", "VK and OK", "VK, OK and Telegram".
+/// "VK", "VK and OK", "VK, OK and Telegram" (the verbs agreeing with the list are chosen by
+/// the messages, from the number of networks).
 fn names(nets: &[Network]) -> String {
     match nets {
         [] => String::new(),
         [one] => one.display_name().to_owned(),
         [rest @ .., last] => {
             let head: Vec<&str> = rest.iter().map(|n| n.display_name()).collect();
-            format!("{} and {}", head.join(", "), last.display_name())
+            t!(
+                "networks-and",
+                head = head.join(", "),
+                last = last.display_name()
+            )
         }
     }
-}
-
-/// The verb form agreeing with a list of networks ("VK takes", "VK and OK take").
-fn verb(nets: &[Network], one: &'static str, many: &'static str) -> &'static str {
-    if nets.len() == 1 { one } else { many }
 }
 
 /// Names the network on a diagnostic that concerns exactly one.
@@ -245,14 +246,9 @@ fn check_draft(post: &Post, now: Timestamp, out: &mut Vec<Diagnostic>) {
     let left = when.value.duration_since(now);
     if left <= SignedDuration::ZERO {
         out.push(
-            Diagnostic::new(
-                Rule::DraftDue,
-                &post.file,
-                when.pos,
-                "this draft's publication time has passed",
-            )
-            .hint("finish the text and remove `status: draft`, or move the date")
-            .severity(Severity::Error),
+            Diagnostic::new(Rule::DraftDue, &post.file, when.pos, t!("draft-due-passed"))
+                .hint(t!("draft-due-passed-hint"))
+                .severity(Severity::Error),
         );
     } else if left < DRAFT_WARN {
         let hours = left.as_hours();
@@ -261,9 +257,9 @@ fn check_draft(post: &Post, now: Timestamp, out: &mut Vec<Diagnostic>) {
                 Rule::DraftDue,
                 &post.file,
                 when.pos,
-                format!("this draft is due in {hours} h and is still a draft"),
+                t!("draft-due-soon", hours = hours),
             )
-            .hint("finish the text and remove `status: draft`, or it will not be published"),
+            .hint(t!("draft-due-soon-hint")),
         );
     }
 }
@@ -306,9 +302,9 @@ fn check_length(
     let limits = net.limits();
     let len = render::length(net, rendered);
     let unit = if limits.text_unit_is_utf16 {
-        "UTF-16 units"
+        "utf16"
     } else {
-        "characters"
+        "chars"
     };
     if len > limits.text_max {
         out.push(
@@ -316,9 +312,20 @@ fn check_length(
                 Rule::TextLength,
                 file,
                 text.first,
-                format!("the text is {len} {unit} on {net} after formatting; {net} takes at most {} ({} too many)", limits.text_max, len - limits.text_max),
+                t!(
+                    "text-length-too-long",
+                    len = len,
+                    unit = unit,
+                    net = net.display_name(),
+                    max = limits.text_max,
+                    over = len - limits.text_max
+                ),
             )
-            .hint(format!("shorten the text, or give {net} its own shorter text under `{}: {{text: …}}`", net.key()))
+            .hint(t!(
+                "text-length-too-long-hint",
+                net = net.display_name(),
+                key = net.key()
+            ))
             .network(net),
         );
     }
@@ -332,9 +339,9 @@ fn check_length(
                 Rule::EmptyPost,
                 file,
                 text.first,
-                format!("the post has nothing to publish on {net}: no text, no images, no poll"),
+                t!("empty-post-nothing", net = net.display_name()),
             )
-            .hint("write the text, or mark the topic `status: draft` until it is ready")
+            .hint(t!("empty-post-nothing-hint"))
             .network(net),
         );
     }
@@ -355,9 +362,9 @@ fn check_poll(
                 Rule::Poll,
                 file,
                 poll.question.pos,
-                "the poll question is empty",
+                t!("poll-question-empty"),
             )
-            .hint("write the question"),
+            .hint(t!("poll-question-empty-hint")),
         );
     } else {
         let long: Vec<Network> = targets
@@ -371,13 +378,15 @@ fn check_poll(
                     Rule::Poll,
                     file,
                     poll.question.pos,
-                    format!(
-                        "the poll question is {q} characters; {} {} at most {max}",
-                        names(&nets),
-                        verb(&nets, "takes", "take")
+                    t!(
+                        "poll-question-long",
+                        len = q,
+                        networks = names(&nets),
+                        count = nets.len(),
+                        max = max
                     ),
                 )
-                .hint("shorten the question; details can go into the post text"),
+                .hint(t!("poll-question-long-hint")),
                 &nets,
             ));
         }
@@ -391,11 +400,12 @@ fn check_poll(
     if !bad_count.is_empty() {
         let ranges: Vec<String> = bad_count
             .iter()
-            .map(|t| {
-                format!(
-                    "{t} takes {} to {}",
-                    t.limits().poll_options_min,
-                    t.limits().poll_options_max
+            .map(|n| {
+                t!(
+                    "poll-options-range",
+                    net = n.display_name(),
+                    min = n.limits().poll_options_min,
+                    max = n.limits().poll_options_max
                 )
             })
             .collect();
@@ -404,9 +414,9 @@ fn check_poll(
                 Rule::Poll,
                 file,
                 poll.options_pos,
-                format!("the poll has {n} options; {}", ranges.join(", ")),
+                t!("poll-options-count", n = n, ranges = ranges.join(", ")),
             )
-            .hint("change the number of options to fit every network the post goes to"),
+            .hint(t!("poll-options-count-hint")),
             &bad_count,
         ));
     }
@@ -415,8 +425,8 @@ fn check_poll(
         let c = o.value.trim().chars().count();
         if c == 0 {
             out.push(
-                Diagnostic::new(Rule::Poll, file, o.pos, "a poll option is empty")
-                    .hint("write the option or remove it"),
+                Diagnostic::new(Rule::Poll, file, o.pos, t!("poll-option-empty"))
+                    .hint(t!("poll-option-empty-hint")),
             );
         }
         let long: Vec<Network> = targets
@@ -430,13 +440,15 @@ fn check_poll(
                     Rule::Poll,
                     file,
                     o.pos,
-                    format!(
-                        "a poll option is {c} characters; {} {} at most {max}",
-                        names(&nets),
-                        verb(&nets, "takes", "take")
+                    t!(
+                        "poll-option-long",
+                        len = c,
+                        networks = names(&nets),
+                        count = nets.len(),
+                        max = max
                     ),
                 )
-                .hint("shorten the option"),
+                .hint(t!("poll-option-long-hint")),
                 &nets,
             ));
         }
@@ -446,9 +458,9 @@ fn check_poll(
                     Rule::Poll,
                     file,
                     o.pos,
-                    format!("the option «{}» is listed twice", o.value),
+                    t!("poll-option-twice", option = o.value.as_str()),
                 )
-                .hint("each option must be different"),
+                .hint(t!("poll-option-twice-hint")),
             );
         }
     }
@@ -467,9 +479,9 @@ fn check_poll(
                     Rule::Poll,
                     file,
                     poll.pos,
-                    format!("on {net} a poll cannot be a post's only content"),
+                    t!("poll-alone", net = net.display_name()),
                 )
-                .hint("add a few words of text or a picture to the post")
+                .hint(t!("poll-alone-hint"))
                 .network(net),
             );
         }
@@ -478,24 +490,14 @@ fn check_poll(
         let open = closes.value.duration_since(when.value);
         if open <= SignedDuration::from_secs(5) {
             out.push(
-                Diagnostic::new(
-                    Rule::Poll,
-                    file,
-                    closes.pos,
-                    "the poll closes before (or right when) the post is published",
-                )
-                .hint("set `closes` after the post's `date`"),
+                Diagnostic::new(Rule::Poll, file, closes.pos, t!("poll-closes-early"))
+                    .hint(t!("poll-closes-early-hint")),
             );
         } else if targets.contains(&Network::Telegram) && open > TELEGRAM_POLL_MAX_OPEN {
             out.push(
-                Diagnostic::new(
-                    Rule::Poll,
-                    file,
-                    closes.pos,
-                    "Telegram closes polls at most 30 days after they are posted",
-                )
-                .hint("set `closes` within 30 days of the post's `date`, or leave it out")
-                .network(Network::Telegram),
+                Diagnostic::new(Rule::Poll, file, closes.pos, t!("poll-closes-late"))
+                    .hint(t!("poll-closes-late-hint"))
+                    .network(Network::Telegram),
             );
         }
     }
@@ -516,8 +518,8 @@ fn check_media(post: &Post, targets: &[Network], cx: &PostContext, out: &mut Vec
         }
         if img.value.trim().is_empty() {
             out.push(
-                Diagnostic::new(Rule::Schema, file, img.pos, "an image path is empty")
-                    .hint("write the file name, or remove the empty item"),
+                Diagnostic::new(Rule::Schema, file, img.pos, t!("schema-image-empty"))
+                    .hint(t!("schema-image-empty-hint")),
             );
             continue;
         }
@@ -530,8 +532,8 @@ fn check_media(post: &Post, targets: &[Network], cx: &PostContext, out: &mut Vec
             Ok(r) => r,
             Err(e @ PathError::Missing(_)) => {
                 out.push(
-                    Diagnostic::new(Rule::MediaMissing, file, img.pos, e.to_string())
-                        .hint(format!("put the picture into media/{org}/ and write its name here, e.g. `images: [photo.jpg]`")),
+                    Diagnostic::new(Rule::MediaMissing, file, img.pos, e.message())
+                        .hint(t!("media-missing-hint", org = org)),
                 );
                 continue;
             }
@@ -546,11 +548,11 @@ fn check_media(post: &Post, targets: &[Network], cx: &PostContext, out: &mut Vec
                         Rule::MediaSize,
                         file,
                         img.pos,
-                        format!("`{}`: {e}", img.value),
+                        format!("`{}`: {}", img.value, e.message()),
                     )
-                    .hint(format!(
-                        "shrink it below {} MB: save it again as JPEG with fewer pixels (2560 px on the long side is plenty) or a lower quality",
-                        max / (1024 * 1024)
+                    .hint(t!(
+                        "media-size-file-too-large-hint",
+                        max = max / (1024 * 1024)
                     )),
                 );
                 continue;
@@ -561,9 +563,9 @@ fn check_media(post: &Post, targets: &[Network], cx: &PostContext, out: &mut Vec
                         Rule::MediaFormat,
                         file,
                         img.pos,
-                        format!("`{}`: {e}", img.value),
+                        format!("`{}`: {}", img.value, e.message()),
                     )
-                    .hint("save the picture as JPEG or PNG (phones and editors can export it)"),
+                    .hint(t!("media-format-hint")),
                 );
                 continue;
             }
@@ -585,15 +587,95 @@ fn check_media(post: &Post, targets: &[Network], cx: &PostContext, out: &mut Vec
                     file,
                     img.pos,
                     format!(
-                        "`{}`: {why}; {} {} it",
+                        "`{}`: {}",
                         img.value,
-                        names(&nets),
-                        verb(&nets, "refuses", "refuse")
+                        t!(
+                            "media-size-unfit",
+                            why = why,
+                            networks = names(&nets),
+                            count = nets.len()
+                        )
                     ),
                 )
-                .hint("crop the picture to a normal shape (e.g. 4:3 or 1:1) and save it again"),
+                .hint(t!("media-size-unfit-hint")),
                 &nets,
             ));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use fluent_bundle::FluentValue;
+
+    use crate::locale::{Lang, text_in};
+
+    #[test]
+    fn text_length_counts_in_both_languages() {
+        let args = |len: u32, unit: &'static str, net: &'static str, max: u32| {
+            [
+                ("len", FluentValue::from(len)),
+                ("unit", unit.into()),
+                ("net", net.into()),
+                ("max", max.into()),
+                ("over", (len - max).into()),
+            ]
+        };
+        let tg = args(4200, "utf16", "Telegram", 4096);
+        assert_eq!(
+            text_in(Lang::En, "text-length-too-long", &tg),
+            "the text is 4200 UTF-16 units on Telegram after formatting; Telegram takes at most 4096 (104 too many)"
+        );
+        assert_eq!(
+            text_in(Lang::Ru, "text-length-too-long", &tg),
+            "после оформления в тексте для Telegram 4200 знаков (по счёту Telegram, где эмодзи идёт за два), а Telegram принимает не больше 4096. Лишних: 104"
+        );
+        let vk = args(15_021, "chars", "VK", 15_000);
+        assert_eq!(
+            text_in(Lang::En, "text-length-too-long", &vk),
+            "the text is 15021 characters on VK after formatting; VK takes at most 15000 (21 too many)"
+        );
+        assert_eq!(
+            text_in(Lang::Ru, "text-length-too-long", &vk),
+            "после оформления в тексте для VK 15021 знак, а VK принимает не больше 15000. Лишних: 21"
+        );
+    }
+
+    #[test]
+    fn russian_counts_agree() {
+        let hours = |n: i64| text_in(Lang::Ru, "draft-due-soon", &[("hours", n.into())]);
+        assert!(hours(1).contains("остался 1 час,"), "{}", hours(1));
+        assert!(hours(3).contains("осталось 3 часа,"), "{}", hours(3));
+        assert!(hours(11).contains("осталось 11 часов,"), "{}", hours(11));
+        assert!(hours(21).contains("остался 21 час,"), "{}", hours(21));
+        let album = |n: i64, count: i64| {
+            text_in(
+                Lang::Ru,
+                "album-size-too-many",
+                &[
+                    ("n", n.into()),
+                    ("networks", "VK и OK".into()),
+                    ("count", count.into()),
+                    ("max", 10.into()),
+                ],
+            )
+        };
+        assert_eq!(
+            album(12, 2),
+            "в публикации 12 картинок, а VK и OK принимают не больше 10"
+        );
+        assert_eq!(
+            text_in(
+                Lang::En,
+                "album-size-too-many",
+                &[
+                    ("n", 12.into()),
+                    ("networks", "VK and OK".into()),
+                    ("count", 2.into()),
+                    ("max", 10.into()),
+                ],
+            ),
+            "12 images, but VK and OK take at most 10 in one post"
+        );
     }
 }

@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use crate::plan::diagnostic::{Diagnostic, Rule};
 use crate::plan::network::Network;
 use crate::plan::registry::{Gospubliki, Registry};
+use crate::t;
 
 /// Checks the registry itself.
 pub fn check(reg: &Registry) -> Vec<Diagnostic> {
@@ -23,9 +24,9 @@ pub fn check(reg: &Registry) -> Vec<Diagnostic> {
                     Rule::Schema,
                     file,
                     org.id.pos,
-                    format!("the id `{first}` is used by two organizations"),
+                    t!("schema-registry-id-twice", id = first),
                 )
-                .hint("give each organization its own id")
+                .hint(t!("schema-registry-id-twice-hint"))
                 .org(id),
             );
         }
@@ -35,9 +36,13 @@ pub fn check(reg: &Registry) -> Vec<Diagnostic> {
                     Rule::RegistryDuplicate,
                     file,
                     org.name.pos,
-                    format!("«{}» is listed twice (also as `{first}`)", org.name.value),
+                    t!(
+                        "registry-duplicate-name",
+                        name = org.name.value.as_str(),
+                        first = first
+                    ),
                 )
-                .hint("keep one entry per organization; the decree lists some twice")
+                .hint(t!("registry-duplicate-name-hint"))
                 .org(id),
             );
         }
@@ -48,9 +53,14 @@ pub fn check(reg: &Registry) -> Vec<Diagnostic> {
                         Rule::RegistryDuplicate,
                         file,
                         page.id.pos,
-                        format!("{net} page {} is also the page of `{first}`", page.id.value),
+                        t!(
+                            "registry-duplicate-page",
+                            net = net.display_name(),
+                            page = page.id.value.as_str(),
+                            first = first
+                        ),
                     )
-                    .hint("each official page belongs to one organization")
+                    .hint(t!("registry-duplicate-page-hint"))
                     .org(id)
                     .network(*net),
                 );
@@ -66,9 +76,18 @@ pub fn check(reg: &Registry) -> Vec<Diagnostic> {
             .collect();
         if !missing.is_empty() {
             let list: Vec<&str> = missing.iter().map(|n| n.display_name()).collect();
-            let mut d = Diagnostic::new(Rule::RegistryPages, file, org.pos, format!("«{name}» has no official page on {}", list.join(", ")))
-                .hint("create the pages, then add them under `pages:` with id, url, verified, two_factor and admins")
-                .org(id);
+            let mut d = Diagnostic::new(
+                Rule::RegistryPages,
+                file,
+                org.pos,
+                t!(
+                    "registry-pages-missing",
+                    name = name.as_str(),
+                    networks = list.join(", ")
+                ),
+            )
+            .hint(t!("registry-pages-missing-hint"))
+            .org(id);
             if let [one] = missing.as_slice() {
                 d = d.network(*one);
             }
@@ -77,10 +96,19 @@ pub fn check(reg: &Registry) -> Vec<Diagnostic> {
         for (net, page) in &org.pages {
             if page.two_factor != Some(true) {
                 out.push(
-                    Diagnostic::new(Rule::Registry2fa, file, page.pos, format!("the {net} page of «{name}» is not marked as protected by two-factor authentication"))
-                        .hint("turn on 2FA for every account that administers the page, then write `two_factor: true`")
-                        .org(id)
-                        .network(*net),
+                    Diagnostic::new(
+                        Rule::Registry2fa,
+                        file,
+                        page.pos,
+                        t!(
+                            "registry-2fa-off",
+                            net = net.display_name(),
+                            name = name.as_str()
+                        ),
+                    )
+                    .hint(t!("registry-2fa-off-hint"))
+                    .org(id)
+                    .network(*net),
                 );
             }
             if *net != Network::Telegram && page.verified != Some(true) {
@@ -89,11 +117,13 @@ pub fn check(reg: &Registry) -> Vec<Diagnostic> {
                         Rule::RegistryVerified,
                         file,
                         page.pos,
-                        format!("the {net} page of «{name}» has no «Госорганизация» mark"),
+                        t!(
+                            "registry-verified-no-mark",
+                            net = net.display_name(),
+                            name = name.as_str()
+                        ),
                     )
-                    .hint(
-                        "confirm the page's status through Госуслуги, then write `verified: true`",
-                    )
+                    .hint(t!("registry-verified-no-mark-hint"))
                     .org(id)
                     .network(*net),
                 );
@@ -102,53 +132,64 @@ pub fn check(reg: &Registry) -> Vec<Diagnostic> {
         let gp = org.gospubliki.as_ref().map(|g| g.value);
         if matches!(gp, None | Some(Gospubliki::NotConnected)) {
             out.push(
-                Diagnostic::new(Rule::RegistryGospubliki, file, org.gospubliki.as_ref().map_or(org.pos, |g| g.pos), format!("«{name}» is not connected to Госпаблики"))
-                    .hint("ask ЦУР to connect the pages, then write `gospubliki: requested` and later `connected`")
-                    .org(id),
+                Diagnostic::new(
+                    Rule::RegistryGospubliki,
+                    file,
+                    org.gospubliki.as_ref().map_or(org.pos, |g| g.pos),
+                    t!("registry-gospubliki-off", name = name.as_str()),
+                )
+                .hint(t!("registry-gospubliki-off-hint"))
+                .org(id),
             );
         }
         let r = org.responsible.as_ref();
         let mut lacks = Vec::new();
         if r.and_then(|r| r.name.as_ref()).is_none() {
-            lacks.push("name");
+            lacks.push(t!("registry-responsible-name"));
         }
         if r.and_then(|r| r.phone.as_ref()).is_none() {
-            lacks.push("phone");
+            lacks.push(t!("registry-responsible-phone"));
         }
         if r.and_then(|r| r.email.as_ref()).is_none() {
-            lacks.push("email");
+            lacks.push(t!("registry-responsible-email"));
         }
         if !lacks.is_empty() {
             let msg = if r.is_none() {
-                format!("«{name}» has no responsible person for its pages")
+                t!("registry-responsible-none", name = name.as_str())
             } else {
-                format!(
-                    "the responsible person of «{name}» lacks {}",
-                    lacks.join(", ")
+                t!(
+                    "registry-responsible-lacks",
+                    name = name.as_str(),
+                    missing = lacks.join(", ")
                 )
             };
             out.push(
-                Diagnostic::new(Rule::RegistryResponsible, file, r.map_or(org.pos, |r| r.pos), msg)
-                    .hint("fill `responsible:` with name, position, phone, email and since; ЦУР must be told of every change")
-                    .org(id),
+                Diagnostic::new(
+                    Rule::RegistryResponsible,
+                    file,
+                    r.map_or(org.pos, |r| r.pos),
+                    msg,
+                )
+                .hint(t!("registry-responsible-hint"))
+                .org(id),
             );
         }
         let p = org.profile.as_ref();
         let mut lacks = Vec::new();
         if p.and_then(|p| p.description.as_ref()).is_none() {
-            lacks.push("description");
+            lacks.push(t!("registry-profile-description"));
         }
         if p.and_then(|p| p.address.as_ref()).is_none() {
-            lacks.push("address");
+            lacks.push(t!("registry-profile-address"));
         }
         if p.and_then(|p| p.map.as_ref()).is_none() {
-            lacks.push("map link");
+            lacks.push(t!("registry-profile-map"));
         }
         if p.is_none_or(|p| p.phones.is_empty()) {
-            lacks.push("phones");
+            lacks.push(t!("registry-profile-phones"));
         }
         if p.and_then(|p| p.hours.as_ref()).is_none() {
-            lacks.push("hours");
+            lacks.push(t!("registry-profile-hours"));
         }
         let without_url: Vec<&str> = org
             .pages
@@ -157,13 +198,22 @@ pub fn check(reg: &Registry) -> Vec<Diagnostic> {
             .map(|pg| pg.network.display_name())
             .collect();
         if !without_url.is_empty() {
-            lacks.push("links to the other pages");
+            lacks.push(t!("registry-profile-links"));
         }
         if !lacks.is_empty() {
             out.push(
-                Diagnostic::new(Rule::RegistryProfile, file, p.map_or(org.pos, |p| p.pos), format!("the page profile of «{name}» lacks {}", lacks.join(", ")))
-                    .hint("the decree asks every page for a description, the address with a map, phones, hours and links to the other pages (`url` of each page)")
-                    .org(id),
+                Diagnostic::new(
+                    Rule::RegistryProfile,
+                    file,
+                    p.map_or(org.pos, |p| p.pos),
+                    t!(
+                        "registry-profile-lacks",
+                        name = name.as_str(),
+                        missing = lacks.join(", ")
+                    ),
+                )
+                .hint(t!("registry-profile-hint"))
+                .org(id),
             );
         }
     }

@@ -12,6 +12,7 @@ use crate::plan::diagnostic::{Diagnostic, Rule, Severity};
 use crate::plan::network::Network;
 use crate::plan::registry::Registry;
 use crate::plan::time::IsoWeek;
+use crate::t;
 
 /// The weeks to judge.
 #[derive(Debug, Clone, Copy)]
@@ -71,24 +72,42 @@ pub fn check(reg: &Registry, posts: &[PostSummary], window: Window) -> Vec<Diagn
                 };
                 if t.counted < min {
                     let missing = min - t.counted;
-                    let mut msg = format!(
-                        "«{}» has {} of {min} publications on {net} in {week} ({}); {missing} missing",
-                        org.name.value,
-                        t.counted,
-                        week.span_label()
-                    );
-                    let (severity, hint) = if t.counted + t.drafts >= min {
-                        msg.push_str(&format!(" ({} more planned as drafts)", t.drafts));
+                    let (org_name, net_name) = (org.name.value.as_str(), net.display_name());
+                    let (week_label, span) = (week.to_string(), week.span_label());
+                    let (severity, msg, hint) = if t.counted + t.drafts >= min {
                         (
                             Severity::Warning,
-                            "finish the drafts of that week and remove `status: draft`".to_owned(),
+                            t!(
+                                "three-per-week-missing-drafts",
+                                org = org_name,
+                                counted = t.counted,
+                                min = min,
+                                net = net_name,
+                                week = week_label.as_str(),
+                                span = span.as_str(),
+                                missing = missing,
+                                drafts = t.drafts
+                            ),
+                            t!("three-per-week-drafts-hint"),
                         )
                     } else {
                         (
                             Severity::Error,
-                            format!(
-                                "add {missing} post(s) dated {} under plans/{id}/, or record a publication made elsewhere with `external: Госпаблики`",
-                                week.span_label()
+                            t!(
+                                "three-per-week-missing",
+                                org = org_name,
+                                counted = t.counted,
+                                min = min,
+                                net = net_name,
+                                week = week_label.as_str(),
+                                span = span.as_str(),
+                                missing = missing
+                            ),
+                            t!(
+                                "three-per-week-missing-hint",
+                                missing = missing,
+                                span = span.as_str(),
+                                org = id
                             ),
                         )
                     };
@@ -96,8 +115,17 @@ pub fn check(reg: &Registry, posts: &[PostSummary], window: Window) -> Vec<Diagn
                 }
                 if t.counted > 0 && !t.rich {
                     out.push(
-                        base(Rule::Variety, format!("«{}» has only plain text posts on {net} in {week} ({})", org.name.value, week.span_label()))
-                            .hint("add photos, a card or a poll to one of the week's posts: the decree asks for varied content"),
+                        base(
+                            Rule::Variety,
+                            t!(
+                                "variety-plain-only",
+                                org = org.name.value.as_str(),
+                                net = net.display_name(),
+                                week = week.to_string(),
+                                span = week.span_label()
+                            ),
+                        )
+                        .hint(t!("variety-plain-only-hint")),
                     );
                 }
             }
