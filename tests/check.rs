@@ -2541,3 +2541,211 @@ fn terminal_escapes_are_not_printed_raw() {
         assert!(!run.stdout.contains('\x1b'), "{:?}", run.stdout);
     }
 }
+
+// ── the Russian texts ───────────────────────────────────────────────────────────────────────
+
+/// A repository that trips as many rules as one report can show: the Russian users read.
+#[cfg(unix)]
+fn many_problems() -> Repo {
+    let registry = "\
+timezone: Asia/Novokuznetsk
+rules:
+  weeks_ahead: 0
+organizations:
+  - id: school
+    name: МБОУ «Школа»
+    required: true
+    responsible: {name: Иванова Мария}
+    profile: {description: Школа посёлка}
+    pages:
+      vk: {id: 100}
+  - id: library
+    name: МБУК «Библиотека»
+    required: false
+    pages:
+      vk: {id: 101}
+  - id: biblio
+    name: МБУК «БИБЛИОТЕКА»
+    required: false
+    pages:
+      vk: {id: 101}
+";
+    let style = "\
+rules:
+  - id: zvezda
+    match: [\"*\"]
+    message: звёздочка
+";
+    let poll = "\
+date: 2026-12-01 09:00
+poll:
+  question: Какую книгу читать?
+  options: [о1, о2, о3, о4, о5, о6, о7, о8, о9, о10, о1]
+  closes: 2026-11-30 09:00";
+    let mut album = String::from("date: 2026-12-02 09:00\nimages:");
+    let mut r = Repo::new()
+        .registry(registry)
+        .file("plans/style.yaml", style)
+        .file(
+            "plans/school/a.md",
+            &post(
+                "date: 2026-12-01 09:00",
+                "В целях порядка приходите к восьми.\n",
+            ),
+        )
+        .file(
+            "plans/school/b.md",
+            &post("date: 2026-12-01 10:00\norg: library", "Текст\n"),
+        )
+        .file(
+            "plans/school/c.md",
+            &post("date: 2026-12-01 11:00\norg: nobody", "Текст\n"),
+        )
+        .file(
+            "plans/school/d.md",
+            &post(
+                "date: 2026-12-01 12:00\nnetworks: [telegram]\nok:\n  text: Для Одноклассников",
+                "Текст\n",
+            ),
+        )
+        .file(
+            "plans/shcool/a.md",
+            &post("date: 2026-12-01 09:00", "Текст\n"),
+        )
+        .file("plans/library/poll.md", &post(poll, "Голосуем!\n"))
+        .file(
+            "plans/library/past.md",
+            &post("date: 2026-11-29 23:59\nstatus: draft", "Тема.\n"),
+        )
+        .file(
+            "plans/library/soon.md",
+            &post("date: 2026-11-30 10:00\nstatus: draft", "Тема.\n"),
+        )
+        .file(
+            "plans/library/empty.md",
+            &post("date: 2026-12-03 09:00", "\n"),
+        )
+        .file(
+            "plans/library/long.md",
+            &post("date: 2026-12-03 10:00", &"Новость дня.\n".repeat(1300)),
+        )
+        .file("media/library/fake.txt", "это не картинка, а текст\n")
+        .image("media/library/lenta.png", 4000, 100)
+        .image("media/school/x.png", 40, 30)
+        .file(
+            "plans/library/media.md",
+            &post(
+                "date: 2026-12-03 11:00\nimages: [net.png, ../school/x.png, fake.txt, lenta.png]",
+                "Фото.\n",
+            ),
+        )
+        .file(
+            "plans/library/key.md",
+            &post(
+                "date: 2026-12-03 12:00",
+                "Ключ vk1.a.abcdefghijklmnopqrstuvwxyz0123456789\n",
+            ),
+        )
+        .file(
+            "plans/library/one.md",
+            &post("date: 2026-12-04 09:00\nid: same", "Текст\n"),
+        )
+        .file(
+            "plans/library/two.md",
+            &post("date: 2026-12-04 10:00\nid: same", "Текст\n"),
+        )
+        .bytes("plans/library/notes.docx", b"PK\x03\x04")
+        .file("plans/library/bad\nname.md", "x");
+    for i in 1..=11 {
+        r = r.image(&format!("media/library/{i}.png"), 8, 6);
+        album.push_str(&format!("\n  - {i}.png"));
+    }
+    r.file("plans/library/album.md", &post(&album, "Фотоотчёт.\n"))
+}
+
+#[cfg(unix)]
+#[test]
+fn russian_human_output() {
+    let run = many_problems()
+        .check()
+        .lang("ru")
+        .args(&["--to", "2026-W49"])
+        .run("human");
+    assert_eq!(run.code, 1);
+    assert_eq!(run.stderr, "");
+    insta::assert_snapshot!(run.stdout);
+}
+
+/// Latin words in a Russian line: what is left after taking out `code`, rule ids in `[...]`,
+/// paths and addresses, the networks' names, the image formats (which have no Russian names) and
+/// ISO weeks (`2026-W49`, the form `--from` and `--to` take). Source lines quoted from the
+/// user's files are skipped.
+fn latin_words(line: &str) -> Vec<String> {
+    const NAMES: [&str; 7] = ["VK", "OK", "Telegram", "JPEG", "PNG", "WebP", "GIF"];
+    let mut kept = String::new();
+    let (mut code, mut rule) = (false, false);
+    for c in line.chars() {
+        match c {
+            '`' => code = !code,
+            '[' if !code => rule = true,
+            ']' if rule => rule = false,
+            _ if code || rule => {}
+            c => kept.push(c),
+        }
+    }
+    kept.split_whitespace()
+        .map(|w| w.trim_matches(|c: char| !c.is_alphanumeric() && c != '/'))
+        .filter(|w| !w.contains('/') && !NAMES.contains(w))
+        .filter(|w| {
+            !w.split("..").all(|week| {
+                let b = week.as_bytes();
+                b.len() == 8 && b[4] == b'-' && b[5] == b'W'
+            })
+        })
+        .filter(|w| w.chars().any(|c| c.is_ascii_alphabetic()))
+        .map(str::to_owned)
+        .collect()
+}
+
+#[cfg(unix)]
+#[test]
+fn russian_output_has_no_english_left() {
+    assert_eq!(
+        latin_words("ошибка[foreign-org]: нет `org` в VK"),
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        latin_words("  --> plans/school/a.md:3:6"),
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        latin_words("the post is for «Школа»"),
+        ["the", "post", "is", "for"]
+    );
+    let run = many_problems()
+        .check()
+        .lang("ru")
+        .args(&["--to", "2026-W49"])
+        .run("human");
+    let mut english = Vec::new();
+    for line in run.stdout.lines() {
+        // The user's own lines, quoted under a finding: `3 | date: …` and the caret under it.
+        let t = line.trim_start();
+        if t.starts_with('|')
+            || t.split_once(" |")
+                .is_some_and(|(n, _)| n.chars().all(|c| c.is_ascii_digit()))
+        {
+            continue;
+        }
+        let words = latin_words(line);
+        if !words.is_empty() {
+            english.push(format!("{words:?} in: {line}"));
+        }
+    }
+    assert!(
+        english.is_empty(),
+        "{}\n\n{}",
+        english.join("\n"),
+        run.stdout
+    );
+}
