@@ -29,7 +29,7 @@ use crate::plan::diagnostic::{Diagnostic, Rule};
 use crate::plan::id::PostId;
 use crate::plan::network::Network;
 use crate::plan::source::{LineIndex, Pos};
-use crate::plan::yaml::{At, Fields, Kind, Node};
+use crate::plan::yaml::{At, Fields, Kind, Node, What};
 
 /// Whether a post is final.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -212,9 +212,9 @@ pub fn parse_markdown(
                     Rule::Yaml,
                     file,
                     e.pos,
-                    format!("the front matter is not valid YAML: {}", e.message),
+                    crate::t!("post-front-matter-yaml", error = e.message.as_str()),
                 )
-                .hint("fix the YAML between the `---` lines"),
+                .hint(crate::t!("post-front-matter-yaml-hint")),
             );
             return None;
         }
@@ -268,9 +268,9 @@ pub fn parse_plan(
                     Rule::Yaml,
                     file,
                     e.pos,
-                    format!("the plan is not valid YAML: {}", e.message),
+                    crate::t!("post-plan-yaml", error = e.message.as_str()),
                 )
-                .hint("fix the YAML at this position; the other files are still checked"),
+                .hint(crate::t!("post-plan-yaml-hint")),
             );
             return Vec::new();
         }
@@ -282,7 +282,7 @@ pub fn parse_plan(
         source: text,
         index: LineIndex::new(text),
     };
-    let Some(mut f) = Fields::new(&node, "a plan file", file, out) else {
+    let Some(mut f) = Fields::new(&node, What::Msg("what-plan-file"), file, out) else {
         return Vec::new();
     };
     let items = match f.node("posts") {
@@ -291,13 +291,10 @@ pub fn parse_plan(
             ..
         }) => items.as_slice(),
         Some(other) => {
-            let msg = format!(
-                "`posts` must be a list of posts, found {}",
-                other.kind.describe()
-            );
+            let msg = crate::t!("post-posts-not-a-list", found = other.kind.describe());
             f.report(
                 Diagnostic::new(Rule::Schema, file, other.pos, msg)
-                    .hint("write each post as a `- date: …` item under `posts:`"),
+                    .hint(crate::t!("post-posts-not-a-list-hint")),
             );
             &[]
         }
@@ -305,8 +302,8 @@ pub fn parse_plan(
             if !f.has("posts") {
                 let pos = f.pos();
                 f.report(
-                    Diagnostic::new(Rule::Schema, file, pos, "a plan file needs a `posts:` list")
-                        .hint("start the file with `posts:` and list the posts under it as `- date: …` items"),
+                    Diagnostic::new(Rule::Schema, file, pos, crate::t!("post-no-posts"))
+                        .hint(crate::t!("post-no-posts-hint")),
                 );
             }
             &[]
@@ -402,11 +399,11 @@ fn read_post(
 ) -> Option<Post> {
     let file = ctx.file;
     let in_plan = body.is_none();
-    let what = if in_plan {
-        "a post"
+    let what = What::Msg(if in_plan {
+        "what-post"
     } else {
-        "the front matter"
-    };
+        "what-front-matter"
+    });
     let mut f = Fields::new(node, what, file, out)?;
     let org = match f.str("org") {
         Some(o) => o,
@@ -417,8 +414,17 @@ fn read_post(
             return Some(a.value);
         }
         f.report(
-            Diagnostic::new(Rule::Schema, file, a.pos, format!("`id` must be letters, digits, '-', '_' and '.' (at most {MAX_ID_CHARS}), not `{}`", a.value.escape_default()))
-                .hint("write a short name such as `concert-2026`, or leave `id` out to use the file name"),
+            Diagnostic::new(
+                Rule::Schema,
+                file,
+                a.pos,
+                crate::t!(
+                    "post-bad-id",
+                    max = MAX_ID_CHARS,
+                    value = a.value.escape_default().to_string()
+                ),
+            )
+            .hint(crate::t!("post-bad-id-hint")),
         );
         None
     });
@@ -426,8 +432,7 @@ fn read_post(
         match time::parse_when(&d.value, ctx.tz) {
             Ok(ts) => Some(At::new(ts, d.pos)),
             Err(e) => {
-                let hint = e.hint();
-                f.report(Diagnostic::new(Rule::Date, file, d.pos, e.to_string()).hint(hint));
+                f.report(Diagnostic::new(Rule::Date, file, d.pos, e.to_string()).hint(e.hint()));
                 None
             }
         }
@@ -440,11 +445,9 @@ fn read_post(
                     Rule::Schema,
                     file,
                     list.pos,
-                    "`networks` is empty, so the post would go nowhere",
+                    crate::t!("post-networks-empty"),
                 )
-                .hint(
-                    "leave `networks` out to publish on every page, or name them: [vk, telegram]",
-                ),
+                .hint(crate::t!("post-networks-empty-hint")),
             );
         }
         let nets = list
@@ -458,9 +461,9 @@ fn read_post(
                             Rule::Schema,
                             file,
                             n.pos,
-                            format!("`{}` is not a network vestnik knows", n.value),
+                            crate::t!("post-unknown-network", value = n.value.as_str()),
                         )
-                        .hint("networks are vk, ok and telegram"),
+                        .hint(crate::t!("post-unknown-network-hint")),
                     );
                     None
                 }
@@ -480,8 +483,13 @@ fn read_post(
             "draft" => Status::Draft,
             other => {
                 f.report(
-                    Diagnostic::new(Rule::Schema, file, s.pos, format!("`status` must be ready or draft, not `{other}`"))
-                        .hint("write `status: draft` for a topic whose text is not final, or leave `status` out"),
+                    Diagnostic::new(
+                        Rule::Schema,
+                        file,
+                        s.pos,
+                        crate::t!("post-bad-status", value = other),
+                    )
+                    .hint(crate::t!("post-bad-status-hint")),
                 );
                 Status::Draft
             }
@@ -497,13 +505,8 @@ fn read_post(
             Some(s) if !s.trim().is_empty() => Some(s),
             _ => {
                 f.report(
-                    Diagnostic::new(
-                        Rule::Schema,
-                        file,
-                        n.pos,
-                        "`external` must name who publishes the post, or be true",
-                    )
-                    .hint("write e.g. `external: Госпаблики`"),
+                    Diagnostic::new(Rule::Schema, file, n.pos, crate::t!("post-bad-external"))
+                        .hint(crate::t!("post-bad-external-hint")),
                 );
                 None
             }
@@ -552,14 +555,19 @@ fn read_post(
 }
 
 fn read_poll(node: &Node, key_pos: Pos, ctx: &Ctx, out: &mut Vec<Diagnostic>) -> Option<Poll> {
-    let mut f = Fields::new(node, "the poll", ctx.file, out)?;
+    let mut f = Fields::new(node, What::Msg("what-poll"), ctx.file, out)?;
     let question = f.req_str("question", "Придёте на открытие катка?");
     let options = f.str_list("options");
     if options.is_none() && !f.has("options") {
         let pos = f.pos();
         f.report(
-            Diagnostic::new(Rule::Schema, ctx.file, pos, "the poll has no `options`")
-                .hint("add `options: [Да, Нет]`"),
+            Diagnostic::new(
+                Rule::Schema,
+                ctx.file,
+                pos,
+                crate::t!("post-poll-no-options"),
+            )
+            .hint(crate::t!("post-poll-no-options-hint")),
         );
     }
     let multiple = f.bool("multiple").is_some_and(|b| b.value);
@@ -568,10 +576,14 @@ fn read_poll(node: &Node, key_pos: Pos, ctx: &Ctx, out: &mut Vec<Diagnostic>) ->
         .and_then(|c| match time::parse_when(&c.value, ctx.tz) {
             Ok(ts) => Some(At::new(ts, c.pos)),
             Err(e) => {
-                let hint = e.hint();
                 f.report(
-                    Diagnostic::new(Rule::Date, ctx.file, c.pos, format!("poll `closes`: {e}"))
-                        .hint(hint),
+                    Diagnostic::new(
+                        Rule::Date,
+                        ctx.file,
+                        c.pos,
+                        crate::t!("post-poll-closes", error = e.to_string()),
+                    )
+                    .hint(e.hint()),
                 );
                 None
             }
@@ -595,11 +607,11 @@ fn read_override(
     ctx: &Ctx,
     out: &mut Vec<Diagnostic>,
 ) -> Option<Override> {
-    let what = match net {
-        Network::Vk => "the `vk` override",
-        Network::Ok => "the `ok` override",
-        Network::Telegram => "the `telegram` override",
-    };
+    let what = What::Msg(match net {
+        Network::Vk => "what-override-vk",
+        Network::Ok => "what-override-ok",
+        Network::Telegram => "what-override-telegram",
+    });
     let mut f = Fields::new(node, what, ctx.file, out)?;
     let o = Override {
         text: f.str("text").map(|t| ctx.text_of(&t)),
@@ -634,13 +646,14 @@ pub struct FrontMatter<'a> {
 pub struct SplitError {
     rule: Rule,
     pos: Pos,
+    /// The message id; its hint is `<id>-hint`.
     message: &'static str,
-    hint: &'static str,
 }
 
 impl SplitError {
     fn located(self, file: &str) -> Diagnostic {
-        Diagnostic::new(self.rule, file, self.pos, self.message).hint(self.hint)
+        Diagnostic::new(self.rule, file, self.pos, crate::t!(self.message))
+            .hint(crate::t!(&format!("{}-hint", self.message)))
     }
 }
 
@@ -657,8 +670,7 @@ pub fn split_front_matter(text: &str) -> Result<FrontMatter<'_>, SplitError> {
         return Err(SplitError {
             rule: Rule::Yaml,
             pos: Pos::START,
-            message: "a post file must start with front matter: a `---` line, the post's fields, and another `---` line",
-            hint: "put `---` on the first line, then `date: 2026-12-01 09:00`, then `---`, then the text",
+            message: "post-no-front-matter",
         });
     }
     let yaml_start = first.len();
@@ -680,8 +692,7 @@ pub fn split_front_matter(text: &str) -> Result<FrontMatter<'_>, SplitError> {
     Err(SplitError {
         rule: Rule::Yaml,
         pos: Pos::START,
-        message: "the front matter opened on line 1 is never closed",
-        hint: "add a line with just `---` after the last field, before the text of the post",
+        message: "post-front-matter-unclosed",
     })
 }
 
@@ -741,6 +752,117 @@ mod tests {
         assert_eq!(posts[3].id, "december#2026-12-03T09:00-2");
     }
 
+    /// Every message of the plan stage reads in both languages; the Russian is Russian: Cyrillic,
+    /// and Latin only in `backticks`, in «quoted user text», or as a network's name.
+    #[test]
+    fn plan_messages_speak_russian_and_english() {
+        use crate::locale::{Lang, catalogue, messages, text_in};
+        let plan = |lang| {
+            catalogue(lang)
+                .into_iter()
+                .find(|(f, _)| *f == "plan.ftl")
+                .unwrap()
+                .1
+        };
+        let ids = messages(plan(Lang::Ru));
+        assert!(ids.len() > 100, "{}", ids.len());
+        let latin_outside_code = |s: &str| -> Vec<String> {
+            let (mut out, mut code, mut quoted) = (String::new(), false, false);
+            for c in s.chars() {
+                match c {
+                    '`' => code = !code,
+                    '«' => quoted = true,
+                    '»' => quoted = false,
+                    _ if !code && !quoted => out.push(c),
+                    _ => {}
+                }
+            }
+            out.split(|c: char| !c.is_ascii_alphabetic())
+                .filter(|w| !w.is_empty() && !["VK", "OK", "Telegram"].contains(w))
+                .map(str::to_owned)
+                .collect()
+        };
+        for (id, vars) in &ids {
+            let args: Vec<(&str, fluent_bundle::FluentValue<'_>)> =
+                vars.iter().map(|v| (v.as_str(), "1".into())).collect();
+            let ru = text_in(Lang::Ru, id, &args);
+            let en = text_in(Lang::En, id, &args);
+            assert!(!ru.is_empty() && !en.is_empty(), "{id}");
+            assert_ne!(ru, en, "{id}");
+            assert_ne!(ru, *id, "{id} is missing in ru");
+            assert_ne!(en, *id, "{id} is missing in en");
+            if !["yaml-name", "kind-bool"].contains(&id.as_str()) {
+                assert!(
+                    ru.chars().any(|c| matches!(c, 'а'..='я' | 'А'..='Я' | 'ё')),
+                    "{id}: {ru}"
+                );
+            }
+            assert!(latin_outside_code(&ru).is_empty(), "{id}: {ru}");
+        }
+        // Composed messages read naturally in Russian.
+        let args = |pairs: &[(&'static str, &'static str)]| -> Vec<(&'static str, fluent_bundle::FluentValue<'static>)> {
+            pairs.iter().map(|(k, v)| (*k, (*v).into())).collect()
+        };
+        let ru = |id: &str, a: &[(&'static str, &'static str)]| text_in(Lang::Ru, id, &args(a));
+        let expected = ru("yaml-expect-number", &[("lo", "0"), ("hi", "52")]);
+        let what = ru("what-rules", &[]);
+        let found = ru("kind-number", &[]);
+        assert_eq!(
+            text_in(
+                Lang::Ru,
+                "yaml-wrong-type",
+                &[
+                    ("key", "weeks_ahead".into()),
+                    ("what", what.as_str().into()),
+                    ("expected", expected.as_str().into()),
+                    ("found", found.as_str().into()),
+                ]
+            ),
+            "поле `weeks_ahead` в разделе `rules`: нужно целое число от 0 до 52, а здесь число"
+        );
+        let max = |n: i64| {
+            text_in(
+                Lang::Ru,
+                "post-bad-id",
+                &[("max", n.into()), ("value", "a b".into())],
+            )
+        };
+        assert!(max(1).contains("не больше 1 знака,"), "{}", max(1));
+        assert!(max(128).contains("не больше 128 знаков,"), "{}", max(128));
+    }
+
+    /// A broken post and a broken registry report through the catalogues, in the process's
+    /// language (whichever it is: the tests never set it).
+    #[test]
+    fn broken_post_and_registry_report_catalogue_texts() {
+        let mut out = Vec::new();
+        let src = "---\ndate: 2026-12-01\nnetwork: [vk]\n---\nТекст\n";
+        parse_markdown("plans/a/x.md", "a", src, &nk(), &mut out);
+        assert_eq!(out.len(), 2, "{out:?}");
+        assert_eq!(out[0].rule, Rule::Date);
+        assert_eq!(
+            out[0].message,
+            crate::t!("date-no-time", text = "2026-12-01")
+        );
+        assert_eq!(
+            out[0].hint.as_deref(),
+            Some(crate::t!("date-no-time-hint").as_str())
+        );
+        assert_eq!(
+            out[1].message,
+            crate::t!(
+                "yaml-unknown-field",
+                name = "network",
+                what = crate::t!("what-front-matter")
+            )
+        );
+        let (_, diags) = registry::Registry::parse("organizations: 5\n", registry::REGISTRY_PATH);
+        assert_eq!(
+            diags[0].message,
+            crate::t!("registry-orgs-not-a-list", found = crate::t!("kind-number"))
+        );
+    }
+
     #[test]
     fn unclosed_front_matter_is_an_error() {
         let mut out = Vec::new();
@@ -755,6 +877,6 @@ mod tests {
             .is_none()
         );
         assert_eq!(out[0].rule, Rule::Yaml);
-        assert!(out[0].message.contains("never closed"));
+        assert_eq!(out[0].message, crate::t!("post-front-matter-unclosed"));
     }
 }

@@ -12,7 +12,7 @@ use crate::plan::diagnostic::{Diagnostic, Rule, Severity};
 use crate::plan::network::Network;
 use crate::plan::source::Pos;
 use crate::plan::time;
-use crate::plan::yaml::{self, At, Fields, Kind};
+use crate::plan::yaml::{self, At, Fields, Kind, What};
 
 /// Where the registry lives in a content repository.
 pub const REGISTRY_PATH: &str = "plans/registry.yaml";
@@ -195,14 +195,19 @@ impl Registry {
             Ok(n) => n,
             Err(e) => {
                 out.push(
-                    Diagnostic::new(Rule::Yaml, file, e.pos, format!("the registry is not valid YAML: {}", e.message))
-                        .hint("fix the YAML at this position; until then checks that need the registry are skipped"),
+                    Diagnostic::new(
+                        Rule::Yaml,
+                        file,
+                        e.pos,
+                        crate::t!("registry-yaml", error = e.message.as_str()),
+                    )
+                    .hint(crate::t!("registry-yaml-hint")),
                 );
                 return (Registry::unusable(file), out);
             }
         };
         let mut reg = Registry::unusable(file);
-        let Some(mut f) = Fields::new(&node, "the registry", file, &mut out) else {
+        let Some(mut f) = Fields::new(&node, What::Msg("what-registry"), file, &mut out) else {
             return (reg, out);
         };
         reg.usable = true;
@@ -214,7 +219,7 @@ impl Registry {
                 }
                 Err(msg) => f.report(
                     Diagnostic::new(Rule::Schema, file, tz.pos, msg)
-                        .hint("use an IANA name such as Asia/Novokuznetsk"),
+                        .hint(crate::t!("registry-timezone-hint")),
                 ),
             }
         }
@@ -231,23 +236,18 @@ impl Registry {
                     }
                 }
                 other => {
-                    let msg = format!("`organizations` must be a list, found {}", other.describe());
+                    let msg = crate::t!("registry-orgs-not-a-list", found = other.describe());
                     f.report(
                         Diagnostic::new(Rule::Schema, file, n.pos, msg)
-                            .hint("write one `- id: …` entry per organization"),
+                            .hint(crate::t!("registry-orgs-not-a-list-hint")),
                     );
                 }
             },
             None => {
                 let pos = f.pos();
                 f.report(
-                    Diagnostic::new(
-                        Rule::Schema,
-                        file,
-                        pos,
-                        "the registry has no `organizations`",
-                    )
-                    .hint("add `organizations:` with one `- id: …` entry per organization"),
+                    Diagnostic::new(Rule::Schema, file, pos, crate::t!("registry-no-orgs"))
+                        .hint(crate::t!("registry-no-orgs-hint")),
                 );
             }
         }
@@ -261,7 +261,7 @@ impl Registry {
 
 fn parse_rules(node: &yaml::Node, file: &str, out: &mut Vec<Diagnostic>) -> RuleSettings {
     let mut s = RuleSettings::default();
-    let Some(mut f) = Fields::new(node, "`rules`", file, out) else {
+    let Some(mut f) = Fields::new(node, What::Msg("what-rules"), file, out) else {
         return s;
     };
     if let Some(n) = f.uint("min_posts_per_week", MIN_POSTS_RANGE) {
@@ -279,11 +279,16 @@ fn parse_rules(node: &yaml::Node, file: &str, out: &mut Vec<Diagnostic>) -> Rule
                     Rule::Schema,
                     file,
                     k.pos,
-                    format!("unknown rule `{key}` in `rules.severity`"),
+                    crate::t!("registry-unknown-rule", key = key.as_str()),
                 );
                 d = match yaml::closest(&key, &ids) {
-                    Some(best) => d.hint(format!("did you mean `{best}`?")),
-                    None => d.hint(format!("rule ids: {}", ids.join(", "))),
+                    Some(best) => {
+                        d.hint(crate::t!("registry-unknown-rule-did-you-mean", best = best))
+                    }
+                    None => d.hint(crate::t!(
+                        "registry-unknown-rule-ids",
+                        ids = yaml::name_list(crate::locale::current(), &ids)
+                    )),
                 };
                 f.report(d);
                 continue;
@@ -295,9 +300,12 @@ fn parse_rules(node: &yaml::Node, file: &str, out: &mut Vec<Diagnostic>) -> Rule
                         Rule::Schema,
                         file,
                         v.pos,
-                        format!("`{key}` protects other organizations' pages and secrets: its severity stays `error`"),
+                        crate::t!("registry-guard-severity", key = key.as_str()),
                     )
-                    .hint(format!("remove `{key}` from `rules.severity`; the publisher refuses such posts in any case")),
+                    .hint(crate::t!(
+                        "registry-guard-severity-hint",
+                        key = key.as_str()
+                    )),
                 );
                 continue;
             }
@@ -311,9 +319,9 @@ fn parse_rules(node: &yaml::Node, file: &str, out: &mut Vec<Diagnostic>) -> Rule
                             Rule::Schema,
                             file,
                             v.pos,
-                            format!("the severity of `{key}` must be error, warning or off"),
+                            crate::t!("registry-bad-severity", key = key.as_str()),
                         )
-                        .hint("write `error`, `warning` or `off`"),
+                        .hint(crate::t!("registry-bad-severity-hint")),
                     );
                     None
                 }
@@ -342,23 +350,28 @@ pub fn is_slug(id: &str) -> bool {
 }
 
 fn parse_org(node: &yaml::Node, file: &str, out: &mut Vec<Diagnostic>) -> Option<Organization> {
-    let mut f = Fields::new(node, "an organization", file, out)?;
+    let mut f = Fields::new(node, What::Msg("what-organization"), file, out)?;
     let id = f.req_str("id", "school-krapivino");
     let name = f.req_str("name", "МБОУ «Крапивинская средняя школа»");
     let required = f.bool("required");
     if required.is_none() && !f.has("required") {
         let pos = f.pos();
         f.report(
-            Diagnostic::new(Rule::Schema, file, pos, "the organization has no `required`")
-                .hint("write `required: true` for Appendix 2 of the decree, `required: false` for Appendix 3"),
+            Diagnostic::new(Rule::Schema, file, pos, crate::t!("registry-no-required"))
+                .hint(crate::t!("registry-no-required-hint")),
         );
     }
     if let Some(id) = &id
         && !is_slug(&id.value)
     {
         f.report(
-            Diagnostic::new(Rule::Schema, file, id.pos, format!("`{}` is not a valid organization id", id.value))
-                .hint("use lowercase latin letters, digits and '-', e.g. school-krapivino; it is the folder name under plans/"),
+            Diagnostic::new(
+                Rule::Schema,
+                file,
+                id.pos,
+                crate::t!("registry-bad-org-id", id = id.value.as_str()),
+            )
+            .hint(crate::t!("registry-bad-org-id-hint")),
         );
     }
     let website = f.str("website");
@@ -375,12 +388,10 @@ fn parse_org(node: &yaml::Node, file: &str, out: &mut Vec<Diagnostic>) -> Option
             "requested" => Gospubliki::Requested,
             "not-connected" => Gospubliki::NotConnected,
             other => {
-                let msg = format!(
-                    "`gospubliki` must be connected, requested or not-connected, not `{other}`"
-                );
+                let msg = crate::t!("registry-bad-gospubliki", value = other);
                 f.report(
                     Diagnostic::new(Rule::Schema, file, g.pos, msg)
-                        .hint("write one of: connected, requested, not-connected"),
+                        .hint(crate::t!("registry-bad-gospubliki-hint")),
                 );
                 return None;
             }
@@ -405,9 +416,9 @@ fn parse_org(node: &yaml::Node, file: &str, out: &mut Vec<Diagnostic>) -> Option
                         Rule::Schema,
                         file,
                         k.pos,
-                        format!("unknown network `{key}` in `pages`"),
+                        crate::t!("registry-unknown-network", key = key.as_str()),
                     )
-                    .hint("pages are keyed by vk, ok or telegram"),
+                    .hint(crate::t!("registry-unknown-network-hint")),
                 ),
             }
         }
@@ -447,7 +458,7 @@ fn parse_responsible(
     file: &str,
     out: &mut Vec<Diagnostic>,
 ) -> Option<Responsible> {
-    let mut f = Fields::new(node, "`responsible`", file, out)?;
+    let mut f = Fields::new(node, What::Msg("what-responsible"), file, out)?;
     let r = Responsible {
         name: text(f.str("name")),
         position: text(f.str("position")),
@@ -462,7 +473,7 @@ fn parse_responsible(
 }
 
 fn parse_profile(node: &yaml::Node, file: &str, out: &mut Vec<Diagnostic>) -> Option<Profile> {
-    let mut f = Fields::new(node, "`profile`", file, out)?;
+    let mut f = Fields::new(node, What::Msg("what-profile"), file, out)?;
     let p = Profile {
         description: text(f.str("description")),
         address: text(f.str("address")),
@@ -491,11 +502,11 @@ fn parse_page(
     file: &str,
     out: &mut Vec<Diagnostic>,
 ) -> Option<Page> {
-    let what = match net {
-        Network::Vk => "the VK page",
-        Network::Ok => "the OK page",
-        Network::Telegram => "the Telegram page",
-    };
+    let what = What::Msg(match net {
+        Network::Vk => "what-page-vk",
+        Network::Ok => "what-page-ok",
+        Network::Telegram => "what-page-telegram",
+    });
     let mut f = Fields::new(node, what, file, out)?;
     let example = match net {
         Network::Vk => "200000001",
@@ -520,22 +531,22 @@ fn parse_page(
         };
         if !ok {
             let hint = match net {
-                Network::Vk => {
-                    "a VK community id is a positive number, e.g. 200000001 (from vk.com/club200000001)"
-                }
-                Network::Ok => "an OK group id is a number, e.g. \"70000000000001\"",
-                Network::Telegram => {
-                    "a Telegram channel is \"@name\" or a numeric chat id like -1001234567890"
-                }
+                Network::Vk => "registry-bad-page-id-hint-vk",
+                Network::Ok => "registry-bad-page-id-hint-ok",
+                Network::Telegram => "registry-bad-page-id-hint-telegram",
             };
             f.report(
                 Diagnostic::new(
                     Rule::Schema,
                     file,
                     id.pos,
-                    format!("`{}` is not a valid {} id", id.value, net),
+                    crate::t!(
+                        "registry-bad-page-id",
+                        id = id.value.as_str(),
+                        network = net.to_string()
+                    ),
                 )
-                .hint(hint),
+                .hint(crate::t!(hint)),
             );
         }
     }

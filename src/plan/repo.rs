@@ -25,21 +25,41 @@ pub struct Repo {
     real: PathBuf,
 }
 
-/// Why a file of the repository was not read.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+/// Why a file of the repository was not read. It prints in the process's language.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ReadError {
     /// The system refused (missing file, permissions).
-    #[error("cannot read the file: {0}")]
     Io(std::io::ErrorKind),
     /// A FIFO, device, socket or folder.
-    #[error("it is not a regular file (a pipe, a device or a folder)")]
     NotRegular,
     /// A link (or a linked folder) that leads out of the repository.
-    #[error("it is a link to a file outside the repository")]
     Outside,
     /// Over the cap.
-    #[error("the file is larger than {} KiB", .0 / 1024)]
     TooLarge(u64),
+}
+
+impl std::fmt::Display for ReadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let text = match self {
+            ReadError::Io(kind) => crate::t!("file-io", reason = io_reason(*kind)),
+            ReadError::NotRegular => crate::t!("file-not-regular"),
+            ReadError::Outside => crate::t!("file-outside"),
+            ReadError::TooLarge(cap) => crate::t!("file-too-large", kib = (cap / 1024).to_string()),
+        };
+        f.write_str(&text)
+    }
+}
+
+impl std::error::Error for ReadError {}
+
+/// Why the system refused, in the process's language: the common reasons are in the catalogues
+/// (their English is the standard library's), the rare ones as the standard library says them.
+fn io_reason(kind: std::io::ErrorKind) -> String {
+    match kind {
+        std::io::ErrorKind::NotFound => crate::t!("file-io-not-found"),
+        std::io::ErrorKind::PermissionDenied => crate::t!("file-io-permission-denied"),
+        other => other.to_string(),
+    }
 }
 
 /// Opens `path` for reading only if it is a regular file: a FIFO would block the reader for
@@ -91,7 +111,7 @@ pub fn read_capped(mut file: File, meta: &Metadata, cap: u64) -> Result<Vec<u8>,
 pub fn read_file_text(path: &Path, cap: u64) -> Result<String, String> {
     let (file, meta) = open_regular(path).map_err(|e| e.to_string())?;
     let bytes = read_capped(file, &meta, cap).map_err(|e| e.to_string())?;
-    String::from_utf8(bytes).map_err(|_| "the file is not UTF-8 text".to_owned())
+    String::from_utf8(bytes).map_err(|_| crate::t!("file-not-utf8-short"))
 }
 
 /// Where the opened `file` really is: from the kernel's own record of the open file
@@ -143,17 +163,18 @@ impl Repo {
     /// unreadable and non-UTF-8 files become a `yaml` diagnostic instead of an error, so one bad
     /// file never stops the check of the others.
     pub fn read_text(&self, rel: &str) -> Result<String, Diagnostic> {
-        let bad =
-            |msg: String, hint: &str| Diagnostic::new(Rule::Yaml, rel, Pos::START, msg).hint(hint);
+        let bad = |msg: String, hint: String| {
+            Diagnostic::new(Rule::Yaml, rel, Pos::START, msg).hint(hint)
+        };
         let bytes = self.read_bytes(rel, MAX_FILE_BYTES).map_err(|e| match e {
-            ReadError::Io(_) => bad(e.to_string(), "check the file's permissions"),
+            ReadError::Io(_) => bad(e.to_string(), crate::t!("file-io-hint")),
             ReadError::NotRegular | ReadError::Outside => bad(
-                format!("vestnik does not read this file: {e}"),
-                "put the post itself in this place, as an ordinary file; links and special files are not read",
+                crate::t!("file-refused", reason = e.to_string()),
+                crate::t!("file-refused-hint"),
             ),
             ReadError::TooLarge(_) => bad(
-                format!("{e}; a plan never is"),
-                "split the plan into monthly files, and keep pictures under media/, not in plans/",
+                crate::t!("file-plan-too-large", reason = e.to_string()),
+                crate::t!("file-plan-too-large-hint"),
             ),
         })?;
         String::from_utf8(bytes).map_err(|e| {
@@ -165,9 +186,9 @@ impl Repo {
                 Rule::Yaml,
                 rel,
                 Pos::new(line, col),
-                "the file is not UTF-8 text (binary data or another encoding such as Windows-1251)",
+                crate::t!("file-not-utf8"),
             )
-            .hint("save the file as UTF-8 in your editor; pictures belong under media/")
+            .hint(crate::t!("file-not-utf8-hint"))
         })
     }
 
@@ -302,17 +323,18 @@ mod tests {
             ]
         );
         let d = repo.read_text("plans/school/notes.docx").unwrap_err();
-        assert!(d.message.contains("not UTF-8"));
+        assert_eq!(d.message, crate::t!("file-not-utf8"));
         std::fs::write(
             root.join("plans/school/big.md"),
             vec![b'a'; (MAX_FILE_BYTES + 10) as usize],
         )
         .unwrap();
-        assert!(
-            repo.read_text("plans/school/big.md")
-                .unwrap_err()
-                .message
-                .contains("larger")
+        assert_eq!(
+            repo.read_text("plans/school/big.md").unwrap_err().message,
+            crate::t!(
+                "file-plan-too-large",
+                reason = ReadError::TooLarge(MAX_FILE_BYTES).to_string()
+            )
         );
         assert_eq!(repo.read_text("plans/school/a.md").unwrap(), "x");
     }
@@ -363,11 +385,31 @@ mod tests {
         let path = dir.path().join("f");
         std::fs::write(&path, "12345").unwrap();
         assert_eq!(read_file_text(&path, 5).unwrap(), "12345");
-        assert!(read_file_text(&path, 4).unwrap_err().contains("larger"));
-        assert!(
-            read_file_text(dir.path(), 4)
-                .unwrap_err()
-                .contains("regular")
+        assert_eq!(
+            read_file_text(&path, 4).unwrap_err(),
+            ReadError::TooLarge(4).to_string()
+        );
+        assert_eq!(
+            read_file_text(dir.path(), 4).unwrap_err(),
+            ReadError::NotRegular.to_string()
+        );
+    }
+
+    /// The English of the common system refusals is the standard library's, as it was printed
+    /// before the catalogues.
+    #[test]
+    fn english_refusals_read_as_before() {
+        use crate::locale::{Lang, text_in};
+        use std::io::ErrorKind;
+        for (id, kind) in [
+            ("file-io-not-found", ErrorKind::NotFound),
+            ("file-io-permission-denied", ErrorKind::PermissionDenied),
+        ] {
+            assert_eq!(text_in(Lang::En, id, &[]), kind.to_string());
+        }
+        assert_eq!(
+            text_in(Lang::En, "file-too-large", &[("kib", "1024".into())]),
+            "the file is larger than 1024 KiB"
         );
     }
 }

@@ -101,43 +101,57 @@ impl FromStr for IsoWeek {
 
     /// Parses `2026-W49` (also `2026-w49`, `2026W49`).
     fn from_str(s: &str) -> Result<Self, String> {
-        let bad = || format!("`{s}` is not an ISO week; write it like 2026-W49");
+        let bad = || crate::t!("date-not-a-week", text = s);
         let up = s.trim().to_ascii_uppercase();
         let (y, w) = up.split_once('W').ok_or_else(bad)?;
         let year: i16 = y.trim_end_matches('-').parse().map_err(|_| bad())?;
         let week: i8 = w.parse().map_err(|_| bad())?;
-        ISOWeekDate::new(year, week, Weekday::Monday)
-            .map_err(|_| format!("{year} has no week {week}"))?;
+        ISOWeekDate::new(year, week, Weekday::Monday).map_err(|_| {
+            crate::t!(
+                "date-no-such-week",
+                year = year.to_string(),
+                week = week.to_string()
+            )
+        })?;
         Ok(Self { year, week })
     }
 }
 
-/// Why a date in a plan could not be turned into an instant.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+/// Why a date in a plan could not be turned into an instant. It prints in the process's
+/// language.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DateError {
     /// The text matches no accepted format.
-    #[error("`{0}` is not a date and time vestnik understands")]
     Unparseable(String),
     /// A date without a time of day.
-    #[error("`{0}` has a date but no time of day")]
     NoTime(String),
     /// A local time that does not exist (skipped by a DST change) or exists twice.
-    #[error("{0} does not exist or is ambiguous in time zone {1}")]
     Nonexistent(String, String),
 }
 
+impl fmt::Display for DateError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let text = match self {
+            DateError::Unparseable(t) => crate::t!("date-unparseable", text = t.as_str()),
+            DateError::NoTime(t) => crate::t!("date-no-time", text = t.as_str()),
+            DateError::Nonexistent(t, zone) => {
+                crate::t!("date-nonexistent", text = t.as_str(), zone = zone.as_str())
+            }
+        };
+        f.write_str(&text)
+    }
+}
+
+impl std::error::Error for DateError {}
+
 impl DateError {
-    /// A hint for fixing the date.
-    pub fn hint(&self) -> &'static str {
-        match self {
-            DateError::Unparseable(_) => {
-                "write local time as 2026-12-01 09:00, or RFC 3339 with an offset: 2026-12-01T09:00:00+07:00"
-            }
-            DateError::NoTime(_) => "add the time of publication, e.g. 2026-12-01 09:00",
-            DateError::Nonexistent(..) => {
-                "the clocks change at that time; pick a time an hour earlier or later"
-            }
-        }
+    /// A hint for fixing the date, in the process's language.
+    pub fn hint(&self) -> String {
+        crate::t!(match self {
+            DateError::Unparseable(_) => "date-unparseable-hint",
+            DateError::NoTime(_) => "date-no-time-hint",
+            DateError::Nonexistent(..) => "date-nonexistent-hint",
+        })
     }
 }
 
@@ -180,7 +194,7 @@ pub fn parse_today(text: &str, tz: &TimeZone) -> Result<Timestamp, DateError> {
 
 /// Loads an IANA zone by name.
 pub fn zone(name: &str) -> Result<TimeZone, String> {
-    TimeZone::get(name).map_err(|_| format!("`{name}` is not an IANA time zone"))
+    TimeZone::get(name).map_err(|_| crate::t!("date-bad-zone", name = name))
 }
 
 /// Formats an instant as local `2026-12-01 09:00` in zone `tz`.

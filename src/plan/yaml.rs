@@ -9,8 +9,11 @@
 
 use std::fmt;
 
+use fluent_bundle::FluentValue;
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_saphyr::Spanned;
+
+use crate::locale::{self, Lang};
 
 use crate::plan::diagnostic::{Diagnostic, Rule};
 use crate::plan::source::Pos;
@@ -44,16 +47,75 @@ pub enum Kind {
 }
 
 impl Kind {
-    /// How the value is called in messages to people.
-    pub fn describe(&self) -> &'static str {
+    /// How the value is called in messages to people, in the process's language.
+    pub fn describe(&self) -> String {
+        self.describe_in(locale::current())
+    }
+
+    /// How the value is called in messages to people, in `lang`.
+    pub fn describe_in(&self, lang: Lang) -> String {
+        let id = match self {
+            Kind::Null => "kind-null",
+            Kind::Bool(_) => "kind-bool",
+            Kind::Int(_) | Kind::Float(_) => "kind-number",
+            Kind::Str(_) => "kind-text",
+            Kind::Seq(_) => "kind-list",
+            Kind::Map(_) => "kind-map",
+        };
+        locale::text_in(lang, id, &[])
+    }
+}
+
+/// The message `id` of the catalogues in `lang`, with text arguments.
+pub(crate) fn say(lang: Lang, id: &str, args: &[(&str, &str)]) -> String {
+    let args: Vec<(&str, FluentValue<'_>)> = args
+        .iter()
+        .map(|(k, v)| (*k, FluentValue::from(*v)))
+        .collect();
+    locale::text_in(lang, id, &args)
+}
+
+/// Names (of fields, of rules) as a list for a message: `date, title` in English, each in
+/// backticks in Russian.
+pub(crate) fn name_list(lang: Lang, names: &[&str]) -> String {
+    names
+        .iter()
+        .map(|n| say(lang, "yaml-name", &[("name", n)]))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// What a mapping describes, as the reader's messages name it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum What {
+    /// A message of `locales/*/plan.ftl` (`what-post`, `what-poll`…): the reader's messages
+    /// speak the process's language.
+    Msg(&'static str),
+    /// English words ("the configuration"), from a reader whose texts are not in the catalogues
+    /// yet: its messages stay English, whole, rather than half translated.
+    English(&'static str),
+}
+
+impl From<&'static str> for What {
+    fn from(words: &'static str) -> Self {
+        What::English(words)
+    }
+}
+
+impl What {
+    /// The language the reader's messages are in.
+    fn lang(self) -> Lang {
         match self {
-            Kind::Null => "nothing",
-            Kind::Bool(_) => "true/false",
-            Kind::Int(_) => "a number",
-            Kind::Float(_) => "a number",
-            Kind::Str(_) => "text",
-            Kind::Seq(_) => "a list",
-            Kind::Map(_) => "a group of fields",
+            What::Msg(_) => locale::current(),
+            What::English(_) => Lang::En,
+        }
+    }
+
+    /// The words naming the mapping in `lang`.
+    fn words(self, lang: Lang) -> String {
+        match self {
+            What::Msg(id) => locale::text_in(lang, id, &[]),
+            What::English(words) => words.to_owned(),
         }
     }
 }
@@ -162,7 +224,7 @@ impl<'de> Visitor<'de> for InnerVisitor {
         Ok(Inner(Kind::Str(v)))
     }
     fn visit_bytes<E: de::Error>(self, _: &[u8]) -> Result<Inner, E> {
-        Err(E::custom("binary values are not allowed here"))
+        Err(E::custom(crate::t!("yaml-binary")))
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Inner, A::Error> {
         let mut items = Vec::new();
@@ -247,7 +309,7 @@ fn plain_message(e: &serde_saphyr::Error) -> String {
     let text = &text[..cut];
     let text = text.trim();
     if text.contains("budget") || text.contains("alias replay") {
-        format!("{text} (the file expands to too much data: anchors/aliases or nesting)")
+        crate::t!("yaml-too-big", parser = text)
     } else if text.contains("duplicate mapping key") {
         let key = text
             .trim_start_matches("duplicate mapping key:")
@@ -255,7 +317,7 @@ fn plain_message(e: &serde_saphyr::Error) -> String {
             .next()
             .unwrap_or("")
             .trim();
-        format!("the field `{key}` is written twice")
+        crate::t!("yaml-duplicate-key", key = key)
     } else {
         text.to_owned()
     }
@@ -268,42 +330,48 @@ pub struct Fields<'a, 'o> {
     entries: &'a [(Node, Node)],
     used: Vec<bool>,
     pos: Pos,
-    what: &'static str,
+    what: What,
+    lang: Lang,
     file: &'a str,
     out: &'o mut Vec<Diagnostic>,
 }
 
 impl<'a, 'o> Fields<'a, 'o> {
-    /// Starts reading `node` as a mapping describing `what` ("a post", "the poll"…). Reports a
-    /// schema diagnostic and returns `None` when it is not a mapping.
+    /// Starts reading `node` as a mapping describing `what` (`What::Msg("what-post")`, or
+    /// English words such as "the configuration"). Reports a schema diagnostic and returns `None`
+    /// when it is not a mapping.
     pub fn new(
         node: &'a Node,
-        what: &'static str,
+        what: impl Into<What>,
         file: &'a str,
         out: &'o mut Vec<Diagnostic>,
     ) -> Option<Self> {
+        let what = what.into();
+        let lang = what.lang();
         match &node.kind {
             Kind::Map(entries) => Some(Self {
                 entries,
                 used: vec![false; entries.len()],
                 pos: node.pos,
                 what,
+                lang,
                 file,
                 out,
             }),
             other => {
-                out.push(
-                    Diagnostic::new(
-                        Rule::Schema,
-                        file,
-                        node.pos,
-                        format!(
-                            "{what} must be a group of `field: value` lines, found {}",
-                            other.describe()
-                        ),
-                    )
-                    .hint("write one field per line, like `date: 2026-12-01 09:00`"),
+                let msg = say(
+                    lang,
+                    "yaml-not-a-map",
+                    &[
+                        ("what", &what.words(lang)),
+                        ("found", &other.describe_in(lang)),
+                    ],
                 );
+                out.push(Diagnostic::new(Rule::Schema, file, node.pos, msg).hint(say(
+                    lang,
+                    "yaml-not-a-map-hint",
+                    &[],
+                )));
                 None
             }
         }
@@ -355,12 +423,24 @@ impl<'a, 'o> Fields<'a, 'o> {
             .map_or(self.pos, |(k, _)| k.pos)
     }
 
-    fn wrong(&mut self, key: &str, node: &Node, expected: &str, hint: &str) {
-        let msg = format!(
-            "`{key}` in {} must be {expected}, found {}",
-            self.what,
-            node.kind.describe()
+    /// The message `id` in this reader's language.
+    fn say(&self, id: &str, args: &[(&str, &str)]) -> String {
+        say(self.lang, id, args)
+    }
+
+    /// Reports a value of the wrong type: `expected` and `hint` are message ids, `args` their
+    /// arguments.
+    fn wrong(&mut self, key: &str, node: &Node, expected: &str, hint: &str, args: &[(&str, &str)]) {
+        let msg = self.say(
+            "yaml-wrong-type",
+            &[
+                ("key", key),
+                ("what", &self.what.words(self.lang)),
+                ("expected", &self.say(expected, args)),
+                ("found", &node.kind.describe_in(self.lang)),
+            ],
         );
+        let hint = self.say(hint, args);
         self.out
             .push(Diagnostic::new(Rule::Schema, self.file, node.pos, msg).hint(hint));
     }
@@ -371,12 +451,7 @@ impl<'a, 'o> Fields<'a, 'o> {
         match node.scalar_text() {
             Some(s) => Some(At::new(s, node.pos)),
             None => {
-                self.wrong(
-                    key,
-                    node,
-                    "text",
-                    "write the value on the same line after the colon",
-                );
+                self.wrong(key, node, "yaml-expect-text", "yaml-expect-text-hint", &[]);
                 None
             }
         }
@@ -386,9 +461,12 @@ impl<'a, 'o> Fields<'a, 'o> {
     pub fn req_str(&mut self, key: &str, example: &str) -> Option<At<String>> {
         let v = self.str(key);
         if v.is_none() && !self.has(key) {
-            let msg = format!("{} has no `{key}`", self.what);
-            let d = Diagnostic::new(Rule::Schema, self.file, self.pos, msg)
-                .hint(format!("add a line like `{key}: {example}`"));
+            let msg = self.say(
+                "yaml-missing",
+                &[("what", &self.what.words(self.lang)), ("key", key)],
+            );
+            let hint = self.say("yaml-missing-hint", &[("key", key), ("example", example)]);
+            let d = Diagnostic::new(Rule::Schema, self.file, self.pos, msg).hint(hint);
             self.out.push(d);
         }
         v
@@ -400,12 +478,7 @@ impl<'a, 'o> Fields<'a, 'o> {
         match node.kind {
             Kind::Bool(b) => Some(At::new(b, node.pos)),
             _ => {
-                self.wrong(
-                    key,
-                    node,
-                    "true or false",
-                    "write `true` or `false` (without quotes)",
-                );
+                self.wrong(key, node, "yaml-expect-bool", "yaml-expect-bool-hint", &[]);
                 None
             }
         }
@@ -420,12 +493,13 @@ impl<'a, 'o> Fields<'a, 'o> {
                 Some(At::new(i as u32, node.pos))
             }
             _ => {
-                let (lo, hi) = (range.start(), range.end());
+                let (lo, hi) = (range.start().to_string(), range.end().to_string());
                 self.wrong(
                     key,
                     node,
-                    &format!("a whole number from {lo} to {hi}"),
-                    &format!("write a number from {lo} to {hi}"),
+                    "yaml-expect-number",
+                    "yaml-expect-number-hint",
+                    &[("lo", &lo), ("hi", &hi)],
                 );
                 None
             }
@@ -439,12 +513,7 @@ impl<'a, 'o> Fields<'a, 'o> {
             Kind::Seq(items) => items.as_slice(),
             _ if node.scalar_text().is_some() => std::slice::from_ref(node),
             _ => {
-                self.wrong(
-                    key,
-                    node,
-                    "a list",
-                    "write a list like `[a, b]` or one `- item` per line",
-                );
+                self.wrong(key, node, "yaml-expect-list", "yaml-expect-list-hint", &[]);
                 return None;
             }
         };
@@ -452,7 +521,13 @@ impl<'a, 'o> Fields<'a, 'o> {
         for item in items {
             match item.scalar_text() {
                 Some(s) => out.push(At::new(s, item.pos)),
-                None => self.wrong(key, item, "a list of texts", "each item must be plain text"),
+                None => self.wrong(
+                    key,
+                    item,
+                    "yaml-expect-text-list",
+                    "yaml-expect-text-list-hint",
+                    &[],
+                ),
             }
         }
         Some(At::new(out, node.pos))
@@ -464,12 +539,7 @@ impl<'a, 'o> Fields<'a, 'o> {
         if matches!(node.kind, Kind::Map(_)) {
             Some(node)
         } else {
-            self.wrong(
-                key,
-                node,
-                "a group of fields",
-                "indent the fields under it by two spaces",
-            );
+            self.wrong(key, node, "yaml-expect-map", "yaml-expect-map-hint", &[]);
             None
         }
     }
@@ -481,19 +551,19 @@ impl<'a, 'o> Fields<'a, 'o> {
                 continue;
             }
             let name = k.scalar_text().unwrap_or_default();
-            let mut d = Diagnostic::new(
-                Rule::Schema,
-                self.file,
-                k.pos,
-                format!("unknown field `{name}` in {}", self.what),
+            let msg = self.say(
+                "yaml-unknown-field",
+                &[("name", &name), ("what", &self.what.words(self.lang))],
             );
-            d = match closest(&name, known) {
-                Some(best) => d.hint(format!(
-                    "did you mean `{best}`? Known fields: {}",
-                    known.join(", ")
-                )),
-                None => d.hint(format!("known fields: {}", known.join(", "))),
+            let names = name_list(self.lang, known);
+            let hint = match closest(&name, known) {
+                Some(best) => self.say(
+                    "yaml-unknown-field-did-you-mean",
+                    &[("best", best), ("known", &names)],
+                ),
+                None => self.say("yaml-unknown-field-known", &[("known", &names)]),
             };
+            let d = Diagnostic::new(Rule::Schema, self.file, k.pos, msg).hint(hint);
             self.out.push(d);
         }
     }
@@ -557,7 +627,7 @@ mod tests {
         assert_eq!(e.pos.line, 1);
         let e = parse("a: 1\na: 2\n", 3).unwrap_err();
         assert_eq!(e.pos, Pos::new(5, 1));
-        assert!(e.message.contains("`a` is written twice"), "{}", e.message);
+        assert_eq!(e.message, crate::t!("yaml-duplicate-key", key = "a"));
         let deep = "[".repeat(5000);
         assert!(parse(&deep, 0).is_err());
         let bomb = "a: &a [x,x,x,x,x,x,x,x,x,x]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b,*b]\nd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c,*c]\ne: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d,*d]\nf: [*e,*e,*e,*e,*e,*e,*e,*e,*e,*e]\n";
