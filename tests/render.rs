@@ -703,11 +703,8 @@ fn message_of_exactly_4096_units_passes_check_and_4097_does_not() {
             .collect();
         assert_eq!(long.len(), 1, "{diags:#?}");
         assert_eq!(long[0].network, Some(Network::Telegram));
-        assert!(
-            long[0].message.contains("4097 UTF-16 units"),
-            "{}",
-            long[0].message
-        );
+        // In-process, the texts are in the default language (Russian); the count is the fact.
+        assert!(long[0].message.contains("4097"), "{}", long[0].message);
     }
     // 2048 astral emoji are 2048 characters but 4096 UTF-16 units: exactly at the limit.
     let md = "😀".repeat(2048);
