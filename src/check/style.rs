@@ -323,12 +323,7 @@ fn parse_rules(
     let node = match yaml::parse(text, 0) {
         Ok(n) => n,
         Err(e) => {
-            out.push(Diagnostic::new(
-                Rule::Yaml,
-                file,
-                e.pos,
-                crate::t!("yaml-style-invalid", error = e.message.as_str()),
-            ));
+            out.push(e.diagnostic(file, "yaml-style-invalid", None));
             return;
         }
     };

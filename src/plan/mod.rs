@@ -207,15 +207,11 @@ pub fn parse_markdown(
     let node = match yaml::parse(split.yaml, split.yaml_line - 1) {
         Ok(n) => n,
         Err(e) => {
-            out.push(
-                Diagnostic::new(
-                    Rule::Yaml,
-                    file,
-                    e.pos,
-                    crate::t!("post-front-matter-yaml", error = e.message.as_str()),
-                )
-                .hint(crate::t!("post-front-matter-yaml-hint")),
-            );
+            out.push(e.diagnostic(
+                file,
+                "post-front-matter-yaml",
+                Some("post-front-matter-yaml-hint"),
+            ));
             return None;
         }
     };
@@ -263,15 +259,7 @@ pub fn parse_plan(
     let node = match yaml::parse(text, 0) {
         Ok(n) => n,
         Err(e) => {
-            out.push(
-                Diagnostic::new(
-                    Rule::Yaml,
-                    file,
-                    e.pos,
-                    crate::t!("post-plan-yaml", error = e.message.as_str()),
-                )
-                .hint(crate::t!("post-plan-yaml-hint")),
-            );
+            out.push(e.diagnostic(file, "post-plan-yaml", Some("post-plan-yaml-hint")));
             return Vec::new();
         }
     };

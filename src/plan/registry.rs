@@ -194,15 +194,7 @@ impl Registry {
         let node = match yaml::parse(text, 0) {
             Ok(n) => n,
             Err(e) => {
-                out.push(
-                    Diagnostic::new(
-                        Rule::Yaml,
-                        file,
-                        e.pos,
-                        crate::t!("registry-yaml", error = e.message.as_str()),
-                    )
-                    .hint(crate::t!("registry-yaml-hint")),
-                );
+                out.push(e.diagnostic(file, "registry-yaml", Some("registry-yaml-hint")));
                 return (Registry::unusable(file), out);
             }
         };

@@ -167,6 +167,26 @@ pub struct YamlError {
     pub pos: Pos,
 }
 
+impl YamlError {
+    /// The `yaml` diagnostic of a file that did not parse: the catalogue message `message`
+    /// (which takes the parser's words as `$error`) at the parser's position, with the hint
+    /// `hint` if any.
+    pub fn diagnostic(&self, file: &str, message: &str, hint: Option<&str>) -> Diagnostic {
+        let text = crate::locale::text(
+            message,
+            &[(
+                "error",
+                fluent_bundle::FluentValue::from(self.message.as_str()),
+            )],
+        );
+        let d = Diagnostic::new(Rule::Yaml, file, self.pos, text);
+        match hint {
+            Some(h) => d.hint(crate::locale::text(h, &[])),
+            None => d,
+        }
+    }
+}
+
 struct Inner(Kind);
 
 impl<'de> Deserialize<'de> for Node {
