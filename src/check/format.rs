@@ -151,7 +151,7 @@ fn human(report: &Report, root: &Path, color: bool) -> String {
         organizations = s.organizations,
         from = s.from.map(|w| w.to_string()).unwrap_or_default(),
         to = s.to.map(|w| w.to_string()).unwrap_or_default(),
-        today = s.today.as_str()
+        today = s.today_label.as_str()
     );
     let _ = writeln!(out, "{summary}");
     out

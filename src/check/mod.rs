@@ -82,8 +82,10 @@ pub struct Summary {
     pub from: Option<IsoWeek>,
     /// Last week judged (the latest among organizations).
     pub to: Option<IsoWeek>,
-    /// "Now" as used by the check, in the registry's zone.
+    /// "Now" as used by the check, in the registry's zone: `2026-11-30 00:00` (for machines).
     pub today: String,
+    /// The same for people, in the process's language: «пн 30 ноября 2026, 00:00».
+    pub today_label: String,
 }
 
 /// The result of a check.
@@ -240,6 +242,7 @@ pub fn run(settings: &Settings) -> Result<Report, CheckError> {
         from: Some(from),
         to: Some(settings.to.unwrap_or(last)),
         today: time::local_label(now, &reg.tz),
+        today_label: time::human(now, &reg.tz, true),
     };
     Ok(Report {
         diagnostics: out,

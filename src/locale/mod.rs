@@ -52,10 +52,18 @@ impl Lang {
 }
 
 /// The catalogue files, in the same order for each language.
-const FILES: [&str; 5] = ["core.ftl", "plan.ftl", "rules.ftl", "alerts.ftl", "cli.ftl"];
+const FILES: [&str; 7] = [
+    "core.ftl",
+    "plan.ftl",
+    "rules.ftl",
+    "alerts.ftl",
+    "cli.ftl",
+    "preview.ftl",
+    "errors.ftl",
+];
 
 /// The text of each catalogue file of `lang`.
-fn sources(lang: Lang) -> [&'static str; 5] {
+fn sources(lang: Lang) -> [&'static str; 7] {
     match lang {
         Lang::Ru => [
             include_str!("../../locales/ru/core.ftl"),
@@ -63,6 +71,8 @@ fn sources(lang: Lang) -> [&'static str; 5] {
             include_str!("../../locales/ru/rules.ftl"),
             include_str!("../../locales/ru/alerts.ftl"),
             include_str!("../../locales/ru/cli.ftl"),
+            include_str!("../../locales/ru/preview.ftl"),
+            include_str!("../../locales/ru/errors.ftl"),
         ],
         Lang::En => [
             include_str!("../../locales/en/core.ftl"),
@@ -70,6 +80,8 @@ fn sources(lang: Lang) -> [&'static str; 5] {
             include_str!("../../locales/en/rules.ftl"),
             include_str!("../../locales/en/alerts.ftl"),
             include_str!("../../locales/en/cli.ftl"),
+            include_str!("../../locales/en/preview.ftl"),
+            include_str!("../../locales/en/errors.ftl"),
         ],
     }
 }
@@ -82,6 +94,12 @@ fn bundle(lang: Lang) -> FluentBundle<FluentResource> {
     let mut bundle = FluentBundle::new_concurrent(vec![id]);
     // No invisible isolation marks around values: the texts go to terminals, CI logs and chats.
     bundle.set_use_isolating(false);
+    if lang == Lang::Ru {
+        bundle.set_formatter(Some(|value, _| match value {
+            FluentValue::Number(n) => Some(russian_number(&n.as_string())),
+            _ => None,
+        }));
+    }
     for (name, text) in FILES.iter().zip(sources(lang)) {
         // A broken catalogue is a bug that the catalogue tests catch; what parsed is kept.
         let resource = FluentResource::try_new(text.to_owned()).unwrap_or_else(|(r, _)| r);
@@ -90,6 +108,35 @@ fn bundle(lang: Lang) -> FluentBundle<FluentResource> {
         }
     }
     bundle
+}
+
+/// A number as a Russian editor sets it: a decimal comma, and thousands apart by a no-break
+/// space from five digits up (`4096`, `15\u{a0}000`, `1234,5`): four-digit numbers stay whole.
+pub fn russian_number(plain: &str) -> String {
+    let (sign, rest) = match plain.strip_prefix('-') {
+        Some(r) => ("\u{2212}", r),
+        None => ("", plain),
+    };
+    let (int, frac) = rest.split_once('.').unwrap_or((rest, ""));
+    if !int.bytes().all(|b| b.is_ascii_digit()) {
+        return plain.to_owned();
+    }
+    let mut out = String::from(sign);
+    if int.len() >= 5 {
+        for (i, c) in int.chars().enumerate() {
+            if i > 0 && (int.len() - i) % 3 == 0 {
+                out.push('\u{a0}');
+            }
+            out.push(c);
+        }
+    } else {
+        out.push_str(int);
+    }
+    if !frac.is_empty() {
+        out.push(',');
+        out.push_str(frac);
+    }
+    out
 }
 
 static BUNDLES: LazyLock<[FluentBundle<FluentResource>; 2]> =

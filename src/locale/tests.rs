@@ -124,3 +124,24 @@ fn languages_parse_from_codes_and_locales() {
     assert_eq!(text_in(Lang::Ru, "severity-warning", &[]), "предупреждение");
     assert_eq!(text_in(Lang::Ru, "no-such-message", &[]), "no-such-message");
 }
+
+#[test]
+fn russian_numbers_have_a_decimal_comma_and_thousands_apart_from_five_digits() {
+    assert_eq!(russian_number("7"), "7");
+    assert_eq!(russian_number("4096"), "4096");
+    assert_eq!(russian_number("15000"), "15\u{a0}000");
+    assert_eq!(russian_number("1234567"), "1\u{a0}234\u{a0}567");
+    assert_eq!(russian_number("1.5"), "1,5");
+    assert_eq!(russian_number("-20000.25"), "\u{2212}20\u{a0}000,25");
+    assert_eq!(russian_number("NaN"), "NaN");
+    // Through the catalogue: numbers are formatted, English keeps its own.
+    let n = |lang| {
+        text_in(
+            lang,
+            "status-count",
+            &[("state", "x".into()), ("count", FluentValue::from(25000))],
+        )
+    };
+    assert_eq!(n(Lang::Ru), "x: 25\u{a0}000");
+    assert!(n(Lang::En).contains("25000"), "{}", n(Lang::En));
+}

@@ -197,7 +197,36 @@ pub fn zone(name: &str) -> Result<TimeZone, String> {
     TimeZone::get(name).map_err(|_| crate::t!("date-bad-zone", name = name))
 }
 
-/// Formats an instant as local `2026-12-01 09:00` in zone `tz`.
+/// An instant as people read it, in zone `tz` and the process's language: «пн 7 декабря,
+/// 10:00» («Mon 7 Dec, 10:00»), with the year after the month when `year` is true.
+pub fn human(ts: Timestamp, tz: &TimeZone, year: bool) -> String {
+    human_in(crate::locale::current(), ts, tz, year)
+}
+
+/// [`human`] in `lang`.
+pub fn human_in(lang: crate::locale::Lang, ts: Timestamp, tz: &TimeZone, year: bool) -> String {
+    use crate::locale::text_in;
+    let dt = tz.to_datetime(ts);
+    let weekday = text_in(
+        lang,
+        "date-weekday",
+        &[("weekday", dt.weekday().to_monday_one_offset().into())],
+    );
+    let month = text_in(lang, "date-month", &[("month", dt.month().into())]);
+    let time = dt.strftime("%H:%M").to_string();
+    let mut args = vec![
+        ("weekday", weekday.into()),
+        ("day", dt.day().to_string().into()),
+        ("month", month.into()),
+        ("time", time.into()),
+    ];
+    if year {
+        args.push(("year", dt.year().to_string().into()));
+    }
+    text_in(lang, if year { "date-long" } else { "date-short" }, &args)
+}
+
+/// Formats an instant as local `2026-12-01 09:00` in zone `tz` (for machines and logs).
 pub fn local_label(ts: Timestamp, tz: &TimeZone) -> String {
     tz.to_datetime(ts).strftime("%Y-%m-%d %H:%M").to_string()
 }
@@ -208,6 +237,31 @@ mod tests {
 
     fn nk() -> TimeZone {
         zone(DEFAULT_ZONE).unwrap()
+    }
+
+    #[test]
+    fn dates_for_people() {
+        use crate::locale::Lang;
+        let tz = nk();
+        let t = parse_when("2026-12-07 10:00", &tz).unwrap();
+        assert_eq!(human_in(Lang::Ru, t, &tz, false), "пн 7 декабря, 10:00");
+        assert_eq!(human_in(Lang::En, t, &tz, false), "Mon 7 Dec, 10:00");
+        // Local time, not UTC: 23:30 local on Sunday is still Sunday.
+        let sun = parse_when("2027-01-03 23:30", &tz).unwrap();
+        assert_eq!(
+            human_in(Lang::Ru, sun, &tz, true),
+            "вс 3 января 2027, 23:30"
+        );
+        assert_eq!(human_in(Lang::En, sun, &tz, true), "Sun 3 Jan 2027, 23:30");
+        let months: Vec<String> = (1..=12)
+            .map(|m| {
+                let d = parse_when(&format!("2026-{m:02}-15 09:05"), &tz).unwrap();
+                human_in(Lang::Ru, d, &tz, false)
+            })
+            .collect();
+        assert_eq!(months[2], "вс 15 марта, 09:05");
+        assert_eq!(months[4], "пт 15 мая, 09:05");
+        assert_eq!(months[7], "сб 15 августа, 09:05");
     }
 
     #[test]
