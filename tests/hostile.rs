@@ -6,119 +6,9 @@
 
 use crate::support;
 
-use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
-use vestnik::networks::sandbox::{self, Sandbox};
-use vestnik::plan::registry::Registry;
-
-/// Two organizations, each with all three pages.
-const REGISTRY: &str = "\
-timezone: Asia/Novokuznetsk
-organizations:
-  - id: school
-    name: МБОУ «Школа»
-    required: false
-    pages:
-      vk: {id: 100}
-      ok: {id: \"200\"}
-      telegram: {id: \"@school\"}
-  - id: other
-    name: МБУК «Другая»
-    required: false
-    pages:
-      vk: {id: 101}
-      ok: {id: \"201\"}
-      telegram: {id: \"@other\"}
-";
-
-const NOW: &str = "2026-12-02 12:00";
-
-fn write(root: &Path, rel: &str, text: &str) {
-    let path = root.join(rel);
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    std::fs::write(path, text).unwrap();
-}
-
-fn post(front: &str, body: &str) -> String {
-    format!("---\n{front}\n---\n{body}\n")
-}
-
-/// A content repository with [`REGISTRY`], the sandbox seeded with its pages, and a
-/// configuration reaching it.
-struct Setup {
-    content: tempfile::TempDir,
-    dir: tempfile::TempDir,
-    sb: Sandbox,
-}
-
-impl Setup {
-    async fn new() -> Setup {
-        let content = tempfile::tempdir().unwrap();
-        write(content.path(), "plans/registry.yaml", REGISTRY);
-        let (reg, _) = Registry::parse(REGISTRY, "plans/registry.yaml");
-        let sb = sandbox::start(&reg).await.unwrap();
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(
-            dir.path().join("vestnik.yaml"),
-            format!(
-                "ledger: ledger.sqlite\ncache_dir: cache\ngrace_minutes: 100000\n{}",
-                support::networks_yaml(dir.path(), &sb)
-            ),
-        )
-        .unwrap();
-        Setup { content, dir, sb }
-    }
-
-    fn file(&self, rel: &str, text: &str) {
-        write(self.content.path(), rel, text);
-    }
-
-    /// `vestnik publish --due` at [`NOW`].
-    async fn publish(&self) -> Output {
-        let root = self.content.path().to_owned();
-        let config = self.dir.path().join("vestnik.yaml");
-        tokio::task::spawn_blocking(move || {
-            Command::new(env!("CARGO_BIN_EXE_vestnik"))
-                .args(["publish", "--due", "--root"])
-                .arg(root)
-                .arg("--config")
-                .arg(config)
-                .args(["--now", NOW])
-                .output()
-                .unwrap()
-        })
-        .await
-        .unwrap()
-    }
-
-    /// Texts on the VK walls of `school` (100) and `other` (101), and the number of messages in
-    /// their Telegram channels and topics in their OK groups.
-    fn pages(&self) -> (Vec<String>, Vec<String>, usize, usize) {
-        let wall = |id| {
-            let mut t: Vec<String> = self
-                .sb
-                .vk
-                .state
-                .wall(id)
-                .iter()
-                .map(|p| p.message.clone())
-                .collect();
-            t.sort();
-            t
-        };
-        let others =
-            self.sb.telegram.state.messages("@other").len() + self.sb.ok.state.topics("201").len();
-        let school =
-            self.sb.telegram.state.messages("@school").len() + self.sb.ok.state.topics("200").len();
-        (wall(100), wall(101), school, others)
-    }
-
-    fn alerts_and_status(&self) -> String {
-        let rows = support::ledger_rows(&self.dir.path().join("vestnik.yaml"));
-        serde_json::to_string(&rows).unwrap()
-    }
-}
+use support::sandboxed::{Setup, post, write};
 
 fn text(out: &Output) -> String {
     format!(
@@ -172,7 +62,8 @@ async fn a_duplicate_post_id_stops_nobody_else() {
     ] {
         assert!(said.contains(f), "{f} is not named: {said}");
     }
-    assert!(said.contains("also used in"), "{said}");
+    // The publisher speaks Russian by default.
+    assert!(said.contains("есть и в"), "{said}");
     // A second pass publishes nothing twice and still fails nobody.
     let again = s.publish().await;
     assert_eq!(again.status.code(), Some(0), "{}", text(&again));

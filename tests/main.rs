@@ -17,5 +17,6 @@ mod preview;
 mod publish;
 mod rate;
 mod render;
+mod status;
 mod telegram;
 mod vk;

@@ -6,6 +6,7 @@ pass-missed = missed { $what }
 pass-edited = edited after publication (not reposted) { $what }
 pass-published = published { $what }: { $id }
 pass-retry = retry { $what } at { $at }
+pass-retry-why = retry { $what } at { $at }: { $why }
 pass-needs-person = NEEDS A PERSON { $what }: { $why }
 pass-summary = vestnik publish: { $published } published, { $retry } to retry, { $failed } failed, { $uncertain } uncertain, { $missed } missed
 pass-alerts = alerts: { $sent } sent, { $waiting } waiting
@@ -18,8 +19,15 @@ state-uncertain = uncertain
 state-missed = missed
 state-cancelled = cancelled
 status-count = { $count } { $state }
+status-why = why: { $why }
+status-first = since: { $since }
+status-when = when: { $since }
+status-next = next attempt: { $at }
 status-none = none
-status-summary = { $total } publications: { $counts }; { $alerts } alerts not delivered yet
+status-summary = { $total } publications: { $counts }; { $alerts ->
+        [one] { $alerts } alert
+       *[other] { $alerts } alerts
+    } not delivered yet
 
 sandbox-intro = vestnik sandbox: local emulators of the three APIs (no real network is reached)
 sandbox-outro = (test credentials of the emulators only; real tokens never go on a command line)

@@ -5,7 +5,8 @@ pass-skipped = пропущен файл { $file }: { $why }
 pass-missed = пропущено: { $what }
 pass-edited = изменено после публикации, заново не публикуем: { $what }
 pass-published = опубликовано: { $what }, { $id }
-pass-retry = повторим { $what } в { $at }
+pass-retry = повторим { $what }: { $at }
+pass-retry-why = повторим { $what }: { $at }. Почему: { $why }
 pass-needs-person = НУЖЕН ЧЕЛОВЕК: { $what }. { $why }
 pass-summary = Публикация: { $published ->
         [one] вышла { $published } публикация
@@ -22,6 +23,10 @@ state-uncertain = неизвестно, вышло ли
 state-missed = пропущено
 state-cancelled = отменено
 status-count = { $state }: { $count }
+status-why = почему: { $why }
+status-first = впервые: { $since }
+status-when = когда: { $since }
+status-next = следующая попытка: { $at }
 status-none = нет
 status-summary = Публикаций: { $total } ({ $counts }); неотправленных оповещений: { $alerts }
 

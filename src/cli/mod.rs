@@ -252,6 +252,16 @@ fn read_registry(root: &std::path::Path) -> Result<crate::plan::registry::Regist
         .map_err(|d| format!("{}: {}", d.file, d.message))
 }
 
+/// The district's zone from the registry under `root`, or the default zone when the registry
+/// cannot be read (the pass reports that itself). Never the machine's zone.
+fn zone_of(root: &std::path::Path) -> jiff::tz::TimeZone {
+    read_registry(root)
+        .unwrap_or_else(|_| {
+            crate::plan::registry::Registry::unusable(crate::plan::registry::REGISTRY_PATH)
+        })
+        .tz
+}
+
 /// Organization id → the responsible's Telegram chat, from the registry under `root`.
 fn responsible_chats(root: &std::path::Path) -> std::collections::HashMap<String, String> {
     let Ok(reg) = read_registry(root) else {

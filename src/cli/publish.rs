@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use super::{CliError, alerter, print, read_registry, settings};
+use super::{CliError, alerter, print, settings, zone_of};
 
 /// Flags of `publish`.
 #[derive(Debug, clap::Args)]
@@ -25,8 +25,9 @@ pub struct PublishArgs {
     pub limit: usize,
 }
 
-/// The lines of a pass that a person reads: what went out, what needs a person, what was missed.
-pub(super) fn pass_lines(r: &crate::publish::PassReport) -> String {
+/// The lines of a pass that a person reads: what went out, what needs a person, what was missed
+/// (times in the zone `tz`).
+pub(super) fn pass_lines(r: &crate::publish::PassReport, tz: &jiff::tz::TimeZone) -> String {
     use crate::publish::alert::what;
     let mut lines = Vec::new();
     for (file, why) in &r.broken_files {
@@ -49,8 +50,18 @@ pub(super) fn pass_lines(r: &crate::publish::PassReport) -> String {
             id = id.as_str()
         ));
     }
-    for (k, at, _) in &r.retried {
-        lines.push(crate::t!("pass-retry", what = what(k), at = at.to_string()));
+    for (k, at, why) in &r.retried {
+        let at = crate::plan::time::human(*at, tz, false);
+        lines.push(if why.is_empty() {
+            crate::t!("pass-retry", what = what(k), at = at)
+        } else {
+            crate::t!(
+                "pass-retry-why",
+                what = what(k),
+                at = at,
+                why = why.as_str()
+            )
+        });
     }
     for (k, why) in r.failed.iter().chain(&r.uncertain) {
         lines.push(crate::t!(
@@ -69,11 +80,7 @@ pub(super) fn run(args: PublishArgs) -> Result<i32, CliError> {
         return Err("`publish` needs --due (publish what is due now)".into());
     }
     // The zone for --now; a registry that cannot be read is reported by the pass itself.
-    let tz = read_registry(&args.root)
-        .unwrap_or_else(|_| {
-            crate::plan::registry::Registry::unusable(crate::plan::registry::REGISTRY_PATH)
-        })
-        .tz;
+    let tz = zone_of(&args.root);
     let now = match &args.now {
         Some(t) => crate::plan::time::parse_today(t, &tz).map_err(CliError::Now)?,
         None => jiff::Timestamp::now(),
@@ -98,7 +105,7 @@ pub(super) fn run(args: PublishArgs) -> Result<i32, CliError> {
         };
         Ok::<_, crate::publish::PassError>((r, delivered))
     })?;
-    let mut out = pass_lines(&r);
+    let mut out = pass_lines(&r, &tz);
     out.push_str(&crate::t!(
         "pass-summary",
         published = r.published.len(),

@@ -66,6 +66,7 @@ pub(super) fn run(args: RunArgs) -> Result<i32, CliError> {
     };
     crate::media::MediaCache::open(&cfg.cache_dir)?;
     let metrics = Arc::new(crate::ops::metrics::Metrics::new());
+    let tz = super::zone_of(&root);
     let publisher = crate::publish::Publisher::new(settings(&cfg, root.clone(), 10_000))?
         .with_metrics(metrics.clone());
     let rt = daemon_runtime()?;
@@ -99,7 +100,7 @@ pub(super) fn run(args: RunArgs) -> Result<i32, CliError> {
             signals: Arc::default(),
         };
         let r = daemon
-            .run(stop_when(stop_signal()), |r| print(&pass_lines(r)))
+            .run(stop_when(stop_signal()), |r| print(&pass_lines(r, &tz)))
             .await;
         if let Some(m) = monitor {
             m.shutdown().await;
@@ -235,7 +236,7 @@ fn run_sandbox_demo(args: RunArgs) -> Result<i32, CliError> {
         let clock_for_report = clock.clone();
         daemon
             .run(stop, |r| {
-                let lines = pass_lines(r);
+                let lines = pass_lines(r, &tz);
                 if !lines.is_empty() {
                     let now = crate::plan::time::local_label(
                         crate::publish::daemon::Clock::now(&*clock_for_report),

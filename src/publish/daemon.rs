@@ -513,7 +513,7 @@ impl Daemon<'_> {
                 );
                 for key in &waiting {
                     self.ledger
-                        .set_next_try(key, now)
+                        .set_next_try(key, now, None, now)
                         .map_err(PassError::from)?;
                 }
             }

@@ -326,7 +326,12 @@ impl Plans {
             for (file, other) in [(first, again), (again, first)] {
                 self.broken.push((
                     file.to_string(),
-                    format!("the post id `{post}` of `{org}` is also used in {other}; ids must be unique, so neither is published"),
+                    crate::t!(
+                        "reason-duplicate-id",
+                        post = &**post,
+                        org = &**org,
+                        other = &**other
+                    ),
                 ));
             }
         }
@@ -451,6 +456,8 @@ pub const BLOCK_FOR: SignedDuration = SignedDuration::from_mins(30);
 /// A refused token: until when its publications wait, and which ones do.
 struct Blocked {
     until: Timestamp,
+    /// Why, as the waiting rows show it in `status`.
+    reason: String,
     waiting: Vec<Key>,
 }
 
@@ -662,7 +669,7 @@ impl Publisher {
                         .filter(|until| *until > now);
                     if let Some(until) = until {
                         // The page waits for a person: its due rows wait too (no busy loop).
-                        self.wait(&block, &entries[i..], until, &mut pass.borrow_mut());
+                        self.wait(&block, &entries[i..], until, now, &mut pass.borrow_mut());
                         return;
                     }
                     let claimed = pass.borrow_mut().write(|l| l.claim(&e.key, now));
@@ -705,6 +712,7 @@ impl Publisher {
                             block.clone(),
                             Blocked {
                                 until,
+                                reason: crate::t!("reason-token", why = why.as_str()),
                                 waiting: vec![entry.key.clone()],
                             },
                         );
@@ -718,7 +726,7 @@ impl Publisher {
                     match next {
                         Next::Block(_) => {
                             let until = at.checked_add(BLOCK_FOR).unwrap_or(at);
-                            self.wait(&block, &entries[i + 1..], until, &mut pass);
+                            self.wait(&block, &entries[i + 1..], until, at, &mut pass);
                             return;
                         }
                         Next::Stale => {
@@ -743,10 +751,23 @@ impl Publisher {
         }
     }
 
-    /// Makes `entries` wait until `until` for the block `block` (a refused token).
-    fn wait(&self, block: &str, entries: &[Entry], until: Timestamp, pass: &mut Pass) {
+    /// Makes `entries` wait until `until` for the block `block` (a refused token), each with
+    /// the block's reason from `now` on.
+    fn wait(
+        &self,
+        block: &str,
+        entries: &[Entry],
+        until: Timestamp,
+        now: Timestamp,
+        pass: &mut Pass,
+    ) {
+        let reason = self.blocked.borrow().get(block).map(|b| b.reason.clone());
         for e in entries {
-            if pass.write(|l| l.set_next_try(&e.key, until)).is_none() {
+            let why = reason.as_deref();
+            if pass
+                .write(|l| l.set_next_try(&e.key, until, why, now))
+                .is_none()
+            {
                 return;
             }
         }
@@ -767,12 +788,13 @@ impl Publisher {
                 tracing::info!(remote_id = %remote_id, url = url.as_deref().unwrap_or(""), lateness_ms = late.as_millis(), "published");
                 report.published.push((key.clone(), remote_id.clone()));
             }
-            Outcome::RetryAt(when) => {
+            Outcome::Retry { at: when, why } => {
                 if let Some(m) = m {
                     m.retried(key.network);
                 }
-                tracing::warn!(retry_at = %when, "will retry");
-                report.retried.push((key.clone(), *when, String::new()));
+                let why = why.clone().unwrap_or_default();
+                tracing::warn!(retry_at = %when, reason = %why, "will retry");
+                report.retried.push((key.clone(), *when, why));
             }
             Outcome::Failed(why) => {
                 if let Some(m) = m {
@@ -818,10 +840,12 @@ impl Publisher {
         let later = |why: &str| {
             tracing::warn!(reason = why, "not sent now");
             (
-                Outcome::RetryAt(
-                    now.checked_add(SignedDuration::from_mins(10))
+                Outcome::Retry {
+                    at: now
+                        .checked_add(SignedDuration::from_mins(10))
                         .unwrap_or(now),
-                ),
+                    why: Some(why.to_owned()),
+                },
                 Next::Go,
             )
         };
@@ -831,9 +855,9 @@ impl Publisher {
             .and_then(|o| o.pages.get(&key.network))
         else {
             return (
-                Outcome::Failed(format!(
-                    "the organization has no {} page any more",
-                    key.network
+                Outcome::Failed(crate::t!(
+                    "reason-no-page",
+                    network = key.network.to_string()
                 )),
                 Next::Go,
             );
@@ -843,7 +867,7 @@ impl Publisher {
             .get(key.org.as_str())
             .and_then(|posts| posts.get(key.post.as_str()))
         else {
-            return later("the post's plan cannot be read right now");
+            return later(&crate::t!("reason-plan-unreadable"));
         };
         let post = {
             let mut pass = pass.borrow_mut();
@@ -857,12 +881,12 @@ impl Publisher {
                 .cloned()
         };
         let Some(post) = post else {
-            return (Outcome::RetryAt(now), Next::Stale);
+            return (Outcome::Retry { at: now, why: None }, Next::Stale);
         };
         if !content_hash(&post, key.network).matches(&entry.content) {
             // Edited after the last read: send what the ledger has been told about only. The
             // next read of the plans updates the row, and it goes out then.
-            return (Outcome::RetryAt(now), Next::Stale);
+            return (Outcome::Retry { at: now, why: None }, Next::Stale);
         }
         // Each picture is prepared once: for the publication and for the bytes uploaded.
         let prepared: HashMap<&str, (ImageRef, PathBuf)> = post
@@ -881,7 +905,11 @@ impl Publisher {
             Ok(p) => p,
             Err(e) => {
                 return (
-                    Outcome::Failed(format!("cannot be rendered: {e}")),
+                    Outcome::Failed(crate::t!(
+                        "reason-not-rendered",
+                        network = key.network.to_string(),
+                        why = e.to_string()
+                    )),
                     Next::Go,
                 );
             }
@@ -898,7 +926,7 @@ impl Publisher {
         };
         let result: Result<RemoteId, (PublishError, bool)> = match &publication {
             Publication::Telegram(calls) => match &self.clients.telegram {
-                None => return later("Telegram is not configured"),
+                None => return later(&not_configured(key.network)),
                 Some(c) => {
                     let mut ids = Vec::new();
                     let mut failure = None;
@@ -918,7 +946,7 @@ impl Publisher {
                 }
             },
             Publication::Vk(calls) => match &self.clients.vk {
-                None => return later("VK is not configured"),
+                None => return later(&not_configured(key.network)),
                 Some(c) => c
                     .execute(calls, &bytes)
                     .await
@@ -929,7 +957,7 @@ impl Publisher {
                     .map_err(|e| (e, false)),
             },
             Publication::Ok(calls) => match &self.clients.ok {
-                None => return later("OK is not configured"),
+                None => return later(&not_configured(key.network)),
                 Some(c) => c
                     .execute(calls, &bytes)
                     .await
@@ -953,7 +981,8 @@ impl Publisher {
                     PublishError::Unauthorized { reason } if !partly => {
                         // The publication waits for the token, it is not lost.
                         let at = now.checked_add(BLOCK_FOR).unwrap_or(now);
-                        (Outcome::RetryAt(at), Next::Block(reason))
+                        let why = crate::t!("reason-token", why = reason.as_str());
+                        (Outcome::Retry { at, why: Some(why) }, Next::Block(reason))
                     }
                     e => (decide(entry, e, partly, now), Next::Go),
                 }
@@ -1011,51 +1040,64 @@ pub fn recover(ledger: &mut dyn Ledger, now: Timestamp) -> Result<Vec<Key>, Pass
     Ok(stuck.into_iter().map(|e| e.key).collect())
 }
 
+/// Why a publication waits when its network has no credentials in the configuration.
+fn not_configured(network: Network) -> String {
+    crate::t!("reason-not-configured", network = network.to_string())
+}
+
 /// The retry decision for a failed attempt: it lives here, not in the clients.
 fn decide(entry: &Entry, e: PublishError, partly: bool, now: Timestamp) -> Outcome {
     let key = &entry.key;
     let at = |d: SignedDuration| now.checked_add(d).unwrap_or(now);
     if partly {
         // Some messages of the publication are up: sending it again would repeat them.
-        return Outcome::Uncertain(format!("partly published, then: {e}"));
+        return Outcome::Uncertain(crate::t!("reason-partly", why = e.to_string()));
     }
+    let network = key.network.to_string();
     match e {
-        PublishError::RateLimited { after, .. } => Outcome::RetryAt(at(SignedDuration::try_from(
-            after,
-        )
-        .unwrap_or(SignedDuration::from_secs(60)))),
-        PublishError::Transient { .. } if entry.attempts < MAX_ATTEMPTS => {
-            Outcome::RetryAt(at(backoff(key, entry.attempts)))
-        }
-        PublishError::Transient { reason } => Outcome::Failed(format!(
-            "gave up after {} attempts: {reason}",
-            entry.attempts
+        PublishError::RateLimited { after, .. } => Outcome::Retry {
+            at: at(SignedDuration::try_from(after).unwrap_or(SignedDuration::from_secs(60))),
+            why: Some(crate::t!("reason-rate-limited", network = network)),
+        },
+        PublishError::Transient { reason } if entry.attempts < MAX_ATTEMPTS => Outcome::Retry {
+            at: at(backoff(key, entry.attempts)),
+            why: Some(crate::t!(
+                "reason-transient",
+                network = network,
+                why = reason.as_str()
+            )),
+        },
+        PublishError::Transient { reason } => Outcome::Failed(crate::t!(
+            "reason-gave-up",
+            attempts = entry.attempts,
+            why = reason.as_str()
         )),
         // VK drops a repeated `guid`: sending again is safe.
-        PublishError::Unknown { .. } if deduplicates(key.network) => Outcome::RetryAt(now),
-        PublishError::Unknown { reason } => Outcome::Uncertain(reason),
+        PublishError::Unknown { reason } if deduplicates(key.network) => Outcome::Retry {
+            at: now,
+            why: Some(crate::t!(
+                "reason-no-answer",
+                network = network,
+                why = reason.as_str()
+            )),
+        },
+        PublishError::Unknown { reason } => Outcome::Uncertain(crate::t!(
+            "reason-no-answer",
+            network = network,
+            why = reason.as_str()
+        )),
         PublishError::Unauthorized { reason } => {
-            Outcome::Failed(format!("the token needs a person: {reason}"))
+            Outcome::Failed(crate::t!("reason-token", why = reason.as_str()))
         }
-        PublishError::Rejected { reason } => {
-            Outcome::Failed(format!("refused by {}: {reason}", key.network))
-        }
+        PublishError::Rejected { reason } => Outcome::Failed(crate::t!(
+            "reason-refused",
+            network = network,
+            why = reason.as_str()
+        )),
     }
 }
 
 impl State {
-    /// Shown in `status`: the state in words, with the link or the reason.
-    pub fn label(&self) -> String {
-        let words = self.words();
-        match self {
-            State::Published { remote_id, url } => {
-                format!("{words} {}", url.as_deref().unwrap_or(remote_id))
-            }
-            State::Failed { reason } | State::Uncertain { reason } => format!("{words}: {reason}"),
-            _ => words,
-        }
-    }
-
     /// The state in the words of the current language (`published`, «опубликовано»).
     pub fn words(&self) -> String {
         crate::locale::text(&format!("state-{}", self.name()), &[])

@@ -5,6 +5,7 @@
 #![allow(dead_code, clippy::unwrap_used)]
 
 pub mod repo;
+pub mod sandboxed;
 
 use std::path::{Path, PathBuf};
 

@@ -674,9 +674,10 @@ impl Client {
                 .map(|d| format!(" ({})", clip(&d)))
                 .unwrap_or_default();
             return Err(PublishError::Unauthorized {
-                reason: format!(
-                    "OK refused to refresh the access token: {}{detail}; a person must sign in to OK again",
-                    clip(&error)
+                reason: crate::t!(
+                    "net-refresh-refused",
+                    network = "OK",
+                    error = format!("{}{detail}", clip(&error))
                 ),
             });
         }
@@ -838,53 +839,55 @@ pub enum Renewal {
 pub fn classify(method: &str, e: &ApiError, renewal: Renewal) -> PublishError {
     let code = e.code;
     let said = if e.message.is_empty() {
-        format!("OK error {code} in {method}")
+        crate::t!(
+            "net-said-bare",
+            network = "OK",
+            code = code.to_string(),
+            method = method
+        )
     } else {
-        format!("OK error {code} in {method}: {}", clip(&e.message))
+        crate::t!(
+            "net-said",
+            network = "OK",
+            code = code.to_string(),
+            method = method,
+            message = clip(&e.message).trim_end_matches('.')
+        )
     };
-    let reason = |hint: &str| format!("{said}; {hint}");
+    // The network's words, then what a person does about them.
+    let hint = |id: &str| crate::t!("net-hint", said = said.as_str(), hint = crate::t!(id));
     match code {
         2 | 30 | 31 => PublishError::Transient { reason: said },
         1 | 5000 | 9999 if method == "mediatopic.post" => PublishError::Unknown {
-            reason: reason("OK failed inside; the topic may have been published"),
+            reason: hint("ok-failed-inside"),
         },
         1 | 5000 | 9999 => PublishError::Transient { reason: said },
         8 => PublishError::RateLimited { after: FLOOD_WAIT },
         11 => PublishError::RateLimited { after: QUOTA_WAIT },
         102 => PublishError::Unauthorized {
-            reason: reason(match renewal {
-                Renewal::Refreshed => {
-                    "refreshing the access token did not help; a person must sign in to OK again"
-                }
-                Renewal::Possible => "the session expired; a person must sign in to OK again",
-                Renewal::Impossible => {
-                    "the access token expired or was revoked; issue a new one (or configure a refresh token, which the client uses)"
-                }
+            reason: hint(match renewal {
+                Renewal::Refreshed => "ok-refresh-failed",
+                Renewal::Possible => "ok-session-expired",
+                Renewal::Impossible => "ok-token-expired",
             }),
         },
         103 | 453 => PublishError::Unauthorized {
-            reason: reason("OK wants a session; check the access token"),
+            reason: hint("ok-wants-session"),
         },
         101 => PublishError::Unauthorized {
-            reason: reason("OK does not know the application key; check it in the app's settings"),
+            reason: hint("ok-unknown-app"),
         },
         104 | 105 => PublishError::Rejected {
-            reason: format!(
-                "OK refused the request signature ({said}). If the application secret key is the one of this application key, this is a bug in vestnik's signing: report it with this message"
-            ),
+            reason: crate::t!("ok-bad-signature", said = said.as_str()),
         },
         454 => PublishError::Rejected {
-            reason: reason("OK's censor refused the text; a person must reword it"),
+            reason: hint("ok-censor"),
         },
         10 | 50 | 200 | 210 => PublishError::Unauthorized {
-            reason: reason(
-                "the token's user lacks a right here: check the group's admin rights and the application's permissions (GROUP_CONTENT, PHOTO_CONTENT, VALUABLE_ACCESS)",
-            ),
+            reason: hint("ok-no-right"),
         },
         7 | 9 | 401..=403 | 455..=458 | 511 | 514 => PublishError::Unauthorized {
-            reason: reason(
-                "OK restricts this account or group; a person must sign in to ok.ru and resolve it",
-            ),
+            reason: hint("ok-restricted"),
         },
         _ => PublishError::Rejected { reason: said },
     }
@@ -1241,7 +1244,9 @@ mod tests {
         }
         match api(104) {
             PublishError::Rejected { reason } => {
-                assert!(reason.contains("signature") && reason.contains("bug in vestnik"));
+                // In the process's language, Russian by default: the network's words inside.
+                assert!(reason.contains("подпись") && reason.contains("ошибка vestnik"));
+                assert!(reason.contains("104"), "{reason}");
             }
             other => panic!("{other:?}"),
         }

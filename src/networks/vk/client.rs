@@ -669,9 +669,10 @@ impl Client {
                 .map(|d| format!(" ({})", clip(&d)))
                 .unwrap_or_default();
             return Err(PublishError::Unauthorized {
-                reason: format!(
-                    "VK ID refused to refresh the access token: {}{detail}; a person must sign in to VK ID again",
-                    clip(&error)
+                reason: crate::t!(
+                    "net-refresh-refused",
+                    network = "VK ID",
+                    error = format!("{}{detail}", clip(&error))
                 ),
             });
         }
@@ -876,8 +877,16 @@ fn interpret(method: &str, status: u16, body: &[u8]) -> Result<Value, Failure> {
 /// refresh token (`Some`) and whether it already refreshed for this call (`Some(true)`).
 fn classify_api(method: &str, e: &ApiError, refreshed: Option<bool>) -> PublishError {
     let code = e.error_code;
-    let said = format!("VK error {code} in {method}: {}", clip(&e.error_msg));
-    let reason = |hint: &str| format!("{said}; {hint}");
+    let said = crate::t!(
+        "net-said",
+        network = "VK",
+        code = code.to_string(),
+        method = method,
+        message = clip(&e.error_msg).trim_end_matches('.')
+    );
+    // The network's words, then what a person does about them.
+    let reason = |hint: String| crate::t!("net-hint", said = said.as_str(), hint = hint);
+    let hint = |id: &str| reason(crate::t!(id));
     match code {
         6 => PublishError::RateLimited {
             after: Duration::from_secs(1),
@@ -889,50 +898,35 @@ fn classify_api(method: &str, e: &ApiError, refreshed: Option<bool>) -> PublishE
         1 | 10 => PublishError::Transient { reason: said },
         // A failed upload: the publication starts again with a fresh upload server.
         22 | 118 | 121 => PublishError::Transient {
-            reason: reason("the picture is uploaded again on the next attempt"),
+            reason: hint("vk-upload-again"),
         },
-        5 | 1117 => {
-            let hint = match refreshed {
-                Some(true) => {
-                    "refreshing the VK ID token did not help; a person must sign in again"
-                }
-                Some(false) => "the token was refused; a person must sign in again",
-                None => {
-                    "the user token has expired or was revoked; issue a new one (or use VK ID tokens, which the client refreshes)"
-                }
-            };
-            PublishError::Unauthorized {
-                reason: reason(hint),
-            }
-        }
+        5 | 1117 => PublishError::Unauthorized {
+            reason: hint(match refreshed {
+                Some(true) => "vk-refresh-failed",
+                Some(false) => "vk-token-refused",
+                None => "vk-token-expired",
+            }),
+        },
         27 => PublishError::Unauthorized {
-            reason: reason(&format!(
-                "{method} accepts only a user token, and this is a community token; give vestnik the token of a user who administers the community"
-            )),
+            reason: reason(crate::t!("vk-user-token-only", method = method)),
         },
         28 => PublishError::Unauthorized {
-            reason: reason("the VK application is not allowed this; check the app's settings"),
+            reason: hint("vk-app-not-allowed"),
         },
         3609 => PublishError::Unauthorized {
-            reason: reason("the token must be issued again (token extension required)"),
+            reason: hint("vk-token-extension"),
         },
         7 | 15 | 18 | 200 | 203 | 703 | 704 => PublishError::Unauthorized {
-            reason: reason(
-                "the token's user lacks a right here: check the community's admin rights, the token's scopes (wall, photos) and two-factor authentication",
-            ),
+            reason: hint("vk-no-right"),
         },
         14 => PublishError::Unauthorized {
-            reason: reason("VK wants a person to solve a captcha; publishing waits for a person"),
+            reason: hint("vk-captcha"),
         },
         17 => PublishError::Unauthorized {
-            reason: reason(
-                "VK wants a person to validate the account; publishing waits for a person",
-            ),
+            reason: hint("vk-validate"),
         },
         24 => PublishError::Unauthorized {
-            reason: reason(
-                "VK wants a person to confirm the action; publishing waits for a person",
-            ),
+            reason: hint("vk-confirm"),
         },
         // 100 (parameters), 113/125 (ids), 214 (posting denied), 222 (links), 129 (photo), …:
         // VK answered, nothing was applied, and the same request fails the same way.

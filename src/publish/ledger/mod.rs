@@ -108,6 +108,19 @@ pub struct Entry {
     /// The plan file the post was last read from (`None` in rows written before the ledger
     /// kept it): a file that cannot be read now protects exactly its own rows.
     pub file: Option<String>,
+    /// Why a scheduled row waits beyond its time, and since when (`None` when it simply waits
+    /// for its time).
+    pub waiting: Option<Waiting>,
+}
+
+/// Why a scheduled publication waits beyond its time: the reason of its last attempt, kept
+/// while the same reason repeats.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Waiting {
+    /// Why, in plain words (as written in the language of the process that decided it).
+    pub reason: String,
+    /// When this reason first held it back.
+    pub since: Timestamp,
 }
 
 /// A hash of what a network receives for a post (text, images, poll): the first 128 bits of
@@ -218,8 +231,15 @@ pub enum Outcome {
         /// The public link of the publication, where the remote id makes one.
         url: Option<String>,
     },
-    /// Try again at this time (transient error, rate limit).
-    RetryAt(Timestamp),
+    /// Try again at `at` (a transient error, a rate limit, a refused token, a plan that cannot
+    /// be read now).
+    Retry {
+        /// When the next attempt may start.
+        at: Timestamp,
+        /// Why the row waits, in plain words, for `status` (`None`: it was only put back, as
+        /// when its plan changed while it was due).
+        why: Option<String>,
+    },
     /// Give up: a person must act.
     Failed(String),
     /// No answer; the request may have been applied.
@@ -295,8 +315,16 @@ pub trait Ledger {
     fn claim(&mut self, key: &Key, now: Timestamp) -> Result<Option<Entry>, LedgerError>;
 
     /// Sets when a scheduled publication is attempted next: later while its page waits for a
-    /// person, now when the retry sweep lifts the wait. Does nothing to rows in other states.
-    fn set_next_try(&mut self, key: &Key, at: Timestamp) -> Result<(), LedgerError>;
+    /// person (`why` says so, from `now` on), now when the retry sweep lifts the wait (`why` is
+    /// `None`: the reason stays until the next attempt tells). Does nothing to rows in other
+    /// states.
+    fn set_next_try(
+        &mut self,
+        key: &Key,
+        at: Timestamp,
+        why: Option<&str>,
+        now: Timestamp,
+    ) -> Result<(), LedgerError>;
 
     /// Records how an attempt of a `sending` row ended, at time `at`.
     fn finish(&mut self, key: &Key, outcome: Outcome, at: Timestamp) -> Result<(), LedgerError>;

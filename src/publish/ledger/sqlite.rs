@@ -8,7 +8,8 @@ use jiff::{SignedDuration, Timestamp};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
 use super::{
-    Alert, Entry, Key, Ledger, LedgerError, Outcome, Planned, State, SyncReport, deduplicates,
+    Alert, Entry, Key, Ledger, LedgerError, Outcome, Planned, State, SyncReport, Waiting,
+    deduplicates,
 };
 use crate::plan::id::{OrgId, PostId};
 use crate::plan::network::Network;
@@ -28,6 +29,7 @@ CREATE TABLE IF NOT EXISTS publication (
     reason      TEXT,
     updated_ms  INTEGER NOT NULL,
     file        TEXT,
+    waiting_since_ms INTEGER,
     PRIMARY KEY (org, post, network)
 );
 CREATE INDEX IF NOT EXISTS publication_due ON publication (state, next_try_ms);
@@ -142,20 +144,25 @@ impl SqliteLedger {
     }
 }
 
-/// Brings a ledger written by an earlier vestnik up to [`SCHEMA`]: `file` was added later (its
-/// rows read as `None` until the plans are read again).
+/// Brings a ledger written by an earlier vestnik up to [`SCHEMA`]: `file` and
+/// `waiting_since_ms` were added later (their rows read as `None` until the plans are read
+/// again, or the row waits again).
 fn migrate(conn: &Connection) -> Result<(), LedgerError> {
-    let has_file: bool = conn
-        .query_row(
-            "SELECT count(*) FROM pragma_table_info('publication') WHERE name = 'file'",
-            [],
-            |r| r.get::<_, i64>(0),
-        )
-        .map_err(storage)?
-        > 0;
-    if !has_file {
-        conn.execute_batch("ALTER TABLE publication ADD COLUMN file TEXT")
+    for (column, kind) in [("file", "TEXT"), ("waiting_since_ms", "INTEGER")] {
+        let has: bool = conn
+            .query_row(
+                "SELECT count(*) FROM pragma_table_info('publication') WHERE name = ?1",
+                [column],
+                |r| r.get::<_, i64>(0),
+            )
+            .map_err(storage)?
+            > 0;
+        if !has {
+            conn.execute_batch(&format!(
+                "ALTER TABLE publication ADD COLUMN {column} {kind}"
+            ))
             .map_err(storage)?;
+        }
     }
     Ok(())
 }
@@ -164,6 +171,14 @@ fn row_entry(row: &rusqlite::Row<'_>) -> rusqlite::Result<Entry> {
     let network: String = row.get("network")?;
     let state: String = row.get("state")?;
     let reason: Option<String> = row.get("reason")?;
+    let since: Option<i64> = row.get("waiting_since_ms")?;
+    let waiting = match (state.as_str(), &reason, since) {
+        ("scheduled" | "sending", Some(reason), Some(since)) => Some(Waiting {
+            reason: reason.clone(),
+            since: ts(since),
+        }),
+        _ => None,
+    };
     let state = match state.as_str() {
         "scheduled" => State::Scheduled,
         "sending" => State::Sending,
@@ -195,10 +210,11 @@ fn row_entry(row: &rusqlite::Row<'_>) -> rusqlite::Result<Entry> {
         state,
         updated: ts(row.get("updated_ms")?),
         file: row.get("file")?,
+        waiting,
     })
 }
 
-const COLUMNS: &str = "org, post, network, due_ms, next_try_ms, content, attempts, state, remote_id, url, reason, updated_ms, file";
+const COLUMNS: &str = "org, post, network, due_ms, next_try_ms, content, attempts, state, remote_id, url, reason, updated_ms, file, waiting_since_ms";
 
 /// Runs one cached statement of a write transaction.
 fn exec(
@@ -252,7 +268,7 @@ const _: () = assert!(std::mem::size_of::<Action<'static>>() == 16);
 // column as it is leaves its parameter unused.
 const INSERT: &str = "INSERT INTO publication (org, post, network, due_ms, next_try_ms, content, state, updated_ms, file) VALUES (?1, ?2, ?3, ?4, ?4, ?5, ?6, ?7, ?8)";
 const UPDATE: &str = "UPDATE publication SET due_ms = ?4, next_try_ms = CASE WHEN due_ms = ?4 THEN next_try_ms ELSE ?4 END, content = ?5, state = ?6, updated_ms = ?7, file = ?8 WHERE org = ?1 AND post = ?2 AND network = ?3";
-const REVIVE: &str = "UPDATE publication SET due_ms = ?4, next_try_ms = ?4, content = ?5, state = ?6, attempts = 0, reason = NULL, updated_ms = ?7, file = ?8 WHERE org = ?1 AND post = ?2 AND network = ?3";
+const REVIVE: &str = "UPDATE publication SET due_ms = ?4, next_try_ms = ?4, content = ?5, state = ?6, attempts = 0, reason = NULL, waiting_since_ms = NULL, updated_ms = ?7, file = ?8 WHERE org = ?1 AND post = ?2 AND network = ?3";
 const RESTORE: &str = "UPDATE publication SET state = ?6, updated_ms = ?7, file = ?8 WHERE org = ?1 AND post = ?2 AND network = ?3";
 const EDITED: &str = "UPDATE publication SET due_ms = ?4, content = ?5, updated_ms = ?7, file = ?8 WHERE org = ?1 AND post = ?2 AND network = ?3";
 const MOVED: &str =
@@ -482,7 +498,7 @@ impl Ledger for SqliteLedger {
             .map_err(storage)?;
         let to = match &outcome {
             Outcome::Published { .. } => "published",
-            Outcome::RetryAt(_) => "scheduled",
+            Outcome::Retry { .. } => "scheduled",
             Outcome::Failed(_) => "failed",
             Outcome::Uncertain(_) => "uncertain",
         };
@@ -504,15 +520,18 @@ impl Ledger for SqliteLedger {
         }
         match outcome {
             Outcome::Published { remote_id, url } => tx.execute(
-                "UPDATE publication SET state = 'published', remote_id = ?4, url = ?5, reason = NULL, updated_ms = ?6 WHERE org = ?1 AND post = ?2 AND network = ?3",
+                "UPDATE publication SET state = 'published', remote_id = ?4, url = ?5, reason = NULL, waiting_since_ms = NULL, updated_ms = ?6 WHERE org = ?1 AND post = ?2 AND network = ?3",
                 params![key.org, key.post, key.network.key(), remote_id, url, ms(at)],
             ),
-            Outcome::RetryAt(retry) => tx.execute(
-                "UPDATE publication SET state = 'scheduled', next_try_ms = ?4, updated_ms = ?5 WHERE org = ?1 AND post = ?2 AND network = ?3",
-                params![key.org, key.post, key.network.key(), ms(retry), ms(at)],
+            // The reason and its start are kept while the same reason repeats.
+            Outcome::Retry { at: retry, why } => tx.execute(
+                "UPDATE publication SET state = 'scheduled', next_try_ms = ?4, updated_ms = ?5, reason = ?6, \
+                 waiting_since_ms = CASE WHEN ?6 IS NULL THEN NULL WHEN reason IS ?6 AND waiting_since_ms IS NOT NULL THEN waiting_since_ms ELSE ?5 END \
+                 WHERE org = ?1 AND post = ?2 AND network = ?3",
+                params![key.org, key.post, key.network.key(), ms(retry), ms(at), why],
             ),
             Outcome::Failed(reason) | Outcome::Uncertain(reason) => tx.execute(
-                "UPDATE publication SET state = ?4, reason = ?5, updated_ms = ?6 WHERE org = ?1 AND post = ?2 AND network = ?3",
+                "UPDATE publication SET state = ?4, reason = ?5, waiting_since_ms = NULL, updated_ms = ?6 WHERE org = ?1 AND post = ?2 AND network = ?3",
                 params![key.org, key.post, key.network.key(), to, reason, ms(at)],
             ),
         }
@@ -545,10 +564,7 @@ impl Ledger for SqliteLedger {
                 )
                 .map_err(storage)?;
             } else {
-                let reason = format!(
-                    "vestnik stopped while sending to {}; {} cannot tell whether it arrived: check the page, then mark it published or send it again",
-                    e.key.network, e.key.network
-                );
+                let reason = crate::t!("reason-stopped", network = e.key.network.to_string());
                 tx.execute(
                     "UPDATE publication SET state = 'uncertain', reason = ?4 WHERE org = ?1 AND post = ?2 AND network = ?3",
                     params![e.key.org, e.key.post, e.key.network.key(), reason],
@@ -562,11 +578,19 @@ impl Ledger for SqliteLedger {
         Ok(uncertain)
     }
 
-    fn set_next_try(&mut self, key: &Key, at: Timestamp) -> Result<(), LedgerError> {
+    fn set_next_try(
+        &mut self,
+        key: &Key,
+        at: Timestamp,
+        why: Option<&str>,
+        now: Timestamp,
+    ) -> Result<(), LedgerError> {
         self.conn
             .execute(
-                "UPDATE publication SET next_try_ms = ?4 WHERE org = ?1 AND post = ?2 AND network = ?3 AND state = 'scheduled'",
-                params![key.org, key.post, key.network.key(), ms(at)],
+                "UPDATE publication SET next_try_ms = ?4, reason = coalesce(?5, reason), \
+                 waiting_since_ms = CASE WHEN ?5 IS NULL OR (reason IS ?5 AND waiting_since_ms IS NOT NULL) THEN waiting_since_ms ELSE ?6 END \
+                 WHERE org = ?1 AND post = ?2 AND network = ?3 AND state = 'scheduled'",
+                params![key.org, key.post, key.network.key(), ms(at), why, ms(now)],
             )
             .map_err(storage)
             .map(|_| ())
@@ -652,7 +676,7 @@ impl Ledger for SqliteLedger {
     fn resolve(&mut self, key: &Key, resend: bool, now: Timestamp) -> Result<bool, LedgerError> {
         let n = if resend {
             self.conn.execute(
-                "UPDATE publication SET state = 'scheduled', next_try_ms = ?4, attempts = 0, reason = NULL, updated_ms = ?4 WHERE org = ?1 AND post = ?2 AND network = ?3 AND state IN ('uncertain', 'failed')",
+                "UPDATE publication SET state = 'scheduled', next_try_ms = ?4, attempts = 0, reason = NULL, waiting_since_ms = NULL, updated_ms = ?4 WHERE org = ?1 AND post = ?2 AND network = ?3 AND state IN ('uncertain', 'failed')",
                 params![key.org, key.post, key.network.key(), ms(now)],
             )
         } else {
@@ -870,6 +894,95 @@ mod tests {
     }
 
     #[test]
+    fn a_waiting_row_keeps_its_reason_and_since_while_the_reason_repeats() {
+        let mut l = SqliteLedger::in_memory().unwrap();
+        let plan = [planned("a", Network::Ok, "2026-12-01T02:00:00Z", "h")];
+        l.sync(&plan, &|_| false, t("2026-12-01T00:00:00Z"), GRACE)
+            .unwrap();
+        let key = plan[0].key();
+        let waiting = |l: &SqliteLedger| l.entries().unwrap()[0].waiting.clone();
+        assert_eq!(waiting(&l), None);
+        let retry = |l: &mut SqliteLedger, at: &str, why: Option<&str>, next: &str| {
+            assert!(l.claim(&key, t(at)).unwrap().is_some());
+            let why = why.map(str::to_owned);
+            l.finish(&key, Outcome::Retry { at: t(next), why }, t(at))
+                .unwrap();
+        };
+        retry(
+            &mut l,
+            "2026-12-01T02:00:00Z",
+            Some("token refused"),
+            "2026-12-01T02:30:00Z",
+        );
+        let first = Waiting {
+            reason: "token refused".into(),
+            since: t("2026-12-01T02:00:00Z"),
+        };
+        assert_eq!(waiting(&l), Some(first.clone()));
+        assert_eq!(l.entries().unwrap()[0].next_try, t("2026-12-01T02:30:00Z"));
+        // The same reason again: still waiting since the first time.
+        retry(
+            &mut l,
+            "2026-12-01T02:30:00Z",
+            Some("token refused"),
+            "2026-12-01T03:00:00Z",
+        );
+        assert_eq!(waiting(&l), Some(first.clone()));
+        // The sweep moves the next attempt and keeps the reason; a page's wait sets one.
+        l.set_next_try(
+            &key,
+            t("2026-12-01T02:40:00Z"),
+            None,
+            t("2026-12-01T02:40:00Z"),
+        )
+        .unwrap();
+        assert_eq!(waiting(&l), Some(first));
+        l.set_next_try(
+            &key,
+            t("2026-12-01T04:00:00Z"),
+            Some("page waits"),
+            t("2026-12-01T02:45:00Z"),
+        )
+        .unwrap();
+        assert_eq!(
+            waiting(&l),
+            Some(Waiting {
+                reason: "page waits".into(),
+                since: t("2026-12-01T02:45:00Z"),
+            })
+        );
+        // Another reason starts anew; a plain retry (plan changed while due) has none.
+        retry(
+            &mut l,
+            "2026-12-01T04:00:00Z",
+            Some("HTTP 502"),
+            "2026-12-01T04:01:00Z",
+        );
+        assert_eq!(waiting(&l).unwrap().since, t("2026-12-01T04:00:00Z"));
+        retry(&mut l, "2026-12-01T04:01:00Z", None, "2026-12-01T04:01:00Z");
+        assert_eq!(waiting(&l), None);
+        // Published: nothing waits any more.
+        retry(
+            &mut l,
+            "2026-12-01T04:01:00Z",
+            Some("HTTP 502"),
+            "2026-12-01T04:02:00Z",
+        );
+        assert!(l.claim(&key, t("2026-12-01T04:02:00Z")).unwrap().is_some());
+        l.finish(
+            &key,
+            Outcome::Published {
+                remote_id: "1".into(),
+                url: None,
+            },
+            t("2026-12-01T04:02:00Z"),
+        )
+        .unwrap();
+        assert_eq!(waiting(&l), None);
+        assert_eq!(l.entries().unwrap()[0].state.name(), "published");
+    }
+
+    #[test]
     fn schedules_claims_and_publishes_in_time_order() {
         let mut l = SqliteLedger::in_memory().unwrap();
         let now = t("2026-12-01T00:00:00Z");
@@ -901,7 +1014,10 @@ mod tests {
         .unwrap();
         l.finish(
             &got[1].key,
-            Outcome::RetryAt(t("2026-12-01T03:05:00Z")),
+            Outcome::Retry {
+                at: t("2026-12-01T03:05:00Z"),
+                why: None,
+            },
             t("2026-12-01T12:00:00Z"),
         )
         .unwrap();
