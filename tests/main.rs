@@ -4,6 +4,7 @@
 
 mod support;
 
+mod alerts;
 mod architecture;
 mod check;
 mod crash;

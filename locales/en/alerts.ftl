@@ -30,7 +30,7 @@ reason-refused = refused by { $network }: { $why }
 reason-no-answer = no answer from { $network }, the post may be up: { $why }
 reason-rate-limited = { $network } asked to slow down: too many requests
 reason-transient = { $network } failed for a while, nothing was published: { $why }
-reason-stopped = vestnik stopped while sending to { $network }; { $network } cannot tell whether it arrived: check the page, then mark it published or send it again
+reason-stopped = vestnik stopped while sending to { $network }, and { $network } cannot tell whether it arrived
 
 # What the network answered ($said: code, method and the server's words, not translated) and
 # what a person does about it.

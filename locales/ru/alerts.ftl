@@ -37,7 +37,7 @@ reason-refused = { $network } отказал: { $why }
 reason-no-answer = { $network } не ответил, пост мог выйти: { $why }
 reason-rate-limited = { $network } попросил подождать: слишком много запросов
 reason-transient = { $network } временно не принял пост, ничего не вышло: { $why }
-reason-stopped = vestnik остановился во время отправки в { $network }, а { $network } не умеет сказать, дошёл ли пост. Откройте страницу и отметьте пост опубликованным или отправьте заново
+reason-stopped = vestnik остановился во время отправки в { $network }, а { $network } не умеет сказать, дошёл ли пост
 
 # Что ответила сеть ($said: код, метод и слова сервера, их не переводим) и что делать человеку.
 net-said = ошибка { $network } { $code } в { $method }: { $message }

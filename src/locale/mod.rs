@@ -149,12 +149,34 @@ pub fn set(lang: Lang) {
     CURRENT.store(lang as u8, Ordering::Relaxed);
 }
 
-/// The language of this process's texts (Russian until [`set`] says otherwise).
+thread_local! {
+    /// A language for this thread only, while [`with`] runs.
+    static OVERRIDE: std::cell::Cell<Option<Lang>> = const { std::cell::Cell::new(None) };
+}
+
+/// The language of this process's texts (Russian until [`set`] says otherwise), or of this
+/// thread while [`with`] runs.
 pub fn current() -> Lang {
+    if let Some(lang) = OVERRIDE.with(std::cell::Cell::get) {
+        return lang;
+    }
     match CURRENT.load(Ordering::Relaxed) {
         1 => Lang::En,
         _ => Lang::Ru,
     }
+}
+
+/// Runs `f` with this thread's texts in `lang`, leaving the process's language and the other
+/// threads alone: tests that render in both languages side by side, in one process.
+pub fn with<R>(lang: Lang, f: impl FnOnce() -> R) -> R {
+    struct Restore(Option<Lang>);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            OVERRIDE.with(|o| o.set(self.0));
+        }
+    }
+    let _restore = Restore(OVERRIDE.with(|o| o.replace(Some(lang))));
+    f()
 }
 
 /// The message `id` in `lang` with `args`. A message missing from the catalogue (a bug the

@@ -145,3 +145,22 @@ fn russian_numbers_have_a_decimal_comma_and_thousands_apart_from_five_digits() {
     assert_eq!(n(Lang::Ru), "x: 25\u{a0}000");
     assert!(n(Lang::En).contains("25000"), "{}", n(Lang::En));
 }
+
+#[test]
+fn a_thread_can_speak_another_language_for_a_while() {
+    let summary = || text("status-none", &[]);
+    let ru = summary();
+    assert_eq!(ru, text_in(Lang::Ru, "status-none", &[]));
+    let en = with(Lang::En, || {
+        // Nested, and restored on the way out.
+        assert_eq!(with(Lang::Ru, summary), ru);
+        summary()
+    });
+    assert_eq!(en, text_in(Lang::En, "status-none", &[]));
+    assert_ne!(en, ru);
+    assert_eq!(summary(), ru);
+    // Other threads keep the process's language.
+    with(Lang::En, || {
+        assert_eq!(std::thread::spawn(summary).join().unwrap(), ru);
+    });
+}
