@@ -66,12 +66,25 @@ pub(super) fn run(args: CheckArgs) -> Result<i32, CliError> {
 /// `vestnik rules`: one line a rule, its id, default severity and summary.
 pub(super) fn rules() -> Result<i32, CliError> {
     let mut out = String::new();
+    let severity = |r: Rule| {
+        crate::t!(match r.default_severity() {
+            crate::plan::diagnostic::Severity::Error => "severity-error",
+            crate::plan::diagnostic::Severity::Warning => "severity-warning",
+        })
+    };
+    let width = Rule::ALL
+        .iter()
+        .map(|r| severity(*r).chars().count())
+        .max()
+        .unwrap_or(0)
+        .max(8);
     for r in Rule::ALL {
+        // The id is the machine's; what a rule checks is told in the reader's language.
         out.push_str(&format!(
-            "{:<22} {:<8} {}\n",
+            "{:<22} {:<width$} {}\n",
             r.id(),
-            r.default_severity().as_str(),
-            r.summary()
+            severity(*r),
+            crate::t!(&format!("rule-{}", r.id()))
         ));
     }
     print(&out);

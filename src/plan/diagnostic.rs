@@ -239,6 +239,17 @@ mod tests {
     use super::*;
 
     #[test]
+    fn every_rule_is_described_in_both_languages_and_english_matches_the_table() {
+        use crate::locale::{Lang, text_in};
+        for r in Rule::ALL {
+            let id = format!("rule-{}", r.id());
+            assert_eq!(text_in(Lang::En, &id, &[]), r.summary(), "{id}");
+            let ru = text_in(Lang::Ru, &id, &[]);
+            assert!(ru != id && ru != r.summary(), "{id}: {ru}");
+        }
+    }
+
+    #[test]
     fn ids_are_unique_and_round_trip() {
         let mut seen = std::collections::HashSet::new();
         for r in Rule::ALL {
