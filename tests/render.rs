@@ -18,6 +18,7 @@ use serde_json::{Value, json};
 
 use vestnik::check::rules::post::{self as post_rules, MediaProbes, PostContext};
 use vestnik::check::style::Style;
+use vestnik::locale::Lang;
 use vestnik::media;
 use vestnik::plan::diagnostic::{Diagnostic, Rule};
 use vestnik::plan::network::Network;
@@ -250,7 +251,7 @@ fn shipped_document(org: &str) -> Value {
                         net.key().into(),
                         serde_json::to_value(&p).expect("a publication is JSON"),
                     );
-                    let n = publication::notes(post, net);
+                    let n = publication::notes_in(Lang::En, post, net);
                     if !n.is_empty() {
                         notes.insert(net.key().into(), json!(n));
                     }
@@ -473,7 +474,7 @@ fn tricky_report() -> String {
         let problems: Vec<String> = tg
             .problems
             .iter()
-            .map(|p| format!("@{} {}", p.offset, p.message))
+            .map(|p| format!("@{} {}", p.offset, p.message_in(Lang::En)))
             .collect();
         line(format!(
             "problems: {}\n",

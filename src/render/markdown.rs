@@ -17,17 +17,62 @@ pub enum Flavor {
     Plain,
 }
 
+/// What in the Markdown a network cannot show as written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ProblemKind {
+    /// HTML tags, shown as text.
+    Html,
+    /// A link that is not a web address, shown as plain text.
+    Link,
+    /// An image inside the text: only its description remains.
+    Image,
+    /// A table: its cells become lines.
+    Table,
+}
+
+impl ProblemKind {
+    /// The catalogue id of its message; the hint's id is this with `-hint`.
+    pub const fn id(self) -> &'static str {
+        match self {
+            ProblemKind::Html => "render-md-html",
+            ProblemKind::Link => "render-md-link",
+            ProblemKind::Image => "render-md-image",
+            ProblemKind::Table => "render-md-table",
+        }
+    }
+}
+
 /// Something in the Markdown that a network cannot show as written.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Problem {
     /// Byte offset in the Markdown.
     pub offset: usize,
     /// What is wrong.
-    pub message: &'static str,
-    /// How to fix it.
-    pub hint: &'static str,
+    pub kind: ProblemKind,
     /// Whether the text can still be published (it only looks different).
     pub cosmetic: bool,
+}
+
+impl Problem {
+    /// What is wrong, in the process's language.
+    pub fn message(&self) -> String {
+        self.message_in(crate::locale::current())
+    }
+
+    /// How to fix it, in the process's language.
+    pub fn hint(&self) -> String {
+        self.hint_in(crate::locale::current())
+    }
+
+    /// What is wrong, in `lang`.
+    pub fn message_in(&self, lang: crate::locale::Lang) -> String {
+        crate::locale::text_in(lang, self.kind.id(), &[])
+    }
+
+    /// How to fix it, in `lang`.
+    pub fn hint_in(&self, lang: crate::locale::Lang) -> String {
+        crate::locale::text_in(lang, &format!("{}-hint", self.kind.id()), &[])
+    }
 }
 
 /// Rendered text.
@@ -159,17 +204,10 @@ impl Writer {
         }
     }
 
-    fn problem(
-        &mut self,
-        offset: usize,
-        message: &'static str,
-        hint: &'static str,
-        cosmetic: bool,
-    ) {
+    fn problem(&mut self, offset: usize, kind: ProblemKind, cosmetic: bool) {
         self.out.problems.push(Problem {
             offset,
-            message,
-            hint,
+            kind,
             cosmetic,
         });
     }
@@ -197,12 +235,7 @@ impl Writer {
                 self.block_break(2);
             }
             Event::Html(h) | Event::InlineHtml(h) => {
-                self.problem(
-                    offset,
-                    "HTML in the text is shown as written, not as formatting",
-                    "use Markdown: **bold**, _italic_, [text](https://…)",
-                    true,
-                );
+                self.problem(offset, ProblemKind::Html, true);
                 self.text(&h);
             }
             Event::InlineMath(t) | Event::DisplayMath(t) => self.text(&t),
@@ -273,12 +306,7 @@ impl Writer {
             Tag::Strong => self.open("<b>"),
             Tag::Strikethrough => self.open("<s>"),
             Tag::Link { dest_url, .. } if !safe_link(&dest_url) => {
-                self.problem(
-                    offset,
-                    "a link that is not a web address is shown as plain text",
-                    "links must start with https://, http://, tg:// or mailto:",
-                    true,
-                );
+                self.problem(offset, ProblemKind::Link, true);
                 self.link.push((String::new(), usize::MAX));
             }
             Tag::Link { .. } if self.link.iter().any(|(_, s)| *s != usize::MAX) => {
@@ -297,17 +325,12 @@ impl Writer {
                 self.link.push((dest_url.into_string(), start));
             }
             Tag::Image { .. } => {
-                self.problem(
-                    offset,
-                    "an image inside the text cannot be published; only its description is shown",
-                    "list the picture under `images:` and remove it from the text",
-                    false,
-                );
+                self.problem(offset, ProblemKind::Image, false);
                 self.link.push((String::new(), usize::MAX));
             }
             Tag::Table(_) => {
                 self.block_break(2);
-                self.problem(offset, "tables cannot be shown on VK, OK or Telegram; the cells become lines of text", "write the table as a list, or make it a picture (a card) and add it to `images:`", true);
+                self.problem(offset, ProblemKind::Table, true);
             }
             Tag::TableHead | Tag::TableRow => self.block_break(1),
             Tag::TableCell => {
@@ -508,6 +531,24 @@ mod tests {
         let r = render("| a | b |\n|---|---|\n| 1 | 2 |", Flavor::Plain);
         assert_eq!(r.markup, "a | b\n1 | 2");
         assert!(r.problems[0].cosmetic);
+    }
+
+    #[test]
+    fn problems_are_told_in_either_language() {
+        use crate::locale::Lang;
+        let r = render("Текст ![кот](cat.jpg)", Flavor::Plain);
+        assert_eq!(r.problems[0].kind, ProblemKind::Image);
+        assert_eq!(
+            r.problems[0].message_in(Lang::En),
+            "an image inside the text cannot be published; only its description is shown"
+        );
+        assert_eq!(
+            r.problems[0].hint_in(Lang::En),
+            "list the picture under `images:` and remove it from the text"
+        );
+        // In-process the language is the default, Russian.
+        assert_eq!(r.problems[0].message(), r.problems[0].message_in(Lang::Ru));
+        assert!(r.problems[0].message().contains("картинку"));
     }
 
     #[test]

@@ -6,7 +6,7 @@
 pub mod markdown;
 pub mod publication;
 
-pub use markdown::{Flavor, Problem, Rendered, render};
+pub use markdown::{Flavor, Problem, ProblemKind, Rendered, render};
 
 use crate::plan::network::Network;
 

@@ -10,6 +10,7 @@
 
 use serde::Serialize;
 
+use crate::locale::{Lang, text_in};
 use crate::plan::network::Network;
 use crate::plan::registry::Page;
 use crate::plan::{Poll, Post};
@@ -186,7 +187,8 @@ pub enum Publication {
     Telegram(Vec<TelegramCall>),
 }
 
-/// Why a post cannot be rendered for a network (`check` reports the same as diagnostics).
+/// Why a post cannot be rendered for a network (`check` reports the same as diagnostics). The
+/// `Display` is English, for logs; [`RenderError::message`] is for people.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum RenderError {
     /// The page's id is not of the network's form.
@@ -198,6 +200,21 @@ pub enum RenderError {
     /// Nothing to publish.
     #[error("the post has nothing to publish")]
     Empty,
+}
+
+impl RenderError {
+    /// Why, in the process's language.
+    pub fn message(&self) -> String {
+        match self {
+            RenderError::PageId(net, id) => crate::t!(
+                "render-error-page-id",
+                network = net.to_string(),
+                id = id.as_str()
+            ),
+            RenderError::Image(image) => crate::t!("render-error-image", image = image.as_str()),
+            RenderError::Empty => crate::t!("render-error-empty"),
+        }
+    }
 }
 
 /// Renders `post` for the page `page`; `image` gives the processed version of each image path
@@ -388,22 +405,50 @@ pub fn guid(post: &Post, network: Network, page_id: &str) -> String {
     format!("vestnik-{}", &hex.as_str()[..32])
 }
 
-/// Warnings a person should see before publishing, per network (not errors: `check` has those).
+/// Warnings a person should see before publishing, per network (not errors: `check` has those),
+/// in the process's language.
 pub fn notes(post: &Post, net: Network) -> Vec<String> {
+    notes_in(crate::locale::current(), post, net)
+}
+
+/// [`notes`] in `lang`.
+pub fn notes_in(lang: Lang, post: &Post, net: Network) -> Vec<String> {
     let mut out = Vec::new();
     if net == Network::Telegram {
         let text = render::render(&post.text_for(net).markdown, Flavor::TelegramHtml);
         let len = text.utf16_len();
         if !post.images_for(net).is_empty() && len > Network::Telegram.limits().caption_max {
-            out.push(format!(
-                "the text is {len} UTF-16 units, over Telegram's 1024 for a caption: the pictures go first without caption, then the text as its own message"
+            out.push(text_in(
+                lang,
+                "render-note-caption-too-long",
+                &[("len", len.into())],
             ));
         }
     }
     if net == Network::Ok && post.poll.as_ref().is_some_and(|p| p.closes.is_some()) {
-        out.push(
-            "OK has no documented closing time for polls: `closes` is not sent to OK".to_owned(),
-        );
+        out.push(text_in(lang, "render-note-ok-closes", &[]));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn render_errors_keep_english_logs_and_speak_to_people() {
+        let e = RenderError::PageId(Network::Vk, "abc".to_owned());
+        assert_eq!(e.to_string(), "the VK page id `abc` is not valid");
+        assert_eq!(e.message(), "у страницы VK неверный код `abc`");
+        let en = text_in(
+            Lang::En,
+            "render-error-page-id",
+            &[("network", "VK".into()), ("id", "abc".into())],
+        );
+        assert_eq!(en, e.to_string());
+        assert_eq!(
+            text_in(Lang::En, "render-error-empty", &[]),
+            RenderError::Empty.to_string()
+        );
+    }
 }

@@ -277,11 +277,11 @@ fn check_text(
     // Problems are the same in every flavour; each kind is reported once per text.
     let mut seen = BTreeSet::new();
     for p in &plain.problems {
-        if !seen.insert(p.message) {
+        if !seen.insert(p.kind) {
             continue;
         }
-        let d =
-            Diagnostic::new(Rule::Markdown, file, text.pos_of(p.offset), p.message).hint(p.hint);
+        let d = Diagnostic::new(Rule::Markdown, file, text.pos_of(p.offset), p.message())
+            .hint(p.hint());
         out.push(if p.cosmetic {
             d.severity(Severity::Warning)
         } else {
