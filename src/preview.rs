@@ -20,15 +20,44 @@ use crate::plan::{self, Post, Status};
 use crate::render::publication::{self, ImageRef, Publication};
 use crate::render::{self, markdown::escape_into};
 
-/// Why a preview could not be made.
+/// Why a preview could not be made. The `Display` is English, for logs; [`PreviewError::message`]
+/// is for people.
 #[derive(Debug, thiserror::Error)]
 pub enum PreviewError {
     /// The file is not under `plans/<org>/` of the repository.
     #[error("{0} is not a post or plan under plans/<org-id>/ of {1}")]
     NotAPlan(String, String),
-    /// The file or registry could not be read or parsed.
+    /// A file or folder (the file, the repository) could not be opened.
+    #[error("{0}: {1}")]
+    Io(String, std::io::Error),
+    /// The file or registry could not be read or parsed (the text is already the reader's, in
+    /// the process's language).
     #[error("{0}")]
     Unreadable(String),
+}
+
+impl PreviewError {
+    /// Why, in the process's language.
+    pub fn message(&self) -> String {
+        match self {
+            PreviewError::NotAPlan(file, root) => crate::t!(
+                "preview-error-not-a-plan",
+                file = file.as_str(),
+                root = root.as_str()
+            ),
+            PreviewError::Io(path, e) => {
+                let reason = match e.kind() {
+                    std::io::ErrorKind::NotFound => crate::t!("preview-io-not-found"),
+                    std::io::ErrorKind::PermissionDenied => {
+                        crate::t!("preview-io-permission-denied")
+                    }
+                    _ => e.to_string(),
+                };
+                crate::t!("preview-error-io", path = path.as_str(), reason = reason)
+            }
+            PreviewError::Unreadable(text) => text.clone(),
+        }
+    }
 }
 
 /// The preview of one post on one network.
@@ -65,6 +94,9 @@ pub struct PostPreview {
     pub org: String,
     /// Local date and time.
     pub date: Option<String>,
+    /// The instant of `date` (for the dates people read).
+    #[serde(skip)]
+    pub when: Option<jiff::Timestamp>,
     /// `ready`, `draft` or `external`.
     pub status: &'static str,
     /// One entry per network the post goes to.
@@ -83,6 +115,9 @@ pub struct Preview {
     /// Processed images by source path, as JPEG bytes (for HTML).
     #[serde(skip)]
     pub images: HashMap<String, PathBuf>,
+    /// The registry's time zone, in which people read dates.
+    #[serde(skip)]
+    pub tz: jiff::tz::TimeZone,
 }
 
 /// Builds the preview of `file` (a path to a `.md` or `.yaml` under `root/plans/<org>/`),
@@ -99,15 +134,15 @@ pub fn build(
         file.to_owned()
     } else {
         std::env::current_dir()
-            .map_err(|e| PreviewError::Unreadable(e.to_string()))?
+            .map_err(|e| PreviewError::Io(".".to_owned(), e))?
             .join(file)
     };
     let root_abs = root
         .canonicalize()
-        .map_err(|e| PreviewError::Unreadable(format!("{}: {e}", root.display())))?;
+        .map_err(|e| PreviewError::Io(root.display().to_string(), e))?;
     let abs = abs
         .canonicalize()
-        .map_err(|e| PreviewError::Unreadable(format!("{}: {e}", file.display())))?;
+        .map_err(|e| PreviewError::Io(file.display().to_string(), e))?;
     let rel = abs
         .strip_prefix(&root_abs)
         .ok()
@@ -117,8 +152,7 @@ pub fn build(
             PreviewError::NotAPlan(file.display().to_string(), root.display().to_string())
         })?;
     let folder = rel.split('/').nth(1).unwrap_or_default().to_owned();
-    let repo = Repo::open(root)
-        .map_err(|e| PreviewError::Unreadable(format!("{}: {e}", root.display())))?;
+    let repo = Repo::open(root).map_err(|e| PreviewError::Io(root.display().to_string(), e))?;
     let reg_text = repo
         .read_text(REGISTRY_PATH)
         .map_err(|d| PreviewError::Unreadable(d.message))?;
@@ -174,20 +208,13 @@ pub fn build(
             let lookup = |written: &str| prepared.get(written).map(|(image, _)| image.clone());
             let (publication, error) = match publication::render(post, page, &lookup) {
                 Ok(p) => (Some(p), None),
-                Err(e) => (None, Some(e.to_string())),
+                Err(e) => (None, Some(e.message())),
             };
             if post.status == Status::Draft {
-                notes.insert(
-                    0,
-                    "a draft: vestnik will not publish it until `status: draft` is removed"
-                        .to_owned(),
-                );
+                notes.insert(0, crate::t!("preview-note-draft"));
             }
             if let Some(who) = &post.external {
-                notes.insert(
-                    0,
-                    format!("published by {who}, not by vestnik; shown for reference"),
-                );
+                notes.insert(0, crate::t!("preview-note-external", who = who.as_str()));
             }
             networks.push(NetworkPreview {
                 network: net,
@@ -209,6 +236,7 @@ pub fn build(
                 .when
                 .as_ref()
                 .map(|w| time::local_label(w.value, &reg.tz)),
+            when: post.when.as_ref().map(|w| w.value),
             status: if post.external.is_some() {
                 "external"
             } else if post.status == Status::Draft {
@@ -233,6 +261,7 @@ pub fn build(
         posts: out,
         problems,
         images,
+        tz: reg.tz.clone(),
     })
 }
 
@@ -251,28 +280,36 @@ pub fn to_text(p: &Preview) -> String {
             "━━ {} · {} · {} [{}]",
             p.file,
             post.id,
-            post.date.as_deref().unwrap_or("no date"),
-            post.status
+            date_for_people(p, post),
+            status_word(post.status)
         );
         if let Some(t) = &post.title {
             let _ = writeln!(out, "   {t}");
         }
         for n in &post.networks {
             let unit = if n.network.limits().text_unit_is_utf16 {
-                "UTF-16 units"
+                "utf16"
             } else {
-                "characters"
+                "chars"
             };
-            let _ = writeln!(
-                out,
-                "\n── {} · page {} · text {} of {} {unit}",
-                n.network, n.page, n.length, n.limit
+            let head = crate::t!(
+                "preview-network",
+                network = n.network.to_string(),
+                page = n.page.as_str(),
+                len = n.length,
+                limit = n.limit,
+                unit = unit
             );
+            let _ = writeln!(out, "\n── {head}");
             if let Some(publication) = &n.publication {
-                describe(&mut out, publication);
+                describe(&mut out, publication, &p.tz);
             }
             if let Some(e) = &n.error {
-                let _ = writeln!(out, "   cannot be published: {e}");
+                let _ = writeln!(
+                    out,
+                    "   {}",
+                    crate::t!("preview-cannot-publish", error = e.as_str())
+                );
             }
             for note in &n.notes {
                 let _ = writeln!(out, "   ! {note}");
@@ -284,7 +321,7 @@ pub fn to_text(p: &Preview) -> String {
         let _ = writeln!(
             out,
             "{}[{}] {}:{}:{}: {}",
-            d["severity"].as_str().unwrap_or(""),
+            severity_word(d),
             d["rule"].as_str().unwrap_or(""),
             d["file"].as_str().unwrap_or(""),
             d["line"],
@@ -295,6 +332,32 @@ pub fn to_text(p: &Preview) -> String {
     out
 }
 
+/// The post's date as people read it, with the year («сб 5 декабря 2026, 11:00»).
+fn date_for_people(p: &Preview, post: &PostPreview) -> String {
+    post.when.map_or_else(
+        || crate::t!("preview-no-date"),
+        |w| time::human(w, &p.tz, true),
+    )
+}
+
+/// `ready`, `draft` or `external` in words.
+fn status_word(status: &str) -> String {
+    match status {
+        "draft" => crate::t!("preview-status-draft"),
+        "external" => crate::t!("preview-status-external"),
+        _ => crate::t!("preview-status-ready"),
+    }
+}
+
+/// A problem's severity in words (`error`, `warning` in the JSON).
+fn severity_word(d: &serde_json::Value) -> String {
+    match d["severity"].as_str() {
+        Some("error") => crate::t!("severity-error"),
+        Some("warning") => crate::t!("severity-warning"),
+        other => other.unwrap_or("").to_owned(),
+    }
+}
+
 fn quote(out: &mut String, text: &str) {
     for line in text.lines() {
         let _ = writeln!(out, "      │ {line}");
@@ -302,28 +365,45 @@ fn quote(out: &mut String, text: &str) {
 }
 
 fn image_line(i: &ImageRef) -> String {
-    format!(
-        "{} ({}×{}, {} KB)",
-        i.source,
-        i.width,
-        i.height,
-        i.bytes.div_ceil(1024)
+    crate::t!(
+        "preview-image",
+        source = i.source.as_str(),
+        width = i.width.to_string(),
+        height = i.height.to_string(),
+        kb = i.bytes.div_ceil(1024)
     )
 }
 
-fn poll_line(question: &str, options: &[String], multiple: bool, closes: Option<i64>) -> String {
-    let mut s = format!("«{question}» [{}], anonymous", options.join(" / "));
+/// A Unix time as people read it in zone `tz`.
+fn closing_time(closes: Option<i64>, tz: &jiff::tz::TimeZone) -> Option<String> {
+    closes
+        .and_then(|c| jiff::Timestamp::from_second(c).ok())
+        .map(|c| time::human(c, tz, true))
+}
+
+fn poll_line(
+    question: &str,
+    options: &[String],
+    multiple: bool,
+    closes: Option<i64>,
+    tz: &jiff::tz::TimeZone,
+) -> String {
+    let mut s = crate::t!(
+        "preview-poll",
+        question = question,
+        options = options.join(" / ")
+    );
     if multiple {
-        s.push_str(", several answers");
+        s.push_str(&crate::t!("preview-poll-multiple"));
     }
-    if let Some(c) = closes.and_then(|c| jiff::Timestamp::from_second(c).ok()) {
-        let _ = write!(s, ", closes {c}");
+    if let Some(when) = closing_time(closes, tz) {
+        s.push_str(&crate::t!("preview-poll-closes", when = when));
     }
     s
 }
 
-/// Writes the calls of one publication, numbered, with their texts as sent.
-fn describe(out: &mut String, publication: &Publication) {
+/// Writes the calls of one publication, numbered, with their texts as sent; dates in `tz`.
+fn describe(out: &mut String, publication: &Publication, tz: &jiff::tz::TimeZone) {
     let mut step = 0;
     let mut line = |out: &mut String, what: String| {
         step += 1;
@@ -334,34 +414,28 @@ fn describe(out: &mut String, publication: &Publication) {
             for c in calls {
                 match c {
                     publication::TelegramCall::SendMessage { text, .. } => {
-                        line(out, "sendMessage (parse_mode HTML):".to_owned());
+                        line(out, crate::t!("preview-call-send-message"));
                         quote(out, text);
                     }
                     publication::TelegramCall::SendPhoto { photo, caption, .. } => {
-                        line(
-                            out,
-                            format!(
-                                "sendPhoto {}{}",
-                                image_line(photo),
-                                if caption.is_some() {
-                                    " with caption:"
-                                } else {
-                                    ""
-                                }
-                            ),
-                        );
+                        let id = if caption.is_some() {
+                            "preview-call-send-photo-caption"
+                        } else {
+                            "preview-call-send-photo"
+                        };
+                        line(out, crate::t!(id, image = image_line(photo)));
                         quote(out, caption.as_deref().unwrap_or(""));
                     }
                     publication::TelegramCall::SendMediaGroup { media, caption, .. } => {
                         let list: Vec<String> = media.iter().map(image_line).collect();
+                        let id = if caption.is_some() {
+                            "preview-call-send-media-group-caption"
+                        } else {
+                            "preview-call-send-media-group"
+                        };
                         line(
                             out,
-                            format!(
-                                "sendMediaGroup of {}: {}{}",
-                                media.len(),
-                                list.join(", "),
-                                if caption.is_some() { "; caption:" } else { "" }
-                            ),
+                            crate::t!(id, count = media.len(), images = list.join(", ")),
                         );
                         quote(out, caption.as_deref().unwrap_or(""));
                     }
@@ -372,13 +446,9 @@ fn describe(out: &mut String, publication: &Publication) {
                         close_date,
                         ..
                     } => {
-                        line(
-                            out,
-                            format!(
-                                "sendPoll {}",
-                                poll_line(question, options, *allows_multiple_answers, *close_date)
-                            ),
-                        );
+                        let poll =
+                            poll_line(question, options, *allows_multiple_answers, *close_date, tz);
+                        line(out, crate::t!("preview-call-send-poll", poll = poll));
                     }
                 }
             }
@@ -386,9 +456,10 @@ fn describe(out: &mut String, publication: &Publication) {
         Publication::Vk(calls) => {
             for c in calls {
                 match c {
-                    publication::VkCall::UploadPhoto { image, .. } => {
-                        line(out, format!("upload photo {}", image_line(image)))
-                    }
+                    publication::VkCall::UploadPhoto { image, .. } => line(
+                        out,
+                        crate::t!("preview-call-upload-photo", image = image_line(image)),
+                    ),
                     publication::VkCall::CreatePoll {
                         question,
                         add_answers,
@@ -396,13 +467,8 @@ fn describe(out: &mut String, publication: &Publication) {
                         end_date,
                         ..
                     } => {
-                        line(
-                            out,
-                            format!(
-                                "polls.create {}",
-                                poll_line(question, add_answers, *is_multiple, *end_date)
-                            ),
-                        );
+                        let poll = poll_line(question, add_answers, *is_multiple, *end_date, tz);
+                        line(out, crate::t!("preview-call-polls-create", poll = poll));
                     }
                     publication::VkCall::WallPost {
                         owner_id,
@@ -413,9 +479,11 @@ fn describe(out: &mut String, publication: &Publication) {
                     } => {
                         line(
                             out,
-                            format!(
-                                "wall.post to {owner_id} as the community, {} attachment(s), guid {guid}:",
-                                attachments.len()
+                            crate::t!(
+                                "preview-call-wall-post",
+                                owner = owner_id.to_string(),
+                                attachments = attachments.len(),
+                                guid = guid.as_str()
                             ),
                         );
                         quote(out, message);
@@ -426,23 +494,28 @@ fn describe(out: &mut String, publication: &Publication) {
         Publication::Ok(calls) => {
             for c in calls {
                 match c {
-                    publication::OkCall::UploadPhoto { image, .. } => {
-                        line(out, format!("upload photo {}", image_line(image)))
-                    }
+                    publication::OkCall::UploadPhoto { image, .. } => line(
+                        out,
+                        crate::t!("preview-call-upload-photo", image = image_line(image)),
+                    ),
                     publication::OkCall::MediatopicPost { gid, media } => {
                         line(
                             out,
-                            format!(
-                                "mediatopic.post to group {gid} (GROUP_THEME) with {} block(s):",
-                                media.len()
+                            crate::t!(
+                                "preview-call-mediatopic-post",
+                                gid = gid.as_str(),
+                                blocks = media.len()
                             ),
                         );
                         for m in media {
                             match m {
                                 publication::OkMedia::Text { text } => quote(out, text),
                                 publication::OkMedia::Photo { uploads } => {
-                                    let _ =
-                                        writeln!(out, "      [photos: {} uploaded]", uploads.len());
+                                    let _ = writeln!(
+                                        out,
+                                        "      {}",
+                                        crate::t!("preview-ok-photos", count = uploads.len())
+                                    );
                                 }
                                 publication::OkMedia::Poll {
                                     question,
@@ -451,8 +524,13 @@ fn describe(out: &mut String, publication: &Publication) {
                                 } => {
                                     let _ = writeln!(
                                         out,
-                                        "      [poll «{question}» {} · {options}]",
-                                        answers.join(" / ")
+                                        "      {}",
+                                        crate::t!(
+                                            "preview-ok-poll",
+                                            question = question.as_str(),
+                                            answers = answers.join(" / "),
+                                            options = options.as_str()
+                                        )
                                     );
                                 }
                             }
@@ -510,16 +588,37 @@ fn img_tag(p: &Preview, net: Network, image: &ImageRef) -> String {
         .and_then(|path| crate::media::read_file(path).ok())
         .map(|b| format!("data:image/jpeg;base64,{}", base64(&b)))
         .unwrap_or_default();
+    let caption = crate::t!(
+        "preview-html-image",
+        source = image.source.as_str(),
+        width = image.width.to_string(),
+        height = image.height.to_string(),
+        kb = image.bytes.div_ceil(1024)
+    );
     format!(
-        "<figure class=\"photo\"><img src=\"{data}\" alt=\"{}\" width=\"{}\" height=\"{}\"><figcaption>{} · {}×{} · {} KB</figcaption></figure>",
+        "<figure class=\"photo\"><img src=\"{data}\" alt=\"{}\" width=\"{}\" height=\"{}\"><figcaption>{}</figcaption></figure>",
         esc(&image.source),
         image.width,
         image.height,
-        esc(&image.source),
-        image.width,
-        image.height,
-        image.bytes.div_ceil(1024)
+        esc(&caption),
     )
+}
+
+/// The note under a poll: anonymous, several answers or one, when it closes (in `tz`).
+fn poll_note(multiple: bool, closes: Option<i64>, tz: &jiff::tz::TimeZone) -> String {
+    let mut note = if multiple {
+        crate::t!("preview-html-poll-multiple")
+    } else {
+        crate::t!("preview-html-poll")
+    };
+    if let Some(when) = closing_time(closes, tz) {
+        let _ = write!(
+            note,
+            " · {}",
+            crate::t!("preview-html-poll-closes", when = when)
+        );
+    }
+    note
 }
 
 fn poll_html(question: &str, options: &[String], note: &str) -> String {
@@ -540,8 +639,8 @@ fn card_body(p: &Preview, n: &NetworkPreview) -> String {
     if let Some(e) = &n.error {
         let _ = write!(
             s,
-            "<div class=\"error\">cannot be published: {}</div>",
-            esc(e)
+            "<div class=\"error\">{}</div>",
+            esc(&crate::t!("preview-cannot-publish", error = e.as_str()))
         );
     }
     match &n.publication {
@@ -581,14 +680,11 @@ fn card_body(p: &Preview, n: &NetworkPreview) -> String {
                         question,
                         options,
                         allows_multiple_answers,
+                        close_date,
                         ..
                     } => {
-                        let kind = if *allows_multiple_answers {
-                            "Anonymous poll · several answers"
-                        } else {
-                            "Anonymous poll"
-                        };
-                        s.push_str(&poll_html(question, options, kind));
+                        let note = poll_note(*allows_multiple_answers, *close_date, &p.tz);
+                        s.push_str(&poll_html(question, options, &note));
                     }
                 }
                 s.push_str("</div>");
@@ -604,8 +700,13 @@ fn card_body(p: &Preview, n: &NetworkPreview) -> String {
                     publication::VkCall::CreatePoll {
                         question,
                         add_answers,
+                        is_multiple,
+                        end_date,
                         ..
-                    } => poll = poll_html(question, add_answers, "Анонимный опрос"),
+                    } => {
+                        let note = poll_note(*is_multiple, *end_date, &p.tz);
+                        poll = poll_html(question, add_answers, &note);
+                    }
                     publication::VkCall::WallPost { message: m, .. } => message = m,
                 }
             }
@@ -644,8 +745,15 @@ fn card_body(p: &Preview, n: &NetworkPreview) -> String {
                                 s.push_str("</div>");
                             }
                             publication::OkMedia::Poll {
-                                question, answers, ..
-                            } => s.push_str(&poll_html(question, answers, "Анонимный опрос")),
+                                question,
+                                answers,
+                                options,
+                            } => {
+                                // OK gets no closing time (the notes say so).
+                                let multiple = !options.contains("SingleChoice");
+                                let note = poll_note(multiple, None, &p.tz);
+                                s.push_str(&poll_html(question, answers, &note));
+                            }
                         }
                     }
                 }
@@ -674,37 +782,49 @@ header p{margin:4px 0 0;color:#666}.post{padding:16px 20px}.post>h2{font-size:16
 /// The preview as one self-contained HTML page (images inline), the three feeds side by side.
 pub fn to_html(p: &Preview) -> String {
     let mut s = String::new();
+    let title = crate::t!("preview-html-title");
     let _ = write!(
         s,
-        "<!doctype html><html lang=\"ru\"><head><meta charset=\"utf-8\"><title>vestnik preview · {}</title><style>{CSS}</style></head><body>",
+        "<!doctype html><html lang=\"{}\"><head><meta charset=\"utf-8\"><title>{} · {}</title><style>{CSS}</style></head><body>",
+        crate::locale::current().code(),
+        esc(&title),
         esc(&p.file)
     );
     let _ = write!(
         s,
-        "<header><h1>vestnik preview</h1><p>{}</p></header>",
+        "<header><h1>{}</h1><p>{}</p></header>",
+        esc(&title),
         esc(&p.file)
     );
     for post in &p.posts {
+        let date = post
+            .when
+            .map(|w| time::human(w, &p.tz, true))
+            .unwrap_or_default();
         let _ = write!(
             s,
             "<section class=\"post\" data-post=\"{}\"><h2>{} · {} · {}</h2><div class=\"feeds\">",
             esc(&post.id),
             esc(post.title.as_deref().unwrap_or(&post.id)),
-            esc(post.date.as_deref().unwrap_or("")),
-            post.status
+            esc(&date),
+            esc(&status_word(post.status))
         );
         for n in &post.networks {
+            let meta = crate::t!(
+                "preview-html-meta",
+                page = n.page.as_str(),
+                len = n.length,
+                limit = n.limit
+            );
             let _ = write!(
                 s,
-                "<article class=\"feed {}\" data-network=\"{}\"><div class=\"top\">{} · {}</div><div class=\"body\">{}<div class=\"meta\">{} · text {} of {}</div>",
+                "<article class=\"feed {}\" data-network=\"{}\"><div class=\"top\">{} · {}</div><div class=\"body\">{}<div class=\"meta\">{}</div>",
                 n.network.key(),
                 n.network.key(),
                 n.network,
                 esc(&post.org),
                 card_body(p, n),
-                esc(&n.page),
-                n.length,
-                n.limit
+                esc(&meta)
             );
             for note in &n.notes {
                 let _ = write!(s, "<div class=\"note\">⚠ {}</div>", esc(note));
@@ -714,14 +834,21 @@ pub fn to_html(p: &Preview) -> String {
         s.push_str("</div></section>");
     }
     if !p.problems.is_empty() {
-        s.push_str("<section class=\"problems\"><h2>Problems</h2><ul>");
+        let _ = write!(
+            s,
+            "<section class=\"problems\"><h2>{}</h2><ul>",
+            esc(&crate::t!("preview-html-problems"))
+        );
         for d in &p.problems {
             let _ = write!(
                 s,
-                "<li>{}[{}] line {}: {}</li>",
-                d["severity"].as_str().unwrap_or(""),
-                d["rule"].as_str().unwrap_or(""),
-                d["line"],
+                "<li>{}[{}] {}: {}</li>",
+                esc(&severity_word(d)),
+                esc(d["rule"].as_str().unwrap_or("")),
+                esc(&crate::t!(
+                    "preview-html-line",
+                    line = d["line"].to_string()
+                )),
                 esc(d["message"].as_str().unwrap_or(""))
             );
         }
@@ -742,5 +869,38 @@ mod tests {
         assert_eq!(base64(b"fo"), "Zm8=");
         assert_eq!(base64(b"foo"), "Zm9v");
         assert_eq!(base64(b"foobar"), "Zm9vYmFy");
+    }
+
+    /// People read the catalogue's words (Russian in-process); logs keep the English `Display`.
+    #[test]
+    fn errors_speak_to_people_and_logs_apart() {
+        use crate::locale::{Lang, text_in};
+        let e = PreviewError::NotAPlan("README.md".to_owned(), ".".to_owned());
+        assert_eq!(
+            e.to_string(),
+            "README.md is not a post or plan under plans/<org-id>/ of ."
+        );
+        let args = [("file", "README.md".into()), ("root", ".".into())];
+        assert_eq!(
+            e.message(),
+            text_in(Lang::Ru, "preview-error-not-a-plan", &args)
+        );
+        assert_eq!(
+            text_in(Lang::En, "preview-error-not-a-plan", &args),
+            e.to_string()
+        );
+        let missing = std::io::Error::from(std::io::ErrorKind::NotFound);
+        let e = PreviewError::Io("plans/x.md".to_owned(), missing);
+        assert!(e.to_string().starts_with("plans/x.md: "));
+        assert_eq!(e.message(), "plans/x.md: такого файла или папки нет");
+    }
+
+    #[test]
+    fn status_words_and_severities_come_from_the_catalogue() {
+        assert_eq!(status_word("ready"), "готово");
+        assert_eq!(status_word("draft"), "черновик");
+        assert_eq!(status_word("external"), "внешняя");
+        let d = serde_json::json!({"severity": "warning"});
+        assert_eq!(severity_word(&d), "предупреждение");
     }
 }

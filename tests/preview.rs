@@ -11,9 +11,11 @@ fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// `vestnik --lang en …` in the project's root (the tests that compare wording speak English).
 fn vestnik(args: &[&str], cache: &Path) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_vestnik"))
         .current_dir(root())
+        .args(["--lang", "en"])
         .args(args)
         .arg("--cache-dir")
         .arg(cache)
