@@ -1,7 +1,10 @@
 //! `vestnik preview` on the shipped example plans: text, JSON, and the HTML page checked in
 //! headless Chromium (Debian `chromium`; `.ci/run` installs it and sets
-//! `VESTNIK_REQUIRE_CHROMIUM=1` so that a missing browser fails instead of skipping).
+//! `VESTNIK_REQUIRE_CHROMIUM=1` so that a missing browser fails instead of skipping). The
+//! preview speaks Russian unless told `--lang en`: both are snapshotted, and the Russian is
+//! scanned for English left in it.
 
+use crate::support::latin::latin_words;
 use crate::support::repo as util;
 
 use std::path::{Path, PathBuf};
@@ -330,4 +333,174 @@ fn preview_does_not_inflate_png_profiles_or_texts() {
         assert_eq!(net["error"], serde_json::Value::Null, "{net}");
         assert!(net.to_string().contains("\"width\":100"), "{net}");
     }
+}
+
+/// A post with a multiple-choice poll that closes, two pictures and a link that is not a web
+/// address, for all three networks of `school`.
+fn poll_with_pictures() -> util::Repo {
+    util::repo()
+        .image("media/school/elka.png", 640, 480)
+        .image("media/school/zal.jpg", 480, 640)
+        .file(
+            "plans/school/opros.md",
+            &util::post(
+                "date: 2030-03-02 11:00\n\
+                 title: Опрос о весеннем празднике\n\
+                 images: [elka.png, zal.jpg]\n\
+                 poll:\n  question: Что устроим на празднике?\n  \
+                 options: [Концерт, Ярмарку, Спортивные игры]\n  \
+                 multiple: true\n  closes: 2030-03-05 18:00",
+                "**Готовим весенний праздник!**\n\nВыберите, что устроить. \
+                 Программа — в [анкете](anketa.docx).\n\n#Школа #весна\n",
+            ),
+        )
+}
+
+/// `vestnik [--lang <lang>] preview plans/school/opros.md --format <format>` on `repo`, with
+/// no language in the environment; the standard output, after checking that it succeeded.
+fn preview_of(
+    repo: &util::Repo,
+    lang: Option<&str>,
+    env_lang: Option<&str>,
+    format: &str,
+) -> String {
+    let cache = tempfile::tempdir().expect("a temp dir");
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_vestnik"));
+    cmd.env_remove("VESTNIK_LANG");
+    if let Some(l) = env_lang {
+        cmd.env("VESTNIK_LANG", l);
+    }
+    if let Some(l) = lang {
+        cmd.args(["--lang", l]);
+    }
+    let out = cmd
+        .arg("preview")
+        .arg("--root")
+        .arg(repo.path())
+        .arg(repo.path().join("plans/school/opros.md"))
+        .args(["--format", format, "--cache-dir"])
+        .arg(cache.path())
+        .output()
+        .expect("run vestnik");
+    assert!(
+        out.status.success(),
+        "{:?}: {}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("UTF-8 output")
+}
+
+#[test]
+fn text_preview_speaks_russian_by_default() {
+    let r = poll_with_pictures();
+    let ru = preview_of(&r, None, None, "text");
+    assert_eq!(ru, preview_of(&r, Some("ru"), None, "text"));
+    insta::assert_snapshot!("text_ru", ru);
+}
+
+#[test]
+fn text_preview_speaks_english_when_asked() {
+    let r = poll_with_pictures();
+    let en = preview_of(&r, Some("en"), None, "text");
+    assert_eq!(en, preview_of(&r, None, Some("en"), "text"));
+    insta::assert_snapshot!("text_en", en);
+}
+
+/// The page without its style sheet and with each picture's data cut short: what it says.
+fn page_words(html: &str) -> String {
+    let mut out = String::new();
+    let mut rest = html;
+    while let Some(at) = rest.find("base64,") {
+        out.push_str(&rest[..at + "base64,".len()]);
+        out.push('…');
+        rest = &rest[at..];
+        rest = &rest[rest.find('"').unwrap_or(rest.len())..];
+    }
+    out.push_str(rest);
+    let (head, tail) = out.split_once("<style>").expect("a style sheet");
+    let tail = tail.split_once("</style>").expect("its end").1;
+    format!("{head}<style>…</style>{tail}").replace("><", ">\n<")
+}
+
+#[test]
+fn html_preview_speaks_russian_by_default() {
+    let r = poll_with_pictures();
+    let ru = preview_of(&r, None, None, "html");
+    assert!(
+        ru.starts_with("<!doctype html><html lang=\"ru\">"),
+        "{ru:.200}"
+    );
+    insta::assert_snapshot!("html_ru", page_words(&ru));
+    let en = preview_of(&r, Some("en"), None, "html");
+    assert!(
+        en.starts_with("<!doctype html><html lang=\"en\">"),
+        "{en:.200}"
+    );
+    assert!(en.contains("Anonymous poll · several answers · closes Tue 5 Mar 2030, 18:00"));
+}
+
+/// The Latin words a Russian preview may have: the API's method names, said as they are.
+const API_NAMES: [&str; 8] = [
+    "sendMessage",
+    "sendPhoto",
+    "sendMediaGroup",
+    "sendPoll",
+    "polls.create",
+    "wall.post",
+    "mediatopic.post",
+    "vestnik",
+];
+
+/// English words in a Russian text preview, outside the post's own text (the `│` lines) and
+/// the post's id in its heading (`━━ file · id · date [status]`: the id is the file's name).
+fn english_in(preview: &str) -> Vec<String> {
+    preview
+        .lines()
+        .filter(|l| !l.trim_start().starts_with('│'))
+        .filter_map(|line| {
+            let words = match line.strip_prefix("━━ ") {
+                Some(head) => {
+                    let mut parts: Vec<&str> = head.split(" · ").collect();
+                    assert!(parts.len() >= 3, "a heading of file · id · date: {line}");
+                    parts.remove(1);
+                    latin_words(&parts.join(" · "), &API_NAMES)
+                }
+                None => latin_words(line, &API_NAMES),
+            };
+            (!words.is_empty()).then(|| format!("{words:?} in: {line}"))
+        })
+        .collect()
+}
+
+#[test]
+fn russian_preview_has_no_english_left() {
+    assert_eq!(
+        english_in("── OK · page 200 · text 5 of 10000 characters"),
+        [
+            "[\"page\", \"text\", \"of\", \"characters\"] in: ── OK · page 200 · text 5 of 10000 characters"
+        ]
+    );
+    assert!(english_in("      │ the post's own text").is_empty());
+    let mut english = english_in(&preview_of(&poll_with_pictures(), None, None, "text"));
+    let cache = tempfile::tempdir().unwrap();
+    // Pictures, polls, a post published by others, drafts, and a plan of many posts.
+    for file in [
+        "plans/admin/2026-12-01-katok.md",
+        "plans/admin/2026-12-05-opros-gorodok.md",
+        "plans/admin/2026-12-03-gospubliki-privivki.md",
+        "plans/admin/2026-12-31-pozdravlenie-glavy.md",
+        "plans/school-krapivino/2026-12.yaml",
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_vestnik"))
+            .current_dir(root())
+            .env_remove("VESTNIK_LANG")
+            .args(["preview", file, "--cache-dir"])
+            .arg(cache.path())
+            .output()
+            .expect("run vestnik");
+        assert!(out.status.success(), "{file}");
+        english.extend(english_in(&String::from_utf8(out.stdout).unwrap()));
+    }
+    assert!(english.is_empty(), "{}", english.join("\n"));
 }

@@ -1,9 +1,11 @@
 //! Setup shared by the integration tests: content repositories and the `check` runner
 //! ([`repo`]), and for the tests that publish into the sandbox, secrets files and the daemon's
-//! configuration pointing at the emulators. One git helper ([`git`]) serves them all.
+//! configuration pointing at the emulators. One git helper ([`git`]) serves them all. [`latin`]
+//! finds English left in Russian output.
 // Each test binary uses a part of this module.
 #![allow(dead_code, clippy::unwrap_used)]
 
+pub mod latin;
 pub mod repo;
 pub mod sandboxed;
 
