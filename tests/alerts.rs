@@ -151,6 +151,38 @@ fn every_alert() -> String {
 fn every_alert_kind_in_russian() {
     let ru = locale::with(Lang::Ru, every_alert);
     insta::assert_snapshot!("alerts_russian", ru);
+    // Russian but for the network's own words (quoted after «ошибка VK …») and commands.
+    let network_said = [
+        "Access",
+        "to",
+        "adding",
+        "post",
+        "denied",
+        "operation",
+        "timed",
+        "out",
+        "PARAM_SESSION_EXPIRED",
+        "Forbidden",
+        "bot",
+        "is",
+        "not",
+        "a",
+        "member",
+        "of",
+        "the",
+        "channel",
+        "chat",
+        "wall.post",
+        "mediatopic.post",
+        "vestnik",
+        "git",
+        "school",
+        "library",
+    ];
+    for line in ru.lines() {
+        let words = crate::support::latin::latin_words(line, &network_said);
+        assert!(words.is_empty(), "{words:?} in: {line}");
+    }
 }
 
 #[test]

@@ -76,6 +76,21 @@ async fn a_refused_token_shows_why_since_when_and_the_next_attempt() {
 
     let ru = stdout(&s.vestnik(&["status"]).await);
     insta::assert_snapshot!("status_russian", ru);
+    // Russian but for ids, states' machine names, the network's own words (quoted) and names.
+    let network_said = [
+        "PARAM_SESSION_EXPIRED",
+        "Session",
+        "expired",
+        "mediatopic.post",
+        "ok",
+        "vk",
+        "telegram",
+        "vestnik",
+    ];
+    for line in ru.lines() {
+        let words = crate::support::latin::latin_words(line, &network_said);
+        assert!(words.is_empty(), "{words:?} in: {line}");
+    }
     let en = stdout(&s.vestnik(&["status", "--lang", "en"]).await);
     insta::assert_snapshot!("status_english", en);
 }

@@ -908,7 +908,7 @@ impl Publisher {
                     Outcome::Failed(crate::t!(
                         "reason-not-rendered",
                         network = key.network.to_string(),
-                        why = e.to_string()
+                        why = e.message()
                     )),
                     Next::Go,
                 );
