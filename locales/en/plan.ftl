@@ -122,10 +122,8 @@ registry-bad-page-id-hint-telegram = a Telegram channel is "@name" or a numeric 
 
 ## Reading the repository's files.
 
-# $reason is file-io-not-found, file-io-permission-denied or the system's own words.
+# $reason is io-error (errors.ftl).
 file-io = cannot read the file: { $reason }
-file-io-not-found = entity not found
-file-io-permission-denied = permission denied
 file-io-hint = check the file's permissions
 file-not-regular = it is not a regular file (a pipe, a device or a folder)
 file-outside = it is a link to a file outside the repository

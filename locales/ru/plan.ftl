@@ -127,10 +127,8 @@ registry-bad-page-id-hint-telegram = Канал Telegram пишут как `"@и
 
 ## Чтение файлов репозитория.
 
-# $reason — file-io-not-found, file-io-permission-denied или слова системы.
+# $reason — io-error (errors.ftl).
 file-io = не получается прочитать файл: { $reason }
-file-io-not-found = файла нет
-file-io-permission-denied = нет прав на чтение
 file-io-hint = Проверьте права доступа к файлу
 file-not-regular = это не обычный файл, а канал, устройство или папка
 file-outside = это ссылка на файл за пределами репозитория

@@ -22,7 +22,7 @@ use crate::check::style::Style;
 use crate::plan;
 use crate::plan::diagnostic::{Diagnostic, Rule, Severity};
 use crate::plan::registry::{REGISTRY_PATH, Registry};
-use crate::plan::repo::{FileKind, PlanFile, Repo};
+use crate::plan::repo::{FileKind, PlanFile, Repo, io_words};
 use crate::plan::source::Pos;
 use crate::plan::time::{self, IsoWeek};
 
@@ -62,7 +62,61 @@ pub enum CheckError {
     Window(IsoWeek, IsoWeek),
     /// `--changed-since` failed.
     #[error("--changed-since: {0}")]
-    Git(String),
+    Git(ChangedSinceError),
+}
+
+/// Why `--changed-since` could not tell what changed.
+#[derive(Debug, thiserror::Error)]
+pub enum ChangedSinceError {
+    /// `git` could not be started.
+    #[error("cannot run git: {0}")]
+    Spawn(#[source] std::io::Error),
+    /// `git` failed: its own words.
+    #[error("{0}")]
+    Failed(String),
+    /// The revision is empty or starts with `-` (it would be read as an option).
+    #[error("`{0}` is not a revision (a branch, tag or commit; it cannot start with '-')")]
+    NotARevision(String),
+    /// The revision names no commit.
+    #[error("`{0}` names no commit of this repository")]
+    NoCommit(String),
+}
+
+impl ChangedSinceError {
+    /// The error in the language of the process's texts (its `Display` stays English, for
+    /// logs).
+    pub fn message(&self) -> String {
+        match self {
+            ChangedSinceError::Spawn(e) => crate::t!("check-git-spawn", reason = io_words(e)),
+            ChangedSinceError::Failed(stderr) => {
+                crate::t!("check-git-failed", stderr = stderr.as_str())
+            }
+            ChangedSinceError::NotARevision(rev) => {
+                crate::t!("check-not-a-revision", rev = rev.as_str())
+            }
+            ChangedSinceError::NoCommit(rev) => crate::t!("check-no-commit", rev = rev.as_str()),
+        }
+    }
+}
+
+impl CheckError {
+    /// The error in the language of the process's texts (its `Display` stays English, for
+    /// logs).
+    pub fn message(&self) -> String {
+        match self {
+            CheckError::NotARepository(root) => {
+                crate::t!("check-not-a-repository", root = root.as_str())
+            }
+            CheckError::Io(path, e) => {
+                crate::t!("check-io", path = path.as_str(), reason = io_words(e))
+            }
+            CheckError::Today(e) => crate::t!("check-today", error = e.to_string()),
+            CheckError::Window(from, to) => {
+                crate::t!("check-window", from = from.to_string(), to = to.to_string())
+            }
+            CheckError::Git(e) => crate::t!("check-changed-since", error = e.message()),
+        }
+    }
 }
 
 /// Totals of a check.
@@ -374,24 +428,24 @@ fn unknown_folders(reg: &Registry, files: &[PlanFile]) -> Vec<Diagnostic> {
 
 /// Organizations whose files changed since `rev` (committed, staged, unstaged or untracked);
 /// `None` when the registry or the style rules changed (then everyone is affected).
-fn changed_orgs(root: &Path, rev: &str) -> Result<Option<BTreeSet<String>>, String> {
-    let git = |args: &[&str]| -> Result<String, String> {
+fn changed_orgs(root: &Path, rev: &str) -> Result<Option<BTreeSet<String>>, ChangedSinceError> {
+    let git = |args: &[&str]| -> Result<String, ChangedSinceError> {
         let out = std::process::Command::new("git")
             .arg("-C")
             .arg(root)
             .args(args)
             .output()
-            .map_err(|e| format!("cannot run git: {e}"))?;
+            .map_err(ChangedSinceError::Spawn)?;
         if !out.status.success() {
-            return Err(String::from_utf8_lossy(&out.stderr).trim().to_owned());
+            return Err(ChangedSinceError::Failed(
+                String::from_utf8_lossy(&out.stderr).trim().to_owned(),
+            ));
         }
         Ok(String::from_utf8_lossy(&out.stdout).into_owned())
     };
     // A revision is never an option: `--output=victim.txt` would have git truncate that file.
     if rev.is_empty() || rev.starts_with('-') {
-        return Err(format!(
-            "`{rev}` is not a revision (a branch, tag or commit; it cannot start with '-')"
-        ));
+        return Err(ChangedSinceError::NotARevision(rev.to_owned()));
     }
     let spec = format!("{rev}^{{commit}}");
     let commit = git(&[
@@ -401,7 +455,7 @@ fn changed_orgs(root: &Path, rev: &str) -> Result<Option<BTreeSet<String>>, Stri
         "--end-of-options",
         &spec,
     ])
-    .map_err(|_| format!("`{rev}` names no commit of this repository"))?;
+    .map_err(|_| ChangedSinceError::NoCommit(rev.to_owned()))?;
     let commit = commit.trim();
     // `-z`: paths as they are, one NUL after each. Without it git quotes names with non-ASCII
     // letters (`core.quotePath`), and `plans/school/новость.md` was matched to no organization.

@@ -21,9 +21,11 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use serde::{Deserialize, Serialize};
 
+use crate::locale::{Lang, text_in};
 use crate::media::FileError;
 use crate::media::process::{PIPELINE_VERSION, Prepared, ProcessError, Profile, prepare_with};
 use crate::plan::network::Network;
+use crate::plan::repo::io_words;
 use crate::render::publication::ImageRef;
 
 /// Prepared images on disk, e.g. in `.vestnik/cache/media/`.
@@ -72,12 +74,12 @@ pub enum CacheError {
         source: FileError,
     },
     /// The cache folder is not private, so its entries cannot be trusted.
-    #[error("refusing the media cache folder {}: {reason}", path.display())]
+    #[error("refusing the media cache folder {}: {}", path.display(), why.text(Lang::En, path))]
     Unsafe {
         /// The folder.
         path: PathBuf,
-        /// Why, and what to do about it.
-        reason: String,
+        /// Why.
+        why: Unsafety,
     },
     /// No cache folder was configured, and there is no per-user one to fall back on.
     #[error(
@@ -87,6 +89,73 @@ pub enum CacheError {
     /// The image itself cannot be prepared.
     #[error(transparent)]
     Process(#[from] ProcessError),
+}
+
+/// Why a cache folder is not private: each says what to do about it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unsafety {
+    /// A symbolic link, which whoever can write to its folder can point elsewhere.
+    Symlink,
+    /// Not a folder at all.
+    NotAFolder,
+    /// It belongs to another user (this uid).
+    Owner(u32),
+    /// Others can write to it (these permission bits).
+    Writable(u32),
+}
+
+impl Unsafety {
+    /// Why, and what to do about it, in `lang`, for the folder at `path`.
+    pub fn text(self, lang: Lang, path: &Path) -> String {
+        match self {
+            Unsafety::Symlink => text_in(lang, "cache-unsafe-symlink", &[]),
+            Unsafety::NotAFolder => text_in(lang, "cache-unsafe-not-a-folder", &[]),
+            Unsafety::Owner(uid) => text_in(
+                lang,
+                "cache-unsafe-owner",
+                &[("uid", uid.to_string().into())],
+            ),
+            Unsafety::Writable(mode) => text_in(
+                lang,
+                "cache-unsafe-mode",
+                &[
+                    ("mode", format!("{mode:03o}").into()),
+                    ("path", path.display().to_string().into()),
+                ],
+            ),
+        }
+    }
+}
+
+impl CacheError {
+    /// The error in the language of the process's texts (its `Display` stays English, for
+    /// logs).
+    pub fn message(&self) -> String {
+        let shown = |p: &Path| p.display().to_string();
+        match self {
+            CacheError::Read { path, source } => {
+                crate::t!("cache-read", path = shown(path), reason = io_words(source))
+            }
+            CacheError::Write { path, source } => {
+                crate::t!("cache-write", path = shown(path), reason = io_words(source))
+            }
+            CacheError::Refused { path, source } => {
+                let reason = match source {
+                    FileError::Io(e) => crate::t!("file-io", reason = io_words(e)),
+                    FileError::NotAFile => crate::t!("file-not-regular"),
+                    FileError::TooLarge { .. } => source.to_string(),
+                };
+                crate::t!("cache-refused", path = shown(path), reason = reason)
+            }
+            CacheError::Unsafe { path, why } => crate::t!(
+                "cache-unsafe",
+                path = shown(path),
+                reason = why.text(crate::locale::current(), path)
+            ),
+            CacheError::NoDefault => crate::t!("cache-no-default"),
+            CacheError::Process(e) => e.to_string(),
+        }
+    }
 }
 
 /// The cache folder when none is configured: `$XDG_CACHE_HOME/vestnik/media`, else
@@ -196,22 +265,17 @@ impl MediaCache {
 
     /// Refuses a folder whose entries someone else could have put there.
     fn check_private(&self, meta: &fs::Metadata) -> Result<(), CacheError> {
-        let refuse = |reason: String| {
+        let refuse = |why| {
             Err(CacheError::Unsafe {
                 path: self.dir.clone(),
-                reason,
+                why,
             })
         };
         if meta.file_type().is_symlink() {
-            return refuse(
-                "it is a symbolic link, which whoever can write to its folder can point elsewhere; give the real folder as the cache folder (`cache_dir`, or --cache-dir for preview)"
-                    .to_owned(),
-            );
+            return refuse(Unsafety::Symlink);
         }
         if !meta.is_dir() {
-            return refuse(
-                "it is not a folder; remove it or choose another cache folder".to_owned(),
-            );
+            return refuse(Unsafety::NotAFolder);
         }
         #[cfg(unix)]
         {
@@ -221,17 +285,10 @@ impl MediaCache {
                 source,
             })?;
             if meta.uid() != me {
-                return refuse(format!(
-                    "it belongs to another user (uid {}), who could put pictures there that vestnik would publish; remove it, or choose a folder of your own as the cache folder (`cache_dir`, or --cache-dir for preview)",
-                    meta.uid()
-                ));
+                return refuse(Unsafety::Owner(meta.uid()));
             }
             if meta.mode() & 0o022 != 0 {
-                return refuse(format!(
-                    "other users can write to it (mode {:03o}) and so put pictures there that vestnik would publish; make it private with `chmod 700 {}`",
-                    meta.mode() & 0o777,
-                    self.dir.display()
-                ));
+                return refuse(Unsafety::Writable(meta.mode() & 0o777));
             }
         }
         Ok(())

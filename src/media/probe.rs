@@ -57,16 +57,10 @@ impl ProbeError {
     /// logs).
     pub fn message(&self) -> String {
         match self {
-            ProbeError::Io(kind) => {
-                let reason = match kind {
-                    std::io::ErrorKind::NotFound => crate::t!("media-format-io-not-found"),
-                    std::io::ErrorKind::PermissionDenied => {
-                        crate::t!("media-format-io-permission-denied")
-                    }
-                    other => other.to_string(),
-                };
-                crate::t!("media-format-unreadable", reason = reason)
-            }
+            ProbeError::Io(kind) => crate::t!(
+                "media-format-unreadable",
+                reason = crate::plan::repo::io_reason(*kind)
+            ),
             ProbeError::NotAFile => crate::t!("media-format-not-a-file"),
             ProbeError::Unsupported(format) => {
                 crate::t!("media-format-unsupported", format = format.as_str())

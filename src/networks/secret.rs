@@ -68,12 +68,54 @@ pub enum SecretError {
         /// The file.
         path: PathBuf,
     },
-    /// The variable or file holds nothing (or only a line break).
-    #[error("{what} is empty")]
+    /// The file holds nothing (or only a line break).
+    #[error("the secrets file {} is empty", .path.display())]
     Empty {
-        /// Which variable or file.
-        what: String,
+        /// The file.
+        path: PathBuf,
     },
+    /// The environment variable holds nothing (or only blanks).
+    #[error("the environment variable {var} is empty")]
+    EnvEmpty {
+        /// Its name.
+        var: String,
+    },
+}
+
+impl SecretError {
+    /// The error in the language of the process's texts (its `Display` stays English, for
+    /// logs). Names the variable or file, never the value.
+    pub fn message(&self) -> String {
+        let shown = |p: &Path| p.display().to_string();
+        match self {
+            SecretError::EnvMissing { var } => {
+                crate::t!("secret-env-missing", var = var.as_str())
+            }
+            SecretError::EnvNotUnicode { var } => {
+                crate::t!("secret-env-not-unicode", var = var.as_str())
+            }
+            SecretError::EnvEmpty { var } => crate::t!("secret-env-empty", var = var.as_str()),
+            SecretError::Read { path, source } => crate::t!(
+                "secret-read",
+                path = shown(path),
+                reason = repo::io_words(source)
+            ),
+            SecretError::TooOpen { path, mode } => crate::t!(
+                "secret-too-open",
+                path = shown(path),
+                mode = format!("{mode:03o}")
+            ),
+            SecretError::NotAFile { path } => {
+                crate::t!("secret-not-a-file", path = shown(path))
+            }
+            SecretError::TooLarge { path } => crate::t!(
+                "secret-too-large",
+                path = shown(path),
+                kib = (MAX_SECRET_BYTES / 1024).to_string()
+            ),
+            SecretError::Empty { path } => crate::t!("secret-empty", path = shown(path)),
+        }
+    }
 }
 
 impl Secret {
@@ -92,8 +134,8 @@ impl Secret {
     /// Fails when it is unset, not UTF-8, or empty.
     pub fn from_env(var: &str) -> Result<Secret, SecretError> {
         match std::env::var(var) {
-            Ok(v) if v.trim().is_empty() => Err(SecretError::Empty {
-                what: format!("the environment variable {var}"),
+            Ok(v) if v.trim().is_empty() => Err(SecretError::EnvEmpty {
+                var: var.to_owned(),
             }),
             Ok(v) => Ok(Secret(v)),
             Err(std::env::VarError::NotPresent) => Err(SecretError::EnvMissing {
@@ -151,7 +193,7 @@ impl Secret {
         let value = text.trim_end_matches(['\n', '\r']);
         if value.trim().is_empty() {
             return Err(SecretError::Empty {
-                what: format!("the secrets file {}", path.display()),
+                path: path.to_owned(),
             });
         }
         Ok(Secret(value.to_owned()))

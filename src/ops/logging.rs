@@ -54,6 +54,14 @@ impl fmt::Display for LogFormat {
 #[error("unknown log format `{0}`: expected `human` or `json`")]
 pub struct UnknownLogFormat(pub String);
 
+impl UnknownLogFormat {
+    /// The error in the language of the process's texts (its `Display` stays English, for
+    /// logs).
+    pub fn message(&self) -> String {
+        crate::t!("log-format-unknown", value = self.0.as_str())
+    }
+}
+
 impl FromStr for LogFormat {
     type Err = UnknownLogFormat;
 
@@ -82,6 +90,21 @@ pub enum LogError {
     /// A global subscriber is already installed ([`init`] was called before).
     #[error("logging is already set up")]
     AlreadySet,
+}
+
+impl LogError {
+    /// The error in the language of the process's texts (its `Display` stays English, for
+    /// logs).
+    pub fn message(&self) -> String {
+        match self {
+            LogError::Filter { filter, source } => crate::t!(
+                "log-filter",
+                filter = filter.as_str(),
+                error = source.to_string()
+            ),
+            LogError::AlreadySet => crate::t!("log-already-set"),
+        }
+    }
 }
 
 /// Installs the global subscriber writing to stderr in `format`, with `filter` (else

@@ -110,6 +110,21 @@ pub enum MonitorError {
     Bind(#[source] std::io::Error),
 }
 
+impl MonitorError {
+    /// The error in the language of the process's texts (its `Display` stays English, for
+    /// logs).
+    pub fn message(&self) -> String {
+        match self {
+            MonitorError::NotLoopback(addr) => {
+                crate::t!("monitor-not-loopback", addr = addr.to_string())
+            }
+            MonitorError::Bind(e) => {
+                crate::t!("monitor-bind", reason = crate::plan::repo::io_words(e))
+            }
+        }
+    }
+}
+
 /// The running monitor. [`Monitor::shutdown`] stops it gracefully; dropping it stops it at
 /// once.
 #[derive(Debug)]

@@ -52,13 +52,47 @@ impl std::fmt::Display for ReadError {
 
 impl std::error::Error for ReadError {}
 
-/// Why the system refused, in the process's language: the common reasons are in the catalogues
-/// (their English is the standard library's), the rare ones as the standard library says them.
-fn io_reason(kind: std::io::ErrorKind) -> String {
+/// Why the system refused, when only the kind of refusal is known: the common kinds from the
+/// catalogue, the others as the standard library names them (its words are the English).
+pub fn io_reason(kind: std::io::ErrorKind) -> String {
+    io_text(kind, &kind.to_string())
+}
+
+/// Why the system refused `e`, in the process's language: the common kinds of
+/// [`std::io::ErrorKind`] from the catalogue (`io-error`); in English, and for the rare kinds,
+/// the system's own words ("No such file or directory (os error 2)"). For every error that wraps
+/// an [`std::io::Error`] and reaches a person.
+pub fn io_words(e: &std::io::Error) -> String {
+    io_text(e.kind(), &e.to_string())
+}
+
+/// The message `io-error` for a refusal of `kind` that the system put as `os`.
+fn io_text(kind: std::io::ErrorKind, os: &str) -> String {
+    crate::t!("io-error", kind = io_kind(kind), os = os)
+}
+
+/// The selector of `io-error` for a kind of refusal: the kinds a person meets reading and
+/// writing files and listening on a port; `other` for the rest.
+fn io_kind(kind: std::io::ErrorKind) -> &'static str {
+    use std::io::ErrorKind as K;
     match kind {
-        std::io::ErrorKind::NotFound => crate::t!("file-io-not-found"),
-        std::io::ErrorKind::PermissionDenied => crate::t!("file-io-permission-denied"),
-        other => other.to_string(),
+        K::NotFound => "not-found",
+        K::PermissionDenied => "permission-denied",
+        K::AlreadyExists => "already-exists",
+        K::InvalidData => "invalid-data",
+        K::IsADirectory => "is-a-directory",
+        K::NotADirectory => "not-a-directory",
+        K::DirectoryNotEmpty => "directory-not-empty",
+        K::ReadOnlyFilesystem => "read-only",
+        K::StorageFull | K::QuotaExceeded => "storage-full",
+        K::FileTooLarge => "file-too-large",
+        K::AddrInUse => "addr-in-use",
+        K::AddrNotAvailable => "addr-not-available",
+        K::ConnectionRefused => "connection-refused",
+        K::TimedOut => "timed-out",
+        K::UnexpectedEof => "unexpected-eof",
+        K::OutOfMemory => "out-of-memory",
+        _ => "other",
     }
 }
 
@@ -395,18 +429,34 @@ mod tests {
         );
     }
 
-    /// The English of the common system refusals is the standard library's, as it was printed
-    /// before the catalogues.
+    /// The English of the system's refusals is the standard library's, as it was printed before
+    /// the catalogues; Russian says the common ones in its own words and keeps the rare ones.
     #[test]
     fn english_refusals_read_as_before() {
         use crate::locale::{Lang, text_in};
-        use std::io::ErrorKind;
-        for (id, kind) in [
-            ("file-io-not-found", ErrorKind::NotFound),
-            ("file-io-permission-denied", ErrorKind::PermissionDenied),
-        ] {
-            assert_eq!(text_in(Lang::En, id, &[]), kind.to_string());
+        use std::io::{Error, ErrorKind};
+        let io = |lang, kind: &str, os: &str| {
+            text_in(
+                lang,
+                "io-error",
+                &[("kind", kind.into()), ("os", os.into())],
+            )
+        };
+        for kind in [ErrorKind::NotFound, ErrorKind::PermissionDenied] {
+            assert_eq!(
+                io(Lang::En, io_kind(kind), &kind.to_string()),
+                kind.to_string()
+            );
         }
+        assert_eq!(io_reason(ErrorKind::NotFound), "нет такого файла или папки");
+        let os = Error::from_raw_os_error(2);
+        assert_eq!(
+            io(Lang::En, io_kind(os.kind()), &os.to_string()),
+            os.to_string()
+        );
+        assert_eq!(io_words(&os), "нет такого файла или папки");
+        let rare = Error::new(ErrorKind::Interrupted, "stopped halfway");
+        assert_eq!(io_words(&rare), "система ответила: stopped halfway");
         assert_eq!(
             text_in(Lang::En, "file-too-large", &[("kib", "1024".into())]),
             "the file is larger than 1024 KiB"

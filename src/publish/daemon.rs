@@ -200,6 +200,20 @@ pub enum DaemonError {
     },
 }
 
+impl DaemonError {
+    /// The error in the language of the process's texts (its `Display` stays English, for
+    /// logs).
+    pub fn message(&self) -> String {
+        match self {
+            DaemonError::Pass(e) => e.message(),
+            DaemonError::Git(e) => crate::t!("daemon-git", error = e.message()),
+            DaemonError::Job { job, reason } => {
+                crate::t!("daemon-job", job = *job, reason = reason.as_str())
+            }
+        }
+    }
+}
+
 /// What the recurring jobs and the loop share: flags and the wake-up.
 #[derive(Default)]
 pub struct Signals {
@@ -599,7 +613,7 @@ impl Daemon<'_> {
         let _reading = signals.content.read().await;
         let loaded = tokio::task::spawn_blocking(move || publish::load(&root))
             .await
-            .map_err(|e| PassError::Config(format!("reading the plans panicked: {e}")))?;
+            .map_err(|e| PassError::Panicked(e.to_string()))?;
         match loaded {
             Ok((plans, planned)) => {
                 let tz = plans.reg.tz.clone();

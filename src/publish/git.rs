@@ -181,6 +181,74 @@ pub enum GitError {
     },
 }
 
+impl GitError {
+    /// The error in the language of the process's texts (its `Display` stays English, for
+    /// logs). Remotes are redacted as in `Display`; git's own words stay as git said them.
+    pub fn message(&self) -> String {
+        let shown = |p: &Path| p.display().to_string();
+        match self {
+            GitError::Spawn { source } => {
+                crate::t!("git-spawn", reason = crate::plan::repo::io_words(source))
+            }
+            GitError::Timeout { what, after } => crate::t!(
+                "git-timeout",
+                what = what.as_str(),
+                seconds = after.as_secs().to_string()
+            ),
+            GitError::Failed {
+                what,
+                code,
+                stderr_tail,
+            } => crate::t!(
+                "git-failed",
+                what = what.as_str(),
+                code = match code {
+                    Some(c) => crate::t!("git-exit-code", code = c.to_string()),
+                    None => crate::t!("git-killed"),
+                },
+                stderr = stderr_tail.as_str()
+            ),
+            GitError::NotFastForward {
+                branch,
+                local,
+                remote,
+            } => crate::t!(
+                "git-not-fast-forward",
+                branch = branch.as_str(),
+                local = local.as_str(),
+                remote = remote.as_str()
+            ),
+            GitError::NotARepository { path } => {
+                crate::t!("git-not-a-repository", path = shown(path))
+            }
+            GitError::RemoteChanged {
+                path,
+                configured,
+                found,
+            } => crate::t!(
+                "git-remote-changed",
+                path = shown(path),
+                configured = configured.as_str(),
+                found = found.as_str()
+            ),
+            GitError::InvalidBranch { name, reason } => {
+                crate::t!("git-invalid-branch", name = name.as_str(), reason = *reason)
+            }
+            GitError::InvalidRemote { remote, reason } => crate::t!(
+                "git-invalid-remote",
+                remote = remote.as_str(),
+                reason = *reason
+            ),
+            GitError::InvalidCommit { id } => crate::t!("git-invalid-commit", id = id.as_str()),
+            GitError::Io { what, source } => crate::t!(
+                "git-io",
+                what = what.as_str(),
+                reason = crate::plan::repo::io_words(source)
+            ),
+        }
+    }
+}
+
 fn exit_text(code: Option<i32>) -> String {
     match code {
         Some(c) => format!("exit code {c}"),

@@ -40,7 +40,7 @@ use crate::plan::diagnostic::{Diagnostic, Severity};
 use crate::plan::id::{OrgId, PostId};
 use crate::plan::network::Network;
 use crate::plan::registry::{REGISTRY_PATH, Registry};
-use crate::plan::repo::{FileKind, PlanFile, Repo};
+use crate::plan::repo::{self, FileKind, PlanFile, Repo};
 use crate::plan::{self, Post, Status};
 use crate::publish::ledger::{
     Alert, ContentHash, Entry, Key, Ledger, Outcome, Planned, State, SyncReport, deduplicates,
@@ -100,6 +100,22 @@ pub enum PassError {
     /// A client could not be configured.
     #[error("{0}")]
     Config(String),
+    /// Reading the plans panicked (a bug).
+    #[error("reading the plans panicked: {0}")]
+    Panicked(String),
+}
+
+impl PassError {
+    /// The error in the language of the process's texts (its `Display` stays English, for
+    /// logs).
+    pub fn message(&self) -> String {
+        match self {
+            PassError::Registry(reason) => crate::t!("pass-registry", reason = reason.as_str()),
+            PassError::Ledger(e) => e.message(),
+            PassError::Config(reason) => reason.clone(),
+            PassError::Panicked(e) => crate::t!("pass-panicked", error = e.as_str()),
+        }
+    }
 }
 
 /// Where a post is written: enough to read it again when its time comes. The daemon keeps
@@ -175,7 +191,7 @@ type Place = (OrgId, PostId);
 /// Fails only when the registry cannot be read; a broken plan file is listed in
 /// [`Plans::broken`] and skipped.
 pub fn load(root: &Path) -> Result<(Plans, Vec<Planned>), PassError> {
-    let repo = Repo::open(root).map_err(|e| PassError::Registry(e.to_string()))?;
+    let repo = Repo::open(root).map_err(|e| PassError::Registry(repo::io_words(&e)))?;
     let text = repo
         .read_text(REGISTRY_PATH)
         .map_err(|d| PassError::Registry(d.message))?;
@@ -187,7 +203,7 @@ pub fn load(root: &Path) -> Result<(Plans, Vec<Planned>), PassError> {
     }
     let files = repo
         .plan_files()
-        .map_err(|e| PassError::Registry(e.to_string()))?;
+        .map_err(|e| PassError::Registry(repo::io_words(&e)))?;
     let mut plans = Plans {
         reg,
         files: HashMap::new(),

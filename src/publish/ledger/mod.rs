@@ -264,6 +264,26 @@ pub enum LedgerError {
     /// The storage failed.
     #[error("ledger storage: {0}")]
     Storage(String),
+    /// The storage could not be opened.
+    #[error("ledger storage: {error}")]
+    Open {
+        /// The ledger.
+        path: String,
+        /// The kind of failure, the selector of `ledger-reason` (`cannot-open`,
+        /// `not-a-database`…, `other`).
+        kind: &'static str,
+        /// What the storage said.
+        error: String,
+    },
+    /// The publisher's lock file could not be opened or written.
+    #[error("ledger storage: the lock file {path}: {source}")]
+    Lock {
+        /// The lock file.
+        path: String,
+        /// What the system said.
+        #[source]
+        source: std::io::Error,
+    },
     /// Another process publishes from this ledger.
     #[error(
         "another vestnik is publishing from the ledger {path} ({holder}): `run` and `publish --due` cannot work side by side on one ledger; stop the other one first (`status` and `resolve` need no stop)"
@@ -284,6 +304,37 @@ pub enum LedgerError {
         /// The state asked for.
         to: &'static str,
     },
+}
+
+impl LedgerError {
+    /// The error in the language of the process's texts (its `Display` stays English, for
+    /// logs).
+    pub fn message(&self) -> String {
+        match self {
+            LedgerError::Storage(error) => crate::t!("ledger-storage", error = error.as_str()),
+            LedgerError::Open { path, kind, error } => crate::t!(
+                "ledger-open",
+                path = path.as_str(),
+                reason = crate::t!("ledger-reason", kind = *kind, error = error.as_str())
+            ),
+            LedgerError::Lock { path, source } => crate::t!(
+                "ledger-lock",
+                path = path.as_str(),
+                reason = crate::plan::repo::io_words(source)
+            ),
+            LedgerError::Busy { path, holder } => crate::t!(
+                "ledger-busy",
+                path = path.as_str(),
+                holder = holder.as_str()
+            ),
+            LedgerError::Transition { key, from, to } => crate::t!(
+                "ledger-transition",
+                key = format!("{key:?}"),
+                from = *from,
+                to = *to
+            ),
+        }
+    }
 }
 
 /// The ledger's operations. Every method is one transaction.

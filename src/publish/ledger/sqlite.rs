@@ -54,6 +54,34 @@ fn storage(e: rusqlite::Error) -> LedgerError {
     LedgerError::Storage(e.to_string())
 }
 
+/// The ledger at `path` could not be opened: SQLite's failure with its kind (the selector of
+/// `ledger-reason`).
+fn cannot_open(path: &Path) -> impl Fn(LedgerError) -> LedgerError + '_ {
+    move |e| match e {
+        LedgerError::Storage(error) => LedgerError::Open {
+            path: path.display().to_string(),
+            kind: "other",
+            error,
+        },
+        other => other,
+    }
+}
+
+/// The selector of `ledger-reason` for a failure of SQLite.
+fn failure_kind(e: &rusqlite::Error) -> &'static str {
+    use rusqlite::ErrorCode as C;
+    match e.sqlite_error_code() {
+        Some(C::CannotOpen) => "cannot-open",
+        Some(C::NotADatabase) => "not-a-database",
+        Some(C::ReadOnly) => "read-only",
+        Some(C::PermissionDenied) => "permission-denied",
+        Some(C::DatabaseBusy | C::DatabaseLocked) => "busy",
+        Some(C::DatabaseCorrupt) => "corrupt",
+        Some(C::DiskFull) => "storage-full",
+        _ => "other",
+    }
+}
+
 fn ms(t: Timestamp) -> i64 {
     t.as_millisecond()
 }
@@ -67,7 +95,13 @@ impl SqliteLedger {
     ///
     /// Fails when the file cannot be opened or the schema cannot be created.
     pub fn open(path: &Path) -> Result<Self, LedgerError> {
-        Self::with(Connection::open(path).map_err(storage)?)
+        let opened = |e: rusqlite::Error| LedgerError::Open {
+            path: path.display().to_string(),
+            kind: failure_kind(&e),
+            error: e.to_string(),
+        };
+        let conn = Connection::open(path).map_err(opened)?;
+        Self::with_opened(conn, opened).map_err(cannot_open(path))
     }
 
     /// Opens the ledger at `path` for the one process that publishes from it (`run`, or
@@ -83,8 +117,9 @@ impl SqliteLedger {
         let mut name = path.as_os_str().to_owned();
         name.push(".lock");
         let lock_path = std::path::PathBuf::from(name);
-        let io = |e: std::io::Error| {
-            LedgerError::Storage(format!("the lock file {}: {e}", lock_path.display()))
+        let io = |source: std::io::Error| LedgerError::Lock {
+            path: lock_path.display().to_string(),
+            source,
         };
         let mut file = std::fs::OpenOptions::new()
             .read(true)
@@ -102,7 +137,7 @@ impl SqliteLedger {
                 return Err(LedgerError::Busy {
                     path: path.display().to_string(),
                     holder: if holder.is_empty() {
-                        "a process that did not say which".to_owned()
+                        crate::t!("ledger-holder-unknown")
                     } else {
                         holder.to_owned()
                     },
@@ -132,13 +167,22 @@ impl SqliteLedger {
     }
 
     fn with(conn: Connection) -> Result<Self, LedgerError> {
+        Self::with_opened(conn, storage)
+    }
+
+    /// Sets up the opened `conn` (journal, schema, migration), its SQLite failures told by
+    /// `failed`.
+    fn with_opened(
+        conn: Connection,
+        failed: impl Fn(rusqlite::Error) -> LedgerError,
+    ) -> Result<Self, LedgerError> {
         conn.pragma_update(None, "journal_mode", "WAL")
-            .map_err(storage)?;
+            .map_err(&failed)?;
         conn.pragma_update(None, "synchronous", "FULL")
-            .map_err(storage)?;
+            .map_err(&failed)?;
         conn.busy_timeout(std::time::Duration::from_secs(5))
-            .map_err(storage)?;
-        conn.execute_batch(SCHEMA).map_err(storage)?;
+            .map_err(&failed)?;
+        conn.execute_batch(SCHEMA).map_err(&failed)?;
         migrate(&conn)?;
         Ok(Self { conn, _lock: None })
     }
