@@ -26,7 +26,7 @@ use crate::ops::logging::LogFormat;
 use crate::plan::diagnostic::Diagnostic;
 use crate::plan::network::Network;
 use crate::plan::source::Pos;
-use crate::plan::yaml::{self, At, Fields, Node};
+use crate::plan::yaml::{self, At, Fields, Node, What};
 use crate::publish::daemon::Jobs;
 
 /// The daemon's settings.
@@ -83,7 +83,8 @@ pub struct AlertsConfig {
     pub responsibles: bool,
 }
 
-/// A problem found in the configuration file. It prints as `vestnik` always printed it: see
+/// A problem found in the configuration file, in the language of the process's texts (like the
+/// YAML reader's [`Diagnostic`]s it is made of). It prints as `vestnik` always printed it: see
 /// [`Place`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConfigProblem {
@@ -115,7 +116,11 @@ impl fmt::Display for ConfigProblem {
             Place::File => write!(f, "{file}: {message}"),
             Place::Line(line) => write!(f, "{file}:{line}: {message}"),
             Place::Column(pos) => write!(f, "{file}:{}:{}: {message}", pos.line, pos.column),
-            Place::Network(network) => write!(f, "{network}: {message}"),
+            Place::Network(network) => f.write_str(&crate::t!(
+                "config-at-network",
+                network = network.as_str(),
+                problem = message.as_str()
+            )),
         }
     }
 }
@@ -131,6 +136,24 @@ impl From<Diagnostic> for ConfigProblem {
     }
 }
 
+/// Every problem of a configuration that cannot be used, one a line when printed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError(pub Vec<ConfigProblem>);
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, p) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str("\n")?;
+            }
+            write!(f, "{p}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
 /// Reads the configuration at `path`. Relative paths in it are relative to its folder.
 /// `content` is the content repository: a secrets file inside it is refused (it would end up in
 /// git).
@@ -138,14 +161,8 @@ impl From<Diagnostic> for ConfigProblem {
 /// Fails with a message naming the file, line and field on malformed YAML, unknown fields,
 /// missing secrets, secrets files that others can read, or secrets files inside `content`: the
 /// [`ConfigProblem`]s of [`read`], one a line.
-pub fn load(path: &Path, content: Option<&Path>) -> Result<Config, String> {
-    read(path, content).map_err(|problems| {
-        problems
-            .iter()
-            .map(ToString::to_string)
-            .collect::<Vec<_>>()
-            .join("\n")
-    })
+pub fn load(path: &Path, content: Option<&Path>) -> Result<Config, ConfigError> {
+    read(path, content).map_err(ConfigError)
 }
 
 /// [`load`], with the problems as values: first those found while reading the sections (missing
@@ -164,8 +181,8 @@ pub fn read(path: &Path, content: Option<&Path>) -> Result<Config, Vec<ConfigPro
         nested: Vec::new(),
     };
     let mut top = Vec::new();
-    let cfg =
-        Fields::new(&node, "the configuration", &file, &mut top).map(|f| read_config(f, &mut r));
+    let cfg = Fields::new(&node, What::Msg("what-config"), &file, &mut top)
+        .map(|f| read_config(f, &mut r));
     let problems = r.into_problems(top);
     match cfg {
         Some(cfg) if problems.is_empty() => Ok(cfg),
@@ -183,7 +200,10 @@ fn read_yaml(path: &Path) -> Result<(String, Node), ConfigProblem> {
     };
     let text = crate::plan::repo::read_file_text(path, MAX_CONFIG_BYTES)
         .map_err(|e| problem(Place::File, e.to_string()))?;
-    let node = yaml::parse(&text, 0).map_err(|e| problem(Place::Column(e.pos), e.message))?;
+    let node = yaml::parse(&text, 0).map_err(|e| {
+        let message = crate::t!("config-yaml", error = e.message.as_str());
+        problem(Place::Column(e.pos), message)
+    })?;
     Ok((file, node))
 }
 
@@ -231,7 +251,7 @@ impl Reading<'_> {
     fn section<T>(
         &mut self,
         node: &Node,
-        what: &'static str,
+        what: What,
         read: impl FnOnce(Fields<'_, '_>, &mut Self) -> T,
     ) -> Option<T> {
         let mut found = Vec::new();
@@ -322,26 +342,26 @@ fn read_cache_dir(given: Option<At<String>>, r: &mut Reading) -> PathBuf {
         return dir;
     }
     crate::media::cache::default_dir().unwrap_or_else(|e| {
-        r.problem(Place::File, e.to_string());
+        r.problem(Place::File, e.message());
         PathBuf::new()
     })
 }
 
-/// `log`: `human` or `json`.
 /// `language`: `ru` or `en`.
 fn read_language(l: At<String>, file: &str) -> Result<Lang, ConfigProblem> {
     Lang::parse(&l.value).ok_or_else(|| ConfigProblem {
         file: file.to_owned(),
         at: Place::Line(l.pos.line),
-        message: format!("language: `{}` is not ru or en", l.value),
+        message: crate::t!("config-language", value = l.value.as_str()),
     })
 }
 
+/// `log`: `human` or `json`.
 fn read_log(l: At<String>, file: &str) -> Result<LogFormat, ConfigProblem> {
-    l.value.parse().map_err(|e| ConfigProblem {
+    l.value.parse::<LogFormat>().map_err(|e| ConfigProblem {
         file: file.to_owned(),
         at: Place::Line(l.pos.line),
-        message: format!("log: {e}"),
+        message: crate::t!("config-log", error = e.message()),
     })
 }
 
@@ -349,13 +369,8 @@ fn read_log(l: At<String>, file: &str) -> Result<LogFormat, ConfigProblem> {
 fn read_monitor(m: At<String>, file: &str) -> Result<SocketAddr, ConfigProblem> {
     let message = match m.value.parse::<SocketAddr>() {
         Ok(a) if a.ip().is_loopback() => return Ok(a),
-        Ok(a) => format!(
-            "monitor: {a} is not a loopback address; /healthz and /metrics have no authentication, so they listen on 127.0.0.1 or ::1 only"
-        ),
-        Err(_) => format!(
-            "monitor: `{}` is not an address like 127.0.0.1:9187",
-            m.value
-        ),
+        Ok(a) => crate::t!("config-monitor-not-loopback", addr = a.to_string()),
+        Err(_) => crate::t!("config-monitor-bad", value = m.value.as_str()),
     };
     Err(ConfigProblem {
         file: file.to_owned(),
@@ -366,7 +381,7 @@ fn read_monitor(m: At<String>, file: &str) -> Result<SocketAddr, ConfigProblem> 
 
 /// `source`: the content repository as a git remote; `git` and `checkout` are required.
 fn read_source(node: &Node, r: &mut Reading) -> Option<GitConfig> {
-    r.section(node, "the source", |mut f, r| {
+    r.section(node, What::Msg("what-config-source"), |mut f, r| {
         // `branch` is read only with the other two (else it is reported as unknown).
         let git = match (f.str("git"), f.str("checkout")) {
             (Some(remote), Some(checkout)) => Some(GitConfig {
@@ -379,7 +394,7 @@ fn read_source(node: &Node, r: &mut Reading) -> Option<GitConfig> {
             _ => {
                 r.problem(
                     Place::Line(f.pos().line),
-                    "source needs `git` (the remote) and `checkout` (a folder of the daemon's own)",
+                    crate::t!("config-source-incomplete"),
                 );
                 None
             }
@@ -392,7 +407,7 @@ fn read_source(node: &Node, r: &mut Reading) -> Option<GitConfig> {
 
 /// `jobs`: a cron expression per job, `off` to turn it off; jobs not written keep their default.
 fn read_jobs(node: &Node, r: &mut Reading) -> Jobs {
-    r.section(node, "the jobs", |mut f, _| {
+    r.section(node, What::Msg("what-config-jobs"), |mut f, _| {
         let mut jobs = Jobs::default();
         let slots = [
             ("sync", &mut jobs.sync),
@@ -412,7 +427,7 @@ fn read_jobs(node: &Node, r: &mut Reading) -> Jobs {
 
 /// `alerts`: the МЦУ chat (required) and whether responsibles get their organization's alerts.
 fn read_alerts(node: &Node, r: &mut Reading) -> Option<AlertsConfig> {
-    r.section(node, "the alerts", |mut f, r| {
+    r.section(node, What::Msg("what-config-alerts"), |mut f, r| {
         // `responsibles` is read only with the chat (else it is reported as unknown).
         let alerts = match f.str("telegram_chat") {
             Some(chat) => Some(AlertsConfig {
@@ -422,7 +437,7 @@ fn read_alerts(node: &Node, r: &mut Reading) -> Option<AlertsConfig> {
             None => {
                 r.problem(
                     Place::Line(f.pos().line),
-                    "alerts need `telegram_chat` (the МЦУ chat id or @username)",
+                    crate::t!("config-alerts-no-chat"),
                 );
                 None
             }
@@ -471,12 +486,14 @@ const OK_FIELDS: &[&str] = &[
 /// The network named by `key`, written as `node`.
 fn read_network(key: &Node, node: &Node, r: &mut Reading) -> NetworkConfig {
     let name = key.scalar_text().unwrap_or_default();
-    let read = r.section(node, "a network", |f, r| network_fields(f, key, &name, r));
+    let read = r.section(node, What::Msg("what-config-network"), |f, r| {
+        network_fields(f, key, &name, r)
+    });
     read.unwrap_or_else(|| {
         // Said here instead of by the YAML reader.
         r.problem(
             Place::Line(node.pos.line),
-            format!("`{name}` must be a group of fields"),
+            crate::t!("config-network-not-a-map", name = name.as_str()),
         );
         NetworkConfig::default()
     })
@@ -510,7 +527,7 @@ fn network_fields(mut f: Fields<'_, '_>, key: &Node, name: &str, r: &mut Reading
         other => {
             r.problem(
                 Place::Line(key.pos.line),
-                format!("unknown network `{other}` (vk, ok, telegram)"),
+                crate::t!("config-network-unknown", name = other),
             );
             None
         }
@@ -538,7 +555,7 @@ fn read_ok(
             })
         }
         (_, None, _) => {
-            r.problem(Place::Network("ok".into()), "`application_key` is missing");
+            r.problem(Place::Network("ok".into()), crate::t!("config-ok-no-key"));
             None
         }
         _ => None,
@@ -555,14 +572,14 @@ fn read_secret(
     r: &mut Reading,
 ) -> Option<Secret> {
     let refused =
-        |r: &mut Reading, e: SecretError| r.problem(Place::Network(name.into()), e.to_string());
+        |r: &mut Reading, e: SecretError| r.problem(Place::Network(name.into()), e.message());
     if let Some(var) = f.str(env) {
         return Secret::from_env(&var.value).map_err(|e| refused(r, e)).ok();
     }
     let Some(p) = f.str(file_key) else {
         r.problem(
             Place::Network(name.into()),
-            format!("give `{env}` (an environment variable) or `{file_key}` (a file only its owner can read)"),
+            crate::t!("config-secret-missing", env = env, file = file_key),
         );
         return None;
     };
@@ -571,10 +588,7 @@ fn read_secret(
     if r.content.is_some_and(inside) {
         r.problem(
             Place::Network(name.into()),
-            format!(
-                "the secrets file {} is inside the content repository; move it out (e.g. to /etc/vestnik/) so it never reaches git",
-                path.display()
-            ),
+            crate::t!("config-secret-in-repo", path = path.display().to_string()),
         );
         return None;
     }
@@ -590,7 +604,7 @@ fn read_rate_limits(node: &Node, name: &str, r: &mut Reading) -> Option<(Network
         Some(Network::Ok) => RateLimits::OK,
         _ => RateLimits::TELEGRAM,
     };
-    r.section(node, "rate limits", |mut f, _| {
+    r.section(node, What::Msg("what-config-rate-limits"), |mut f, _| {
         let mut limit = |key, range, default| f.uint(key, range).map_or(default, |v| v.value);
         let limits = RateLimits {
             global_per_sec: limit("global_per_sec", 0..=1000, default.global_per_sec),
@@ -609,8 +623,8 @@ pub const MAX_CONFIG_BYTES: u64 = 256 * 1024;
 /// Only the ledger's path from the configuration at `path`: `status` needs no secrets.
 ///
 /// Fails when the file cannot be read or is not valid YAML.
-pub fn ledger_path(path: &Path) -> Result<PathBuf, String> {
-    let (_, node) = read_yaml(path).map_err(|p| p.to_string())?;
+pub fn ledger_path(path: &Path) -> Result<PathBuf, ConfigError> {
+    let (_, node) = read_yaml(path).map_err(|p| ConfigError(vec![p]))?;
     let base = path.parent().unwrap_or(Path::new("."));
     let ledger = node
         .as_map()
@@ -653,12 +667,12 @@ mod tests {
             "networks:\n  telegram: {token_file: content/tg.token}\n",
         )
         .unwrap();
-        let err = load(&cfg, Some(&repo)).err().unwrap();
-        assert!(err.contains("inside the content repository"), "{err}");
+        let err = load(&cfg, Some(&repo)).err().unwrap().to_string();
+        assert!(err.contains("лежит в репозитории с планами"), "{err}");
         assert!(!err.contains("123:abc"));
         std::fs::write(&cfg, "networks:\n  telegram: {token_fil: tg.token}\n").unwrap();
-        let err = load(&cfg, Some(&repo)).err().unwrap();
-        assert!(err.contains("unknown field `token_fil`"), "{err}");
+        let err = load(&cfg, Some(&repo)).err().unwrap().to_string();
+        assert!(err.contains("незнакомое поле `token_fil`"), "{err}");
     }
 
     #[test]
@@ -670,16 +684,20 @@ mod tests {
         std::fs::write(&cfg, "cache_dir: cache\n").unwrap();
         assert_eq!(load(&cfg, None).unwrap().language, None);
         std::fs::write(&cfg, "cache_dir: cache\nlanguage: fr\n").unwrap();
-        let err = load(&cfg, None).err().unwrap();
-        assert!(err.ends_with(":2: language: `fr` is not ru or en"), "{err}");
+        let err = load(&cfg, None).err().unwrap().to_string();
+        let said = crate::t!("config-language", value = "fr");
+        assert!(err.ends_with(&format!(":2: {said}")), "{err}");
+        let english =
+            crate::locale::text_in(Lang::En, "config-language", &[("value", "fr".into())]);
+        assert_eq!(english, "language: `fr` is not ru or en");
     }
 
     #[test]
     fn the_shipped_example_has_only_known_fields() {
         let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("deploy/vestnik.example.yaml");
         // Its secrets files do not exist here; everything else must be understood.
-        let err = load(&example, None).err().unwrap();
-        assert!(!err.contains("unknown field"), "{err}");
+        let err = load(&example, None).err().unwrap().to_string();
+        assert!(!err.contains("незнакомое поле"), "{err}");
         assert_eq!(err.lines().count(), 4, "{err}");
         assert!(err.lines().all(|l| l.contains("/etc/vestnik/")), "{err}");
         assert_eq!(
@@ -688,82 +706,35 @@ mod tests {
         );
     }
 
-    /// Every kind of problem at once: the text and the order of the lines are pinned (as printed
-    /// before `load` was split by section).
+    /// Every kind of problem at once, as values: the order of the lines (the text is pinned,
+    /// in English, by `tests/errors.rs`).
     #[test]
-    fn problems_keep_their_text_and_order() {
+    fn problems_come_in_the_files_order_then_the_readers() {
         let dir = tempfile::tempdir().unwrap();
-        let repo = dir.path().join("content");
-        std::fs::create_dir_all(&repo).unwrap();
-        private(&repo.join("tok"), "123:abc");
         let cfg = dir.path().join("vestnik.yaml");
-        let load_err = |text: &str| {
-            std::fs::write(&cfg, text).unwrap();
-            let err = load(&cfg, Some(&repo)).err().unwrap();
-            err.replace(&dir.path().display().to_string(), "D")
-        };
-        let err = load_err(
-            "ledger: [x]\n\
-             graze_minutes: 5\n\
-             grace_minutes: 999999999\n\
-             shutdown_seconds: 601\n\
-             max_nap_seconds: 0\n\
-             log: xml\n\
-             monitor: 10.0.0.1:80\n\
-             source: {git: x, brnch: y}\n\
-             jobs: {sync: 5, weekly: x}\n\
-             alerts: {responsibles: yes}\n\
-             networks:\n\
-             \x20 telegram: 5\n\
-             \x20 vk: {token_env: VESTNIK_NO_SUCH_VAR_X, rate_limits: {global_per_sec: 5000, foo: 1}, extra: 1}\n\
-             \x20 ok: {token_file: content/tok, secret_env: VESTNIK_NO_SUCH_VAR_Y, rate_limits: 3}\n\
-             \x20 mastodon: {rate_limits: [1], x: 1}\n",
-        );
-        let expected = [
-            "D/vestnik.yaml:6: log: unknown log format `xml`: expected `human` or `json`",
-            "D/vestnik.yaml:7: monitor: 10.0.0.1:80 is not a loopback address; /healthz and /metrics have no authentication, so they listen on 127.0.0.1 or ::1 only",
-            "D/vestnik.yaml:8: source needs `git` (the remote) and `checkout` (a folder of the daemon's own)",
-            "D/vestnik.yaml:10: alerts need `telegram_chat` (the МЦУ chat id or @username)",
-            "D/vestnik.yaml:12: `telegram` must be a group of fields",
-            "vk: the environment variable VESTNIK_NO_SUCH_VAR_X is not set",
-            "ok: the secrets file D/content/tok is inside the content repository; move it out (e.g. to /etc/vestnik/) so it never reaches git",
-            "ok: the environment variable VESTNIK_NO_SUCH_VAR_Y is not set",
-            "ok: `application_key` is missing",
-            "mastodon: give `token_env` (an environment variable) or `token_file` (a file only its owner can read)",
-            "D/vestnik.yaml:15: unknown network `mastodon` (vk, ok, telegram)",
-            "D/vestnik.yaml:1:9: `ledger` in the configuration must be text, found a list",
-            "D/vestnik.yaml:3:16: `grace_minutes` in the configuration must be a whole number from 0 to 527040, found a number",
-            "D/vestnik.yaml:4:19: `shutdown_seconds` in the configuration must be a whole number from 0 to 600, found a number",
-            "D/vestnik.yaml:5:18: `max_nap_seconds` in the configuration must be a whole number from 1 to 3600, found a number",
-            "D/vestnik.yaml:2:1: unknown field `graze_minutes` in the configuration",
-            "D/vestnik.yaml:8:18: unknown field `brnch` in the source",
-            "D/vestnik.yaml:9:17: unknown field `weekly` in the jobs",
-            "D/vestnik.yaml:10:10: unknown field `responsibles` in the alerts",
-            "D/vestnik.yaml:13:72: `global_per_sec` in rate limits must be a whole number from 0 to 1000, found a number",
-            "D/vestnik.yaml:13:78: unknown field `foo` in rate limits",
-            "D/vestnik.yaml:13:87: unknown field `extra` in a network",
-            "D/vestnik.yaml:14:81: `rate_limits` in a network must be a group of fields, found a number",
-            "D/vestnik.yaml:15:27: `rate_limits` in a network must be a group of fields, found a list",
-        ];
-        assert_eq!(err, expected.join("\n"));
-        let err = load_err("monitor: nonsense\nsource: 5\nnetworks: {vk: {token_file: nope}}\n");
-        let expected = [
-            "D/vestnik.yaml:1: monitor: `nonsense` is not an address like 127.0.0.1:9187",
-            "vk: cannot read the secrets file D/nope: entity not found",
-            "D/vestnik.yaml:2:9: `source` in the configuration must be a group of fields, found a number",
-        ];
-        assert_eq!(err, expected.join("\n"));
+        std::fs::write(
+            &cfg,
+            "ledger: [x]\nlog: xml\nsource: {git: x}\nnetworks: {vk: 5, mastodon: {token_env: X}}\n",
+        )
+        .unwrap();
+        let problems = read(&cfg, None).err().unwrap();
+        let at: Vec<&Place> = problems.iter().map(|p| &p.at).collect();
         assert_eq!(
-            load_err("- a\n"),
-            "D/vestnik.yaml:1:1: the configuration must be a group of `field: value` lines, found a list"
+            at,
+            [
+                &Place::Line(2),
+                &Place::Line(3),
+                &Place::Line(4),
+                &Place::Network("mastodon".into()),
+                &Place::Line(4),
+                &Place::Column(Pos { line: 1, column: 9 }),
+            ],
+            "{problems:#?}"
         );
         assert_eq!(
-            load_err(""),
-            "D/vestnik.yaml:1:1: the configuration must be a group of `field: value` lines, found nothing"
-        );
-        assert_eq!(
-            load_err("a: [\n"),
-            "D/vestnik.yaml:1:4: unclosed bracket '['"
+            problems[1].message,
+            crate::t!("config-source-incomplete"),
+            "{problems:#?}"
         );
     }
 

@@ -47,7 +47,45 @@ pub struct Cli {
 }
 
 fn parse_lang(s: &str) -> Result<Lang, String> {
-    Lang::parse(s).ok_or_else(|| format!("`{s}` is not a language vestnik speaks: ru or en"))
+    Lang::parse(s).ok_or_else(|| crate::t!("cli-bad-lang", code = s))
+}
+
+/// The language asked for before the flags are parsed (`--lang X`, `--lang=X`, then
+/// `VESTNIK_LANG`), so that the flags' own errors speak it. A `--lang` that names no language
+/// counts as not given.
+fn early_language(args: &[std::ffi::OsString]) -> Option<Lang> {
+    let mut given = None;
+    let mut it = args.iter().skip(1).map(|a| a.to_string_lossy());
+    while let Some(a) = it.next() {
+        if a == "--" {
+            break;
+        }
+        if a == "--lang" {
+            given = it.next().as_deref().and_then(Lang::parse).or(given);
+        } else if let Some(code) = a.strip_prefix("--lang=") {
+            given = Lang::parse(code).or(given);
+        }
+    }
+    asked_language(given)
+}
+
+/// A flag's value that cannot be read, said in Russian as `vestnik: `--flag`: …` (clap's own
+/// frame is English); `None` for the other errors of clap, which it prints itself.
+fn value_error(e: &clap::Error) -> Option<String> {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    if e.kind() != ErrorKind::ValueValidation || crate::locale::current() == Lang::En {
+        return None;
+    }
+    let Some(ContextValue::String(arg)) = e.get(ContextKind::InvalidArg) else {
+        return None;
+    };
+    let flag = arg.split_whitespace().next().unwrap_or(arg);
+    let source = std::error::Error::source(e)?;
+    let error = match source.downcast_ref::<crate::ops::logging::UnknownLogFormat>() {
+        Some(log) => log.message(),
+        None => source.to_string(),
+    };
+    Some(crate::t!("cli-bad-value", flag = flag, error = error))
 }
 
 /// The language asked for on the command line or in the environment: `--lang`, then
@@ -146,29 +184,100 @@ pub enum CliError {
     /// Any other I/O failure.
     #[error(transparent)]
     Io(#[from] std::io::Error),
-    /// A failure told in words: the configuration, the registry, a misused flag.
-    #[error("{0}")]
-    Message(String),
+    /// The configuration cannot be read or has problems.
+    #[error(transparent)]
+    Config(#[from] crate::cli::config::ConfigError),
+    /// `alerts:` is configured without a Telegram bot.
+    #[error("alerts need the Telegram bot of `networks.telegram`")]
+    AlertsNeedTelegram,
+    /// The content repository's folder cannot be opened.
+    #[error("{}: {source}", root.display())]
+    Repository {
+        /// The folder.
+        root: std::path::PathBuf,
+        /// What the system said.
+        source: std::io::Error,
+    },
+    /// The registry cannot be read or used: its first problem.
+    #[error("{file}: {message}")]
+    Registry {
+        /// The registry's file.
+        file: String,
+        /// The problem, as the registry's reader says it (in the process's language).
+        message: String,
+    },
+    /// `publish` without `--due`.
+    #[error("`publish` needs --due (publish what is due now)")]
+    NeedsDue,
+    /// `resolve` was given a publication that is not `ORG/POST`.
+    #[error("give the publication as ORG/POST, as `vestnik status` shows it")]
+    BadPublication,
+    /// `resolve` was given a publication that is neither uncertain nor failed.
+    #[error("{}/{} on {} is not uncertain or failed (see `vestnik status`)", .0.org, .0.post, .0.network)]
+    NothingToResolve(crate::publish::ledger::Key),
 }
 
-impl From<String> for CliError {
-    fn from(message: String) -> Self {
-        CliError::Message(message)
-    }
-}
-
-impl From<&str> for CliError {
-    fn from(message: &str) -> Self {
-        CliError::Message(message.to_owned())
+impl CliError {
+    /// The error in the language of the process's texts, as `run` prints it after `vestnik: `
+    /// (its `Display` stays English, for logs).
+    pub fn message(&self) -> String {
+        use crate::plan::repo::io_words;
+        match self {
+            CliError::Check(e) => e.message(),
+            CliError::Preview(e) => e.message(),
+            CliError::Pass(e) => e.message(),
+            CliError::Ledger(e) => e.message(),
+            CliError::Daemon(e) => e.message(),
+            CliError::Cache(e) => e.message(),
+            CliError::Log(e) => e.message(),
+            CliError::Monitor(e) => e.message(),
+            CliError::Date(e) => e.to_string(),
+            CliError::Now(e) => crate::t!("cli-now", error = e.to_string()),
+            CliError::Write { path, source } => crate::t!(
+                "cli-write",
+                path = path.display().to_string(),
+                reason = io_words(source)
+            ),
+            CliError::Runtime(e) => crate::t!("cli-runtime", reason = io_words(e)),
+            CliError::Emulators(e) => crate::t!("cli-emulators", reason = io_words(e)),
+            CliError::Io(e) => io_words(e),
+            CliError::Config(e) => e.to_string(),
+            CliError::AlertsNeedTelegram => crate::t!("cli-alerts-need-telegram"),
+            CliError::Repository { root, source } => crate::t!(
+                "cli-registry",
+                root = root.display().to_string(),
+                reason = io_words(source)
+            ),
+            CliError::Registry { file, message } => crate::t!(
+                "cli-registry-broken",
+                file = file.as_str(),
+                reason = message.as_str()
+            ),
+            CliError::NeedsDue => crate::t!("cli-publish-needs-due"),
+            CliError::BadPublication => crate::t!("cli-resolve-bad-publication"),
+            CliError::NothingToResolve(key) => crate::t!(
+                "cli-resolve-not-open",
+                org = key.org.to_string(),
+                post = key.post.to_string(),
+                network = key.network.to_string()
+            ),
+        }
     }
 }
 
 /// Runs the command line and returns the process exit code (see the module's doc).
 pub fn run() -> i32 {
-    let cli = match Cli::try_parse() {
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    crate::locale::set(early_language(&args).unwrap_or(Lang::Ru));
+    let cli = match Cli::try_parse_from(&args) {
         Ok(c) => c,
         Err(e) => {
-            let _ = e.print();
+            match value_error(&e) {
+                Some(text) => eprintln!("vestnik: {text}"),
+                None => {
+                    let _ = e.print();
+                }
+            }
             return if e.use_stderr() { 2 } else { 0 };
         }
     };
@@ -188,7 +297,7 @@ pub fn run() -> i32 {
     match outcome {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("vestnik: {e}");
+            eprintln!("vestnik: {}", e.message());
             2
         }
     }
@@ -196,7 +305,7 @@ pub fn run() -> i32 {
 
 /// Reads a network's key (`vk`, `ok`, `telegram`) given as a flag.
 fn parse_network(s: &str) -> Result<Network, String> {
-    Network::from_key(s).ok_or_else(|| format!("`{s}` is not vk, ok or telegram"))
+    Network::from_key(s).ok_or_else(|| crate::t!("cli-bad-network", key = s))
 }
 
 /// The publisher's settings from a configuration: the content repository at `root`, at most
@@ -223,12 +332,12 @@ fn alerter(
     cfg: &crate::cli::config::Config,
     publisher: &crate::publish::Publisher,
     root: &std::path::Path,
-) -> Result<Option<crate::publish::alert::Alerter>, String> {
+) -> Result<Option<crate::publish::alert::Alerter>, CliError> {
     let Some(a) = &cfg.alerts else {
         return Ok(None);
     };
     let Some(client) = publisher.telegram().cloned() else {
-        return Err("alerts need the Telegram bot of `networks.telegram`".to_owned());
+        return Err(CliError::AlertsNeedTelegram);
     };
     let responsibles = if a.responsibles {
         responsible_chats(root)
@@ -244,12 +353,17 @@ fn alerter(
 
 /// The registry of the content repository at `root`, read as every file of it is (regular,
 /// inside, capped).
-fn read_registry(root: &std::path::Path) -> Result<crate::plan::registry::Registry, String> {
-    let repo =
-        crate::plan::repo::Repo::open(root).map_err(|e| format!("{}: {e}", root.display()))?;
+fn read_registry(root: &std::path::Path) -> Result<crate::plan::registry::Registry, CliError> {
+    let repo = crate::plan::repo::Repo::open(root).map_err(|source| CliError::Repository {
+        root: root.to_owned(),
+        source,
+    })?;
     repo.registry()
         .map(|(reg, _)| reg)
-        .map_err(|d| format!("{}: {}", d.file, d.message))
+        .map_err(|d| CliError::Registry {
+            file: d.file,
+            message: d.message,
+        })
 }
 
 /// The district's zone from the registry under `root`, or the default zone when the registry

@@ -77,7 +77,7 @@ pub(super) fn pass_lines(r: &crate::publish::PassReport, tz: &jiff::tz::TimeZone
 /// a publication failed or is uncertain.
 pub(super) fn run(args: PublishArgs) -> Result<i32, CliError> {
     if !args.due {
-        return Err("`publish` needs --due (publish what is due now)".into());
+        return Err(CliError::NeedsDue);
     }
     // The zone for --now; a registry that cannot be read is reported by the pass itself.
     let tz = zone_of(&args.root);

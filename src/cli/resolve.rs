@@ -31,7 +31,7 @@ pub struct ResolveArgs {
 pub(super) fn run(args: ResolveArgs) -> Result<i32, CliError> {
     let path = crate::cli::config::ledger_path(&args.config)?;
     let Some((org, post)) = args.publication.split_once('/') else {
-        return Err("give the publication as ORG/POST, as `vestnik status` shows it".into());
+        return Err(CliError::BadPublication);
     };
     let key = crate::publish::ledger::Key {
         org: org.into(),
@@ -40,11 +40,7 @@ pub(super) fn run(args: ResolveArgs) -> Result<i32, CliError> {
     };
     let mut ledger = crate::publish::ledger::sqlite::SqliteLedger::open(&path)?;
     if !ledger.resolve(&key, args.resend, jiff::Timestamp::now())? {
-        return Err(format!(
-            "{}/{} on {} is not uncertain or failed (see `vestnik status`)",
-            key.org, key.post, key.network
-        )
-        .into());
+        return Err(CliError::NothingToResolve(key));
     }
     print(&format!(
         "{}/{} on {}: {}\n",

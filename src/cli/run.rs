@@ -184,7 +184,9 @@ fn run_sandbox_demo(args: RunArgs) -> Result<i32, CliError> {
     let rt = daemon_runtime()?;
     let clock = Arc::new(crate::publish::daemon::FastClock::new(start, args.speed));
     let result = rt.block_on(async {
-        let sb = crate::networks::sandbox::start(&reg).await?;
+        let sb = crate::networks::sandbox::start(&reg)
+            .await
+            .map_err(CliError::Emulators)?;
         print(&sb.describe());
         let publisher = crate::publish::Publisher::new(crate::publish::Settings {
             root: args.root.clone(),
