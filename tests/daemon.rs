@@ -352,6 +352,7 @@ async fn a_second_publisher_on_one_ledger_is_refused() {
     );
     let vestnik = |args: &[&str]| {
         Command::new(env!("CARGO_BIN_EXE_vestnik"))
+            .args(["--lang", "en"])
             .args(args)
             .arg("--config")
             .arg(&config)

@@ -9,6 +9,7 @@ mod architecture;
 mod check;
 mod crash;
 mod daemon;
+mod errors;
 mod git;
 mod guide;
 mod hostile;

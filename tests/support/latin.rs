@@ -1,29 +1,33 @@
-//! Finding English left in Russian output: the Latin words of a line that are not code, rule
-//! ids, paths, addresses, names or other things that have no Russian form. `check` and `preview`
-//! scan their Russian output with it.
+//! Finding English left in Russian output: the Latin words of a text that are not code, rule
+//! ids, the user's own words, flags, paths, addresses, names or other things that have no
+//! Russian form. The scans of `check`, `preview`, `status`, the alerts and the commands' errors
+//! share it.
 
 /// Names that stay Latin in Russian text: the networks and the image formats, which have no
 /// Russian names.
 pub const NAMES: [&str; 7] = ["VK", "OK", "Telegram", "JPEG", "PNG", "WebP", "GIF"];
 
-/// Latin words in a Russian line: what is left after taking out `code`, rule ids and other
-/// machine values in `[...]`, paths and addresses (words with a `/`), Telegram channels
-/// (`@name`), [`NAMES`], the words of `allowed` (API method names and the like) and ISO weeks
-/// (`2026-W49`, the form `--from` and `--to` take).
-pub fn latin_words(line: &str, allowed: &[&str]) -> Vec<String> {
+/// Latin words in a Russian text: what is left after taking out `code` in backticks, rule ids
+/// and other machine values in `[...]`, the user's own text in «ёлочки», flags (`--today`),
+/// paths and addresses (words with a `/`), Telegram channels (`@name`), [`NAMES`], the words of
+/// `allowed` (API method names and the like) and ISO weeks (`2026-W49`, the form `--from` and
+/// `--to` take).
+pub fn latin_words(text: &str, allowed: &[&str]) -> Vec<String> {
     let mut kept = String::new();
-    let (mut code, mut rule) = (false, false);
-    for c in line.chars() {
+    let (mut code, mut rule, mut quoted) = (false, false, false);
+    for c in text.chars() {
         match c {
-            '`' => code = !code,
-            '[' if !code => rule = true,
+            '`' if !quoted => code = !code,
+            '[' if !code && !quoted => rule = true,
             ']' if rule => rule = false,
-            _ if code || rule => {}
+            '«' if !code && !rule => quoted = true,
+            '»' if quoted => quoted = false,
+            _ if code || rule || quoted => {}
             c => kept.push(c),
         }
     }
     kept.split_whitespace()
-        .filter(|w| !w.starts_with('@'))
+        .filter(|w| !w.starts_with('@') && !w.starts_with("--"))
         .map(|w| w.trim_matches(|c: char| !c.is_alphanumeric() && c != '/'))
         .filter(|w| !w.contains('/') && !NAMES.contains(w) && !allowed.contains(w))
         .filter(|w| {
@@ -38,13 +42,17 @@ pub fn latin_words(line: &str, allowed: &[&str]) -> Vec<String> {
 }
 
 #[test]
-fn latin_words_are_found_outside_code_names_and_paths() {
+fn latin_words_are_found_outside_code_quotes_names_flags_and_paths() {
     assert_eq!(
         latin_words("ошибка[foreign-org]: нет `org` в VK", &[]),
         Vec::<String>::new()
     );
     assert_eq!(
         latin_words("  --> plans/school/a.md:3:6", &[]),
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        latin_words("флаг --today, дата «nonsense» не годится", &[]),
         Vec::<String>::new()
     );
     assert_eq!(
@@ -59,4 +67,5 @@ fn latin_words_are_found_outside_code_names_and_paths() {
         latin_words("1. wall.post: пост на стене", &["wall.post"]),
         Vec::<String>::new()
     );
+    assert_eq!(latin_words("недели 2026-W49..2026-W50", &[]), Vec::<String>::new());
 }
