@@ -46,13 +46,7 @@ impl PreviewError {
                 root = root.as_str()
             ),
             PreviewError::Io(path, e) => {
-                let reason = match e.kind() {
-                    std::io::ErrorKind::NotFound => crate::t!("preview-io-not-found"),
-                    std::io::ErrorKind::PermissionDenied => {
-                        crate::t!("preview-io-permission-denied")
-                    }
-                    _ => e.to_string(),
-                };
+                let reason = crate::plan::repo::io_words(e);
                 crate::t!("preview-error-io", path = path.as_str(), reason = reason)
             }
             PreviewError::Unreadable(text) => text.clone(),
@@ -892,7 +886,7 @@ mod tests {
         let missing = std::io::Error::from(std::io::ErrorKind::NotFound);
         let e = PreviewError::Io("plans/x.md".to_owned(), missing);
         assert!(e.to_string().starts_with("plans/x.md: "));
-        assert_eq!(e.message(), "plans/x.md: такого файла или папки нет");
+        assert_eq!(e.message(), "plans/x.md: нет такого файла или папки");
     }
 
     #[test]

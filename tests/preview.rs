@@ -300,10 +300,7 @@ fn the_default_cache_is_private_and_per_user() {
     let shared = tmp.path().join("shared");
     std::fs::create_dir(&shared).unwrap();
     std::fs::set_permissions(&shared, std::fs::Permissions::from_mode(0o777)).unwrap();
-    let out = vestnik(
-        &["--lang", "en", "preview", "plans/admin/2026-12-01-katok.md"],
-        &shared,
-    );
+    let out = vestnik(&["preview", "plans/admin/2026-12-01-katok.md"], &shared);
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("other users can write to it"), "{err}");

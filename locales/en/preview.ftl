@@ -78,7 +78,5 @@ render-md-table-hint = write the table as a list, or make it a picture (a card) 
 ## Why there is no preview (preview::PreviewError).
 
 preview-error-not-a-plan = { $file } is not a post or plan under plans/<org-id>/ of { $root }
-# $reason is preview-io-not-found, preview-io-permission-denied or the system's own words.
+# $reason is why the system refused, from io-error.
 preview-error-io = { $path }: { $reason }
-preview-io-not-found = there is no such file or folder
-preview-io-permission-denied = permission denied

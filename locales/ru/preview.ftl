@@ -101,7 +101,5 @@ render-md-table-hint = перепишите таблицу списком или
 ## Почему нет предпросмотра (preview::PreviewError).
 
 preview-error-not-a-plan = { $file } — не публикация и не план: они лежат в папке plans/<организация>/ репозитория { $root }
-# $reason — preview-io-not-found, preview-io-permission-denied или слова системы.
+# $reason — почему система отказала, из io-error.
 preview-error-io = { $path }: { $reason }
-preview-io-not-found = такого файла или папки нет
-preview-io-permission-denied = нет прав на чтение

@@ -67,5 +67,8 @@ fn latin_words_are_found_outside_code_quotes_names_flags_and_paths() {
         latin_words("1. wall.post: пост на стене", &["wall.post"]),
         Vec::<String>::new()
     );
-    assert_eq!(latin_words("недели 2026-W49..2026-W50", &[]), Vec::<String>::new());
+    assert_eq!(
+        latin_words("недели 2026-W49..2026-W50", &[]),
+        Vec::<String>::new()
+    );
 }
