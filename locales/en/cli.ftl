@@ -29,6 +29,9 @@ status-summary = { $total } publications: { $counts }; { $alerts ->
        *[other] { $alerts } alerts
     } not delivered yet
 
+resolve-resend = { $what }: will be sent again at the next pass
+resolve-published = { $what }: recorded as published
+
 sandbox-intro = vestnik sandbox: local emulators of the three APIs (no real network is reached)
 sandbox-outro = (test credentials of the emulators only; real tokens never go on a command line)
 demo-held = what the emulators hold now:

@@ -42,16 +42,12 @@ pub(super) fn run(args: ResolveArgs) -> Result<i32, CliError> {
     if !ledger.resolve(&key, args.resend, jiff::Timestamp::now())? {
         return Err(CliError::NothingToResolve(key));
     }
-    print(&format!(
-        "{}/{} on {}: {}\n",
-        key.org,
-        key.post,
-        key.network,
-        if args.resend {
-            "will be sent again at the next pass"
-        } else {
-            "recorded as published"
-        }
-    ));
+    let what = crate::publish::alert::what(&key);
+    let line = if args.resend {
+        crate::t!("resolve-resend", what = what)
+    } else {
+        crate::t!("resolve-published", what = what)
+    };
+    print(&format!("{line}\n"));
     Ok(0)
 }
