@@ -2196,6 +2196,30 @@ vestnik check: 1 error(s), 1 warning(s)
     );
 }
 
+/// In Russian the annotations keep their syntax (the rule id, the position, `%0A` between
+/// message and hint); only the words change, in UTF-8.
+#[test]
+fn github_annotations_in_russian() {
+    let run = two_orgs().check().lang("ru").run("github");
+    assert_eq!(run.code, 1);
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    assert_eq!(lines.len(), 3, "{}", run.stdout);
+    assert!(
+        lines[0].starts_with(
+            "::error file=plans/library/a.md,line=3,col=1,title=vestnik schema::в шапке поста незнакомое поле `titel`"
+        ),
+        "{}",
+        lines[0]
+    );
+    assert!(lines[0].contains("%0AПодсказка: "), "{}", lines[0]);
+    assert!(
+        lines[1].starts_with("::warning file=plans/school/a.md,line=4,col=1,title=vestnik style::"),
+        "{}",
+        lines[1]
+    );
+    assert!(!lines[2].starts_with("::"), "{}", lines[2]);
+}
+
 #[test]
 fn human_output() {
     let run = two_orgs().check().run("human");
