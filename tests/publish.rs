@@ -185,3 +185,72 @@ async fn shipped_plans_are_published_exactly_once() {
         "{last}"
     );
 }
+
+/// `publish --due` logs as `run` does (issue 12, item 3): `log: json` in the configuration
+/// gives one JSON object per line on stderr, with the publication's fields and no secret, and
+/// `VESTNIK_LOG` filters it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_publishing_pass_logs_like_the_daemon() {
+    use crate::support::sandboxed::{Setup, post};
+    let s = Setup::new().await;
+    s.file(
+        "plans/school/news.md",
+        &post("date: 2026-12-02 11:00", "Каток открыт"),
+    );
+    let config = s.dir.path().join("vestnik.yaml");
+    let text = std::fs::read_to_string(&config).unwrap();
+    std::fs::write(&config, format!("log: json\n{text}")).unwrap();
+    let out = s.publish().await;
+    assert_eq!(out.status.code(), Some(0));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let lines: Vec<serde_json::Value> = stderr
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect();
+    let published: Vec<&serde_json::Value> = lines
+        .iter()
+        .filter(|v| v["fields"]["message"] == "published")
+        .collect();
+    assert_eq!(published.len(), 3, "{stderr}");
+    let networks: std::collections::BTreeSet<&str> = published
+        .iter()
+        .map(|v| v["span"]["network"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        networks.into_iter().collect::<Vec<_>>(),
+        ["ok", "telegram", "vk"]
+    );
+    assert!(published.iter().all(|v| v["span"]["org"] == "school"));
+    for secret in [
+        vestnik::networks::telegram::emulator::TEST_TOKEN,
+        sandbox::VK_TOKEN,
+        vestnik::networks::ok::emulator::TEST_ACCESS_TOKEN,
+    ] {
+        assert!(!stderr.contains(secret), "a secret in the log");
+    }
+    // The filter of the environment applies too: warnings only, and a clean pass has none.
+    s.file(
+        "plans/school/more.md",
+        &post("date: 2026-12-02 11:30", "Ещё новость"),
+    );
+    let root = s.content.path().to_owned();
+    let quiet = tokio::task::spawn_blocking(move || {
+        Command::new(env!("CARGO_BIN_EXE_vestnik"))
+            .env("VESTNIK_LOG", "warn")
+            .args(["publish", "--due", "--now", "2026-12-02 12:00", "--root"])
+            .arg(root)
+            .arg("--config")
+            .arg(config)
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    assert_eq!(quiet.status.code(), Some(0));
+    assert_eq!(String::from_utf8_lossy(&quiet.stderr), "");
+    assert_eq!(
+        s.pages().2,
+        4,
+        "the second post went out to Telegram and OK too"
+    );
+}

@@ -23,6 +23,10 @@ pub struct PublishArgs {
     /// Most publications sent in this pass.
     #[arg(long, default_value_t = 1000)]
     pub limit: usize,
+    /// Log lines as `human` text or `json` (overrides the config's `log`), on stderr as `run`
+    /// writes them: a system timer's journal keeps a record of what was sent.
+    #[arg(long, value_name = "FORMAT")]
+    pub log_format: Option<crate::ops::logging::LogFormat>,
 }
 
 /// The lines of a pass that a person reads: what went out, what needs a person, what was missed
@@ -87,6 +91,7 @@ pub(super) fn run(args: PublishArgs) -> Result<i32, CliError> {
     };
     let cfg = crate::cli::config::load(&args.config, Some(&args.root))?;
     super::configured_language(cfg.language);
+    crate::ops::logging::init(args.log_format.unwrap_or(cfg.log), None)?;
     let mut ledger =
         crate::publish::ledger::sqlite::SqliteLedger::open_for_publishing(&cfg.ledger)?;
     crate::media::MediaCache::open(&cfg.cache_dir)?;
