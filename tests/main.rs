@@ -4,6 +4,7 @@
 
 mod support;
 
+mod ahead;
 mod alerts;
 mod architecture;
 mod check;

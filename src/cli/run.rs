@@ -68,7 +68,9 @@ pub(super) fn run(args: RunArgs) -> Result<i32, CliError> {
     let metrics = Arc::new(crate::ops::metrics::Metrics::new());
     let tz = super::zone_of(&root);
     let publisher = crate::publish::Publisher::new(settings(&cfg, root.clone(), 10_000))?
-        .with_metrics(metrics.clone());
+        .with_metrics(metrics.clone())
+        .with_media_ahead()
+        .map_err(CliError::Runtime)?;
     let rt = daemon_runtime()?;
     let health = Arc::new(crate::ops::monitor::Health::new(
         cfg.max_nap * 4 + std::time::Duration::from_secs(60),
@@ -195,7 +197,9 @@ fn run_sandbox_demo(args: RunArgs) -> Result<i32, CliError> {
             credentials: sb.credentials(),
             rates: Vec::new(),
             limit: 10_000,
-        })?;
+        })?
+        .with_media_ahead()
+        .map_err(CliError::Runtime)?;
         let daemon = crate::publish::daemon::Daemon {
             publisher,
             ledger: &mut ledger,

@@ -534,6 +534,7 @@ impl Daemon<'_> {
             if self.signals.weekly.swap(false, Ordering::SeqCst) {
                 self.weekly_summary(now)?;
             }
+            self.publisher.prepare_ahead(&*self.ledger, now, false)?;
             let reading = self.signals.clone();
             let clock = self.clock.clone();
             let now_fn = || clock.now();
@@ -630,6 +631,11 @@ impl Daemon<'_> {
                     "plans read"
                 );
                 self.health.set_problem(None);
+                // Pictures of what is due soon are prepared now, not at the deadline.
+                let queued = self.publisher.prepare_ahead(&*self.ledger, now, true)?;
+                if queued > 0 {
+                    tracing::info!(pictures = queued, "pictures queued to be prepared ahead");
+                }
                 Ok(Some(tz))
             }
             Err(e) if self.publisher.plans().is_some() => {

@@ -17,6 +17,7 @@
 //! with backoff, rate limits after their wait), failed (refused, or a token that needs a person),
 //! or uncertain (no answer on a network that cannot deduplicate).
 
+pub mod ahead;
 pub mod alert;
 pub mod daemon;
 pub mod git;
@@ -528,6 +529,10 @@ pub struct Publisher {
     /// Blocks whose token alert is out: a publication that goes through again re-arms it.
     refused: RefCell<HashSet<String>>,
     metrics: Option<Arc<Metrics>>,
+    /// Prepares the pictures of publications due soon (the daemon's; `None` for one pass).
+    ahead: Option<ahead::Ahead>,
+    /// When the pictures due soon were last queued.
+    ahead_at: std::cell::Cell<Option<Timestamp>>,
 }
 
 /// The key under which a refused token blocks publishing: VK and OK publish every page with one
@@ -555,7 +560,51 @@ impl Publisher {
             blocked: RefCell::new(HashMap::new()),
             refused: RefCell::new(HashSet::new()),
             metrics: None,
+            ahead: None,
+            ahead_at: std::cell::Cell::new(None),
         })
+    }
+
+    /// Prepares the pictures of publications due soon in the background (see
+    /// [`Publisher::prepare_ahead`]): for the daemon, which lives long enough to profit.
+    ///
+    /// Fails when the preparing thread cannot be started.
+    pub fn with_media_ahead(mut self) -> std::io::Result<Publisher> {
+        self.ahead = Some(ahead::Ahead::start(self.cache.clone())?);
+        Ok(self)
+    }
+
+    /// Queues the pictures of the publications due before `now` + [`ahead::HORIZON`] for the
+    /// background preparer, if there is one: at once when `force` (the plans were just read),
+    /// else at most every [`ahead::LOOK_EVERY`] as the horizon moves on. Returns how many were
+    /// queued.
+    ///
+    /// Fails when the ledger fails.
+    pub fn prepare_ahead(
+        &self,
+        ledger: &dyn Ledger,
+        now: Timestamp,
+        force: bool,
+    ) -> Result<usize, PassError> {
+        let Some(ahead) = &self.ahead else {
+            return Ok(0);
+        };
+        let recent = self
+            .ahead_at
+            .get()
+            .and_then(|at| at.checked_add(ahead::LOOK_EVERY).ok())
+            .is_some_and(|next| next > now);
+        if recent && !force {
+            return Ok(0);
+        }
+        self.ahead_at.set(Some(now));
+        let jobs = self.media_ahead(ledger, now)?;
+        Ok(ahead.want(jobs))
+    }
+
+    /// The background preparer, if started (tests and benchmarks wait for it).
+    pub fn ahead(&self) -> Option<&ahead::Ahead> {
+        self.ahead.as_ref()
     }
 
     /// Counts what happens in `metrics`.
@@ -578,6 +627,58 @@ impl Publisher {
     /// The plans as last read.
     pub fn plans(&self) -> Option<&Plans> {
         self.plans.as_ref()
+    }
+
+    /// The pictures of the publications due before `now` + [`ahead::HORIZON`], the earliest
+    /// first, for [`ahead::Ahead`] to prepare before their time. Each plan file is read again
+    /// (held to the guard, as at send time); pictures that cannot be resolved are left out (the
+    /// attempt reports them).
+    ///
+    /// Fails when the ledger fails.
+    pub fn media_ahead(
+        &self,
+        ledger: &dyn Ledger,
+        now: Timestamp,
+    ) -> Result<Vec<ahead::Job>, PassError> {
+        let Some(plans) = &self.plans else {
+            return Ok(Vec::new());
+        };
+        let until = now.checked_add(ahead::HORIZON).unwrap_or(now);
+        let mut files: HashMap<String, Vec<Post>> = HashMap::new();
+        let mut jobs = Vec::new();
+        for e in ledger.due(until, ahead::MAX_QUEUED)? {
+            if e.next_try <= now {
+                // Due now: the attempt prepares it this very pass.
+                continue;
+            }
+            let Some(file) = plans
+                .files
+                .get(e.key.org.as_str())
+                .and_then(|posts| posts.get(e.key.post.as_str()))
+            else {
+                continue;
+            };
+            let posts = files
+                .entry(file.rel.to_string())
+                .or_insert_with(|| self.read_again(&file.rel, &file.folder, &plans.reg));
+            let Some(post) = posts
+                .iter()
+                .find(|p| p.id == e.key.post && e.key.org == p.org.value)
+            else {
+                continue;
+            };
+            for image in post.images_for(e.key.network) {
+                if let Ok((_, path)) =
+                    crate::media::resolve(&self.root, e.key.org.as_str(), &image.value)
+                {
+                    jobs.push(ahead::Job {
+                        path,
+                        network: e.key.network,
+                    });
+                }
+            }
+        }
+        Ok(jobs)
     }
 
     /// Takes plans read by [`load`] (perhaps on another thread) and brings the ledger in line

@@ -1,0 +1,201 @@
+//! Pictures prepared ahead of their time: when the plans are read, the images of publications
+//! due within [`HORIZON`] are decoded, resized and cached in the background, on one thread at
+//! low priority, so that at the deadline only the requests remain (issue 12, item 4: ten
+//! 24-megapixel photos take seconds to prepare).
+//!
+//! Best effort by design: a picture that is not ready in time is prepared at send time, as
+//! before, and one that cannot be prepared is left to the attempt, which reports it. Nothing
+//! here decides what is published.
+
+use std::collections::{HashSet, VecDeque};
+use std::path::PathBuf;
+use std::sync::{Arc, Condvar, Mutex};
+
+use jiff::SignedDuration;
+
+use crate::media::MediaCache;
+use crate::plan::network::Network;
+
+/// How far ahead pictures are prepared.
+pub const HORIZON: SignedDuration = SignedDuration::from_hours(3);
+
+/// How often the daemon looks again for pictures entering the horizon.
+pub const LOOK_EVERY: SignedDuration = SignedDuration::from_mins(5);
+
+/// At most this many pictures wait to be prepared; more are left to send time.
+pub const MAX_QUEUED: usize = 2_000;
+
+/// The niceness of the preparing thread (Linux: per thread): publishing goes first.
+const NICENESS: i32 = 10;
+
+/// One picture of one publication: the file (inside the repository, resolved and checked by
+/// [`crate::media::resolve`]) and the network it is prepared for.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Job {
+    /// The image file.
+    pub path: PathBuf,
+    /// The network whose profile it is prepared with.
+    pub network: Network,
+}
+
+#[derive(Default)]
+struct Queue {
+    jobs: VecDeque<Job>,
+    /// Queued or being prepared, so that a picture is not queued twice.
+    known: HashSet<Job>,
+    /// Prepared (or failed) since the start: looked at again only after a restart.
+    done: HashSet<Job>,
+    busy: bool,
+    stop: bool,
+}
+
+struct Shared {
+    queue: Mutex<Queue>,
+    wake: Condvar,
+}
+
+/// The background preparer: one low-priority thread fed by [`Ahead::want`]. Dropping it stops
+/// the thread after the picture in hand.
+pub struct Ahead {
+    shared: Arc<Shared>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Ahead {
+    /// Starts the thread, preparing into `cache`.
+    ///
+    /// Fails when the thread cannot be started.
+    pub fn start(cache: MediaCache) -> std::io::Result<Ahead> {
+        let shared = Arc::new(Shared {
+            queue: Mutex::new(Queue::default()),
+            wake: Condvar::new(),
+        });
+        let worker = shared.clone();
+        let thread = std::thread::Builder::new()
+            .name("vestnik-media-ahead".to_owned())
+            .spawn(move || {
+                lower_priority();
+                work(&worker, &cache);
+            })?;
+        Ok(Ahead {
+            shared,
+            thread: Some(thread),
+        })
+    }
+
+    /// Queues the pictures of `jobs` not prepared or queued yet, in order (the earliest due
+    /// first), up to [`MAX_QUEUED`] waiting. Returns how many were queued.
+    pub fn want(&self, jobs: impl IntoIterator<Item = Job>) -> usize {
+        let mut q = lock(&self.shared.queue);
+        let mut added = 0;
+        for job in jobs {
+            if q.jobs.len() >= MAX_QUEUED {
+                break;
+            }
+            if q.done.contains(&job) || !q.known.insert(job.clone()) {
+                continue;
+            }
+            q.jobs.push_back(job);
+            added += 1;
+        }
+        drop(q);
+        if added > 0 {
+            self.shared.wake.notify_all();
+        }
+        added
+    }
+
+    /// Waits until nothing is queued or being prepared (tests, benchmarks).
+    pub fn idle(&self) {
+        let mut q = lock(&self.shared.queue);
+        while !q.jobs.is_empty() || q.busy {
+            q = self
+                .shared
+                .wake
+                .wait(q)
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+        }
+    }
+
+    /// How many pictures were prepared (or found unpreparable) since the start.
+    pub fn done(&self) -> usize {
+        lock(&self.shared.queue).done.len()
+    }
+}
+
+impl Drop for Ahead {
+    fn drop(&mut self) {
+        lock(&self.shared.queue).stop = true;
+        self.shared.wake.notify_all();
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+fn lock(m: &Mutex<Queue>) -> std::sync::MutexGuard<'_, Queue> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+fn work(shared: &Shared, cache: &MediaCache) {
+    loop {
+        let job = {
+            let mut q = lock(&shared.queue);
+            loop {
+                if q.stop {
+                    return;
+                }
+                if let Some(job) = q.jobs.pop_front() {
+                    q.busy = true;
+                    break job;
+                }
+                q = shared
+                    .wake
+                    .wait(q)
+                    .unwrap_or_else(std::sync::PoisonError::into_inner);
+            }
+        };
+        match cache.get_or_prepare_file(&job.path, job.network) {
+            Ok(c) if !c.hit => {
+                tracing::debug!(path = %job.path.display(), network = job.network.key(), "picture prepared ahead")
+            }
+            Ok(_) => {}
+            // The attempt prepares it again and reports what is wrong.
+            Err(e) => {
+                tracing::debug!(path = %job.path.display(), error = %e, "picture not prepared ahead")
+            }
+        }
+        let mut q = lock(&shared.queue);
+        q.known.remove(&job);
+        q.done.insert(job);
+        q.busy = false;
+        drop(q);
+        shared.wake.notify_all();
+    }
+}
+
+/// Lowers this thread's priority, so that preparing pictures never slows publishing down. On
+/// Linux a thread has its own niceness; `unsafe_code` is forbidden here, so no `setpriority`:
+/// the `renice` program (util-linux) sets it for this thread's id, read from
+/// `/proc/thread-self`. Without either, the thread runs at normal priority.
+fn lower_priority() {
+    let Ok(link) = std::fs::read_link("/proc/thread-self") else {
+        return;
+    };
+    let Some(tid) = link
+        .file_name()
+        .and_then(|t| t.to_str())
+        .filter(|t| t.bytes().all(|b| b.is_ascii_digit()))
+        .map(str::to_owned)
+    else {
+        return;
+    };
+    let done = std::process::Command::new("renice")
+        .args(["-n", &NICENESS.to_string(), "-p", &tid])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status();
+    if !done.is_ok_and(|s| s.success()) {
+        tracing::debug!("pictures are prepared ahead at normal priority (renice failed)");
+    }
+}
