@@ -64,7 +64,9 @@ fn pictures_due_within_the_horizon_are_cached_before_their_time() {
         .file("plans/school/now.md", &post(now, "now.png"));
     let root = repo.path();
     let cache = tempfile::tempdir().unwrap();
-    let mut p = publisher(root, cache.path()).with_media_ahead().unwrap();
+    let mut p = publisher(root, cache.path())
+        .with_media_ahead(ahead::HORIZON)
+        .unwrap();
     let mut ledger = SqliteLedger::in_memory().unwrap();
     let (plans, planned) = load(root).unwrap();
     p.sync(plans, &planned, &mut ledger, now).unwrap();
@@ -117,7 +119,9 @@ fn pictures_due_within_the_horizon_are_cached_before_their_time() {
     // As time goes on, the later picture enters the horizon and is prepared in its turn (the
     // others are due by then: their pass prepares them).
     let p = {
-        let mut p = publisher(root, cache.path()).with_media_ahead().unwrap();
+        let mut p = publisher(root, cache.path())
+            .with_media_ahead(ahead::HORIZON)
+            .unwrap();
         let (plans, planned) = load(root).unwrap();
         p.sync(plans, &planned, &mut ledger, now).unwrap();
         p

@@ -6,6 +6,7 @@
 //! ledger: /var/lib/vestnik/ledger.sqlite
 //! cache_dir: /var/cache/vestnik/media
 //! grace_minutes: 120
+//! media_ahead_minutes: 180
 //! networks:
 //!   telegram: {base_url: https://api.telegram.org, token_file: /etc/vestnik/telegram.token}
 //!   vk: {base_url: https://api.vk.ru, token_env: VESTNIK_VK_TOKEN}
@@ -38,6 +39,9 @@ pub struct Config {
     pub cache_dir: PathBuf,
     /// How late a publication may still go out after downtime.
     pub grace: SignedDuration,
+    /// How far ahead the daemon prepares the pictures of what is due (`media_ahead_minutes`,
+    /// 0 to 1440; 0 prepares them at send time only).
+    pub media_ahead: SignedDuration,
     /// The networks vestnik may publish to.
     pub credentials: Vec<Credentials>,
     /// Rate limits set in the config instead of the networks' documented ones.
@@ -280,6 +284,11 @@ fn read_config(mut f: Fields<'_, '_>, r: &mut Reading) -> Config {
         .map_or(SignedDuration::from_hours(2), |g| {
             SignedDuration::from_mins(i64::from(g.value))
         });
+    let media_ahead = f
+        .uint("media_ahead_minutes", 0..=24 * 60)
+        .map_or(crate::publish::ahead::HORIZON, |m| {
+            SignedDuration::from_mins(i64::from(m.value))
+        });
     let seconds = |s: At<u32>| Duration::from_secs(u64::from(s.value));
     let shutdown = f
         .uint("shutdown_seconds", 0..=600)
@@ -307,6 +316,7 @@ fn read_config(mut f: Fields<'_, '_>, r: &mut Reading) -> Config {
         "ledger",
         "cache_dir",
         "grace_minutes",
+        "media_ahead_minutes",
         "networks",
         "source",
         "jobs",
@@ -321,6 +331,7 @@ fn read_config(mut f: Fields<'_, '_>, r: &mut Reading) -> Config {
         ledger,
         cache_dir,
         grace,
+        media_ahead,
         credentials,
         rates,
         git,
@@ -751,6 +762,7 @@ mod tests {
             "ledger: l.sqlite\n\
              cache_dir: /tmp/media\n\
              grace_minutes: 5\n\
+             media_ahead_minutes: 0\n\
              shutdown_seconds: 7\n\
              max_nap_seconds: 9\n\
              log: JSON\n\
@@ -768,6 +780,7 @@ mod tests {
         assert_eq!(c.ledger, dir.path().join("l.sqlite"));
         assert_eq!(c.cache_dir, PathBuf::from("/tmp/media"));
         assert_eq!(c.grace, SignedDuration::from_mins(5));
+        assert_eq!(c.media_ahead, SignedDuration::ZERO);
         assert_eq!(c.shutdown, Duration::from_secs(7));
         assert_eq!(c.max_nap, Duration::from_secs(9));
         assert_eq!(c.log, LogFormat::Json);

@@ -69,7 +69,7 @@ pub(super) fn run(args: RunArgs) -> Result<i32, CliError> {
     let tz = super::zone_of(&root);
     let publisher = crate::publish::Publisher::new(settings(&cfg, root.clone(), 10_000))?
         .with_metrics(metrics.clone())
-        .with_media_ahead()
+        .with_media_ahead(cfg.media_ahead)
         .map_err(CliError::Runtime)?;
     let rt = daemon_runtime()?;
     let health = Arc::new(crate::ops::monitor::Health::new(
@@ -198,7 +198,7 @@ fn run_sandbox_demo(args: RunArgs) -> Result<i32, CliError> {
             rates: Vec::new(),
             limit: 10_000,
         })?
-        .with_media_ahead()
+        .with_media_ahead(crate::publish::ahead::HORIZON)
         .map_err(CliError::Runtime)?;
         let daemon = crate::publish::daemon::Daemon {
             publisher,

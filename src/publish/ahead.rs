@@ -16,7 +16,7 @@ use jiff::SignedDuration;
 use crate::media::MediaCache;
 use crate::plan::network::Network;
 
-/// How far ahead pictures are prepared.
+/// How far ahead pictures are prepared unless the configuration says otherwise.
 pub const HORIZON: SignedDuration = SignedDuration::from_hours(3);
 
 /// How often the daemon looks again for pictures entering the horizon.
@@ -57,15 +57,17 @@ struct Shared {
 /// The background preparer: one low-priority thread fed by [`Ahead::want`]. Dropping it stops
 /// the thread after the picture in hand.
 pub struct Ahead {
+    horizon: SignedDuration,
     shared: Arc<Shared>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
 
 impl Ahead {
-    /// Starts the thread, preparing into `cache`.
+    /// Starts the thread, preparing into `cache` the pictures of what is due within
+    /// `horizon`.
     ///
     /// Fails when the thread cannot be started.
-    pub fn start(cache: MediaCache) -> std::io::Result<Ahead> {
+    pub fn start(cache: MediaCache, horizon: SignedDuration) -> std::io::Result<Ahead> {
         let shared = Arc::new(Shared {
             queue: Mutex::new(Queue::default()),
             wake: Condvar::new(),
@@ -78,6 +80,7 @@ impl Ahead {
                 work(&worker, &cache);
             })?;
         Ok(Ahead {
+            horizon,
             shared,
             thread: Some(thread),
         })
@@ -115,6 +118,11 @@ impl Ahead {
                 .wait(q)
                 .unwrap_or_else(std::sync::PoisonError::into_inner);
         }
+    }
+
+    /// How far ahead pictures are prepared.
+    pub fn horizon(&self) -> SignedDuration {
+        self.horizon
     }
 
     /// How many pictures were prepared (or found unpreparable) since the start.

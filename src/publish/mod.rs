@@ -565,17 +565,20 @@ impl Publisher {
         })
     }
 
-    /// Prepares the pictures of publications due soon in the background (see
-    /// [`Publisher::prepare_ahead`]): for the daemon, which lives long enough to profit.
+    /// Prepares the pictures of publications due within `horizon` in the background (see
+    /// [`Publisher::prepare_ahead`]): for the daemon, which lives long enough to profit. A zero
+    /// horizon starts nothing.
     ///
     /// Fails when the preparing thread cannot be started.
-    pub fn with_media_ahead(mut self) -> std::io::Result<Publisher> {
-        self.ahead = Some(ahead::Ahead::start(self.cache.clone())?);
+    pub fn with_media_ahead(mut self, horizon: SignedDuration) -> std::io::Result<Publisher> {
+        if horizon.is_positive() {
+            self.ahead = Some(ahead::Ahead::start(self.cache.clone(), horizon)?);
+        }
         Ok(self)
     }
 
-    /// Queues the pictures of the publications due before `now` + [`ahead::HORIZON`] for the
-    /// background preparer, if there is one: at once when `force` (the plans were just read),
+    /// Queues the pictures of the publications due within the horizon for the background
+    /// preparer, if there is one: at once when `force` (the plans were just read),
     /// else at most every [`ahead::LOOK_EVERY`] as the horizon moves on. Returns how many were
     /// queued.
     ///
@@ -629,8 +632,9 @@ impl Publisher {
         self.plans.as_ref()
     }
 
-    /// The pictures of the publications due before `now` + [`ahead::HORIZON`], the earliest
-    /// first, for [`ahead::Ahead`] to prepare before their time. Each plan file is read again
+    /// The pictures of the publications due before `now` + the horizon (of the preparer, or
+    /// [`ahead::HORIZON`]), the earliest first, for [`ahead::Ahead`] to prepare before their
+    /// time. Each plan file is read again
     /// (held to the guard, as at send time); pictures that cannot be resolved are left out (the
     /// attempt reports them).
     ///
@@ -643,7 +647,11 @@ impl Publisher {
         let Some(plans) = &self.plans else {
             return Ok(Vec::new());
         };
-        let until = now.checked_add(ahead::HORIZON).unwrap_or(now);
+        let horizon = self
+            .ahead
+            .as_ref()
+            .map_or(ahead::HORIZON, ahead::Ahead::horizon);
+        let until = now.checked_add(horizon).unwrap_or(now);
         let mut files: HashMap<String, Vec<Post>> = HashMap::new();
         let mut jobs = Vec::new();
         for e in ledger.due(until, ahead::MAX_QUEUED)? {
