@@ -147,15 +147,24 @@ fn lock(m: &Mutex<Queue>) -> std::sync::MutexGuard<'_, Queue> {
 
 fn work(shared: &Shared, cache: &MediaCache) {
     loop {
-        let job = {
+        // A picture and every network waiting for it: decoded once, prepared for each.
+        let jobs = {
             let mut q = lock(&shared.queue);
             loop {
                 if q.stop {
                     return;
                 }
                 if let Some(job) = q.jobs.pop_front() {
+                    let mut same: Vec<Job> = vec![job];
+                    q.jobs.retain(|j| {
+                        let take = j.path == same[0].path;
+                        if take {
+                            same.push(j.clone());
+                        }
+                        !take
+                    });
                     q.busy = true;
-                    break job;
+                    break same;
                 }
                 q = shared
                     .wake
@@ -163,22 +172,33 @@ fn work(shared: &Shared, cache: &MediaCache) {
                     .unwrap_or_else(std::sync::PoisonError::into_inner);
             }
         };
-        match cache.get_or_prepare_file(&job.path, job.network) {
-            Ok(c) if !c.hit => {
-                tracing::debug!(path = %job.path.display(), network = job.network.key(), "picture prepared ahead")
-            }
-            Ok(_) => {}
-            // The attempt prepares it again and reports what is wrong.
-            Err(e) => {
-                tracing::debug!(path = %job.path.display(), error = %e, "picture not prepared ahead")
-            }
-        }
+        prepare(cache, &jobs);
         let mut q = lock(&shared.queue);
-        q.known.remove(&job);
-        q.done.insert(job);
+        for job in jobs {
+            q.known.remove(&job);
+            q.done.insert(job);
+        }
         q.busy = false;
         drop(q);
         shared.wake.notify_all();
+    }
+}
+
+/// Prepares one picture for the networks of `jobs` (all of one path). A failure is left to the
+/// attempt, which prepares it again and reports what is wrong.
+fn prepare(cache: &MediaCache, jobs: &[Job]) {
+    let Some(path) = jobs.first().map(|j| j.path.as_path()) else {
+        return;
+    };
+    let networks: Vec<Network> = jobs.iter().map(|j| j.network).collect();
+    match crate::media::read_file(path) {
+        Ok(input) => match cache.get_or_prepare_all(&input, &networks) {
+            Ok(_) => tracing::debug!(path = %path.display(), "picture prepared ahead"),
+            Err(e) => {
+                tracing::debug!(path = %path.display(), error = %e, "picture not prepared ahead");
+            }
+        },
+        Err(e) => tracing::debug!(path = %path.display(), error = %e, "picture not read ahead"),
     }
 }
 
