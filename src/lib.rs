@@ -29,3 +29,4 @@ pub mod plan;
 pub mod preview;
 pub mod publish;
 pub mod render;
+pub mod site;

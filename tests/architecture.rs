@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-/// Each stage (a folder of `src/`, or `preview.rs`) and the stages it may import.
+/// Each stage (a folder of `src/`, or `preview.rs`, `site.rs`) and the stages it may import.
 const MAY_IMPORT: &[(&str, &[&str])] = &[
     ("locale", &[]),
     ("plan", &["locale"]),
@@ -12,6 +12,7 @@ const MAY_IMPORT: &[(&str, &[&str])] = &[
     ("media", &["locale", "plan", "render"]),
     ("check", &["locale", "plan", "render", "media"]),
     ("preview", &["locale", "plan", "render", "media", "check"]),
+    ("site", &["locale", "plan", "render"]),
     ("networks", &["locale", "plan", "render"]),
     ("ops", &["locale", "plan", "networks"]),
     (
@@ -23,7 +24,8 @@ const MAY_IMPORT: &[(&str, &[&str])] = &[
     (
         "cli",
         &[
-            "locale", "plan", "render", "media", "check", "preview", "networks", "ops", "publish",
+            "locale", "plan", "render", "media", "check", "preview", "site", "networks", "ops",
+            "publish",
         ],
     ),
 ];

@@ -20,6 +20,7 @@ mod preview;
 mod publish;
 mod rate;
 mod render;
+mod site;
 mod status;
 mod telegram;
 mod vk;

@@ -1,5 +1,5 @@
 //! The command line: flags parsed by clap and dispatched to one file per command (`check.rs`,
-//! `preview.rs`, `publish.rs`, `run.rs`, `status.rs`, `resolve.rs`, `sandbox.rs`); this file
+//! `preview.rs`, `publish.rs`, `run.rs`, `status.rs`, `resolve.rs`, `sandbox.rs`, `site.rs`); this file
 //! keeps the parser, the helpers several commands share, and the one error type.
 //!
 //! Exit codes (a contract with CI and the system timer), decided here and nowhere else:
@@ -17,6 +17,7 @@ mod publish;
 mod resolve;
 mod run;
 mod sandbox;
+mod site;
 mod status;
 
 use crate::locale::Lang;
@@ -30,6 +31,7 @@ pub use publish::PublishArgs;
 pub use resolve::ResolveArgs;
 pub use run::RunArgs;
 pub use sandbox::SandboxArgs;
+pub use site::{SiteArgs, SiteFormat};
 pub use status::StatusArgs;
 
 use crate::plan::network::Network;
@@ -131,6 +133,8 @@ pub enum Command {
     Status(StatusArgs),
     /// Settle an uncertain or failed publication after looking at the page.
     Resolve(ResolveArgs),
+    /// The block of official pages for each organization's website (HTML to paste, or JSON).
+    Site(SiteArgs),
 }
 
 /// Why a command could not run (exit code 2). Its text is what `vestnik: ` is followed by on
@@ -143,6 +147,9 @@ pub enum CliError {
     /// `preview` could not read or parse its file.
     #[error(transparent)]
     Preview(#[from] crate::preview::PreviewError),
+    /// `site` was asked for an organization the registry does not have.
+    #[error(transparent)]
+    Site(#[from] crate::site::SiteError),
     /// A publishing pass (or the publisher's setup) failed.
     #[error(transparent)]
     Pass(#[from] crate::publish::PassError),
@@ -225,6 +232,7 @@ impl CliError {
         match self {
             CliError::Check(e) => e.message(),
             CliError::Preview(e) => e.message(),
+            CliError::Site(e) => e.message(),
             CliError::Pass(e) => e.message(),
             CliError::Ledger(e) => e.message(),
             CliError::Daemon(e) => e.message(),
@@ -293,6 +301,7 @@ pub fn run() -> i32 {
         Command::Resolve(args) => resolve::run(args),
         Command::Sandbox(args) => sandbox::run(args),
         Command::Rules => check::rules(),
+        Command::Site(args) => site::run(args),
     };
     match outcome {
         Ok(code) => code,

@@ -52,7 +52,7 @@ impl Lang {
 }
 
 /// The catalogue files, in the same order for each language.
-const FILES: [&str; 7] = [
+const FILES: [&str; 8] = [
     "core.ftl",
     "plan.ftl",
     "rules.ftl",
@@ -60,10 +60,11 @@ const FILES: [&str; 7] = [
     "cli.ftl",
     "preview.ftl",
     "errors.ftl",
+    "site.ftl",
 ];
 
 /// The text of each catalogue file of `lang`.
-fn sources(lang: Lang) -> [&'static str; 7] {
+fn sources(lang: Lang) -> [&'static str; 8] {
     match lang {
         Lang::Ru => [
             include_str!("../../locales/ru/core.ftl"),
@@ -73,6 +74,7 @@ fn sources(lang: Lang) -> [&'static str; 7] {
             include_str!("../../locales/ru/cli.ftl"),
             include_str!("../../locales/ru/preview.ftl"),
             include_str!("../../locales/ru/errors.ftl"),
+            include_str!("../../locales/ru/site.ftl"),
         ],
         Lang::En => [
             include_str!("../../locales/en/core.ftl"),
@@ -82,6 +84,7 @@ fn sources(lang: Lang) -> [&'static str; 7] {
             include_str!("../../locales/en/cli.ftl"),
             include_str!("../../locales/en/preview.ftl"),
             include_str!("../../locales/en/errors.ftl"),
+            include_str!("../../locales/en/site.ftl"),
         ],
     }
 }
