@@ -19,6 +19,7 @@
 //! - [`cli`]: the command line: flags and the configuration file resolved into settings, one
 //!   file per command.
 
+pub mod calendar;
 pub mod check;
 pub mod cli;
 pub mod locale;

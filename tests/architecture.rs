@@ -13,6 +13,7 @@ const MAY_IMPORT: &[(&str, &[&str])] = &[
     ("check", &["locale", "plan", "render", "media"]),
     ("preview", &["locale", "plan", "render", "media", "check"]),
     ("site", &["locale", "plan", "render"]),
+    ("calendar", &["locale", "plan", "render"]),
     ("networks", &["locale", "plan", "render"]),
     ("ops", &["locale", "plan", "networks"]),
     (
@@ -24,8 +25,8 @@ const MAY_IMPORT: &[(&str, &[&str])] = &[
     (
         "cli",
         &[
-            "locale", "plan", "render", "media", "check", "preview", "site", "networks", "ops",
-            "publish",
+            "locale", "plan", "render", "media", "check", "preview", "site", "calendar",
+            "networks", "ops", "publish",
         ],
     ),
 ];

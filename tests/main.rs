@@ -7,6 +7,7 @@ mod support;
 mod ahead;
 mod alerts;
 mod architecture;
+mod calendar;
 mod check;
 mod crash;
 mod daemon;

@@ -107,26 +107,9 @@ fn preview_refuses_files_outside_plans() {
     );
 }
 
-fn chromium() -> Option<PathBuf> {
-    ["chromium", "chromium-browser", "google-chrome"]
-        .iter()
-        .find_map(|name| {
-            std::env::var_os("PATH")?
-                .to_str()?
-                .split(':')
-                .map(|d| Path::new(d).join(name))
-                .find(|p| p.is_file())
-        })
-}
-
 #[test]
 fn html_preview_renders_three_feeds_in_chromium() {
-    let Some(browser) = chromium() else {
-        assert!(
-            std::env::var_os("VESTNIK_REQUIRE_CHROMIUM").is_none(),
-            "chromium is required but not installed"
-        );
-        eprintln!("skipped: chromium is not installed (apt-get install chromium)");
+    let Some(browser) = crate::support::browser::chromium() else {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
@@ -153,27 +136,7 @@ fn html_preview_renders_three_feeds_in_chromium() {
         "the page must be self-contained"
     );
     let profile = dir.path().join("profile");
-    let shot = dir.path().join("shot.png");
-    let run = |extra: &[&str]| {
-        Command::new(&browser)
-            .args([
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-quic",
-                "--no-first-run",
-            ])
-            .args([
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-            ])
-            .arg(format!("--user-data-dir={}", profile.display()))
-            .args(extra)
-            .arg(format!("file://{}", page.display()))
-            .output()
-            .expect("run chromium")
-    };
+    let run = |extra: &[&str]| crate::support::browser::headless(&browser, &profile, &page, extra);
     // The DOM as Chromium parsed it: three feeds, each with the picture decoded inline.
     let dom = String::from_utf8(run(&["--dump-dom"]).stdout).unwrap();
     for net in ["vk", "ok", "telegram"] {
@@ -188,19 +151,7 @@ fn html_preview_renders_three_feeds_in_chromium() {
         "the Telegram caption override is shown"
     );
     // And it paints: a screenshot of the page is a real image, not an empty canvas.
-    let shot_arg = format!("--screenshot={}", shot.display());
-    run(&["--window-size=1400,1000", &shot_arg]);
-    let img = image::open(&shot)
-        .expect("chromium wrote a screenshot")
-        .to_rgb8();
-    assert_eq!(img.dimensions(), (1400, 1000));
-    let colors: std::collections::HashSet<[u8; 3]> =
-        img.pixels().step_by(97).map(|p| p.0).collect();
-    assert!(
-        colors.len() > 50,
-        "the screenshot looks blank ({} colours)",
-        colors.len()
-    );
+    crate::support::browser::screenshot_is_not_blank(&browser, &profile, &page, (1400, 1000), 50);
 }
 
 /// `preview` of a post in `repo`, with its address space limited to `kb` KiB.

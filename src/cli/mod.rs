@@ -1,6 +1,7 @@
 //! The command line: flags parsed by clap and dispatched to one file per command (`check.rs`,
-//! `preview.rs`, `publish.rs`, `run.rs`, `status.rs`, `resolve.rs`, `sandbox.rs`, `site.rs`); this file
-//! keeps the parser, the helpers several commands share, and the one error type.
+//! `preview.rs`, `publish.rs`, `run.rs`, `status.rs`, `resolve.rs`, `sandbox.rs`, `site.rs`,
+//! `calendar.rs`); this file keeps the parser, the helpers several commands share, and the one
+//! error type.
 //!
 //! Exit codes (a contract with CI and the system timer), decided here and nowhere else:
 //!
@@ -10,6 +11,7 @@
 //! - 2: the command could not run: a usage error, or a [`CliError`] (unreadable
 //!   configuration, ledger, registry, I/O), printed as `vestnik: {error}` on stderr.
 
+mod calendar;
 mod check;
 pub mod config;
 mod preview;
@@ -25,6 +27,7 @@ use std::io::Write;
 
 use clap::{Parser, Subcommand};
 
+pub use calendar::{CalendarArgs, CalendarFormat};
 pub use check::CheckArgs;
 pub use preview::{PreviewArgs, PreviewFormat};
 pub use publish::PublishArgs;
@@ -135,6 +138,8 @@ pub enum Command {
     Resolve(ResolveArgs),
     /// The block of official pages for each organization's website (HTML to paste, or JSON).
     Site(SiteArgs),
+    /// The content plan as a calendar: an iCalendar feed, or an HTML month view.
+    Calendar(CalendarArgs),
 }
 
 /// Why a command could not run (exit code 2). Its text is what `vestnik: ` is followed by on
@@ -150,6 +155,9 @@ pub enum CliError {
     /// `site` was asked for an organization the registry does not have.
     #[error(transparent)]
     Site(#[from] crate::site::SiteError),
+    /// `calendar` could not read the plans, or was asked for an unknown organization.
+    #[error(transparent)]
+    Calendar(#[from] crate::calendar::CalendarError),
     /// A publishing pass (or the publisher's setup) failed.
     #[error(transparent)]
     Pass(#[from] crate::publish::PassError),
@@ -233,6 +241,7 @@ impl CliError {
             CliError::Check(e) => e.message(),
             CliError::Preview(e) => e.message(),
             CliError::Site(e) => e.message(),
+            CliError::Calendar(e) => e.message(),
             CliError::Pass(e) => e.message(),
             CliError::Ledger(e) => e.message(),
             CliError::Daemon(e) => e.message(),
@@ -302,6 +311,7 @@ pub fn run() -> i32 {
         Command::Sandbox(args) => sandbox::run(args),
         Command::Rules => check::rules(),
         Command::Site(args) => site::run(args),
+        Command::Calendar(args) => calendar::run(args),
     };
     match outcome {
         Ok(code) => code,

@@ -52,7 +52,7 @@ impl Lang {
 }
 
 /// The catalogue files, in the same order for each language.
-const FILES: [&str; 8] = [
+const FILES: [&str; 9] = [
     "core.ftl",
     "plan.ftl",
     "rules.ftl",
@@ -61,10 +61,11 @@ const FILES: [&str; 8] = [
     "preview.ftl",
     "errors.ftl",
     "site.ftl",
+    "calendar.ftl",
 ];
 
 /// The text of each catalogue file of `lang`.
-fn sources(lang: Lang) -> [&'static str; 8] {
+fn sources(lang: Lang) -> [&'static str; 9] {
     match lang {
         Lang::Ru => [
             include_str!("../../locales/ru/core.ftl"),
@@ -75,6 +76,7 @@ fn sources(lang: Lang) -> [&'static str; 8] {
             include_str!("../../locales/ru/preview.ftl"),
             include_str!("../../locales/ru/errors.ftl"),
             include_str!("../../locales/ru/site.ftl"),
+            include_str!("../../locales/ru/calendar.ftl"),
         ],
         Lang::En => [
             include_str!("../../locales/en/core.ftl"),
@@ -85,6 +87,7 @@ fn sources(lang: Lang) -> [&'static str; 8] {
             include_str!("../../locales/en/preview.ftl"),
             include_str!("../../locales/en/errors.ftl"),
             include_str!("../../locales/en/site.ftl"),
+            include_str!("../../locales/en/calendar.ftl"),
         ],
     }
 }

@@ -5,6 +5,7 @@
 // Each test binary uses a part of this module.
 #![allow(dead_code, clippy::unwrap_used)]
 
+pub mod browser;
 pub mod latin;
 pub mod repo;
 pub mod sandboxed;
