@@ -5,8 +5,7 @@
 
 use serde::Serialize;
 
-use crate::plan::network::Network;
-use crate::plan::registry::{Organization, Page, Registry};
+use crate::plan::registry::{Organization, Registry};
 use crate::render::markdown::escape_into;
 
 /// Why no block can be made.
@@ -50,22 +49,6 @@ pub struct SiteBlock {
     pub pages: Vec<SiteLink>,
 }
 
-/// A page's public address: the registry's `url`, else the one its id makes (VK `club…`, OK
-/// `group/…`, Telegram `t.me/…` for a `@channel`). `None` for a private Telegram chat id.
-pub fn page_url(page: &Page) -> Option<String> {
-    if let Some(url) = page.url.as_deref().filter(|u| !u.trim().is_empty()) {
-        return Some(url.trim().to_owned());
-    }
-    let id = page.id.value.trim();
-    match page.network {
-        Network::Vk => Some(format!("https://vk.com/club{}", id.trim_start_matches('-'))),
-        Network::Ok => Some(format!("https://ok.ru/group/{id}")),
-        Network::Telegram => id
-            .strip_prefix('@')
-            .map(|name| format!("https://t.me/{name}")),
-    }
-}
-
 fn block(org: &Organization) -> SiteBlock {
     SiteBlock {
         id: org.id.value.clone(),
@@ -78,7 +61,7 @@ fn block(org: &Organization) -> SiteBlock {
                 Some(SiteLink {
                     network: page.network.key(),
                     label: crate::t!(&format!("site-network-{}", page.network.key())),
-                    url: page_url(page)?,
+                    url: page.public_url()?,
                 })
             })
             .collect(),

@@ -20,6 +20,7 @@ mod ok;
 mod preview;
 mod publish;
 mod rate;
+mod registry;
 mod render;
 mod site;
 mod status;

@@ -1,7 +1,7 @@
 //! The command line: flags parsed by clap and dispatched to one file per command (`check.rs`,
 //! `preview.rs`, `publish.rs`, `run.rs`, `status.rs`, `resolve.rs`, `sandbox.rs`, `site.rs`,
-//! `calendar.rs`); this file keeps the parser, the helpers several commands share, and the one
-//! error type.
+//! `calendar.rs`, `registry.rs`); this file keeps the parser, the helpers several commands
+//! share, and the one error type.
 //!
 //! Exit codes (a contract with CI and the system timer), decided here and nowhere else:
 //!
@@ -16,6 +16,7 @@ mod check;
 pub mod config;
 mod preview;
 mod publish;
+mod registry;
 mod resolve;
 mod run;
 mod sandbox;
@@ -31,6 +32,7 @@ pub use calendar::{CalendarArgs, CalendarFormat};
 pub use check::CheckArgs;
 pub use preview::{PreviewArgs, PreviewFormat};
 pub use publish::PublishArgs;
+pub use registry::{ChangesArgs, ChangesFormat, RegistryCommand};
 pub use resolve::ResolveArgs;
 pub use run::RunArgs;
 pub use sandbox::SandboxArgs;
@@ -140,6 +142,9 @@ pub enum Command {
     Site(SiteArgs),
     /// The content plan as a calendar: an iCalendar feed, or an HTML month view.
     Calendar(CalendarArgs),
+    /// The registry of official pages: what changed between revisions, notices to ЦУР.
+    #[command(subcommand)]
+    Registry(RegistryCommand),
 }
 
 /// Why a command could not run (exit code 2). Its text is what `vestnik: ` is followed by on
@@ -158,6 +163,9 @@ pub enum CliError {
     /// `calendar` could not read the plans, or was asked for an unknown organization.
     #[error(transparent)]
     Calendar(#[from] crate::calendar::CalendarError),
+    /// A file could not be read at a git revision.
+    #[error(transparent)]
+    Revision(#[from] crate::plan::repo::RevisionError),
     /// A publishing pass (or the publisher's setup) failed.
     #[error(transparent)]
     Pass(#[from] crate::publish::PassError),
@@ -242,6 +250,7 @@ impl CliError {
             CliError::Preview(e) => e.message(),
             CliError::Site(e) => e.message(),
             CliError::Calendar(e) => e.message(),
+            CliError::Revision(e) => e.message(),
             CliError::Pass(e) => e.message(),
             CliError::Ledger(e) => e.message(),
             CliError::Daemon(e) => e.message(),
@@ -312,6 +321,7 @@ pub fn run() -> i32 {
         Command::Rules => check::rules(),
         Command::Site(args) => site::run(args),
         Command::Calendar(args) => calendar::run(args),
+        Command::Registry(command) => registry::run(command),
     };
     match outcome {
         Ok(code) => code,

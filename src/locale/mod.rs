@@ -52,7 +52,7 @@ impl Lang {
 }
 
 /// The catalogue files, in the same order for each language.
-const FILES: [&str; 9] = [
+const FILES: [&str; 10] = [
     "core.ftl",
     "plan.ftl",
     "rules.ftl",
@@ -62,10 +62,11 @@ const FILES: [&str; 9] = [
     "errors.ftl",
     "site.ftl",
     "calendar.ftl",
+    "changes.ftl",
 ];
 
 /// The text of each catalogue file of `lang`.
-fn sources(lang: Lang) -> [&'static str; 9] {
+fn sources(lang: Lang) -> [&'static str; 10] {
     match lang {
         Lang::Ru => [
             include_str!("../../locales/ru/core.ftl"),
@@ -77,6 +78,7 @@ fn sources(lang: Lang) -> [&'static str; 9] {
             include_str!("../../locales/ru/errors.ftl"),
             include_str!("../../locales/ru/site.ftl"),
             include_str!("../../locales/ru/calendar.ftl"),
+            include_str!("../../locales/ru/changes.ftl"),
         ],
         Lang::En => [
             include_str!("../../locales/en/core.ftl"),
@@ -88,6 +90,7 @@ fn sources(lang: Lang) -> [&'static str; 9] {
             include_str!("../../locales/en/errors.ftl"),
             include_str!("../../locales/en/site.ftl"),
             include_str!("../../locales/en/calendar.ftl"),
+            include_str!("../../locales/en/changes.ftl"),
         ],
     }
 }

@@ -11,6 +11,7 @@
 //! Parsing takes text, never paths, so tests feed strings. Every problem becomes a diagnostic and
 //! the rest of the file is still read: one bad post never hides the next one.
 
+pub mod changes;
 pub mod diagnostic;
 pub mod id;
 pub mod network;

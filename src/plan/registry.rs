@@ -168,6 +168,25 @@ pub struct Page {
     pub pos: Pos,
 }
 
+impl Page {
+    /// The page's public address: the registry's `url`, else the one its id makes (VK
+    /// `club…`, OK `group/…`, Telegram `t.me/…` for a `@channel`). `None` for a private
+    /// Telegram chat id.
+    pub fn public_url(&self) -> Option<String> {
+        if let Some(url) = self.url.as_deref().filter(|u| !u.trim().is_empty()) {
+            return Some(url.trim().to_owned());
+        }
+        let id = self.id.value.trim();
+        match self.network {
+            Network::Vk => Some(format!("https://vk.com/club{}", id.trim_start_matches('-'))),
+            Network::Ok => Some(format!("https://ok.ru/group/{id}")),
+            Network::Telegram => id
+                .strip_prefix('@')
+                .map(|name| format!("https://t.me/{name}")),
+        }
+    }
+}
+
 impl Registry {
     /// A registry with no organizations, used when the file is missing or unreadable.
     pub fn unusable(file: &str) -> Self {

@@ -331,6 +331,81 @@ fn walk(dir: &Path, rel: &str, folder: &Arc<str>, out: &mut Vec<PlanFile>) {
     }
 }
 
+/// Why a file could not be read at a git revision.
+#[derive(Debug, thiserror::Error)]
+pub enum RevisionError {
+    /// `git` could not be started.
+    #[error("cannot run git: {0}")]
+    Spawn(#[source] std::io::Error),
+    /// `git` failed: its own words.
+    #[error("{0}")]
+    Failed(String),
+    /// The revision is empty or starts with `-` (it would be read as an option).
+    #[error("`{0}` is not a revision (a branch, tag or commit; it cannot start with '-')")]
+    NotARevision(String),
+    /// The revision names no commit.
+    #[error("`{0}` names no commit of this repository")]
+    NoCommit(String),
+}
+
+impl RevisionError {
+    /// The error in the process's language (its `Display` stays English, for logs).
+    pub fn message(&self) -> String {
+        match self {
+            RevisionError::Spawn(e) => crate::t!("check-git-spawn", reason = io_words(e)),
+            RevisionError::Failed(stderr) => {
+                crate::t!("check-git-failed", stderr = stderr.as_str())
+            }
+            RevisionError::NotARevision(rev) => {
+                crate::t!("check-not-a-revision", rev = rev.as_str())
+            }
+            RevisionError::NoCommit(rev) => crate::t!("check-no-commit", rev = rev.as_str()),
+        }
+    }
+}
+
+/// The text of `rel` (a path of the repository at `root`, with `/`) as committed at `rev`, read
+/// with `git show`, at most [`MAX_FILE_BYTES`]. A revision is never taken for an option.
+///
+/// Fails when `rev` is not a commit, git fails (the file is not in that commit), or the text is
+/// too large or not UTF-8 (as [`RevisionError::Failed`]).
+pub fn file_at_revision(root: &Path, rev: &str, rel: &str) -> Result<String, RevisionError> {
+    if rev.is_empty() || rev.starts_with('-') {
+        return Err(RevisionError::NotARevision(rev.to_owned()));
+    }
+    let git = |args: &[&str]| -> Result<Vec<u8>, RevisionError> {
+        let out = std::process::Command::new("git")
+            .arg("-C")
+            .arg(root)
+            .args(args)
+            .output()
+            .map_err(RevisionError::Spawn)?;
+        if !out.status.success() {
+            return Err(RevisionError::Failed(
+                String::from_utf8_lossy(&out.stderr).trim().to_owned(),
+            ));
+        }
+        Ok(out.stdout)
+    };
+    let spec = format!("{rev}^{{commit}}");
+    let commit = git(&[
+        "rev-parse",
+        "--verify",
+        "--quiet",
+        "--end-of-options",
+        &spec,
+    ])
+    .map_err(|_| RevisionError::NoCommit(rev.to_owned()))?;
+    let commit = String::from_utf8_lossy(&commit).trim().to_owned();
+    let bytes = git(&["show", &format!("{commit}:{rel}")])?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(RevisionError::Failed(format!(
+            "{rel}@{rev}: over {MAX_FILE_BYTES} bytes"
+        )));
+    }
+    String::from_utf8(bytes).map_err(|_| RevisionError::Failed(format!("{rel}@{rev}: not UTF-8")))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
