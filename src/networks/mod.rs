@@ -14,7 +14,8 @@
 //!   secrets file that other users cannot read.
 //! - [`RateLimits`]: the documented request rates, as configuration; each client owns a
 //!   [`Limiter`] that spaces its API calls by them (the only time a client sleeps), and each
-//!   emulator refuses what exceeds them, as the real API does.
+//!   emulator refuses what exceeds them, as the real API does ([`Arrival`]: what it counted,
+//!   and when).
 //! - [`tokens`]: rotating access/refresh token pairs (VK ID and OK OAuth), saved before use.
 //! - [`sandbox`]: the three emulators started together and seeded with the registry's pages.
 //!
@@ -35,7 +36,7 @@ pub mod vk;
 
 pub use credentials::Credentials;
 pub use error::{ConfigError, PublishError, classify_transport};
-pub use rate::{Limiter, Permit, RateLimits, SAFETY_MARGIN_PERCENT};
+pub use rate::{Arrival, Limiter, Permit, RateLimits, SAFETY_MARGIN_PERCENT};
 pub use remote_id::RemoteId;
 pub use secret::{MAX_SECRET_BYTES, Secret, SecretError};
 

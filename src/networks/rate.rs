@@ -500,14 +500,32 @@ impl Limiter {
 const SECOND: Duration = Duration::from_secs(1);
 const MINUTE: Duration = Duration::from_secs(60);
 
+/// One request as an emulator's rate windows counted it: who sent it, to which chat, when it
+/// arrived, and whether it was refused. Tests read these to check that nothing of a token (or
+/// chat) arrived during the pause a refusal asked for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Arrival {
+    /// The token it came with (an emulator's test token).
+    pub token: String,
+    /// The chat or page it concerned (`""`: none).
+    pub chat: String,
+    /// When it arrived.
+    pub at: std::time::Instant,
+    /// How many messages it counted as.
+    pub messages: usize,
+    /// `Some(wait)` when it was refused: how long until it would have fitted.
+    pub refused: Option<Duration>,
+}
+
 /// What a server remembers to enforce [`RateLimits`]: when each recent request of a token
 /// arrived, in total and per chat, counted in sliding windows of a second and a minute. The
-/// emulators' side of the limits.
+/// emulators' side of the limits. It also keeps every request it judged ([`Self::arrivals`]).
 #[derive(Debug, Default)]
 pub(crate) struct Windows {
     global: HashMap<String, VecDeque<std::time::Instant>>,
     chats: HashMap<(String, String), VecDeque<std::time::Instant>>,
     refused: usize,
+    arrivals: Vec<Arrival>,
 }
 
 impl Windows {
@@ -540,6 +558,13 @@ impl Windows {
                 .max(wait_for(times, now, SECOND, limits.per_chat_per_sec, n))
                 .max(wait_for(times, now, MINUTE, limits.per_chat_per_min, n));
         }
+        self.arrivals.push(Arrival {
+            token: token.to_owned(),
+            chat: chat.to_owned(),
+            at: now,
+            messages: n,
+            refused: (!wait.is_zero()).then_some(wait),
+        });
         if !wait.is_zero() {
             self.refused += 1;
             return Err(wait);
@@ -557,6 +582,11 @@ impl Windows {
     /// How many times [`Self::admit`] refused.
     pub(crate) fn refused(&self) -> usize {
         self.refused
+    }
+
+    /// Every request [`Self::admit`] judged, in the order it judged them.
+    pub(crate) fn arrivals(&self) -> Vec<Arrival> {
+        self.arrivals.clone()
     }
 }
 
@@ -665,6 +695,15 @@ mod tests {
         assert_eq!(w.admit(limits, "a", "", 1, t0), Err(SECOND));
         assert_eq!(w.admit(limits, "a", "", 1, t0 + SECOND), Ok(()));
         assert_eq!(w.refused(), 2);
+        // Every request judged is kept, with the wait a refusal asked for.
+        let arrivals = w.arrivals();
+        assert_eq!(arrivals.len(), 7);
+        let refusals: Vec<_> = arrivals
+            .iter()
+            .filter_map(|a| Some((a.token.as_str(), a.chat.as_str(), a.refused?)))
+            .collect();
+        assert_eq!(refusals, vec![("a", "c1", MINUTE), ("a", "", SECOND)]);
+        assert_eq!(arrivals[6].at, t0 + SECOND);
         let mut none = Windows::default();
         for _ in 0..100 {
             assert_eq!(none.admit(RateLimits::UNLIMITED, "a", "c", 10, t0), Ok(()));

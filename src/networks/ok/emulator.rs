@@ -606,6 +606,13 @@ impl State {
         self.shared.world().windows.refused()
     }
 
+    /// Every call the rates judged (admitted or refused), in the order they were judged: the
+    /// token, the chat or page, when it arrived (also with no rates configured). Injected
+    /// faults are not among them.
+    pub fn arrivals(&self) -> Vec<crate::networks::Arrival> {
+        self.shared.world().windows.arrivals()
+    }
+
     /// The topics published in a group, oldest first.
     pub fn topics(&self, gid: &str) -> Vec<Topic> {
         self.shared

@@ -320,6 +320,13 @@ impl State {
     pub fn rate_limited(&self) -> usize {
         self.lock().windows.refused()
     }
+
+    /// Every call the rates judged (admitted or refused), in the order they were judged: the
+    /// token, the chat or page, when it arrived (also with no rates configured). Injected
+    /// faults are not among them.
+    pub fn arrivals(&self) -> Vec<crate::networks::Arrival> {
+        self.lock().windows.arrivals()
+    }
 }
 
 /// A running emulator. Dropping it stops the server.
