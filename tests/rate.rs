@@ -333,19 +333,164 @@ async fn an_ok_burst_meets_no_error_8_and_drains_at_the_limit() {
     check_pace("ok", elapsed, bound(TOKEN_ONLY, PAGES, POSTS_PER_PAGE));
 }
 
+/// Also item 2 of issue 12 on OK: FLOOD_BLOCKED pauses the token for an hour, so after the
+/// first refusal nothing more reaches OK; the calls fail at once with the rest of the pause.
 #[tokio::test]
-async fn an_ok_client_without_a_limiter_meets_error_8() {
+async fn an_ok_client_without_a_limiter_meets_error_8_once() {
     let emu = ok_emulator(LOW).await;
     let client = ok_client(&emu, RateLimits::UNLIMITED);
     let mut refused = 0;
     for post in 0..20 {
         if let Err(e) = client.mediatopic_post(&gid(0), ok_topic(post)).await {
-            assert_eq!(e.retry_after(), Some(ok::client::FLOOD_WAIT), "{e:?}");
+            let after = e.retry_after().expect("rate limited");
+            let flood = ok::client::FLOOD_WAIT;
+            assert!(
+                after <= flood && after + Duration::from_secs(60) > flood,
+                "{e:?}"
+            );
             refused += 1;
         }
     }
-    assert!(refused > 0);
-    assert_eq!(emu.state.rate_limited(), refused);
+    assert!(refused > 1);
+    assert_eq!(emu.state.rate_limited(), 1);
+    let arrivals = emu.state.arrivals();
+    assert!(arrivals.last().is_some_and(|a| a.refused.is_some()));
+    assert_eq!(arrivals.len(), 20 - refused + 1);
+}
+
+// --- A rate-limit answer pauses the token (or the chat) -------------------------------------
+
+/// Checks that every request of a refused one's token (`per_chat`: to its chat) arrived at least
+/// `pause` after the refusal; returns how many refusals there were.
+fn assert_paused_after_refusals(
+    arrivals: &[vestnik::networks::Arrival],
+    pause: Duration,
+    per_chat: bool,
+) -> usize {
+    let mut refusals = 0;
+    for (i, refused) in arrivals.iter().enumerate() {
+        if refused.refused.is_none() {
+            continue;
+        }
+        refusals += 1;
+        for later in arrivals[i + 1..]
+            .iter()
+            .filter(|a| a.token == refused.token && (!per_chat || a.chat == refused.chat))
+        {
+            let gap = later.at.duration_since(refused.at);
+            assert!(
+                gap >= pause,
+                "a request to {:?} left {gap:?} after a refusal that asked for {pause:?}",
+                later.chat
+            );
+        }
+    }
+    refusals
+}
+
+/// Item 2 of issue 12 on VK: the client keeps to 100 requests a second, the server counts 1.
+/// The second post is refused with error 6, and the third, due right after the refusal on
+/// another community of the same token, leaves only after the second VK asks for (~1 s).
+#[tokio::test]
+async fn after_error_6_the_next_post_of_the_token_waits_out_the_pause() {
+    let one = RateLimits {
+        global_per_sec: 1,
+        ..RateLimits::UNLIMITED
+    };
+    let emu = vk_emulator(one).await;
+    let client = vk_client(&emu, TOKEN_ONLY);
+    client.wall_post(&vk_post(0, 0)).await.unwrap();
+    let refused = client.wall_post(&vk_post(1, 0)).await.unwrap_err();
+    assert_eq!(refused.retry_after(), Some(Duration::from_secs(1)));
+    client.wall_post(&vk_post(2, 0)).await.unwrap();
+    assert_eq!(emu.state.rate_limited(), 1);
+    let arrivals = emu.state.arrivals();
+    assert_eq!(arrivals.len(), 3);
+    let (refusal, next) = (&arrivals[1], &arrivals[2]);
+    assert!(refusal.refused.is_some() && next.refused.is_none());
+    assert_ne!(refusal.chat, next.chat);
+    let gap = next.at.duration_since(refusal.at);
+    assert!(gap >= Duration::from_secs(1), "{gap:?}");
+}
+
+/// Item 2 of issue 12 on Telegram: a 429 in one channel pauses that channel for its
+/// `retry_after`, while another channel of the same bot goes on at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_429_pauses_its_channel_and_not_the_others() {
+    let one_a_second = RateLimits {
+        per_chat_per_sec: 1,
+        ..RateLimits::UNLIMITED
+    };
+    let emu = telegram_emulator(one_a_second).await;
+    let client = telegram_client(&emu, TELEGRAM);
+    let (a, b) = (chat_id(0), chat_id(1));
+    client.send_message(&a, "Первая").await.unwrap();
+    let refused = client.send_message(&a, "Вторая").await.unwrap_err();
+    let after = refused.retry_after().expect("a 429");
+    let (again, other) = futures_util::future::join(
+        client.send_message(&a, "Вторая, снова"),
+        client.send_message(&b, "В другой канал"),
+    )
+    .await;
+    again.unwrap();
+    other.unwrap();
+    assert_eq!(emu.state.rate_limited(), 1);
+    let arrivals = emu.state.arrivals();
+    let refusal = arrivals.iter().position(|x| x.refused.is_some()).unwrap();
+    let at = |chat: &str| {
+        arrivals[refusal + 1..]
+            .iter()
+            .find(|x| x.chat == chat)
+            .expect("an arrival")
+            .at
+    };
+    assert!(
+        at(&b) < at(&a),
+        "the other channel waited for the paused one"
+    );
+    assert!(at(&a).duration_since(arrivals[refusal].at) >= after);
+    assert_eq!(assert_paused_after_refusals(&arrivals, after, true), 1);
+}
+
+/// Item 2 of issue 12 through `vestnik publish --due`: two pages of one VK token publish side
+/// by side at vestnik's 3 requests a second, but the server counts 1 a second. The post
+/// refused with error 6 waits for a later pass; the one due right after it, on the other page,
+/// leaves only after the pause, and so does every request after any refusal.
+#[tokio::test]
+async fn a_post_due_right_after_a_refusal_waits_out_the_pause() {
+    use crate::support::sandboxed::{Setup, post};
+    let s = Setup::new().await;
+    s.sb.vk.state.set_rate(RateLimits {
+        global_per_sec: 1,
+        ..RateLimits::UNLIMITED
+    });
+    s.file(
+        "plans/school/first.md",
+        &post("date: 2026-12-02 11:00\nnetworks: [vk]", "Каток открыт"),
+    );
+    s.file(
+        "plans/school/second.md",
+        &post("date: 2026-12-02 11:10\nnetworks: [vk]", "Лыжня готова"),
+    );
+    s.file(
+        "plans/other/news.md",
+        &post("date: 2026-12-02 11:00\nnetworks: [vk]", "Выставка открыта"),
+    );
+    let out = s.publish().await;
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let arrivals = s.sb.vk.state.arrivals();
+    assert!(arrivals.len() >= 3, "{arrivals:?}");
+    let refusals = assert_paused_after_refusals(&arrivals, Duration::from_secs(1), false);
+    assert!(refusals >= 1, "the server refused nothing: {arrivals:?}");
+    assert_eq!(
+        arrivals.iter().filter(|a| a.refused.is_none()).count(),
+        s.sb.vk.state.wall(100).len() + s.sb.vk.state.wall(101).len()
+    );
 }
 
 /// The clients' defaults are the networks' documented limits.

@@ -503,7 +503,6 @@ async fn every_fault_maps_to_the_outcome_the_scheduler_acts_on() {
     let emu = emulator().await;
     let mut cfg = config(&emu, Auth::UserToken(Secret::new(USER_TOKEN)));
     cfg.timeout = Duration::from_millis(400);
-    let client = Client::new(cfg).unwrap();
     let post = |n: usize| text_post("Текст", &format!("g-fault-{n}"));
     let is = |e: &PublishError, what: &str| match e {
         PublishError::RateLimited { .. } => what == "rate",
@@ -530,6 +529,8 @@ async fn every_fault_maps_to_the_outcome_the_scheduler_acts_on() {
         (Fault::DropResponse, "unknown"),
     ];
     for (n, (fault, expected)) in cases.iter().enumerate() {
+        // A client of its own for each: a rate-limit answer pauses the client's token.
+        let client = Client::new(cfg.clone()).unwrap();
         emu.state.inject(fault.clone(), 1);
         let e = client.execute(&post(n), &images).await.unwrap_err();
         assert!(
@@ -542,6 +543,7 @@ async fn every_fault_maps_to_the_outcome_the_scheduler_acts_on() {
     assert_eq!(emu.state.wall(GROUP).len(), 2);
 
     // The same faults on a step before wall.post publish nothing: safe to send again.
+    let client = Client::new(cfg).unwrap();
     for fault in [
         Fault::DropResponse,
         Fault::Delay(Duration::from_millis(1500)),
@@ -569,16 +571,33 @@ async fn every_fault_maps_to_the_outcome_the_scheduler_acts_on() {
 #[tokio::test]
 async fn rate_limits_map_to_their_waits() {
     let emu = emulator().await;
-    let client = client(&emu, USER_TOKEN);
     for (code, wait) in [(6, 1), (9, 3600), (29, 3600)] {
+        // A client of its own for each: the answer pauses the client's token for the wait.
+        let client = client(&emu, USER_TOKEN);
         emu.state.inject(Fault::ApiError(code), 1);
         let e = client
             .execute(&text_post("x", "g-rate"), &images)
             .await
             .unwrap_err();
         assert_eq!(e.retry_after(), Some(Duration::from_secs(wait)), "{code}");
+        if wait > 60 {
+            // Nothing more of the token leaves during the pause: the next publication fails at
+            // once with the rest of it (issue 12, item 2).
+            let sent = emu.state.requests().len();
+            let e = client
+                .execute(&text_post("y", "g-rate-again"), &images)
+                .await
+                .unwrap_err();
+            let left = e.retry_after().expect("rate limited");
+            assert!(
+                left <= Duration::from_secs(wait) && left > Duration::from_secs(wait - 60),
+                "{code}: {left:?}"
+            );
+            assert_eq!(emu.state.requests().len(), sent, "{code}");
+        }
     }
     // The real limit: a fourth request within a second is error 6.
+    let client = client(&emu, USER_TOKEN);
     emu.state.set_rate_limit(3);
     let mut outcomes = Vec::new();
     for n in 0..4 {

@@ -13,9 +13,9 @@
 //! - [`Secret`]: tokens in a type that prints as `***`, read from the environment or from a
 //!   secrets file that other users cannot read.
 //! - [`RateLimits`]: the documented request rates, as configuration; each client owns a
-//!   [`Limiter`] that spaces its API calls by them (the only time a client sleeps), and each
-//!   emulator refuses what exceeds them, as the real API does ([`Arrival`]: what it counted,
-//!   and when).
+//!   [`Limiter`] that spaces its API calls by them (the only time a client sleeps), waits out
+//!   the pause a rate-limit answer asks for on the whole token or chat, and each emulator
+//!   refuses what exceeds them, as the real API does ([`Arrival`]: what it counted, and when).
 //! - [`tokens`]: rotating access/refresh token pairs (VK ID and OK OAuth), saved before use.
 //! - [`sandbox`]: the three emulators started together and seeded with the registry's pages.
 //!
@@ -36,7 +36,10 @@ pub mod vk;
 
 pub use credentials::Credentials;
 pub use error::{ConfigError, PublishError, classify_transport};
-pub use rate::{Arrival, Limiter, Permit, RateLimits, SAFETY_MARGIN_PERCENT};
+pub use rate::{
+    Arrival, LONGEST_PAUSE_WAITED, Limiter, Paused, Permit, RateLimits, SAFETY_MARGIN_PERCENT,
+    SLOWDOWN_FOR, SLOWDOWN_MAX,
+};
 pub use remote_id::RemoteId;
 pub use secret::{MAX_SECRET_BYTES, Secret, SecretError};
 

@@ -4,9 +4,15 @@
 //!
 //! The limiter spaces requests evenly (one request per spacing, no bursts), a little slower than
 //! documented ([`SAFETY_MARGIN_PERCENT`]), and counts each request against the limits until its
-//! answer came. A rate-limit answer that still happens comes back
-//! as [`PublishError::RateLimited`](super::PublishError::RateLimited); waiting it out is the
-//! scheduler's decision, never the client's.
+//! answer came.
+//!
+//! A rate-limit answer that still happens comes back as
+//! [`PublishError::RateLimited`](super::PublishError::RateLimited), and it is a fact about the
+//! token (or, on Telegram, about the chat), not about one request: the client reports it with
+//! [`Limiter::rate_limited`], every request of that token or chat waits out the pause, and the
+//! limiter keeps a slower pace for a while ([`SLOWDOWN_FOR`]). A pause longer than
+//! [`LONGEST_PAUSE_WAITED`] is not slept through inside a call: the call fails at once with the
+//! rest of the pause ([`Paused`]), and retrying it later stays the scheduler's decision.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Mutex, PoisonError};
@@ -101,6 +107,85 @@ fn with_margin(spacing: Duration) -> Duration {
 /// Beyond this many chats, those the limits no longer concern are forgotten.
 const CHATS_REMEMBERED: usize = 1024;
 
+/// The longest pause after a rate-limit answer that a call waits out inside the limiter (VK's
+/// error 6 asks for about a second, Telegram's `retry_after` is often a few seconds). A longer
+/// pause (VK's flood control and quotas, OK's FLOOD_BLOCKED, a Telegram `retry_after` of
+/// minutes) is not slept through: the call fails at once with [`Paused`], so that a publishing
+/// pass is not held for an hour and the scheduler retries the publication after the pause.
+pub const LONGEST_PAUSE_WAITED: Duration = Duration::from_secs(30);
+
+/// How long after a pause ends the limiter keeps its slower pace, then returns to the
+/// configured one. NETWORKS.md §2.8 (VK) says "retry after ~1 s, lower rate" without a number;
+/// this one is ours.
+pub const SLOWDOWN_FOR: Duration = Duration::from_secs(300);
+
+/// The slowest pace after rate-limit answers: the spacing is doubled by the first answer and
+/// doubled again by each answer that comes while the limiter is still slowed down, up to this
+/// factor.
+pub const SLOWDOWN_MAX: u32 = 8;
+
+/// A wait the limiter refuses to make: the token or the chat is paused by a rate-limit answer
+/// for longer than [`LONGEST_PAUSE_WAITED`]. Nothing was sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Paused {
+    /// The rest of the pause.
+    pub left: Duration,
+}
+
+impl From<Paused> for super::PublishError {
+    /// The call was not sent; it may be sent again after the rest of the pause.
+    fn from(p: Paused) -> super::PublishError {
+        super::PublishError::RateLimited { after: p.left }
+    }
+}
+
+/// What a rate-limit answer left on the token or on one chat: a pause, and a slower pace after
+/// it.
+#[derive(Debug, Clone, Copy, Default)]
+struct Pause {
+    /// Nothing goes before this instant.
+    until: Option<Instant>,
+    /// The spacing's factor and until when it holds.
+    slow: Option<(u32, Instant)>,
+}
+
+impl Pause {
+    /// The factor the spacing is multiplied by at `at` (1: the configured pace).
+    fn factor(&self, at: Instant) -> u32 {
+        match self.slow {
+            Some((factor, until)) if at < until => factor,
+            _ => 1,
+        }
+    }
+
+    /// A rate-limit answer at `now` that asked to wait until `until`: pause until then, then
+    /// go at half the pace (a quarter, … while the slowdown of an earlier answer still holds).
+    fn hit(&mut self, until: Instant, now: Instant) {
+        self.until = Some(self.until.map_or(until, |u| u.max(until)));
+        let slow_until = until + SLOWDOWN_FOR;
+        self.slow = Some(match self.slow {
+            Some((factor, u)) if now < u => ((factor * 2).min(SLOWDOWN_MAX), u.max(slow_until)),
+            _ => (2, slow_until),
+        });
+    }
+
+    /// Whether the pause or the slowdown still holds at `now`.
+    fn holds(&self, now: Instant) -> bool {
+        self.until.is_some_and(|u| u > now) || self.slow.is_some_and(|(_, u)| u > now)
+    }
+}
+
+/// Why a request may not go yet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Hold {
+    /// Until this instant.
+    Until(Instant),
+    /// Until a request in flight is answered.
+    Answer,
+    /// Its token or chat is paused: it has to be planned again.
+    Replan,
+}
+
 /// Spaces the requests of one token: evenly by the token's global spacing, and evenly by the
 /// per-chat spacing within each chat (both from [`RateLimits`], widened by
 /// [`SAFETY_MARGIN_PERCENT`]). Each client owns one and waits on it before every API call.
@@ -128,6 +213,11 @@ const CHATS_REMEMBERED: usize = 1024;
 /// the windows with all of them: it goes only when the window before it has room for all, and
 /// the requests after it wait until they fit beside it.
 ///
+/// A rate-limit answer ([`Limiter::rate_limited`]) pauses the token or the chat it concerns:
+/// every wait of it, those already sleeping towards their slots too, is planned again from the
+/// end of the pause, and the spacing is doubled for [`SLOWDOWN_FOR`] after it. A pause of more
+/// than [`LONGEST_PAUSE_WAITED`] is not waited out: the wait fails with [`Paused`].
+///
 /// The wait returns a [`Permit`]: hold it until the request is answered. A wait that is dropped
 /// does not give its planned slot back: the limiter only ever errs on the slow side. The limiter
 /// uses tokio's clock and must be awaited inside a tokio runtime with time enabled. `Debug`
@@ -138,6 +228,8 @@ pub struct Limiter {
     chat: Rule,
     slots: Mutex<Slots>,
     answered: Notify,
+    /// Woken when a pause begins: the waits it concerns plan again.
+    paused: Notify,
 }
 
 impl std::fmt::Debug for Limiter {
@@ -266,9 +358,11 @@ impl Planned {
         at
     }
 
-    fn plan(&mut self, rule: &Rule, n: u32, at: Instant) {
+    /// Plans a slot at `at`; the next one is `factor` spacings later (more than one after a
+    /// rate-limit answer).
+    fn plan(&mut self, rule: &Rule, n: u32, at: Instant, factor: u32) {
         if let Some(spacing) = rule.spacing {
-            self.next = Some(at + spacing);
+            self.next = Some(at + spacing * factor);
         }
         let longest = rule.longest_window();
         while self
@@ -326,8 +420,19 @@ impl Taken {
     }
 }
 
-/// What the limiter knows: the slots planned for the requests (when to wake them) and the
-/// requests that went (what the limits are kept against).
+impl Planned {
+    /// Forgets the slots planned after `now`: the waits that planned them plan again after a
+    /// pause, whose end is the next slot.
+    fn restart_at(&mut self, rule: &Rule, until: Instant, now: Instant) {
+        if rule.spacing.is_some() {
+            self.next = Some(until);
+        }
+        self.recent.retain(|(t, _)| *t <= now);
+    }
+}
+
+/// What the limiter knows: the slots planned for the requests (when to wake them), the requests
+/// that went (what the limits are kept against), and the pauses rate-limit answers left.
 #[derive(Debug, Default)]
 struct Slots {
     planned: Planned,
@@ -335,6 +440,16 @@ struct Slots {
     taken: Taken,
     taken_chats: HashMap<String, Taken>,
     last_id: u64,
+    pause: Pause,
+    chat_pauses: HashMap<String, Pause>,
+}
+
+impl Slots {
+    /// Until when a request to `chat` may not go: the token's pause or the chat's.
+    fn paused_until(&self, chat: &str) -> Option<Instant> {
+        let chat = self.chat_pauses.get(chat).and_then(|p| p.until);
+        self.pause.until.max(chat)
+    }
 }
 
 impl Limiter {
@@ -352,6 +467,7 @@ impl Limiter {
             ),
             slots: Mutex::new(Slots::default()),
             answered: Notify::new(),
+            paused: Notify::new(),
         }
     }
 
@@ -364,7 +480,10 @@ impl Limiter {
     /// `chat` is the page the request concerns (a Telegram `chat_id`, a VK `owner_id`, an OK
     /// `gid`); `""` for a call tied to no page, which waits only for the token. Hold the permit
     /// until the request is answered.
-    pub async fn until_ready(&self, chat: &str) -> Permit<'_> {
+    ///
+    /// Fails, without waiting, when the token or the chat is paused by a rate-limit answer for
+    /// longer than [`LONGEST_PAUSE_WAITED`].
+    pub async fn until_ready(&self, chat: &str) -> Result<Permit<'_>, Paused> {
         self.until_ready_n(chat, 1).await
     }
 
@@ -372,28 +491,124 @@ impl Limiter {
     /// Telegram media group counts one per picture: UNCONFIRMED,
     /// docs/api-facts.md#telegram-rate-limits); `0` counts as 1. A count larger than a window's
     /// limit waits until that window is empty.
-    pub async fn until_ready_n(&self, chat: &str, n: u32) -> Permit<'_> {
+    pub async fn until_ready_n(&self, chat: &str, n: u32) -> Result<Permit<'_>, Paused> {
         let n = n.max(1);
-        let planned = self.plan(chat, n, Instant::now());
-        if planned > Instant::now() {
-            tokio::time::sleep_until(planned).await;
-        }
         loop {
-            // Registered before the check, so that an answer in between is not missed.
+            // A paused request plans nothing until the pause is over: its slot would hold up
+            // the token's requests to other chats.
+            let paused = self.paused.notified();
+            tokio::pin!(paused);
+            paused.as_mut().enable();
+            let now = Instant::now();
+            let until = self.slots().paused_until(chat).filter(|u| *u > now);
+            if let Some(until) = until {
+                let left = until - now;
+                if left > LONGEST_PAUSE_WAITED {
+                    return Err(Paused { left });
+                }
+                tokio::select! {
+                    () = tokio::time::sleep_until(until) => {}
+                    () = paused => {}
+                }
+                continue;
+            }
+            let (slot, seen) = self.plan(chat, n, now)?;
+            if let Some(permit) = self.wait_for(chat, n, slot, seen).await {
+                return Ok(permit);
+            }
+            // A pause began meanwhile: wait it out, then plan again.
+        }
+    }
+
+    /// Sleeps until `slot`, then until the request fits beside the requests that went, and
+    /// takes its permit; `None` when the pause of the token or of `chat` changed from `seen`.
+    async fn wait_for(
+        &self,
+        chat: &str,
+        n: u32,
+        slot: Instant,
+        seen: Option<Instant>,
+    ) -> Option<Permit<'_>> {
+        loop {
+            // Registered before the checks, so that an answer or a pause in between is not
+            // missed.
             let answered = self.answered.notified();
-            tokio::pin!(answered);
+            let paused = self.paused.notified();
+            tokio::pin!(answered, paused);
             answered.as_mut().enable();
-            match self.take(chat, n, Instant::now()) {
-                Ok(permit) => return permit,
-                Err(Some(at)) => {
+            paused.as_mut().enable();
+            if self.slots().paused_until(chat) != seen {
+                return None;
+            }
+            let now = Instant::now();
+            if now < slot {
+                tokio::select! {
+                    () = tokio::time::sleep_until(slot) => {}
+                    () = paused => {}
+                }
+                continue;
+            }
+            match self.take(chat, n, now) {
+                Ok(permit) => return Some(permit),
+                Err(Hold::Replan) => return None,
+                Err(Hold::Until(at)) => {
                     tokio::select! {
                         () = tokio::time::sleep_until(at) => {}
                         () = answered => {}
+                        () = paused => {}
                     }
                 }
-                Err(None) => answered.await,
+                Err(Hold::Answer) => {
+                    tokio::select! {
+                        () = answered => {}
+                        () = paused => {}
+                    }
+                }
             }
         }
+    }
+
+    /// Records a rate-limit answer to a request to `chat` (`""`: the token's own, or a request
+    /// tied to no page) that asked to wait `after`: nothing of the token (or, for a chat, of the
+    /// chat) goes before the pause ends, the waits already planned plan again from its end, and
+    /// the pace is halved for [`SLOWDOWN_FOR`] after it.
+    ///
+    /// A chat's answer pauses the chat only, unless another chat is paused at the same time:
+    /// two chats refused together are taken for the token's own limit (Telegram's 30 messages a
+    /// second), and the token is paused as well. Telegram's 429 does not say which limit it is
+    /// about (UNCONFIRMED, NETWORKS.md §4.5); this is the cautious reading.
+    pub fn rate_limited(&self, chat: &str, after: Duration) {
+        self.rate_limited_at(chat, after, Instant::now());
+    }
+
+    fn rate_limited_at(&self, chat: &str, after: Duration, now: Instant) {
+        let until = now + after;
+        {
+            let mut slots = self.slots();
+            let flood = !chat.is_empty()
+                && slots
+                    .chat_pauses
+                    .iter()
+                    .any(|(c, p)| c != chat && p.until.is_some_and(|u| u > now));
+            if chat.is_empty() || flood {
+                slots.pause.hit(until, now);
+                slots.planned.restart_at(&self.token, until, now);
+            }
+            if !chat.is_empty() {
+                if slots.chat_pauses.len() >= CHATS_REMEMBERED {
+                    slots.chat_pauses.retain(|_, p| p.holds(now));
+                }
+                slots
+                    .chat_pauses
+                    .entry(chat.to_owned())
+                    .or_default()
+                    .hit(until, now);
+                if let Some(planned) = slots.planned_chats.get_mut(chat) {
+                    planned.restart_at(&self.chat, until, now);
+                }
+            }
+        }
+        self.paused.notify_waiters();
     }
 
     fn per_chat(&self, chat: &str) -> bool {
@@ -404,16 +619,26 @@ impl Limiter {
         self.slots.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Plans the first slot at or after `now` for `n` messages to `chat` and returns it.
-    fn plan(&self, chat: &str, n: u32, now: Instant) -> Instant {
+    /// Plans the first slot at or after `now` (and after any pause) for `n` messages to `chat`
+    /// and returns it, with the pause it planned after. Fails when the pause lasts longer than
+    /// [`LONGEST_PAUSE_WAITED`].
+    fn plan(&self, chat: &str, n: u32, now: Instant) -> Result<(Instant, Option<Instant>), Paused> {
         let mut slots = self.slots();
-        let mut at = slots.planned.earliest(&self.token, n, now);
+        let paused = slots.paused_until(chat);
+        let left = paused.map_or(Duration::ZERO, |u| u.saturating_duration_since(now));
+        if left > LONGEST_PAUSE_WAITED {
+            return Err(Paused { left });
+        }
+        let from = paused.map_or(now, |u| now.max(u));
+        let token_factor = slots.pause.factor(from);
+        let mut at = slots.planned.earliest(&self.token, n, from);
+        let chat_factor = slots.chat_pauses.get(chat).map_or(1, |p| p.factor(from));
         if self.per_chat(chat)
             && let Some(planned) = slots.planned_chats.get(chat)
         {
-            at = at.max(planned.earliest(&self.chat, n, now));
+            at = at.max(planned.earliest(&self.chat, n, from));
         }
-        slots.planned.plan(&self.token, n, at);
+        slots.planned.plan(&self.token, n, at, token_factor);
         if self.per_chat(chat) {
             if slots.planned_chats.len() >= CHATS_REMEMBERED {
                 slots
@@ -424,24 +649,28 @@ impl Limiter {
                 .planned_chats
                 .entry(chat.to_owned())
                 .or_default()
-                .plan(&self.chat, n, at);
+                .plan(&self.chat, n, at, chat_factor);
         }
-        at
+        Ok((at, paused))
     }
 
-    /// Takes a permit at `now` for `n` messages to `chat` when the requests that went before
-    /// leave room for them; else returns the instant to try again (`None`: after an answer).
-    fn take(&self, chat: &str, n: u32, now: Instant) -> Result<Permit<'_>, Option<Instant>> {
+    /// Takes a permit at `now` for `n` messages to `chat` when no pause holds and the requests
+    /// that went before leave room for them; else says what to wait for.
+    fn take(&self, chat: &str, n: u32, now: Instant) -> Result<Permit<'_>, Hold> {
         let per_chat = self.per_chat(chat);
         let mut slots = self.slots();
+        if slots.paused_until(chat).is_some_and(|u| u > now) {
+            return Err(Hold::Replan);
+        }
         let token = slots.taken.earliest(&self.token, n, now);
         let chat_room = match slots.taken_chats.get(chat) {
             Some(taken) if per_chat => taken.earliest(&self.chat, n, now),
             _ => Some(now),
         };
-        let at = token.zip(chat_room).map(|(a, b)| a.max(b));
-        if at != Some(now) {
-            return Err(at);
+        match token.zip(chat_room).map(|(a, b)| a.max(b)) {
+            None => return Err(Hold::Answer),
+            Some(at) if at != now => return Err(Hold::Until(at)),
+            Some(_) => {}
         }
         slots.last_id += 1;
         let id = slots.last_id;
@@ -458,9 +687,11 @@ impl Limiter {
                 .take(&self.chat, id, n, now);
         }
         // A request that went late pushes the plan of the ones that ask later.
+        let token_factor = slots.pause.factor(now);
         if let (Some(spacing), Some(next)) = (self.token.spacing, slots.planned.next.as_mut()) {
-            *next = (*next).max(now + spacing);
+            *next = (*next).max(now + spacing * token_factor);
         }
+        let chat_factor = slots.chat_pauses.get(chat).map_or(1, |p| p.factor(now));
         if per_chat
             && let (Some(spacing), Some(next)) = (
                 self.chat.spacing,
@@ -470,7 +701,7 @@ impl Limiter {
                     .and_then(|p| p.next.as_mut()),
             )
         {
-            *next = (*next).max(now + spacing);
+            *next = (*next).max(now + spacing * chat_factor);
         }
         Ok(Permit {
             limiter: self,
@@ -711,6 +942,11 @@ mod tests {
         assert!(none.global.is_empty() && none.chats.is_empty());
     }
 
+    /// The slot the limiter plans for `n` messages to `chat` asked for at `now`.
+    fn slot(limiter: &Limiter, chat: &str, n: u32, now: Instant) -> Instant {
+        limiter.plan(chat, n, now).expect("not paused").0
+    }
+
     /// Slots as the limiter reserves them for a sequence of (chat, n) requests, each asked for
     /// as soon as the previous request to the same chat went (pages publishing side by side).
     fn reserved(limiter: &Limiter, requests: &[(&str, u32)], start: Instant) -> Vec<Instant> {
@@ -719,7 +955,7 @@ mod tests {
             .iter()
             .map(|(chat, n)| {
                 let now = last.get(chat).copied().unwrap_or(start);
-                let at = limiter.plan(chat, *n, now);
+                let at = slot(limiter, chat, *n, now);
                 last.insert(chat, at);
                 at
             })
@@ -785,7 +1021,7 @@ mod tests {
     }
 
     /// A permit answered at `at`.
-    fn answer(permit: Result<Permit<'_>, Option<Instant>>, at: Instant) {
+    fn answer(permit: Result<Permit<'_>, Hold>, at: Instant) {
         let mut permit = permit.expect("a permit");
         permit.answered_at = Some(at);
     }
@@ -797,18 +1033,18 @@ mod tests {
         let ms = Duration::from_millis;
         // Two planned slots, but a busy runtime wakes both half a second late: they may still
         // go together (3 a second), the first answered slowly.
-        assert_eq!(limiter.plan("", 1, t0), t0);
-        assert_eq!(limiter.plan("", 1, t0), t0 + with_margin(SECOND / 3));
+        assert_eq!(slot(&limiter, "", 1, t0), t0);
+        assert_eq!(slot(&limiter, "", 1, t0), t0 + with_margin(SECOND / 3));
         let late = t0 + ms(500);
         answer(limiter.take("", 1, late), late + ms(200));
         answer(limiter.take("", 1, late), late + ms(1));
         // A request that asks now is planned one spacing after the late ones.
-        assert_eq!(limiter.plan("", 1, late), late + with_margin(SECOND / 3));
+        assert_eq!(slot(&limiter, "", 1, late), late + with_margin(SECOND / 3));
         answer(limiter.take("", 1, late + ms(10)), late + ms(11));
         // A fourth goes when the earliest answer is a second old.
         assert_eq!(
             limiter.take("", 1, late + ms(20)).err(),
-            Some(Some(late + ms(1) + SECOND))
+            Some(Hold::Until(late + ms(1) + SECOND))
         );
         answer(
             limiter.take("", 1, late + ms(1) + SECOND),
@@ -818,9 +1054,129 @@ mod tests {
         let busy = Limiter::new(RateLimits::VK);
         let flying: Vec<_> = (0..3).map(|_| busy.take("", 1, t0)).collect();
         assert!(flying.iter().all(Result::is_ok));
-        assert_eq!(busy.take("", 1, t0 + SECOND * 5).err(), Some(None));
+        assert_eq!(busy.take("", 1, t0 + SECOND * 5).err(), Some(Hold::Answer));
         drop(flying);
         assert!(busy.take("", 1, Instant::now() + SECOND * 5).is_ok());
+    }
+
+    #[test]
+    fn a_rate_limit_answer_pauses_the_token_then_halves_its_pace() {
+        let limiter = Limiter::new(RateLimits::VK);
+        let t0 = Instant::now();
+        let spacing = with_margin(SECOND / 3);
+        assert_eq!(slot(&limiter, "-1", 1, t0), t0);
+        // Error 6 on a request to one community: every request of the token waits a second,
+        // whatever its community.
+        let refused = t0 + Duration::from_millis(10);
+        limiter.rate_limited_at("", SECOND, refused);
+        let until = refused + SECOND;
+        assert_eq!(limiter.take("-2", 1, refused).err(), Some(Hold::Replan));
+        assert_eq!(limiter.take("-2", 1, until).err(), None);
+        let next = slot(&limiter, "-2", 1, refused);
+        assert!(next >= until, "{:?}", next - t0);
+        // Then it goes at half the pace for a while, and at the configured one after that.
+        assert_eq!(slot(&limiter, "-1", 1, refused), next + spacing * 2);
+        let later = until + SLOWDOWN_FOR + SECOND;
+        let a = slot(&limiter, "-1", 1, later);
+        assert_eq!(slot(&limiter, "-1", 1, later), a + spacing);
+        // An answer while it is still slowed down slows it down further, up to a bound.
+        let again = later + SECOND * 10;
+        limiter.rate_limited_at("", SECOND, again);
+        limiter.rate_limited_at("", SECOND, again + SECOND * 2);
+        let b = slot(&limiter, "", 1, again + SECOND * 3);
+        assert_eq!(slot(&limiter, "", 1, again), b + spacing * 4);
+        for i in 0..10 {
+            limiter.rate_limited_at("", SECOND, again + SECOND * (5 + i));
+        }
+        let c = slot(&limiter, "", 1, again + SECOND * 20);
+        assert_eq!(slot(&limiter, "", 1, again), c + spacing * SLOWDOWN_MAX);
+    }
+
+    #[test]
+    fn a_429_pauses_its_chat_and_429s_in_two_chats_pause_the_token() {
+        let limiter = Limiter::new(RateLimits::TELEGRAM);
+        let t0 = Instant::now();
+        let ms = Duration::from_millis;
+        assert_eq!(slot(&limiter, "a", 1, t0), t0);
+        // Chat a is told to retry after 5 s: its requests wait, chat b's do not.
+        limiter.rate_limited_at("a", SECOND * 5, t0 + ms(100));
+        assert_eq!(slot(&limiter, "b", 1, t0 + ms(100)), t0 + ms(100));
+        assert_eq!(limiter.take("a", 1, t0 + ms(200)).err(), Some(Hold::Replan));
+        assert_eq!(slot(&limiter, "a", 1, t0 + ms(200)), t0 + ms(5100));
+        // Chat a's pace is halved after its pause (3 s per message becomes 6 s).
+        let chat = with_margin(Duration::from_secs(3));
+        assert_eq!(
+            slot(&limiter, "a", 1, t0 + ms(5100)),
+            t0 + ms(5100) + chat * 2
+        );
+        // A 429 in chat b while a is paused: the bot's own limit, every chat waits.
+        limiter.rate_limited_at("b", SECOND * 2, t0 + ms(300));
+        assert_eq!(limiter.take("c", 1, t0 + ms(400)).err(), Some(Hold::Replan));
+        assert!(slot(&limiter, "c", 1, t0 + ms(400)) >= t0 + ms(2300));
+        // A request tied to no chat (getMe) pauses the token as well.
+        let other = Limiter::new(RateLimits::TELEGRAM);
+        other.rate_limited_at("", SECOND, t0);
+        assert_eq!(other.take("d", 1, t0 + ms(10)).err(), Some(Hold::Replan));
+    }
+
+    #[test]
+    fn a_long_pause_is_not_waited_out_inside_a_call() {
+        let limiter = Limiter::new(RateLimits::OK);
+        let t0 = Instant::now();
+        // OK's FLOOD_BLOCKED: an hour.
+        limiter.rate_limited_at("", Duration::from_secs(3600), t0);
+        assert_eq!(
+            limiter.plan("", 1, t0 + SECOND).err(),
+            Some(Paused {
+                left: Duration::from_secs(3599)
+            })
+        );
+        // A pause the call may wait out is planned after.
+        let short = Limiter::new(RateLimits::OK);
+        short.rate_limited_at("", LONGEST_PAUSE_WAITED, t0);
+        assert_eq!(slot(&short, "", 1, t0), t0 + LONGEST_PAUSE_WAITED);
+        assert_eq!(
+            crate::networks::PublishError::from(Paused { left: SECOND }),
+            crate::networks::PublishError::RateLimited { after: SECOND }
+        );
+    }
+
+    /// On tokio's paused clock: a request already sleeping towards its slot when the answer
+    /// comes waits out the pause too, and one that would wait longer than
+    /// [`LONGEST_PAUSE_WAITED`] fails at once.
+    #[tokio::test(start_paused = true)]
+    async fn waits_in_progress_wait_out_a_pause() {
+        let limiter = Limiter::new(RateLimits {
+            global_per_sec: 2,
+            ..RateLimits::UNLIMITED
+        });
+        drop(limiter.until_ready("").await.expect("not paused"));
+        let refused = std::cell::Cell::new(None);
+        let (went, ()) = futures_util::future::join(
+            async {
+                let permit = limiter.until_ready("").await.expect("not paused");
+                let at = Instant::now();
+                drop(permit);
+                at
+            },
+            async {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                refused.set(Some(Instant::now()));
+                limiter.rate_limited("", SECOND);
+            },
+        )
+        .await;
+        let refused = refused.get().expect("the answer came");
+        assert!(went >= refused + SECOND, "{:?}", went - refused);
+        limiter.rate_limited("", Duration::from_secs(600));
+        let start = Instant::now();
+        assert_eq!(
+            limiter.until_ready("").await.err(),
+            Some(Paused {
+                left: Duration::from_secs(600)
+            })
+        );
+        assert_eq!(Instant::now(), start);
     }
 
     /// The limiter's slots, fed to the emulators' windows as arrival times, are never refused:
@@ -883,7 +1239,7 @@ mod tests {
         });
         let start = std::time::Instant::now();
         for _ in 0..21 {
-            drop(limiter.until_ready("").await);
+            drop(limiter.until_ready("").await.expect("not paused"));
         }
         let elapsed = start.elapsed();
         // 20 spacings of 5 ms (5.1 ms with the margin).
@@ -906,7 +1262,7 @@ mod tests {
             let limiter = &limiter;
             async move {
                 for _ in 0..11 {
-                    drop(limiter.until_ready(name).await);
+                    drop(limiter.until_ready(name).await.expect("not paused"));
                 }
             }
         };

@@ -22,7 +22,10 @@
 //!
 //! The client never retries a failed call and never sleeps on an error; see [`PublishError`].
 //! It only waits on its [`Limiter`] before every API method call (not before an upload to the
-//! upload URL, which is no API method), so that its calls keep within [`Config::rate`].
+//! upload URL, which is no API method), so that its calls keep within [`Config::rate`]. A
+//! rate-limit answer (8, 11, HTTP 429) is reported to the limiter, which pauses every later call
+//! of the token and slows down for a while; the refused call comes back as
+//! [`PublishError::RateLimited`].
 
 use std::fmt;
 use std::future::Future;
@@ -713,7 +716,26 @@ impl Client {
             .map(|(_, v)| v.as_str())
             .unwrap_or_default();
         // Held until the answer is read: until then the request counts against the limits.
-        let _permit = self.limiter.until_ready(gid).await;
+        let _permit = self
+            .limiter
+            .until_ready(gid)
+            .await
+            .map_err(|p| Failure::Other(p.into()))?;
+        let result = self.send_signed(request, token).await;
+        // OK's quotas are the user's (docs/api-facts.md#ok-rate-limits): a rate-limit answer
+        // pauses every call of the token, not only this one.
+        let limited = match &result {
+            Err(Failure::Api(e)) => rate_limit_wait(e.code),
+            Err(Failure::Other(e)) => e.retry_after(),
+            Ok(_) => None,
+        };
+        if let Some(after) = limited {
+            self.limiter.rate_limited("", after);
+        }
+        result
+    }
+
+    async fn send_signed(&self, request: &Request, token: &Secret) -> Result<Value, Failure> {
         let secret = session_secret(token.expose(), self.application_secret_key.expose());
         let mut pairs = request.signed(&self.application_key, &secret);
         pairs.push(("access_token", token.expose().to_owned()));
@@ -823,6 +845,18 @@ pub enum Renewal {
     Refreshed,
 }
 
+/// The wait an OK error asks for when it is a rate limit: 8 FLOOD_BLOCKED ([`FLOOD_WAIT`]) and
+/// 11 LIMIT_REACHED ([`QUOTA_WAIT`]). The client pauses the whole token for it: OK's quotas are
+/// per user, and whether 11 concerns one method only is UNCONFIRMED, so pausing the token is
+/// the cautious reading.
+fn rate_limit_wait(code: i64) -> Option<Duration> {
+    match code {
+        8 => Some(FLOOD_WAIT),
+        11 => Some(QUOTA_WAIT),
+        _ => None,
+    }
+}
+
 /// Maps an OK error onto what the scheduler acts on (docs/api-facts.md#ok-errors).
 ///
 /// - 2 SERVICE, 30 NETWORK, 31 NETWORK_TIMEOUT: OK failed before doing anything: transient;
@@ -862,8 +896,9 @@ pub fn classify(method: &str, e: &ApiError, renewal: Renewal) -> PublishError {
             reason: hint("ok-failed-inside"),
         },
         1 | 5000 | 9999 => PublishError::Transient { reason: said },
-        8 => PublishError::RateLimited { after: FLOOD_WAIT },
-        11 => PublishError::RateLimited { after: QUOTA_WAIT },
+        8 | 11 => PublishError::RateLimited {
+            after: rate_limit_wait(code).unwrap_or(FLOOD_WAIT),
+        },
         102 => PublishError::Unauthorized {
             reason: hint(match renewal {
                 Renewal::Refreshed => "ok-refresh-failed",

@@ -6,7 +6,10 @@
 //! errors go through [`classify_transport`], and every error text is scrubbed of the token once
 //! more before it leaves. The client never retries and never sleeps on an error; see
 //! [`PublishError`]. It only waits on its [`Limiter`] before every call, so that its calls keep
-//! within [`Config::rate`] (per chat and for the bot token).
+//! within [`Config::rate`] (per chat and for the bot token). A 429 is reported to the limiter:
+//! every later call to that chat (or of the token, see [`Limiter::rate_limited`]) waits out
+//! `retry_after`, and the pace slows down for a while; the refused call comes back as
+//! [`PublishError::RateLimited`].
 
 use std::fmt;
 use std::future::Future;
@@ -496,7 +499,7 @@ impl Client {
     async fn send(&self, request: Request) -> Result<Value, PublishError> {
         let (chat, messages) = rate_key(&request);
         // Held until the answer is read: until then the request counts against the limits.
-        let _permit = self.limiter.until_ready_n(&chat, messages).await;
+        let _permit = self.limiter.until_ready_n(&chat, messages).await?;
         // The only place the token meets the URL; this string is never formatted anywhere else.
         let url = format!(
             "{}/bot{}/{}",
@@ -513,7 +516,15 @@ impl Client {
         let response = builder.send().await.map_err(classify_transport)?;
         let status = response.status().as_u16();
         let body = response.bytes().await.map_err(classify_transport)?;
-        interpret(status, &body)
+        let result = interpret(status, &body);
+        // A 429 pauses the chat it was about (or the token, for a call tied to no chat and
+        // when chats are refused together: see `Limiter::rate_limited`), not only this call.
+        if let Err(e) = &result
+            && let Some(after) = e.retry_after()
+        {
+            self.limiter.rate_limited(&chat, after);
+        }
+        result
     }
 }
 

@@ -19,7 +19,9 @@
 //! It only waits on its [`Limiter`] before every API method call (not before an upload to the
 //! upload server, which is no API method), because one publication is several calls in a row,
 //! pages are published side by side, and VK allows a user token 3 requests a second
-//! ([`Config::rate`]).
+//! ([`Config::rate`]). A rate-limit answer (6, 9, 29, HTTP 429) is reported to the limiter,
+//! which pauses every later call of the token and slows down for a while: the refused call
+//! itself still comes back as [`PublishError::RateLimited`].
 
 use std::collections::VecDeque;
 use std::collections::hash_map::RandomState;
@@ -705,8 +707,23 @@ impl Client {
     /// with the token in the header.
     async fn send(&self, request: &Request, token: &Secret) -> Result<Value, Failure> {
         // Held until the answer is read: until then the request counts against the limits.
-        let _permit = self.limiter.until_ready(&request.page()).await;
-        self.send_now(request, token).await
+        let _permit = self
+            .limiter
+            .until_ready(&request.page())
+            .await
+            .map_err(|p| Failure::Other(p.into()))?;
+        let result = self.send_now(request, token).await;
+        // VK's limits are the token's, whatever the community (docs/api-facts.md#vk-rate-limits):
+        // a rate-limit answer pauses every call of the token, not only this one.
+        let limited = match &result {
+            Err(Failure::Api(e)) => rate_limit_wait(e.error_code),
+            Err(Failure::Other(e)) => e.retry_after(),
+            Ok(_) => None,
+        };
+        if let Some(after) = limited {
+            self.limiter.rate_limited("", after);
+        }
+        result
     }
 
     async fn send_now(&self, request: &Request, token: &Secret) -> Result<Value, Failure> {
@@ -873,6 +890,20 @@ fn interpret(method: &str, status: u16, body: &[u8]) -> Result<Value, Failure> {
     }
 }
 
+/// The wait a VK error asks for when it is a rate limit: 6 (too many requests per second:
+/// about a second, NETWORKS.md §2.8), 9 (flood control: [`FLOOD_CONTROL_WAIT`]) and 29 (a
+/// method's quota: [`QUOTA_WAIT`]). The client pauses the whole token for it: 6 is the token's
+/// rate; 9 and 29 may concern one kind of action or one method only (UNCONFIRMED), and pausing
+/// the token is the cautious reading.
+fn rate_limit_wait(code: i64) -> Option<Duration> {
+    match code {
+        6 => Some(Duration::from_secs(1)),
+        9 => Some(FLOOD_CONTROL_WAIT),
+        29 => Some(QUOTA_WAIT),
+        _ => None,
+    }
+}
+
 /// Maps a VK error onto what the scheduler acts on. `refreshed` says whether the client holds a
 /// refresh token (`Some`) and whether it already refreshed for this call (`Some(true)`).
 fn classify_api(method: &str, e: &ApiError, refreshed: Option<bool>) -> PublishError {
@@ -887,14 +918,10 @@ fn classify_api(method: &str, e: &ApiError, refreshed: Option<bool>) -> PublishE
     // The network's words, then what a person does about them.
     let reason = |hint: String| crate::t!("net-hint", said = said.as_str(), hint = hint);
     let hint = |id: &str| reason(crate::t!(id));
+    if let Some(after) = rate_limit_wait(code) {
+        return PublishError::RateLimited { after };
+    }
     match code {
-        6 => PublishError::RateLimited {
-            after: Duration::from_secs(1),
-        },
-        9 => PublishError::RateLimited {
-            after: FLOOD_CONTROL_WAIT,
-        },
-        29 => PublishError::RateLimited { after: QUOTA_WAIT },
         1 | 10 => PublishError::Transient { reason: said },
         // A failed upload: the publication starts again with a fresh upload server.
         22 | 118 | 121 => PublishError::Transient {
