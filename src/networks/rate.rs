@@ -4,7 +4,8 @@
 //!
 //! The limiter spaces requests evenly (one request per spacing, no bursts), a little slower than
 //! documented ([`SAFETY_MARGIN_PERCENT`]), and counts each request against the limits until its
-//! answer came.
+//! answer came. A fresh limiter starts as if its windows of a second were full
+//! ([`Limiter::new`]): the server still counts what the previous process sent.
 //!
 //! A rate-limit answer that still happens comes back as
 //! [`PublishError::RateLimited`](super::PublishError::RateLimited), and it is a fact about the
@@ -124,6 +125,11 @@ pub const SLOWDOWN_FOR: Duration = Duration::from_secs(300);
 /// factor.
 pub const SLOWDOWN_MAX: u32 = 8;
 
+/// Most requests a fresh limiter remembers per window as sent before it started; a limit above
+/// it is remembered in groups, each counted at its latest instant (a little slower, never
+/// faster).
+const SEED_EVENTS: u32 = 128;
+
 /// A wait the limiter refuses to make: the token or the chat is paused by a rate-limit answer
 /// for longer than [`LONGEST_PAUSE_WAITED`]. Nothing was sent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -226,6 +232,8 @@ pub struct Limiter {
     limits: RateLimits,
     token: Rule,
     chat: Rule,
+    /// When it was made: what a server may still count from before is placed before it.
+    born: Instant,
     slots: Mutex<Slots>,
     answered: Notify,
     /// Woken when a pause begins: the waits it concerns plan again.
@@ -429,6 +437,55 @@ impl Planned {
         }
         self.recent.retain(|(t, _)| *t <= now);
     }
+
+    /// Planned as if `seeds` had been sent.
+    fn seeded(seeds: &[(Instant, u32)]) -> Planned {
+        Planned {
+            next: None,
+            recent: seeds.iter().copied().collect(),
+        }
+    }
+}
+
+impl Taken {
+    /// Requests answered as `seeds` says.
+    fn seeded(seeds: &[(Instant, u32)]) -> Taken {
+        Taken {
+            // Id 0 is never a permit's.
+            requests: seeds.iter().map(|(t, m)| (0, Some(*t), *m)).collect(),
+        }
+    }
+}
+
+/// What a server may still count against a limiter made at `born`: each of `rule`'s windows of
+/// a second full, its requests evenly spaced (at the pace of a limiter like this one) up to
+/// `born`, oldest first.
+///
+/// Only windows of a second are filled. Filling the minute (Telegram's 20 messages a minute to
+/// one chat) would hold the first message to every chat 3 s after every start, so that a
+/// `publish --due` run every minute would publish every Telegram post 3 s late; a restart in the
+/// middle of a burst to one chat may instead meet one 429 there, which pauses that chat
+/// ([`Limiter::rate_limited`]) and loses nothing.
+fn seeds(rule: &Rule, born: Instant) -> Vec<(Instant, u32)> {
+    let Some(limit) = rule
+        .windows
+        .iter()
+        .find(|(window, _)| *window == SECOND)
+        .map(|(_, limit)| *limit)
+    else {
+        return Vec::new();
+    };
+    let pace = with_margin(SECOND / limit);
+    let group = limit.div_ceil(SEED_EVENTS);
+    let mut out = Vec::new();
+    let mut k = 0;
+    while k < limit {
+        let m = group.min(limit - k);
+        out.push((born.checked_sub(pace * k).unwrap_or(born), m));
+        k += m;
+    }
+    out.reverse();
+    out
 }
 
 /// What the limiter knows: the slots planned for the requests (when to wake them), the requests
@@ -454,18 +511,37 @@ impl Slots {
 
 impl Limiter {
     /// A limiter for `limits`; [`RateLimits::UNLIMITED`] never waits.
+    ///
+    /// It starts as if its windows of a second were full, with requests sent evenly at its own
+    /// pace until now: a server still counts what the previous process sent before a restart, so
+    /// the first request waits one spacing (a third of a second on VK), and a chat first asked for
+    /// within a second of the start waits for that chat's window of a second too. A limiter made
+    /// longer ago than its windows does not wait for anything of the kind.
     pub fn new(limits: RateLimits) -> Limiter {
+        Limiter::starting_at(limits, Instant::now())
+    }
+
+    fn starting_at(limits: RateLimits, born: Instant) -> Limiter {
+        let token = Rule::new(limits.global_spacing(), &[(SECOND, limits.global_per_sec)]);
+        let chat = Rule::new(
+            limits.per_chat_spacing(),
+            &[
+                (SECOND, limits.per_chat_per_sec),
+                (MINUTE, limits.per_chat_per_min),
+            ],
+        );
+        let seeded = seeds(&token, born);
+        let slots = Slots {
+            planned: Planned::seeded(&seeded),
+            taken: Taken::seeded(&seeded),
+            ..Slots::default()
+        };
         Limiter {
             limits,
-            token: Rule::new(limits.global_spacing(), &[(SECOND, limits.global_per_sec)]),
-            chat: Rule::new(
-                limits.per_chat_spacing(),
-                &[
-                    (SECOND, limits.per_chat_per_sec),
-                    (MINUTE, limits.per_chat_per_min),
-                ],
-            ),
-            slots: Mutex::new(Slots::default()),
+            token,
+            chat,
+            born,
+            slots: Mutex::new(slots),
             answered: Notify::new(),
             paused: Notify::new(),
         }
@@ -633,10 +709,11 @@ impl Limiter {
         let token_factor = slots.pause.factor(from);
         let mut at = slots.planned.earliest(&self.token, n, from);
         let chat_factor = slots.chat_pauses.get(chat).map_or(1, |p| p.factor(from));
-        if self.per_chat(chat)
-            && let Some(planned) = slots.planned_chats.get(chat)
-        {
-            at = at.max(planned.earliest(&self.chat, n, from));
+        if self.per_chat(chat) {
+            self.seed_chat(&mut slots, chat, now);
+            if let Some(planned) = slots.planned_chats.get(chat) {
+                at = at.max(planned.earliest(&self.chat, n, from));
+            }
         }
         slots.planned.plan(&self.token, n, at, token_factor);
         if self.per_chat(chat) {
@@ -652,6 +729,27 @@ impl Limiter {
                 .plan(&self.chat, n, at, chat_factor);
         }
         Ok((at, paused))
+    }
+
+    /// A chat first asked for while the limiter is younger than a second starts with its
+    /// window of a second full (`seeds`), as the token did.
+    fn seed_chat(&self, slots: &mut Slots, chat: &str, now: Instant) {
+        if slots.planned_chats.contains_key(chat)
+            || now.saturating_duration_since(self.born) >= with_margin(SECOND)
+        {
+            return;
+        }
+        let seeded = seeds(&self.chat, self.born);
+        if seeded.is_empty() {
+            return;
+        }
+        slots
+            .planned_chats
+            .insert(chat.to_owned(), Planned::seeded(&seeded));
+        slots
+            .taken_chats
+            .entry(chat.to_owned())
+            .or_insert_with(|| Taken::seeded(&seeded));
     }
 
     /// Takes a permit at `now` for `n` messages to `chat` when no pause holds and the requests
@@ -942,6 +1040,12 @@ mod tests {
         assert!(none.global.is_empty() && none.chats.is_empty());
     }
 
+    /// An instant long after a limiter made now started: what was sent before it no longer
+    /// counts.
+    fn long_after_start() -> Instant {
+        Instant::now() + Duration::from_secs(3600)
+    }
+
     /// The slot the limiter plans for `n` messages to `chat` asked for at `now`.
     fn slot(limiter: &Limiter, chat: &str, n: u32, now: Instant) -> Instant {
         limiter.plan(chat, n, now).expect("not paused").0
@@ -969,7 +1073,7 @@ mod tests {
             per_chat_per_min: 0,
             global_per_sec: 100,
         });
-        let t0 = Instant::now();
+        let t0 = long_after_start();
         let chat = Duration::from_millis(102);
         let token = Duration::from_micros(10_200);
         let slots = reserved(
@@ -1005,7 +1109,7 @@ mod tests {
     #[test]
     fn a_request_of_several_messages_waits_for_room_in_the_window() {
         let limiter = Limiter::new(RateLimits::VK);
-        let t0 = Instant::now();
+        let t0 = long_after_start();
         let second = with_margin(SECOND);
         // One request, then three messages (VK allows 3 a second): they wait until the first
         // has left the window, and the next request until the three have.
@@ -1029,7 +1133,7 @@ mod tests {
     #[test]
     fn requests_are_checked_against_when_the_earlier_ones_were_answered() {
         let limiter = Limiter::new(RateLimits::VK);
-        let t0 = Instant::now();
+        let t0 = long_after_start();
         let ms = Duration::from_millis;
         // Two planned slots, but a busy runtime wakes both half a second late: they may still
         // go together (3 a second), the first answered slowly.
@@ -1062,7 +1166,7 @@ mod tests {
     #[test]
     fn a_rate_limit_answer_pauses_the_token_then_halves_its_pace() {
         let limiter = Limiter::new(RateLimits::VK);
-        let t0 = Instant::now();
+        let t0 = long_after_start();
         let spacing = with_margin(SECOND / 3);
         assert_eq!(slot(&limiter, "-1", 1, t0), t0);
         // Error 6 on a request to one community: every request of the token waits a second,
@@ -1095,7 +1199,7 @@ mod tests {
     #[test]
     fn a_429_pauses_its_chat_and_429s_in_two_chats_pause_the_token() {
         let limiter = Limiter::new(RateLimits::TELEGRAM);
-        let t0 = Instant::now();
+        let t0 = long_after_start();
         let ms = Duration::from_millis;
         assert_eq!(slot(&limiter, "a", 1, t0), t0);
         // Chat a is told to retry after 5 s: its requests wait, chat b's do not.
@@ -1122,7 +1226,7 @@ mod tests {
     #[test]
     fn a_long_pause_is_not_waited_out_inside_a_call() {
         let limiter = Limiter::new(RateLimits::OK);
-        let t0 = Instant::now();
+        let t0 = long_after_start();
         // OK's FLOOD_BLOCKED: an hour.
         limiter.rate_limited_at("", Duration::from_secs(3600), t0);
         assert_eq!(
@@ -1179,6 +1283,54 @@ mod tests {
         assert_eq!(Instant::now(), start);
     }
 
+    #[test]
+    fn a_fresh_limiter_waits_as_if_its_second_had_just_been_full() {
+        let ns = Duration::from_nanos;
+        for (per_sec, group) in [(3, 1), (30, 1), (1000, 8)] {
+            let limits = RateLimits {
+                global_per_sec: per_sec,
+                ..RateLimits::UNLIMITED
+            };
+            let spacing = with_margin(SECOND / per_sec);
+            // `warm` sent `per_sec` requests at its pace until t0; `fresh` starts at t0.
+            let warm = Limiter::new(limits);
+            let t0 = long_after_start();
+            let fresh = Limiter::starting_at(limits, t0);
+            let before = t0 - spacing * (per_sec - 1);
+            let sent: Vec<Instant> = (0..per_sec).map(|_| slot(&warm, "", 1, before)).collect();
+            assert_eq!(sent.last(), Some(&t0));
+            // The check against the server's windows holds a request woken early back too.
+            if group == 1 {
+                assert!(fresh.take("", 1, t0).is_err(), "{per_sec}/s");
+            }
+            for _ in 0..per_sec {
+                let expected = slot(&warm, "", 1, t0);
+                let got = slot(&fresh, "", 1, t0);
+                // As late as after the warm one's requests (to a few nanoseconds of rounding),
+                // never earlier; a limit above SEED_EVENTS a few spacings later.
+                assert!(
+                    got + ns(10) >= expected && got <= expected + spacing * (group - 1) + ns(10),
+                    "{per_sec}/s: {:?} instead of {:?}",
+                    got - t0,
+                    expected - t0
+                );
+            }
+        }
+        // Telegram: the token's second is full, and so is the second of a chat first asked for
+        // right after the start; its minute is not (see `seeds`).
+        let t0 = long_after_start();
+        let fresh = Limiter::starting_at(RateLimits::TELEGRAM, t0);
+        let first = slot(&fresh, "-100", 1, t0);
+        assert!(first + ns(10) >= t0 + with_margin(SECOND) && first < t0 + SECOND * 2);
+        // A chat first asked for after its window of a second waits for nothing of the kind.
+        let late = t0 + SECOND * 5;
+        assert_eq!(slot(&fresh, "-200", 1, late), late);
+        // Nor does anything long after the start.
+        let old = Limiter::starting_at(RateLimits::VK, t0);
+        assert_eq!(slot(&old, "", 1, t0 + SECOND * 2), t0 + SECOND * 2);
+        assert!(old.take("", 1, t0 + SECOND * 3).is_ok());
+    }
+
     /// The limiter's slots, fed to the emulators' windows as arrival times, are never refused:
     /// even spacing, media groups and many chats included.
     #[test]
@@ -1202,7 +1354,7 @@ mod tests {
             let requests: Vec<(&str, u32)> = (0..400)
                 .map(|i: u32| (chats[i as usize % chats.len()], 1 + (i * 7 % 11) % most))
                 .collect();
-            let t0 = Instant::now();
+            let t0 = long_after_start();
             let mut slots: Vec<(Instant, &str, u32)> = reserved(&limiter, &requests, t0)
                 .into_iter()
                 .zip(&requests)
