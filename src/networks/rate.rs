@@ -1383,9 +1383,15 @@ mod tests {
         }
     }
 
+    /// A limiter that started long enough ago that nothing from before its start counts.
+    fn settled(limits: RateLimits) -> Limiter {
+        let now = Instant::now();
+        Limiter::starting_at(limits, now.checked_sub(SECOND * 2).unwrap_or(now))
+    }
+
     #[tokio::test]
     async fn calls_are_spaced_in_real_time() {
-        let limiter = Limiter::new(RateLimits {
+        let limiter = settled(RateLimits {
             global_per_sec: 200,
             ..RateLimits::UNLIMITED
         });
@@ -1404,7 +1410,7 @@ mod tests {
 
     #[tokio::test]
     async fn chats_proceed_side_by_side_while_each_is_spaced() {
-        let limiter = Limiter::new(RateLimits {
+        let limiter = settled(RateLimits {
             per_chat_per_sec: 100,
             per_chat_per_min: 0,
             global_per_sec: 0,
