@@ -68,11 +68,12 @@ fn ledger() -> SqliteLedger {
     let at = t("2026-12-02T03:00:00Z");
     for p in &planned {
         l.claim(&p.key(), at).unwrap().unwrap();
+        assert!(l.mark_sending(&p.key(), at).unwrap());
         let out = Outcome::Published {
             remote_id: "1".into(),
             url: None,
         };
-        l.finish(&p.key(), out, at).unwrap();
+        l.finish(&p.key(), out, true, at).unwrap();
     }
     l
 }

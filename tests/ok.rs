@@ -341,6 +341,7 @@ enum Outcome {
     Unauthorized,
     Rejected,
     Unknown,
+    NotCommitted,
 }
 
 fn outcome(e: &PublishError) -> Outcome {
@@ -350,6 +351,7 @@ fn outcome(e: &PublishError) -> Outcome {
         PublishError::Unauthorized { .. } => Outcome::Unauthorized,
         PublishError::Rejected { .. } => Outcome::Rejected,
         PublishError::Unknown { .. } => Outcome::Unknown,
+        PublishError::NotCommitted { .. } => Outcome::NotCommitted,
     }
 }
 

@@ -740,6 +740,7 @@ async fn no_error_text_contains_the_token() {
             PublishError::Rejected { .. } => "rejected",
             PublishError::Transient { .. } => "transient",
             PublishError::Unknown { .. } => "unknown",
+            PublishError::NotCommitted { .. } => "not committed",
         })
         .collect();
     assert_eq!(

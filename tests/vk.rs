@@ -510,6 +510,7 @@ async fn every_fault_maps_to_the_outcome_the_scheduler_acts_on() {
         PublishError::Rejected { .. } => what == "rejected",
         PublishError::Transient { .. } => what == "transient",
         PublishError::Unknown { .. } => what == "unknown",
+        PublishError::NotCommitted { .. } => what == "not committed",
     };
     let cases = [
         (Fault::ServerError, "transient"),

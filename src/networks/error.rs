@@ -39,6 +39,14 @@ pub enum PublishError {
         /// What failed.
         reason: String,
     },
+    /// The caller's [`crate::networks::Commit`] hook refused just before the publishing request
+    /// (the ledger could not record it as being sent): that request was not sent, so nothing was
+    /// published. Uploads before it may have been made (they are invisible).
+    #[error("not sent: {reason}")]
+    NotCommitted {
+        /// Why the hook refused.
+        reason: String,
+    },
     /// The request was sent but no usable answer came (a timeout while waiting, a connection
     /// closed after sending, an answer that cannot be read). The post may be published; sending
     /// again may publish it twice.
@@ -88,6 +96,9 @@ impl PublishError {
                 reason: clean(reason),
             },
             PublishError::Unknown { reason } => PublishError::Unknown {
+                reason: clean(reason),
+            },
+            PublishError::NotCommitted { reason } => PublishError::NotCommitted {
                 reason: clean(reason),
             },
         }
@@ -143,4 +154,10 @@ fn describe(err: &reqwest::Error) -> String {
         out.push_str(" (timed out)");
     }
     out
+}
+
+impl From<crate::networks::NotCommitted> for PublishError {
+    fn from(e: crate::networks::NotCommitted) -> PublishError {
+        PublishError::NotCommitted { reason: e.reason }
+    }
 }

@@ -10,6 +10,8 @@
 //! - [`PublishError`]: the one outcome of a failed call. The clients never retry or sleep on an
 //!   error; the scheduler decides from the variant (wait `after`, ask a person, give up, retry, or — for
 //!   [`PublishError::Unknown`] — never resend blindly, because the post may already be up).
+//! - [`Commit`]: the hook a client calls immediately before the first request that can publish
+//!   leaves (the publisher commits `sending` there; waits and uploads come before it).
 //! - [`Secret`]: tokens in a type that prints as `***`, read from the environment or from a
 //!   secrets file that other users cannot read.
 //! - [`RateLimits`]: the documented request rates, as configuration; each client owns a
@@ -22,6 +24,7 @@
 //! No URL is ever logged or formatted into an error: Telegram carries the bot token in the path.
 //! [`classify_transport`] strips it from reqwest's errors.
 
+mod commit;
 mod credentials;
 mod error;
 pub mod ok;
@@ -34,6 +37,7 @@ pub mod telegram;
 pub mod tokens;
 pub mod vk;
 
+pub use commit::{Commit, NoCommit, NotCommitted};
 pub use credentials::Credentials;
 pub use error::{ConfigError, PublishError, classify_transport};
 pub use rate::{

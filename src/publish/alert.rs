@@ -374,7 +374,7 @@ mod tests {
                 remote_id: "1".into(),
                 url: None,
             };
-            l.finish(&e.key, out, end).unwrap();
+            l.finish(&e.key, out, true, end).unwrap();
         }
         let now: Timestamp = "2026-12-07T02:00:00Z".parse().unwrap(); // Mon 09:00 local, W50
         let a = weekly(&reg, &l, now).unwrap();

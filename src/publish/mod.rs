@@ -35,7 +35,9 @@ use jiff::{SignedDuration, Timestamp};
 
 use crate::check::rules::guard;
 use crate::media::{self, MediaCache};
-use crate::networks::{Credentials, PublishError, RateLimits, RemoteId, ok, telegram, vk};
+use crate::networks::{
+    Credentials, NotCommitted, PublishError, RateLimits, RemoteId, ok, telegram, vk,
+};
 use crate::ops::metrics::Metrics;
 use crate::plan::diagnostic::{Diagnostic, Severity};
 use crate::plan::id::{OrgId, PostId};
@@ -48,7 +50,8 @@ use crate::publish::ledger::{
 };
 use crate::render::publication::{self, ImageRef, Publication};
 
-/// Attempts after which a transient failure becomes `failed`.
+/// Attempts (that got an answer or a transport error) after which a transient failure becomes
+/// `failed`.
 pub const MAX_ATTEMPTS: u32 = 6;
 
 /// Settings of a publisher.
@@ -478,6 +481,16 @@ struct Blocked {
     waiting: Vec<Key>,
 }
 
+/// How one attempt ended.
+struct Attempted {
+    outcome: Outcome,
+    next: Next,
+    /// A request of the attempt got an answer or a transport error: it counts.
+    answered: bool,
+    /// The row was marked `sending` before a publishing request.
+    committed: bool,
+}
+
 /// What to do next with the rest of a page's queue after one publication.
 enum Next {
     Go,
@@ -805,15 +818,35 @@ impl Publisher {
                         org = %entry.key.org,
                         post = %entry.key.post,
                         network = entry.key.network.key(),
-                        attempt = entry.attempts,
+                        attempt = entry.attempts + 1,
                     );
-                    let (outcome, next) = self
+                    let Some(Attempted {
+                        outcome,
+                        next,
+                        answered,
+                        committed,
+                    }) = self
                         .attempt(&entry, plans, pass, clock)
                         .instrument(span.clone())
-                        .await;
+                        .await
+                    else {
+                        // Not sent: the ledger could not record it as being sent (a failure
+                        // stops the pass) or the row is no longer scheduled.
+                        continue;
+                    };
                     let at = clock();
                     let _enter = span.enter();
                     let mut pass = pass.borrow_mut();
+                    if !committed
+                        && matches!(outcome, Outcome::Published { .. } | Outcome::Uncertain(_))
+                    {
+                        // A client reported a publication without calling its commit hook (a
+                        // bug): the row is recorded as sent all the same, never as waiting.
+                        tracing::error!("a publishing request left without its commit");
+                        if pass.write(|l| l.mark_sending(&entry.key, at)).is_none() {
+                            return;
+                        }
+                    }
                     self.record(&entry, &outcome, at, &mut pass.report);
                     let mut alerts = Vec::new();
                     match &outcome {
@@ -828,7 +861,10 @@ impl Publisher {
                         }
                         _ => {}
                     }
-                    if pass.write(|l| l.finish(&entry.key, outcome, at)).is_none() {
+                    if pass
+                        .write(|l| l.finish(&entry.key, outcome, answered, at))
+                        .is_none()
+                    {
                         return;
                     }
                     if let Next::Block(why) = &next {
@@ -951,20 +987,62 @@ impl Publisher {
         }
     }
 
-    /// One attempt of a claimed publication.
+    /// One attempt of a claimed publication: the row stays `scheduled` through the rate-limit
+    /// waits and uploads, and becomes `sending` (committed) immediately before the first
+    /// request that can publish. `None`: nothing was sent because that could not be recorded.
     async fn attempt(
         &self,
         entry: &Entry,
         plans: &Plans,
         pass: &RefCell<Pass<'_>>,
         clock: &dyn Fn() -> Timestamp,
-    ) -> (Outcome, Next) {
+    ) -> Option<Attempted> {
         let key = &entry.key;
         let now = clock();
+        // The point of no return, called by the client right before its publishing request.
+        let committed = std::cell::Cell::new(false);
+        let mut commit = || -> Result<(), NotCommitted> {
+            if committed.get() {
+                return Ok(());
+            }
+            let at = clock();
+            match pass.borrow_mut().write(|l| l.mark_sending(key, at)) {
+                Some(true) => {
+                    committed.set(true);
+                    Ok(())
+                }
+                Some(false) => Err(NotCommitted {
+                    reason: "the publication is no longer scheduled".to_owned(),
+                }),
+                None => Err(NotCommitted {
+                    reason: "the ledger failed".to_owned(),
+                }),
+            }
+        };
+        let ended = self.try_once(entry, plans, pass, now, &mut commit).await?;
+        Some(Attempted {
+            outcome: ended.0,
+            next: ended.1,
+            answered: ended.2,
+            committed: committed.get(),
+        })
+    }
+
+    /// The body of [`Publisher::attempt`]: the outcome, what the page's queue does next, and
+    /// whether a request got an answer (or a transport error). `None`: `commit` refused.
+    async fn try_once(
+        &self,
+        entry: &Entry,
+        plans: &Plans,
+        pass: &RefCell<Pass<'_>>,
+        now: Timestamp,
+        commit: &mut dyn FnMut() -> Result<(), NotCommitted>,
+    ) -> Option<(Outcome, Next, bool)> {
+        let key = &entry.key;
         // A plan that cannot be read now, or a network without credentials: try again later.
         let later = |why: &str| {
             tracing::warn!(reason = why, "not sent now");
-            (
+            Some((
                 Outcome::Retry {
                     at: now
                         .checked_add(SignedDuration::from_mins(10))
@@ -972,20 +1050,22 @@ impl Publisher {
                     why: Some(why.to_owned()),
                 },
                 Next::Go,
-            )
+                false,
+            ))
         };
         let Some(page) = plans
             .reg
             .org(&key.org)
             .and_then(|o| o.pages.get(&key.network))
         else {
-            return (
+            return Some((
                 Outcome::Failed(crate::t!(
                     "reason-no-page",
                     network = key.network.to_string()
                 )),
                 Next::Go,
-            );
+                false,
+            ));
         };
         let Some(file) = plans
             .files
@@ -1006,12 +1086,12 @@ impl Publisher {
                 .cloned()
         };
         let Some(post) = post else {
-            return (Outcome::Retry { at: now, why: None }, Next::Stale);
+            return Some((Outcome::Retry { at: now, why: None }, Next::Stale, false));
         };
         if !content_hash(&post, key.network).matches(&entry.content) {
             // Edited after the last read: send what the ledger has been told about only. The
             // next read of the plans updates the row, and it goes out then.
-            return (Outcome::Retry { at: now, why: None }, Next::Stale);
+            return Some((Outcome::Retry { at: now, why: None }, Next::Stale, false));
         }
         // Each picture is prepared once: for the publication and for the bytes uploaded.
         let prepared: HashMap<&str, (ImageRef, PathBuf)> = post
@@ -1029,14 +1109,15 @@ impl Publisher {
         let publication = match publication::render(&post, page, &lookup) {
             Ok(p) => p,
             Err(e) => {
-                return (
+                return Some((
                     Outcome::Failed(crate::t!(
                         "reason-not-rendered",
                         network = key.network.to_string(),
                         why = e.message()
                     )),
                     Next::Go,
-                );
+                    false,
+                ));
             }
         };
         let paths: HashMap<&str, &PathBuf> = prepared
@@ -1056,7 +1137,7 @@ impl Publisher {
                     let mut ids = Vec::new();
                     let mut failure = None;
                     for call in calls {
-                        match c.execute(call, &bytes).await {
+                        match c.execute_with(call, &bytes, &mut *commit).await {
                             Ok(got) => ids.extend(got),
                             Err(e) => {
                                 failure = Some((e, !ids.is_empty()));
@@ -1073,7 +1154,7 @@ impl Publisher {
             Publication::Vk(calls) => match &self.clients.vk {
                 None => return later(&not_configured(key.network)),
                 Some(c) => c
-                    .execute(calls, &bytes)
+                    .execute_with(calls, &bytes, &mut *commit)
                     .await
                     .map(|p| RemoteId::Vk {
                         owner_id: p.owner_id,
@@ -1084,20 +1165,28 @@ impl Publisher {
             Publication::Ok(calls) => match &self.clients.ok {
                 None => return later(&not_configured(key.network)),
                 Some(c) => c
-                    .execute(calls, &bytes)
+                    .execute_with(calls, &bytes, &mut *commit)
                     .await
                     .map(RemoteId::Ok)
                     .map_err(|e| (e, false)),
             },
         };
+        // The client returned: a request got an answer or a transport error (or the call list
+        // was refused before anything left, which ends the publication anyway). A refused
+        // commit means nothing publishing left, and the attempt did not happen.
         match result {
-            Ok(remote_id) => (
+            Ok(remote_id) => Some((
                 Outcome::Published {
                     url: remote_id.url(page),
                     remote_id: remote_id.to_string(),
                 },
                 Next::Go,
-            ),
+                true,
+            )),
+            Err((PublishError::NotCommitted { reason }, false)) => {
+                tracing::warn!(reason = %reason, "not sent: the ledger did not record it as being sent");
+                None
+            }
             Err((e, partly)) => {
                 if let (PublishError::RateLimited { .. }, Some(m)) = (&e, &self.metrics) {
                     m.rate_limited(key.network);
@@ -1107,9 +1196,13 @@ impl Publisher {
                         // The publication waits for the token, it is not lost.
                         let at = now.checked_add(BLOCK_FOR).unwrap_or(now);
                         let why = crate::t!("reason-token", why = reason.as_str());
-                        (Outcome::Retry { at, why: Some(why) }, Next::Block(reason))
+                        Some((
+                            Outcome::Retry { at, why: Some(why) },
+                            Next::Block(reason),
+                            true,
+                        ))
                     }
-                    e => (decide(entry, e, partly, now), Next::Go),
+                    e => Some((decide(entry, e, partly, now), Next::Go, true)),
                 }
             }
         }
@@ -1173,6 +1266,8 @@ fn not_configured(network: Network) -> String {
 /// The retry decision for a failed attempt: it lives here, not in the clients.
 fn decide(entry: &Entry, e: PublishError, partly: bool, now: Timestamp) -> Outcome {
     let key = &entry.key;
+    // This attempt got an answer (or a transport error): it counts.
+    let attempts = entry.attempts.saturating_add(1);
     let at = |d: SignedDuration| now.checked_add(d).unwrap_or(now);
     if partly {
         // Some messages of the publication are up: sending it again would repeat them.
@@ -1184,8 +1279,8 @@ fn decide(entry: &Entry, e: PublishError, partly: bool, now: Timestamp) -> Outco
             at: at(SignedDuration::try_from(after).unwrap_or(SignedDuration::from_secs(60))),
             why: Some(crate::t!("reason-rate-limited", network = network)),
         },
-        PublishError::Transient { reason } if entry.attempts < MAX_ATTEMPTS => Outcome::Retry {
-            at: at(backoff(key, entry.attempts)),
+        PublishError::Transient { reason } if attempts < MAX_ATTEMPTS => Outcome::Retry {
+            at: at(backoff(key, attempts)),
             why: Some(crate::t!(
                 "reason-transient",
                 network = network,
@@ -1194,7 +1289,7 @@ fn decide(entry: &Entry, e: PublishError, partly: bool, now: Timestamp) -> Outco
         },
         PublishError::Transient { reason } => Outcome::Failed(crate::t!(
             "reason-gave-up",
-            attempts = entry.attempts,
+            attempts = attempts,
             why = reason.as_str()
         )),
         // VK drops a repeated `guid`: sending again is safe.
@@ -1214,6 +1309,12 @@ fn decide(entry: &Entry, e: PublishError, partly: bool, now: Timestamp) -> Outco
         PublishError::Unauthorized { reason } => {
             Outcome::Failed(crate::t!("reason-token", why = reason.as_str()))
         }
+        // Refused before its publishing request: nothing left; try again soon (the publisher
+        // normally handles this itself).
+        PublishError::NotCommitted { reason } => Outcome::Retry {
+            at: now,
+            why: Some(reason),
+        },
         PublishError::Rejected { reason } => Outcome::Failed(crate::t!(
             "reason-refused",
             network = network,
@@ -1226,5 +1327,44 @@ impl State {
     /// The state in the words of the current language (`published`, «опубликовано»).
     pub fn words(&self) -> String {
         crate::locale::text(&format!("state-{}", self.name()), &[])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Issue 12 item 9: the budget counts this attempt and the answered ones before it, never
+    /// the claims of processes that died before an answer.
+    #[test]
+    fn a_single_transient_failure_after_crashes_is_retried() {
+        let now: Timestamp = "2026-12-01T02:00:00Z".parse().unwrap();
+        let mut entry = Entry {
+            key: Key {
+                org: "school".into(),
+                post: "a".into(),
+                network: Network::Vk,
+            },
+            due: now,
+            next_try: now,
+            content: String::new(),
+            attempts: 0,
+            state: State::Sending,
+            updated: now,
+            file: None,
+            waiting: None,
+        };
+        let e = || PublishError::Transient {
+            reason: "HTTP 502".into(),
+        };
+        match decide(&entry, e(), false, now) {
+            Outcome::Retry { at, .. } => assert_eq!(at, now + backoff(&entry.key, 1)),
+            other => panic!("{other:?}"),
+        }
+        entry.attempts = MAX_ATTEMPTS - 1;
+        assert!(matches!(
+            decide(&entry, e(), false, now),
+            Outcome::Failed(_)
+        ));
     }
 }

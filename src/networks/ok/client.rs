@@ -40,7 +40,9 @@ use tokio::sync::Mutex;
 
 use crate::networks::tokens::Rotating;
 pub use crate::networks::tokens::{TokenPair, TokenStore};
-use crate::networks::{ConfigError, Limiter, PublishError, RateLimits, Secret, classify_transport};
+use crate::networks::{
+    Commit, ConfigError, Limiter, NoCommit, PublishError, RateLimits, Secret, classify_transport,
+};
 use crate::render::publication::{ImageRef, OkCall, OkMedia};
 
 /// OK's API host; methods are at `{base}/fb.do`.
@@ -414,6 +416,18 @@ impl Client {
         calls: &[OkCall],
         image_bytes: &dyn Fn(&ImageRef) -> Vec<u8>,
     ) -> impl Future<Output = Result<String, PublishError>> + Send + use<'s> {
+        self.execute_with(calls, image_bytes, NoCommit)
+    }
+
+    /// Like [`Client::execute`], calling `commit` immediately before `mediatopic.post` leaves
+    /// (after its rate-limit wait and every upload, which publish nothing). If `commit` refuses,
+    /// `mediatopic.post` is not sent ([`PublishError::NotCommitted`]).
+    pub fn execute_with<'s, C: Commit + 's>(
+        &'s self,
+        calls: &[OkCall],
+        image_bytes: &dyn Fn(&ImageRef) -> Vec<u8>,
+        mut commit: C,
+    ) -> impl Future<Output = Result<String, PublishError>> + use<'s, C> {
         let plan = Plan::new(calls, image_bytes);
         async move {
             let plan = plan?;
@@ -422,7 +436,8 @@ impl Client {
                 tokens.push(self.upload_photo(&plan.gid, jpeg).await?);
             }
             let attachment = attachment(&plan.media, &tokens)?;
-            self.mediatopic_post(&plan.gid, attachment).await
+            self.mediatopic_post_with(&plan.gid, attachment, &mut commit)
+                .await
         }
     }
 
@@ -535,8 +550,18 @@ impl Client {
         gid: &str,
         attachment: String,
     ) -> Result<String, PublishError> {
+        self.mediatopic_post_with(gid, attachment, &mut NoCommit)
+            .await
+    }
+
+    async fn mediatopic_post_with<C: Commit + ?Sized>(
+        &self,
+        gid: &str,
+        attachment: String,
+        commit: &mut C,
+    ) -> Result<String, PublishError> {
         let answer = self
-            .call(&Request::mediatopic_post(gid, attachment))
+            .call_with(&Request::mediatopic_post(gid, attachment), commit)
             .await?;
         match answer {
             Value::String(id) if !id.is_empty() => Ok(id),
@@ -551,7 +576,17 @@ impl Client {
     /// Signs and sends one API request and returns OK's answer, refreshing the access token
     /// once if OK says the session expired and the client holds a refresh token.
     pub async fn call(&self, request: &Request) -> Result<Value, PublishError> {
-        let result = match self.call_inner(request).await {
+        self.call_with(request, &mut NoCommit).await
+    }
+
+    /// [`Client::call`], calling `commit` immediately before a request that can publish
+    /// (`mediatopic.post`) leaves.
+    async fn call_with<C: Commit + ?Sized>(
+        &self,
+        request: &Request,
+        commit: &mut C,
+    ) -> Result<Value, PublishError> {
+        let result = match self.call_inner(request, commit).await {
             // Only mediatopic.post can publish; anything else that got lost can be sent again.
             Err(PublishError::Unknown { reason }) if !request.publishes() => {
                 Err(PublishError::Transient {
@@ -566,15 +601,19 @@ impl Client {
         }
     }
 
-    async fn call_inner(&self, request: &Request) -> Result<Value, PublishError> {
+    async fn call_inner<C: Commit + ?Sized>(
+        &self,
+        request: &Request,
+        commit: &mut C,
+    ) -> Result<Value, PublishError> {
         let token = self.access_token().await?;
         let refreshable = matches!(*self.auth.lock().await, AuthState::OAuth { .. });
-        match self.send(request, &token).await {
+        match self.send(request, &token, commit).await {
             Ok(v) => Ok(v),
             Err(Failure::Api(e)) if refreshable && e.code == 102 => {
                 self.refresh(&token).await?;
                 let token = self.access_token().await?;
-                match self.send(request, &token).await {
+                match self.send(request, &token, commit).await {
                     Ok(v) => Ok(v),
                     Err(Failure::Api(e)) => Err(classify(request.method, &e, Renewal::Refreshed)),
                     Err(Failure::Other(e)) => Err(e),
@@ -708,7 +747,12 @@ impl Client {
 
     /// One attempt, once the token (and the group) may send again: sign with `token`, then a
     /// form-encoded POST to `fb.do`.
-    async fn send(&self, request: &Request, token: &Secret) -> Result<Value, Failure> {
+    async fn send<C: Commit + ?Sized>(
+        &self,
+        request: &Request,
+        token: &Secret,
+        commit: &mut C,
+    ) -> Result<Value, Failure> {
         let gid = request
             .params
             .iter()
@@ -721,6 +765,10 @@ impl Client {
             .until_ready(gid)
             .await
             .map_err(|p| Failure::Other(p.into()))?;
+        // The point of no return: the wait above and the uploads before were safe to cut.
+        if request.publishes() {
+            commit.commit().map_err(PublishError::from)?;
+        }
         let result = self.send_signed(request, token).await;
         // OK's quotas are the user's (docs/api-facts.md#ok-rate-limits): a rate-limit answer
         // pauses every call of the token, not only this one.

@@ -20,7 +20,9 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value, json};
 
-use crate::networks::{ConfigError, Limiter, PublishError, RateLimits, Secret, classify_transport};
+use crate::networks::{
+    Commit, ConfigError, Limiter, NoCommit, PublishError, RateLimits, Secret, classify_transport,
+};
 use crate::render::publication::{ImageRef, TelegramCall};
 
 /// The official Bot API server.
@@ -459,14 +461,31 @@ impl Client {
         call: &TelegramCall,
         image_bytes: &dyn Fn(&ImageRef) -> Vec<u8>,
     ) -> impl Future<Output = Result<Vec<i64>, PublishError>> + Send + use<'a> {
+        self.execute_with(call, image_bytes, NoCommit)
+    }
+
+    /// Like [`Client::execute`], calling `commit` after the rate-limit wait, immediately before
+    /// the request leaves: every `send*` call can publish (its pictures go in the same request).
+    /// If `commit` refuses, nothing is sent ([`PublishError::NotCommitted`]).
+    pub fn execute_with<'a, C: Commit + 'a>(
+        &'a self,
+        call: &TelegramCall,
+        image_bytes: &dyn Fn(&ImageRef) -> Vec<u8>,
+        mut commit: C,
+    ) -> impl Future<Output = Result<Vec<i64>, PublishError>> + use<'a, C> {
         let request = Request::for_call(call, image_bytes);
         let many = matches!(call, TelegramCall::SendMediaGroup { .. });
         async move {
+            let method = request.method;
+            let result = self.call_raw_with(request, &mut commit).await?;
+            let read = |e: serde_json::Error| PublishError::Unknown {
+                reason: format!("the answer to {method} could not be read: {e}"),
+            };
             if many {
-                let messages: Vec<Message> = self.call(request).await?;
+                let messages: Vec<Message> = serde_json::from_value(result).map_err(read)?;
                 Ok(messages.into_iter().map(|m| m.message_id).collect())
             } else {
-                let message: Message = self.call(request).await?;
+                let message: Message = serde_json::from_value(result).map_err(read)?;
                 Ok(vec![message.message_id])
             }
         }
@@ -492,14 +511,33 @@ impl Client {
     /// Sends a request and returns its `result` as JSON, once its chat and the token may send
     /// again ([`Config::rate`]).
     pub async fn call_raw(&self, request: Request) -> Result<Value, PublishError> {
-        let secret = self.token.expose();
-        self.send(request).await.map_err(|e| e.redacted(secret))
+        self.call_raw_with(request, &mut NoCommit).await
     }
 
-    async fn send(&self, request: Request) -> Result<Value, PublishError> {
+    /// [`Client::call_raw`], calling `commit` immediately before a `send*` request leaves.
+    async fn call_raw_with<C: Commit + ?Sized>(
+        &self,
+        request: Request,
+        commit: &mut C,
+    ) -> Result<Value, PublishError> {
+        let secret = self.token.expose();
+        self.send(request, commit)
+            .await
+            .map_err(|e| e.redacted(secret))
+    }
+
+    async fn send<C: Commit + ?Sized>(
+        &self,
+        request: Request,
+        commit: &mut C,
+    ) -> Result<Value, PublishError> {
         let (chat, messages) = rate_key(&request);
         // Held until the answer is read: until then the request counts against the limits.
         let _permit = self.limiter.until_ready_n(&chat, messages).await?;
+        // The point of no return: every `send*` can publish; the wait above was safe to cut.
+        if request.method.starts_with("send") {
+            commit.commit()?;
+        }
         // The only place the token meets the URL; this string is never formatted anywhere else.
         let url = format!(
             "{}/bot{}/{}",

@@ -38,7 +38,9 @@ use tokio::sync::Mutex;
 
 use crate::networks::tokens::Rotating;
 pub use crate::networks::tokens::{TokenPair, TokenStore};
-use crate::networks::{ConfigError, Limiter, PublishError, RateLimits, Secret, classify_transport};
+use crate::networks::{
+    Commit, ConfigError, Limiter, NoCommit, PublishError, RateLimits, Secret, classify_transport,
+};
 use crate::render::publication::{ImageRef, VkAttachment, VkCall};
 
 /// The API version every call sends as `v`.
@@ -417,6 +419,18 @@ impl Client {
         calls: &[VkCall],
         image_bytes: &dyn Fn(&ImageRef) -> Vec<u8>,
     ) -> impl Future<Output = Result<Posted, PublishError>> + Send + '_ {
+        self.execute_with(calls, image_bytes, NoCommit)
+    }
+
+    /// Like [`Client::execute`], calling `commit` immediately before `wall.post` leaves (after
+    /// its rate-limit wait and every upload and poll, which publish nothing). If `commit`
+    /// refuses, `wall.post` is not sent ([`PublishError::NotCommitted`]).
+    pub fn execute_with<'a, C: Commit + 'a>(
+        &'a self,
+        calls: &[VkCall],
+        image_bytes: &dyn Fn(&ImageRef) -> Vec<u8>,
+        mut commit: C,
+    ) -> impl Future<Output = Result<Posted, PublishError>> + use<'a, C> {
         // The pictures are read before anything is sent, so the future borrows neither
         // `image_bytes` nor `calls` and can be spawned.
         let checked = check_plan(calls);
@@ -481,7 +495,7 @@ impl Client {
                             attachments,
                             guid: guid.clone(),
                         };
-                        let post_id = self.wall_post(&post).await?;
+                        let post_id = self.wall_post_with(&post, &mut commit).await?;
                         return Ok(Posted {
                             owner_id: *owner_id,
                             post_id,
@@ -532,7 +546,15 @@ impl Client {
     /// `wall.post`; returns the post id (the first post's id when the `guid` was seen within
     /// the hour).
     pub async fn wall_post(&self, post: &NewPost) -> Result<i64, PublishError> {
-        let answer = self.call(Request::wall_post(post)).await?;
+        self.wall_post_with(post, &mut NoCommit).await
+    }
+
+    async fn wall_post_with<C: Commit + ?Sized>(
+        &self,
+        post: &NewPost,
+        commit: &mut C,
+    ) -> Result<i64, PublishError> {
+        let answer = self.call_with(Request::wall_post(post), commit).await?;
         answer
             .get("post_id")
             .and_then(Value::as_i64)
@@ -544,7 +566,17 @@ impl Client {
     /// Sends one API request and returns VK's `response`, refreshing a VK ID token once if VK
     /// says it is invalid or expired.
     pub async fn call(&self, request: Request) -> Result<Value, PublishError> {
-        let result = self.call_inner(&request).await;
+        self.call_with(request, &mut NoCommit).await
+    }
+
+    /// [`Client::call`], calling `commit` immediately before a request that can publish
+    /// (`wall.post`) leaves.
+    async fn call_with<C: Commit + ?Sized>(
+        &self,
+        request: Request,
+        commit: &mut C,
+    ) -> Result<Value, PublishError> {
+        let result = self.call_inner(&request, commit).await;
         let result = match result {
             // Only wall.post can publish; anything else that got lost can be sent again.
             Err(PublishError::Unknown { reason }) if !request.publishes() => {
@@ -560,15 +592,19 @@ impl Client {
         }
     }
 
-    async fn call_inner(&self, request: &Request) -> Result<Value, PublishError> {
+    async fn call_inner<C: Commit + ?Sized>(
+        &self,
+        request: &Request,
+        commit: &mut C,
+    ) -> Result<Value, PublishError> {
         let token = self.access_token().await?;
         let refreshable = matches!(*self.auth.lock().await, AuthState::VkId { .. });
-        match self.send(request, &token).await {
+        match self.send(request, &token, commit).await {
             Ok(v) => Ok(v),
             Err(Failure::Api(e)) if refreshable && token_expired(e.error_code) => {
                 self.refresh(&token).await?;
                 let token = self.access_token().await?;
-                match self.send(request, &token).await {
+                match self.send(request, &token, commit).await {
                     Ok(v) => Ok(v),
                     Err(Failure::Api(e)) => Err(classify_api(request.method, &e, Some(true))),
                     Err(Failure::Other(e)) => Err(e),
@@ -705,13 +741,22 @@ impl Client {
 
     /// One attempt, once the token (and the community) may send again: a form-encoded POST
     /// with the token in the header.
-    async fn send(&self, request: &Request, token: &Secret) -> Result<Value, Failure> {
+    async fn send<C: Commit + ?Sized>(
+        &self,
+        request: &Request,
+        token: &Secret,
+        commit: &mut C,
+    ) -> Result<Value, Failure> {
         // Held until the answer is read: until then the request counts against the limits.
         let _permit = self
             .limiter
             .until_ready(&request.page())
             .await
             .map_err(|p| Failure::Other(p.into()))?;
+        // The point of no return: the wait above and the uploads before were safe to cut.
+        if request.publishes() {
+            commit.commit().map_err(PublishError::from)?;
+        }
         let result = self.send_now(request, token).await;
         // VK's limits are the token's, whatever the community (docs/api-facts.md#vk-rate-limits):
         // a rate-limit answer pauses every call of the token, not only this one.

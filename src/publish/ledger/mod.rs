@@ -2,19 +2,37 @@
 //! state machine
 //!
 //! ```text
-//! scheduled ──claim──▶ sending ──▶ published(remote id, url)
-//!     ▲                   │    └──▶ failed(reason)            (Rejected, Unauthorized, retries spent)
-//!     └──retry (backoff)──┤
-//!                         └──crash──▶ scheduled again on VK (same guid: VK deduplicates)
-//!                                   ▶ uncertain on Telegram and OK (nothing deduplicates)
+//!            claim: the row is this publisher's; its state does not change
+//! scheduled ─────────────▶ rate-limit waits, uploads (safe to repeat; a crash here leaves it
+//!     ▲   ▲                      │                   scheduled, and the attempt is not counted)
+//!     │   └──retry / failed ─────┤ (an upload or a wait ended the attempt: from scheduled)
+//!     │                          │ mark_sending, committed, immediately before the request
+//!     │                          ▼ that can publish (wall.post, mediatopic.post, send*)
+//!     └──retry (backoff)─────  sending ──▶ published(remote id, url)
+//!                                │    └──▶ failed(reason)   (Rejected, Unauthorized, retries spent)
+//!                                └──crash──▶ scheduled again on VK (same guid: VK deduplicates)
+//!                                          ▶ uncertain on Telegram and OK (nothing deduplicates)
 //! scheduled ──time passed while down, beyond the grace window──▶ missed
 //! scheduled ──removed from git──▶ cancelled
 //! ```
 //!
-//! `sending` is committed **before** a request leaves, so a crash can never lose the fact that a
-//! request may have been made. The ledger is a trait so that a PostgreSQL backend (several
-//! daemons, `FOR UPDATE SKIP LOCKED` leases) can follow the SQLite one without changing the
-//! daemon.
+//! `sending` is committed **immediately before the first request that can publish** (VK's
+//! `wall.post`, OK's `mediatopic.post`, Telegram's first `send*`): the clients call a
+//! [`crate::networks::Commit`] hook after their rate-limit waits and uploads, and the publisher's
+//! hook is [`Ledger::mark_sending`]. If that write fails, nothing irreversible is sent. So a
+//! crash can never lose the fact that a publishing request may have been made, and a crash
+//! during waits or uploads (which are safe to repeat) leaves the row `scheduled`, as if the
+//! attempt had not begun.
+//!
+//! [`Entry::attempts`] counts attempts that got an answer or a transport error (told to
+//! [`Ledger::finish`]), not claims: a process that died before any answer does not use up the
+//! retry budget.
+//!
+//! Between `claim` and `finish` the row belongs to the publisher that claimed it. The SQLite
+//! ledger has one publisher (its lock file), so `claim` only reads; a server backend (several
+//! daemons, PostgreSQL) takes a lease there (`FOR UPDATE SKIP LOCKED`, an owner and an expiry in
+//! the row) and `mark_sending` checks it, without changing the daemon. The ledger is a trait for
+//! that reason.
 
 pub mod sqlite;
 
@@ -41,7 +59,7 @@ pub struct Key {
 pub enum State {
     /// Waiting for its time (or for its next attempt).
     Scheduled,
-    /// A request may be in flight: committed before sending.
+    /// A publishing request may be in flight: committed right before it leaves.
     Sending,
     /// Published: the network accepted it.
     Published {
@@ -99,7 +117,8 @@ pub struct Entry {
     /// Hash of what is to be sent (text, images, poll), to notice edits: a [`ContentHash`]
     /// in its text form.
     pub content: String,
-    /// Attempts made so far.
+    /// Attempts that got an answer or a transport error so far (a claim, or a crash before any
+    /// answer, does not count).
     pub attempts: u32,
     /// Where the publication stands in the state machine.
     pub state: State,
@@ -359,11 +378,18 @@ pub trait Ledger {
     /// changing them: the daemon claims each one just before its request leaves.
     fn due(&self, now: Timestamp, limit: usize) -> Result<Vec<Entry>, LedgerError>;
 
-    /// Moves one publication from `scheduled` (due at `now`) to `sending` and returns it, or
-    /// `None` when it is no longer scheduled and due (edited, cancelled, or taken by another
-    /// daemon). The state change is committed before this returns, so a crash after it is seen
-    /// by [`Ledger::recover`].
+    /// Takes one scheduled publication due at `now` for this publisher and returns it, or `None`
+    /// when it is no longer scheduled and due (edited, cancelled, or taken by another daemon).
+    /// The row stays `scheduled`: the rate-limit waits and uploads that follow are safe to repeat,
+    /// and a crash during them leaves nothing to recover. (The SQLite ledger has one publisher,
+    /// so this only reads; a server backend takes a lease here.)
     fn claim(&mut self, key: &Key, now: Timestamp) -> Result<Option<Entry>, LedgerError>;
+
+    /// Moves a claimed publication from `scheduled` to `sending`, committed before this returns:
+    /// called immediately before the first request that can publish leaves, so that a crash after
+    /// it is seen by [`Ledger::recover`]. Returns `false` (and changes nothing) when the row is no
+    /// longer scheduled: then nothing may be sent.
+    fn mark_sending(&mut self, key: &Key, now: Timestamp) -> Result<bool, LedgerError>;
 
     /// Sets when a scheduled publication is attempted next: later while its page waits for a
     /// person (`why` says so, from `now` on), now when the retry sweep lifts the wait (`why` is
@@ -377,8 +403,17 @@ pub trait Ledger {
         now: Timestamp,
     ) -> Result<(), LedgerError>;
 
-    /// Records how an attempt of a `sending` row ended, at time `at`.
-    fn finish(&mut self, key: &Key, outcome: Outcome, at: Timestamp) -> Result<(), LedgerError>;
+    /// Records how an attempt of a claimed row ended, at time `at`: from `sending`, any outcome;
+    /// from `scheduled` (the attempt ended before its publishing request), a retry or a failure.
+    /// `answered` says whether a request of the attempt got an answer or a transport error: only
+    /// then does [`Entry::attempts`] grow.
+    fn finish(
+        &mut self,
+        key: &Key,
+        outcome: Outcome,
+        answered: bool,
+        at: Timestamp,
+    ) -> Result<(), LedgerError>;
 
     /// How many publications are scheduled, per network (the queue depth).
     fn depth(&self) -> Result<Vec<(Network, u64)>, LedgerError>;
@@ -417,8 +452,9 @@ pub trait Ledger {
     fn entries(&self) -> Result<Vec<Entry>, LedgerError>;
 }
 
-/// Tests: moves up to `limit` scheduled publications whose time has come to `sending`, in
-/// order of time, and returns them, as the daemon does one [`Ledger::claim`] at a time.
+/// Tests: claims up to `limit` scheduled publications whose time has come and moves them to
+/// `sending`, in order of time, and returns them, as the daemon does one [`Ledger::claim`] and
+/// [`Ledger::mark_sending`] at a time.
 #[cfg(test)]
 pub(crate) fn claim_due(
     ledger: &mut dyn Ledger,
@@ -427,7 +463,10 @@ pub(crate) fn claim_due(
 ) -> Result<Vec<Entry>, LedgerError> {
     let mut claimed = Vec::new();
     for e in ledger.due(now, limit)? {
-        if let Some(e) = ledger.claim(&e.key, now)? {
+        if let Some(mut e) = ledger.claim(&e.key, now)?
+            && ledger.mark_sending(&e.key, now)?
+        {
+            e.state = State::Sending;
             claimed.push(e);
         }
     }

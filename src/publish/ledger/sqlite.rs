@@ -498,36 +498,42 @@ impl Ledger for SqliteLedger {
     }
 
     fn claim(&mut self, key: &Key, now: Timestamp) -> Result<Option<Entry>, LedgerError> {
-        let tx = self
+        // One publisher per file (the lock of `open_for_publishing`): the row is ours once read.
+        // It stays `scheduled` through the waits and uploads.
+        self.conn
+            .prepare_cached(&format!(
+                "SELECT {COLUMNS} FROM publication WHERE org = ?1 AND post = ?2 AND network = ?3 AND state = 'scheduled' AND next_try_ms <= ?4"
+            ))
+            .and_then(|mut st| {
+                st.query_row(
+                    params![key.org, key.post, key.network.key(), ms(now)],
+                    row_entry,
+                )
+                .optional()
+            })
+            .map_err(storage)
+    }
+
+    fn mark_sending(&mut self, key: &Key, now: Timestamp) -> Result<bool, LedgerError> {
+        // Committed (synchronous=FULL) before the publishing request leaves: a crash after this
+        // point is seen by `recover`.
+        let changed = self
             .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(storage)?;
-        let changed = tx
             .execute(
-                "UPDATE publication SET state = 'sending', attempts = attempts + 1, updated_ms = ?4 WHERE org = ?1 AND post = ?2 AND network = ?3 AND state = 'scheduled' AND next_try_ms <= ?4",
+                "UPDATE publication SET state = 'sending', updated_ms = ?4 WHERE org = ?1 AND post = ?2 AND network = ?3 AND state = 'scheduled'",
                 params![key.org, key.post, key.network.key(), ms(now)],
             )
             .map_err(storage)?;
-        let entry = if changed == 1 {
-            Some(
-                tx.query_row(
-                    &format!(
-                        "SELECT {COLUMNS} FROM publication WHERE org = ?1 AND post = ?2 AND network = ?3"
-                    ),
-                    params![key.org, key.post, key.network.key()],
-                    row_entry,
-                )
-                .map_err(storage)?,
-            )
-        } else {
-            None
-        };
-        // Committed before any request leaves: a crash after this point is seen by `recover`.
-        tx.commit().map_err(storage)?;
-        Ok(entry)
+        Ok(changed == 1)
     }
 
-    fn finish(&mut self, key: &Key, outcome: Outcome, at: Timestamp) -> Result<(), LedgerError> {
+    fn finish(
+        &mut self,
+        key: &Key,
+        outcome: Outcome,
+        answered: bool,
+        at: Timestamp,
+    ) -> Result<(), LedgerError> {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
@@ -546,7 +552,14 @@ impl Ledger for SqliteLedger {
             Outcome::Failed(_) => "failed",
             Outcome::Uncertain(_) => "uncertain",
         };
-        if state.as_deref() != Some("sending") {
+        // An attempt that ended before its publishing request left the row `scheduled`: it can
+        // only have been retried or refused, never published or left uncertain.
+        let allowed = match state.as_deref() {
+            Some("sending") => true,
+            Some("scheduled") => matches!(outcome, Outcome::Retry { .. } | Outcome::Failed(_)),
+            _ => false,
+        };
+        if !allowed {
             let from = match state.as_deref() {
                 Some("scheduled") => "scheduled",
                 Some("published") => "published",
@@ -561,6 +574,13 @@ impl Ledger for SqliteLedger {
                 from,
                 to,
             });
+        }
+        if answered {
+            tx.execute(
+                "UPDATE publication SET attempts = attempts + 1 WHERE org = ?1 AND post = ?2 AND network = ?3",
+                params![key.org, key.post, key.network.key()],
+            )
+            .map_err(storage)?;
         }
         match outcome {
             Outcome::Published { remote_id, url } => tx.execute(
@@ -949,7 +969,7 @@ mod tests {
         let retry = |l: &mut SqliteLedger, at: &str, why: Option<&str>, next: &str| {
             assert!(l.claim(&key, t(at)).unwrap().is_some());
             let why = why.map(str::to_owned);
-            l.finish(&key, Outcome::Retry { at: t(next), why }, t(at))
+            l.finish(&key, Outcome::Retry { at: t(next), why }, true, t(at))
                 .unwrap();
         };
         retry(
@@ -1013,12 +1033,14 @@ mod tests {
             "2026-12-01T04:02:00Z",
         );
         assert!(l.claim(&key, t("2026-12-01T04:02:00Z")).unwrap().is_some());
+        assert!(l.mark_sending(&key, t("2026-12-01T04:02:00Z")).unwrap());
         l.finish(
             &key,
             Outcome::Published {
                 remote_id: "1".into(),
                 url: None,
             },
+            true,
             t("2026-12-01T04:02:00Z"),
         )
         .unwrap();
@@ -1045,7 +1067,7 @@ mod tests {
         );
         assert!(
             got.iter()
-                .all(|e| e.state == State::Sending && e.attempts == 1)
+                .all(|e| e.state == State::Sending && e.attempts == 0)
         );
         l.finish(
             &got[0].key,
@@ -1053,6 +1075,7 @@ mod tests {
                 remote_id: "42".into(),
                 url: None,
             },
+            true,
             t("2026-12-01T12:00:00Z"),
         )
         .unwrap();
@@ -1062,6 +1085,7 @@ mod tests {
                 at: t("2026-12-01T03:05:00Z"),
                 why: None,
             },
+            true,
             t("2026-12-01T12:00:00Z"),
         )
         .unwrap();
@@ -1071,6 +1095,7 @@ mod tests {
             l.finish(
                 &got[0].key,
                 Outcome::Failed("x".into()),
+                true,
                 t("2026-12-01T12:00:00Z")
             ),
             Err(LedgerError::Transition { .. })
@@ -1098,6 +1123,7 @@ mod tests {
                 remote_id: "1".into(),
                 url: None,
             },
+            true,
             t("2026-12-01T12:00:00Z"),
         )
         .unwrap();
@@ -1220,6 +1246,78 @@ mod tests {
         assert!(nets.contains(&Network::Telegram) && nets.contains(&Network::Ok));
         let again = claim_due(&mut l, now, 10).unwrap();
         assert_eq!(again.len(), 1);
-        assert_eq!((again[0].key.network, again[0].attempts), (Network::Vk, 2));
+        // No answer came before the crash: the attempt is not counted.
+        assert_eq!((again[0].key.network, again[0].attempts), (Network::Vk, 0));
+    }
+
+    /// Issue 12 items 8 and 9: a claim leaves the row `scheduled` (a crash during the waits and
+    /// uploads leaves nothing to recover), and only attempts that got an answer count, however
+    /// often the process died before one.
+    #[test]
+    fn a_claim_changes_nothing_and_only_answered_attempts_count() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ledger.sqlite");
+        let now = t("2026-12-01T02:00:00Z");
+        let tg = key("a", Network::Telegram);
+        let vk = key("a", Network::Vk);
+        {
+            let mut l = SqliteLedger::open(&path).unwrap();
+            l.sync(
+                &[
+                    planned("a", Network::Telegram, "2026-12-01T02:00:00Z", "h"),
+                    planned("a", Network::Vk, "2026-12-01T02:00:00Z", "h"),
+                ],
+                &|_| false,
+                now,
+                GRACE,
+            )
+            .unwrap();
+            let e = l.claim(&tg, now).unwrap().unwrap();
+            assert_eq!((e.state, e.attempts), (State::Scheduled, 0));
+            // The process dies while the Telegram row waits for its slot.
+        }
+        let row = |l: &SqliteLedger, k: &Key| {
+            l.entries()
+                .unwrap()
+                .into_iter()
+                .find(|e| e.key == *k)
+                .unwrap()
+        };
+        let mut l = SqliteLedger::open(&path).unwrap();
+        assert!(l.recover().unwrap().is_empty(), "nothing was sent");
+        assert_eq!(row(&l, &tg).state, State::Scheduled);
+        // Twelve crashes after VK's request left and before any answer.
+        for _ in 0..12 {
+            assert!(l.claim(&vk, now).unwrap().is_some());
+            assert!(l.mark_sending(&vk, now).unwrap());
+            drop(l);
+            l = SqliteLedger::open(&path).unwrap();
+            assert!(l.recover().unwrap().is_empty());
+        }
+        assert_eq!(row(&l, &vk).attempts, 0);
+        // Then one HTTP 502: one attempt.
+        assert!(l.claim(&vk, now).unwrap().is_some());
+        assert!(l.mark_sending(&vk, now).unwrap());
+        let retry = Outcome::Retry {
+            at: t("2026-12-01T02:01:00Z"),
+            why: Some("HTTP 502".into()),
+        };
+        l.finish(&vk, retry.clone(), true, now).unwrap();
+        assert_eq!(row(&l, &vk).attempts, 1);
+        // An attempt that ended before its publishing request (an upload refused) finishes
+        // from `scheduled`; one that got no answer at all does not count.
+        let later = t("2026-12-01T02:01:00Z");
+        assert!(l.claim(&vk, later).unwrap().is_some());
+        l.finish(&vk, retry, false, later).unwrap();
+        assert_eq!(row(&l, &vk).attempts, 1);
+        // Published or uncertain only after `sending`.
+        assert!(l.claim(&tg, now).unwrap().is_some());
+        assert!(matches!(
+            l.finish(&tg, Outcome::Uncertain("x".into()), true, now),
+            Err(LedgerError::Transition { .. })
+        ));
+        // A row that is no longer scheduled cannot become `sending`.
+        assert!(l.mark_sending(&tg, now).unwrap());
+        assert!(!l.mark_sending(&tg, now).unwrap());
     }
 }
