@@ -31,7 +31,7 @@ use vestnik::ops::monitor::Health;
 use vestnik::plan::network::Network;
 use vestnik::plan::registry::{REGISTRY_PATH, Registry};
 use vestnik::publish::alert::Alerter;
-use vestnik::publish::daemon::{Daemon, Jobs, Options, Signals, Source, SystemClock};
+use vestnik::publish::daemon::{Alerts, Daemon, Jobs, Options, Signals, Source, SystemClock};
 use vestnik::publish::ledger::sqlite::SqliteLedger;
 use vestnik::publish::ledger::{Alert, Ledger, State};
 use vestnik::publish::{Publisher, Settings};
@@ -154,7 +154,10 @@ async fn scenario(name: &str, vk_posts: usize, tg_posts: usize, alerts: usize) {
     .unwrap();
     let client = publisher.telegram().cloned().unwrap();
     let responsibles = HashMap::from([("school".to_owned(), "@flow_resp".to_owned())]);
-    let alerter = Alerter::new(client, "@flow_mcu", responsibles);
+    let delivery = Alerts {
+        alerter: Alerter::new(client, "@flow_mcu", responsibles),
+        ledger: Box::new(SqliteLedger::open(&path).unwrap()),
+    };
     let daemon = Daemon {
         publisher,
         ledger: &mut ledger,
@@ -169,7 +172,7 @@ async fn scenario(name: &str, vk_posts: usize, tg_posts: usize, alerts: usize) {
             },
             ..Options::default()
         },
-        alerter: Some(alerter),
+        alerts: Some(delivery),
         metrics: Arc::new(Metrics::new()),
         health: Arc::new(Health::new(Duration::from_secs(60))),
         signals: Arc::new(Signals::default()),

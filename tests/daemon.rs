@@ -18,9 +18,10 @@ use vestnik::networks::{ok, telegram, vk};
 use vestnik::ops::metrics::Metrics;
 use vestnik::ops::monitor::Health;
 use vestnik::plan::registry::{REGISTRY_PATH, Registry};
-use vestnik::publish::daemon::{Daemon, Jobs, Options, Signals, Source, TestClock};
+use vestnik::publish::alert::Alerter;
+use vestnik::publish::daemon::{Alerts, Daemon, Jobs, Options, Signals, Source, TestClock};
 use vestnik::publish::ledger::sqlite::SqliteLedger;
-use vestnik::publish::ledger::{Ledger, State};
+use vestnik::publish::ledger::{Alert, Ledger, State};
 use vestnik::publish::{Publisher, Settings};
 
 const VK_PAGE: u64 = 900000007;
@@ -105,7 +106,7 @@ fn daemon<'a>(
             },
             ..Options::default()
         },
-        alerter: None,
+        alerts: None,
         metrics: Arc::new(Metrics::new()),
         health: Arc::new(Health::new(Duration::from_secs(60))),
         signals,
@@ -789,5 +790,138 @@ fn the_sandbox_demo_publishes_the_shipped_plans() {
     assert!(
         stdout.contains("Что теперь лежит в эмуляторах:"),
         "{stdout}"
+    );
+}
+
+/// A post for `networks` only, due at `due`.
+fn post_on(root: &Path, name: &str, due: Timestamp, networks: &str) {
+    let dir = root.join("plans/school");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join(format!("{name}.md")),
+        format!("---\ndate: {due}\nnetworks: [{networks}]\n---\nНовость {name}\n"),
+    )
+    .unwrap();
+}
+
+/// Issue 12 item 10: each page's queue moves at its own pace. A Telegram post that falls due
+/// while VK's queue drains at 3 requests a second goes out at once, not after VK's queue.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_telegram_post_does_not_wait_for_the_vk_queue() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = content(dir.path());
+    let start = Timestamp::now();
+    let vk_posts = 12;
+    for i in 0..vk_posts {
+        post_on(&root, &format!("vk{i:02}"), start, "vk");
+    }
+    // Due while VK's 12 requests take about four seconds.
+    post_on(
+        &root,
+        "tg",
+        start + SignedDuration::from_secs(1),
+        "telegram",
+    );
+    let sb = sandbox_for(&registry(), sandbox::SandboxLimits::UNLIMITED).await;
+    let mut ledger = SqliteLedger::in_memory().unwrap();
+    let stop = CancellationToken::new();
+    // The clients keep the documented rates: VK 3 requests a second.
+    let d = daemon(
+        &root,
+        sb.credentials(),
+        &mut ledger,
+        Arc::new(TestClock::new(start)),
+        Duration::from_millis(500),
+        Arc::default(),
+        &dir.path().join("cache"),
+    );
+    let run = d.run(stop.clone(), |_| {});
+    let driver = async {
+        let sent = until(Duration::from_secs(20), || {
+            !sb.telegram.state.messages(TG_PAGE).is_empty()
+        })
+        .await;
+        let vk_then = sb.vk.state.wall(VK_PAGE).len();
+        until(Duration::from_secs(20), || {
+            sb.vk.state.wall(VK_PAGE).len() == vk_posts
+        })
+        .await;
+        stop.cancel();
+        (sent, vk_then)
+    };
+    let (r, (sent, vk_then)) = tokio::join!(run, driver);
+    r.unwrap();
+    assert!(sent, "the Telegram post was not published");
+    assert!(
+        vk_then < vk_posts,
+        "the Telegram post waited for VK's whole queue ({vk_then} of {vk_posts} VK posts were out)"
+    );
+    assert_eq!(sb.vk.state.wall(VK_PAGE).len(), vk_posts);
+}
+
+/// Issue 12 item 10: alerts go out on their own task. While the alert chat does not answer, a
+/// post that falls due is published.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_due_post_is_published_while_an_alert_hangs() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = content(dir.path());
+    let start = Timestamp::now();
+    post_on(
+        &root,
+        "due",
+        start + SignedDuration::from_secs(1),
+        "telegram",
+    );
+    let sb = sandbox_for(&registry(), sandbox::SandboxLimits::UNLIMITED).await;
+    let path = dir.path().join("ledger.sqlite");
+    let mut ledger = SqliteLedger::open(&path).unwrap();
+    let alert = Alert {
+        id: "test/pending".into(),
+        org: None,
+        text: "Проверка: тревога ждёт отправки".into(),
+    };
+    ledger.raise(&[alert], start).unwrap();
+    // The first Telegram request, the alert, is taken by the server and answered 30 s later.
+    sb.telegram
+        .state
+        .inject(telegram::emulator::Fault::Delay(Duration::from_secs(30)), 1);
+    let stop = CancellationToken::new();
+    let mut d = daemon(
+        &root,
+        sb.credentials(),
+        &mut ledger,
+        Arc::new(TestClock::new(start)),
+        Duration::from_millis(300),
+        Arc::default(),
+        &dir.path().join("cache"),
+    );
+    let client = d.publisher.telegram().cloned().unwrap();
+    d.alerts = Some(Alerts {
+        alerter: Alerter::new(client, ALERTS, Default::default()),
+        ledger: Box::new(SqliteLedger::open(&path).unwrap()),
+    });
+    let run = d.run(stop.clone(), |_| {});
+    let reader = SqliteLedger::open(&path).unwrap();
+    let driver = async {
+        let alert_sent = until(Duration::from_secs(10), || {
+            !sb.telegram.state.messages(ALERTS).is_empty()
+        })
+        .await;
+        let published = until(Duration::from_secs(10), || {
+            !sb.telegram.state.messages(TG_PAGE).is_empty()
+        })
+        .await;
+        // The alert's answer has not come yet: it is still pending.
+        let pending = reader.pending_alerts().unwrap().len();
+        stop.cancel();
+        (alert_sent, published, pending)
+    };
+    let (r, (alert_sent, published, pending)) = tokio::join!(run, driver);
+    r.unwrap();
+    assert!(alert_sent, "the alert was not sent");
+    assert!(published, "the due post waited for the alert's delivery");
+    assert_eq!(
+        pending, 1,
+        "the alert was answered before the post went out"
     );
 }

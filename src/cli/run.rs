@@ -84,7 +84,17 @@ pub(super) fn run(args: RunArgs) -> Result<i32, CliError> {
             }
             None => None,
         };
-        let alerter = alerter(&cfg, &publisher, &root)?;
+        // Alerts are delivered on their own task, through a second connection to the ledger
+        // (this process holds the publisher's lock).
+        let alerts = match alerter(&cfg, &publisher, &root)? {
+            Some(alerter) => Some(crate::publish::daemon::Alerts {
+                alerter,
+                ledger: Box::new(crate::publish::ledger::sqlite::SqliteLedger::open(
+                    &cfg.ledger,
+                )?),
+            }),
+            None => None,
+        };
         let daemon = crate::publish::daemon::Daemon {
             publisher,
             ledger: &mut ledger,
@@ -96,7 +106,7 @@ pub(super) fn run(args: RunArgs) -> Result<i32, CliError> {
                 jobs: cfg.jobs.clone(),
                 ..Default::default()
             },
-            alerter,
+            alerts,
             metrics,
             health,
             signals: Arc::default(),
@@ -213,7 +223,7 @@ fn run_sandbox_demo(args: RunArgs) -> Result<i32, CliError> {
                 },
                 ..Default::default()
             },
-            alerter: None,
+            alerts: None,
             metrics: Arc::new(crate::ops::metrics::Metrics::new()),
             health: Arc::new(crate::ops::monitor::Health::new(
                 std::time::Duration::from_secs(60),

@@ -237,9 +237,9 @@ impl Alerter {
     /// Stops at the first failure (the rest stay pending).
     ///
     /// Fails only when the ledger fails.
-    pub async fn deliver(
+    pub async fn deliver<L: Ledger + ?Sized>(
         &self,
-        ledger: &mut dyn Ledger,
+        ledger: &mut L,
         now: Timestamp,
     ) -> Result<Delivered, LedgerError> {
         let pending = ledger.pending_alerts()?;

@@ -10,9 +10,20 @@
 //! **Recurring jobs** run on tokio-cron-scheduler with cron expressions from the config, in the
 //! registry's zone: the content sync (git fetch + fast-forward, or a cheap look for changed
 //! files in a plain directory), the weekly compliance summary and the retry sweep. They only
-//! touch shared flags and the `Notify`; the ledger belongs to the loop alone. Each job has an
+//! touch shared flags and the `Notify`; the ledger belongs to the loop alone (and to the alert
+//! task, through its own connection). Each job has an
 //! overlap guard (a run still going makes the next one skip), and the scheduler gets a large
 //! channel so that its broadcast channel never lags.
+//!
+//! **Pace**: a pass ([`Publisher::send_due`]) gives each page a lane of its own and keeps
+//! taking what falls due while it sends, so a network's queue moves at its own pace: Telegram
+//! never waits for VK's 3 requests a second. A pass ends when nothing is left to send, or when a
+//! job raises a flag (then what is in flight finishes first).
+//!
+//! **Alerts** go out on their own task ([`Alerts`], with its own connection to the ledger),
+//! woken after each pass and every [`Options::max_nap`]; publishing never waits for the alert
+//! chat's limits. On a stop the task delivers once more, within
+//! [`Options::shutdown_timeout`].
 //!
 //! **Time**: the loop asks a [`Clock`] for the wall time, and never sleeps longer than
 //! [`Options::max_nap`] at once. A monotonic sleep does not advance while the machine is
@@ -425,6 +436,46 @@ impl Cron {
     }
 }
 
+/// Alert delivery, on its own task: the alerter and a connection to the same ledger of its own
+/// (for SQLite, [`crate::publish::ledger::sqlite::SqliteLedger::open`] on the publisher's file,
+/// inside the process that holds the publisher's lock). Publishing never waits for it.
+pub struct Alerts {
+    /// Where alerts go.
+    pub alerter: Alerter,
+    /// The ledger, as the task reads pending alerts and marks them sent.
+    pub ledger: Box<dyn Ledger + Send>,
+}
+
+/// Delivers pending alerts whenever `wake` is notified, at least every `every`, until `done`;
+/// then once more (the last pass's alerts), and ends. A failing ledger is logged and tried
+/// again: alerts stay pending in the ledger, never lost.
+async fn deliver_alerts(
+    alerts: Alerts,
+    clock: Arc<dyn Clock>,
+    wake: Arc<Notify>,
+    every: Duration,
+    done: CancellationToken,
+) {
+    let Alerts {
+        alerter,
+        mut ledger,
+    } = alerts;
+    loop {
+        let last = done.is_cancelled();
+        if let Err(e) = alerter.deliver(&mut *ledger, clock.now()).await {
+            tracing::error!(error = %e, "alerts cannot be read from the ledger; will try again");
+        }
+        if last {
+            return;
+        }
+        tokio::select! {
+            () = wake.notified() => {}
+            () = tokio::time::sleep(every) => {}
+            () = done.cancelled() => {}
+        }
+    }
+}
+
 /// The parts of a running daemon.
 pub struct Daemon<'a> {
     /// The publisher (clients, plans).
@@ -438,7 +489,7 @@ pub struct Daemon<'a> {
     /// Loop settings.
     pub options: Options,
     /// Where alerts go, if anywhere (else they stay pending in the ledger and in the log).
-    pub alerter: Option<Alerter>,
+    pub alerts: Option<Alerts>,
     /// Counters for `/metrics`.
     pub metrics: Arc<Metrics>,
     /// Liveness for `/healthz`.
@@ -496,8 +547,32 @@ impl Daemon<'_> {
             self.publisher.root().to_owned(),
         )
         .await?;
-        let result = self.turns(&stop, &mut report).await;
+        // Alerts go out on their own task: publishing never waits for the chat's limits.
+        let alerts_wake = Arc::new(Notify::new());
+        let alerts_done = CancellationToken::new();
+        let delivery = self.alerts.take().map(|alerts| {
+            tokio::spawn(deliver_alerts(
+                alerts,
+                self.clock.clone(),
+                alerts_wake.clone(),
+                self.options.max_nap,
+                alerts_done.clone(),
+            ))
+        });
+        let result = self.turns(&stop, &mut report, &alerts_wake).await;
         cron.stop().await;
+        alerts_done.cancel();
+        if let Some(task) = delivery {
+            // The last pass's alerts still go out, within the shutdown timeout.
+            if tokio::time::timeout(self.options.shutdown_timeout, task)
+                .await
+                .is_err()
+            {
+                tracing::warn!(
+                    "alerts still being delivered after the shutdown timeout stay pending"
+                );
+            }
+        }
         result
     }
 
@@ -505,6 +580,7 @@ impl Daemon<'_> {
         &mut self,
         stop: &CancellationToken,
         report: &mut impl FnMut(&PassReport),
+        alerts: &Notify,
     ) -> Result<(), DaemonError> {
         let mut stale = false;
         // The queue depth is counted again only when something changed (a count over every
@@ -538,10 +614,20 @@ impl Daemon<'_> {
             let reading = self.signals.clone();
             let clock = self.clock.clone();
             let now_fn = || clock.now();
-            let stop_fn = || stop.is_cancelled();
+            // A pass keeps taking what falls due until a stop, or until a job wants the loop.
+            let signals = &self.signals;
+            let stop_fn = || {
+                stop.is_cancelled()
+                    || signals.reload.load(Ordering::SeqCst)
+                    || signals.sweep.load(Ordering::SeqCst)
+                    || signals.weekly.load(Ordering::SeqCst)
+            };
+            let speed = self.clock.speed();
             let pass = {
                 let _reading = reading.content.read().await;
-                let pass = self.publisher.send_due(self.ledger, &now_fn, &stop_fn);
+                let pass = self
+                    .publisher
+                    .send_due(self.ledger, &now_fn, &stop_fn, speed);
                 tokio::pin!(pass);
                 tokio::select! {
                     r = &mut pass => r,
@@ -560,19 +646,8 @@ impl Daemon<'_> {
             let pass = pass?;
             stale = pass.stale;
             report(&pass);
-            if let Some(alerter) = &self.alerter {
-                let delivery = alerter.deliver(self.ledger, self.clock.now());
-                if stop.is_cancelled() {
-                    // The last pass's alerts still go out (each is bounded by the client's
-                    // timeouts); only a stop asked during the delivery cuts it.
-                    delivery.await.map_err(PassError::from)?;
-                } else {
-                    tokio::select! {
-                        r = delivery => { r.map_err(PassError::from)?; }
-                        () = stop.cancelled() => {}
-                    }
-                }
-            }
+            // New alerts go out on their own task; this loop does not wait for them.
+            alerts.notify_one();
             let busy = !(pass.published.is_empty()
                 && pass.retried.is_empty()
                 && pass.failed.is_empty()

@@ -24,7 +24,7 @@ pub mod git;
 pub mod ledger;
 
 use std::cell::RefCell;
-use std::collections::{HashMap, HashSet};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
@@ -469,6 +469,10 @@ pub fn backoff(key: &Key, attempts: u32) -> SignedDuration {
     SignedDuration::from_secs(base + jitter)
 }
 
+/// The longest a pass waits before it looks again for publications that fell due while its
+/// lanes work.
+const LANE_NAP: Duration = Duration::from_secs(5);
+
 /// How long a page whose token was refused waits before it is tried again (unless the retry
 /// sweep or a restart tries it sooner).
 pub const BLOCK_FOR: SignedDuration = SignedDuration::from_mins(30);
@@ -751,10 +755,14 @@ impl Publisher {
             .collect()
     }
 
-    /// Sends every publication due at `clock()` (up to the limit), each page's publications in
-    /// order and the pages side by side, each request within the networks' rate limits.
-    /// Before each publication `stop()` is asked: once it says yes, nothing new is claimed, and
-    /// what is in flight finishes.
+    /// Sends every publication due at `clock()`, and those that fall due while it sends (up to
+    /// the limit in all), each page's publications in order and the pages side by side, each
+    /// at its own pace: a page's lane takes its next publication as soon as its last one ended,
+    /// and a publication that falls due meanwhile starts at once on its own page, whatever
+    /// another page or network is waiting for (VK's 3 requests a second do not hold Telegram
+    /// back). `speed` is how many seconds of `clock` pass per real second. Returns when no lane
+    /// has work left, or once `stop()` says yes: then nothing new is claimed, and what is in
+    /// flight finishes. Each publication is attempted at most once per call.
     ///
     /// Fails when the ledger fails.
     pub async fn send_due(
@@ -762,41 +770,43 @@ impl Publisher {
         ledger: &mut dyn Ledger,
         clock: &dyn Fn() -> Timestamp,
         stop: &dyn Fn() -> bool,
+        speed: u32,
     ) -> Result<PassReport, PassError> {
+        use futures_util::StreamExt as _;
         let Some(plans) = &self.plans else {
             return Ok(PassReport::default());
         };
-        let now = clock();
-        let due = ledger.due(now, self.limit)?;
-        // One queue per page, in time order; the pages go side by side.
-        let mut queues: Vec<((Network, String), Vec<Entry>)> = Vec::new();
-        let mut index: HashMap<(Network, String), usize> = HashMap::new();
-        for e in due {
-            let page = plans
-                .reg
-                .org(&e.key.org)
-                .and_then(|o| o.pages.get(&e.key.network))
-                .map_or_else(String::new, |p| p.id.value.clone());
-            let slot = (e.key.network, page);
-            let i = *index.entry(slot.clone()).or_insert_with(|| {
-                queues.push((slot, Vec::new()));
-                queues.len() - 1
-            });
-            queues[i].1.push(e);
-        }
         let pass = RefCell::new(Pass {
             ledger,
             report: PassReport::default(),
             failure: None,
             files: HashMap::new(),
         });
-        let queue = |(network, page): (Network, String), entries: Vec<Entry>| {
+        // Each page's due publications, in time order, taken one by one by its lane.
+        let lanes: RefCell<HashMap<(Network, String), VecDeque<Entry>>> =
+            RefCell::new(HashMap::new());
+        let take = |slot: &(Network, String)| {
+            lanes
+                .borrow_mut()
+                .get_mut(slot)
+                .and_then(VecDeque::pop_front)
+        };
+        let rest = |slot: &(Network, String)| -> Vec<Entry> {
+            lanes
+                .borrow_mut()
+                .get_mut(slot)
+                .map(|q| q.drain(..).collect())
+                .unwrap_or_default()
+        };
+        let lane = |slot: (Network, String)| {
             let pass = &pass;
+            let (take, rest) = (&take, &rest);
             async move {
-                let block = block_key(network, &page);
-                for (i, e) in entries.iter().enumerate() {
+                let (network, page) = &slot;
+                let block = block_key(*network, page);
+                while let Some(e) = take(&slot) {
                     if stop() || pass.borrow().failure.is_some() {
-                        return;
+                        return slot;
                     }
                     let now = clock();
                     let until = self
@@ -807,11 +817,13 @@ impl Publisher {
                         .filter(|until| *until > now);
                     if let Some(until) = until {
                         // The page waits for a person: its due rows wait too (no busy loop).
-                        self.wait(&block, &entries[i..], until, now, &mut pass.borrow_mut());
-                        return;
+                        let mut waiting = vec![e];
+                        waiting.extend(rest(&slot));
+                        self.wait(&block, &waiting, until, now, &mut pass.borrow_mut());
+                        return slot;
                     }
                     let claimed = pass.borrow_mut().write(|l| l.claim(&e.key, now));
-                    let Some(claimed) = claimed else { return };
+                    let Some(claimed) = claimed else { return slot };
                     let Some(entry) = claimed else { continue };
                     let span = tracing::info_span!(
                         "publication",
@@ -844,7 +856,7 @@ impl Publisher {
                         // bug): the row is recorded as sent all the same, never as waiting.
                         tracing::error!("a publishing request left without its commit");
                         if pass.write(|l| l.mark_sending(&entry.key, at)).is_none() {
-                            return;
+                            return slot;
                         }
                     }
                     self.record(&entry, &outcome, at, &mut pass.report);
@@ -865,7 +877,7 @@ impl Publisher {
                         .write(|l| l.finish(&entry.key, outcome, answered, at))
                         .is_none()
                     {
-                        return;
+                        return slot;
                     }
                     if let Next::Block(why) = &next {
                         let until = at.checked_add(BLOCK_FOR).unwrap_or(at);
@@ -878,33 +890,92 @@ impl Publisher {
                             },
                         );
                         self.refused.borrow_mut().insert(block.clone());
-                        alerts.push(alert::token(&block, &entry.key, &page, why, BLOCK_FOR));
+                        alerts.push(alert::token(&block, &entry.key, page, why, BLOCK_FOR));
                     }
                     if let Err(err) = raise(&mut *pass.ledger, &alerts, at) {
                         pass.failure = Some(err);
-                        return;
+                        return slot;
                     }
                     match next {
                         Next::Block(_) => {
                             let until = at.checked_add(BLOCK_FOR).unwrap_or(at);
-                            self.wait(&block, &entries[i + 1..], until, at, &mut pass);
-                            return;
+                            self.wait(&block, &rest(&slot), until, at, &mut pass);
+                            return slot;
                         }
                         Next::Stale => {
                             pass.report.stale = true;
-                            return;
+                            return slot;
                         }
                         Next::Go => {}
                     }
                 }
+                slot
             }
         };
-        futures_util::future::join_all(
-            queues
-                .into_iter()
-                .map(|(slot, entries)| queue(slot, entries)),
-        )
-        .await;
+        let page_of = |e: &Entry| {
+            plans
+                .reg
+                .org(&e.key.org)
+                .and_then(|o| o.pages.get(&e.key.network))
+                .map_or_else(String::new, |p| p.id.value.clone())
+        };
+        let mut seen: HashSet<Key> = HashSet::new();
+        let mut working: HashSet<(Network, String)> = HashSet::new();
+        let mut workers = futures_util::stream::FuturesUnordered::new();
+        loop {
+            let halted = {
+                let p = pass.borrow();
+                stop() || p.failure.is_some() || p.report.stale
+            };
+            if !halted && seen.len() < self.limit {
+                let now = clock();
+                let due = pass.borrow_mut().write(|l| l.due(now, self.limit));
+                for e in due.into_iter().flatten() {
+                    if seen.len() >= self.limit {
+                        break;
+                    }
+                    if !seen.insert(e.key.clone()) {
+                        continue;
+                    }
+                    let slot = (e.key.network, page_of(&e));
+                    lanes
+                        .borrow_mut()
+                        .entry(slot.clone())
+                        .or_default()
+                        .push_back(e);
+                    if working.insert(slot.clone()) {
+                        workers.push(lane(slot));
+                    }
+                }
+            }
+            if workers.is_empty() {
+                break;
+            }
+            // Until a lane runs out of work, or the next publication falls due.
+            let nap = if halted {
+                LANE_NAP
+            } else {
+                let now = clock();
+                let next = pass.borrow_mut().write(|l| l.next_due_after(now)).flatten();
+                next.map_or(LANE_NAP, |t| {
+                    let wait = now.duration_until(t).max(SignedDuration::ZERO)
+                        / i32::try_from(speed.max(1)).unwrap_or(i32::MAX);
+                    Duration::try_from(wait).unwrap_or(LANE_NAP).min(LANE_NAP)
+                })
+            };
+            tokio::select! {
+                Some(slot) = workers.next() => {
+                    working.remove(&slot);
+                    let more = lanes.borrow().get(&slot).is_some_and(|q| !q.is_empty());
+                    if more && !halted {
+                        working.insert(slot.clone());
+                        workers.push(lane(slot));
+                    }
+                }
+                () = tokio::time::sleep(nap) => {}
+            }
+        }
+        drop(workers);
         let pass = pass.into_inner();
         match pass.failure {
             Some(err) => Err(err),
@@ -1234,7 +1305,7 @@ pub async fn run_once(
     let broken = plans.broken.clone();
     let sync = publisher.sync(plans, &planned, ledger, now)?;
     drop(planned);
-    let mut report = publisher.send_due(ledger, &|| now, &|| false).await?;
+    let mut report = publisher.send_due(ledger, &|| now, &|| false, 1).await?;
     report.sync = sync;
     report.broken_files = broken;
     report.recovered_uncertain = recovered;

@@ -374,6 +374,10 @@ pub trait Ledger {
     /// When the earliest scheduled publication may be attempted, if any.
     fn next_due(&self) -> Result<Option<Timestamp>, LedgerError>;
 
+    /// When the earliest scheduled publication not yet due at `after` may be attempted, if any
+    /// (a pass that is sending looks for what falls due meanwhile).
+    fn next_due_after(&self, after: Timestamp) -> Result<Option<Timestamp>, LedgerError>;
+
     /// Up to `limit` scheduled publications whose time has come, in order of time, without
     /// changing them: the daemon claims each one just before its request leaves.
     fn due(&self, now: Timestamp, limit: usize) -> Result<Vec<Entry>, LedgerError>;

@@ -484,6 +484,16 @@ impl Ledger for SqliteLedger {
             .map(|v| v.flatten().map(ts))
     }
 
+    fn next_due_after(&self, after: Timestamp) -> Result<Option<Timestamp>, LedgerError> {
+        self.conn
+            .prepare_cached(
+                "SELECT min(next_try_ms) FROM publication WHERE state = 'scheduled' AND next_try_ms > ?1",
+            )
+            .and_then(|mut st| st.query_row([ms(after)], |r| r.get::<_, Option<i64>>(0)))
+            .map_err(storage)
+            .map(|v| v.map(ts))
+    }
+
     fn due(&self, now: Timestamp, limit: usize) -> Result<Vec<Entry>, LedgerError> {
         let mut stmt = self
             .conn
