@@ -29,9 +29,52 @@ use crate::plan::repo::io_words;
 use crate::render::publication::ImageRef;
 
 /// Prepared images on disk, e.g. in `.vestnik/cache/media/`.
+///
+/// Clones share a memory of the input files' hashes ([`Digests`]): a picture prepared ahead of
+/// its time is found at its deadline without reading and hashing its tens of megabytes again.
 #[derive(Debug, Clone)]
 pub struct MediaCache {
     dir: PathBuf,
+    digests: std::sync::Arc<std::sync::Mutex<Digests>>,
+}
+
+/// The hash of each input file read, by its identity and state (device, inode, length, times):
+/// a file changed in place changes its modification or change time, and is read again.
+#[derive(Debug, Default)]
+struct Digests(std::collections::HashMap<FileStamp, blake3::Hash>);
+
+/// At most this many files' hashes are remembered (about 150 bytes each); then they are
+/// forgotten all at once and learnt again.
+const MAX_DIGESTS: usize = 100_000;
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct FileStamp {
+    path: PathBuf,
+    dev: u64,
+    ino: u64,
+    len: u64,
+    mtime: (i64, i64),
+    ctime: (i64, i64),
+}
+
+impl FileStamp {
+    #[cfg(unix)]
+    fn of(path: &Path, meta: &fs::Metadata) -> Option<FileStamp> {
+        use std::os::unix::fs::MetadataExt;
+        Some(FileStamp {
+            path: path.to_owned(),
+            dev: meta.dev(),
+            ino: meta.ino(),
+            len: meta.len(),
+            mtime: (meta.mtime(), meta.mtime_nsec()),
+            ctime: (meta.ctime(), meta.ctime_nsec()),
+        })
+    }
+
+    #[cfg(not(unix))]
+    fn of(_: &Path, _: &fs::Metadata) -> Option<FileStamp> {
+        None
+    }
 }
 
 /// A prepared image and where the cache keeps it.
@@ -222,7 +265,10 @@ impl MediaCache {
 
     /// A cache in `dir`; the folder is created on the first write, and checked before each use.
     pub fn new(dir: impl Into<PathBuf>) -> MediaCache {
-        MediaCache { dir: dir.into() }
+        MediaCache {
+            dir: dir.into(),
+            digests: std::sync::Arc::default(),
+        }
     }
 
     /// A cache in `dir`, its folder created (mode 0700) and checked now: for a command to fail
@@ -316,7 +362,20 @@ impl MediaCache {
     /// Like [`MediaCache::get_or_prepare`], reading the image from `path`: a regular file of at
     /// most [`MAX_MEDIA_BYTES`](crate::media::MAX_MEDIA_BYTES) (see [`crate::media::read_file`]).
     pub fn get_or_prepare_file(&self, path: &Path, network: Network) -> Result<Cached, CacheError> {
-        let input = crate::media::read_file(path).map_err(|e| match e {
+        let mut all = self.get_or_prepare_file_all(path, &[network])?;
+        all.pop()
+            .ok_or_else(|| ProcessError::Internal("no output".to_owned()).into())
+    }
+
+    /// The image in the file `path` for each of `networks`, in that order, decoding at most
+    /// once. A file whose hash is remembered (same identity, length and times) and whose entries
+    /// are all cached is not read at all.
+    pub fn get_or_prepare_file_all(
+        &self,
+        path: &Path,
+        networks: &[Network],
+    ) -> Result<Vec<Cached>, CacheError> {
+        let refused = |e: FileError| match e {
             FileError::Io(source) => CacheError::Read {
                 path: path.to_owned(),
                 source,
@@ -325,8 +384,53 @@ impl MediaCache {
                 path: path.to_owned(),
                 source,
             },
+        };
+        let (file, meta) =
+            crate::plan::repo::open_regular(path).map_err(|e| refused(FileError::from(e)))?;
+        let stamp = FileStamp::of(path, &meta);
+        let profiles: Vec<Profile> = networks.iter().map(|n| Profile::for_network(*n)).collect();
+        let known = stamp.as_ref().and_then(|s| self.digest(s));
+        if let Some(content) = known
+            && self.folder(false)?
+        {
+            let hits: Option<Vec<Cached>> = profiles
+                .iter()
+                .map(|p| self.load(&key_of(&content, p)))
+                .collect();
+            if let Some(hits) = hits {
+                return Ok(hits);
+            }
+        }
+        let max = crate::media::MAX_MEDIA_BYTES;
+        let input = crate::plan::repo::read_capped(file, &meta, max).map_err(|e| match e {
+            crate::plan::repo::ReadError::TooLarge(max) => refused(FileError::TooLarge {
+                bytes: meta.len().max(max + 1),
+                max,
+            }),
+            e => refused(FileError::from(e)),
         })?;
-        self.get_or_prepare(&input, network)
+        let content = blake3::hash(&input);
+        let prepared = self.get_or_prepare_hashed(&input, &content, &profiles)?;
+        if let Some(stamp) = stamp {
+            let mut d = self
+                .digests
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            if d.0.len() >= MAX_DIGESTS {
+                d.0.clear();
+            }
+            d.0.insert(stamp, content);
+        }
+        Ok(prepared)
+    }
+
+    fn digest(&self, stamp: &FileStamp) -> Option<blake3::Hash> {
+        self.digests
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .0
+            .get(stamp)
+            .copied()
     }
 
     /// The image in `input` for each of `networks`, in that order, decoding at most once.
@@ -346,7 +450,17 @@ impl MediaCache {
         input: &[u8],
         profiles: &[Profile],
     ) -> Result<Vec<Cached>, CacheError> {
-        let content = blake3::hash(input);
+        self.get_or_prepare_hashed(input, &blake3::hash(input), profiles)
+    }
+
+    /// [`MediaCache::get_or_prepare_with`] for an input whose hash is `content`.
+    fn get_or_prepare_hashed(
+        &self,
+        input: &[u8],
+        content: &blake3::Hash,
+        profiles: &[Profile],
+    ) -> Result<Vec<Cached>, CacheError> {
+        let content = *content;
         let keys: Vec<String> = profiles.iter().map(|p| key_of(&content, p)).collect();
         let mut found: Vec<Option<Cached>> = if self.folder(false)? {
             keys.iter().map(|k| self.load(k)).collect()
@@ -533,6 +647,40 @@ mod tests {
             .collect();
         assert!(names.iter().all(|n| !n.starts_with('.')), "{names:?}");
         assert_eq!(names.len(), 2);
+    }
+
+    #[test]
+    fn a_remembered_file_is_found_again_and_an_edited_one_is_read_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = MediaCache::new(dir.path().join("media"));
+        let file = dir.path().join("photo.png");
+        fs::write(&file, png(120, 80)).unwrap();
+        let nets = [Network::Vk, Network::Telegram];
+        let first = cache.get_or_prepare_file_all(&file, &nets).unwrap();
+        assert!(first.iter().all(|c| !c.hit));
+        // A clone (the background preparer's) shares the memory: a hit, the same entries.
+        let again = cache.clone().get_or_prepare_file_all(&file, &nets).unwrap();
+        assert!(again.iter().all(|c| c.hit));
+        assert_eq!(again[0].path, first[0].path);
+        // Rewritten in place with another picture: never the old entry.
+        fs::write(&file, png(60, 90)).unwrap();
+        let edited = cache.get_or_prepare_file(&file, Network::Vk).unwrap();
+        assert_ne!(edited.path, first[0].path);
+        assert_eq!(
+            (edited.prepared.width, edited.prepared.height),
+            (
+                crate::media::process::prepare(&png(60, 90), Network::Vk)
+                    .unwrap()
+                    .width,
+                crate::media::process::prepare(&png(60, 90), Network::Vk)
+                    .unwrap()
+                    .height
+            )
+        );
+        // A remembered file whose entry was removed from the folder is prepared again.
+        fs::remove_file(&edited.path).unwrap();
+        let back = cache.get_or_prepare_file(&file, Network::Vk).unwrap();
+        assert!(!back.hit);
     }
 
     #[test]

@@ -191,14 +191,9 @@ fn prepare(cache: &MediaCache, jobs: &[Job]) {
         return;
     };
     let networks: Vec<Network> = jobs.iter().map(|j| j.network).collect();
-    match crate::media::read_file(path) {
-        Ok(input) => match cache.get_or_prepare_all(&input, &networks) {
-            Ok(_) => tracing::debug!(path = %path.display(), "picture prepared ahead"),
-            Err(e) => {
-                tracing::debug!(path = %path.display(), error = %e, "picture not prepared ahead");
-            }
-        },
-        Err(e) => tracing::debug!(path = %path.display(), error = %e, "picture not read ahead"),
+    match cache.get_or_prepare_file_all(path, &networks) {
+        Ok(_) => tracing::debug!(path = %path.display(), "picture prepared ahead"),
+        Err(e) => tracing::debug!(path = %path.display(), error = %e, "picture not prepared ahead"),
     }
 }
 
