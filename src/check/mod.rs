@@ -1,8 +1,10 @@
 //! `vestnik check`: validate a whole content repository and report every problem in one run.
 //!
 //! The registry is read first (its zone and organizations are needed to read posts), then every
-//! plan file is parsed and checked on all cores, keeping only small summaries of the posts; the
-//! weekly and registry rules run last. Severity overrides and the `--org` / `--changed-since`
+//! plan file is read, parsed and checked on all cores, one file at a time: each keeps its
+//! findings and a summary of a few numbers per post ([`PostSummary`]), and its text and parsed
+//! posts are dropped before the next file is read, so memory does not grow with the text of the
+//! repository. The weekly and registry rules run last, on the summaries. Severity overrides and the `--org` / `--changed-since`
 //! filters are applied to the final list.
 
 pub mod format;
@@ -10,14 +12,15 @@ pub mod leak;
 pub mod rules;
 pub mod style;
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
+use std::sync::{Mutex, PoisonError};
 
 use jiff::Timestamp;
 
 use crate::check::rules::post::{self, MediaProbes, PostContext};
 use crate::check::rules::weekly::{self, Window};
-use crate::check::rules::{PostSummary, guard, registry as registry_rules};
+use crate::check::rules::{Orgs, PostSummary, guard, registry as registry_rules};
 use crate::check::style::Style;
 use crate::plan;
 use crate::plan::diagnostic::{Diagnostic, Rule, Severity};
@@ -151,8 +154,13 @@ pub struct Report {
     pub summary: Summary,
 }
 
-struct FileResult {
-    diags: Vec<Diagnostic>,
+/// What the pass over the plan files keeps (one per thread, merged at the end): findings and
+/// post summaries, never a file's text.
+#[derive(Default)]
+struct Pass {
+    /// Findings, with the number of the file they belong to (files without any are absent).
+    diags: Vec<(u32, Vec<Diagnostic>)>,
+    /// Summaries of the posts, each file's in the order of the file.
     posts: Vec<PostSummary>,
 }
 
@@ -227,19 +235,21 @@ pub fn run(settings: &Settings) -> Result<Report, CheckError> {
         root,
         now,
     };
-    let results = parallel_map(&files, |f| check_file(f, &repo, &cx));
-    let mut summaries = Vec::new();
-    for r in results {
-        diags.extend(r.diags);
-        summaries.extend(r.posts);
-    }
-    diags.extend(duplicate_ids(&summaries));
+    let orgs = Mutex::new(Orgs::default());
+    let pass = pass_over(&files, |i, f, pass| {
+        check_file(i, f, &repo, &cx, &orgs, pass);
+    });
+    let orgs = orgs.into_inner().unwrap_or_else(PoisonError::into_inner);
+    diags.extend(pass.diags.into_iter().flat_map(|(_, d)| d));
+    let summaries = pass.posts;
+    diags.extend(duplicate_ids(&summaries, &files, &orgs));
     if reg.usable {
         diags.extend(unknown_folders(&reg, &files));
         diags.extend(registry_rules::check(&reg));
         diags.extend(weekly::check(
             &reg,
             &summaries,
+            &orgs,
             Window {
                 from,
                 ahead,
@@ -304,10 +314,32 @@ pub fn run(settings: &Settings) -> Result<Report, CheckError> {
     })
 }
 
-/// Reads, parses and checks one plan file.
-fn check_file(f: &PlanFile, repo: &Repo, cx: &PostContext) -> FileResult {
+/// Reads, parses and checks plan file number `i`, adding its findings and the summaries of its
+/// posts to `pass`; its text and posts are dropped on return.
+fn check_file(
+    i: u32,
+    f: &PlanFile,
+    repo: &Repo,
+    cx: &PostContext,
+    orgs: &Mutex<Orgs>,
+    pass: &mut Pass,
+) {
+    let diags = file_diagnostics(i, f, repo, cx, orgs, &mut pass.posts);
+    if !diags.is_empty() {
+        pass.diags.push((i, diags));
+    }
+}
+
+/// The findings of plan file number `i`; the summaries of its posts go to `posts`.
+fn file_diagnostics(
+    i: u32,
+    f: &PlanFile,
+    repo: &Repo,
+    cx: &PostContext,
+    orgs: &Mutex<Orgs>,
+    posts: &mut Vec<PostSummary>,
+) -> Vec<Diagnostic> {
     let mut diags = Vec::new();
-    let mut posts = Vec::new();
     if f.kind == FileKind::Other {
         diags.push(
             Diagnostic::new(
@@ -319,7 +351,7 @@ fn check_file(f: &PlanFile, repo: &Repo, cx: &PostContext) -> FileResult {
             .hint(crate::t!("stray-file-not-read-hint"))
             .org(&*f.folder),
         );
-        return FileResult { diags, posts };
+        return diags;
     }
     if f.kind == FileKind::BadName {
         diags.push(
@@ -332,13 +364,13 @@ fn check_file(f: &PlanFile, repo: &Repo, cx: &PostContext) -> FileResult {
             .hint(crate::t!("yaml-bad-file-name-hint"))
             .org(&*f.folder),
         );
-        return FileResult { diags, posts };
+        return diags;
     }
     let text = match repo.read_text(&f.rel) {
         Ok(t) => t,
         Err(d) => {
             diags.push(d.org(&*f.folder));
-            return FileResult { diags, posts };
+            return diags;
         }
     };
     guard::secrets(&text, &f.rel, &mut diags);
@@ -349,35 +381,49 @@ fn check_file(f: &PlanFile, repo: &Repo, cx: &PostContext) -> FileResult {
         for d in &mut diags[start..] {
             d.org.get_or_insert_with(|| p.org.value.clone());
         }
-        if let Some(s) = PostSummary::of(p, nets, |ts| IsoWeek::of(ts, &cx.reg.tz)) {
+        let org = orgs
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .intern(&p.org.value);
+        if let Some(s) = PostSummary::of(p, &nets, i, org, |ts| IsoWeek::of(ts, &cx.reg.tz)) {
             posts.push(s);
         }
     }
     for d in &mut diags {
         d.org.get_or_insert_with(|| f.folder.to_string());
     }
-    FileResult { diags, posts }
+    diags
 }
 
 /// `duplicate-id`: two posts of one organization with the same id would be one publication in
 /// the ledger. Reported at every place, each naming the others.
-fn duplicate_ids(posts: &[PostSummary]) -> Vec<Diagnostic> {
-    let mut places: HashMap<(&str, &str), Vec<&PostSummary>> = HashMap::new();
-    for p in posts {
-        places.entry((&p.org, &p.id)).or_default().push(p);
-    }
+fn duplicate_ids(posts: &[PostSummary], files: &[PlanFile], orgs: &Orgs) -> Vec<Diagnostic> {
+    let file = |p: &PostSummary| files.get(p.file as usize).map_or("", |f| f.rel.as_str());
+    let key = |i: usize| {
+        let p = &posts[i];
+        (p.org, p.id(file(p)))
+    };
+    // Sorted by organization and id (stable: each id's places stay in file order), so that the
+    // places of one id are next to each other.
+    let mut order: Vec<usize> = (0..posts.len()).collect();
+    order.sort_by(|&a, &b| key(a).cmp(&key(b)));
     let mut out = Vec::new();
-    for ((org, id), all) in places.into_iter().filter(|(_, v)| v.len() > 1) {
-        for p in &all {
+    for all in order
+        .chunk_by(|&a, &b| key(a) == key(b))
+        .filter(|g| g.len() > 1)
+    {
+        for &i in all {
+            let (p, (org, id)) = (&posts[i], key(i));
+            let org = orgs.name(org);
             let others: Vec<String> = all
                 .iter()
-                .filter(|o| !std::ptr::eq(**o, *p))
-                .map(|o| format!("{}:{}", o.file, o.pos.line))
+                .filter(|&&o| o != i)
+                .map(|&o| format!("{}:{}", file(&posts[o]), posts[o].pos.line))
                 .collect();
             out.push(
                 Diagnostic::new(
                     Rule::DuplicateId,
-                    &p.file,
+                    file(p),
                     p.pos,
                     crate::t!(
                         "duplicate-id-used-twice",
@@ -489,35 +535,48 @@ fn changed_orgs(root: &Path, rev: &str) -> Result<Option<BTreeSet<String>>, Chan
     Ok(Some(orgs))
 }
 
-/// Maps `f` over `items` on every core, keeping order.
-fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+/// Runs `f` on every file (with its number) on every core, one file at a time per thread, each
+/// thread adding to its own [`Pass`]; the passes are merged in file order.
+fn pass_over(files: &[PlanFile], f: impl Fn(u32, &PlanFile, &mut Pass) + Sync) -> Pass {
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
-        .min(items.len().max(1));
-    if threads <= 1 {
-        return items.iter().map(&f).collect();
-    }
+        .min(files.len().max(1));
     let next = std::sync::atomic::AtomicUsize::new(0);
-    let mut parts: Vec<Vec<(usize, R)>> = std::thread::scope(|s| {
-        let handles: Vec<_> = (0..threads)
-            .map(|_| {
-                s.spawn(|| {
-                    let mut got = Vec::new();
-                    loop {
-                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                        let Some(item) = items.get(i) else { break };
-                        got.push((i, f(item)));
-                    }
-                    got
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-            .collect()
-    });
-    let mut all: Vec<(usize, R)> = parts.drain(..).flatten().collect();
-    all.sort_by_key(|(i, _)| *i);
-    all.into_iter().map(|(_, r)| r).collect()
+    let work = || {
+        let mut pass = Pass::default();
+        loop {
+            let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let (Some(file), Ok(n)) = (files.get(i), u32::try_from(i)) else {
+                break;
+            };
+            f(n, file, &mut pass);
+        }
+        pass
+    };
+    let mut parts: Vec<Pass> = if threads <= 1 {
+        vec![work()]
+    } else {
+        std::thread::scope(|s| {
+            let handles: Vec<_> = (0..threads).map(|_| s.spawn(work)).collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+                .collect()
+        })
+    };
+    if parts.len() == 1 {
+        return parts.pop().unwrap_or_default();
+    }
+    let mut all = Pass {
+        diags: Vec::with_capacity(parts.iter().map(|p| p.diags.len()).sum()),
+        posts: Vec::with_capacity(parts.iter().map(|p| p.posts.len()).sum()),
+    };
+    for p in parts {
+        all.diags.extend(p.diags);
+        all.posts.extend(p.posts);
+    }
+    // Stable: the posts of one file were added in order, by one thread.
+    all.diags.sort_by_key(|(i, _)| *i);
+    all.posts.sort_by_key(|p| p.file);
+    all
 }

@@ -612,7 +612,9 @@ fn read_override(
     Some(o)
 }
 
-fn file_stem(file: &str) -> &str {
+/// The name of a plan file without its folder and extension: the id of a `.md` post without
+/// `id:`, and the start of the ids of a plan's posts.
+pub fn file_stem(file: &str) -> &str {
     let name = file.rsplit('/').next().unwrap_or(file);
     name.rsplit_once('.').map_or(name, |(s, _)| s)
 }

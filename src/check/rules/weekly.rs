@@ -7,7 +7,7 @@
 
 use std::collections::HashMap;
 
-use crate::check::rules::PostSummary;
+use crate::check::rules::{Orgs, PostSummary};
 use crate::plan::diagnostic::{Diagnostic, Rule, Severity};
 use crate::plan::network::Network;
 use crate::plan::registry::Registry;
@@ -32,13 +32,18 @@ struct Tally {
     rich: bool,
 }
 
-/// Runs the weekly rules over the summaries of every post.
-pub fn check(reg: &Registry, posts: &[PostSummary], window: Window) -> Vec<Diagnostic> {
-    let mut tally: HashMap<(&str, Network, IsoWeek), Tally> = HashMap::new();
-    let mut last: HashMap<&str, IsoWeek> = HashMap::new();
+/// Runs the weekly rules over the summaries of every post; `orgs` numbers their organizations.
+pub fn check(
+    reg: &Registry,
+    posts: &[PostSummary],
+    orgs: &Orgs,
+    window: Window,
+) -> Vec<Diagnostic> {
+    let mut tally: HashMap<(u32, Network, IsoWeek), Tally> = HashMap::new();
+    let mut last: HashMap<u32, IsoWeek> = HashMap::new();
     for p in posts {
-        for &net in &p.networks {
-            let t = tally.entry((p.org.as_str(), net, p.week)).or_default();
+        for net in p.networks() {
+            let t = tally.entry((p.org, net, p.week)).or_default();
             if p.counts {
                 t.counted += 1;
             } else {
@@ -46,24 +51,28 @@ pub fn check(reg: &Registry, posts: &[PostSummary], window: Window) -> Vec<Diagn
             }
             t.rich |= p.rich && p.counts;
         }
-        let l = last.entry(p.org.as_str()).or_insert(p.week);
+        let l = last.entry(p.org).or_insert(p.week);
         *l = (*l).max(p.week);
     }
     let min = reg.rules.min_posts_per_week;
     let mut out = Vec::new();
     for org in reg.organizations.iter().filter(|o| o.required) {
         let id = org.id.value.as_str();
+        let num = orgs.get(id);
         let end = match window.to {
             Some(to) => to,
-            None => last
-                .get(id)
+            None => num
+                .and_then(|n| last.get(&n))
                 .copied()
                 .unwrap_or(window.ahead)
                 .max(window.ahead),
         };
         for (&net, page) in &org.pages {
             for week in window.from.through(end) {
-                let t = tally.get(&(id, net, week)).copied().unwrap_or_default();
+                let t = num
+                    .and_then(|n| tally.get(&(n, net, week)))
+                    .copied()
+                    .unwrap_or_default();
                 let base = |rule: Rule, msg: String| {
                     Diagnostic::new(rule, &reg.file, page.pos, msg)
                         .org(id)
