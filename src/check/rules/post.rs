@@ -25,17 +25,62 @@ pub const TELEGRAM_POLL_MAX_OPEN: SignedDuration = SignedDuration::from_secs(2_6
 pub const DRAFT_WARN: SignedDuration = SignedDuration::from_hours(48);
 
 /// Image paths resolved and headers read once per image, shared by the threads of a check
-/// (thousands of posts reuse a handful of pictures).
+/// (thousands of posts reuse a handful of pictures). The memory is bounded: only the images of
+/// the last few thousand lookups are kept (files are read in path order, so an organization's
+/// posts, which share its pictures, come together); a repository with a picture per post does
+/// not hold 100,000 of them.
 #[derive(Debug, Default)]
 pub struct MediaProbes {
-    seen: Mutex<HashMap<PathBuf, Result<MediaInfo, ProbeError>>>,
-    resolved: Mutex<HashMap<(String, String), Result<PathBuf, PathError>>>,
+    seen: Mutex<Recent<PathBuf, Result<MediaInfo, ProbeError>>>,
+    resolved: Mutex<Recent<(String, String), Result<PathBuf, PathError>>>,
+}
+
+/// How many images each generation of [`Recent`] holds.
+const RECENT_IMAGES: usize = 4096;
+
+/// A map that keeps what was used lately: two generations of at most [`RECENT_IMAGES`]
+/// entries; when the new one is full, the old one is dropped and the new one becomes old.
+#[derive(Debug)]
+struct Recent<K, V> {
+    new: HashMap<K, V>,
+    old: HashMap<K, V>,
+}
+
+impl<K, V> Default for Recent<K, V> {
+    fn default() -> Self {
+        Self {
+            new: HashMap::new(),
+            old: HashMap::new(),
+        }
+    }
+}
+
+impl<K: std::hash::Hash + Eq, V: Clone> Recent<K, V> {
+    fn get<Q>(&mut self, key: &Q) -> Option<V>
+    where
+        K: std::borrow::Borrow<Q>,
+        Q: std::hash::Hash + Eq + ?Sized,
+    {
+        if let Some(v) = self.new.get(key) {
+            return Some(v.clone());
+        }
+        let (k, v) = self.old.remove_entry(key)?;
+        self.insert(k, v.clone());
+        Some(v)
+    }
+
+    fn insert(&mut self, key: K, value: V) {
+        if self.new.len() >= RECENT_IMAGES {
+            self.old = std::mem::take(&mut self.new);
+        }
+        self.new.insert(key, value);
+    }
 }
 
 impl MediaProbes {
     fn resolve(&self, root: &Path, org: &str, written: &str) -> Result<PathBuf, PathError> {
         let key = (org.to_owned(), written.to_owned());
-        if let Some(hit) = self.resolved.lock().ok().and_then(|m| m.get(&key).cloned()) {
+        if let Some(hit) = self.resolved.lock().ok().and_then(|mut m| m.get(&key)) {
             return hit;
         }
         let r = media::resolve(root, org, written).map(|(_, abs)| abs);
@@ -46,7 +91,7 @@ impl MediaProbes {
     }
 
     fn probe(&self, path: &Path) -> Result<MediaInfo, ProbeError> {
-        if let Some(hit) = self.seen.lock().ok().and_then(|m| m.get(path).cloned()) {
+        if let Some(hit) = self.seen.lock().ok().and_then(|mut m| m.get(path)) {
             return hit;
         }
         let r = media::probe(path);
