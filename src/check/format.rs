@@ -2,7 +2,6 @@
 //! hint), for machines (one JSON object) and for GitHub Actions (workflow annotations).
 
 use std::borrow::Cow;
-use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::path::Path;
 
@@ -74,7 +73,8 @@ fn human(report: &Report, root: &Path, color: bool) -> String {
         }
     };
     let repo = Repo::open(root).ok();
-    let mut sources: HashMap<&str, Option<String>> = HashMap::new();
+    // The diagnostics come sorted by file: only the text of the current file is kept.
+    let mut current: Option<(&str, Option<String>)> = None;
     let mut out = String::new();
     for d in &report.diagnostics {
         let (label, code) = match d.severity {
@@ -97,13 +97,13 @@ fn human(report: &Report, root: &Path, color: bool) -> String {
             d.pos.column
         );
         // Read as every file of the repository is: a link out of it or a pipe shows no line.
-        let text = sources
-            .entry(d.file.as_str())
-            .or_insert_with(|| repo.as_ref().and_then(|r| r.read_text(&d.file).ok()));
+        if current.as_ref().is_none_or(|(file, _)| *file != d.file) {
+            let text = repo.as_ref().and_then(|r| r.read_text(&d.file).ok());
+            current = Some((d.file.as_str(), text));
+        }
+        let text = current.as_ref().and_then(|(_, t)| t.as_deref());
         if d.show_source
-            && let Some(line) = text
-                .as_deref()
-                .and_then(|t| source::line_text(t, d.pos.line))
+            && let Some(line) = text.and_then(|t| source::line_text(t, d.pos.line))
         {
             // A token elsewhere on the line must not be printed either.
             let line = &crate::check::leak::mask(line);
