@@ -1,10 +1,12 @@
 #!/usr/bin/env python3
 """Generate a synthetic content repository for benchmarking `vestnik check`.
 
-Usage: gen_repo.py OUT_DIR [ORGS] [WEEKS]
+Usage: gen_repo.py OUT_DIR [ORGS] [WEEKS] [--files]
 Defaults: 500 organizations x 52 weeks x 4 posts = 104,000 posts, starting 2026-W49.
 Per organization and week: 2 posts as .md files and 2 posts in one weekly .yaml plan,
 each referencing one of 3 small PNG images of the organization.
+With --files: one .md file per post (4 per organization and week, 104,000 files by default),
+each with one of the 3 pictures.
 """
 import datetime
 import os
@@ -12,9 +14,11 @@ import struct
 import sys
 import zlib
 
-out = sys.argv[1]
-orgs = int(sys.argv[2]) if len(sys.argv) > 2 else 500
-weeks = int(sys.argv[3]) if len(sys.argv) > 3 else 52
+args = [a for a in sys.argv[1:] if a != "--files"]
+one_file_per_post = "--files" in sys.argv[1:]
+out = args[0]
+orgs = int(args[1]) if len(args) > 1 else 500
+weeks = int(args[2]) if len(args) > 2 else 52
 start = datetime.date(2026, 11, 30)  # Monday of 2026-W49
 
 
@@ -53,10 +57,12 @@ for o in range(orgs):
             f.write(image)
     for w in range(weeks):
         monday = start + datetime.timedelta(weeks=w)
-        for d in range(2):
+        for d in (0, 1, 3, 5) if one_file_per_post else (0, 1):
             day = monday + datetime.timedelta(days=d)
             with open(os.path.join(pdir, f"{day.isoformat()}-post.md"), "w") as f:
-                f.write(f"---\ndate: {day.isoformat()} 09:00\ntitle: Пост {w}-{d}\nimages: [photo-{d}.png]\n---\n{TEXT}")
+                f.write(f"---\ndate: {day.isoformat()} 09:00\ntitle: Пост {w}-{d}\nimages: [photo-{d % 3}.png]\n---\n{TEXT}")
+        if one_file_per_post:
+            continue
         lines = ["posts:"]
         for d in (3, 5):
             day = monday + datetime.timedelta(days=d)
@@ -66,4 +72,5 @@ for o in range(orgs):
             f.write("\n".join(lines) + "\n")
 with open(os.path.join(out, "plans", "registry.yaml"), "w") as f:
     f.write("\n".join(reg) + "\n")
-print(f"generated {orgs} organizations x {weeks} weeks x 4 posts = {orgs * weeks * 4} posts in {out}")
+shape = "one .md file per post" if one_file_per_post else "2 .md files and 1 plan per week"
+print(f"generated {orgs} organizations x {weeks} weeks x 4 posts = {orgs * weeks * 4} posts ({shape}) in {out}")
