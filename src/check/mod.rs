@@ -69,38 +69,7 @@ pub enum CheckError {
 }
 
 /// Why `--changed-since` could not tell what changed.
-#[derive(Debug, thiserror::Error)]
-pub enum ChangedSinceError {
-    /// `git` could not be started.
-    #[error("cannot run git: {0}")]
-    Spawn(#[source] std::io::Error),
-    /// `git` failed: its own words.
-    #[error("{0}")]
-    Failed(String),
-    /// The revision is empty or starts with `-` (it would be read as an option).
-    #[error("`{0}` is not a revision (a branch, tag or commit; it cannot start with '-')")]
-    NotARevision(String),
-    /// The revision names no commit.
-    #[error("`{0}` names no commit of this repository")]
-    NoCommit(String),
-}
-
-impl ChangedSinceError {
-    /// The error in the language of the process's texts (its `Display` stays English, for
-    /// logs).
-    pub fn message(&self) -> String {
-        match self {
-            ChangedSinceError::Spawn(e) => crate::t!("check-git-spawn", reason = io_words(e)),
-            ChangedSinceError::Failed(stderr) => {
-                crate::t!("check-git-failed", stderr = stderr.as_str())
-            }
-            ChangedSinceError::NotARevision(rev) => {
-                crate::t!("check-not-a-revision", rev = rev.as_str())
-            }
-            ChangedSinceError::NoCommit(rev) => crate::t!("check-no-commit", rev = rev.as_str()),
-        }
-    }
-}
+pub type ChangedSinceError = crate::plan::repo::RevisionError;
 
 impl CheckError {
     /// The error in the language of the process's texts (its `Display` stays English, for
@@ -476,33 +445,10 @@ fn unknown_folders(reg: &Registry, files: &[PlanFile]) -> Vec<Diagnostic> {
 /// `None` when the registry or the style rules changed (then everyone is affected).
 fn changed_orgs(root: &Path, rev: &str) -> Result<Option<BTreeSet<String>>, ChangedSinceError> {
     let git = |args: &[&str]| -> Result<String, ChangedSinceError> {
-        let out = std::process::Command::new("git")
-            .arg("-C")
-            .arg(root)
-            .args(args)
-            .output()
-            .map_err(ChangedSinceError::Spawn)?;
-        if !out.status.success() {
-            return Err(ChangedSinceError::Failed(
-                String::from_utf8_lossy(&out.stderr).trim().to_owned(),
-            ));
-        }
-        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+        crate::plan::repo::git(root, args).map(|out| String::from_utf8_lossy(&out).into_owned())
     };
-    // A revision is never an option: `--output=victim.txt` would have git truncate that file.
-    if rev.is_empty() || rev.starts_with('-') {
-        return Err(ChangedSinceError::NotARevision(rev.to_owned()));
-    }
-    let spec = format!("{rev}^{{commit}}");
-    let commit = git(&[
-        "rev-parse",
-        "--verify",
-        "--quiet",
-        "--end-of-options",
-        &spec,
-    ])
-    .map_err(|_| ChangedSinceError::NoCommit(rev.to_owned()))?;
-    let commit = commit.trim();
+    let commit = crate::plan::repo::commit_of(root, rev)?;
+    let commit = commit.as_str();
     // `-z`: paths as they are, one NUL after each. Without it git quotes names with non-ASCII
     // letters (`core.quotePath`), and `plans/school/новость.md` was matched to no organization.
     // `--no-renames`: a post moved between folders changes both organizations.

@@ -331,7 +331,7 @@ fn walk(dir: &Path, rel: &str, folder: &Arc<str>, out: &mut Vec<PlanFile>) {
     }
 }
 
-/// Why a file could not be read at a git revision.
+/// Why git could not tell about a revision: reading a file at it, or what changed since it.
 #[derive(Debug, thiserror::Error)]
 pub enum RevisionError {
     /// `git` could not be started.
@@ -364,40 +364,55 @@ impl RevisionError {
     }
 }
 
+/// Runs git in the repository at `root` and returns what it printed.
+///
+/// Fails when git cannot start, or with its own words when it fails.
+pub fn git(root: &Path, args: &[&str]) -> Result<Vec<u8>, RevisionError> {
+    let out = std::process::Command::new("git")
+        .arg("-C")
+        .arg(root)
+        .args(args)
+        .output()
+        .map_err(RevisionError::Spawn)?;
+    if !out.status.success() {
+        return Err(RevisionError::Failed(
+            String::from_utf8_lossy(&out.stderr).trim().to_owned(),
+        ));
+    }
+    Ok(out.stdout)
+}
+
+/// The commit `rev` names in the repository at `root`. A revision is never an option:
+/// `--output=victim.txt` would have git truncate that file.
+///
+/// Fails when `rev` is empty, starts with `-`, or names no commit.
+pub fn commit_of(root: &Path, rev: &str) -> Result<String, RevisionError> {
+    if rev.is_empty() || rev.starts_with('-') {
+        return Err(RevisionError::NotARevision(rev.to_owned()));
+    }
+    let spec = format!("{rev}^{{commit}}");
+    let commit = git(
+        root,
+        &[
+            "rev-parse",
+            "--verify",
+            "--quiet",
+            "--end-of-options",
+            &spec,
+        ],
+    )
+    .map_err(|_| RevisionError::NoCommit(rev.to_owned()))?;
+    Ok(String::from_utf8_lossy(&commit).trim().to_owned())
+}
+
 /// The text of `rel` (a path of the repository at `root`, with `/`) as committed at `rev`, read
-/// with `git show`, at most [`MAX_FILE_BYTES`]. A revision is never taken for an option.
+/// with `git show`, at most [`MAX_FILE_BYTES`].
 ///
 /// Fails when `rev` is not a commit, git fails (the file is not in that commit), or the text is
 /// too large or not UTF-8 (as [`RevisionError::Failed`]).
 pub fn file_at_revision(root: &Path, rev: &str, rel: &str) -> Result<String, RevisionError> {
-    if rev.is_empty() || rev.starts_with('-') {
-        return Err(RevisionError::NotARevision(rev.to_owned()));
-    }
-    let git = |args: &[&str]| -> Result<Vec<u8>, RevisionError> {
-        let out = std::process::Command::new("git")
-            .arg("-C")
-            .arg(root)
-            .args(args)
-            .output()
-            .map_err(RevisionError::Spawn)?;
-        if !out.status.success() {
-            return Err(RevisionError::Failed(
-                String::from_utf8_lossy(&out.stderr).trim().to_owned(),
-            ));
-        }
-        Ok(out.stdout)
-    };
-    let spec = format!("{rev}^{{commit}}");
-    let commit = git(&[
-        "rev-parse",
-        "--verify",
-        "--quiet",
-        "--end-of-options",
-        &spec,
-    ])
-    .map_err(|_| RevisionError::NoCommit(rev.to_owned()))?;
-    let commit = String::from_utf8_lossy(&commit).trim().to_owned();
-    let bytes = git(&["show", &format!("{commit}:{rel}")])?;
+    let commit = commit_of(root, rev)?;
+    let bytes = git(root, &["show", &format!("{commit}:{rel}")])?;
     if bytes.len() as u64 > MAX_FILE_BYTES {
         return Err(RevisionError::Failed(format!(
             "{rel}@{rev}: over {MAX_FILE_BYTES} bytes"
