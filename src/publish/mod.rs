@@ -1164,18 +1164,33 @@ impl Publisher {
             // next read of the plans updates the row, and it goes out then.
             return Some((Outcome::Retry { at: now, why: None }, Next::Stale, false));
         }
-        // Each picture is prepared once: for the publication and for the bytes uploaded.
-        let prepared: HashMap<&str, (ImageRef, PathBuf)> = post
+        // Each picture is prepared once: for the publication and for the bytes uploaded. On a
+        // blocking thread: decoding a 24-megapixel photo takes a second, and on the runtime's
+        // thread it would stall every other page's request in flight until its timeout (a
+        // request sent and not answered in time is `uncertain`).
+        let written: Vec<String> = post
             .images_for(key.network)
             .iter()
-            .filter_map(|i| {
-                Some((
-                    i.value.as_str(),
-                    self.cache
-                        .prepare_written(&self.root, &key.org, &i.value, key.network)?,
-                ))
-            })
+            .map(|i| i.value.clone())
             .collect();
+        let (cache, root, org, network) = (
+            self.cache.clone(),
+            self.root.clone(),
+            key.org.to_string(),
+            key.network,
+        );
+        let prepared: HashMap<String, (ImageRef, PathBuf)> =
+            tokio::task::spawn_blocking(move || {
+                written
+                    .into_iter()
+                    .filter_map(|w| {
+                        let p = cache.prepare_written(&root, &org, &w, network)?;
+                        Some((w, p))
+                    })
+                    .collect()
+            })
+            .await
+            .unwrap_or_default();
         let lookup = |written: &str| prepared.get(written).map(|(image, _)| image.clone());
         let publication = match publication::render(&post, page, &lookup) {
             Ok(p) => p,
