@@ -62,13 +62,16 @@ fn stdout(out: &Output) -> String {
     String::from_utf8(out.stdout.clone()).unwrap()
 }
 
-/// Python with the `icalendar` module, or `None` when absent and not required.
-fn python_icalendar() -> Option<()> {
-    let ok = Command::new("python3")
-        .args(["-c", "import icalendar"])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !ok {
+/// Debian's Python (where `python3-icalendar` installs; a `python3` earlier on PATH may be
+/// another one) with the `icalendar` module, or `None` when absent and not required.
+fn python_icalendar() -> Option<&'static str> {
+    let python = ["/usr/bin/python3", "python3"].into_iter().find(|p| {
+        Command::new(p)
+            .args(["-c", "import icalendar"])
+            .output()
+            .is_ok_and(|o| o.status.success())
+    });
+    if python.is_none() {
         assert!(
             std::env::var_os("VESTNIK_REQUIRE_ICALENDAR").is_none(),
             "python3-icalendar is required but not installed"
@@ -77,7 +80,7 @@ fn python_icalendar() -> Option<()> {
             "skipped: python3-icalendar is not installed (apt-get install python3-icalendar)"
         );
     }
-    ok.then_some(())
+    python
 }
 
 #[test]
@@ -95,7 +98,7 @@ fn the_feed_reads_back_in_an_independent_parser() {
             .collect()
     };
     assert_eq!(uids(&ics), uids(&stdout(&calendar(&repo, &[]))));
-    let Some(()) = python_icalendar() else {
+    let Some(python) = python_icalendar() else {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
@@ -107,7 +110,7 @@ cal = icalendar.Calendar.from_ical(open(sys.argv[1], 'rb').read())
 for e in cal.walk('VEVENT'):
     print('|'.join([str(e['UID']), e['DTSTART'].dt.isoformat(), str(e['STATUS']), str(e['SUMMARY'])]))
 "#;
-    let out = Command::new("python3")
+    let out = Command::new(python)
         .args(["-c", script])
         .arg(&file)
         .output()
@@ -127,9 +130,9 @@ for e in cal.walk('VEVENT'):
         [
             // 10:00 in Asia/Novokuznetsk is 03:00 UTC.
             "school/2026-12-07-katok@vestnik|2026-12-07T03:00:00+00:00|CONFIRMED|МБОУ «Школа»: Каток открыт",
-            "library/2026-12#2026-12-08@vestnik|2026-12-08T05:00:00+00:00|CONFIRMED|Библиотека: Новые книги",
+            "library/2026-12#2026-12-08T12:00@vestnik|2026-12-08T05:00:00+00:00|CONFIRMED|Библиотека: Новые книги",
             "school/2026-12-09-elka@vestnik|2026-12-09T11:30:00+00:00|TENTATIVE|[черновик] МБОУ «Школа»: Ёлка: тема на потом",
-            "library/2026-12#2027-01-11@vestnik|2027-01-11T05:00:00+00:00|CONFIRMED|[внешняя] Библиотека: Каникулы в библиотеке",
+            "library/2026-12#2027-01-11T12:00@vestnik|2027-01-11T05:00:00+00:00|CONFIRMED|[внешняя] Библиотека: Каникулы в библиотеке",
         ]
     );
 }
