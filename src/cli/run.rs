@@ -176,10 +176,12 @@ async fn stop_signal() {
 /// emulators, on a clock that may run faster than real time. Prints what goes out, then what
 /// each page holds.
 fn run_sandbox_demo(args: RunArgs) -> Result<i32, CliError> {
+    // Quiet unless `VESTNIK_LOG` asks for more: the demo's own lines are the point.
+    let quiet = std::env::var_os(crate::ops::logging::FILTER_ENV).is_none();
     crate::ops::logging::init(
         args.log_format
             .unwrap_or(crate::ops::logging::LogFormat::Human),
-        Some("warn"),
+        quiet.then_some("warn"),
     )?;
     let reg = read_registry(&args.root)?;
     let at = |t: &Option<String>| {
