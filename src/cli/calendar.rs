@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use super::{CliError, print};
+use super::{CliError, emit};
 use crate::calendar;
 
 /// Output formats of `calendar`.
@@ -45,12 +45,6 @@ pub(super) fn run(args: CalendarArgs) -> Result<i32, CliError> {
         CalendarFormat::Ics => calendar::to_ics(&plan, jiff::Timestamp::now()),
         CalendarFormat::Html => calendar::to_html(&plan),
     };
-    match &args.output {
-        Some(path) => std::fs::write(path, text).map_err(|source| CliError::Write {
-            path: path.clone(),
-            source,
-        })?,
-        None => print(&text),
-    }
+    emit(args.output.as_deref(), &text)?;
     Ok(0)
 }

@@ -419,6 +419,22 @@ fn responsible_chats(root: &std::path::Path) -> std::collections::HashMap<String
         .collect()
 }
 
+/// Writes `text` to the file `output` (`-o`), or to stdout when there is none.
+///
+/// Fails when the file cannot be written.
+fn emit(output: Option<&std::path::Path>, text: &str) -> Result<(), CliError> {
+    match output {
+        Some(path) => std::fs::write(path, text).map_err(|source| CliError::Write {
+            path: path.to_owned(),
+            source,
+        }),
+        None => {
+            print(text);
+            Ok(())
+        }
+    }
+}
+
 /// Writes to stdout, ignoring a closed pipe (`vestnik check | head`).
 fn print(s: &str) {
     let mut out = std::io::stdout().lock();

@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use super::{CliError, parse_network, print};
+use super::{CliError, emit, parse_network};
 use crate::plan::network::Network;
 use crate::preview;
 
@@ -56,12 +56,6 @@ pub(super) fn run(args: PreviewArgs) -> Result<i32, CliError> {
         PreviewFormat::Json => preview::to_json(&p),
         PreviewFormat::Html => preview::to_html(&p),
     };
-    match &args.output {
-        Some(path) => std::fs::write(path, text).map_err(|source| CliError::Write {
-            path: path.clone(),
-            source,
-        })?,
-        None => print(&text),
-    }
+    emit(args.output.as_deref(), &text)?;
     Ok(0)
 }

@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use super::{CliError, print, read_registry};
+use super::{CliError, emit, read_registry};
 use crate::site;
 
 /// Output formats of `site`.
@@ -42,12 +42,6 @@ pub(super) fn run(args: SiteArgs) -> Result<i32, CliError> {
         (SiteFormat::Html, Some(_)) => blocks.iter().map(site::snippet).collect(),
         (SiteFormat::Html, None) => site::to_html(&blocks),
     };
-    match &args.output {
-        Some(path) => std::fs::write(path, text).map_err(|source| CliError::Write {
-            path: path.clone(),
-            source,
-        })?,
-        None => print(&text),
-    }
+    emit(args.output.as_deref(), &text)?;
     Ok(0)
 }
