@@ -401,14 +401,7 @@ impl MediaCache {
                 return Ok(hits);
             }
         }
-        let max = crate::media::MAX_MEDIA_BYTES;
-        let input = crate::plan::repo::read_capped(file, &meta, max).map_err(|e| match e {
-            crate::plan::repo::ReadError::TooLarge(max) => refused(FileError::TooLarge {
-                bytes: meta.len().max(max + 1),
-                max,
-            }),
-            e => refused(FileError::from(e)),
-        })?;
+        let input = crate::media::read_opened(file, &meta).map_err(refused)?;
         let content = blake3::hash(&input);
         let prepared = self.get_or_prepare_hashed(&input, &content, &profiles)?;
         if let Some(stamp) = stamp {

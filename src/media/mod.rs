@@ -68,10 +68,15 @@ pub fn open_file(path: &Path) -> Result<(File, u64), FileError> {
 /// [`MAX_MEDIA_BYTES`], so a file that grows after it was opened is refused too.
 pub fn read_file(path: &Path) -> Result<Vec<u8>, FileError> {
     let (file, meta) = repo::open_regular(path).map_err(FileError::from)?;
-    let size = meta.len();
-    repo::read_capped(file, &meta, MAX_MEDIA_BYTES).map_err(|e| match e {
+    read_opened(file, &meta)
+}
+
+/// Reads a media file opened by [`repo::open_regular`] (whose metadata is `meta`) whole, as
+/// [`read_file`] does: at most [`MAX_MEDIA_BYTES`].
+pub fn read_opened(file: File, meta: &std::fs::Metadata) -> Result<Vec<u8>, FileError> {
+    repo::read_capped(file, meta, MAX_MEDIA_BYTES).map_err(|e| match e {
         ReadError::TooLarge(max) => FileError::TooLarge {
-            bytes: size.max(max + 1),
+            bytes: meta.len().max(max + 1),
             max,
         },
         e => FileError::from(e),
