@@ -669,27 +669,14 @@ impl Publisher {
             .as_ref()
             .map_or(ahead::HORIZON, ahead::Ahead::horizon);
         let until = now.checked_add(horizon).unwrap_or(now);
-        let mut files: HashMap<String, Vec<Post>> = HashMap::new();
+        let mut files: HashMap<Arc<str>, Vec<Post>> = HashMap::new();
         let mut jobs = Vec::new();
         for e in ledger.due(until, ahead::MAX_QUEUED)? {
             if e.next_try <= now {
                 // Due now: the attempt prepares it this very pass.
                 continue;
             }
-            let Some(file) = plans
-                .files
-                .get(e.key.org.as_str())
-                .and_then(|posts| posts.get(e.key.post.as_str()))
-            else {
-                continue;
-            };
-            let posts = files
-                .entry(file.rel.to_string())
-                .or_insert_with(|| self.read_again(&file.rel, &file.folder, &plans.reg));
-            let Some(post) = posts
-                .iter()
-                .find(|p| p.id == e.key.post && e.key.org == p.org.value)
-            else {
+            let Some(Some(post)) = self.post_now(plans, &e.key, &mut files) else {
                 continue;
             };
             for image in post.images_for(e.key.network) {
@@ -1058,6 +1045,29 @@ impl Publisher {
         }
     }
 
+    /// The post of `key` as its plan file reads now (each file read once for all of `files`):
+    /// `None` when the plans know no file for it, `Some(None)` when the file no longer has it.
+    fn post_now(
+        &self,
+        plans: &Plans,
+        key: &Key,
+        files: &mut HashMap<Arc<str>, Vec<Post>>,
+    ) -> Option<Option<Post>> {
+        let file = plans
+            .files
+            .get(key.org.as_str())
+            .and_then(|posts| posts.get(key.post.as_str()))?;
+        let posts = files
+            .entry(file.rel.clone())
+            .or_insert_with(|| self.read_again(&file.rel, &file.folder, &plans.reg));
+        Some(
+            posts
+                .iter()
+                .find(|p| p.id == key.post && key.org == p.org.value)
+                .cloned(),
+        )
+    }
+
     /// One attempt of a claimed publication: the row stays `scheduled` through the rate-limit
     /// waits and uploads, and becomes `sending` (committed) immediately before the first
     /// request that can publish. `None`: nothing was sent because that could not be recorded.
@@ -1138,23 +1148,9 @@ impl Publisher {
                 false,
             ));
         };
-        let Some(file) = plans
-            .files
-            .get(key.org.as_str())
-            .and_then(|posts| posts.get(key.post.as_str()))
-        else {
+        let found = self.post_now(plans, key, &mut pass.borrow_mut().files);
+        let Some(post) = found else {
             return later(&crate::t!("reason-plan-unreadable"));
-        };
-        let post = {
-            let mut pass = pass.borrow_mut();
-            let posts = pass
-                .files
-                .entry(file.rel.clone())
-                .or_insert_with(|| self.read_again(&file.rel, &file.folder, &plans.reg));
-            posts
-                .iter()
-                .find(|p| p.id == key.post && key.org == p.org.value)
-                .cloned()
         };
         let Some(post) = post else {
             return Some((Outcome::Retry { at: now, why: None }, Next::Stale, false));
