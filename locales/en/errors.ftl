@@ -73,6 +73,8 @@ ledger-reason = { $kind ->
     }
 ledger-lock = ledger storage: the lock file { $path }: { $reason }
 ledger-busy = another vestnik is publishing from the ledger { $path } ({ $holder }): `run` and `publish --due` cannot work side by side on one ledger; stop the other one first (`status` and `resolve` need no stop)
+ledger-newer = the ledger { $path } was written by a newer `vestnik` (schema version { $found }; this one knows up to { $known }): update `vestnik`
+ledger-not-a-ledger = { $path } is not a `vestnik` ledger: it has no table of publications. Check the path
 ledger-holder-unknown = a process that did not say which
 ledger-transition = ledger: { $key } cannot go from { $from } to { $to }
 

@@ -98,6 +98,8 @@ ledger-reason = { $kind ->
     }
 ledger-lock = файл блокировки { $path } недоступен: { $reason }
 ledger-busy = из журнала { $path } уже публикует другой `vestnik` ({ $holder }). `run` и `publish --due` не работают с одним журналом одновременно: сначала остановите другой. `status` и `resolve` можно запускать и так
+ledger-newer = журнал { $path } записан более новой версией `vestnik` (версия схемы { $found }, эта версия знает только до { $known }). Обновите `vestnik`
+ledger-not-a-ledger = { $path } — не журнал публикаций `vestnik`: в нём нет таблицы публикаций. Проверьте путь
 ledger-holder-unknown = процесс не назвался
 ledger-transition = ошибка в `vestnik`: публикацию { $key } нельзя перевести из «{ $from }» в «{ $to }»
 

@@ -313,6 +313,24 @@ pub enum LedgerError {
         /// Who holds it, as it wrote itself into the lock file.
         holder: String,
     },
+    /// The ledger was written by a newer vestnik, whose schema this one does not know.
+    #[error(
+        "the ledger {path} was written by a newer vestnik (schema version {found}; this one knows up to {known}): update vestnik"
+    )]
+    Newer {
+        /// The ledger.
+        path: String,
+        /// The schema version the file carries.
+        found: i64,
+        /// The newest version this vestnik knows.
+        known: i64,
+    },
+    /// The file is a database, but not a ledger of vestnik.
+    #[error("{path} is not a vestnik ledger: it has no table of publications")]
+    NotALedger {
+        /// The file.
+        path: String,
+    },
     /// A transition that the state machine does not allow (a bug in the caller).
     #[error("ledger: {key:?} cannot go from {from} to {to}")]
     Transition {
@@ -336,6 +354,15 @@ impl LedgerError {
                 path = path.as_str(),
                 reason = crate::t!("ledger-reason", kind = *kind, error = error.as_str())
             ),
+            LedgerError::Newer { path, found, known } => crate::t!(
+                "ledger-newer",
+                path = path.as_str(),
+                found = *found,
+                known = *known
+            ),
+            LedgerError::NotALedger { path } => {
+                crate::t!("ledger-not-a-ledger", path = path.as_str())
+            }
             LedgerError::Lock { path, source } => crate::t!(
                 "ledger-lock",
                 path = path.as_str(),
@@ -454,6 +481,16 @@ pub trait Ledger {
 
     /// Every row, ordered by time.
     fn entries(&self) -> Result<Vec<Entry>, LedgerError>;
+
+    /// Calls `visit` with the organization, network, due time and state name
+    /// ([`State::name`]) of every publication due in `[from, to)`, without building rows: the
+    /// МЦУ's report reads hundreds of thousands of them.
+    fn visit_due(
+        &self,
+        from: Timestamp,
+        to: Timestamp,
+        visit: &mut dyn FnMut(&str, Network, Timestamp, &str),
+    ) -> Result<(), LedgerError>;
 }
 
 /// Tests: claims up to `limit` scheduled publications whose time has come and moves them to

@@ -161,6 +161,41 @@ impl SqliteLedger {
         Ok(ledger)
     }
 
+    /// Opens the ledger at `path` to read it only (`vestnik report`): it is neither created
+    /// nor migrated, and a daemon may go on writing it meanwhile.
+    ///
+    /// Fails when the file cannot be opened, is not a ledger, or was written by a newer
+    /// vestnik.
+    pub fn open_read_only(path: &Path) -> Result<Self, LedgerError> {
+        use rusqlite::OpenFlags;
+        let opened = |e: rusqlite::Error| LedgerError::Open {
+            path: path.display().to_string(),
+            kind: failure_kind(&e),
+            error: e.to_string(),
+        };
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(opened)?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))
+            .map_err(opened)?;
+        let tables: i64 = conn
+            .query_row(
+                "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'publication'",
+                [],
+                |r| r.get(0),
+            )
+            .map_err(opened)?;
+        if tables == 0 {
+            return Err(LedgerError::NotALedger {
+                path: path.display().to_string(),
+            });
+        }
+        refuse_newer(&conn, path)?;
+        Ok(Self { conn, _lock: None })
+    }
+
     /// A ledger in memory (tests).
     pub fn in_memory() -> Result<Self, LedgerError> {
         Self::with(Connection::open_in_memory().map_err(storage)?)
@@ -182,10 +217,33 @@ impl SqliteLedger {
             .map_err(&failed)?;
         conn.busy_timeout(std::time::Duration::from_secs(5))
             .map_err(&failed)?;
+        refuse_newer(&conn, Path::new(conn.path().unwrap_or(":memory:")))?;
         conn.execute_batch(SCHEMA).map_err(&failed)?;
         migrate(&conn)?;
+        conn.pragma_update(None, "user_version", SCHEMA_VERSION)
+            .map_err(&failed)?;
         Ok(Self { conn, _lock: None })
     }
+}
+
+/// The version of [`SCHEMA`], kept in SQLite's `user_version` (0 in ledgers written before
+/// it was kept; [`migrate`] brings those up to date). Raise it with every change of the
+/// schema, and teach `migrate` the step.
+pub const SCHEMA_VERSION: i64 = 1;
+
+/// Refuses a ledger written by a newer vestnik: its rows may mean what this one does not know.
+fn refuse_newer(conn: &Connection, path: &Path) -> Result<(), LedgerError> {
+    let found: i64 = conn
+        .pragma_query_value(None, "user_version", |r| r.get(0))
+        .map_err(storage)?;
+    if found > SCHEMA_VERSION {
+        return Err(LedgerError::Newer {
+            path: path.display().to_string(),
+            found,
+            known: SCHEMA_VERSION,
+        });
+    }
+    Ok(())
 }
 
 /// Brings a ledger written by an earlier vestnik up to [`SCHEMA`]: `file` and
@@ -791,6 +849,34 @@ impl Ledger for SqliteLedger {
             }
         }
         Ok(out)
+    }
+
+    fn visit_due(
+        &self,
+        from: Timestamp,
+        to: Timestamp,
+        visit: &mut dyn FnMut(&str, Network, Timestamp, &str),
+    ) -> Result<(), LedgerError> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT org, network, due_ms, state FROM publication WHERE due_ms >= ?1 AND due_ms < ?2",
+            )
+            .map_err(storage)?;
+        let mut rows = stmt.query(params![ms(from), ms(to)]).map_err(storage)?;
+        while let Some(row) = rows.next().map_err(storage)? {
+            let text = |i: usize| -> Result<&str, LedgerError> {
+                row.get_ref(i)
+                    .and_then(|v| v.as_str().map_err(Into::into))
+                    .map_err(storage)
+            };
+            let Some(network) = Network::from_key(text(1)?) else {
+                continue;
+            };
+            let due: i64 = row.get(2).map_err(storage)?;
+            visit(text(0)?, network, ts(due), text(3)?);
+        }
+        Ok(())
     }
 
     fn entries(&self) -> Result<Vec<Entry>, LedgerError> {
