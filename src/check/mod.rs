@@ -121,6 +121,54 @@ pub struct Report {
     pub diagnostics: Vec<Diagnostic>,
     /// Totals: errors, warnings, files, posts, organizations and the weeks judged.
     pub summary: Summary,
+    /// How many dated posts each organization plans on each network in each ISO week, every
+    /// week with at least one post (for `vestnik report`), ordered by organization, network
+    /// and week. Not filtered by `--org` or `--changed-since`.
+    pub weeks: Vec<PlannedWeek>,
+}
+
+/// The posts one organization plans for one network in one ISO week, by kind.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlannedWeek {
+    /// Organization id (the folder the posts are for).
+    pub org: String,
+    /// The network.
+    pub network: crate::plan::network::Network,
+    /// The local ISO week.
+    pub week: IsoWeek,
+    /// Ready posts vestnik publishes.
+    pub ready: u32,
+    /// Posts published by someone else (Госпаблики…), which count for the minimum.
+    pub external: u32,
+    /// Drafts (planned topics), which do not count.
+    pub drafts: u32,
+}
+
+/// The per-week counts of the posts summarized in `posts`.
+fn planned_weeks(posts: &[PostSummary], orgs: &Orgs) -> Vec<PlannedWeek> {
+    let mut by: BTreeMap<(&str, crate::plan::network::Network, IsoWeek), PlannedWeek> =
+        BTreeMap::new();
+    for p in posts {
+        let org = orgs.name(p.org);
+        for network in p.networks() {
+            let w = by
+                .entry((org, network, p.week))
+                .or_insert_with(|| PlannedWeek {
+                    org: org.to_owned(),
+                    network,
+                    week: p.week,
+                    ready: 0,
+                    external: 0,
+                    drafts: 0,
+                });
+            match (p.external, p.counts) {
+                (true, _) => w.external += 1,
+                (false, true) => w.ready += 1,
+                (false, false) => w.drafts += 1,
+            }
+        }
+    }
+    by.into_values().collect()
 }
 
 /// What the pass over the plan files keeps (one per thread, merged at the end): findings and
@@ -280,6 +328,7 @@ pub fn run(settings: &Settings) -> Result<Report, CheckError> {
     Ok(Report {
         diagnostics: out,
         summary,
+        weeks: planned_weeks(&summaries, &orgs),
     })
 }
 

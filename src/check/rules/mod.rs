@@ -33,6 +33,8 @@ pub struct PostSummary {
     networks: u8,
     /// Ready or external: counts for the weekly minimum (otherwise a draft).
     pub counts: bool,
+    /// Published by someone else (Госпаблики…): counts, but vestnik does not send it.
+    pub external: bool,
     /// Has images or a poll (not plain text).
     pub rich: bool,
 }
@@ -58,6 +60,7 @@ impl PostSummary {
             week: week(when),
             networks: networks.iter().fold(0, |set, n| set | bit(*n)),
             counts: post.counts(),
+            external: post.external.is_some(),
             rich: networks.iter().any(|n| !post.images_for(*n).is_empty()) || post.poll.is_some(),
         })
     }
