@@ -79,6 +79,9 @@ pub struct Plan {
     pub broken: Vec<String>,
 }
 
+/// The month view's style.
+const STYLE: &str = "body{font:15px/1.4 system-ui,sans-serif;margin:1rem}\ntable{border-collapse:collapse;width:100%;table-layout:fixed;margin-bottom:2rem}\nth,td{border:1px solid #bbb;vertical-align:top;padding:.25rem;overflow-wrap:anywhere}\ntd.out{color:#999;background:#f6f6f6}\n.draft{font-style:italic;color:#555}\n.short{background:#fde2e2}\n.ok{background:#e3f4e3}\n.day{font-weight:bold}\nul{margin:0;padding-left:1rem}\n@media (max-width:600px){table,thead,tbody,tr,th,td{display:block;width:auto}thead{display:none}td.out{display:none}}\n@media print{.short,.ok{background:none}}";
+
 /// How much of a post's text goes into an event's description.
 const DESCRIPTION_CHARS: usize = 500;
 
@@ -313,13 +316,7 @@ pub fn to_html(plan: &Plan) -> String {
         o
     };
     let mut out = String::new();
-    out.push_str("<!DOCTYPE html>\n<html lang=\"");
-    out.push_str(crate::locale::current().code());
-    out.push_str("\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>");
-    escape_into(&mut out, &crate::t!("calendar-title"), false);
-    out.push_str("</title>\n<style>\nbody{font:15px/1.4 system-ui,sans-serif;margin:1rem}\ntable{border-collapse:collapse;width:100%;table-layout:fixed;margin-bottom:2rem}\nth,td{border:1px solid #bbb;vertical-align:top;padding:.25rem;overflow-wrap:anywhere}\ntd.out{color:#999;background:#f6f6f6}\n.draft{font-style:italic;color:#555}\n.short{background:#fde2e2}\n.ok{background:#e3f4e3}\n.day{font-weight:bold}\nul{margin:0;padding-left:1rem}\n@media (max-width:600px){table,thead,tbody,tr,th,td{display:block;width:auto}thead{display:none}td.out{display:none}}\n@media print{.short,.ok{background:none}}\n</style>\n</head>\n<body>\n<h1>");
-    escape_into(&mut out, &crate::t!("calendar-title"), false);
-    out.push_str("</h1>\n");
+    crate::render::page::open(&mut out, &crate::t!("calendar-title"), STYLE);
     if let (Some(first), Some(last)) = (by_day.keys().next(), by_day.keys().next_back()) {
         let mut month = first.first_of_month();
         while month <= *last {
@@ -334,7 +331,7 @@ pub fn to_html(plan: &Plan) -> String {
         escape_into(&mut out, &crate::t!("calendar-empty"), false);
         out.push_str("</p>\n");
     }
-    out.push_str("</body>\n</html>\n");
+    crate::render::page::close(&mut out);
     out
 }
 

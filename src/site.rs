@@ -126,17 +126,15 @@ pub fn snippet(b: &SiteBlock) -> String {
     out
 }
 
+/// The webmasters' page's style.
+const STYLE: &str = "body{font:16px/1.5 system-ui,sans-serif;max-width:48rem;margin:1rem auto;padding:0 1rem}\npre{white-space:pre-wrap;background:#f4f4f4;padding:.5rem;overflow-wrap:anywhere}\narticle{border-top:1px solid #ccc;padding-top:1rem;margin-top:1rem}";
+
 /// A self-contained page with every block, each under its organization's name and followed by
 /// its code to copy: what the МЦУ sends to the organizations' webmasters.
 pub fn to_html(blocks: &[SiteBlock]) -> String {
     let mut out = String::new();
-    out.push_str("<!DOCTYPE html>\n<html lang=\"");
-    out.push_str(crate::locale::current().code());
-    out.push_str("\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>");
-    escape_into(&mut out, &crate::t!("site-title"), false);
-    out.push_str("</title>\n<style>body{font:16px/1.5 system-ui,sans-serif;max-width:48rem;margin:1rem auto;padding:0 1rem}pre{white-space:pre-wrap;background:#f4f4f4;padding:.5rem;overflow-wrap:anywhere}article{border-top:1px solid #ccc;padding-top:1rem;margin-top:1rem}</style>\n</head>\n<body>\n<h1>");
-    escape_into(&mut out, &crate::t!("site-title"), false);
-    out.push_str("</h1>\n<p>");
+    crate::render::page::open(&mut out, &crate::t!("site-title"), STYLE);
+    out.push_str("<p>");
     escape_into(&mut out, &crate::t!("site-intro"), false);
     out.push_str("</p>\n");
     for b in blocks {
@@ -160,7 +158,7 @@ pub fn to_html(blocks: &[SiteBlock]) -> String {
         escape_into(&mut out, &code, false);
         out.push_str("</code></pre>\n</article>\n");
     }
-    out.push_str("</body>\n</html>\n");
+    crate::render::page::close(&mut out);
     out
 }
 

@@ -4,6 +4,7 @@
 //! without a network rejecting it.
 
 pub mod markdown;
+pub mod page;
 pub mod publication;
 
 pub use markdown::{Flavor, Problem, ProblemKind, Rendered, render};
