@@ -16,6 +16,8 @@
 //! - [`ops`]: what an operator watches: metrics, the monitoring endpoint, logs.
 //! - [`publish`]: publishing: the pass, the ledger (the queue and the memory of publications),
 //!   the daemon, alerts, and the content repository synced from git.
+//! - [`report`]: `vestnik report`, the МЦУ's view of compliance: plans, registry and ledger per
+//!   organization, page and week, as HTML, XLSX, CSV or JSON.
 //! - [`cli`]: the command line: flags and the configuration file resolved into settings, one
 //!   file per command.
 
@@ -30,4 +32,5 @@ pub mod plan;
 pub mod preview;
 pub mod publish;
 pub mod render;
+pub mod report;
 pub mod site;

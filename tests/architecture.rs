@@ -22,11 +22,12 @@ const MAY_IMPORT: &[(&str, &[&str])] = &[
             "locale", "plan", "render", "media", "check", "networks", "ops",
         ],
     ),
+    ("report", &["locale", "plan", "render", "check", "publish"]),
     (
         "cli",
         &[
             "locale", "plan", "render", "media", "check", "preview", "site", "calendar",
-            "networks", "ops", "publish",
+            "networks", "ops", "publish", "report",
         ],
     ),
 ];

@@ -22,6 +22,7 @@ mod publish;
 mod rate;
 mod registry;
 mod render;
+mod report;
 mod site;
 mod status;
 mod telegram;

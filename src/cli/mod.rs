@@ -1,6 +1,6 @@
 //! The command line: flags parsed by clap and dispatched to one file per command (`check.rs`,
 //! `preview.rs`, `publish.rs`, `run.rs`, `status.rs`, `resolve.rs`, `sandbox.rs`, `site.rs`,
-//! `calendar.rs`, `registry.rs`); this file keeps the parser, the helpers several commands
+//! `calendar.rs`, `registry.rs`, `report.rs`); this file keeps the parser, the helpers several commands
 //! share, and the one error type.
 //!
 //! Exit codes (a contract with CI and the system timer), decided here and nowhere else:
@@ -17,6 +17,7 @@ pub mod config;
 mod preview;
 mod publish;
 mod registry;
+mod report;
 mod resolve;
 mod run;
 mod sandbox;
@@ -33,6 +34,7 @@ pub use check::CheckArgs;
 pub use preview::{PreviewArgs, PreviewFormat};
 pub use publish::PublishArgs;
 pub use registry::{ChangesArgs, ChangesFormat, RegistryCommand};
+pub use report::{ReportArgs, ReportFormat, TableArg};
 pub use resolve::ResolveArgs;
 pub use run::RunArgs;
 pub use sandbox::SandboxArgs;
@@ -145,6 +147,9 @@ pub enum Command {
     /// The registry of official pages: what changed between revisions, notices to ЦУР.
     #[command(subcommand)]
     Registry(RegistryCommand),
+    /// The МЦУ's compliance report: every organization, page and week, with the registry and
+    /// the problems; HTML to mail, XLSX and CSV for ЦУР, JSON for scripts.
+    Report(ReportArgs),
 }
 
 /// Why a command could not run (exit code 2). Its text is what `vestnik: ` is followed by on
@@ -163,6 +168,12 @@ pub enum CliError {
     /// `calendar` could not read the plans, or was asked for an unknown organization.
     #[error(transparent)]
     Calendar(#[from] crate::calendar::CalendarError),
+    /// `report` could not gather its data.
+    #[error(transparent)]
+    Report(#[from] crate::report::ReportError),
+    /// The workbook of `report --format xlsx` could not be written.
+    #[error(transparent)]
+    Xlsx(#[from] crate::report::xlsx::XlsxFailure),
     /// A file could not be read at a git revision.
     #[error(transparent)]
     Revision(#[from] crate::plan::repo::RevisionError),
@@ -250,6 +261,8 @@ impl CliError {
             CliError::Preview(e) => e.message(),
             CliError::Site(e) => e.message(),
             CliError::Calendar(e) => e.message(),
+            CliError::Report(e) => e.message(),
+            CliError::Xlsx(e) => crate::t!("cli-report-xlsx", error = e.to_string()),
             CliError::Revision(e) => e.message(),
             CliError::Pass(e) => e.message(),
             CliError::Ledger(e) => e.message(),
@@ -322,6 +335,7 @@ pub fn run() -> i32 {
         Command::Site(args) => site::run(args),
         Command::Calendar(args) => calendar::run(args),
         Command::Registry(command) => registry::run(command),
+        Command::Report(args) => report::run(args),
     };
     match outcome {
         Ok(code) => code,
@@ -423,13 +437,20 @@ fn responsible_chats(root: &std::path::Path) -> std::collections::HashMap<String
 ///
 /// Fails when the file cannot be written.
 fn emit(output: Option<&std::path::Path>, text: &str) -> Result<(), CliError> {
+    emit_bytes(output, text.as_bytes())
+}
+
+/// [`emit`] for bytes (a spreadsheet, a CSV with its byte order mark).
+fn emit_bytes(output: Option<&std::path::Path>, bytes: &[u8]) -> Result<(), CliError> {
     match output {
-        Some(path) => std::fs::write(path, text).map_err(|source| CliError::Write {
+        Some(path) => std::fs::write(path, bytes).map_err(|source| CliError::Write {
             path: path.to_owned(),
             source,
         }),
         None => {
-            print(text);
+            let mut out = std::io::stdout().lock();
+            let _ = out.write_all(bytes);
+            let _ = out.flush();
             Ok(())
         }
     }

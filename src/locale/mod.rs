@@ -52,7 +52,7 @@ impl Lang {
 }
 
 /// The catalogue files, in the same order for each language.
-const FILES: [&str; 10] = [
+const FILES: [&str; 11] = [
     "core.ftl",
     "plan.ftl",
     "rules.ftl",
@@ -63,10 +63,11 @@ const FILES: [&str; 10] = [
     "site.ftl",
     "calendar.ftl",
     "changes.ftl",
+    "report.ftl",
 ];
 
 /// The text of each catalogue file of `lang`.
-fn sources(lang: Lang) -> [&'static str; 10] {
+fn sources(lang: Lang) -> [&'static str; 11] {
     match lang {
         Lang::Ru => [
             include_str!("../../locales/ru/core.ftl"),
@@ -79,6 +80,7 @@ fn sources(lang: Lang) -> [&'static str; 10] {
             include_str!("../../locales/ru/site.ftl"),
             include_str!("../../locales/ru/calendar.ftl"),
             include_str!("../../locales/ru/changes.ftl"),
+            include_str!("../../locales/ru/report.ftl"),
         ],
         Lang::En => [
             include_str!("../../locales/en/core.ftl"),
@@ -91,6 +93,7 @@ fn sources(lang: Lang) -> [&'static str; 10] {
             include_str!("../../locales/en/site.ftl"),
             include_str!("../../locales/en/calendar.ftl"),
             include_str!("../../locales/en/changes.ftl"),
+            include_str!("../../locales/en/report.ftl"),
         ],
     }
 }

@@ -1,0 +1,610 @@
+//! `vestnik report`: the МЦУ's view of compliance (п. 2.1–2.4 of the decree), for the head of
+//! the МЦУ and for ЦУР.
+//!
+//! One [`Report`] is gathered from three sources and written in four formats:
+//!
+//! - the plans, through `check` (its per-week counts of ready, external and draft posts, and
+//!   every finding, grouped per organization);
+//! - the registry (verified, 2FA, Госпаблики, the responsible, the profile, the website);
+//! - the ledger, when one is given (published, failed, missed, uncertain per week), read
+//!   without building rows.
+//!
+//! Which count a week is judged by: with a ledger, a week that has ended counts what was
+//! published plus the external posts; the current and later weeks (and every week without a
+//! ledger) count what is planned, ready plus external. The report says which ([`Basis`]).
+//!
+//! The formats: [`html`] (one self-contained page to mail), [`xlsx`] (the sheets ЦУР asks
+//! for), and [`table`] (CSV and JSON with the same rows).
+
+pub mod html;
+pub mod table;
+pub mod xlsx;
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+use jiff::Timestamp;
+use jiff::tz::TimeZone;
+
+use crate::check::{self, CheckError};
+use crate::plan::diagnostic::{Diagnostic, Severity};
+use crate::plan::network::Network;
+use crate::plan::registry::{Gospubliki, Organization, Registry};
+use crate::plan::repo::Repo;
+use crate::plan::time::{self, IsoWeek};
+use crate::publish::ledger::{Ledger, LedgerError};
+
+/// The most weeks one report covers (ten years): the heat map and the tables grow with it.
+pub const MAX_WEEKS: usize = 520;
+
+/// How many weeks before the current one a report starts by default (a quarter in all).
+pub const DEFAULT_WEEKS_BACK: usize = 12;
+
+/// What to report on.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// The content repository.
+    pub root: PathBuf,
+    /// First week (default: [`DEFAULT_WEEKS_BACK`] weeks before the current one).
+    pub from: Option<IsoWeek>,
+    /// Last week (default: the current week plus the registry's `weeks_ahead`).
+    pub to: Option<IsoWeek>,
+    /// Only this organization.
+    pub org: Option<String>,
+    /// Report as if now were this date (or date and time), in the registry's zone.
+    pub today: Option<String>,
+}
+
+/// Why there is no report.
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    /// The plans could not be checked at all.
+    #[error("{0}")]
+    Check(#[from] CheckError),
+    /// The registry cannot be read.
+    #[error("{0}")]
+    Registry(String),
+    /// `--org` names no organization of the registry.
+    #[error("no organization `{0}` in the registry")]
+    UnknownOrg(String),
+    /// `--from` is after `--to`, or the window is longer than [`MAX_WEEKS`].
+    #[error("the weeks {from}..{to} are not a window of at most {MAX_WEEKS} weeks")]
+    Window {
+        /// First week asked for.
+        from: IsoWeek,
+        /// Last week asked for.
+        to: IsoWeek,
+    },
+    /// The ledger could not be read.
+    #[error("{0}")]
+    Ledger(#[from] LedgerError),
+}
+
+impl ReportError {
+    /// Why, in the process's language.
+    pub fn message(&self) -> String {
+        match self {
+            ReportError::Check(e) => e.message(),
+            ReportError::Registry(why) => why.clone(),
+            ReportError::UnknownOrg(id) => crate::t!("site-unknown-org", org = id.as_str()),
+            ReportError::Window { from, to } => crate::t!(
+                "report-window",
+                from = from.to_string(),
+                to = to.to_string(),
+                max = MAX_WEEKS
+            ),
+            ReportError::Ledger(e) => e.message(),
+        }
+    }
+}
+
+/// Which counts judge a week against the minimum.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Basis {
+    /// What the plan holds: ready plus external posts.
+    Planned,
+    /// What the ledger says was published, plus external posts (a week that has ended).
+    Published,
+}
+
+impl Basis {
+    /// `planned` or `published`, as in JSON and CSV.
+    pub const fn key(self) -> &'static str {
+        match self {
+            Basis::Planned => "planned",
+            Basis::Published => "published",
+        }
+    }
+}
+
+/// One page in one ISO week.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Week {
+    /// The week.
+    pub week: IsoWeek,
+    /// Ready posts in the plan.
+    pub ready: u32,
+    /// External posts in the plan (Госпаблики and others): they count.
+    pub external: u32,
+    /// Drafts in the plan: they do not count.
+    pub drafts: u32,
+    /// Published, by the ledger.
+    pub published: u32,
+    /// Failed, by the ledger.
+    pub failed: u32,
+    /// Missed while the daemon was down, by the ledger.
+    pub missed: u32,
+    /// Uncertain (maybe published; a person must look), by the ledger.
+    pub uncertain: u32,
+    /// The count judged against the minimum.
+    pub counted: u32,
+    /// Which counts `counted` is made of.
+    pub basis: Basis,
+    /// Whether `counted` reaches the minimum.
+    pub meets: bool,
+}
+
+/// One official page with its weeks.
+#[derive(Debug, Clone)]
+pub struct PageReport {
+    /// The network.
+    pub network: Network,
+    /// The page's id in the registry.
+    pub id: String,
+    /// Its public address, when one is known.
+    pub url: Option<String>,
+    /// The «Госорганизация» mark.
+    pub verified: Option<bool>,
+    /// 2FA on the administering accounts.
+    pub two_factor: Option<bool>,
+    /// One entry per week of the report, in order.
+    pub weeks: Vec<Week>,
+}
+
+/// The responsible person, as the registry has them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Person {
+    /// Full name.
+    pub name: Option<String>,
+    /// Position.
+    pub position: Option<String>,
+    /// Phone.
+    pub phone: Option<String>,
+    /// E-mail.
+    pub email: Option<String>,
+    /// Since when (as written).
+    pub since: Option<String>,
+    /// The same date read as a date, when it is one (`YYYY-MM-DD` or `DD.MM.YYYY`).
+    pub since_date: Option<jiff::civil::Date>,
+}
+
+/// One finding of `check` as the report lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// `error` or `warning`.
+    pub severity: Severity,
+    /// The rule id.
+    pub rule: &'static str,
+    /// The file, relative to the repository.
+    pub file: String,
+    /// The line (1-based).
+    pub line: u32,
+    /// The column (1-based).
+    pub column: u32,
+    /// What is wrong.
+    pub message: String,
+    /// How to fix it.
+    pub hint: Option<String>,
+}
+
+/// One organization of the registry.
+#[derive(Debug, Clone)]
+pub struct OrgReport {
+    /// Its id.
+    pub id: String,
+    /// Its name as in the decree.
+    pub name: String,
+    /// Appendix 2 (must have pages) or Appendix 3.
+    pub required: bool,
+    /// Its website.
+    pub website: Option<String>,
+    /// Госпаблики: `connected`, `requested`, `not-connected`, or not said.
+    pub gospubliki: Option<&'static str>,
+    /// The responsible.
+    pub responsible: Option<Person>,
+    /// What the profile lacks: `description`, `address`, `map`, `phones`, `hours` (all five
+    /// when there is no profile).
+    pub profile_missing: Vec<&'static str>,
+    /// Its pages, in [`Network::ALL`] order.
+    pub pages: Vec<PageReport>,
+    /// Its problems, as `check` reports them.
+    pub problems: Vec<Problem>,
+}
+
+impl OrgReport {
+    /// Weeks of its pages below the minimum.
+    pub fn short_weeks(&self) -> usize {
+        self.pages
+            .iter()
+            .flat_map(|p| &p.weeks)
+            .filter(|w| !w.meets)
+            .count()
+    }
+}
+
+/// Totals of one network over the report's weeks and organizations.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NetworkTotal {
+    /// The network.
+    pub network: Option<Network>,
+    /// Pages in the registry.
+    pub pages: u32,
+    /// Ready posts planned.
+    pub ready: u32,
+    /// External posts planned.
+    pub external: u32,
+    /// Published, by the ledger.
+    pub published: u32,
+    /// Failed, by the ledger.
+    pub failed: u32,
+    /// Page-weeks that reach the minimum.
+    pub weeks_met: u32,
+    /// Page-weeks below it.
+    pub weeks_short: u32,
+}
+
+/// The report.
+#[derive(Debug, Clone)]
+pub struct Report {
+    /// When it was made (or `--today`).
+    pub now: Timestamp,
+    /// The district's zone.
+    pub tz: TimeZone,
+    /// Its IANA name.
+    pub zone: String,
+    /// The weeks, in order.
+    pub weeks: Vec<IsoWeek>,
+    /// The current week.
+    pub current: IsoWeek,
+    /// The minimum of publications per page per week.
+    pub minimum: u32,
+    /// Whether a ledger was read (otherwise the report is of the plan alone).
+    pub with_ledger: bool,
+    /// The organizations, in the registry's order.
+    pub organizations: Vec<OrgReport>,
+    /// Problems that concern no single organization (the registry file, the style rules).
+    pub general: Vec<Problem>,
+    /// Totals per network.
+    pub totals: Vec<NetworkTotal>,
+    /// Per week: publications published (with a ledger) or planned (without), all pages.
+    pub trend: Vec<(IsoWeek, u32)>,
+}
+
+/// Counts per organization, network and week, from the ledger.
+#[derive(Debug, Default, Clone, Copy)]
+struct Sent {
+    published: u32,
+    failed: u32,
+    missed: u32,
+    uncertain: u32,
+}
+
+/// Gathers the report: checks the plans, reads the registry, and reads `ledger` when given.
+pub fn gather(opts: &Options, ledger: Option<&dyn Ledger>) -> Result<Report, ReportError> {
+    let checked = check::run(&check::Settings {
+        root: opts.root.clone(),
+        today: opts.today.clone(),
+        ..check::Settings::default()
+    })?;
+    let repo = Repo::open(&opts.root).map_err(|e| {
+        ReportError::Registry(format!(
+            "{}: {}",
+            opts.root.display(),
+            crate::plan::repo::io_words(&e)
+        ))
+    })?;
+    let (registry, _) = repo
+        .registry()
+        .map_err(|d| ReportError::Registry(format!("{}: {}", d.file, d.message)))?;
+    if let Some(id) = &opts.org
+        && registry.org(id).is_none()
+    {
+        return Err(ReportError::UnknownOrg(id.clone()));
+    }
+    let tz = registry.tz.clone();
+    let now = match &opts.today {
+        Some(t) => time::parse_today(t, &tz).map_err(CheckError::Today)?,
+        None => Timestamp::now(),
+    };
+    let current = IsoWeek::of(now, &tz);
+    let (from, to) = window(opts, &registry, current)?;
+    let weeks: Vec<IsoWeek> = from.through(to).collect();
+    if weeks.is_empty() || weeks.len() > MAX_WEEKS {
+        return Err(ReportError::Window { from, to });
+    }
+
+    // Ledger rows are counted per organization number, week and network: no allocation per row.
+    let index: HashMap<&str, usize> = registry
+        .organizations
+        .iter()
+        .enumerate()
+        .map(|(i, o)| (o.id.value.as_str(), i))
+        .collect();
+    let mut sent: HashMap<(usize, Network, IsoWeek), Sent> = HashMap::new();
+    if let Some(ledger) = ledger {
+        let start = week_start(from, &tz);
+        let end = week_start(to.next(), &tz);
+        ledger.visit_due(start, end, &mut |org, network, due, state| {
+            let Some(&i) = index.get(org) else {
+                return;
+            };
+            let s = sent.entry((i, network, IsoWeek::of(due, &tz))).or_default();
+            match state {
+                "published" => s.published += 1,
+                "failed" => s.failed += 1,
+                "missed" => s.missed += 1,
+                "uncertain" => s.uncertain += 1,
+                _ => {}
+            }
+        })?;
+    }
+    let planned: HashMap<(&str, Network, IsoWeek), &check::PlannedWeek> = checked
+        .weeks
+        .iter()
+        .map(|w| ((w.org.as_str(), w.network, w.week), w))
+        .collect();
+
+    let minimum = registry.rules.min_posts_per_week;
+    let with_ledger = ledger.is_some();
+    let mut problems: HashMap<&str, Vec<Problem>> = HashMap::new();
+    let mut general = Vec::new();
+    for d in &checked.diagnostics {
+        match &d.org {
+            Some(org) if registry.org(org).is_some() => {
+                problems.entry(org.as_str()).or_default().push(problem(d));
+            }
+            _ if opts.org.is_none() => general.push(problem(d)),
+            _ => {}
+        }
+    }
+
+    let mut organizations = Vec::new();
+    for (i, org) in registry.organizations.iter().enumerate() {
+        if opts.org.as_deref().is_some_and(|o| o != org.id.value) {
+            continue;
+        }
+        let pages = org
+            .pages
+            .values()
+            .map(|page| {
+                let weeks = weeks
+                    .iter()
+                    .map(|&week| {
+                        let key = (org.id.value.as_str(), page.network, week);
+                        let plan = planned.get(&key);
+                        let s = sent
+                            .get(&(i, page.network, week))
+                            .copied()
+                            .unwrap_or_default();
+                        let ready = plan.map_or(0, |p| p.ready);
+                        let external = plan.map_or(0, |p| p.external);
+                        let basis = if with_ledger && week < current {
+                            Basis::Published
+                        } else {
+                            Basis::Planned
+                        };
+                        let counted = match basis {
+                            Basis::Published => s.published + external,
+                            Basis::Planned => ready + external,
+                        };
+                        Week {
+                            week,
+                            ready,
+                            external,
+                            drafts: plan.map_or(0, |p| p.drafts),
+                            published: s.published,
+                            failed: s.failed,
+                            missed: s.missed,
+                            uncertain: s.uncertain,
+                            counted,
+                            basis,
+                            meets: counted >= minimum,
+                        }
+                    })
+                    .collect();
+                PageReport {
+                    network: page.network,
+                    id: page.id.value.clone(),
+                    url: page.public_url(),
+                    verified: page.verified,
+                    two_factor: page.two_factor,
+                    weeks,
+                }
+            })
+            .collect();
+        organizations.push(OrgReport {
+            id: org.id.value.clone(),
+            name: org.name.value.clone(),
+            required: org.required,
+            website: org.website.as_ref().map(|w| w.value.clone()),
+            gospubliki: org.gospubliki.as_ref().map(|g| match g.value {
+                Gospubliki::Connected => "connected",
+                Gospubliki::Requested => "requested",
+                Gospubliki::NotConnected => "not-connected",
+            }),
+            responsible: org.responsible.as_ref().map(|r| Person {
+                name: r.name.clone(),
+                position: r.position.clone(),
+                phone: r.phone.clone(),
+                email: r.email.clone(),
+                since: r.since.clone(),
+                since_date: r.since.as_deref().and_then(date_of),
+            }),
+            profile_missing: profile_missing(org),
+            pages,
+            problems: problems.remove(org.id.value.as_str()).unwrap_or_default(),
+        });
+    }
+
+    let totals = totals(&organizations);
+    let trend = weeks
+        .iter()
+        .enumerate()
+        .map(|(i, &week)| {
+            let n = organizations
+                .iter()
+                .flat_map(|o| &o.pages)
+                .filter_map(|p| p.weeks.get(i))
+                .map(|w| if with_ledger { w.published } else { w.ready })
+                .sum();
+            (week, n)
+        })
+        .collect();
+    Ok(Report {
+        now,
+        zone: registry.timezone_name.clone(),
+        tz,
+        weeks,
+        current,
+        minimum,
+        with_ledger,
+        organizations,
+        general,
+        totals,
+        trend,
+    })
+}
+
+/// The report's weeks: `--from` and `--to`, or a quarter up to the weeks that must be planned.
+fn window(
+    opts: &Options,
+    registry: &Registry,
+    current: IsoWeek,
+) -> Result<(IsoWeek, IsoWeek), ReportError> {
+    let to = opts
+        .to
+        .unwrap_or_else(|| (0..registry.rules.weeks_ahead.min(52)).fold(current, |w, _| w.next()));
+    let from = opts.from.unwrap_or_else(|| {
+        let monday = current.monday();
+        let back = i64::try_from(DEFAULT_WEEKS_BACK).unwrap_or(12) * 7;
+        monday
+            .checked_sub(jiff::Span::new().days(back))
+            .map_or(current, IsoWeek::of_date)
+    });
+    if from > to {
+        return Err(ReportError::Window { from, to });
+    }
+    Ok((from, to))
+}
+
+/// Monday 00:00 of `week` in `tz`.
+fn week_start(week: IsoWeek, tz: &TimeZone) -> Timestamp {
+    tz.to_ambiguous_timestamp(week.monday().to_datetime(jiff::civil::Time::midnight()))
+        .compatible()
+        .unwrap_or(Timestamp::MIN)
+}
+
+fn problem(d: &Diagnostic) -> Problem {
+    Problem {
+        severity: d.severity,
+        rule: d.rule.id(),
+        file: d.file.clone(),
+        line: d.pos.line,
+        column: d.pos.column,
+        message: d.message.clone(),
+        hint: d.hint.clone(),
+    }
+}
+
+/// The profile fields an organization lacks (the decree's section 2, item 3).
+fn profile_missing(org: &Organization) -> Vec<&'static str> {
+    let Some(p) = &org.profile else {
+        return vec!["description", "address", "map", "phones", "hours"];
+    };
+    let blank = |v: &Option<String>| v.as_deref().is_none_or(|s| s.trim().is_empty());
+    let mut missing = Vec::new();
+    if blank(&p.description) {
+        missing.push("description");
+    }
+    if blank(&p.address) {
+        missing.push("address");
+    }
+    if blank(&p.map) {
+        missing.push("map");
+    }
+    if p.phones.iter().all(|s| s.trim().is_empty()) {
+        missing.push("phones");
+    }
+    if blank(&p.hours) {
+        missing.push("hours");
+    }
+    missing
+}
+
+/// A date as people write it in the registry: `2026-09-01` or `01.09.2026`.
+fn date_of(text: &str) -> Option<jiff::civil::Date> {
+    let t = text.trim();
+    if let Ok(d) = t.parse::<jiff::civil::Date>() {
+        return Some(d);
+    }
+    let mut parts = t.split('.');
+    let (d, m, y) = (parts.next()?, parts.next()?, parts.next()?);
+    if parts.next().is_some() {
+        return None;
+    }
+    jiff::civil::Date::new(y.parse().ok()?, m.parse().ok()?, d.parse().ok()?).ok()
+}
+
+fn totals(orgs: &[OrgReport]) -> Vec<NetworkTotal> {
+    Network::ALL
+        .into_iter()
+        .map(|network| {
+            let mut t = NetworkTotal {
+                network: Some(network),
+                ..NetworkTotal::default()
+            };
+            for page in orgs.iter().flat_map(|o| &o.pages) {
+                if page.network != network {
+                    continue;
+                }
+                t.pages += 1;
+                for w in &page.weeks {
+                    t.ready += w.ready;
+                    t.external += w.external;
+                    t.published += w.published;
+                    t.failed += w.failed;
+                    if w.meets {
+                        t.weeks_met += 1;
+                    } else {
+                        t.weeks_short += 1;
+                    }
+                }
+            }
+            t
+        })
+        .collect()
+}
+
+/// A network's name for people, in the process's language.
+pub fn network_name(network: Network) -> String {
+    match network {
+        Network::Vk => crate::t!("site-network-vk"),
+        Network::Ok => crate::t!("site-network-ok"),
+        Network::Telegram => crate::t!("site-network-telegram"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn responsible_since_is_read_in_both_ways_people_write_dates() {
+        let want = jiff::civil::date(2026, 9, 1);
+        assert_eq!(date_of("2026-09-01"), Some(want));
+        assert_eq!(date_of(" 01.09.2026 "), Some(want));
+        assert_eq!(date_of("1.9.2026"), Some(want));
+        assert_eq!(date_of("сентябрь 2026"), None);
+        assert_eq!(date_of("31.02.2026"), None);
+    }
+}
