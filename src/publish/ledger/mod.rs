@@ -463,6 +463,13 @@ pub trait Ledger {
     /// then revoked again).
     fn forget_alert(&mut self, id: &str) -> Result<(), LedgerError>;
 
+    /// A small value the daemon remembers across restarts under `key` (the last registry commit
+    /// it looked at), or `None` when nothing is remembered.
+    fn meta(&self, key: &str) -> Result<Option<String>, LedgerError>;
+
+    /// Remembers `value` under `key`, replacing what was there.
+    fn set_meta(&mut self, key: &str, value: &str) -> Result<(), LedgerError>;
+
     /// A person settles an `uncertain` (or `failed`) publication: `published` when it is on the
     /// page, or back to `scheduled` (at `now`) to send it again. Returns whether a row changed.
     fn resolve(&mut self, key: &Key, resend: bool, now: Timestamp) -> Result<bool, LedgerError>;

@@ -41,6 +41,10 @@ CREATE TABLE IF NOT EXISTS alert (
     sent_ms     INTEGER
 );
 CREATE INDEX IF NOT EXISTS alert_pending ON alert (sent_ms, raised_ms);
+CREATE TABLE IF NOT EXISTS meta (
+    key         TEXT    PRIMARY KEY,
+    value       TEXT    NOT NULL
+);
 ";
 
 /// A ledger in one SQLite file.
@@ -805,6 +809,23 @@ impl Ledger for SqliteLedger {
             .map(|_| ())
     }
 
+    fn meta(&self, key: &str) -> Result<Option<String>, LedgerError> {
+        self.conn
+            .prepare_cached("SELECT value FROM meta WHERE key = ?1")
+            .and_then(|mut st| st.query_row([key], |r| r.get(0)).optional())
+            .map_err(storage)
+    }
+
+    fn set_meta(&mut self, key: &str, value: &str) -> Result<(), LedgerError> {
+        self.conn
+            .execute(
+                "INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                params![key, value],
+            )
+            .map_err(storage)
+            .map(|_| ())
+    }
+
     fn resolve(&mut self, key: &Key, resend: bool, now: Timestamp) -> Result<bool, LedgerError> {
         let n = if resend {
             self.conn.execute(
@@ -1001,6 +1022,63 @@ mod tests {
         // Opening it again finds the column there.
         drop(l);
         SqliteLedger::open(&path).unwrap();
+    }
+
+    /// The daemon's small memory: nothing at first, the last value set, kept across a reopen,
+    /// one value per key.
+    #[test]
+    fn meta_remembers_the_last_value_per_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ledger.sqlite");
+        let mut l = SqliteLedger::open(&path).unwrap();
+        assert_eq!(l.meta("registry_commit/main").unwrap(), None);
+        l.set_meta("registry_commit/main", "aaaa").unwrap();
+        l.set_meta("registry_commit/main", "bbbb").unwrap();
+        l.set_meta("registry_commit/draft", "cccc").unwrap();
+        drop(l);
+        let l = SqliteLedger::open(&path).unwrap();
+        assert_eq!(
+            l.meta("registry_commit/main").unwrap().as_deref(),
+            Some("bbbb")
+        );
+        assert_eq!(
+            l.meta("registry_commit/draft").unwrap().as_deref(),
+            Some("cccc")
+        );
+        assert_eq!(l.meta("other").unwrap(), None);
+    }
+
+    /// A ledger written before the `meta` table existed opens, keeps its rows and alerts, and
+    /// gains the table (empty); one written with it is unchanged for an older vestnik, which
+    /// only creates what is missing.
+    #[test]
+    fn an_older_ledger_gains_the_meta_table() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("old.sqlite");
+        let start = SCHEMA.find("CREATE TABLE IF NOT EXISTS meta").unwrap();
+        let old = &SCHEMA[..start];
+        let conn = Connection::open(&path).unwrap();
+        conn.execute_batch(old).unwrap();
+        conn.execute(
+            "INSERT INTO alert (id, org, text, raised_ms) VALUES ('weekly/2026-W49', NULL, 'x', 0)",
+            [],
+        )
+        .unwrap();
+        drop(conn);
+        let mut l = SqliteLedger::open(&path).unwrap();
+        assert_eq!(l.meta("registry_commit/main").unwrap(), None);
+        assert_eq!(l.pending_alerts().unwrap().len(), 1);
+        l.set_meta("registry_commit/main", "aaaa").unwrap();
+        drop(l);
+        // An older vestnik runs its own schema on it: nothing is lost.
+        let conn = Connection::open(&path).unwrap();
+        conn.execute_batch(old).unwrap();
+        drop(conn);
+        let l = SqliteLedger::open(&path).unwrap();
+        assert_eq!(
+            l.meta("registry_commit/main").unwrap().as_deref(),
+            Some("aaaa")
+        );
     }
 
     const GRACE: SignedDuration = SignedDuration::from_hours(2);
