@@ -1,7 +1,7 @@
-//! Every kind of alert and the weekly summary as the МЦУ chat and the responsibles read them,
-//! in Russian (the default) and in English (`language: en`), snapshotted. The texts are built
-//! by the library's own alert functions; `tests/daemon.rs` sees them delivered to the sandbox's
-//! chat.
+//! Every kind of alert, the weekly summary and the notice of a new responsible as the МЦУ chat
+//! and the responsibles read them, in Russian (the default) and in English (`language: en`),
+//! snapshotted. The texts are built by the library's own alert functions; `tests/daemon.rs`
+//! sees them delivered to the sandbox's chat.
 // Helpers of this test file panic on setup failures like the tests themselves.
 #![allow(clippy::unwrap_used)]
 
@@ -140,6 +140,22 @@ fn every_alert() -> String {
         ),
         weekly,
     ];
+    // A new responsible at `school`: the notice to ЦУР under the line asking to send it.
+    let with = |who: &str| {
+        let text = REGISTRY.replacen(
+            "    pages:\n      vk: {id: 100}",
+            &format!("    responsible: {who}\n    pages:\n      vk: {{id: 100}}"),
+            1,
+        );
+        Registry::parse(&text, "plans/registry.yaml").0
+    };
+    let before = with("{name: Иванова Анна Петровна, phone: '+7 900 000-00-01'}");
+    let after = with(
+        "{name: Петров Олег Иванович, position: учитель информатики, phone: '+7 900 000-00-02', email: o@school.ru, since: 2026-12-01}",
+    );
+    let responsible = alert::responsibles(&before, &after);
+    assert_eq!(responsible.len(), 1);
+    let alerts: Vec<_> = alerts.into_iter().chain(responsible).collect();
     let texts: Vec<&str> = alerts.iter().map(|a| a.text.as_str()).collect();
     alert::pack(&texts)
         .into_iter()
@@ -179,6 +195,8 @@ fn every_alert_kind_in_russian() {
         "git",
         "school",
         "library",
+        // The new responsible's e-mail, in the notice to ЦУР.
+        "o@school.ru",
     ];
     for line in ru.lines() {
         let words = crate::support::latin::latin_words(line, &network_said);

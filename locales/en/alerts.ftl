@@ -14,6 +14,7 @@ alert-token = TOKEN NEEDS RENEWAL on { $network }: { $scope } ({ $why }). Public
 alert-weekly = WEEK { $week } ({ $span }): { $ok } of { $pages } official pages had at least { $min } publications.
 alert-weekly-short = Below the minimum: { $pages }.
 alert-weekly-page = { $org } on { $network }: { $count }
+alert-responsible = NEW RESPONSIBLE: tell ЦУР. Forward them the notice below, as п. 2.3 of the decree requires.
 alert-stopped-while-sending = vestnik stopped while sending
 
 # The publisher's reasons: why a publication did not go out or waits. Shown in alerts and in

@@ -1,6 +1,8 @@
 //! Alerts for people: every failed, uncertain or missed publication, every token that needs
 //! renewal, every broken plan file and every edit made after publication becomes one message in
 //! the Telegram chat of the МЦУ (and, when the registry gives one, in the responsible's chat).
+//! A new responsible on the branch becomes one message to the МЦУ chat alone: the notice to ЦУР
+//! (п. 2.3 of the decree), ready to forward.
 //!
 //! Alerts go through an outbox in the ledger: a problem is *raised* with a stable id in the same
 //! process step that finds it ([`crate::publish::ledger::Ledger::raise`] ignores ids it already knows, so
@@ -14,6 +16,7 @@ use std::ops::Range;
 use jiff::{SignedDuration, Timestamp};
 
 use crate::networks::telegram;
+use crate::plan::changes::{self, Change, Person};
 use crate::plan::id::OrgId;
 use crate::plan::network::Network;
 use crate::plan::registry::Registry;
@@ -107,6 +110,60 @@ pub fn token(block: &str, k: &Key, page: &str, why: &str, retry_every: SignedDur
             minutes = retry_every.as_mins()
         ),
     }
+}
+
+/// Who was and who is responsible, hashed field by field: the part of a responsible alert's id
+/// that tells one change from another.
+fn people_hash(people: [Option<&Person>; 2]) -> String {
+    let mut h = blake3::Hasher::new();
+    for p in people {
+        match p {
+            None => {
+                h.update(b"\0");
+            }
+            Some(p) => {
+                for field in [&p.name, &p.position, &p.phone, &p.email, &p.since] {
+                    h.update(field.as_deref().map_or(b"\0".as_slice(), str::as_bytes));
+                    h.update(b"\x1f");
+                }
+            }
+        }
+        h.update(b"\x1e");
+    }
+    h.finalize().to_hex().as_str()[..16].to_owned()
+}
+
+/// A new responsible in the registry (see [`changes::notice`]): the notice to ЦУР ready to
+/// forward, under a line asking the МЦУ to send it. `None` for a change that needs no notice.
+///
+/// It goes to the МЦУ chat alone (no organization): the МЦУ tells ЦУР, and the responsible's
+/// chat known to the alerter may be the previous person's. Its id names the organization and
+/// hashes who was and who is responsible, so the same change seen again (another sync, a
+/// restart) is alerted once.
+pub fn responsible(c: &Change, new: &Registry) -> Option<Alert> {
+    let notice = changes::notice(c, new)?;
+    let Change::Responsible {
+        org, old, new: now, ..
+    } = c
+    else {
+        return None;
+    };
+    Some(Alert {
+        id: format!(
+            "responsible/{org}/{}",
+            people_hash([old.as_ref(), now.as_ref()])
+        ),
+        org: None,
+        text: format!("{}\n{notice}", crate::t!("alert-responsible")),
+    })
+}
+
+/// The alerts for every new responsible from registry `old` to registry `new`.
+pub fn responsibles(old: &Registry, new: &Registry) -> Vec<Alert> {
+    changes::diff(old, new)
+        .iter()
+        .filter_map(|c| responsible(c, new))
+        .collect()
 }
 
 /// The compliance summary of the ISO week before the one `now` is in: for every official page,
@@ -313,6 +370,65 @@ mod tests {
             token("vk", &vk, "club1", "revoked", SignedDuration::from_mins(30)).org,
             None
         );
+    }
+
+    fn registry(people: &[(&str, &str)]) -> Registry {
+        let mut text = String::from("organizations:\n");
+        for (org, responsible) in people {
+            text.push_str(&format!(
+                "  - id: {org}\n    name: Орг {org}\n    required: true\n    responsible: {responsible}\n    pages:\n      vk: {{id: 1}}\n"
+            ));
+        }
+        let (reg, d) = Registry::parse(&text, crate::plan::registry::REGISTRY_PATH);
+        assert!(d.is_empty(), "{d:?}");
+        reg
+    }
+
+    /// A replaced responsible is one alert to the МЦУ chat alone, with the notice under the line
+    /// asking to tell ЦУР; new contacts of the same person are none. The id is the same for the
+    /// same change and differs for another one.
+    #[test]
+    fn a_new_responsible_is_one_alert_with_the_notice() {
+        let old = registry(&[
+            ("school", "{name: Иванова Анна, phone: '+7 900 000-00-01'}"),
+            ("lib", "{name: Петров Олег}"),
+        ]);
+        let new = registry(&[
+            ("school", "{name: Сидорова Е. В., since: 2026-12-01}"),
+            ("lib", "{name: Петров Олег, phone: '+7 900 000-00-03'}"),
+        ]);
+        let alerts = responsibles(&old, &new);
+        assert_eq!(alerts.len(), 1, "{alerts:?}");
+        let a = &alerts[0];
+        assert!(a.id.starts_with("responsible/school/"), "{}", a.id);
+        assert_eq!(a.org, None);
+        let notice = changes::diff(&old, &new)
+            .iter()
+            .find_map(|c| changes::notice(c, &new))
+            .unwrap();
+        assert_eq!(
+            a.text,
+            format!("{}\n{notice}", crate::t!("alert-responsible"))
+        );
+        assert!(a.text.contains("Иванова Анна") && a.text.contains("Сидорова Е. В."));
+        // The same change seen again: the same id.
+        assert_eq!(responsibles(&old, &new), alerts);
+        // Back to the first person, or to a third one: other ids.
+        let back = responsibles(&new, &old);
+        let third = registry(&[
+            ("school", "{name: Кузнецов Иван}"),
+            ("lib", "{name: Петров Олег}"),
+        ]);
+        let ids = [
+            a.id.clone(),
+            back[0].id.clone(),
+            responsibles(&new, &third)[0].id.clone(),
+        ];
+        assert!(
+            ids[0] != ids[1] && ids[1] != ids[2] && ids[0] != ids[2],
+            "{ids:?}"
+        );
+        assert!(responsibles(&new, &new).is_empty());
     }
 
     #[test]
