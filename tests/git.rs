@@ -386,3 +386,51 @@ async fn branch_names_that_could_be_options_are_rejected() {
         Err(GitError::InvalidRemote { .. })
     ));
 }
+
+/// The registry watch reads a file as it was at a commit, from the checkout's objects: any
+/// commit the checkout has, not only its current one; a missing file or commit, an id that is
+/// not hex and a file over the cap are errors.
+#[tokio::test]
+async fn a_file_is_read_as_it_was_at_a_commit() {
+    let f = Fixture::new();
+    let source = f.source();
+    let first = source.sync().await.unwrap();
+    let second = f.commit("plans/a/one.md", "one, v2", "second");
+    source.sync().await.unwrap();
+    assert_eq!(
+        source
+            .file_at(&first.commit, "plans/a/one.md")
+            .await
+            .unwrap(),
+        "one"
+    );
+    assert_eq!(
+        source.file_at(&second, "plans/a/one.md").await.unwrap(),
+        "one, v2"
+    );
+    for (commit, path) in [
+        (first.commit.as_str(), "plans/a/none.md"),
+        ("0123456789abcdef0123456789abcdef01234567", "plans/a/one.md"),
+    ] {
+        let err = source.file_at(commit, path).await.unwrap_err();
+        assert!(matches!(err, GitError::Failed { .. }), "{err:?}");
+    }
+    for bad in ["--output=x", "HEAD", "main~1"] {
+        assert!(matches!(
+            source.file_at(bad, "plans/a/one.md").await,
+            Err(GitError::InvalidCommit { .. })
+        ));
+    }
+    let cap = vestnik::plan::repo::MAX_FILE_BYTES;
+    let big = f.commit(
+        "plans/registry.yaml",
+        &"x".repeat(usize::try_from(cap).unwrap() + 1),
+        "big",
+    );
+    source.sync().await.unwrap();
+    let err = source
+        .file_at(&big, "plans/registry.yaml")
+        .await
+        .unwrap_err();
+    assert!(matches!(err, GitError::TooLarge { .. }), "{err:?}");
+}

@@ -102,6 +102,7 @@ git-remote-changed = the checkout { $path } is a clone of { $found }, not of the
 git-invalid-branch = invalid branch name "{ $name }": { $reason }
 git-invalid-remote = invalid git remote "{ $remote }": { $reason }
 git-invalid-commit = invalid commit id "{ $id }"
+git-too-large = { $path } at { $commit } is larger than { $kib } KiB
 git-io = { $what }: { $reason }
 
 ## The media cache.

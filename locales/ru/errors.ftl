@@ -127,6 +127,7 @@ git-remote-changed = копия { $path } склонирована из { $found
 git-invalid-branch = ветка `{ $name }` не подходит: { $reason }
 git-invalid-remote = адрес репозитория `{ $remote }` не подходит: { $reason }
 git-invalid-commit = `{ $id }` — не номер коммита
+git-too-large = { $path } в коммите { $commit } больше { $kib } КБ: такой файл vestnik не читает
 git-io = { $what }: { $reason }
 
 ## Кэш картинок.

@@ -171,6 +171,16 @@ pub enum GitError {
         /// The id.
         id: String,
     },
+    /// A file read from a commit ([`GitSource::file_at`]) is larger than vestnik reads.
+    #[error("{path} at {commit} is larger than {cap} bytes")]
+    TooLarge {
+        /// The file.
+        path: String,
+        /// The commit.
+        commit: String,
+        /// The cap, in bytes.
+        cap: u64,
+    },
     /// A file system operation around git failed.
     #[error("{what}: {source}")]
     Io {
@@ -240,6 +250,12 @@ impl GitError {
                 reason = *reason
             ),
             GitError::InvalidCommit { id } => crate::t!("git-invalid-commit", id = id.as_str()),
+            GitError::TooLarge { path, commit, cap } => crate::t!(
+                "git-too-large",
+                path = path.as_str(),
+                commit = commit.as_str(),
+                kib = (cap / 1024).to_string()
+            ),
             GitError::Io { what, source } => crate::t!(
                 "git-io",
                 what = what.as_str(),
@@ -370,9 +386,7 @@ impl GitSource {
         commit: &str,
     ) -> Result<Vec<String>, GitError> {
         for id in previous.into_iter().chain([commit]) {
-            if id.len() < 4 || id.len() > 64 || !id.bytes().all(|b| b.is_ascii_hexdigit()) {
-                return Err(GitError::InvalidCommit { id: id.to_owned() });
-            }
+            object_id(id)?;
         }
         let out = match previous {
             Some(p) => {
@@ -392,6 +406,36 @@ impl GitSource {
             .collect();
         files.sort();
         Ok(files)
+    }
+
+    /// The text of `path` (relative, with `/`) as committed at `commit` (a hex object id, as in
+    /// [`Synced`]), read from the checkout's objects: its work tree is not touched, so this may
+    /// run while the loop reads plans. At most [`MAX_FILE_BYTES`](crate::plan::repo::MAX_FILE_BYTES).
+    ///
+    /// Fails when the id is not hex ([`GitError::InvalidCommit`]), when the commit or the file is
+    /// not in the checkout ([`GitError::Failed`]), or the file is larger than the cap
+    /// ([`GitError::TooLarge`]).
+    pub async fn file_at(&self, commit: &str, path: &str) -> Result<String, GitError> {
+        object_id(commit)?;
+        let spec = format!("{commit}:{path}");
+        let size = self
+            .run_ok(
+                Some(&self.checkout),
+                "cat-file -s",
+                ["cat-file", "-s", spec.as_str()],
+            )
+            .await?;
+        let cap = crate::plan::repo::MAX_FILE_BYTES;
+        if size.stdout.trim().parse::<u64>().is_ok_and(|n| n > cap) {
+            return Err(GitError::TooLarge {
+                path: path.to_owned(),
+                commit: commit.to_owned(),
+                cap,
+            });
+        }
+        let args = ["cat-file", "blob", spec.as_str()];
+        let out = self.run_ok(Some(&self.checkout), "cat-file", args).await?;
+        Ok(out.stdout)
     }
 
     fn validate_remote(&self) -> Result<(), GitError> {
@@ -805,6 +849,15 @@ impl GitSource {
         }
         out
     }
+}
+
+/// Fails unless `id` is a hex object id (it is passed to git, and must never be read as an
+/// option or a revision expression).
+fn object_id(id: &str) -> Result<(), GitError> {
+    if id.len() < 4 || id.len() > 64 || !id.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(GitError::InvalidCommit { id: id.to_owned() });
+    }
+    Ok(())
 }
 
 /// Replaces the user information (user name and password or token) of every URL in `text`
