@@ -925,3 +925,181 @@ async fn a_due_post_is_published_while_an_alert_hangs() {
         "the alert was answered before the post went out"
     );
 }
+
+/// [`registry`] with `school`'s responsible (a YAML flow map).
+fn registry_with(responsible: &str) -> String {
+    registry().replacen(
+        "    required: true\n    pages:",
+        &format!("    required: true\n    responsible: {responsible}\n    pages:"),
+        1,
+    )
+}
+
+/// Commits everything in the work tree `work` and pushes it to `remote`'s `main`.
+fn push(work: &Path, remote: &Path, message: &str) {
+    support::git(work, &["add", "-A"]);
+    support::git(work, &["commit", "-qm", message]);
+    support::git(work, &["push", "-q", remote.to_str().unwrap(), "HEAD:main"]);
+}
+
+/// Issue 13 item 2: a new responsible merged to the branch reaches the МЦУ chat once, as the
+/// notice to ЦУР under a line asking to send it: not again on later syncs, nor after a restart;
+/// one merged while the daemon was down is told at the next start; a registry that does not
+/// parse tells nothing (a warning, once) and the posts already planned are still published.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_responsible_on_the_branch_is_told_to_the_mcu_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let remote = dir.path().join("remote.git");
+    let work = dir.path().join("work");
+    std::fs::create_dir_all(work.join("plans")).unwrap();
+    support::git(
+        dir.path(),
+        &["init", "--bare", "-q", remote.to_str().unwrap()],
+    );
+    support::git(&work, &["init", "-q"]);
+    let registry_file = work.join(REGISTRY_PATH);
+    std::fs::write(
+        &registry_file,
+        registry_with("{name: Иванова Анна Петровна, phone: '+7 900 000-00-01'}"),
+    )
+    .unwrap();
+    push(&work, &remote, "registry");
+
+    let sb = sandbox_for(&registry(), sandbox::SandboxLimits::UNLIMITED).await;
+    let config = dir.path().join("vestnik.yaml");
+    std::fs::write(
+        &config,
+        format!(
+            "ledger: ledger.sqlite\ncache_dir: cache\nlog: json\nmax_nap_seconds: 1\nsource: {{git: '{}', branch: main, checkout: checkout}}\njobs: {{sync: '* * * * * *', weekly_summary: 'off', retry_sweep: 'off'}}\nalerts: {{telegram_chat: '{ALERTS}'}}\n{}",
+            remote.display(),
+            support::networks_yaml(dir.path(), &sb)
+        ),
+    )
+    .unwrap();
+    let notices = || -> Vec<String> {
+        alert_texts(&sb)
+            .iter()
+            .flat_map(|t| t.split("\n\n"))
+            .filter(|a| a.starts_with("НОВЫЙ ОТВЕТСТВЕННЫЙ"))
+            .map(str::to_owned)
+            .collect()
+    };
+    let remembered = "the registry's commit is remembered";
+
+    // The first start ever only remembers the commit.
+    let daemon = Running::start(None, &config);
+    assert!(
+        until(Duration::from_secs(20), || daemon
+            .log()
+            .contains(remembered))
+        .await,
+        "{}",
+        daemon.log()
+    );
+
+    // A new responsible is merged: one notice, naming the organization, who was and who is.
+    std::fs::write(
+        &registry_file,
+        registry_with("{name: Петров Олег Иванович, phone: '+7 900 000-00-02', since: 2026-12-01}"),
+    )
+    .unwrap();
+    push(&work, &remote, "new responsible");
+    assert!(
+        until(Duration::from_secs(20), || notices().len() == 1).await,
+        "{:#?}\n{}",
+        alert_texts(&sb),
+        daemon.log()
+    );
+    let told = notices();
+    assert!(told[0].contains("сообщите в ЦУР"), "{}", told[0]);
+    for name in [
+        "«Школа»",
+        "Был: Иванова Анна Петровна, +7 900 000-00-01",
+        "Теперь: Петров Олег Иванович, +7 900 000-00-02",
+        "с 2026-12-01",
+    ] {
+        assert!(told[0].contains(name), "{name} not in {}", told[0]);
+    }
+    // Later syncs (one a second), then a restart: nothing more.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let (code, _) = daemon.stop().await;
+    assert_eq!(code, Some(0));
+    let daemon = Running::start(None, &config);
+    assert!(
+        until(Duration::from_secs(20), || daemon
+            .log()
+            .contains("content repository ready"))
+        .await
+    );
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(notices(), told, "told again after a restart");
+    let (code, log) = daemon.stop().await;
+    assert_eq!(code, Some(0));
+    assert!(
+        !log.contains(remembered),
+        "the commit was forgotten:\n{log}"
+    );
+
+    // Merged while the daemon is down: told at the next start, once.
+    std::fs::write(
+        &registry_file,
+        registry_with("{name: Сидорова Елена, email: e@school.ru}"),
+    )
+    .unwrap();
+    push(&work, &remote, "another responsible");
+    let daemon = Running::start(None, &config);
+    assert!(
+        until(Duration::from_secs(20), || notices().len() == 2).await,
+        "{:#?}\n{}",
+        alert_texts(&sb),
+        daemon.log()
+    );
+    let second = notices()[1].clone();
+    assert!(
+        second.contains("Был: Петров Олег Иванович") && second.contains("Теперь: Сидорова Елена"),
+        "{second}"
+    );
+
+    // A post planned with a good registry, then a registry that does not parse: no notice, a
+    // warning once, and the post is published from the last good read.
+    let due = Timestamp::now() + SignedDuration::from_secs(8);
+    post_on(&work, "later", due, "telegram");
+    push(&work, &remote, "a post");
+    assert!(
+        until(Duration::from_secs(20), || support::ledger_rows(&config)
+            .iter()
+            .any(|r| r["post"] == "later"))
+        .await,
+        "{}",
+        daemon.log()
+    );
+    std::fs::write(&registry_file, "organizations: [\n").unwrap();
+    push(&work, &remote, "broken registry");
+    let skipped = "the registry at the new commit cannot be read";
+    assert!(
+        until(Duration::from_secs(20), || daemon.log().contains(skipped)).await,
+        "{}",
+        daemon.log()
+    );
+    assert!(
+        until(Duration::from_secs(20), || !sb
+            .telegram
+            .state
+            .messages(TG_PAGE)
+            .is_empty())
+        .await,
+        "the planned post was not published under a broken registry\n{}",
+        daemon.log()
+    );
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let (code, log) = daemon.stop().await;
+    assert_eq!(code, Some(0));
+    assert_eq!(notices().len(), 2, "{:#?}", alert_texts(&sb));
+    assert_eq!(log.matches(skipped).count(), 1, "{log}");
+    // The registry broke before the post's time: publishing went on under it.
+    let (warned, published) = (
+        log.find(skipped).unwrap(),
+        log.find("\"message\":\"published\"").unwrap(),
+    );
+    assert!(warned < published, "{log}");
+}

@@ -20,6 +20,12 @@
 //! never waits for VK's 3 requests a second. A pass ends when nothing is left to send, or when a
 //! job raises a flag (then what is in flight finishes first).
 //!
+//! **New responsibles**: after each git sync (and once at start) the sync job compares the
+//! registry at the new commit with the one at the last commit looked at, remembered in the
+//! ledger ([`RegistryWatch`]); each replaced responsible becomes one alert to the МЦУ chat, the
+//! notice to ЦУР. The git reads happen on the job's task after the work tree is released; the
+//! loop only raises what was found and remembers the commit.
+//!
 //! **Alerts** go out on their own task ([`Alerts`], with its own connection to the ledger),
 //! woken after each pass and every [`Options::max_nap`]; publishing never waits for the alert
 //! chat's limits. On a stop the task delivers once more, within
@@ -49,6 +55,7 @@ use crate::ops::monitor::Health;
 use crate::publish::alert::{self, Alerter};
 use crate::publish::git::GitSource;
 use crate::publish::ledger::Ledger;
+use crate::publish::watch::RegistryWatch;
 use crate::publish::{self, PassError, PassReport, Publisher};
 
 /// The wall clock of the loop.
@@ -353,6 +360,7 @@ impl Cron {
         offset: chrono::FixedOffset,
         signals: Arc<Signals>,
         source: &Source,
+        watch: Option<Arc<RegistryWatch>>,
         root: PathBuf,
     ) -> Result<Cron, DaemonError> {
         let fail = |reason: String| DaemonError::Job {
@@ -371,15 +379,27 @@ impl Cron {
                     add_job(&sched, "sync", cron, offset, move || {
                         let git = git.clone();
                         let signals = signals.clone();
+                        let watch = watch.clone();
                         async move {
-                            // Files change under the checkout only while the loop reads none.
-                            let _writing = signals.content.write().await;
-                            match git.sync().await {
-                                Ok(s) if s.changed() => {
-                                    tracing::info!(commit = %s.commit, "new commit in the content repository");
-                                    signals.reload();
+                            let synced = {
+                                // Files change under the checkout only while the loop reads none.
+                                let _writing = signals.content.write().await;
+                                git.sync().await
+                            };
+                            match synced {
+                                Ok(s) => {
+                                    if s.changed() {
+                                        tracing::info!(commit = %s.commit, "new commit in the content repository");
+                                        signals.reload();
+                                    }
+                                    // After the work tree is released: git reads only, while the
+                                    // loop publishes.
+                                    if let Some(w) = &watch
+                                        && w.look().await
+                                    {
+                                        signals.wake.notify_one();
+                                    }
                                 }
-                                Ok(_) => {}
                                 Err(e) => tracing::error!(error = %e, "content sync failed; publishing from the last good commit"),
                             }
                         }
@@ -532,6 +552,15 @@ impl Daemon<'_> {
                 "publications left in flight by a crash are uncertain"
             );
         }
+        // The registry's new responsibles, from the commit remembered in the ledger.
+        let watch = match &self.source {
+            Source::Git(git) => {
+                let key = crate::publish::watch::key(git.branch());
+                let remembered = self.ledger.meta(&key).map_err(PassError::from)?;
+                Some(Arc::new(RegistryWatch::new(git.clone(), remembered)))
+            }
+            Source::Dir(_) => None,
+        };
         let tz = self
             .reload(now)
             .await?
@@ -544,9 +573,20 @@ impl Daemon<'_> {
             offset,
             self.signals.clone(),
             &self.source,
+            watch.clone(),
             self.publisher.root().to_owned(),
         )
         .await?;
+        // The first look (a change made while the daemon was down) on a task of its own: the
+        // loop does not wait for its git reads.
+        let first_look = watch.clone().map(|w| {
+            let signals = self.signals.clone();
+            tokio::spawn(async move {
+                if w.look().await {
+                    signals.wake.notify_one();
+                }
+            })
+        });
         // Alerts go out on their own task: publishing never waits for the chat's limits.
         let alerts_wake = Arc::new(Notify::new());
         let alerts_done = CancellationToken::new();
@@ -559,8 +599,13 @@ impl Daemon<'_> {
                 alerts_done.clone(),
             ))
         });
-        let result = self.turns(&stop, &mut report, &alerts_wake).await;
+        let result = self
+            .turns(&stop, &mut report, &alerts_wake, watch.as_deref())
+            .await;
         cron.stop().await;
+        if let Some(task) = first_look {
+            task.abort();
+        }
         alerts_done.cancel();
         if let Some(task) = delivery {
             // The last pass's alerts still go out, within the shutdown timeout.
@@ -581,6 +626,7 @@ impl Daemon<'_> {
         stop: &CancellationToken,
         report: &mut impl FnMut(&PassReport),
         alerts: &Notify,
+        watch: Option<&RegistryWatch>,
     ) -> Result<(), DaemonError> {
         let mut stale = false;
         // The queue depth is counted again only when something changed (a count over every
@@ -609,6 +655,9 @@ impl Daemon<'_> {
             }
             if self.signals.weekly.swap(false, Ordering::SeqCst) {
                 self.weekly_summary(now)?;
+            }
+            if let Some(w) = watch {
+                self.new_responsibles(w, now)?;
             }
             self.publisher.prepare_ahead(&*self.ledger, now, false)?;
             let reading = self.signals.clone();
@@ -721,6 +770,26 @@ impl Daemon<'_> {
             }
             Err(e) => Err(e.into()),
         }
+    }
+
+    /// Raises what the registry watch found, then remembers the commit it looked at: a crash
+    /// in between raises the same alerts again at the next start, and the outbox sends them
+    /// once.
+    fn new_responsibles(
+        &mut self,
+        watch: &RegistryWatch,
+        now: Timestamp,
+    ) -> Result<(), DaemonError> {
+        let Some(found) = watch.take() else {
+            return Ok(());
+        };
+        self.ledger
+            .raise(&found.alerts, now)
+            .map_err(PassError::from)?;
+        self.ledger
+            .set_meta(&watch.key(), &found.commit)
+            .map_err(PassError::from)?;
+        Ok(())
     }
 
     fn weekly_summary(&mut self, now: Timestamp) -> Result<(), DaemonError> {

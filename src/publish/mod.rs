@@ -1,6 +1,6 @@
 //! The publish stage: the [`ledger`] (the queue and the memory of publications), the [`daemon`]
-//! that publishes at each deadline, [`alert`]s for people, and the content repository synced
-//! from [`git`].
+//! that publishes at each deadline, [`alert`]s for people, the content repository synced
+//! from [`git`], and its registry [`watch`]ed for new responsibles.
 //!
 //! This file holds the pass: read the plans, bring the ledger in line with them, and send every
 //! publication whose time has come. `vestnik publish --due` runs it once; the daemon keeps one
@@ -22,6 +22,7 @@ pub mod alert;
 pub mod daemon;
 pub mod git;
 pub mod ledger;
+pub mod watch;
 
 use std::cell::RefCell;
 use std::collections::{HashMap, HashSet, VecDeque};
