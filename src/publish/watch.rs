@@ -203,7 +203,7 @@ impl RegistryWatch {
                     _ => {}
                 }
                 for a in &alerts {
-                    tracing::info!(alert = %a.id, "a new responsible: the МЦУ is asked to tell ЦУР");
+                    tracing::info!(alert = %a.id, "a new responsible in the registry: an alert asks the MCU to tell the regional centre");
                 }
                 seen.base = Some(head.clone());
                 seen.skipped = None;
