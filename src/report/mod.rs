@@ -291,11 +291,9 @@ struct Sent {
 
 /// Gathers the report: checks the plans, reads the registry, and reads `ledger` when given.
 pub fn gather(opts: &Options, ledger: Option<&dyn Ledger>) -> Result<Report, ReportError> {
-    let checked = check::run(&check::Settings {
-        root: opts.root.clone(),
-        today: opts.today.clone(),
-        ..check::Settings::default()
-    })?;
+    if !opts.root.join("plans").is_dir() {
+        return Err(CheckError::NotARepository(opts.root.display().to_string()).into());
+    }
     let repo = Repo::open(&opts.root).map_err(|e| {
         ReportError::Registry(format!(
             "{}: {}",
@@ -323,31 +321,25 @@ pub fn gather(opts: &Options, ledger: Option<&dyn Ledger>) -> Result<Report, Rep
         return Err(ReportError::Window { from, to });
     }
 
-    // Ledger rows are counted per organization number, week and network: no allocation per row.
-    let index: HashMap<&str, usize> = registry
-        .organizations
-        .iter()
-        .enumerate()
-        .map(|(i, o)| (o.id.value.as_str(), i))
-        .collect();
-    let mut sent: HashMap<(usize, Network, IsoWeek), Sent> = HashMap::new();
-    if let Some(ledger) = ledger {
-        let start = week_start(from, &tz);
-        let end = week_start(to.next(), &tz);
-        ledger.visit_due(start, end, &mut |org, network, due, state| {
-            let Some(&i) = index.get(org) else {
-                return;
-            };
-            let s = sent.entry((i, network, IsoWeek::of(due, &tz))).or_default();
-            match state {
-                "published" => s.published += 1,
-                "failed" => s.failed += 1,
-                "missed" => s.missed += 1,
-                "uncertain" => s.uncertain += 1,
-                _ => {}
-            }
-        })?;
-    }
+    // The check of the plans takes most of the time: the ledger is read meanwhile.
+    let settings = check::Settings {
+        root: opts.root.clone(),
+        today: opts.today.clone(),
+        ..check::Settings::default()
+    };
+    let lang = crate::locale::current();
+    let (checked, sent) = std::thread::scope(|scope| {
+        let checking = scope.spawn(|| crate::locale::with(lang, || check::run(&settings)));
+        let sent = ledger
+            .map(|l| count_sent(l, &registry, from, to))
+            .transpose();
+        let checked = checking
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (checked, sent)
+    });
+    let checked = checked?;
+    let sent = sent?.unwrap_or_default();
     let planned: HashMap<(&str, Network, IsoWeek), &check::PlannedWeek> = checked
         .weeks
         .iter()
@@ -475,6 +467,50 @@ pub fn gather(opts: &Options, ledger: Option<&dyn Ledger>) -> Result<Report, Rep
     })
 }
 
+/// The ledger's rows due in the weeks `from..=to`, counted per organization (its number in the
+/// registry), network and week: no allocation per row.
+fn count_sent(
+    ledger: &dyn Ledger,
+    registry: &Registry,
+    from: IsoWeek,
+    to: IsoWeek,
+) -> Result<HashMap<(usize, Network, IsoWeek), Sent>, LedgerError> {
+    let tz = &registry.tz;
+    let index: HashMap<&str, usize> = registry
+        .organizations
+        .iter()
+        .enumerate()
+        .map(|(i, o)| (o.id.value.as_str(), i))
+        .collect();
+    // Each week's start, to find a row's week by a binary search instead of a conversion to
+    // local time per row.
+    let starts: Vec<(Timestamp, IsoWeek)> =
+        from.through(to).map(|w| (week_start(w, tz), w)).collect();
+    let mut sent: HashMap<(usize, Network, IsoWeek), Sent> = HashMap::new();
+    ledger.visit_due(
+        week_start(from, tz),
+        week_start(to.next(), tz),
+        &mut |org, network, due, state| {
+            let Some(&i) = index.get(org) else {
+                return;
+            };
+            let at = starts.partition_point(|(start, _)| *start <= due);
+            let Some(&(_, week)) = at.checked_sub(1).and_then(|k| starts.get(k)) else {
+                return;
+            };
+            let s = sent.entry((i, network, week)).or_default();
+            match state {
+                "published" => s.published += 1,
+                "failed" => s.failed += 1,
+                "missed" => s.missed += 1,
+                "uncertain" => s.uncertain += 1,
+                _ => {}
+            }
+        },
+    )?;
+    Ok(sent)
+}
+
 /// The report's weeks: `--from` and `--to`, or a quarter up to the weeks that must be planned.
 fn window(
     opts: &Options,
@@ -597,6 +633,58 @@ pub fn network_name(network: Network) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::publish::ledger::sqlite::SqliteLedger;
+    use crate::publish::ledger::{ContentHash, Key, Planned};
+
+    #[test]
+    fn a_ledger_row_belongs_to_the_local_week_of_its_time() {
+        let (registry, _) = Registry::parse(
+            "timezone: Asia/Novokuznetsk\norganizations:\n  - id: school\n    name: Школа\n    required: true\n    pages:\n      vk: {id: 1}\n",
+            "plans/registry.yaml",
+        );
+        let at = |local: &str| time::parse_when(local, &registry.tz).unwrap();
+        let mut ledger = SqliteLedger::in_memory().unwrap();
+        let rows: Vec<Planned> = [
+            ("a", "2026-12-06 23:59"), // Sunday night: week 49
+            ("b", "2026-12-07 00:00"), // Monday midnight local (Sunday 17:00 UTC): week 50
+            ("c", "2026-11-29 23:59"), // before the report's first week
+            ("d", "2026-12-14 00:00"), // after its last
+        ]
+        .iter()
+        .map(|(post, due)| {
+            let key = Key {
+                org: "school".into(),
+                post: (*post).into(),
+                network: Network::Vk,
+            };
+            Planned::new(key, at(due), ContentHash::of(b"x"), "plans/school/x.md")
+        })
+        .collect();
+        ledger
+            .sync(
+                &rows,
+                &|_| false,
+                at("2026-11-01 00:00"),
+                jiff::SignedDuration::from_mins(30),
+            )
+            .unwrap();
+        let (w49, w50): (IsoWeek, IsoWeek) =
+            ("2026-W49".parse().unwrap(), "2026-W50".parse().unwrap());
+        let mut seen = Vec::new();
+        ledger
+            .visit_due(
+                week_start(w49, &registry.tz),
+                week_start(w50.next(), &registry.tz),
+                &mut |_, _, due, _| seen.push(due),
+            )
+            .unwrap();
+        assert_eq!(seen.len(), 2, "rows outside the weeks are not read");
+        // Scheduled rows count in no column, but each makes its week's entry.
+        let sent = count_sent(&ledger, &registry, w49, w50).unwrap();
+        let mut keys: Vec<_> = sent.keys().copied().collect();
+        keys.sort();
+        assert_eq!(keys, [(0, Network::Vk, w49), (0, Network::Vk, w50)]);
+    }
 
     #[test]
     fn responsible_since_is_read_in_both_ways_people_write_dates() {
