@@ -89,6 +89,7 @@ report-org-required = { $required ->
     [yes] must run pages (Appendix 2 of the decree)
    *[no] runs pages by choice (Appendix 3 of the decree)
 }
+report-org-profile = page profile: { $state }
 report-org-gospubliki = Госпаблики: { $state }
 report-org-responsible = responsible: { $who }
 report-org-responsible-since = responsible: { $who }, since { $since }

@@ -89,6 +89,7 @@ report-org-required = { $required ->
     [yes] обязана вести страницы (приложение 2 к постановлению)
    *[no] ведёт страницы по желанию (приложение 3 к постановлению)
 }
+report-org-profile = профиль страниц: { $state }
 report-org-gospubliki = Госпаблики: { $state }
 report-org-responsible = ответственный: { $who }
 report-org-responsible-since = ответственный: { $who }, с { $since }

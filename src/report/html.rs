@@ -391,7 +391,7 @@ fn organization(out: &mut String, org: &OrgReport) {
             _ => crate::t!("report-org-no-responsible"),
         },
     );
-    item(if org.profile_missing.is_empty() {
+    let profile = if org.profile_missing.is_empty() {
         crate::t!("report-profile-complete")
     } else {
         let fields: Vec<String> = org
@@ -400,7 +400,8 @@ fn organization(out: &mut String, org: &OrgReport) {
             .map(|f| crate::t!("report-profile-field", field = *f))
             .collect();
         crate::t!("report-profile-missing", fields = fields.join(", "))
-    });
+    };
+    item(crate::t!("report-org-profile", state = profile));
     if let Some(site) = &org.website {
         item(crate::t!("site-website", url = site.as_str()));
     }
