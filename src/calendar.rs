@@ -17,7 +17,7 @@ use jiff::civil::Date;
 use crate::plan::diagnostic::Severity;
 use crate::plan::network::Network;
 use crate::plan::registry::Registry;
-use crate::plan::repo::{FileKind, Repo};
+use crate::plan::repo::FileKind;
 use crate::plan::time::IsoWeek;
 use crate::plan::{self, Post, Status};
 use crate::render::markdown::{Flavor, escape_into, render};
@@ -26,8 +26,11 @@ use crate::render::markdown::{Flavor, escape_into, render};
 #[derive(Debug, thiserror::Error)]
 pub enum CalendarError {
     /// The repository or its registry cannot be read.
-    #[error("{0}")]
-    Repository(String),
+    #[error(transparent)]
+    Registry(#[from] crate::plan::repo::RegistryError),
+    /// `plans/` cannot be listed.
+    #[error("plans/: {0}")]
+    Plans(#[source] std::io::Error),
     /// `--org` names no organization of the registry.
     #[error("no organization `{0}` in the registry")]
     UnknownOrg(String),
@@ -37,7 +40,8 @@ impl CalendarError {
     /// Why, in the process's language.
     pub fn message(&self) -> String {
         match self {
-            CalendarError::Repository(why) => why.clone(),
+            CalendarError::Registry(e) => e.message(),
+            CalendarError::Plans(e) => format!("plans/: {}", crate::plan::repo::io_words(e)),
             CalendarError::UnknownOrg(id) => crate::t!("site-unknown-org", org = id.as_str()),
         }
     }
@@ -89,24 +93,13 @@ const DESCRIPTION_CHARS: usize = 500;
 ///
 /// Fails when the repository or its registry cannot be read, or `only` is unknown.
 pub fn read(root: &Path, only: Option<&str>) -> Result<Plan, CalendarError> {
-    let repo = Repo::open(root).map_err(|e| {
-        CalendarError::Repository(format!(
-            "{}: {}",
-            root.display(),
-            crate::plan::repo::io_words(&e)
-        ))
-    })?;
-    let (registry, _) = repo
-        .registry()
-        .map_err(|d| CalendarError::Repository(format!("{}: {}", d.file, d.message)))?;
+    let (repo, registry) = crate::plan::repo::read_registry(root)?;
     if let Some(id) = only
         && registry.org(id).is_none()
     {
         return Err(CalendarError::UnknownOrg(id.to_owned()));
     }
-    let files = repo.plan_files().map_err(|e| {
-        CalendarError::Repository(format!("plans/: {}", crate::plan::repo::io_words(&e)))
-    })?;
+    let files = repo.plan_files().map_err(CalendarError::Plans)?;
     let mut events = Vec::new();
     let mut broken = Vec::new();
     for f in files {

@@ -395,6 +395,17 @@ fn bad_input_fails_with_a_clear_message() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("не журнал публикаций"));
 
+    // A folder with plans but no registry.
+    let bare = tempfile::tempdir().unwrap();
+    std::fs::create_dir(bare.path().join("plans")).unwrap();
+    let out = Command::new(bin())
+        .args(["report", "--root"])
+        .arg(bare.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("plans/registry.yaml"));
+
     // A window backwards.
     let out = Command::new(bin())
         .args(["report", "--from", "2026-W49", "--to", "2026-W40", "--root"])

@@ -25,6 +25,60 @@ pub struct Repo {
     real: PathBuf,
 }
 
+/// Why the registry of a content repository could not be read (`site`, `calendar`, `report`).
+#[derive(Debug, thiserror::Error)]
+pub enum RegistryError {
+    /// The repository's folder cannot be opened.
+    #[error("{}: {source}", root.display())]
+    Repository {
+        /// The folder given.
+        root: PathBuf,
+        /// What the system said.
+        #[source]
+        source: std::io::Error,
+    },
+    /// `plans/registry.yaml` cannot be read at all (missing, not a regular file, too large).
+    #[error("{file}: {message}")]
+    Unreadable {
+        /// The registry's path in the repository.
+        file: String,
+        /// Why, in the language of the process that read it.
+        message: String,
+    },
+}
+
+impl RegistryError {
+    /// Why, in the process's language.
+    pub fn message(&self) -> String {
+        match self {
+            RegistryError::Repository { root, source } => crate::t!(
+                "cli-registry",
+                root = root.display().to_string(),
+                reason = io_words(source)
+            ),
+            RegistryError::Unreadable { file, message } => crate::t!(
+                "cli-registry-broken",
+                file = file.as_str(),
+                reason = message.as_str()
+            ),
+        }
+    }
+}
+
+/// Opens the repository at `root` and reads its registry, with the problems the registry's
+/// parser found (a registry with errors still reads: what it has is used).
+pub fn read_registry(root: &Path) -> Result<(Repo, Registry), RegistryError> {
+    let repo = Repo::open(root).map_err(|source| RegistryError::Repository {
+        root: root.to_owned(),
+        source,
+    })?;
+    let (registry, _) = repo.registry().map_err(|d| RegistryError::Unreadable {
+        file: d.file,
+        message: d.message,
+    })?;
+    Ok((repo, registry))
+}
+
 /// Why a file of the repository was not read. It prints in the process's language.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ReadError {

@@ -30,7 +30,6 @@ use crate::check::{self, CheckError};
 use crate::plan::diagnostic::{Diagnostic, Severity};
 use crate::plan::network::Network;
 use crate::plan::registry::{Gospubliki, Organization, Registry};
-use crate::plan::repo::Repo;
 use crate::plan::time::{self, IsoWeek};
 use crate::publish::ledger::{Ledger, LedgerError};
 
@@ -61,9 +60,9 @@ pub enum ReportError {
     /// The plans could not be checked at all.
     #[error("{0}")]
     Check(#[from] CheckError),
-    /// The registry cannot be read.
-    #[error("{0}")]
-    Registry(String),
+    /// The repository or its registry cannot be read.
+    #[error(transparent)]
+    Registry(#[from] crate::plan::repo::RegistryError),
     /// `--org` names no organization of the registry.
     #[error("no organization `{0}` in the registry")]
     UnknownOrg(String),
@@ -85,7 +84,7 @@ impl ReportError {
     pub fn message(&self) -> String {
         match self {
             ReportError::Check(e) => e.message(),
-            ReportError::Registry(why) => why.clone(),
+            ReportError::Registry(e) => e.message(),
             ReportError::UnknownOrg(id) => crate::t!("site-unknown-org", org = id.as_str()),
             ReportError::Window { from, to } => crate::t!(
                 "report-window",
@@ -294,16 +293,7 @@ pub fn gather(opts: &Options, ledger: Option<&dyn Ledger>) -> Result<Report, Rep
     if !opts.root.join("plans").is_dir() {
         return Err(CheckError::NotARepository(opts.root.display().to_string()).into());
     }
-    let repo = Repo::open(&opts.root).map_err(|e| {
-        ReportError::Registry(format!(
-            "{}: {}",
-            opts.root.display(),
-            crate::plan::repo::io_words(&e)
-        ))
-    })?;
-    let (registry, _) = repo
-        .registry()
-        .map_err(|d| ReportError::Registry(format!("{}: {}", d.file, d.message)))?;
+    let (_, registry) = crate::plan::repo::read_registry(&opts.root)?;
     if let Some(id) = &opts.org
         && registry.org(id).is_none()
     {
