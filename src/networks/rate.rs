@@ -14,8 +14,15 @@
 //! limiter keeps a slower pace for a while ([`SLOWDOWN_FOR`]). A pause longer than
 //! [`LONGEST_PAUSE_WAITED`] is not slept through inside a call: the call fails at once with the
 //! rest of the pause ([`Paused`]), and retrying it later stays the scheduler's decision.
+//!
+//! Requests come in two priorities. A publication's requests wait with [`Limiter::until_ready`]
+//! and mark the token busy while they wait ([`Limiter::busy`]); work done ahead of time (pictures
+//! uploaded before their post is due) waits with [`Limiter::until_idle`], which takes only a slot
+//! that is free now while nothing urgent waits, at half the token's pace, and plans nothing: it
+//! never holds a slot a publication could have had.
 
 use std::collections::{HashMap, VecDeque};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
@@ -125,6 +132,11 @@ pub const SLOWDOWN_FOR: Duration = Duration::from_secs(300);
 /// factor.
 pub const SLOWDOWN_MAX: u32 = 8;
 
+/// Requests made ahead of time ([`Limiter::until_idle`]) go at most once per this many of the
+/// token's spacings: half its rate, so that the server's window of a second always has room
+/// left for a publication that falls due.
+pub const IDLE_SPACINGS: u32 = 2;
+
 /// Most requests a fresh limiter remembers per window as sent before it started; a limit above
 /// it is remembered in groups, each counted at its latest instant (a little slower, never
 /// faster).
@@ -179,6 +191,19 @@ impl Pause {
     fn holds(&self, now: Instant) -> bool {
         self.until.is_some_and(|u| u > now) || self.slow.is_some_and(|(_, u)| u > now)
     }
+}
+
+/// Why a request made ahead of time may not go yet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum IdleHold {
+    /// A request of a publication waits, or one is being made.
+    Busy,
+    /// The token or the chat is paused for this long.
+    Paused(Duration),
+    /// Until this instant.
+    Until(Instant),
+    /// Until a request in flight is answered.
+    Answer,
 }
 
 /// Why a request may not go yet.
@@ -238,6 +263,10 @@ pub struct Limiter {
     answered: Notify,
     /// Woken when a pause begins: the waits it concerns plan again.
     paused: Notify,
+    /// How many publications' requests are waiting or being made ([`Limiter::busy`]).
+    busy: AtomicUsize,
+    /// Woken when the last of them is done: requests made ahead of time may go.
+    quiet: Notify,
 }
 
 impl std::fmt::Debug for Limiter {
@@ -265,6 +294,22 @@ impl Drop for Permit<'_> {
     fn drop(&mut self) {
         let at = self.answered_at.unwrap_or_else(Instant::now);
         self.limiter.answered(self.id, &self.chat, at);
+    }
+}
+
+/// The token is busy with a publication while this is held ([`Limiter::busy`]): requests made
+/// ahead of time ([`Limiter::until_idle`]) wait until no such guard is left.
+#[must_use = "the token is busy only while this is held"]
+#[derive(Debug)]
+pub struct Busy<'a> {
+    limiter: &'a Limiter,
+}
+
+impl Drop for Busy<'_> {
+    fn drop(&mut self) {
+        if self.limiter.busy.fetch_sub(1, Ordering::SeqCst) == 1 {
+            self.limiter.quiet.notify_waiters();
+        }
     }
 }
 
@@ -499,6 +544,8 @@ struct Slots {
     last_id: u64,
     pause: Pause,
     chat_pauses: HashMap<String, Pause>,
+    /// The earliest instant of the next request made ahead of time.
+    idle_next: Option<Instant>,
 }
 
 impl Slots {
@@ -544,7 +591,128 @@ impl Limiter {
             slots: Mutex::new(slots),
             answered: Notify::new(),
             paused: Notify::new(),
+            busy: AtomicUsize::new(0),
+            quiet: Notify::new(),
         }
+    }
+
+    /// Marks the token busy with a publication until the guard is dropped: a client holds it
+    /// over all the requests of one publication, so that nothing made ahead of time slips in
+    /// between them. [`Limiter::until_ready`] holds one while it waits.
+    pub fn busy(&self) -> Busy<'_> {
+        self.busy.fetch_add(1, Ordering::SeqCst);
+        Busy { limiter: self }
+    }
+
+    /// Waits until one request made ahead of time (an upload before its post is due) may go to
+    /// `chat`, at low priority: only while no publication's request waits or is being made
+    /// ([`Limiter::busy`]), only into a slot that is free now (after the slot planned for the
+    /// token's publications, and [`IDLE_SPACINGS`] spacings after the last such request), and
+    /// only when the server's windows have room. It plans no slot, so a publication that falls
+    /// due meanwhile is not held behind it; what it sent counts in the windows like any request.
+    /// Hold the permit until the request is answered.
+    ///
+    /// Fails, without waiting, when the token or the chat is paused by a rate-limit answer for
+    /// longer than [`LONGEST_PAUSE_WAITED`].
+    pub async fn until_idle(&self, chat: &str) -> Result<Permit<'_>, Paused> {
+        loop {
+            // Registered before the check, so that a change in between is not missed.
+            let quiet = self.quiet.notified();
+            let answered = self.answered.notified();
+            let paused = self.paused.notified();
+            tokio::pin!(quiet, answered, paused);
+            quiet.as_mut().enable();
+            answered.as_mut().enable();
+            paused.as_mut().enable();
+            match self.take_idle(chat, Instant::now()) {
+                Ok(permit) => return Ok(permit),
+                Err(IdleHold::Paused(left)) if left > LONGEST_PAUSE_WAITED => {
+                    return Err(Paused { left });
+                }
+                Err(IdleHold::Paused(left)) => {
+                    tokio::select! {
+                        () = tokio::time::sleep(left) => {}
+                        () = paused => {}
+                    }
+                }
+                Err(IdleHold::Busy) => {
+                    tokio::select! {
+                        () = quiet => {}
+                        () = paused => {}
+                    }
+                }
+                Err(IdleHold::Until(at)) => {
+                    tokio::select! {
+                        () = tokio::time::sleep_until(at) => {}
+                        () = paused => {}
+                    }
+                }
+                Err(IdleHold::Answer) => {
+                    tokio::select! {
+                        () = answered => {}
+                        () = paused => {}
+                    }
+                }
+            }
+        }
+    }
+
+    /// Takes a permit at `now` for one request made ahead of time, or says what it waits for.
+    fn take_idle(&self, chat: &str, now: Instant) -> Result<Permit<'_>, IdleHold> {
+        if self.busy.load(Ordering::SeqCst) > 0 {
+            return Err(IdleHold::Busy);
+        }
+        let per_chat = self.per_chat(chat);
+        let mut slots = self.slots();
+        if let Some(until) = slots.paused_until(chat).filter(|u| *u > now) {
+            return Err(IdleHold::Paused(until - now));
+        }
+        let chat_next = if per_chat {
+            slots.planned_chats.get(chat).and_then(|p| p.next)
+        } else {
+            None
+        };
+        let at = [slots.planned.next, slots.idle_next, chat_next]
+            .into_iter()
+            .flatten()
+            .fold(now, Instant::max);
+        if at > now {
+            return Err(IdleHold::Until(at));
+        }
+        let token = slots.taken.earliest(&self.token, 1, now);
+        let chat_room = match slots.taken_chats.get(chat) {
+            Some(taken) if per_chat => taken.earliest(&self.chat, 1, now),
+            _ => Some(now),
+        };
+        match token.zip(chat_room).map(|(a, b)| a.max(b)) {
+            None => return Err(IdleHold::Answer),
+            Some(at) if at != now => return Err(IdleHold::Until(at)),
+            Some(_) => {}
+        }
+        slots.last_id += 1;
+        let id = slots.last_id;
+        slots.taken.take(&self.token, id, 1, now);
+        if per_chat {
+            slots
+                .taken_chats
+                .entry(chat.to_owned())
+                .or_default()
+                .take(&self.chat, id, 1, now);
+        }
+        let factor = slots.pause.factor(now);
+        if let Some(spacing) = self.token.spacing {
+            slots.idle_next = Some(now + spacing * IDLE_SPACINGS * factor);
+        }
+        Ok(Permit {
+            limiter: self,
+            id,
+            chat: if per_chat {
+                chat.to_owned()
+            } else {
+                String::new()
+            },
+            answered_at: None,
+        })
     }
 
     /// The limits it enforces.
@@ -568,6 +736,8 @@ impl Limiter {
     /// docs/api-facts.md#telegram-rate-limits); `0` counts as 1. A count larger than a window's
     /// limit waits until that window is empty.
     pub async fn until_ready_n(&self, chat: &str, n: u32) -> Result<Permit<'_>, Paused> {
+        // While it waits, nothing made ahead of time goes.
+        let _busy = self.busy();
         let n = n.max(1);
         loop {
             // A paused request plans nothing until the pause is over: its slot would hold up
@@ -1430,6 +1600,63 @@ mod tests {
         assert!(
             elapsed >= Duration::from_millis(100) && elapsed < Duration::from_millis(180),
             "{elapsed:?}"
+        );
+    }
+
+    /// Issue 12 item 4: uploads ahead of time wait while a publication's request waits or is
+    /// being made, and go at half the token's pace when nothing else does.
+    #[tokio::test(start_paused = true)]
+    async fn requests_made_ahead_yield_to_publications() {
+        let limiter = settled(RateLimits::VK);
+        let spacing = with_margin(SECOND / 3);
+        let busy = limiter.busy();
+        let early = tokio::time::timeout(SECOND * 5, limiter.until_idle("")).await;
+        assert!(early.is_err(), "nothing goes ahead while the token is busy");
+        drop(busy);
+        let t0 = Instant::now();
+        drop(limiter.until_idle("").await.expect("not paused"));
+        drop(limiter.until_idle("").await.expect("not paused"));
+        // Tokio's clock counts whole milliseconds.
+        let took = Instant::now() - t0;
+        let pace = spacing * IDLE_SPACINGS;
+        assert!(
+            took + Duration::from_millis(1) >= pace && took <= pace + Duration::from_millis(1),
+            "{took:?}"
+        );
+    }
+
+    /// A publication that falls due while uploads ahead keep going is not held behind them: it
+    /// goes at once, and the server's window of a second still has room for it.
+    #[tokio::test(start_paused = true)]
+    async fn a_publication_goes_at_once_beside_requests_made_ahead() {
+        let limiter = settled(RateLimits::VK);
+        let background = async {
+            loop {
+                drop(limiter.until_idle("").await.expect("not paused"));
+            }
+        };
+        let publication = async {
+            let mut waits = Vec::new();
+            for k in 0..20u32 {
+                tokio::time::sleep(Duration::from_millis(1000 + 137 * u64::from(k))).await;
+                let asked = Instant::now();
+                drop(limiter.until_ready("-7").await.expect("not paused"));
+                waits.push(Instant::now() - asked);
+            }
+            waits
+        };
+        let waits = tokio::select! {
+            w = publication => w,
+            () = background => unreachable!(),
+        };
+        assert!(waits.iter().all(|w| w.is_zero()), "{waits:?}");
+        // And the two together never overfill VK's window of 3 a second.
+        let slots = limiter.slots();
+        assert!(
+            slots
+                .taken
+                .earliest(&limiter.token, 0, Instant::now())
+                .is_some()
         );
     }
 }
