@@ -426,18 +426,79 @@ impl Client {
         &'s self,
         calls: &[OkCall],
         image_bytes: &dyn Fn(&ImageRef) -> Vec<u8>,
+        commit: C,
+    ) -> impl Future<Output = Result<String, PublishError>> + use<'s, C> {
+        self.execute_prepared(calls, image_bytes, Vec::new(), commit)
+    }
+
+    /// Like [`Client::execute_with`], with pictures uploaded ahead of time
+    /// ([`Client::upload_photo_ahead`]): the `n`-th `UploadPhoto` step uses the upload token
+    /// `ready[n]` when it is given instead of uploading again, so that at the deadline only
+    /// `mediatopic.post` is left.
+    ///
+    /// How long OK keeps an upload token after the upload is UNCONFIRMED (NETWORKS.md §3.6
+    /// gives only the upload URL's TTL, about a day in an example), and so is whether a token
+    /// is good for one topic only (the emulator says so). So when `mediatopic.post` is refused
+    /// ([`PublishError::Rejected`]: OK answered with an error, nothing was published, e.g. 121
+    /// PARAM_PHOTO_ID) and it carried tokens uploaded ahead, those pictures are uploaded again
+    /// now and the topic is posted once more; `commit` is called again before it (it lets a
+    /// second call of one publication through). Every other failure is returned as it is: a
+    /// `mediatopic.post` without an answer is never sent again.
+    ///
+    /// The whole publication holds the token busy ([`Limiter::busy`]): uploads ahead of other
+    /// posts wait until it is done.
+    pub fn execute_prepared<'s, C: Commit + 's>(
+        &'s self,
+        calls: &[OkCall],
+        image_bytes: &dyn Fn(&ImageRef) -> Vec<u8>,
+        ready: Vec<Option<String>>,
         mut commit: C,
     ) -> impl Future<Output = Result<String, PublishError>> + use<'s, C> {
         let plan = Plan::new(calls, image_bytes);
         async move {
-            let plan = plan?;
+            let mut plan = plan?;
+            let _busy = self.limiter.busy();
             let mut tokens = Vec::with_capacity(plan.uploads.len());
-            for jpeg in plan.uploads {
-                tokens.push(self.upload_photo(&plan.gid, jpeg).await?);
+            let mut early = Vec::new();
+            for (n, jpeg) in plan.uploads.iter_mut().enumerate() {
+                tokens.push(match ready.get(n).cloned().flatten() {
+                    Some(token) => {
+                        early.push(n);
+                        token
+                    }
+                    None => self.upload_photo(&plan.gid, std::mem::take(jpeg)).await?,
+                });
             }
-            let attachment = attachment(&plan.media, &tokens)?;
-            self.mediatopic_post_with(&plan.gid, attachment, &mut commit)
-                .await
+            let content = attachment(&plan.media, &tokens)?;
+            let first = self
+                .mediatopic_post_with(&plan.gid, content, &mut commit)
+                .await;
+            match first {
+                Err(PublishError::Rejected { reason }) if !early.is_empty() => {
+                    // Refused, so nothing is up: perhaps OK no longer takes the tokens uploaded
+                    // ahead. Upload those pictures again and post once more.
+                    tracing::warn!(
+                        reason = %reason,
+                        pictures = early.len(),
+                        "OK refused a topic with pictures uploaded ahead; uploading them again"
+                    );
+                    for n in early {
+                        let jpeg = plan
+                            .uploads
+                            .get_mut(n)
+                            .map(std::mem::take)
+                            .unwrap_or_default();
+                        let token = self.upload_photo(&plan.gid, jpeg).await?;
+                        if let Some(t) = tokens.get_mut(n) {
+                            *t = token;
+                        }
+                    }
+                    let content = attachment(&plan.media, &tokens)?;
+                    self.mediatopic_post_with(&plan.gid, content, &mut commit)
+                        .await
+                }
+                other => other,
+            }
         }
     }
 
@@ -447,7 +508,27 @@ impl Client {
     ///
     /// Nothing is published by this, so a lost answer is [`PublishError::Transient`].
     pub async fn upload_photo(&self, gid: &str, jpeg: Vec<u8>) -> Result<String, PublishError> {
-        let target = self.get_upload_url(gid, 1).await?;
+        self.upload_photo_at(gid, jpeg, Priority::Due).await
+    }
+
+    /// [`Client::upload_photo`] ahead of time, for a topic due later: its API call waits at low
+    /// priority ([`Limiter::until_idle`]), after every publication's request, so that it never
+    /// delays a publication. The token it returns goes to [`Client::execute_prepared`].
+    pub async fn upload_photo_ahead(
+        &self,
+        gid: &str,
+        jpeg: Vec<u8>,
+    ) -> Result<String, PublishError> {
+        self.upload_photo_at(gid, jpeg, Priority::Ahead).await
+    }
+
+    async fn upload_photo_at(
+        &self,
+        gid: &str,
+        jpeg: Vec<u8>,
+        priority: Priority,
+    ) -> Result<String, PublishError> {
+        let target = self.get_upload_url_at(gid, 1, priority).await?;
         let mut tokens = self.upload(&target, vec![jpeg]).await?;
         tokens.pop().ok_or_else(|| PublishError::Transient {
             reason: "the OK upload server answered without a photo token".to_owned(),
@@ -456,8 +537,23 @@ impl Client {
 
     /// `photosV2.getUploadUrl(gid, count)`.
     pub async fn get_upload_url(&self, gid: &str, count: usize) -> Result<UploadUrl, PublishError> {
+        self.get_upload_url_at(gid, count, Priority::Due).await
+    }
+
+    async fn get_upload_url_at(
+        &self,
+        gid: &str,
+        count: usize,
+        priority: Priority,
+    ) -> Result<UploadUrl, PublishError> {
         let method = "photosV2.getUploadUrl";
-        let answer = self.call(&Request::get_upload_url(gid, count)).await?;
+        let answer = self
+            .call_full(
+                &Request::get_upload_url(gid, count),
+                &mut NoCommit,
+                priority,
+            )
+            .await?;
         let url = answer
             .get("upload_url")
             .and_then(Value::as_str)
@@ -586,7 +682,16 @@ impl Client {
         request: &Request,
         commit: &mut C,
     ) -> Result<Value, PublishError> {
-        let result = match self.call_inner(request, commit).await {
+        self.call_full(request, commit, Priority::Due).await
+    }
+
+    async fn call_full<C: Commit + ?Sized>(
+        &self,
+        request: &Request,
+        commit: &mut C,
+        priority: Priority,
+    ) -> Result<Value, PublishError> {
+        let result = match self.call_inner(request, commit, priority).await {
             // Only mediatopic.post can publish; anything else that got lost can be sent again.
             Err(PublishError::Unknown { reason }) if !request.publishes() => {
                 Err(PublishError::Transient {
@@ -605,15 +710,16 @@ impl Client {
         &self,
         request: &Request,
         commit: &mut C,
+        priority: Priority,
     ) -> Result<Value, PublishError> {
         let token = self.access_token().await?;
         let refreshable = matches!(*self.auth.lock().await, AuthState::OAuth { .. });
-        match self.send(request, &token, commit).await {
+        match self.send(request, &token, commit, priority).await {
             Ok(v) => Ok(v),
             Err(Failure::Api(e)) if refreshable && e.code == 102 => {
                 self.refresh(&token).await?;
                 let token = self.access_token().await?;
-                match self.send(request, &token, commit).await {
+                match self.send(request, &token, commit, priority).await {
                     Ok(v) => Ok(v),
                     Err(Failure::Api(e)) => Err(classify(request.method, &e, Renewal::Refreshed)),
                     Err(Failure::Other(e)) => Err(e),
@@ -752,6 +858,7 @@ impl Client {
         request: &Request,
         token: &Secret,
         commit: &mut C,
+        priority: Priority,
     ) -> Result<Value, Failure> {
         let gid = request
             .params
@@ -760,11 +867,11 @@ impl Client {
             .map(|(_, v)| v.as_str())
             .unwrap_or_default();
         // Held until the answer is read: until then the request counts against the limits.
-        let _permit = self
-            .limiter
-            .until_ready(gid)
-            .await
-            .map_err(|p| Failure::Other(p.into()))?;
+        let waited = match priority {
+            Priority::Due => self.limiter.until_ready(gid).await,
+            Priority::Ahead => self.limiter.until_idle(gid).await,
+        };
+        let _permit = waited.map_err(|p| Failure::Other(p.into()))?;
         // The point of no return: the wait above and the uploads before were safe to cut.
         if request.publishes() {
             commit.commit().map_err(PublishError::from)?;
@@ -823,6 +930,14 @@ impl Client {
                 .redacted(&session_secret(tokens.tokens().access.expose(), app)),
         }
     }
+}
+
+/// Whom a request serves: a publication that is due, or an upload ahead of time (which waits at
+/// low priority, [`Limiter::until_idle`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Priority {
+    Due,
+    Ahead,
 }
 
 /// A call list checked and with its pictures read: what [`Client::execute`] sends.

@@ -633,6 +633,14 @@ impl State {
             .collect()
     }
 
+    /// Forgets every uploaded picture that no topic used yet, as OK may after a while (how long
+    /// an upload token stays good after the upload is UNCONFIRMED): a topic that names one is
+    /// refused with error 121, like any unknown token.
+    pub fn forget_unused_photos(&self) {
+        let mut w = self.shared.world();
+        w.photos.retain(|_, (_, used)| *used);
+    }
+
     /// Every `fb.do` call that passed the key, method, signature and session checks, in order.
     pub fn calls(&self) -> Vec<Call> {
         self.shared.world().calls.clone()

@@ -23,7 +23,6 @@
 //! which pauses every later call of the token and slows down for a while: the refused call
 //! itself still comes back as [`PublishError::RateLimited`].
 
-use std::collections::VecDeque;
 use std::collections::hash_map::RandomState;
 use std::fmt;
 use std::future::Future;
@@ -295,6 +294,14 @@ fn flag(value: bool) -> String {
     if value { "1" } else { "0" }.to_owned()
 }
 
+/// Whom a request serves: a publication that is due, or an upload ahead of time (which waits at
+/// low priority, [`Limiter::until_idle`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Priority {
+    Due,
+    Ahead,
+}
+
 /// A published post.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Posted {
@@ -429,13 +436,37 @@ impl Client {
         &'a self,
         calls: &[VkCall],
         image_bytes: &dyn Fn(&ImageRef) -> Vec<u8>,
+        commit: C,
+    ) -> impl Future<Output = Result<Posted, PublishError>> + use<'a, C> {
+        self.execute_prepared(calls, image_bytes, Vec::new(), commit)
+    }
+
+    /// Like [`Client::execute_with`], with pictures uploaded ahead of time
+    /// ([`Client::upload_wall_photo_ahead`]): the `n`-th `UploadPhoto` step uses `ready[n]`
+    /// (`photo{owner}_{id}`) when it is given instead of uploading again, so that at the
+    /// deadline only `wall.post` is left.
+    ///
+    /// How long VK keeps a saved wall photo that no post uses is UNCONFIRMED (NETWORKS.md §2.5
+    /// says nothing of it). So when `wall.post` is refused ([`PublishError::Rejected`]: VK
+    /// answered, nothing was published) and it carried pictures uploaded ahead, those pictures
+    /// are uploaded again now and `wall.post` is sent once more, with the same `guid`; `commit`
+    /// is called again before it (it lets a second call of one publication through). Every
+    /// other failure is returned as it is.
+    ///
+    /// The whole publication holds the token busy ([`Limiter::busy`]): uploads ahead of other
+    /// posts wait until it is done.
+    pub fn execute_prepared<'a, C: Commit + 'a>(
+        &'a self,
+        calls: &[VkCall],
+        image_bytes: &dyn Fn(&ImageRef) -> Vec<u8>,
+        ready: Vec<Option<String>>,
         mut commit: C,
     ) -> impl Future<Output = Result<Posted, PublishError>> + use<'a, C> {
         // The pictures are read before anything is sent, so the future borrows neither
         // `image_bytes` nor `calls` and can be spawned.
         let checked = check_plan(calls);
         let calls = calls.to_vec();
-        let mut jpegs: VecDeque<Vec<u8>> = calls
+        let mut jpegs: Vec<Vec<u8>> = calls
             .iter()
             .filter_map(|c| match c {
                 VkCall::UploadPhoto { image, .. } => Some(image_bytes(image)),
@@ -444,13 +475,26 @@ impl Client {
             .collect();
         async move {
             checked?;
-            let mut photos = Vec::new();
+            let _busy = self.limiter.busy();
+            // Each upload step's group and attachment, and which came from ahead of time.
+            let mut photos: Vec<(u64, String)> = Vec::new();
+            let mut early: Vec<usize> = Vec::new();
             let mut poll = None;
             for call in &calls {
                 match call {
                     VkCall::UploadPhoto { group_id, .. } => {
-                        let jpeg = jpegs.pop_front().unwrap_or_default();
-                        photos.push(self.upload_wall_photo(*group_id, jpeg).await?);
+                        let n = photos.len();
+                        let attachment = match ready.get(n).cloned().flatten() {
+                            Some(id) => {
+                                early.push(n);
+                                id
+                            }
+                            None => {
+                                let jpeg = jpegs.get_mut(n).map(std::mem::take).unwrap_or_default();
+                                self.upload_wall_photo(*group_id, jpeg).await?
+                            }
+                        };
+                        photos.push((*group_id, attachment));
                     }
                     VkCall::CreatePoll {
                         owner_id,
@@ -477,25 +521,50 @@ impl Client {
                         attachments,
                         guid,
                     } => {
-                        let attachments = attachments
-                            .iter()
-                            .map(|a| match a {
-                                VkAttachment::Photo(i) => photos.get(*i).cloned(),
-                                VkAttachment::Poll => poll.clone(),
+                        let post = |photos: &[(u64, String)]| {
+                            let attachments = attachments
+                                .iter()
+                                .map(|a| match a {
+                                    VkAttachment::Photo(i) => {
+                                        photos.get(*i).map(|(_, id)| id.clone())
+                                    }
+                                    VkAttachment::Poll => poll.clone(),
+                                })
+                                .collect::<Option<Vec<String>>>()
+                                .ok_or_else(|| PublishError::Rejected {
+                                    reason:
+                                        "a VK attachment refers to a step that produced nothing"
+                                            .to_owned(),
+                                })?;
+                            Ok::<_, PublishError>(NewPost {
+                                owner_id: *owner_id,
+                                from_group: *from_group,
+                                message: message.clone(),
+                                attachments,
+                                guid: guid.clone(),
                             })
-                            .collect::<Option<Vec<String>>>()
-                            .ok_or_else(|| PublishError::Rejected {
-                                reason: "a VK attachment refers to a step that produced nothing"
-                                    .to_owned(),
-                            })?;
-                        let post = NewPost {
-                            owner_id: *owner_id,
-                            from_group: *from_group,
-                            message: message.clone(),
-                            attachments,
-                            guid: guid.clone(),
                         };
-                        let post_id = self.wall_post_with(&post, &mut commit).await?;
+                        let first = self.wall_post_with(&post(&photos)?, &mut commit).await;
+                        let post_id = match first {
+                            Err(PublishError::Rejected { reason }) if !early.is_empty() => {
+                                // Refused, so nothing is up: perhaps VK no longer keeps the
+                                // pictures uploaded ahead. Upload them again and post once more.
+                                tracing::warn!(
+                                    reason = %reason,
+                                    pictures = early.len(),
+                                    "VK refused a post with pictures uploaded ahead; uploading them again"
+                                );
+                                for n in early.drain(..) {
+                                    let jpeg =
+                                        jpegs.get_mut(n).map(std::mem::take).unwrap_or_default();
+                                    if let Some((group_id, id)) = photos.get_mut(n) {
+                                        *id = self.upload_wall_photo(*group_id, jpeg).await?;
+                                    }
+                                }
+                                self.wall_post_with(&post(&photos)?, &mut commit).await?
+                            }
+                            other => other?,
+                        };
                         return Ok(Posted {
                             owner_id: *owner_id,
                             post_id,
@@ -520,7 +589,32 @@ impl Client {
         group_id: u64,
         jpeg: Vec<u8>,
     ) -> Result<String, PublishError> {
-        let server = self.call(Request::get_wall_upload_server(group_id)).await?;
+        self.upload_wall_photo_at(group_id, jpeg, Priority::Due)
+            .await
+    }
+
+    /// [`Client::upload_wall_photo`] ahead of time, for a post due later: its two API calls
+    /// wait at low priority ([`Limiter::until_idle`]), after every publication's request, so
+    /// that it never delays a publication. The attachment it returns goes to
+    /// [`Client::execute_prepared`].
+    pub async fn upload_wall_photo_ahead(
+        &self,
+        group_id: u64,
+        jpeg: Vec<u8>,
+    ) -> Result<String, PublishError> {
+        self.upload_wall_photo_at(group_id, jpeg, Priority::Ahead)
+            .await
+    }
+
+    async fn upload_wall_photo_at(
+        &self,
+        group_id: u64,
+        jpeg: Vec<u8>,
+        priority: Priority,
+    ) -> Result<String, PublishError> {
+        let server = self
+            .call_at(Request::get_wall_upload_server(group_id), priority)
+            .await?;
         let upload_url = server
             .get("upload_url")
             .and_then(Value::as_str)
@@ -528,7 +622,7 @@ impl Client {
             .ok_or_else(|| malformed("photos.getWallUploadServer", "upload_url"))?;
         let uploaded = self.upload(&upload_url, jpeg).await?;
         let saved = self
-            .call(Request::save_wall_photo(group_id, &uploaded))
+            .call_at(Request::save_wall_photo(group_id, &uploaded), priority)
             .await?;
         let photo = saved
             .as_array()
@@ -569,6 +663,11 @@ impl Client {
         self.call_with(request, &mut NoCommit).await
     }
 
+    /// [`Client::call`] at `priority` (a request that cannot publish).
+    async fn call_at(&self, request: Request, priority: Priority) -> Result<Value, PublishError> {
+        self.call_full(request, &mut NoCommit, priority).await
+    }
+
     /// [`Client::call`], calling `commit` immediately before a request that can publish
     /// (`wall.post`) leaves.
     async fn call_with<C: Commit + ?Sized>(
@@ -576,7 +675,16 @@ impl Client {
         request: Request,
         commit: &mut C,
     ) -> Result<Value, PublishError> {
-        let result = self.call_inner(&request, commit).await;
+        self.call_full(request, commit, Priority::Due).await
+    }
+
+    async fn call_full<C: Commit + ?Sized>(
+        &self,
+        request: Request,
+        commit: &mut C,
+        priority: Priority,
+    ) -> Result<Value, PublishError> {
+        let result = self.call_inner(&request, commit, priority).await;
         let result = match result {
             // Only wall.post can publish; anything else that got lost can be sent again.
             Err(PublishError::Unknown { reason }) if !request.publishes() => {
@@ -596,15 +704,16 @@ impl Client {
         &self,
         request: &Request,
         commit: &mut C,
+        priority: Priority,
     ) -> Result<Value, PublishError> {
         let token = self.access_token().await?;
         let refreshable = matches!(*self.auth.lock().await, AuthState::VkId { .. });
-        match self.send(request, &token, commit).await {
+        match self.send(request, &token, commit, priority).await {
             Ok(v) => Ok(v),
             Err(Failure::Api(e)) if refreshable && token_expired(e.error_code) => {
                 self.refresh(&token).await?;
                 let token = self.access_token().await?;
-                match self.send(request, &token, commit).await {
+                match self.send(request, &token, commit, priority).await {
                     Ok(v) => Ok(v),
                     Err(Failure::Api(e)) => Err(classify_api(request.method, &e, Some(true))),
                     Err(Failure::Other(e)) => Err(e),
@@ -746,13 +855,15 @@ impl Client {
         request: &Request,
         token: &Secret,
         commit: &mut C,
+        priority: Priority,
     ) -> Result<Value, Failure> {
         // Held until the answer is read: until then the request counts against the limits.
-        let _permit = self
-            .limiter
-            .until_ready(&request.page())
-            .await
-            .map_err(|p| Failure::Other(p.into()))?;
+        let page = request.page();
+        let waited = match priority {
+            Priority::Due => self.limiter.until_ready(&page).await,
+            Priority::Ahead => self.limiter.until_idle(&page).await,
+        };
+        let _permit = waited.map_err(|p| Failure::Other(p.into()))?;
         // The point of no return: the wait above and the uploads before were safe to cut.
         if request.publishes() {
             commit.commit().map_err(PublishError::from)?;

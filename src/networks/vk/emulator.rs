@@ -618,6 +618,8 @@ struct World {
     tickets: HashMap<String, Ticket>,
     uploads: HashMap<String, Upload>,
     photos: Vec<Photo>,
+    /// Saved photos (owner, id) that are gone ([`State::forget_unused_photos`]).
+    forgotten: std::collections::HashSet<(i64, i64)>,
     polls: Vec<Poll>,
     /// Planned faults, each for any method (`None`) or one method.
     faults: FaultPlan<Fault>,
@@ -885,6 +887,28 @@ impl State {
     /// Every saved photo.
     pub fn photos(&self) -> Vec<Photo> {
         self.shared.world().photos.clone()
+    }
+
+    /// Forgets every saved photo that no post uses yet, as VK may after a while (how long VK
+    /// keeps a saved wall photo that nothing uses is UNCONFIRMED): a `wall.post` that attaches
+    /// one is refused with error 100, like any unknown photo.
+    pub fn forget_unused_photos(&self) {
+        let mut w = self.shared.world();
+        let used: std::collections::HashSet<(i64, i64)> = w
+            .communities
+            .values()
+            .flat_map(|c| c.wall.iter().flat_map(|p| p.attachments.iter()))
+            .filter_map(|a| parse_attachment(a))
+            .filter(|(kind, ..)| *kind == "photo")
+            .map(|(_, owner, id, _)| (owner, id))
+            .collect();
+        let gone: Vec<(i64, i64)> = w
+            .photos
+            .iter()
+            .map(|p| (p.owner_id, p.id))
+            .filter(|k| !used.contains(k))
+            .collect();
+        w.forgotten.extend(gone);
     }
 
     /// Every created poll.
@@ -1457,6 +1481,7 @@ impl Call<'_> {
                     let photo = w
                         .photos
                         .iter()
+                        .filter(|p| !w.forgotten.contains(&(p.owner_id, p.id)))
                         .find(|p| p.owner_id == owner_id && p.id == id);
                     match photo {
                         Some(p) if key.is_none_or(|k| k == p.access_key) => media += 1,
