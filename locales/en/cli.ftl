@@ -34,6 +34,10 @@ resolve-published = { $what }: recorded as published
 
 sandbox-intro = vestnik sandbox: local emulators of the three APIs (no real network is reached)
 sandbox-outro = (test credentials of the emulators only; real tokens never go on a command line)
+demo-published = [{ $at }] published { $what }: { $id } ({ $late })
+demo-late-none = on time
+demo-late-seconds = { $n } s late
+demo-late-minutes = { $n } min late
 demo-held = what the emulators hold now:
 demo-count = { $count ->
         [one] { $count } { $messages ->

@@ -35,6 +35,10 @@ resolve-published = { $what }: отмечено как опубликованн�
 
 sandbox-intro = Песочница vestnik: эмуляторы VK, OK и Telegram на этой машине; настоящие сети не затрагиваются
 sandbox-outro = (это только тестовые ключи эмуляторов; настоящие ключи в командной строке не пишут)
+demo-published = [{ $at }] опубликовано: { $what }, { $id } ({ $late })
+demo-late-none = в срок
+demo-late-seconds = опоздание { $n } с
+demo-late-minutes = опоздание { $n } мин
 demo-held = Что теперь лежит в эмуляторах:
 demo-count = { $count } { $messages ->
         [yes] { $count ->

@@ -7,6 +7,7 @@
 //! cache_dir: /var/cache/vestnik/media
 //! grace_minutes: 120
 //! media_ahead_minutes: 180
+//! upload_ahead: true
 //! networks:
 //!   telegram: {base_url: https://api.telegram.org, token_file: /etc/vestnik/telegram.token}
 //!   vk: {base_url: https://api.vk.ru, token_env: VESTNIK_VK_TOKEN}
@@ -42,6 +43,9 @@ pub struct Config {
     /// How far ahead the daemon prepares the pictures of what is due (`media_ahead_minutes`,
     /// 0 to 1440; 0 prepares them at send time only).
     pub media_ahead: SignedDuration,
+    /// Whether the pictures of VK and OK publications prepared ahead are uploaded ahead too
+    /// (`upload_ahead`, default `true`), so that at the deadline only the post is sent.
+    pub upload_ahead: bool,
     /// The networks vestnik may publish to.
     pub credentials: Vec<Credentials>,
     /// Rate limits set in the config instead of the networks' documented ones.
@@ -289,6 +293,7 @@ fn read_config(mut f: Fields<'_, '_>, r: &mut Reading) -> Config {
         .map_or(crate::publish::ahead::HORIZON, |m| {
             SignedDuration::from_mins(i64::from(m.value))
         });
+    let upload_ahead = f.bool("upload_ahead").is_none_or(|b| b.value);
     let seconds = |s: At<u32>| Duration::from_secs(u64::from(s.value));
     let shutdown = f
         .uint("shutdown_seconds", 0..=600)
@@ -317,6 +322,7 @@ fn read_config(mut f: Fields<'_, '_>, r: &mut Reading) -> Config {
         "cache_dir",
         "grace_minutes",
         "media_ahead_minutes",
+        "upload_ahead",
         "networks",
         "source",
         "jobs",
@@ -332,6 +338,7 @@ fn read_config(mut f: Fields<'_, '_>, r: &mut Reading) -> Config {
         cache_dir,
         grace,
         media_ahead,
+        upload_ahead,
         credentials,
         rates,
         git,
@@ -763,6 +770,7 @@ mod tests {
              cache_dir: /tmp/media\n\
              grace_minutes: 5\n\
              media_ahead_minutes: 0\n\
+             upload_ahead: false\n\
              shutdown_seconds: 7\n\
              max_nap_seconds: 9\n\
              log: JSON\n\
@@ -781,6 +789,7 @@ mod tests {
         assert_eq!(c.cache_dir, PathBuf::from("/tmp/media"));
         assert_eq!(c.grace, SignedDuration::from_mins(5));
         assert_eq!(c.media_ahead, SignedDuration::ZERO);
+        assert!(!c.upload_ahead);
         assert_eq!(c.shutdown, Duration::from_secs(7));
         assert_eq!(c.max_nap, Duration::from_secs(9));
         assert_eq!(c.log, LogFormat::Json);

@@ -32,6 +32,25 @@ pub struct PublishArgs {
 /// The lines of a pass that a person reads: what went out, what needs a person, what was missed
 /// (times in the zone `tz`).
 pub(super) fn pass_lines(r: &crate::publish::PassReport, tz: &jiff::tz::TimeZone) -> String {
+    let published = |p: &crate::publish::Published| {
+        crate::t!(
+            "pass-published",
+            what = crate::publish::alert::what(&p.key),
+            id = p.remote_id.as_str()
+        )
+    };
+    pass_lines_with(r, tz, &published, &|l| l)
+}
+
+/// The lines of a pass, each publication's written by `published`, and every other line passed
+/// through `other` (the demo stamps those with the time of the pass, and each publication with
+/// its own).
+pub(super) fn pass_lines_with(
+    r: &crate::publish::PassReport,
+    tz: &jiff::tz::TimeZone,
+    published: &dyn Fn(&crate::publish::Published) -> String,
+    other: &dyn Fn(String) -> String,
+) -> String {
     use crate::publish::alert::what;
     let mut lines = Vec::new();
     for (file, why) in &r.broken_files {
@@ -47,16 +66,14 @@ pub(super) fn pass_lines(r: &crate::publish::PassReport, tz: &jiff::tz::TimeZone
     for k in &r.sync.edited_after_publication {
         lines.push(crate::t!("pass-edited", what = what(k)));
     }
-    for (k, id) in &r.published {
-        lines.push(crate::t!(
-            "pass-published",
-            what = what(k),
-            id = id.as_str()
-        ));
+    let mut lines: Vec<String> = lines.into_iter().map(other).collect();
+    for p in &r.published {
+        lines.push(published(p));
     }
+    let mut rest = Vec::new();
     for (k, at, why) in &r.retried {
         let at = crate::plan::time::human(*at, tz, false);
-        lines.push(if why.is_empty() {
+        rest.push(if why.is_empty() {
             crate::t!("pass-retry", what = what(k), at = at)
         } else {
             crate::t!(
@@ -68,12 +85,13 @@ pub(super) fn pass_lines(r: &crate::publish::PassReport, tz: &jiff::tz::TimeZone
         });
     }
     for (k, why) in r.failed.iter().chain(&r.uncertain) {
-        lines.push(crate::t!(
+        rest.push(crate::t!(
             "pass-needs-person",
             what = what(k),
             why = why.as_str()
         ));
     }
+    lines.extend(rest.into_iter().map(other));
     lines.iter().map(|l| format!("{l}\n")).collect()
 }
 

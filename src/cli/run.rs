@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use super::publish::pass_lines;
+use super::publish::{pass_lines, pass_lines_with};
 use super::{CliError, alerter, print, read_registry, settings};
 use crate::plan::network::Network;
 
@@ -70,7 +70,8 @@ pub(super) fn run(args: RunArgs) -> Result<i32, CliError> {
     let publisher = crate::publish::Publisher::new(settings(&cfg, root.clone(), 10_000))?
         .with_metrics(metrics.clone())
         .with_media_ahead(cfg.media_ahead)
-        .map_err(CliError::Runtime)?;
+        .map_err(CliError::Runtime)?
+        .with_uploads_ahead(cfg.upload_ahead);
     let rt = daemon_runtime()?;
     let health = Arc::new(crate::ops::monitor::Health::new(
         cfg.max_nap * 4 + std::time::Duration::from_secs(60),
@@ -254,19 +255,24 @@ fn run_sandbox_demo(args: RunArgs) -> Result<i32, CliError> {
         let clock_for_report = clock.clone();
         daemon
             .run(stop, |r| {
-                let lines = pass_lines(r, &tz);
-                if !lines.is_empty() {
-                    let now = crate::plan::time::local_label(
-                        crate::publish::daemon::Clock::now(&*clock_for_report),
-                        &tz,
-                    );
-                    print(
-                        &lines
-                            .lines()
-                            .map(|l| format!("[{now}] {l}\n"))
-                            .collect::<String>(),
-                    );
-                }
+                // Each publication with its own time and lateness; the rest with the time the
+                // pass ended.
+                let now = crate::plan::time::local_label(
+                    crate::publish::daemon::Clock::now(&*clock_for_report),
+                    &tz,
+                );
+                let published = |p: &crate::publish::Published| {
+                    crate::t!(
+                        "demo-published",
+                        at = crate::plan::time::local_label(p.at, &tz),
+                        what = crate::publish::alert::what(&p.key),
+                        id = p.remote_id.as_str(),
+                        late = late_words(p.late)
+                    )
+                };
+                print(&pass_lines_with(r, &tz, &published, &|l| {
+                    format!("[{now}] {l}")
+                }));
             })
             .await?;
         let mut out = format!("\n{}\n", crate::t!("demo-held"));
@@ -299,4 +305,17 @@ fn run_sandbox_demo(args: RunArgs) -> Result<i32, CliError> {
     let _ = std::fs::remove_dir_all(&dir);
     result?;
     Ok(0)
+}
+
+/// How late a publication of the demo went out, in the demo's clock: on time, seconds, or
+/// whole minutes.
+fn late_words(late: jiff::SignedDuration) -> String {
+    let secs = late.as_secs();
+    if secs <= 0 {
+        crate::t!("demo-late-none")
+    } else if secs < 60 {
+        crate::t!("demo-late-seconds", n = secs)
+    } else {
+        crate::t!("demo-late-minutes", n = secs / 60)
+    }
 }

@@ -41,7 +41,7 @@ pub use commit::{Commit, NoCommit, NotCommitted};
 pub use credentials::Credentials;
 pub use error::{ConfigError, PublishError, classify_transport};
 pub use rate::{
-    Arrival, Busy, IDLE_SPACINGS, LONGEST_PAUSE_WAITED, Limiter, Paused, Permit, RateLimits,
+    Arrival, Busy, LONGEST_PAUSE_WAITED, Limiter, Paused, Permit, RateLimits,
     SAFETY_MARGIN_PERCENT, SLOWDOWN_FOR, SLOWDOWN_MAX,
 };
 pub use remote_id::RemoteId;

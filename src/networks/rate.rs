@@ -18,8 +18,9 @@
 //! Requests come in two priorities. A publication's requests wait with [`Limiter::until_ready`]
 //! and mark the token busy while they wait ([`Limiter::busy`]); work done ahead of time (pictures
 //! uploaded before their post is due) waits with [`Limiter::until_idle`], which takes only a slot
-//! that is free now while nothing urgent waits, at half the token's pace, and plans nothing: it
-//! never holds a slot a publication could have had.
+//! that is free now while nothing urgent waits, never fills the server's window with such
+//! requests alone (one request of it is left for a publication that falls due), and plans
+//! nothing: it never holds a slot a publication could have had.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -131,11 +132,6 @@ pub const SLOWDOWN_FOR: Duration = Duration::from_secs(300);
 /// doubled again by each answer that comes while the limiter is still slowed down, up to this
 /// factor.
 pub const SLOWDOWN_MAX: u32 = 8;
-
-/// Requests made ahead of time ([`Limiter::until_idle`]) go at most once per this many of the
-/// token's spacings: half its rate, so that the server's window of a second always has room
-/// left for a publication that falls due.
-pub const IDLE_SPACINGS: u32 = 2;
 
 /// Most requests a fresh limiter remembers per window as sent before it started; a limit above
 /// it is remembered in groups, each counted at its latest instant (a little slower, never
@@ -450,6 +446,18 @@ impl Taken {
         Some(at)
     }
 
+    /// The earliest instant at or after `now` when one more of these requests keeps them below
+    /// the limit of each of `rule`'s windows that holds more than one (so that one request of
+    /// the window is always left to others); `None` when only an answer can make room.
+    fn earliest_below(&self, rule: &Rule, now: Instant) -> Option<Instant> {
+        let mut at = now;
+        for (window, limit) in rule.windows.iter().filter(|(_, limit)| *limit > 1) {
+            let mut events = self.requests.iter().map(|(_, t, m)| (*t, *m));
+            at = room(&mut events, *window, limit - 1, 1, at)?;
+        }
+        Some(at)
+    }
+
     fn take(&mut self, rule: &Rule, id: u64, n: u32, now: Instant) {
         let longest = rule.longest_window();
         self.requests
@@ -546,6 +554,8 @@ struct Slots {
     chat_pauses: HashMap<String, Pause>,
     /// The earliest instant of the next request made ahead of time.
     idle_next: Option<Instant>,
+    /// The requests made ahead of time among `taken`.
+    taken_idle: Taken,
 }
 
 impl Slots {
@@ -607,10 +617,13 @@ impl Limiter {
     /// Waits until one request made ahead of time (an upload before its post is due) may go to
     /// `chat`, at low priority: only while no publication's request waits or is being made
     /// ([`Limiter::busy`]), only into a slot that is free now (after the slot planned for the
-    /// token's publications, and [`IDLE_SPACINGS`] spacings after the last such request), and
-    /// only when the server's windows have room. It plans no slot, so a publication that falls
-    /// due meanwhile is not held behind it; what it sent counts in the windows like any request.
-    /// Hold the permit until the request is answered.
+    /// token's publications, and a spacing after the last such request), only when the
+    /// server's windows have room, and only while such requests alone stay below each window's
+    /// limit (VK: at most two of them in a second), so that a publication that falls due finds
+    /// room and goes at once, unless publications of the same token filled the rest of the
+    /// window within the last second (then it waits at most until the oldest request leaves
+    /// the window, one spacing). It plans no slot; what it sent counts in the windows like any
+    /// request. Hold the permit until the request is answered.
     ///
     /// Fails, without waiting, when the token or the chat is paused by a rate-limit answer for
     /// longer than [`LONGEST_PAUSE_WAITED`].
@@ -679,7 +692,13 @@ impl Limiter {
         if at > now {
             return Err(IdleHold::Until(at));
         }
-        let token = slots.taken.earliest(&self.token, 1, now);
+        // Room in the server's windows, and among the requests made ahead alone, room left for
+        // one more of a publication's.
+        let token = slots
+            .taken
+            .earliest(&self.token, 1, now)
+            .zip(slots.taken_idle.earliest_below(&self.token, now))
+            .map(|(a, b)| a.max(b));
         let chat_room = match slots.taken_chats.get(chat) {
             Some(taken) if per_chat => taken.earliest(&self.chat, 1, now),
             _ => Some(now),
@@ -692,6 +711,7 @@ impl Limiter {
         slots.last_id += 1;
         let id = slots.last_id;
         slots.taken.take(&self.token, id, 1, now);
+        slots.taken_idle.take(&self.token, id, 1, now);
         if per_chat {
             slots
                 .taken_chats
@@ -701,7 +721,7 @@ impl Limiter {
         }
         let factor = slots.pause.factor(now);
         if let Some(spacing) = self.token.spacing {
-            slots.idle_next = Some(now + spacing * IDLE_SPACINGS * factor);
+            slots.idle_next = Some(now + spacing * factor);
         }
         Ok(Permit {
             limiter: self,
@@ -988,6 +1008,7 @@ impl Limiter {
         {
             let mut slots = self.slots();
             slots.taken.answered(id, at);
+            slots.taken_idle.answered(id, at);
             if let Some(taken) = slots.taken_chats.get_mut(chat) {
                 taken.answered(id, at);
             }
@@ -1604,7 +1625,8 @@ mod tests {
     }
 
     /// Issue 12 item 4: uploads ahead of time wait while a publication's request waits or is
-    /// being made, and go at half the token's pace when nothing else does.
+    /// being made; when nothing else does, they go a spacing apart and leave one request of the
+    /// window free (VK: two a second).
     #[tokio::test(start_paused = true)]
     async fn requests_made_ahead_yield_to_publications() {
         let limiter = settled(RateLimits::VK);
@@ -1614,15 +1636,17 @@ mod tests {
         assert!(early.is_err(), "nothing goes ahead while the token is busy");
         drop(busy);
         let t0 = Instant::now();
-        drop(limiter.until_idle("").await.expect("not paused"));
-        drop(limiter.until_idle("").await.expect("not paused"));
+        let mut at = Vec::new();
+        for _ in 0..4 {
+            drop(limiter.until_idle("").await.expect("not paused"));
+            at.push(Instant::now() - t0);
+        }
         // Tokio's clock counts whole milliseconds.
-        let took = Instant::now() - t0;
-        let pace = spacing * IDLE_SPACINGS;
-        assert!(
-            took + Duration::from_millis(1) >= pace && took <= pace + Duration::from_millis(1),
-            "{took:?}"
-        );
+        let near = |a: Duration, b: Duration| a.abs_diff(b) <= Duration::from_millis(1);
+        assert!(near(at[0], Duration::ZERO), "{at:?}");
+        assert!(near(at[1], spacing), "{at:?}");
+        assert!(near(at[2], SECOND), "{at:?}");
+        assert!(near(at[3], SECOND + spacing), "{at:?}");
     }
 
     /// A publication that falls due while uploads ahead keep going is not held behind them: it

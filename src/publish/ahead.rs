@@ -6,6 +6,9 @@
 //! Best effort by design: a picture that is not ready in time is prepared at send time, as
 //! before, and one that cannot be prepared is left to the attempt, which reports it. Nothing
 //! here decides what is published.
+//!
+//! What comes after a publication's pictures are ready (their upload ahead, see
+//! [`crate::publish::uploads`]) is handed over with [`Ahead::then`], on this same thread.
 
 use std::collections::{HashSet, VecDeque};
 use std::path::PathBuf;
@@ -38,9 +41,21 @@ pub struct Job {
     pub network: Network,
 }
 
+/// The cached JPEG of each picture of a [`Ahead::then`], in order: `None` for a picture that
+/// could not be prepared.
+pub type Prepared = Vec<Option<PathBuf>>;
+
+/// What to do once some pictures are prepared.
+struct Handoff {
+    jobs: Vec<Job>,
+    then: Box<dyn FnOnce(Prepared) + Send>,
+}
+
 #[derive(Default)]
 struct Queue {
     jobs: VecDeque<Job>,
+    /// Waiting for their pictures, in the order asked.
+    handoffs: Vec<Handoff>,
     /// Queued or being prepared, so that a picture is not queued twice.
     known: HashSet<Job>,
     /// Prepared (or failed) since the start: looked at again only after a restart.
@@ -108,10 +123,29 @@ impl Ahead {
         added
     }
 
+    /// Queues the pictures of `jobs` (as [`Ahead::want`]) and calls `then`, on the preparing
+    /// thread, once none of them is waiting or being prepared any more, with the cached JPEG of
+    /// each (found in the cache, or prepared then if it was not). Returns `false`, and drops
+    /// `then`, when [`MAX_QUEUED`] handovers are waiting already.
+    pub fn then(&self, jobs: Vec<Job>, then: impl FnOnce(Prepared) + Send + 'static) -> bool {
+        self.want(jobs.iter().cloned());
+        let mut q = lock(&self.shared.queue);
+        if q.handoffs.len() >= MAX_QUEUED {
+            return false;
+        }
+        q.handoffs.push(Handoff {
+            jobs,
+            then: Box::new(then),
+        });
+        drop(q);
+        self.shared.wake.notify_all();
+        true
+    }
+
     /// Waits until nothing is queued or being prepared (tests, benchmarks).
     pub fn idle(&self) {
         let mut q = lock(&self.shared.queue);
-        while !q.jobs.is_empty() || q.busy {
+        while !q.jobs.is_empty() || !q.handoffs.is_empty() || q.busy {
             q = self
                 .shared
                 .wake
@@ -145,14 +179,31 @@ fn lock(m: &Mutex<Queue>) -> std::sync::MutexGuard<'_, Queue> {
     m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
+/// What the thread does next.
+enum Work {
+    /// A picture and every network waiting for it: decoded once, prepared for each.
+    Pictures(Vec<Job>),
+    /// A handover whose pictures are done.
+    Handoff(Handoff),
+}
+
 fn work(shared: &Shared, cache: &MediaCache) {
     loop {
-        // A picture and every network waiting for it: decoded once, prepared for each.
-        let jobs = {
+        let work = {
             let mut q = lock(&shared.queue);
             loop {
                 if q.stop {
                     return;
+                }
+                // A handover as soon as its pictures are done: its upload can start.
+                let ready = q
+                    .handoffs
+                    .iter()
+                    .position(|h| h.jobs.iter().all(|j| !q.known.contains(j)));
+                if let Some(i) = ready {
+                    let handoff = q.handoffs.remove(i);
+                    q.busy = true;
+                    break Work::Handoff(handoff);
                 }
                 if let Some(job) = q.jobs.pop_front() {
                     let mut same: Vec<Job> = vec![job];
@@ -164,7 +215,7 @@ fn work(shared: &Shared, cache: &MediaCache) {
                         !take
                     });
                     q.busy = true;
-                    break same;
+                    break Work::Pictures(same);
                 }
                 q = shared
                     .wake
@@ -172,14 +223,32 @@ fn work(shared: &Shared, cache: &MediaCache) {
                     .unwrap_or_else(std::sync::PoisonError::into_inner);
             }
         };
-        prepare(cache, &jobs);
-        let mut q = lock(&shared.queue);
-        for job in jobs {
-            q.known.remove(&job);
-            q.done.insert(job);
+        match work {
+            Work::Pictures(jobs) => {
+                prepare(cache, &jobs);
+                let mut q = lock(&shared.queue);
+                for job in jobs {
+                    q.known.remove(&job);
+                    q.done.insert(job);
+                }
+            }
+            Work::Handoff(h) => {
+                // Cache hits, unless a picture changed since (then prepared here, at low
+                // priority) or could not be prepared (then `None`).
+                let prepared: Prepared = h
+                    .jobs
+                    .iter()
+                    .map(|j| {
+                        cache
+                            .get_or_prepare_file(&j.path, j.network)
+                            .ok()
+                            .map(|c| c.path)
+                    })
+                    .collect();
+                (h.then)(prepared);
+            }
         }
-        q.busy = false;
-        drop(q);
+        lock(&shared.queue).busy = false;
         shared.wake.notify_all();
     }
 }

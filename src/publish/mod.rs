@@ -22,6 +22,7 @@ pub mod alert;
 pub mod daemon;
 pub mod git;
 pub mod ledger;
+pub mod uploads;
 pub mod watch;
 
 use std::cell::RefCell;
@@ -79,8 +80,8 @@ pub struct PassReport {
     pub sync: SyncReport,
     /// Left in `sending` by a crash and now uncertain.
     pub recovered_uncertain: Vec<Key>,
-    /// Published now, with the remote id.
-    pub published: Vec<(Key, String)>,
+    /// Published now.
+    pub published: Vec<Published>,
     /// To be tried again, and when.
     pub retried: Vec<(Key, Timestamp, String)>,
     /// Failed for good: a person must act.
@@ -91,6 +92,19 @@ pub struct PassReport {
     pub broken_files: Vec<(String, String)>,
     /// A plan file changed after the last read: the plans should be read again.
     pub stale: bool,
+}
+
+/// A publication that went out in a pass.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Published {
+    /// Which one.
+    pub key: Key,
+    /// Its id on the network.
+    pub remote_id: String,
+    /// When its answer came (by the publisher's clock).
+    pub at: Timestamp,
+    /// How long after its time it went out (zero when on time).
+    pub late: SignedDuration,
 }
 
 /// Why a pass could not run at all.
@@ -396,8 +410,10 @@ fn content_hash(post: &Post, net: Network) -> ContentHash {
 /// The clients of the configured networks.
 struct Clients {
     telegram: Option<telegram::client::Client>,
-    vk: Option<vk::client::Client>,
-    ok: Option<ok::client::Client>,
+    /// Shared with the uploads ahead ([`uploads::Uploads`]), so they count against the same
+    /// rate limiter.
+    vk: Option<Arc<vk::client::Client>>,
+    ok: Option<Arc<ok::client::Client>>,
 }
 
 fn clients(creds: &[Credentials], rates: &[(Network, RateLimits)]) -> Result<Clients, PassError> {
@@ -431,9 +447,9 @@ fn clients(creds: &[Credentials], rates: &[(Network, RateLimits)]) -> Result<Cli
                     rate: rate(Network::Vk, RateLimits::VK),
                     ..vk::client::Config::new(vk::client::Auth::UserToken(token.clone()))
                 };
-                c.vk = Some(
+                c.vk = Some(Arc::new(
                     vk::client::Client::new(cfg).map_err(|e| PassError::Config(e.to_string()))?,
-                );
+                ));
             }
             Credentials::Ok {
                 base_url,
@@ -450,9 +466,9 @@ fn clients(creds: &[Credentials], rates: &[(Network, RateLimits)]) -> Result<Cli
                         ok::client::Auth::AccessToken(token.clone()),
                     )
                 };
-                c.ok = Some(
+                c.ok = Some(Arc::new(
                     ok::client::Client::new(cfg).map_err(|e| PassError::Config(e.to_string()))?,
-                );
+                ));
             }
         }
     }
@@ -551,6 +567,8 @@ pub struct Publisher {
     ahead: Option<ahead::Ahead>,
     /// When the pictures due soon were last queued.
     ahead_at: std::cell::Cell<Option<Timestamp>>,
+    /// Uploads the pictures of VK and OK publications due soon (with [`Publisher::ahead`]).
+    uploads: Option<uploads::Uploads>,
 }
 
 /// The key under which a refused token blocks publishing: VK and OK publish every page with one
@@ -580,6 +598,7 @@ impl Publisher {
             metrics: None,
             ahead: None,
             ahead_at: std::cell::Cell::new(None),
+            uploads: None,
         })
     }
 
@@ -588,11 +607,38 @@ impl Publisher {
     /// horizon starts nothing.
     ///
     /// Fails when the preparing thread cannot be started.
+    ///
+    /// The pictures of VK and OK publications are then uploaded ahead too, once prepared (see
+    /// [`uploads`]), unless [`Publisher::with_uploads_ahead`] says otherwise.
     pub fn with_media_ahead(mut self, horizon: SignedDuration) -> std::io::Result<Publisher> {
         if horizon.is_positive() {
             self.ahead = Some(ahead::Ahead::start(self.cache.clone(), horizon)?);
+            self.uploads = (self.clients.vk.is_some() || self.clients.ok.is_some())
+                .then(|| uploads::Uploads::new(self.clients.vk.clone(), self.clients.ok.clone()));
         }
         Ok(self)
+    }
+
+    /// Whether the pictures prepared ahead are uploaded ahead too (VK and OK; the default with
+    /// [`Publisher::with_media_ahead`]). Without, they are uploaded at send time.
+    pub fn with_uploads_ahead(mut self, on: bool) -> Publisher {
+        if !on {
+            self.uploads = None;
+        } else if self.uploads.is_none()
+            && self.ahead.is_some()
+            && (self.clients.vk.is_some() || self.clients.ok.is_some())
+        {
+            self.uploads = Some(uploads::Uploads::new(
+                self.clients.vk.clone(),
+                self.clients.ok.clone(),
+            ));
+        }
+        self
+    }
+
+    /// The uploads made ahead, if uploading ahead is on (tests and benchmarks look at them).
+    pub fn uploads(&self) -> Option<&uploads::Uploads> {
+        self.uploads.as_ref()
     }
 
     /// Queues the pictures of the publications due within the horizon for the background
@@ -619,8 +665,23 @@ impl Publisher {
             return Ok(0);
         }
         self.ahead_at.set(Some(now));
-        let jobs = self.media_ahead(ledger, now)?;
-        Ok(ahead.want(jobs))
+        let (jobs, wants) = self.work_ahead(ledger, now)?;
+        let queued = ahead.want(jobs);
+        // Then their uploads, each publication's once its pictures are prepared.
+        let senders = self.uploads.as_ref().and_then(uploads::Uploads::senders);
+        if let (Some(up), Some(tx)) = (&self.uploads, senders) {
+            for (want, content, jobs) in wants {
+                if !up.ask(&want.key, &content) {
+                    continue;
+                }
+                let tx = tx.clone();
+                ahead.then(jobs, move |pictures| {
+                    // The task is gone only when the publisher is.
+                    tx.send(uploads::Want { pictures, ..want });
+                });
+            }
+        }
+        Ok(queued)
     }
 
     /// The background preparer, if started (tests and benchmarks wait for it).
@@ -662,8 +723,26 @@ impl Publisher {
         ledger: &dyn Ledger,
         now: Timestamp,
     ) -> Result<Vec<ahead::Job>, PassError> {
+        Ok(self.work_ahead(ledger, now)?.0)
+    }
+
+    /// [`Publisher::media_ahead`], and for each VK and OK publication with pictures that is
+    /// uploaded ahead: what to upload (its pictures not yet prepared), its content hash, and
+    /// its pictures' jobs.
+    #[allow(clippy::type_complexity)]
+    fn work_ahead(
+        &self,
+        ledger: &dyn Ledger,
+        now: Timestamp,
+    ) -> Result<
+        (
+            Vec<ahead::Job>,
+            Vec<(uploads::Want, String, Vec<ahead::Job>)>,
+        ),
+        PassError,
+    > {
         let Some(plans) = &self.plans else {
-            return Ok(Vec::new());
+            return Ok((Vec::new(), Vec::new()));
         };
         let horizon = self
             .ahead
@@ -672,6 +751,7 @@ impl Publisher {
         let until = now.checked_add(horizon).unwrap_or(now);
         let mut files: HashMap<Arc<str>, Vec<Post>> = HashMap::new();
         let mut jobs = Vec::new();
+        let mut wants = Vec::new();
         for e in ledger.due(until, ahead::MAX_QUEUED)? {
             if e.next_try <= now {
                 // Due now: the attempt prepares it this very pass.
@@ -680,18 +760,39 @@ impl Publisher {
             let Some(Some(post)) = self.post_now(plans, &e.key, &mut files) else {
                 continue;
             };
+            let mut own = Vec::new();
             for image in post.images_for(e.key.network) {
                 if let Ok((_, path)) =
                     crate::media::resolve(&self.root, e.key.org.as_str(), &image.value)
                 {
-                    jobs.push(ahead::Job {
+                    own.push(ahead::Job {
                         path,
                         network: e.key.network,
                     });
                 }
             }
+            let page = plans
+                .reg
+                .org(&e.key.org)
+                .and_then(|o| o.pages.get(&e.key.network));
+            let uploaded = self
+                .uploads
+                .as_ref()
+                .is_some_and(|u| u.covers(e.key.network));
+            // Only what the ledger was told about: an edit not read yet is uploaded after the
+            // next read of the plans.
+            let current = content_hash(&post, e.key.network).matches(&e.content);
+            if let (Some(page), true, true, false) = (page, uploaded, current, own.is_empty()) {
+                let want = uploads::Want {
+                    key: e.key.clone(),
+                    page: page.id.value.clone(),
+                    pictures: Vec::new(),
+                };
+                wants.push((want, e.content.clone(), own.clone()));
+            }
+            jobs.extend(own);
         }
-        Ok(jobs)
+        Ok((jobs, wants))
     }
 
     /// Takes plans read by [`load`] (perhaps on another thread) and brings the ledger in line
@@ -1006,7 +1107,12 @@ impl Publisher {
                     m.published(key.network, Duration::try_from(late).unwrap_or_default());
                 }
                 tracing::info!(remote_id = %remote_id, url = url.as_deref().unwrap_or(""), lateness_ms = late.as_millis(), "published");
-                report.published.push((key.clone(), remote_id.clone()));
+                report.published.push(Published {
+                    key: key.clone(),
+                    remote_id: remote_id.clone(),
+                    at,
+                    late,
+                });
             }
             Outcome::Retry { at: when, why } => {
                 if let Some(m) = m {
@@ -1213,6 +1319,21 @@ impl Publisher {
                 .and_then(|p| std::fs::read(p).ok())
                 .unwrap_or_default()
         };
+        // The uploads made ahead of the very pictures prepared now (the same cache key: the
+        // same bytes for the same network), for this page; `None` where there is none. What was
+        // not uploaded ahead yet is not any more: this attempt uploads it.
+        if let Some(up) = &self.uploads {
+            up.started(key);
+        }
+        let ready = |i: &ImageRef| -> Option<String> {
+            let picture = paths
+                .get(i.source.as_str())
+                .and_then(|p| p.file_stem())
+                .and_then(|s| s.to_str())?;
+            self.uploads
+                .as_ref()?
+                .take(key.network, &page.id.value, picture, key)
+        };
         let result: Result<RemoteId, (PublishError, bool)> = match &publication {
             Publication::Telegram(calls) => match &self.clients.telegram {
                 None => return later(&not_configured(key.network)),
@@ -1237,7 +1358,7 @@ impl Publisher {
             Publication::Vk(calls) => match &self.clients.vk {
                 None => return later(&not_configured(key.network)),
                 Some(c) => c
-                    .execute_with(calls, &bytes, &mut *commit)
+                    .execute_prepared(calls, &bytes, vk_ready(calls, &ready), &mut *commit)
                     .await
                     .map(|p| RemoteId::Vk {
                         owner_id: p.owner_id,
@@ -1248,7 +1369,7 @@ impl Publisher {
             Publication::Ok(calls) => match &self.clients.ok {
                 None => return later(&not_configured(key.network)),
                 Some(c) => c
-                    .execute_with(calls, &bytes, &mut *commit)
+                    .execute_prepared(calls, &bytes, ok_ready(calls, &ready), &mut *commit)
                     .await
                     .map(RemoteId::Ok)
                     .map_err(|e| (e, false)),
@@ -1290,6 +1411,34 @@ impl Publisher {
             }
         }
     }
+}
+
+/// The upload made ahead for each `UploadPhoto` step of a VK publication, in order.
+fn vk_ready(
+    calls: &[publication::VkCall],
+    ready: &dyn Fn(&ImageRef) -> Option<String>,
+) -> Vec<Option<String>> {
+    calls
+        .iter()
+        .filter_map(|c| match c {
+            publication::VkCall::UploadPhoto { image, .. } => Some(ready(image)),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The upload made ahead for each `UploadPhoto` step of an OK publication, in order.
+fn ok_ready(
+    calls: &[publication::OkCall],
+    ready: &dyn Fn(&ImageRef) -> Option<String>,
+) -> Vec<Option<String>> {
+    calls
+        .iter()
+        .filter_map(|c| match c {
+            publication::OkCall::UploadPhoto { image, .. } => Some(ready(image)),
+            publication::OkCall::MediatopicPost { .. } => None,
+        })
+        .collect()
 }
 
 fn raise(ledger: &mut dyn Ledger, alerts: &[Alert], now: Timestamp) -> Result<(), PassError> {
