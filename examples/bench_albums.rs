@@ -1,16 +1,21 @@
 //! Benchmark of publication lateness when every post carries an album of ten 24-megapixel
 //! photos (issue 12, item 4): the real daemon (`vestnik run`, release build) publishes POSTS
-//! posts, due LEAD seconds after it starts and 5 s apart, to VK, OK and Telegram emulators with
-//! generous rate limits, so that only the pictures can make a post late. Lateness is read from
-//! the ledger (published time minus due time).
+//! posts, due LEAD seconds after it starts and 5 s apart, to VK, OK and Telegram emulators.
+//! Lateness is read from the ledger (published time minus due time).
 //!
 //! ```text
-//! cargo build --release && cargo run --release --example bench_albums [POSTS] [LEAD] [AHEAD]
+//! cargo build --release && cargo run --release --example bench_albums [POSTS] [LEAD] [AHEAD] [RATES] [UPLOAD]
 //! ```
 //!
 //! AHEAD is the configuration's `media_ahead_minutes` (default 180; 0 prepares the pictures at
-//! send time, as vestnik did before). Every picture is distinct (the same photo with different
-//! bytes after its end), so no post profits from another's cache.
+//! send time, as vestnik did before). RATES is `fast` (default: every network at 100 requests a
+//! second, so that only the pictures can make a post late) or `real` (VK and OK at their
+//! documented 3 requests a second per token, and the emulators refusing more; Telegram stays
+//! fast: its 20 messages a minute per channel cannot carry a 10-picture album every 20 s).
+//! UPLOAD is the configuration's `upload_ahead` (`true` by default; `false` uploads the
+//! pictures at send time). Every picture is distinct (the same photo with different bytes after
+//! its end), so no post profits from another's cache. The daemon is the `vestnik` binary beside
+//! this example's folder (`$CARGO_TARGET_DIR/release/vestnik`), or `VESTNIK_BIN`.
 #![allow(clippy::unwrap_used)]
 
 use std::fmt::Write as _;
@@ -21,6 +26,7 @@ use std::time::{Duration, Instant};
 use jiff::{SignedDuration, Timestamp};
 use vestnik::networks::sandbox::{self, SandboxLimits};
 use vestnik::networks::{RateLimits, ok, telegram};
+use vestnik::plan::network::Network;
 use vestnik::plan::registry::{REGISTRY_PATH, Registry};
 use vestnik::publish::ledger::{Ledger, State};
 
@@ -74,7 +80,21 @@ async fn main() {
             .unwrap_or(default)
     };
     let (posts, lead, ahead) = (arg(1, 12) as usize, arg(2, 240), arg(3, 180));
-    let bin = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/release/vestnik");
+    let word = |i: usize, default: &str| {
+        std::env::args()
+            .nth(i)
+            .unwrap_or_else(|| default.to_owned())
+    };
+    let real = word(4, "fast") == "real";
+    let upload = word(5, "true") != "false";
+    let bin = std::env::var_os("VESTNIK_BIN").map_or_else(
+        || {
+            // target/<profile>/examples/bench_albums → target/<profile>/vestnik
+            let exe = std::env::current_exe().unwrap();
+            exe.parent().unwrap().parent().unwrap().join("vestnik")
+        },
+        std::path::PathBuf::from,
+    );
     assert!(
         bin.exists(),
         "build the daemon first: cargo build --release"
@@ -125,22 +145,33 @@ async fn main() {
     }
 
     let (registry, _) = Registry::parse(&reg, REGISTRY_PATH);
+    let (vk_rate, ok_rate) = if real {
+        (RateLimits::VK, RateLimits::OK)
+    } else {
+        (FAST, FAST)
+    };
     let sb = sandbox::start_with_limits(
         &registry,
         SandboxLimits {
             telegram: FAST,
-            vk: FAST,
-            ok: FAST,
+            vk: vk_rate,
+            ok: ok_rate,
         },
     )
     .await
     .unwrap();
     let rate = "{global_per_sec: 100, per_chat_per_sec: 0, per_chat_per_min: 0}";
+    // With real rates, VK and OK keep their documented ones (the client's defaults).
+    let rated = if real {
+        String::new()
+    } else {
+        format!(", rate_limits: {rate}")
+    };
     let config = dir.path().join("vestnik.yaml");
     std::fs::write(
         &config,
         format!(
-            "ledger: {}\ncache_dir: {}\nmedia_ahead_minutes: {ahead}\nlog: json\nmax_nap_seconds: 30\njobs: {{sync: '0 * * * * *', weekly_summary: 'off', retry_sweep: 'off'}}\nnetworks:\n  telegram: {{base_url: '{}', token_file: '{}', rate_limits: {rate}}}\n  vk: {{base_url: '{}', token_file: '{}', rate_limits: {rate}}}\n  ok: {{base_url: '{}', application_key: {}, secret_file: '{}', token_file: '{}', rate_limits: {rate}}}\n",
+            "ledger: {}\ncache_dir: {}\nmedia_ahead_minutes: {ahead}\nupload_ahead: {upload}\nlog: json\nmax_nap_seconds: 30\njobs: {{sync: '0 * * * * *', weekly_summary: 'off', retry_sweep: 'off'}}\nnetworks:\n  telegram: {{base_url: '{}', token_file: '{}', rate_limits: {rate}}}\n  vk: {{base_url: '{}', token_file: '{}'{rated}}}\n  ok: {{base_url: '{}', application_key: {}, secret_file: '{}', token_file: '{}'{rated}}}\n",
             dir.path().join("ledger.sqlite").display(),
             dir.path().join("cache").display(),
             sb.telegram.base_url,
@@ -197,16 +228,21 @@ async fn main() {
     let ledger =
         vestnik::publish::ledger::sqlite::SqliteLedger::open(&dir.path().join("ledger.sqlite"))
             .unwrap();
-    let mut late: Vec<f64> = ledger
-        .entries()
-        .unwrap()
-        .iter()
-        .filter(|e| matches!(e.state, State::Published { .. }))
-        .map(|e| e.due.duration_until(e.updated).as_secs_f64())
-        .collect();
-    late.sort_by(f64::total_cmp);
+    let entries = ledger.entries().unwrap();
+    let lateness = |network: Option<Network>| {
+        let mut late: Vec<f64> = entries
+            .iter()
+            .filter(|e| matches!(e.state, State::Published { .. }))
+            .filter(|e| network.is_none_or(|n| e.key.network == n))
+            .map(|e| e.due.duration_until(e.updated).as_secs_f64())
+            .collect();
+        late.sort_by(f64::total_cmp);
+        late
+    };
+    let late = lateness(None);
     println!(
-        "{posts} posts x {ALBUM} photos of 24 MP on VK, OK and Telegram, due {lead} s after start, media_ahead_minutes: {ahead}"
+        "{posts} posts x {ALBUM} photos of 24 MP on VK, OK and Telegram, due {lead} s after start, media_ahead_minutes: {ahead}, upload_ahead: {upload}, VK and OK rates: {}",
+        if real { "real (3/s)" } else { "fast (100/s)" }
     );
     println!(
         "published {} of {}; VK walls + OK topics: {}",
@@ -219,5 +255,20 @@ async fn main() {
         percentile(&late, 0.5),
         percentile(&late, 0.99),
         late.last().copied().unwrap_or(f64::NAN)
+    );
+    for network in [Network::Vk, Network::Ok, Network::Telegram] {
+        let late = lateness(Some(network));
+        println!(
+            "  {:<9} p50 {:.2} s, p99 {:.2} s, max {:.2} s",
+            network.key(),
+            percentile(&late, 0.5),
+            percentile(&late, 0.99),
+            late.last().copied().unwrap_or(f64::NAN)
+        );
+    }
+    println!(
+        "requests refused for their rate: VK {}, OK {}",
+        sb.vk.state.rate_limited(),
+        sb.ok.state.rate_limited()
     );
 }

@@ -231,7 +231,12 @@ async fn upload_ahead(p: &Publisher, ledger: &SqliteLedger, now: Timestamp, n: u
 }
 
 fn vk_methods(sb: &Sandbox) -> Vec<String> {
-    sb.vk.state.requests().into_iter().map(|r| r.method).collect()
+    sb.vk
+        .state
+        .requests()
+        .into_iter()
+        .map(|r| r.method)
+        .collect()
 }
 
 fn ok_methods(sb: &Sandbox) -> Vec<String> {
@@ -260,14 +265,16 @@ async fn at_the_deadline_only_the_posts_are_sent() {
         .image("media/school/b.png", 48, 64)
         .file("plans/school/fair.md", &album(due));
     let cache = tempfile::tempdir().unwrap();
-    let (sb, p, mut ledger) =
-        uploading(repo.path(), cache.path(), SandboxLimits::REAL, now).await;
+    let (sb, p, mut ledger) = uploading(repo.path(), cache.path(), SandboxLimits::REAL, now).await;
     upload_ahead(&p, &ledger, now, 4).await;
     assert_eq!(sb.vk.state.photos().len(), 2);
     assert_eq!(sb.ok.state.photos().len(), 2);
     let (vk_before, ok_before) = (vk_methods(&sb).len(), ok_methods(&sb).len());
 
-    let report = p.send_due(&mut ledger, &|| due, &|| false, 1).await.unwrap();
+    let report = p
+        .send_due(&mut ledger, &|| due, &|| false, 1)
+        .await
+        .unwrap();
     assert_eq!(report.published.len(), 2, "{report:?}");
     assert_eq!(vk_methods(&sb)[vk_before..], ["wall.post"]);
     assert_eq!(ok_methods(&sb)[ok_before..], ["mediatopic.post"]);
@@ -303,7 +310,10 @@ async fn a_picture_edited_after_its_upload_is_uploaded_again() {
     // The responsible replaces the picture b.png with another one of the same name.
     let repo = repo.image("media/school/b.png", 80, 40);
 
-    let report = p.send_due(&mut ledger, &|| due, &|| false, 1).await.unwrap();
+    let report = p
+        .send_due(&mut ledger, &|| due, &|| false, 1)
+        .await
+        .unwrap();
     assert_eq!(report.published.len(), 2, "{report:?}");
     assert_eq!(
         vk_methods(&sb)[vk_before..],
@@ -348,7 +358,10 @@ async fn a_refused_upload_ahead_falls_back_and_publishes_once() {
     sb.ok.state.forget_unused_photos();
     let (vk_before, ok_before) = (vk_methods(&sb).len(), ok_methods(&sb).len());
 
-    let report = p.send_due(&mut ledger, &|| due, &|| false, 1).await.unwrap();
+    let report = p
+        .send_due(&mut ledger, &|| due, &|| false, 1)
+        .await
+        .unwrap();
     assert_eq!(report.published.len(), 2, "{report:?}");
     assert!(report.failed.is_empty() && report.uncertain.is_empty() && report.retried.is_empty());
     assert_eq!(
