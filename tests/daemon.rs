@@ -784,6 +784,20 @@ fn the_sandbox_demo_publishes_the_shipped_plans() {
     ] {
         assert!(stdout.contains(line), "{line}\n{stdout}");
     }
+    // Each publication with its own time and lateness (issue 12 item 4): the first VK post,
+    // with its picture uploaded ahead, goes out within minutes of 09:00 at 3600× (it was 42
+    // minutes late, 0.7 s of real time, while its picture was uploaded at the deadline).
+    let vk = stdout
+        .lines()
+        .find(|l| l.contains("admin/2026-12-01-katok в VK"))
+        .unwrap();
+    let minute: u32 = vk
+        .strip_prefix("[2026-12-01 09:")
+        .and_then(|rest| rest.get(..2))
+        .and_then(|m| m.parse().ok())
+        .unwrap_or_else(|| panic!("not stamped 09:xx: {vk}"));
+    assert!(minute < 30, "{vk}");
+    assert!(vk.contains("(опоздание") || vk.contains("(в срок)"), "{vk}");
     // Nothing due on 2 December went out.
     assert!(!stdout.contains("#2026-12-02"), "{stdout}");
     assert!(!stdout.contains("/2026-12-02-"), "{stdout}");
