@@ -11,8 +11,8 @@ use serde::Serialize;
 use crate::plan::network::Network;
 use crate::plan::registry::{Gospubliki, Organization, Registry, Responsible};
 
-/// A responsible person as the changes and the notice to ЦУР show them.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// A responsible person as the changes, the notice to ЦУР and the report show them.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Person {
     /// Full name.
     pub name: Option<String>,

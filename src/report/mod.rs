@@ -27,6 +27,7 @@ use jiff::Timestamp;
 use jiff::tz::TimeZone;
 
 use crate::check::{self, CheckError};
+pub use crate::plan::changes::Person;
 use crate::plan::diagnostic::{Diagnostic, Severity};
 use crate::plan::network::Network;
 use crate::plan::registry::{Gospubliki, Organization, Registry};
@@ -158,23 +159,6 @@ pub struct PageReport {
     pub two_factor: Option<bool>,
     /// One entry per week of the report, in order.
     pub weeks: Vec<Week>,
-}
-
-/// The responsible person, as the registry has them.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Person {
-    /// Full name.
-    pub name: Option<String>,
-    /// Position.
-    pub position: Option<String>,
-    /// Phone.
-    pub phone: Option<String>,
-    /// E-mail.
-    pub email: Option<String>,
-    /// Since when (as written).
-    pub since: Option<String>,
-    /// The same date read as a date, when it is one (`YYYY-MM-DD` or `DD.MM.YYYY`).
-    pub since_date: Option<jiff::civil::Date>,
 }
 
 /// One finding of `check` as the report lists it.
@@ -414,14 +398,7 @@ pub fn gather(opts: &Options, ledger: Option<&dyn Ledger>) -> Result<Report, Rep
                 Gospubliki::Requested => "requested",
                 Gospubliki::NotConnected => "not-connected",
             }),
-            responsible: org.responsible.as_ref().map(|r| Person {
-                name: r.name.clone(),
-                position: r.position.clone(),
-                phone: r.phone.clone(),
-                email: r.email.clone(),
-                since: r.since.clone(),
-                since_date: r.since.as_deref().and_then(date_of),
-            }),
+            responsible: org.responsible.as_ref().map(Person::from),
             profile_missing: profile_missing(org),
             pages,
             problems: problems.remove(org.id.value.as_str()).unwrap_or_default(),
@@ -565,6 +542,11 @@ fn profile_missing(org: &Organization) -> Vec<&'static str> {
         missing.push("hours");
     }
     missing
+}
+
+/// Since when `person` is responsible, when the registry's text is a date.
+pub fn since_date(person: &Person) -> Option<jiff::civil::Date> {
+    person.since.as_deref().and_then(date_of)
 }
 
 /// A date as people write it in the registry: `2026-09-01` or `01.09.2026`.

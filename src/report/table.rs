@@ -7,7 +7,7 @@
 use jiff::civil::Date;
 use serde_json::{Value, json};
 
-use super::{OrgReport, Person, Problem, Report, Week, network_name};
+use super::{OrgReport, Person, Problem, Report, Week, network_name, since_date};
 use crate::plan::diagnostic::Severity;
 
 /// The version of the JSON document; raised when a key changes meaning or goes away.
@@ -207,9 +207,10 @@ fn registry(report: &Report, visit: &mut dyn FnMut(&[Cell])) {
         }
     }
 }
+
 /// «С какого числа»: a real date when the registry's text is one, else the text as written.
 fn since(p: &Person) -> Cell {
-    match (p.since_date, p.since.as_deref()) {
+    match (since_date(p), p.since.as_deref()) {
         (Some(d), _) => Cell::Date(d),
         (None, text) => Cell::opt(text),
     }
@@ -338,7 +339,7 @@ pub fn to_json(report: &Report) -> String {
                     "position": p.position,
                     "phone": p.phone,
                     "email": p.email,
-                    "since": p.since_date.map(|d| d.to_string()).or_else(|| p.since.clone()),
+                    "since": since_date(p).map(|d| d.to_string()).or_else(|| p.since.clone()),
                 })),
                 "profile_missing": o.profile_missing,
                 "pages": o.pages.iter().map(|p| json!({
