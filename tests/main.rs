@@ -9,6 +9,7 @@ mod alerts;
 mod architecture;
 mod calendar;
 mod check;
+mod codequality;
 mod crash;
 mod daemon;
 mod errors;

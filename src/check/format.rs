@@ -1,5 +1,6 @@
 //! Printing a check's findings: for people (`path:line:col`, the source line with a caret, the
-//! hint), for machines (one JSON object) and for GitHub Actions (workflow annotations).
+//! hint), for machines (one JSON object), for GitHub Actions (workflow annotations) and for
+//! GitLab's merge-request widget (a Code Quality report).
 
 use std::borrow::Cow;
 use std::fmt::Write as _;
@@ -21,6 +22,8 @@ pub enum Format {
     Json,
     /// GitHub Actions annotations (`::error file=…,line=…::…`).
     Github,
+    /// A GitLab Code Quality report: a JSON array of issues (`artifacts: reports: codequality:`).
+    Gitlab,
 }
 
 /// Renders a report in `format`. `root` is where source lines are read from for `human`.
@@ -29,6 +32,7 @@ pub fn render(report: &Report, format: Format, root: &Path, color: bool) -> Stri
         Format::Human => human(report, root, color),
         Format::Json => json(report),
         Format::Github => github(report),
+        Format::Gitlab => gitlab(report, root),
     }
 }
 
@@ -269,6 +273,125 @@ fn github(report: &Report) -> String {
         "vestnik check: {} error(s), {} warning(s)",
         s.errors, s.warnings
     );
+    out
+}
+
+/// One issue of a GitLab Code Quality report: the fields GitLab documents
+/// (docs.gitlab.com/ci/testing/code_quality, "Code Quality report format"); field order is part
+/// of the documented output.
+#[derive(Serialize)]
+struct CodeQualityIssue<'a> {
+    description: String,
+    check_name: &'a str,
+    fingerprint: String,
+    severity: &'static str,
+    location: CodeQualityLocation<'a>,
+}
+
+#[derive(Serialize)]
+struct CodeQualityLocation<'a> {
+    path: &'a str,
+    lines: CodeQualityLines,
+}
+
+#[derive(Serialize)]
+struct CodeQualityLines {
+    begin: u32,
+}
+
+/// GitLab's severity of a finding. GitLab knows `info`, `minor`, `major`, `critical` and
+/// `blocker`. An error fails the `check` job, so the merge request cannot go in as it is (and
+/// the publisher refuses what a guard rule finds): `critical`, above the `major` that linters of
+/// code use for their errors, so that a plan's errors head the widget. A warning never fails
+/// the job: `minor`. `info` and `blocker` are not used.
+pub const fn gitlab_severity(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Error => "critical",
+        Severity::Warning => "minor",
+    }
+}
+
+/// The fingerprint of a finding, stable across runs and across edits elsewhere in the file.
+///
+/// GitLab matches the issues of the merge request's head against those of its base by
+/// fingerprint: equal means "the same problem, still there", new means "introduced here". So it
+/// hashes what the problem is (the rule, the file, the organization, the network, the week) and
+/// the text of the line it points at (the secrets in it masked), never the line's number: a post
+/// added above leaves the finding where it was. `occurrence` tells apart findings equal in all
+/// of that (the same rule twice on one line); GitLab keeps only the first of equal fingerprints.
+fn fingerprint(d: &crate::plan::diagnostic::Diagnostic, line: &str, occurrence: usize) -> String {
+    let mut h = blake3::Hasher::new();
+    // Each part ends with a NUL, which none of them can hold, so that parts cannot run together.
+    for part in [
+        "vestnik-codequality-1",
+        d.rule.id(),
+        &d.file,
+        d.org.as_deref().unwrap_or(""),
+        d.network.map_or("", |n| n.key()),
+        &d.week.map(|w| w.to_string()).unwrap_or_default(),
+        line.trim(),
+        &occurrence.to_string(),
+    ] {
+        h.update(part.as_bytes());
+        h.update(b"\0");
+    }
+    // 128 bits, as GitLab's own example (an MD5 in hex) has.
+    h.finalize().to_hex()[..32].to_owned()
+}
+
+fn gitlab(report: &Report, root: &Path) -> String {
+    let repo = Repo::open(root).ok();
+    let mut current: Option<(&str, Option<String>)> = None;
+    let mut seen: std::collections::HashMap<(String, String), usize> =
+        std::collections::HashMap::new();
+    let mut issues = Vec::with_capacity(report.diagnostics.len());
+    for d in &report.diagnostics {
+        if current.as_ref().is_none_or(|(file, _)| *file != d.file) {
+            let text = repo.as_ref().and_then(|r| r.read_text(&d.file).ok());
+            current = Some((d.file.as_str(), text));
+        }
+        let line = current
+            .as_ref()
+            .and_then(|(_, t)| t.as_deref())
+            .and_then(|t| source::line_text(t, d.pos.line))
+            .map(crate::check::leak::mask)
+            .unwrap_or_default();
+        let key = (
+            format!(
+                "{}\0{}\0{}\0{}\0{}",
+                d.rule.id(),
+                d.file,
+                d.org.as_deref().unwrap_or(""),
+                d.network.map_or("", |n| n.key()),
+                d.week.map(|w| w.to_string()).unwrap_or_default()
+            ),
+            line.trim().to_owned(),
+        );
+        let occurrence = seen.entry(key).or_insert(0);
+        *occurrence += 1;
+        let mut description = printable(&d.message).into_owned();
+        if let Some(h) = &d.hint {
+            description.push_str(" (");
+            description.push_str(&crate::t!("hint"));
+            description.push_str(": ");
+            description.push_str(&printable(h));
+            description.push(')');
+        }
+        issues.push(CodeQualityIssue {
+            description,
+            check_name: d.rule.id(),
+            fingerprint: fingerprint(d, &line, *occurrence),
+            severity: gitlab_severity(d.severity),
+            location: CodeQualityLocation {
+                path: &d.file,
+                lines: CodeQualityLines {
+                    begin: d.pos.line.max(1),
+                },
+            },
+        });
+    }
+    let mut out = serde_json::to_string_pretty(&issues).unwrap_or_else(|_| "[]".to_owned());
+    out.push('\n');
     out
 }
 

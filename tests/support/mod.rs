@@ -9,6 +9,7 @@ pub mod browser;
 pub mod latin;
 pub mod repo;
 pub mod sandboxed;
+pub mod schema;
 
 use std::path::{Path, PathBuf};
 
