@@ -18,12 +18,15 @@
 //!   the daemon, alerts, and the content repository synced from git.
 //! - [`report`]: `vestnik report`, the МЦУ's view of compliance: plans, registry and ledger per
 //!   organization, page and week, as HTML, XLSX, CSV or JSON.
+//! - [`init`]: `vestnik init`, a new content repository from templates (registry, an example
+//!   post, CI files).
 //! - [`cli`]: the command line: flags and the configuration file resolved into settings, one
 //!   file per command.
 
 pub mod calendar;
 pub mod check;
 pub mod cli;
+pub mod init;
 pub mod locale;
 pub mod media;
 pub mod networks;

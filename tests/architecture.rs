@@ -14,6 +14,7 @@ const MAY_IMPORT: &[(&str, &[&str])] = &[
     ("preview", &["locale", "plan", "render", "media", "check"]),
     ("site", &["locale", "plan", "render"]),
     ("calendar", &["locale", "plan", "render"]),
+    ("init", &["locale", "plan"]),
     ("networks", &["locale", "plan", "render"]),
     ("ops", &["locale", "plan", "networks"]),
     (
@@ -26,7 +27,7 @@ const MAY_IMPORT: &[(&str, &[&str])] = &[
     (
         "cli",
         &[
-            "locale", "plan", "render", "media", "check", "preview", "site", "calendar",
+            "locale", "plan", "render", "media", "check", "preview", "site", "calendar", "init",
             "networks", "ops", "publish", "report",
         ],
     ),

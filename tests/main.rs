@@ -16,6 +16,7 @@ mod errors;
 mod git;
 mod guide;
 mod hostile;
+mod init;
 mod monitor;
 mod ok;
 mod preview;

@@ -1,6 +1,6 @@
 //! The command line: flags parsed by clap and dispatched to one file per command (`check.rs`,
 //! `preview.rs`, `publish.rs`, `run.rs`, `status.rs`, `resolve.rs`, `sandbox.rs`, `site.rs`,
-//! `calendar.rs`, `registry.rs`, `report.rs`); this file keeps the parser, the helpers several commands
+//! `calendar.rs`, `registry.rs`, `report.rs`, `init.rs`); this file keeps the parser, the helpers several commands
 //! share, and the one error type.
 //!
 //! Exit codes (a contract with CI and the system timer), decided here and nowhere else:
@@ -14,6 +14,7 @@
 mod calendar;
 mod check;
 pub mod config;
+mod init;
 mod preview;
 mod publish;
 mod registry;
@@ -31,6 +32,7 @@ use clap::{Parser, Subcommand};
 
 pub use calendar::{CalendarArgs, CalendarFormat};
 pub use check::CheckArgs;
+pub use init::InitArgs;
 pub use preview::{PreviewArgs, PreviewFormat};
 pub use publish::PublishArgs;
 pub use registry::{ChangesArgs, ChangesFormat, RegistryCommand};
@@ -150,6 +152,8 @@ pub enum Command {
     /// The МЦУ's compliance report: every organization, page and week, with the registry and
     /// the problems; HTML to mail, XLSX and CSV for ЦУР, JSON for scripts.
     Report(ReportArgs),
+    /// Scaffold a new content repository: registry, an example post, CI files, README.
+    Init(InitArgs),
 }
 
 /// Why a command could not run (exit code 2). Its text is what `vestnik: ` is followed by on
@@ -168,6 +172,9 @@ pub enum CliError {
     /// `calendar` could not read the plans, or was asked for an unknown organization.
     #[error(transparent)]
     Calendar(#[from] crate::calendar::CalendarError),
+    /// `init` found a file it would overwrite, or could not write one.
+    #[error(transparent)]
+    Init(#[from] crate::init::InitError),
     /// `report` could not gather its data.
     #[error(transparent)]
     Report(#[from] crate::report::ReportError),
@@ -262,6 +269,7 @@ impl CliError {
             CliError::Site(e) => e.message(),
             CliError::Calendar(e) => e.message(),
             CliError::Report(e) => e.message(),
+            CliError::Init(e) => e.message(),
             CliError::Xlsx(e) => crate::t!("cli-report-xlsx", error = e.to_string()),
             CliError::Revision(e) => e.message(),
             CliError::Pass(e) => e.message(),
@@ -336,6 +344,7 @@ pub fn run() -> i32 {
         Command::Calendar(args) => calendar::run(args),
         Command::Registry(command) => registry::run(command),
         Command::Report(args) => report::run(args),
+        Command::Init(args) => init::run(args),
     };
     match outcome {
         Ok(code) => code,

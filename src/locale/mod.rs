@@ -52,7 +52,7 @@ impl Lang {
 }
 
 /// The catalogue files, in the same order for each language.
-const FILES: [&str; 11] = [
+const FILES: [&str; 12] = [
     "core.ftl",
     "plan.ftl",
     "rules.ftl",
@@ -64,10 +64,11 @@ const FILES: [&str; 11] = [
     "calendar.ftl",
     "changes.ftl",
     "report.ftl",
+    "init.ftl",
 ];
 
 /// The text of each catalogue file of `lang`.
-fn sources(lang: Lang) -> [&'static str; 11] {
+fn sources(lang: Lang) -> [&'static str; 12] {
     match lang {
         Lang::Ru => [
             include_str!("../../locales/ru/core.ftl"),
@@ -81,6 +82,7 @@ fn sources(lang: Lang) -> [&'static str; 11] {
             include_str!("../../locales/ru/calendar.ftl"),
             include_str!("../../locales/ru/changes.ftl"),
             include_str!("../../locales/ru/report.ftl"),
+            include_str!("../../locales/ru/init.ftl"),
         ],
         Lang::En => [
             include_str!("../../locales/en/core.ftl"),
@@ -94,6 +96,7 @@ fn sources(lang: Lang) -> [&'static str; 11] {
             include_str!("../../locales/en/calendar.ftl"),
             include_str!("../../locales/en/changes.ftl"),
             include_str!("../../locales/en/report.ftl"),
+            include_str!("../../locales/en/init.ftl"),
         ],
     }
 }
