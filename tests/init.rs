@@ -2,6 +2,8 @@
 //! overwrites; and the CI templates it writes parse, hold the jobs and steps the README
 //! promises, and their `vestnik` lines run here against the scaffolded repository.
 
+#![allow(clippy::unwrap_used)]
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
