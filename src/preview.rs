@@ -773,6 +773,61 @@ header p{margin:4px 0 0;color:#666}.post{padding:16px 20px}.post>h2{font-size:16
 .note{font-size:12px;color:#a15c00;margin-top:6px}.error{color:#c00}.problems{padding:0 20px 20px}\
 .problems li{font-family:ui-monospace,monospace;font-size:13px}pre{white-space:pre-wrap}blockquote{border-left:3px solid #2aabee;margin:4px 0;padding-left:8px}";
 
+/// The name of the page of `path` (a post or plan file) among the pages of changed posts:
+/// `plans/school/a.md` → `plans__school__a.md.html`.
+pub fn page_name(path: &str) -> String {
+    format!("{}.html", path.replace('/', "__"))
+}
+
+/// The index of the pages of changed posts, for a merge request's artifact: one line a file,
+/// a link to its page, or the word that it was deleted, or why it has no page.
+pub fn changed_index(
+    rev: &str,
+    files: &[(crate::plan::repo::ChangedPlan, Option<String>)],
+) -> String {
+    use crate::render::markdown::escape_into;
+    let mut s = String::new();
+    let title = crate::t!("preview-changed-title", rev = rev);
+    let _ = write!(
+        s,
+        "<!doctype html><html lang=\"{}\"><head><meta charset=\"utf-8\"><title>",
+        crate::locale::current().code()
+    );
+    escape_into(&mut s, &title, false);
+    s.push_str("</title><style>");
+    s.push_str(CSS);
+    s.push_str("</style></head><body><h1>");
+    escape_into(&mut s, &title, false);
+    s.push_str("</h1><ul>");
+    if files.is_empty() {
+        s.push_str("<li>");
+        escape_into(&mut s, &crate::t!("preview-changed-none"), false);
+        s.push_str("</li>");
+    }
+    for (file, problem) in files {
+        s.push_str("<li>");
+        if !file.exists {
+            s.push_str("<del>");
+            escape_into(&mut s, &file.path, false);
+            s.push_str("</del> — ");
+            escape_into(&mut s, &crate::t!("preview-changed-deleted"), false);
+        } else if let Some(problem) = problem {
+            escape_into(&mut s, &file.path, false);
+            s.push_str(" — ");
+            escape_into(&mut s, problem, false);
+        } else {
+            s.push_str("<a href=\"");
+            escape_into(&mut s, &page_name(&file.path), true);
+            s.push_str("\">");
+            escape_into(&mut s, &file.path, false);
+            s.push_str("</a>");
+        }
+        s.push_str("</li>");
+    }
+    s.push_str("</ul></body></html>\n");
+    s
+}
+
 /// The preview as one self-contained HTML page (images inline), the three feeds side by side.
 pub fn to_html(p: &Preview) -> String {
     let mut s = String::new();

@@ -73,6 +73,14 @@ fn check_passes(dir: &Path) {
     let run = vestnik(dir, &["check", "--lang", "en", "--format", "json"]);
     let report: Value = serde_json::from_str(&run.stdout).expect("JSON");
     assert_eq!(report["summary"]["errors"], 0, "{}", run.stdout);
+    // The example itself has nothing to say against it, style included.
+    let about_example: Vec<&Value> = report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["file"] != "plans/registry.yaml")
+        .collect();
+    assert_eq!(about_example, Vec::<&Value>::new());
     assert_eq!(run.code, 0, "{}", run.stderr);
 }
 
@@ -290,6 +298,9 @@ fn the_gitlab_template_runs_check_and_the_code_quality_report() {
     )
     .unwrap();
     assert!(report.is_array(), "{report}");
+    assert!(mr["artifacts"]["paths"][0] == "vestnik-preview/");
+    let index = std::fs::read_to_string(dir.path().join("vestnik-preview/index.html")).unwrap();
+    assert!(index.contains("plans/admin/vtoroi.md"), "{index}");
     let main_lines = vestnik_lines(script(main));
     let codes = run_lines(dir.path(), &main_lines, &[]);
     assert!(codes.iter().all(|&c| c == 0), "{main_lines:?}: {codes:?}");

@@ -455,3 +455,102 @@ fn russian_preview_has_no_english_left() {
     }
     assert!(english.is_empty(), "{}", english.join("\n"));
 }
+
+/// A merge request's artifact: a branch that changes a post, adds one and deletes one gets a
+/// page for each post still there and an index naming all three.
+#[test]
+fn changed_since_writes_a_page_per_changed_post_and_an_index() {
+    let r = util::repo()
+        .file(
+            "plans/school/changed.md",
+            &util::post("date: 2026-12-01 09:00", "Было.\n"),
+        )
+        .file(
+            "plans/school/deleted.md",
+            &util::post("date: 2026-12-02 09:00", "Уйдёт.\n"),
+        )
+        .file(
+            "plans/library/same.md",
+            &util::post("date: 2026-12-02 09:00", "Не меняется.\n"),
+        );
+    r.git(&["init", "-q"])
+        .git(&["add", "-A"])
+        .git(&["commit", "-q", "-m", "base"]);
+    r.git(&["checkout", "-q", "-b", "change"]);
+    std::fs::write(
+        r.path().join("plans/school/changed.md"),
+        util::post("date: 2026-12-01 09:00", "Стало лучше.\n"),
+    )
+    .unwrap();
+    std::fs::write(
+        r.path().join("plans/school/added.md"),
+        util::post("date: 2026-12-03 09:00", "Новый пост.\n"),
+    )
+    .unwrap();
+    std::fs::remove_file(r.path().join("plans/school/deleted.md")).unwrap();
+    r.git(&["add", "-A"]).git(&["commit", "-q", "-m", "change"]);
+
+    let out_dir = r.path().join("preview-out");
+    let cache = tempfile::tempdir().unwrap();
+    let out = Command::new(util::bin())
+        .current_dir(r.path())
+        .args([
+            "--lang",
+            "en",
+            "preview",
+            "--changed-since",
+            "main",
+            "--format",
+            "html",
+            "-o",
+        ])
+        .arg(&out_dir)
+        .arg("--cache-dir")
+        .arg(cache.path())
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut pages: Vec<String> = std::fs::read_dir(&out_dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    pages.sort();
+    assert_eq!(
+        pages,
+        [
+            "index.html",
+            "plans__school__added.md.html",
+            "plans__school__changed.md.html",
+        ]
+    );
+    let changed = std::fs::read_to_string(out_dir.join("plans__school__changed.md.html")).unwrap();
+    assert!(changed.contains("Стало лучше."), "{changed}");
+    let index = std::fs::read_to_string(out_dir.join("index.html")).unwrap();
+    assert!(
+        index.contains("<a href=\"plans__school__added.md.html\">plans/school/added.md</a>"),
+        "{index}"
+    );
+    assert!(
+        index.contains("<a href=\"plans__school__changed.md.html\">"),
+        "{index}"
+    );
+    assert!(
+        index.contains("<del>plans/school/deleted.md</del> — deleted"),
+        "{index}"
+    );
+    assert!(!index.contains("same.md"), "{index}");
+
+    // Without a folder to write into, it says what it needs.
+    let out = Command::new(util::bin())
+        .current_dir(r.path())
+        .args(["--lang", "en", "preview", "--changed-since", "main"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--format html and -o DIR"));
+}

@@ -80,3 +80,7 @@ render-md-table-hint = write the table as a list, or make it a picture (a card) 
 preview-error-not-a-plan = { $file } is not a post or plan under plans/<org-id>/ of { $root }
 # $reason is why the system refused, from io-error.
 preview-error-io = { $path }: { $reason }
+preview-changed-title = Posts changed since { $rev }
+preview-changed-none = No post changed.
+preview-changed-deleted = deleted
+preview-changed-needs = --changed-since writes pages into a folder: give --format html and -o DIR

@@ -103,3 +103,7 @@ render-md-table-hint = перепишите таблицу списком или
 preview-error-not-a-plan = { $file } — не публикация и не план: они лежат в папке plans/<организация>/ репозитория { $root }
 # $reason — почему система отказала, из io-error.
 preview-error-io = { $path }: { $reason }
+preview-changed-title = Изменённые посты с { $rev }
+preview-changed-none = Посты не менялись.
+preview-changed-deleted = удалён
+preview-changed-needs = --changed-since пишет страницы в папку: укажите --format html и -o ПАПКА

@@ -247,6 +247,9 @@ pub enum CliError {
         /// The problem, as the registry's reader says it (in the process's language).
         message: String,
     },
+    /// `preview --changed-since` without `--format html` and `-o`.
+    #[error("--changed-since writes pages into a folder: give --format html and -o DIR")]
+    PreviewChangedNeeds,
     /// `publish` without `--due`.
     #[error("`publish` needs --due (publish what is due now)")]
     NeedsDue,
@@ -300,6 +303,7 @@ impl CliError {
                 file = file.as_str(),
                 reason = message.as_str()
             ),
+            CliError::PreviewChangedNeeds => crate::t!("preview-changed-needs"),
             CliError::NeedsDue => crate::t!("cli-publish-needs-due"),
             CliError::BadPublication => crate::t!("cli-resolve-bad-publication"),
             CliError::NothingToResolve(key) => crate::t!(

@@ -459,6 +459,59 @@ pub fn commit_of(root: &Path, rev: &str) -> Result<String, RevisionError> {
     Ok(String::from_utf8_lossy(&commit).trim().to_owned())
 }
 
+/// A post or plan file (`plans/<org>/…` ending in `.md`, `.yaml` or `.yml`) that differs from
+/// `rev`, and whether it is still there.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChangedPlan {
+    /// The path relative to the repository, with `/`.
+    pub path: String,
+    /// False when the change deleted it.
+    pub exists: bool,
+}
+
+/// The post and plan files of the repository at `root` that differ from the commit `rev` names
+/// (committed, staged, in the work tree, or untracked), sorted. A rename is a deletion and an
+/// addition.
+///
+/// Fails when `rev` is not a commit or git fails.
+pub fn changed_plans(root: &Path, rev: &str) -> Result<Vec<ChangedPlan>, RevisionError> {
+    let commit = commit_of(root, rev)?;
+    let diff = git(
+        root,
+        &[
+            "diff",
+            "--name-only",
+            "-z",
+            "--no-renames",
+            "--relative",
+            "--end-of-options",
+            &commit,
+            "--",
+        ],
+    )?;
+    let untracked = git(root, &["ls-files", "-z", "--others", "--exclude-standard"])?;
+    let mut paths: Vec<String> = diff
+        .split(|b| *b == 0)
+        .chain(untracked.split(|b| *b == 0))
+        .map(|p| String::from_utf8_lossy(p).into_owned())
+        .filter(|p| {
+            let parts: Vec<&str> = p.split('/').collect();
+            parts.len() >= 3
+                && parts[0] == "plans"
+                && [".md", ".yaml", ".yml"].iter().any(|e| p.ends_with(e))
+        })
+        .collect();
+    paths.sort();
+    paths.dedup();
+    Ok(paths
+        .into_iter()
+        .map(|path| ChangedPlan {
+            exists: root.join(&path).is_file(),
+            path,
+        })
+        .collect())
+}
+
 /// The text of `rel` (a path of the repository at `root`, with `/`) as committed at `rev`, read
 /// with `git show`, at most [`MAX_FILE_BYTES`].
 ///
