@@ -1,7 +1,8 @@
 //! The command line: flags parsed by clap and dispatched to one file per command (`check.rs`,
 //! `preview.rs`, `publish.rs`, `run.rs`, `status.rs`, `resolve.rs`, `sandbox.rs`, `site.rs`,
-//! `calendar.rs`, `registry.rs`, `report.rs`, `init.rs`); this file keeps the parser, the helpers several commands
-//! share, and the one error type.
+//! `calendar.rs`, `registry.rs`, `report.rs`, `init.rs`, `completions.rs`, `man.rs`); this file keeps the
+//! parser, the helpers several commands share, and the one error type. `help.rs` gives the
+//! parser its texts in the process's language.
 //!
 //! Exit codes (a contract with CI and the system timer), decided here and nowhere else:
 //!
@@ -13,8 +14,11 @@
 
 mod calendar;
 mod check;
+mod completions;
 pub mod config;
 mod init;
+pub mod help;
+mod man;
 mod preview;
 mod publish;
 mod registry;
@@ -28,11 +32,13 @@ mod status;
 use crate::locale::Lang;
 use std::io::Write;
 
-use clap::{Parser, Subcommand};
+use clap::{FromArgMatches, Parser, Subcommand};
 
 pub use calendar::{CalendarArgs, CalendarFormat};
 pub use check::CheckArgs;
 pub use init::InitArgs;
+pub use completions::{CompletionsArgs, Shell};
+pub use man::ManArgs;
 pub use preview::{PreviewArgs, PreviewFormat};
 pub use publish::PublishArgs;
 pub use registry::{ChangesArgs, ChangesFormat, RegistryCommand};
@@ -154,6 +160,10 @@ pub enum Command {
     Report(ReportArgs),
     /// Scaffold a new content repository: registry, an example post, CI files, README.
     Init(InitArgs),
+    /// Print the shell's completion script: bash, zsh or fish.
+    Completions(CompletionsArgs),
+    /// Print the manual page vestnik.1, or write it and a page per command into a folder.
+    Man(ManArgs),
 }
 
 /// Why a command could not run (exit code 2). Its text is what `vestnik: ` is followed by on
@@ -320,10 +330,13 @@ impl CliError {
 pub fn run() -> i32 {
     let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
     crate::locale::set(early_language(&args).unwrap_or(Lang::Ru));
-    let cli = match Cli::try_parse_from(&args) {
+    let parsed = help::command(crate::locale::current())
+        .try_get_matches_from(&args)
+        .and_then(|matches| Cli::from_arg_matches(&matches));
+    let cli = match parsed {
         Ok(c) => c,
         Err(e) => {
-            match value_error(&e) {
+            match value_error(&e).or_else(|| help::error_text(&e, crate::locale::current())) {
                 Some(text) => eprintln!("vestnik: {text}"),
                 None => {
                     let _ = e.print();
@@ -349,6 +362,8 @@ pub fn run() -> i32 {
         Command::Registry(command) => registry::run(command),
         Command::Report(args) => report::run(args),
         Command::Init(args) => init::run(args),
+        Command::Completions(args) => completions::run(args),
+        Command::Man(args) => man::run(args),
     };
     match outcome {
         Ok(code) => code,

@@ -52,7 +52,7 @@ impl Lang {
 }
 
 /// The catalogue files, in the same order for each language.
-const FILES: [&str; 12] = [
+const FILES: [&str; 13] = [
     "core.ftl",
     "plan.ftl",
     "rules.ftl",
@@ -65,10 +65,11 @@ const FILES: [&str; 12] = [
     "changes.ftl",
     "report.ftl",
     "init.ftl",
+    "help.ftl",
 ];
 
 /// The text of each catalogue file of `lang`.
-fn sources(lang: Lang) -> [&'static str; 12] {
+fn sources(lang: Lang) -> [&'static str; 13] {
     match lang {
         Lang::Ru => [
             include_str!("../../locales/ru/core.ftl"),
@@ -83,6 +84,7 @@ fn sources(lang: Lang) -> [&'static str; 12] {
             include_str!("../../locales/ru/changes.ftl"),
             include_str!("../../locales/ru/report.ftl"),
             include_str!("../../locales/ru/init.ftl"),
+            include_str!("../../locales/ru/help.ftl"),
         ],
         Lang::En => [
             include_str!("../../locales/en/core.ftl"),
@@ -97,6 +99,7 @@ fn sources(lang: Lang) -> [&'static str; 12] {
             include_str!("../../locales/en/changes.ftl"),
             include_str!("../../locales/en/report.ftl"),
             include_str!("../../locales/en/init.ftl"),
+            include_str!("../../locales/en/help.ftl"),
         ],
     }
 }
