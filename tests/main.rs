@@ -15,6 +15,7 @@ mod daemon;
 mod errors;
 mod git;
 mod guide;
+mod help;
 mod hostile;
 mod init;
 mod monitor;

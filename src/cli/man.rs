@@ -56,21 +56,23 @@ fn page(cmd: Command, lang: Lang) -> String {
     let roff = String::from_utf8_lossy(&roff);
     let mut out = String::with_capacity(roff.len());
     for line in roff.lines() {
-        let heading = match line {
-            ".SH NAME" => Some("help-man-name"),
-            ".SH SYNOPSIS" => Some("help-man-synopsis"),
-            ".SH DESCRIPTION" => Some("help-man-description"),
-            ".SH OPTIONS" => Some("help-man-options"),
-            ".SH VERSION" => Some("help-man-version"),
+        let Some(heading) = line.strip_prefix(".SH ") else {
+            out.push_str(line);
+            out.push('\n');
+            continue;
+        };
+        let id = match heading {
+            "NAME" => Some("help-man-name"),
+            "SYNOPSIS" => Some("help-man-synopsis"),
+            "DESCRIPTION" => Some("help-man-description"),
+            "OPTIONS" => Some("help-man-options"),
+            "VERSION" => Some("help-man-version"),
             _ => None,
         };
-        match heading {
-            Some(id) => {
-                out.push_str(".SH ");
-                out.push_str(&text_in(lang, id, &[]).to_uppercase());
-            }
-            None => out.push_str(line),
-        }
+        // The commands' heading is the tree's own, already in `lang`.
+        let heading = id.map_or_else(|| heading.to_owned(), |id| text_in(lang, id, &[]));
+        out.push_str(".SH ");
+        out.push_str(&heading.to_uppercase());
         out.push('\n');
     }
     out
