@@ -98,7 +98,7 @@ help-check--format--json = One JSON object with `diagnostics` and `summary`
 help-check--format--github = GitHub Actions annotations (`::error file=…,line=…::…`)
 
 help-preview = Show what each network will receive for the posts of one file
-help-preview--file = A post (`.md`) or plan (`.yaml`) under plans/<org-id>/
+help-preview--file = A post (`.md`) or plan (`.yaml`) under plans/<org-id>/ (not with --changed-since)
 help-preview--root = The content repository
 help-preview--network = Only this network
 help-preview--format = Output format
@@ -201,3 +201,16 @@ help-completions--shell--fish = Fish: ~/.config/fish/completions/vestnik.fish
 
 help-man = Print the manual page vestnik.1, or write it and a page per command into a folder
 help-man--dir = Write vestnik.1 and a page per command into this folder instead of printing vestnik.1
+
+help-check--format--gitlab = A GitLab Code Quality report: a JSON array of issues (`artifacts: reports: codequality:`)
+help-preview--changed-since = Every post or plan file changed since this git revision: one HTML page each and an index.html, written into the folder `-o` (with `--format html`), for a merge request
+help-init = Scaffold a new content repository: registry, an example post, CI files, README
+help-init--dir = The folder of the new content repository (created if missing; may be a fresh clone)
+help-init--from-decree = The decree's organizations (appendices 2 and 3) instead of one example organization
+help-init--ci = CI files for these platforms (repeat or separate with commas)
+help-value-ci = CI
+help-init--ci--gitlab = `.gitlab-ci.yml`
+help-init--ci--github = `.github/workflows/vestnik.yml`
+help-init--ci--forgejo = `.forgejo/workflows/vestnik.yml`
+help-init--ci--all = All three
+help-init--lfs = Pictures (media/) through Git LFS, in .gitattributes

@@ -97,7 +97,7 @@ help-check--format--json = Один объект JSON с `diagnostics` и `summa
 help-check--format--github = Аннотации GitHub Actions (`::error file=…,line=…::…`)
 
 help-preview = Показать, что получит каждая сеть из публикаций одного файла
-help-preview--file = Публикация (`.md`) или план (`.yaml`) в plans/<org-id>/
+help-preview--file = Публикация (`.md`) или план (`.yaml`) в plans/<org-id>/ (не вместе с --changed-since)
 help-preview--root = Репозиторий контента
 help-preview--network = Только эта сеть
 help-preview--format = Формат вывода
@@ -200,3 +200,16 @@ help-completions--shell--fish = Fish: ~/.config/fish/completions/vestnik.fish
 
 help-man = Напечатать man-страницу vestnik.1 или записать её и по странице на команду в папку
 help-man--dir = Записать vestnik.1 и по странице на команду в эту папку, а не печатать vestnik.1
+
+help-check--format--gitlab = Отчёт GitLab Code Quality: JSON-массив замечаний (`artifacts: reports: codequality:`)
+help-preview--changed-since = Все файлы публикаций и планов, изменённые с этой ревизии git: по HTML-странице на каждый и index.html в папке `-o` (с `--format html`), для merge request
+help-init = Создать новый репозиторий контента: реестр, пример публикации, файлы CI, README
+help-init--dir = Папка нового репозитория контента (создаётся, если её нет; может быть свежим клоном)
+help-init--from-decree = Организации из постановления (приложения 2 и 3) вместо одной организации для примера
+help-init--ci = Файлы CI для этих платформ (повторите флаг или перечислите через запятую)
+help-value-ci = CI
+help-init--ci--gitlab = `.gitlab-ci.yml`
+help-init--ci--github = `.github/workflows/vestnik.yml`
+help-init--ci--forgejo = `.forgejo/workflows/vestnik.yml`
+help-init--ci--all = Все три
+help-init--lfs = Картинки (media/) через Git LFS, в .gitattributes
