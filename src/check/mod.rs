@@ -493,31 +493,9 @@ fn unknown_folders(reg: &Registry, files: &[PlanFile]) -> Vec<Diagnostic> {
 /// Organizations whose files changed since `rev` (committed, staged, unstaged or untracked);
 /// `None` when the registry or the style rules changed (then everyone is affected).
 fn changed_orgs(root: &Path, rev: &str) -> Result<Option<BTreeSet<String>>, ChangedSinceError> {
-    let git = |args: &[&str]| -> Result<String, ChangedSinceError> {
-        crate::plan::repo::git(root, args).map(|out| String::from_utf8_lossy(&out).into_owned())
-    };
-    let commit = crate::plan::repo::commit_of(root, rev)?;
-    let commit = commit.as_str();
-    // `-z`: paths as they are, one NUL after each. Without it git quotes names with non-ASCII
-    // letters (`core.quotePath`), and `plans/school/новость.md` was matched to no organization.
-    // `--no-renames`: a post moved between folders changes both organizations.
-    let changed = git(&[
-        "diff",
-        "--name-only",
-        "-z",
-        "--no-renames",
-        "--relative",
-        "--end-of-options",
-        commit,
-        "--",
-    ])?;
-    let untracked = git(&["ls-files", "-z", "--others", "--exclude-standard"])?;
+    let changed = crate::plan::repo::changed_paths(root, rev)?;
     let mut orgs = BTreeSet::new();
-    for path in changed
-        .split('\0')
-        .chain(untracked.split('\0'))
-        .filter(|p| !p.is_empty())
-    {
+    for path in &changed {
         let mut parts = path.split('/');
         match (parts.next(), parts.next(), parts.next()) {
             (Some("plans"), Some(_), None) => return Ok(None),

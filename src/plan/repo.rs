@@ -469,12 +469,14 @@ pub struct ChangedPlan {
     pub exists: bool,
 }
 
-/// The post and plan files of the repository at `root` that differ from the commit `rev` names
-/// (committed, staged, in the work tree, or untracked), sorted. A rename is a deletion and an
-/// addition.
+/// Every path of the repository at `root` (relative, with `/`) that differs from the commit
+/// `rev` names: committed, staged or in the work tree, and the untracked files git does not
+/// ignore. A rename is a deletion and an addition, so a post moved between folders concerns
+/// both organizations. Paths are taken as they are (`-z`): without it git quotes names with
+/// non-ASCII letters (`core.quotePath`), and `plans/school/новость.md` would match nothing.
 ///
 /// Fails when `rev` is not a commit or git fails.
-pub fn changed_plans(root: &Path, rev: &str) -> Result<Vec<ChangedPlan>, RevisionError> {
+pub fn changed_paths(root: &Path, rev: &str) -> Result<Vec<String>, RevisionError> {
     let commit = commit_of(root, rev)?;
     let diff = git(
         root,
@@ -490,10 +492,22 @@ pub fn changed_plans(root: &Path, rev: &str) -> Result<Vec<ChangedPlan>, Revisio
         ],
     )?;
     let untracked = git(root, &["ls-files", "-z", "--others", "--exclude-standard"])?;
-    let mut paths: Vec<String> = diff
+    Ok(diff
         .split(|b| *b == 0)
         .chain(untracked.split(|b| *b == 0))
+        .filter(|p| !p.is_empty())
         .map(|p| String::from_utf8_lossy(p).into_owned())
+        .collect())
+}
+
+/// The post and plan files of the repository at `root` that differ from the commit `rev` names
+/// (committed, staged, in the work tree, or untracked), sorted. A rename is a deletion and an
+/// addition.
+///
+/// Fails when `rev` is not a commit or git fails.
+pub fn changed_plans(root: &Path, rev: &str) -> Result<Vec<ChangedPlan>, RevisionError> {
+    let mut paths: Vec<String> = changed_paths(root, rev)?
+        .into_iter()
         .filter(|p| {
             let parts: Vec<&str> = p.split('/').collect();
             parts.len() >= 3
