@@ -82,6 +82,40 @@ fn phrase_regex(phrase: &str) -> String {
 /// of these characters keeps its UTF-8 length), so matches in the folded text are matches in
 /// the original.
 pub fn fold(text: &str) -> String {
+    // On the UTF-8 bytes, two at a time for Cyrillic: every change keeps a character's length,
+    // and the result is valid UTF-8 because only whole characters are replaced by whole
+    // characters (А–П D0 90..9F → а–п D0 B0..BF, Р–Я D0 A0..AF → р–я D1 80..8F, Ё D0 81 and
+    // ё D1 91 → е D0 B5). Collecting chars one by one was 3% of a check of 100,000 posts.
+    let mut out = text.as_bytes().to_vec();
+    let mut i = 0;
+    while i < out.len() {
+        match (out[i], out.get(i + 1).copied()) {
+            (b'A'..=b'Z', _) => {
+                out[i] += 0x20;
+                i += 1;
+            }
+            (0xD0, Some(second @ 0x90..=0x9F)) => {
+                out[i + 1] = second + 0x20;
+                i += 2;
+            }
+            (0xD0, Some(second @ 0xA0..=0xAF)) => {
+                out[i] = 0xD1;
+                out[i + 1] = second - 0x20;
+                i += 2;
+            }
+            (0xD0, Some(0x81)) | (0xD1, Some(0x91)) => {
+                out[i] = 0xD0;
+                out[i + 1] = 0xB5;
+                i += 2;
+            }
+            _ => i += 1,
+        }
+    }
+    String::from_utf8(out).unwrap_or_else(|_| fold_chars(text))
+}
+
+/// [`fold`] one character at a time: the definition the byte version keeps to.
+fn fold_chars(text: &str) -> String {
     text.chars()
         .map(|c| match c {
             'Ё' | 'ё' => 'е',
@@ -427,6 +461,24 @@ fn parse_rules(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        #[test]
+        fn folding_bytes_is_folding_characters(text in "[a-zA-Zа-яА-ЯёЁ0-9 .,«»—–\\u{0}-\\u{10FFFF}]{0,64}") {
+            proptest::prop_assert_eq!(fold(&text), fold_chars(&text));
+        }
+    }
+
+    #[test]
+    fn folding_keeps_every_offset() {
+        let text = "Ёлка, ЁЖИК и ёж: ABC — Пётр Яковлевич; Ñ stays Ñ";
+        assert_eq!(
+            fold(text),
+            "елка, ежик и еж: abc — петр яковлевич; Ñ stays Ñ"
+        );
+        assert_eq!(fold(text).len(), text.len());
+        assert_eq!(fold(text), fold_chars(text));
+    }
 
     fn style() -> Style {
         let (s, diags) = Style::load(None, LOCAL_PATH);
