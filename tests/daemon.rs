@@ -402,21 +402,23 @@ async fn sigterm_lets_a_request_in_flight_finish() {
     let repo = content(dir.path());
     post(&repo, "now", Timestamp::now(), "Сейчас");
     let sb = sandbox_for(&registry(), sandbox::SandboxLimits::UNLIMITED).await;
-    // Every network answers 2 s late (the clients wait up to 60 s).
+    // Every network answers 6 s late (the clients wait up to 60 s): a window wide enough for
+    // the test's polls (a `vestnik status` each) to see the rows in `sending` under a loaded
+    // CI machine; at 2 s the three requests could start and end between two polls.
     sb.vk
         .state
-        .inject(vk::emulator::Fault::Delay(Duration::from_secs(2)), 10);
+        .inject(vk::emulator::Fault::Delay(Duration::from_secs(6)), 10);
     sb.ok
         .state
-        .inject(ok::emulator::Fault::Delay(Duration::from_secs(2)), 10);
+        .inject(ok::emulator::Fault::Delay(Duration::from_secs(6)), 10);
     sb.telegram
         .state
-        .inject(telegram::emulator::Fault::Delay(Duration::from_secs(2)), 10);
+        .inject(telegram::emulator::Fault::Delay(Duration::from_secs(6)), 10);
     let config = run_config(dir.path(), &sb, "shutdown_seconds: 20\n");
     let daemon = Running::start(Some(&repo), &config);
     // Wait until the requests are out (rows in `sending`), then stop.
     assert!(
-        until(Duration::from_secs(10), || {
+        until(Duration::from_secs(30), || {
             support::ledger_rows(&config)
                 .iter()
                 .any(|r| r["state"] == "sending")
