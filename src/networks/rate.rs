@@ -637,35 +637,25 @@ impl Limiter {
             quiet.as_mut().enable();
             answered.as_mut().enable();
             paused.as_mut().enable();
-            match self.take_idle(chat, Instant::now()) {
+            let hold = match self.take_idle(chat, Instant::now()) {
                 Ok(permit) => return Ok(permit),
                 Err(IdleHold::Paused(left)) if left > LONGEST_PAUSE_WAITED => {
                     return Err(Paused { left });
                 }
-                Err(IdleHold::Paused(left)) => {
-                    tokio::select! {
-                        () = tokio::time::sleep(left) => {}
-                        () = paused => {}
-                    }
+                Err(hold) => hold,
+            };
+            let wake = async {
+                match hold {
+                    IdleHold::Paused(left) => tokio::time::sleep(left).await,
+                    IdleHold::Until(at) => tokio::time::sleep_until(at).await,
+                    IdleHold::Busy => quiet.await,
+                    IdleHold::Answer => answered.await,
                 }
-                Err(IdleHold::Busy) => {
-                    tokio::select! {
-                        () = quiet => {}
-                        () = paused => {}
-                    }
-                }
-                Err(IdleHold::Until(at)) => {
-                    tokio::select! {
-                        () = tokio::time::sleep_until(at) => {}
-                        () = paused => {}
-                    }
-                }
-                Err(IdleHold::Answer) => {
-                    tokio::select! {
-                        () = answered => {}
-                        () = paused => {}
-                    }
-                }
+            };
+            // Whatever it waits for, a new pause ends the wait too: then it looks again.
+            tokio::select! {
+                () = wake => {}
+                () = paused => {}
             }
         }
     }
