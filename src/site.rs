@@ -60,7 +60,7 @@ fn block(org: &Organization) -> SiteBlock {
             .filter_map(|page| {
                 Some(SiteLink {
                     network: page.network.key(),
-                    label: crate::t!(&format!("site-network-{}", page.network.key())),
+                    label: page.network.full_name(),
                     url: page.public_url()?,
                 })
             })

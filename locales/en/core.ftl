@@ -37,3 +37,7 @@ date-month = { $month ->
     }
 date-short = { $weekday } { $day } { $month }, { $time }
 date-long = { $weekday } { $day } { $month } { $year }, { $time }
+
+network-name-vk = VK
+network-name-ok = Odnoklassniki
+network-name-telegram = Telegram

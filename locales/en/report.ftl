@@ -69,10 +69,6 @@ report-basis = { $basis ->
     [published] ledger
    *[planned] plan
 }
-report-severity = { $severity ->
-    [error] error
-   *[warning] warning
-}
 report-general = General findings
 report-organizations = Organizations
 report-heat-title = Publications per week

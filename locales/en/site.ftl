@@ -1,9 +1,6 @@
 # `vestnik site`: the block of official pages for an organization's website (п. 3.6 of the
 # decree). Each message has a twin with the same variables in locales/ru/site.ftl.
 
-site-network-vk = VK
-site-network-ok = Odnoklassniki
-site-network-telegram = Telegram
 site-heading = Find us on social networks
 site-link = { $network }: { $name }
 site-no-pages = No official pages yet.

@@ -56,3 +56,7 @@ date-month = { $month ->
     }
 date-short = { $weekday } { $day } { $month }, { $time }
 date-long = { $weekday } { $day } { $month } { $year }, { $time }
+
+network-name-vk = ВКонтакте
+network-name-ok = Одноклассники
+network-name-telegram = Телеграм

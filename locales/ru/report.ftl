@@ -69,10 +69,6 @@ report-basis = { $basis ->
     [published] по журналу
    *[planned] по плану
 }
-report-severity = { $severity ->
-    [error] ошибка
-   *[warning] предупреждение
-}
 report-general = Общие замечания
 report-organizations = Организации
 report-heat-title = Публикации по неделям

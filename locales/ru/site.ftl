@@ -1,9 +1,6 @@
 # `vestnik site`: блок официальных страниц для сайта организации (п. 3.6 постановления).
 # Двойники с теми же переменными — в locales/en/site.ftl.
 
-site-network-vk = ВКонтакте
-site-network-ok = Одноклассники
-site-network-telegram = Телеграм
 site-heading = Мы в социальных сетях
 site-link = { $network }: { $name }
 site-no-pages = Официальных страниц пока нет.

@@ -81,9 +81,10 @@ fn human(report: &Report, root: &Path, color: bool) -> String {
     let mut current: Option<(&str, Option<String>)> = None;
     let mut out = String::new();
     for d in &report.diagnostics {
-        let (label, code) = match d.severity {
-            Severity::Error => (crate::t!("severity-error"), "1;31"),
-            Severity::Warning => (crate::t!("severity-warning"), "1;33"),
+        let label = d.severity.label();
+        let code = match d.severity {
+            Severity::Error => "1;31",
+            Severity::Warning => "1;33",
         };
         let _ = writeln!(
             out,

@@ -66,12 +66,7 @@ pub(super) fn run(args: CheckArgs) -> Result<i32, CliError> {
 /// `vestnik rules`: one line a rule, its id, default severity and summary.
 pub(super) fn rules() -> Result<i32, CliError> {
     let mut out = String::new();
-    let severity = |r: Rule| {
-        crate::t!(match r.default_severity() {
-            crate::plan::diagnostic::Severity::Error => "severity-error",
-            crate::plan::diagnostic::Severity::Warning => "severity-warning",
-        })
-    };
+    let severity = |r: Rule| r.default_severity().label();
     let width = Rule::ALL
         .iter()
         .map(|r| severity(*r).chars().count())

@@ -26,6 +26,14 @@ impl Severity {
             Severity::Error => "error",
         }
     }
+
+    /// «ошибка» or «предупреждение», in the process's language.
+    pub fn label(self) -> String {
+        crate::t!(match self {
+            Severity::Error => "severity-error",
+            Severity::Warning => "severity-warning",
+        })
+    }
 }
 
 impl fmt::Display for Severity {

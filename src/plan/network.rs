@@ -38,6 +38,16 @@ impl Network {
         }
     }
 
+    /// The network's full name for people, in the process's language: «ВКонтакте»,
+    /// «Одноклассники», «Телеграм» (`VK`, `Odnoklassniki`, `Telegram` in English).
+    pub fn full_name(self) -> String {
+        crate::t!(match self {
+            Network::Vk => "network-name-vk",
+            Network::Ok => "network-name-ok",
+            Network::Telegram => "network-name-telegram",
+        })
+    }
+
     /// Parses a key as written in plans (`vk`, `ok`, `telegram`; a few common aliases accepted).
     pub fn from_key(key: &str) -> Option<Network> {
         match key.trim().to_ascii_lowercase().as_str() {

@@ -14,7 +14,7 @@
 
 use std::fmt::Write as _;
 
-use super::{Basis, OrgReport, Report, network_name};
+use super::{Basis, OrgReport, Report};
 use crate::plan::time::IsoWeek;
 use crate::render::markdown::escape_into;
 use crate::render::page;
@@ -191,7 +191,7 @@ fn cell(out: &mut String, report: &Report, org: &OrgReport, i: usize, week: IsoW
     );
     let detail: Vec<String> = weeks
         .iter()
-        .map(|(p, w)| format!("{}: {}", network_name(p.network), w.counted))
+        .map(|(p, w)| format!("{}: {}", p.network.full_name(), w.counted))
         .collect();
     escape_into(
         out,
@@ -237,7 +237,7 @@ fn totals(out: &mut String, report: &Report) {
     for t in &report.totals {
         out.push_str("<tr><th scope=\"row\">");
         if let Some(n) = t.network {
-            escape_into(out, &network_name(n), false);
+            escape_into(out, &n.full_name(), false);
         }
         out.push_str("</th>");
         for n in [
@@ -412,7 +412,7 @@ fn organization(out: &mut String, org: &OrgReport) {
         out.push_str("<ul>\n");
         for p in &org.pages {
             out.push_str("<li>");
-            escape_into(out, &network_name(p.network), false);
+            escape_into(out, &p.network.full_name(), false);
             out.push_str(": ");
             match &p.url {
                 Some(url) => {
@@ -472,7 +472,7 @@ fn problems(out: &mut String, list: &[super::Problem]) {
                 p.file,
                 p.line,
                 p.column,
-                super::table::severity(p.severity),
+                p.severity.label(),
                 p.rule,
                 p.message
             ),

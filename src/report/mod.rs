@@ -593,15 +593,6 @@ fn totals(orgs: &[OrgReport]) -> Vec<NetworkTotal> {
         .collect()
 }
 
-/// A network's name for people, in the process's language.
-pub fn network_name(network: Network) -> String {
-    match network {
-        Network::Vk => crate::t!("site-network-vk"),
-        Network::Ok => crate::t!("site-network-ok"),
-        Network::Telegram => crate::t!("site-network-telegram"),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

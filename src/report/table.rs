@@ -7,8 +7,7 @@
 use jiff::civil::Date;
 use serde_json::{Value, json};
 
-use super::{OrgReport, Person, Problem, Report, Week, network_name, since_date};
-use crate::plan::diagnostic::Severity;
+use super::{OrgReport, Person, Problem, Report, Week, since_date};
 
 /// The version of the JSON document; raised when a key changes meaning or goes away.
 pub const JSON_VERSION: u32 = 1;
@@ -199,7 +198,7 @@ fn registry(report: &Report, visit: &mut dyn FnMut(&[Cell])) {
         }
         for page in &org.pages {
             row([
-                Cell::text(network_name(page.network)),
+                Cell::text(page.network.full_name()),
                 page.url.as_deref().map_or(Cell::text(&page.id), Cell::text),
                 yes_no(page.verified),
                 yes_no(page.two_factor),
@@ -237,7 +236,7 @@ fn weeks(report: &Report, visit: &mut dyn FnMut(&[Cell])) {
         for page in &org.pages {
             let url = page.url.clone().unwrap_or_else(|| page.id.clone());
             for w in &page.weeks {
-                visit(&week_row(org, &network_name(page.network), &url, w));
+                visit(&week_row(org, &page.network.full_name(), &url, w));
             }
         }
     }
@@ -274,7 +273,7 @@ fn problems(report: &Report, visit: &mut dyn FnMut(&[Cell])) {
     for (org, p) in all {
         visit(&[
             Cell::text(org),
-            Cell::text(severity(p.severity)),
+            Cell::text(p.severity.label()),
             Cell::text(p.rule),
             Cell::text(&p.file),
             Cell::Number(p.line),
@@ -283,11 +282,6 @@ fn problems(report: &Report, visit: &mut dyn FnMut(&[Cell])) {
             Cell::opt(p.hint.as_deref()),
         ]);
     }
-}
-
-/// «ошибка» or «предупреждение».
-pub fn severity(s: Severity) -> String {
-    crate::t!("report-severity", severity = s.as_str())
 }
 
 /// One table as CSV: UTF-8 with a byte order mark (so Excel reads Cyrillic), `separator`
