@@ -18,7 +18,7 @@ use crate::plan::repo::Repo;
 use crate::plan::time;
 use crate::plan::{self, Post, Status};
 use crate::render::publication::{self, ImageRef, Publication};
-use crate::render::{self, markdown::escape_into};
+use crate::render::{self, markdown::escape_attr};
 
 /// Why a preview could not be made. The `Display` is English, for logs; [`PreviewError::message`]
 /// is for people.
@@ -543,15 +543,9 @@ pub fn to_json(p: &Preview) -> String {
     s
 }
 
-fn esc(s: &str) -> String {
-    let mut out = String::new();
-    escape_into(&mut out, s, true);
-    out
-}
-
 /// Plain text as HTML with its line breaks.
 fn plain_html(text: &str) -> String {
-    esc(text).replace('\n', "<br>")
+    escape_attr(text).replace('\n', "<br>")
 }
 
 fn base64(bytes: &[u8]) -> String {
@@ -591,10 +585,10 @@ fn img_tag(p: &Preview, net: Network, image: &ImageRef) -> String {
     );
     format!(
         "<figure class=\"photo\"><img src=\"{data}\" alt=\"{}\" width=\"{}\" height=\"{}\"><figcaption>{}</figcaption></figure>",
-        esc(&image.source),
+        escape_attr(&image.source),
         image.width,
         image.height,
-        esc(&caption),
+        escape_attr(&caption),
     )
 }
 
@@ -618,12 +612,12 @@ fn poll_note(multiple: bool, closes: Option<i64>, tz: &jiff::tz::TimeZone) -> St
 fn poll_html(question: &str, options: &[String], note: &str) -> String {
     let mut s = format!(
         "<div class=\"poll\"><div class=\"q\">{}</div>",
-        esc(question)
+        escape_attr(question)
     );
     for o in options {
-        let _ = write!(s, "<div class=\"opt\">○ {}</div>", esc(o));
+        let _ = write!(s, "<div class=\"opt\">○ {}</div>", escape_attr(o));
     }
-    let _ = write!(s, "<div class=\"pnote\">{}</div></div>", esc(note));
+    let _ = write!(s, "<div class=\"pnote\">{}</div></div>", escape_attr(note));
     s
 }
 
@@ -634,7 +628,7 @@ fn card_body(p: &Preview, n: &NetworkPreview) -> String {
         let _ = write!(
             s,
             "<div class=\"error\">{}</div>",
-            esc(&crate::t!("preview-cannot-publish", error = e.as_str()))
+            escape_attr(&crate::t!("preview-cannot-publish", error = e.as_str()))
         );
     }
     match &n.publication {
@@ -836,14 +830,14 @@ pub fn to_html(p: &Preview) -> String {
         s,
         "<!doctype html><html lang=\"{}\"><head><meta charset=\"utf-8\"><title>{} · {}</title><style>{CSS}</style></head><body>",
         crate::locale::current().code(),
-        esc(&title),
-        esc(&p.file)
+        escape_attr(&title),
+        escape_attr(&p.file)
     );
     let _ = write!(
         s,
         "<header><h1>{}</h1><p>{}</p></header>",
-        esc(&title),
-        esc(&p.file)
+        escape_attr(&title),
+        escape_attr(&p.file)
     );
     for post in &p.posts {
         let date = post
@@ -853,10 +847,10 @@ pub fn to_html(p: &Preview) -> String {
         let _ = write!(
             s,
             "<section class=\"post\" data-post=\"{}\"><h2>{} · {} · {}</h2><div class=\"feeds\">",
-            esc(&post.id),
-            esc(post.title.as_deref().unwrap_or(&post.id)),
-            esc(&date),
-            esc(&status_word(post.status))
+            escape_attr(&post.id),
+            escape_attr(post.title.as_deref().unwrap_or(&post.id)),
+            escape_attr(&date),
+            escape_attr(&status_word(post.status))
         );
         for n in &post.networks {
             let meta = crate::t!(
@@ -871,12 +865,12 @@ pub fn to_html(p: &Preview) -> String {
                 n.network.key(),
                 n.network.key(),
                 n.network,
-                esc(&post.org),
+                escape_attr(&post.org),
                 card_body(p, n),
-                esc(&meta)
+                escape_attr(&meta)
             );
             for note in &n.notes {
-                let _ = write!(s, "<div class=\"note\">⚠ {}</div>", esc(note));
+                let _ = write!(s, "<div class=\"note\">⚠ {}</div>", escape_attr(note));
             }
             s.push_str("</div></article>");
         }
@@ -886,19 +880,19 @@ pub fn to_html(p: &Preview) -> String {
         let _ = write!(
             s,
             "<section class=\"problems\"><h2>{}</h2><ul>",
-            esc(&crate::t!("preview-html-problems"))
+            escape_attr(&crate::t!("preview-html-problems"))
         );
         for d in &p.problems {
             let _ = write!(
                 s,
                 "<li>{}[{}] {}: {}</li>",
-                esc(&severity_word(d)),
-                esc(d["rule"].as_str().unwrap_or("")),
-                esc(&crate::t!(
+                escape_attr(&severity_word(d)),
+                escape_attr(d["rule"].as_str().unwrap_or("")),
+                escape_attr(&crate::t!(
                     "preview-html-line",
                     line = d["line"].to_string()
                 )),
-                esc(d["message"].as_str().unwrap_or(""))
+                escape_attr(d["message"].as_str().unwrap_or(""))
             );
         }
         s.push_str("</ul></section>");

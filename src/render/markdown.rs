@@ -470,6 +470,13 @@ pub fn escape_into(out: &mut String, s: &str, attr: bool) {
     }
 }
 
+/// [`escape_into`] a new string, escaped for an attribute's value (quotes too).
+pub fn escape_attr(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    escape_into(&mut out, s, true);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -16,7 +16,7 @@ use std::fmt::Write as _;
 
 use super::{Basis, OrgReport, Report};
 use crate::plan::time::IsoWeek;
-use crate::render::markdown::escape_into;
+use crate::render::markdown::{escape_attr, escape_into};
 use crate::render::page;
 
 const STYLE: &str = "\
@@ -173,7 +173,7 @@ fn cell(out: &mut String, report: &Report, org: &OrgReport, i: usize, week: IsoW
     let _ = write!(
         out,
         "<td data-org=\"{}\" data-week=\"{week}\"",
-        attr(&org.id)
+        escape_attr(&org.id)
     );
     let Some(weakest) = weeks.iter().map(|(_, w)| w.counted).min() else {
         out.push_str(" class=\"none\" title=\"");
@@ -203,12 +203,6 @@ fn cell(out: &mut String, report: &Report, org: &OrgReport, i: usize, week: IsoW
         "\">{weakest}{}</td>",
         if meets { "\u{a0}✓" } else { "\u{a0}✗" }
     );
-}
-
-fn attr(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    escape_into(&mut out, s, true);
-    out
 }
 
 /// Totals per network.
@@ -348,7 +342,11 @@ fn trend(out: &mut String, report: &Report) {
 }
 
 fn organization(out: &mut String, org: &OrgReport) {
-    let _ = writeln!(out, "<section class=\"org\" id=\"org-{}\">", attr(&org.id));
+    let _ = writeln!(
+        out,
+        "<section class=\"org\" id=\"org-{}\">",
+        escape_attr(&org.id)
+    );
     heading(out, 3, &org.name, None);
     out.push_str("<ul>\n");
     let mut item = |text: String| {
