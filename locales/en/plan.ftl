@@ -112,6 +112,8 @@ registry-bad-org-id = `{ $id }` is not a valid organization id
 registry-bad-org-id-hint = use lowercase latin letters, digits and '-', e.g. school-krapivino; it is the folder name under plans/
 registry-bad-gospubliki = `gospubliki` must be connected, requested or not-connected, not `{ $value }`
 registry-bad-gospubliki-hint = write one of: connected, requested, not-connected
+registry-bad-moderation = `moderation` must be delete, hold, report or off, not `{ $value }`
+registry-bad-moderation-hint = write one of: { $values }. `report` (the default) removes nothing and tells the responsible; `hold` removes only the certain cases; `delete` also removes the likely ones
 registry-unknown-network = unknown network `{ $key }` in `pages`
 registry-unknown-network-hint = pages are keyed by vk, ok or telegram
 # $network is VK, OK or Telegram.

@@ -117,6 +117,8 @@ registry-bad-org-id = «{ $id }» не годится для `id` организ
 registry-bad-org-id-hint = Пишите строчными латинскими буквами, цифрами и «-», например `school-krapivino`: это имя папки организации в `plans/`
 registry-bad-gospubliki = в `gospubliki` пишут `connected`, `requested` или `not-connected`, а здесь «{ $value }»
 registry-bad-gospubliki-hint = Напишите одно из трёх: `connected` (подключены к Госпабликам), `requested` (подали заявку) или `not-connected` (не подключены)
+registry-bad-moderation = в `moderation` пишут `delete`, `hold`, `report` или `off`, а здесь «{ $value }»
+registry-bad-moderation-hint = Напишите одно из: { $values }. `report` (так по умолчанию) ничего не удаляет, а сообщает ответственному; `hold` удаляет только явные нарушения; `delete` удаляет и вероятные
 registry-unknown-network = в `pages` незнакомая сеть «{ $key }»
 registry-unknown-network-hint = Страницы записывают под ключами `vk`, `ok` или `telegram`
 # $network — VK, OK или Telegram.

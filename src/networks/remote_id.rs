@@ -78,6 +78,7 @@ mod tests {
             verified: None,
             two_factor: None,
             admins: Vec::new(),
+            moderation: crate::plan::registry::Moderation::default(),
             pos: Pos::START,
         }
     }

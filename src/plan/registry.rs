@@ -164,8 +164,51 @@ pub struct Page {
     pub two_factor: Option<bool>,
     /// Who holds the login (names only).
     pub admins: Vec<String>,
+    /// What moderation does with users' comments on the page (`report` when not written).
+    pub moderation: Moderation,
     /// Where the page's key is written.
     pub pos: Pos,
+}
+
+/// `moderation:` of a page: what happens to users' comments the classifier finds wrong
+/// (decree п. 3.7: spam, obscene language, insults).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Moderation {
+    /// Removes what is certain and what is likely.
+    Delete,
+    /// Removes only what is certain; reports what is likely.
+    Hold,
+    /// Removes nothing; reports to the responsible (the default: nothing is removed until the
+    /// organization turns it on).
+    #[default]
+    Report,
+    /// Comments are not read at all.
+    Off,
+}
+
+impl Moderation {
+    /// Every mode, in the order the documentation lists them.
+    pub const ALL: [Moderation; 4] = [
+        Moderation::Delete,
+        Moderation::Hold,
+        Moderation::Report,
+        Moderation::Off,
+    ];
+
+    /// The word written in the registry.
+    pub fn key(self) -> &'static str {
+        match self {
+            Moderation::Delete => "delete",
+            Moderation::Hold => "hold",
+            Moderation::Report => "report",
+            Moderation::Off => "off",
+        }
+    }
+
+    /// The mode written as `key`.
+    pub fn from_key(key: &str) -> Option<Moderation> {
+        Moderation::ALL.into_iter().find(|m| m.key() == key)
+    }
 }
 
 impl Page {
@@ -571,9 +614,31 @@ fn parse_page(
             .str_list("admins")
             .map(|l| l.value.into_iter().map(|s| s.value).collect())
             .unwrap_or_default(),
+        moderation: Moderation::default(),
         pos: key_pos,
     };
-    f.finish(&["id", "url", "verified", "two_factor", "admins"]);
+    let mut page = page;
+    if let Some(m) = f.str("moderation") {
+        match Moderation::from_key(&m.value) {
+            Some(mode) => page.moderation = mode,
+            None => {
+                let keys: Vec<&str> = Moderation::ALL.iter().map(|m| m.key()).collect();
+                f.report(
+                    Diagnostic::new(
+                        Rule::Schema,
+                        file,
+                        m.pos,
+                        crate::t!("registry-bad-moderation", value = m.value.as_str()),
+                    )
+                    .hint(crate::t!(
+                        "registry-bad-moderation-hint",
+                        values = yaml::name_list(crate::locale::current(), &keys)
+                    )),
+                );
+            }
+        }
+    }
+    f.finish(&["id", "url", "verified", "two_factor", "admins", "moderation"]);
     Some(page)
 }
 
@@ -614,6 +679,19 @@ organizations:
         assert_eq!(org.pages[&Network::Vk].id.value, "200000001");
         assert_eq!(org.pages[&Network::Vk].pos, Pos::new(12, 7));
         assert_eq!(org.pages[&Network::Telegram].id.value, "@school");
+    }
+
+    #[test]
+    fn moderation_defaults_to_report_and_refuses_unknown_modes() {
+        let text = "organizations:\n  - id: s\n    name: S\n    required: true\n    pages:\n      vk: {id: 1, moderation: hold}\n      ok: {id: \"2\"}\n      telegram: {id: \"@s\", moderation: ban}\n";
+        let (r, diags) = Registry::parse(text, REGISTRY_PATH);
+        let org = r.org("s").unwrap();
+        assert_eq!(org.pages[&Network::Vk].moderation, Moderation::Hold);
+        assert_eq!(org.pages[&Network::Ok].moderation, Moderation::Report);
+        assert_eq!(org.pages[&Network::Telegram].moderation, Moderation::Report);
+        assert_eq!(diags.len(), 1, "{diags:?}");
+        assert_eq!((diags[0].pos.line, diags[0].pos.column), (8, 40));
+        assert!(diags[0].message.contains("ban"), "{}", diags[0].message);
     }
 
     #[test]
