@@ -638,7 +638,14 @@ fn parse_page(
             }
         }
     }
-    f.finish(&["id", "url", "verified", "two_factor", "admins", "moderation"]);
+    f.finish(&[
+        "id",
+        "url",
+        "verified",
+        "two_factor",
+        "admins",
+        "moderation",
+    ]);
     Some(page)
 }
 

@@ -34,6 +34,7 @@
 //! the row) and `mark_sending` checks it, without changing the daemon. The ledger is a trait for
 //! that reason.
 
+pub mod journal;
 pub mod sqlite;
 
 use jiff::Timestamp;
@@ -42,6 +43,7 @@ use std::sync::Arc;
 
 use crate::plan::id::{OrgId, PostId};
 use crate::plan::network::Network;
+use journal::{Inbound, Moderated, NewAction};
 
 /// Identity of one publication: a post of an organization on one network.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -498,6 +500,63 @@ pub trait Ledger {
         to: Timestamp,
         visit: &mut dyn FnMut(&str, Network, Timestamp, &str),
     ) -> Result<(), LedgerError>;
+
+    /// Of `comments` on `page` (each its id and [`journal::text_hash`]), the indexes of those
+    /// not judged yet, or judged when their text was another (edited since).
+    fn unjudged(
+        &self,
+        network: Network,
+        page: &str,
+        comments: &[(String, String)],
+    ) -> Result<Vec<usize>, LedgerError>;
+
+    /// Remembers `comments` on `page` as judged at `now`.
+    fn judged(
+        &mut self,
+        network: Network,
+        page: &str,
+        comments: &[(String, String)],
+        now: Timestamp,
+    ) -> Result<(), LedgerError>;
+
+    /// Forgets the comments judged before `before` (their posts are out of moderation's
+    /// window). Returns how many.
+    fn forget_judged(&mut self, before: Timestamp) -> Result<usize, LedgerError>;
+
+    /// Journals a moderation action and returns its id, or `None` when the same action on the
+    /// same comment is journaled already.
+    fn journal(&mut self, action: &NewAction) -> Result<Option<i64>, LedgerError>;
+
+    /// The journal, newest first: at most `limit` actions, of `org` when given.
+    fn moderation_log(
+        &self,
+        org: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<Moderated>, LedgerError>;
+
+    /// The journaled action `id`.
+    fn moderated(&self, id: i64) -> Result<Option<Moderated>, LedgerError>;
+
+    /// Marks the deleted comment of action `id` restored at `now` by `by`. Returns whether a
+    /// row changed (not when it was restored already).
+    fn restored(&mut self, id: i64, now: Timestamp, by: &str) -> Result<bool, LedgerError>;
+
+    /// Keeps the comments the update poller received and remembers its next `offset` under the
+    /// meta key `offset_key`, in one transaction: what was received is never lost, nor taken
+    /// twice.
+    fn receive(
+        &mut self,
+        comments: &[Inbound],
+        offset_key: &str,
+        offset: &str,
+    ) -> Result<(), LedgerError>;
+
+    /// Up to `limit` received comments the moderation pass has not taken, oldest first, each
+    /// with its inbox id.
+    fn inbox(&self, limit: usize) -> Result<Vec<(i64, Inbound)>, LedgerError>;
+
+    /// Removes taken comments from the inbox.
+    fn inbox_done(&mut self, ids: &[i64]) -> Result<(), LedgerError>;
 }
 
 /// Tests: claims up to `limit` scheduled publications whose time has come and moves them to

@@ -7,6 +7,7 @@ use std::path::Path;
 use jiff::{SignedDuration, Timestamp};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
+use super::journal::{self, CommentRef, Inbound, Moderated, NewAction};
 use super::{
     Alert, Entry, Key, Ledger, LedgerError, Outcome, Planned, State, SyncReport, Waiting,
     deduplicates,
@@ -44,6 +45,45 @@ CREATE INDEX IF NOT EXISTS alert_pending ON alert (sent_ms, raised_ms);
 CREATE TABLE IF NOT EXISTS meta (
     key         TEXT    PRIMARY KEY,
     value       TEXT    NOT NULL
+);
+CREATE TABLE IF NOT EXISTS moderation (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    org         TEXT    NOT NULL,
+    network     TEXT    NOT NULL,
+    page        TEXT    NOT NULL,
+    thread      TEXT    NOT NULL,
+    comment     TEXT    NOT NULL,
+    author      TEXT    NOT NULL,
+    category    TEXT    NOT NULL,
+    rule        TEXT    NOT NULL,
+    verdict     TEXT    NOT NULL,
+    action      TEXT    NOT NULL,
+    excerpt     TEXT    NOT NULL,
+    at_ms       INTEGER NOT NULL,
+    by_whom     TEXT    NOT NULL,
+    restored_ms INTEGER,
+    restored_by TEXT,
+    UNIQUE (network, page, thread, comment, action)
+);
+CREATE INDEX IF NOT EXISTS moderation_org ON moderation (org, id);
+CREATE TABLE IF NOT EXISTS judged (
+    network     TEXT    NOT NULL,
+    page        TEXT    NOT NULL,
+    comment     TEXT    NOT NULL,
+    text_hash   TEXT    NOT NULL,
+    at_ms       INTEGER NOT NULL,
+    PRIMARY KEY (network, page, comment)
+);
+CREATE INDEX IF NOT EXISTS judged_at ON judged (at_ms);
+CREATE TABLE IF NOT EXISTS inbox (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    network     TEXT    NOT NULL,
+    page        TEXT    NOT NULL,
+    thread      TEXT    NOT NULL,
+    comment     TEXT    NOT NULL,
+    author      TEXT    NOT NULL,
+    text        TEXT    NOT NULL,
+    date_ms     INTEGER NOT NULL
 );
 ";
 
@@ -232,8 +272,9 @@ impl SqliteLedger {
 
 /// The version of [`SCHEMA`], kept in SQLite's `user_version` (0 in ledgers written before
 /// it was kept; [`migrate`] brings those up to date). Raise it with every change of the
-/// schema, and teach `migrate` the step.
-pub const SCHEMA_VERSION: i64 = 1;
+/// schema, and teach `migrate` the step. Version 2 added the tables of comment moderation
+/// (`moderation`, `judged`, `inbox`), which [`SCHEMA`] creates where they are missing.
+pub const SCHEMA_VERSION: i64 = 2;
 
 /// Refuses a ledger written by a newer vestnik: its rows may mean what this one does not know.
 fn refuse_newer(conn: &Connection, path: &Path) -> Result<(), LedgerError> {
@@ -910,6 +951,266 @@ impl Ledger for SqliteLedger {
         let rows = stmt.query_map([], row_entry).map_err(storage)?;
         rows.collect::<Result<Vec<_>, _>>().map_err(storage)
     }
+
+    fn unjudged(
+        &self,
+        network: Network,
+        page: &str,
+        comments: &[(String, String)],
+    ) -> Result<Vec<usize>, LedgerError> {
+        if !self.has_table("judged")? {
+            return Ok((0..comments.len()).collect());
+        }
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT text_hash FROM judged WHERE network = ?1 AND page = ?2 AND comment = ?3",
+            )
+            .map_err(storage)?;
+        let mut out = Vec::new();
+        for (i, (comment, hash)) in comments.iter().enumerate() {
+            let known: Option<String> = stmt
+                .query_row(params![network.key(), page, comment], |r| r.get(0))
+                .optional()
+                .map_err(storage)?;
+            if known.as_deref() != Some(hash.as_str()) {
+                out.push(i);
+            }
+        }
+        Ok(out)
+    }
+
+    fn judged(
+        &mut self,
+        network: Network,
+        page: &str,
+        comments: &[(String, String)],
+        now: Timestamp,
+    ) -> Result<(), LedgerError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(storage)?;
+        {
+            let mut stmt = tx
+                .prepare_cached(
+                    "INSERT INTO judged (network, page, comment, text_hash, at_ms) VALUES (?1, ?2, ?3, ?4, ?5)
+                     ON CONFLICT (network, page, comment) DO UPDATE SET text_hash = excluded.text_hash, at_ms = excluded.at_ms",
+                )
+                .map_err(storage)?;
+            for (comment, hash) in comments {
+                stmt.execute(params![network.key(), page, comment, hash, ms(now)])
+                    .map_err(storage)?;
+            }
+        }
+        tx.commit().map_err(storage)
+    }
+
+    fn forget_judged(&mut self, before: Timestamp) -> Result<usize, LedgerError> {
+        self.conn
+            .execute("DELETE FROM judged WHERE at_ms < ?1", params![ms(before)])
+            .map_err(storage)
+    }
+
+    fn journal(&mut self, a: &NewAction) -> Result<Option<i64>, LedgerError> {
+        let n = self
+            .conn
+            .execute(
+                "INSERT OR IGNORE INTO moderation (org, network, page, thread, comment, author, category, rule, verdict, action, excerpt, at_ms, by_whom)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+                params![
+                    a.org,
+                    a.at.network.key(),
+                    a.at.page,
+                    a.at.thread,
+                    a.at.comment,
+                    a.author,
+                    a.category,
+                    a.rule,
+                    a.verdict,
+                    a.action.key(),
+                    a.excerpt,
+                    ms(a.when),
+                    a.by
+                ],
+            )
+            .map_err(storage)?;
+        Ok((n > 0).then(|| self.conn.last_insert_rowid()))
+    }
+
+    fn moderation_log(
+        &self,
+        org: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<Moderated>, LedgerError> {
+        if !self.has_table("moderation")? {
+            return Ok(Vec::new());
+        }
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let mut stmt = self
+            .conn
+            .prepare(&format!(
+                "SELECT {JOURNAL} FROM moderation WHERE ?1 IS NULL OR org = ?1 ORDER BY id DESC LIMIT ?2"
+            ))
+            .map_err(storage)?;
+        let rows = stmt
+            .query_map(params![org, limit], row_moderated)
+            .map_err(storage)?;
+        rows.collect::<Result<Vec<_>, _>>().map_err(storage)
+    }
+
+    fn moderated(&self, id: i64) -> Result<Option<Moderated>, LedgerError> {
+        if !self.has_table("moderation")? {
+            return Ok(None);
+        }
+        self.conn
+            .query_row(
+                &format!("SELECT {JOURNAL} FROM moderation WHERE id = ?1"),
+                [id],
+                row_moderated,
+            )
+            .optional()
+            .map_err(storage)
+    }
+
+    fn restored(&mut self, id: i64, now: Timestamp, by: &str) -> Result<bool, LedgerError> {
+        self.conn
+            .execute(
+                "UPDATE moderation SET restored_ms = ?2, restored_by = ?3 WHERE id = ?1 AND action = 'deleted' AND restored_ms IS NULL",
+                params![id, ms(now), by],
+            )
+            .map_err(storage)
+            .map(|n| n > 0)
+    }
+
+    fn receive(
+        &mut self,
+        comments: &[Inbound],
+        offset_key: &str,
+        offset: &str,
+    ) -> Result<(), LedgerError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(storage)?;
+        {
+            let mut stmt = tx
+                .prepare_cached(
+                    "INSERT INTO inbox (network, page, thread, comment, author, text, date_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                )
+                .map_err(storage)?;
+            for c in comments {
+                stmt.execute(params![
+                    c.at.network.key(),
+                    c.at.page,
+                    c.at.thread,
+                    c.at.comment,
+                    c.author,
+                    c.text,
+                    ms(c.date)
+                ])
+                .map_err(storage)?;
+            }
+            tx.execute(
+                "INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                params![offset_key, offset],
+            )
+            .map_err(storage)?;
+        }
+        tx.commit().map_err(storage)
+    }
+
+    fn inbox(&self, limit: usize) -> Result<Vec<(i64, Inbound)>, LedgerError> {
+        if !self.has_table("inbox")? {
+            return Ok(Vec::new());
+        }
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT id, network, page, thread, comment, author, text, date_ms FROM inbox ORDER BY id LIMIT ?1",
+            )
+            .map_err(storage)?;
+        let rows = stmt
+            .query_map([limit], |r| {
+                let network: String = r.get(1)?;
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    Inbound {
+                        at: CommentRef {
+                            network: Network::from_key(&network).unwrap_or(Network::Telegram),
+                            page: r.get(2)?,
+                            thread: r.get(3)?,
+                            comment: r.get(4)?,
+                        },
+                        author: r.get(5)?,
+                        text: r.get(6)?,
+                        date: ts(r.get(7)?),
+                    },
+                ))
+            })
+            .map_err(storage)?;
+        rows.collect::<Result<Vec<_>, _>>().map_err(storage)
+    }
+
+    fn inbox_done(&mut self, ids: &[i64]) -> Result<(), LedgerError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(storage)?;
+        {
+            let mut stmt = tx
+                .prepare_cached("DELETE FROM inbox WHERE id = ?1")
+                .map_err(storage)?;
+            for id in ids {
+                stmt.execute([id]).map_err(storage)?;
+            }
+        }
+        tx.commit().map_err(storage)
+    }
+}
+
+/// The columns [`row_moderated`] reads.
+const JOURNAL: &str = "id, org, network, page, thread, comment, author, category, rule, verdict, action, excerpt, at_ms, by_whom, restored_ms, restored_by";
+
+fn row_moderated(r: &rusqlite::Row<'_>) -> rusqlite::Result<Moderated> {
+    let network: String = r.get("network")?;
+    let action: String = r.get("action")?;
+    let restored_ms: Option<i64> = r.get("restored_ms")?;
+    let restored_by: Option<String> = r.get("restored_by")?;
+    Ok(Moderated {
+        id: r.get("id")?,
+        action: NewAction {
+            org: r.get("org")?,
+            at: CommentRef {
+                network: Network::from_key(&network).unwrap_or(Network::Telegram),
+                page: r.get("page")?,
+                thread: r.get("thread")?,
+                comment: r.get("comment")?,
+            },
+            author: r.get("author")?,
+            category: r.get("category")?,
+            rule: r.get("rule")?,
+            verdict: r.get("verdict")?,
+            action: journal::Action::from_key(&action).unwrap_or(journal::Action::Reported),
+            excerpt: r.get("excerpt")?,
+            when: ts(r.get("at_ms")?),
+            by: r.get("by_whom")?,
+        },
+        restored: restored_ms.map(|t| (ts(t), restored_by.unwrap_or_default())),
+    })
+}
+
+impl SqliteLedger {
+    /// Whether the ledger has the table `name` (a ledger opened read-only and written by an
+    /// earlier vestnik may lack the newer ones).
+    fn has_table(&self, name: &str) -> Result<bool, LedgerError> {
+        self.conn
+            .prepare_cached("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?1")
+            .and_then(|mut st| st.query_row([name], |r| r.get::<_, i64>(0)))
+            .map(|n| n > 0)
+            .map_err(storage)
+    }
 }
 
 /// Ids are stored as their text.
@@ -1022,6 +1323,119 @@ mod tests {
         // Opening it again finds the column there.
         drop(l);
         SqliteLedger::open(&path).unwrap();
+    }
+
+    fn action(comment: &str, action: journal::Action) -> NewAction {
+        NewAction {
+            org: "school-1".into(),
+            at: CommentRef {
+                network: Network::Vk,
+                page: "200000001".into(),
+                thread: "17".into(),
+                comment: comment.into(),
+            },
+            author: "42".into(),
+            category: "obscene".into(),
+            rule: "obscene-root".into(),
+            verdict: "delete".into(),
+            action,
+            excerpt: "…".into(),
+            when: Timestamp::from_second(1_800_000_000).unwrap(),
+            by: "daemon".into(),
+        }
+    }
+
+    /// Each action on a comment is journaled once; the log is newest first and per organization;
+    /// only a deleted comment can be restored, and only once; all of it survives a reopen.
+    #[test]
+    fn the_moderation_journal_keeps_each_action_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ledger.db");
+        let now = Timestamp::from_second(1_800_000_100).unwrap();
+        let (first, reported) = {
+            let mut l = SqliteLedger::open(&path).unwrap();
+            let first = l.journal(&action("5", journal::Action::Deleted)).unwrap();
+            assert!(first.is_some());
+            assert_eq!(
+                l.journal(&action("5", journal::Action::Deleted)).unwrap(),
+                None
+            );
+            let reported = l
+                .journal(&action("6", journal::Action::Reported))
+                .unwrap()
+                .unwrap();
+            assert!(!l.restored(reported, now, "Иванова").unwrap());
+            assert!(l.restored(first.unwrap(), now, "Иванова").unwrap());
+            assert!(!l.restored(first.unwrap(), now, "Иванова").unwrap());
+            (first.unwrap(), reported)
+        };
+        let l = SqliteLedger::open(&path).unwrap();
+        let log = l.moderation_log(None, 10).unwrap();
+        assert_eq!(
+            log.iter().map(|m| m.id).collect::<Vec<_>>(),
+            [reported, first]
+        );
+        assert_eq!(log[1].restored, Some((now, "Иванова".to_owned())));
+        assert_eq!(log[1].action, action("5", journal::Action::Deleted));
+        assert!(l.moderation_log(Some("library"), 10).unwrap().is_empty());
+        assert_eq!(l.moderation_log(Some("school-1"), 1).unwrap().len(), 1);
+        assert_eq!(l.moderated(first).unwrap().unwrap().id, first);
+        assert!(l.moderated(first + 100).unwrap().is_none());
+    }
+
+    /// A comment is judged again only when its text changed; forgetting is by time.
+    #[test]
+    fn judged_comments_come_back_only_when_edited() {
+        let mut l = SqliteLedger::in_memory().unwrap();
+        let t = Timestamp::from_second(1_800_000_000).unwrap();
+        let c = |id: &str, text: &str| (id.to_owned(), journal::text_hash(text));
+        let first = [c("1", "привет"), c("2", "спасибо")];
+        assert_eq!(l.unjudged(Network::Vk, "p", &first).unwrap(), [0, 1]);
+        l.judged(Network::Vk, "p", &first, t).unwrap();
+        let later = [
+            c("1", "привет"),
+            c("2", "спасибо, исправил"),
+            c("3", "новый"),
+        ];
+        assert_eq!(l.unjudged(Network::Vk, "p", &later).unwrap(), [1, 2]);
+        assert_eq!(l.unjudged(Network::Ok, "p", &first).unwrap(), [0, 1]);
+        assert_eq!(
+            l.forget_judged(t + jiff::SignedDuration::from_secs(1))
+                .unwrap(),
+            2
+        );
+        assert_eq!(l.unjudged(Network::Vk, "p", &first).unwrap(), [0, 1]);
+    }
+
+    /// What the poller received is kept with its offset in one go, taken in order, and removed
+    /// once done.
+    #[test]
+    fn the_inbox_keeps_received_comments_until_taken() {
+        let mut l = SqliteLedger::in_memory().unwrap();
+        let item = |id: &str| Inbound {
+            at: CommentRef {
+                network: Network::Telegram,
+                page: "@school".into(),
+                thread: "-1001".into(),
+                comment: id.into(),
+            },
+            author: "7".into(),
+            text: format!("comment {id}"),
+            date: Timestamp::from_second(1_800_000_000).unwrap(),
+        };
+        l.receive(&[item("1"), item("2")], "telegram/offset", "11")
+            .unwrap();
+        l.receive(&[item("3")], "telegram/offset", "12").unwrap();
+        assert_eq!(l.meta("telegram/offset").unwrap().as_deref(), Some("12"));
+        let got = l.inbox(2).unwrap();
+        assert_eq!(
+            got.iter().map(|(_, c)| c.clone()).collect::<Vec<_>>(),
+            [item("1"), item("2")]
+        );
+        l.inbox_done(&[got[0].0, got[1].0]).unwrap();
+        let rest = l.inbox(10).unwrap();
+        assert_eq!(rest.len(), 1);
+        assert_eq!(rest[0].1, item("3"));
     }
 
     /// The daemon's small memory: nothing at first, the last value set, kept across a reopen,
