@@ -108,6 +108,7 @@ async fn telegram_emulator(rate: RateLimits) -> telegram::emulator::Emulator {
             title: format!("Канал {page}"),
             kind: telegram::emulator::ChatKind::Channel,
             description: None,
+            linked_chat_id: None,
         })
         .collect();
     telegram::emulator::start(telegram::emulator::Config {

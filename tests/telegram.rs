@@ -880,6 +880,10 @@ fn every_request() -> Vec<Request> {
                 ..poll(&["Да"])
             },
         ),
+        Request::get_updates(None, 0),
+        Request::get_updates(Some(700_000_002), 25),
+        Request::delete_message(CHANNEL_ID, 7),
+        Request::get_chat_administrators(CHANNEL_ID),
     ];
     let calls = [
         TelegramCall::SendMessage {
@@ -1081,8 +1085,11 @@ fn every_request_matches_the_bot_api_spec() {
     assert_eq!(
         methods.into_iter().collect::<Vec<_>>(),
         vec![
+            "deleteMessage",
             "getChat",
+            "getChatAdministrators",
             "getMe",
+            "getUpdates",
             "sendMediaGroup",
             "sendMessage",
             "sendPhoto",
@@ -1124,6 +1131,25 @@ async fn every_emulator_answer_matches_the_bot_api_spec() {
         let problems = check_types(&spec, returns, &result, &[], method);
         assert!(problems.is_empty(), "{method}: {problems:#?}");
     }
+    // Updates about users' comments, new and edited.
+    let chat: i64 = CHANNEL_ID.parse().unwrap();
+    let id = emu
+        .state
+        .comment(chat, 501, "Когда откроют каток?", Duration::from_secs(60));
+    emu.state.edit(chat, id, "Когда откроют каток у школы?");
+    let result = client
+        .call_raw(Request::get_updates(None, 0))
+        .await
+        .unwrap();
+    assert_eq!(result.as_array().map(Vec::len), Some(2));
+    let problems = check_types(
+        &spec,
+        &json!(["Array of Update"]),
+        &result,
+        &[],
+        "getUpdates",
+    );
+    assert!(problems.is_empty(), "{problems:#?}");
     // Entities of every kind the emulator produces.
     let html = "<b>b</b><i>i</i><u>u</u><s>s</s><tg-spoiler>p</tg-spoiler><code>c</code>\
                 <pre><code class=\"language-rust\">r</code></pre><a href=\"https://e.org\">a</a>\

@@ -111,6 +111,7 @@ pub async fn start_with_limits(reg: &Registry, limits: SandboxLimits) -> std::io
                         title: org.name.value.clone(),
                         kind: telegram::emulator::ChatKind::Channel,
                         description: org.profile.as_ref().and_then(|p| p.description.clone()),
+                        linked_chat_id: None,
                     });
                 }
                 Network::Ok => ok_cfg.groups.push(ok::emulator::Group {

@@ -111,6 +111,9 @@ pub struct Chat {
     pub kind: ChatKind,
     /// Profile description.
     pub description: Option<String>,
+    /// The linked chat: a channel's discussion group (where its comments live), or the
+    /// channel of a discussion group.
+    pub linked_chat_id: Option<i64>,
 }
 
 /// What the emulator knows when it starts.
@@ -142,6 +145,7 @@ impl Default for Config {
                 title: "Крапивинский район (тест)".to_owned(),
                 kind: ChatKind::Channel,
                 description: Some("Тестовый канал эмулятора".to_owned()),
+                linked_chat_id: None,
             }],
             rate: RateLimits {
                 per_chat_per_sec: 0,
@@ -218,6 +222,8 @@ pub struct StoredMessage {
     pub media_group_id: Option<String>,
     /// What it shows.
     pub content: Content,
+    /// The user who wrote it (a comment in a discussion group); `None` for what the bot sent.
+    pub from: Option<i64>,
 }
 
 impl StoredMessage {
@@ -262,6 +268,14 @@ struct Inner {
     windows: Windows,
     next_group: u64,
     calls: Vec<Call>,
+    /// Updates not confirmed yet (`getUpdates` with a higher `offset` confirms them).
+    updates: VecDeque<(i64, Value)>,
+    /// The id of the next update.
+    next_update: i64,
+    /// Deleted messages, by chat and id.
+    deleted: HashSet<(i64, i64)>,
+    /// Administrators of each chat (user ids), besides the bots.
+    admins: HashMap<i64, Vec<i64>>,
 }
 
 impl State {
@@ -275,6 +289,10 @@ impl State {
                 windows: Windows::default(),
                 next_group: 0,
                 calls: Vec::new(),
+                updates: VecDeque::new(),
+                next_update: 700_000_001,
+                deleted: HashSet::new(),
+                admins: HashMap::new(),
             })),
         }
     }
@@ -289,9 +307,58 @@ impl State {
     pub fn messages(&self, chat: &str) -> Vec<StoredMessage> {
         let inner = self.lock();
         match inner.find_chat(chat) {
-            Some(c) => inner.messages.get(&c.id).cloned().unwrap_or_default(),
+            Some(c) => inner
+                .messages
+                .get(&c.id)
+                .into_iter()
+                .flatten()
+                .filter(|m| !inner.deleted.contains(&(c.id, m.message_id)))
+                .cloned()
+                .collect(),
             None => Vec::new(),
         }
+    }
+
+    /// A user writes `text` in the chat `chat` (a channel's discussion group) `age` ago: the
+    /// message is stored and a `message` update is queued for the bots. Returns its id.
+    pub fn comment(&self, chat: i64, user: i64, text: &str, age: Duration) -> i64 {
+        let mut inner = self.lock();
+        let date = unix_now() - i64::try_from(age.as_secs()).unwrap_or(i64::MAX);
+        let m = inner.store_from(chat, user, text, date);
+        let update = inner.message_update(chat, &m, "message");
+        inner.queue(update);
+        m.message_id
+    }
+
+    /// The user edits their message: its text changes and an `edited_message` update is
+    /// queued.
+    pub fn edit(&self, chat: i64, message_id: i64, text: &str) {
+        let mut inner = self.lock();
+        let Some(m) = inner
+            .messages
+            .get_mut(&chat)
+            .and_then(|l| l.iter_mut().find(|m| m.message_id == message_id))
+        else {
+            return;
+        };
+        m.content = Content::Text {
+            text: text.to_owned(),
+            entities: Vec::new(),
+        };
+        let m = m.clone();
+        let mut update = inner.message_update(chat, &m, "edited_message");
+        update["edited_message"]["edit_date"] = json!(unix_now());
+        inner.queue(update);
+    }
+
+    /// Makes `users` the administrators of `chat` (besides the bots).
+    pub fn set_admins(&self, chat: i64, users: &[i64]) {
+        self.lock().admins.insert(chat, users.to_vec());
+    }
+
+    /// Updates not yet confirmed by a `getUpdates` offset.
+    pub fn pending_updates(&self) -> usize {
+        self.lock().updates.len()
     }
 
     /// Makes the next `times` calls that reach a method fail with `fault`, in the order the
@@ -364,14 +431,20 @@ pub async fn start(config: Config) -> std::io::Result<Emulator> {
     })
 }
 
-const METHODS: [&str; 6] = [
+const METHODS: [&str; 9] = [
     "getme",
     "getchat",
     "sendmessage",
     "sendphoto",
     "sendmediagroup",
     "sendpoll",
+    "getupdates",
+    "deletemessage",
+    "getchatadministrators",
 ];
+
+/// How long a message can be deleted after it was sent.
+const DELETE_WINDOW_SECS: i64 = 48 * 3600;
 
 async fn handle(
     Shared(state): Shared<State>,
@@ -730,6 +803,9 @@ impl Inner {
             "sendphoto" => self.send_photo(from, p),
             "sendmediagroup" => self.send_media_group(from, p),
             "sendpoll" => self.send_poll(from, p),
+            "getupdates" => self.get_updates(p),
+            "deletemessage" => self.delete_message(p),
+            "getchatadministrators" => self.get_chat_administrators(from.token, p),
             _ => Err(ApiError::new(404, "Not Found: method not found")),
         }
     }
@@ -963,9 +1039,141 @@ impl Inner {
             date: unix_now(),
             media_group_id: group,
             content,
+            from: None,
         };
         list.push(m.clone());
         m
+    }
+
+    fn store_from(&mut self, chat: i64, user: i64, text: &str, date: i64) -> StoredMessage {
+        let list = self.messages.entry(chat).or_default();
+        let m = StoredMessage {
+            message_id: list.len() as i64 + 1,
+            date,
+            media_group_id: None,
+            content: Content::Text {
+                text: text.to_owned(),
+                entities: Vec::new(),
+            },
+            from: Some(user),
+        };
+        list.push(m.clone());
+        m
+    }
+
+    /// An update of `kind` (`message`, `edited_message`) about `m` in `chat`.
+    fn message_update(&self, chat: i64, m: &StoredMessage, kind: &str) -> Value {
+        let chat = self
+            .config
+            .chats
+            .iter()
+            .find(|c| c.id == chat)
+            .cloned()
+            .unwrap_or(Chat {
+                id: chat,
+                username: None,
+                title: String::new(),
+                kind: ChatKind::Supergroup,
+                description: None,
+                linked_chat_id: None,
+            });
+        let mut v = message_json(&chat, m);
+        if let Some(user) = m.from {
+            v.as_object_mut().map(|o| o.remove("sender_chat"));
+            v["from"] = json!({"id": user, "is_bot": false, "first_name": format!("user{user}")});
+        }
+        json!({ kind: v })
+    }
+
+    fn queue(&mut self, mut update: Value) {
+        let id = self.next_update;
+        self.next_update += 1;
+        update["update_id"] = json!(id);
+        self.updates.push_back((id, update));
+    }
+
+    /// `getUpdates`: confirms the updates below `offset`, returns up to `limit` (1–100) of the
+    /// rest filtered by `allowed_updates`. Long polling is not emulated: an empty answer comes at
+    /// once (the client's own pause stands in for the server's wait).
+    fn get_updates(&mut self, p: &Params) -> Result<Value, ApiError> {
+        if let Some(offset) = p.text("offset").and_then(|o| o.trim().parse::<i64>().ok()) {
+            while self.updates.front().is_some_and(|(id, _)| *id < offset) {
+                self.updates.pop_front();
+            }
+        }
+        let limit = match p.text("limit") {
+            Some(l) => l
+                .trim()
+                .parse::<usize>()
+                .map_err(|_| bad("limit is invalid"))?
+                .clamp(1, 100),
+            None => 100,
+        };
+        let allowed: Option<Vec<String>> = p.values.get("allowed_updates").and_then(|v| match v {
+            Value::Array(a) => Some(
+                a.iter()
+                    .filter_map(|x| x.as_str().map(str::to_owned))
+                    .collect(),
+            ),
+            Value::String(s) => serde_json::from_str(s).ok(),
+            _ => None,
+        });
+        let items: Vec<Value> = self
+            .updates
+            .iter()
+            .filter(|(_, u)| {
+                allowed
+                    .as_ref()
+                    .is_none_or(|a| a.is_empty() || a.iter().any(|k| u.get(k.as_str()).is_some()))
+            })
+            .take(limit)
+            .map(|(_, u)| u.clone())
+            .collect();
+        Ok(Value::Array(items))
+    }
+
+    /// `deleteMessage`: only within 48 hours of sending, by a bot that administers the chat.
+    fn delete_message(&mut self, p: &Params) -> Result<Value, ApiError> {
+        let chat = self.chat(p)?;
+        let id: i64 = p
+            .text("message_id")
+            .and_then(|m| m.trim().parse().ok())
+            .ok_or_else(|| bad("message_id is empty"))?;
+        let found = self
+            .messages
+            .get(&chat.id)
+            .and_then(|l| l.iter().find(|m| m.message_id == id))
+            .filter(|_| !self.deleted.contains(&(chat.id, id)))
+            .cloned();
+        let Some(m) = found else {
+            return Err(bad("message to delete not found"));
+        };
+        if unix_now() - m.date >= DELETE_WINDOW_SECS {
+            return Err(bad("message can't be deleted"));
+        }
+        self.deleted.insert((chat.id, id));
+        Ok(json!(true))
+    }
+
+    /// `getChatAdministrators`: the bots and the users set by [`State::set_admins`].
+    fn get_chat_administrators(&self, token: &str, p: &Params) -> Result<Value, ApiError> {
+        let chat = self.chat(p)?;
+        let admin = |user: Value| {
+            json!({
+                "status": "administrator", "user": user, "can_be_edited": false,
+                "is_anonymous": false, "can_manage_chat": true, "can_delete_messages": true,
+                "can_manage_video_chats": false, "can_restrict_members": true,
+                "can_promote_members": false, "can_change_info": false, "can_invite_users": true,
+                "can_post_stories": false, "can_edit_stories": false, "can_delete_stories": false,
+            })
+        };
+        let mut out = vec![admin(self.get_me(token))];
+        for user in self.admins.get(&chat.id).into_iter().flatten() {
+            out.push(admin(
+                json!({"id": user, "is_bot": false, "first_name": format!("user{user}")}),
+            ));
+        }
+        Ok(Value::Array(out))
     }
 }
 
@@ -1006,6 +1214,9 @@ fn chat_full_info(chat: &Chat) -> Value {
     }
     if let Some(u) = &chat.username {
         v["invite_link"] = json!(format!("https://t.me/{u}"));
+    }
+    if let Some(linked) = chat.linked_chat_id {
+        v["linked_chat_id"] = json!(linked);
     }
     v
 }
