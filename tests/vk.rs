@@ -957,6 +957,12 @@ fn every_request() -> Vec<Request> {
         Request::wall_post(&post("Текст", &[])),
         Request::wall_post(&post("", &["photo-42_1_kabc", "poll-42_2"])),
         Request::wall_post(&post("Текст", &["photo-42_1", "photo-42_2", "poll-42_3"])),
+        Request::get_comments(42, 7, None, 0),
+        Request::get_comments(42, 7, Some(1_000_001), 100),
+        Request::get_comment(42, 1_000_001),
+        Request::delete_comment(42, 1_000_001),
+        Request::restore_comment(42, 1_000_001),
+        Request::get_managers(42),
     ]
 }
 

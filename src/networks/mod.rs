@@ -24,6 +24,7 @@
 //! No URL is ever logged or formatted into an error: Telegram carries the bot token in the path.
 //! [`classify_transport`] strips it from reqwest's errors.
 
+mod comment;
 mod commit;
 mod credentials;
 mod error;
@@ -37,6 +38,7 @@ pub mod telegram;
 pub mod tokens;
 pub mod vk;
 
+pub use comment::Comment;
 pub use commit::{Commit, NoCommit, NotCommitted};
 pub use credentials::Credentials;
 pub use error::{ConfigError, PublishError, classify_transport};

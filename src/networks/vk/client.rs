@@ -38,7 +38,8 @@ use tokio::sync::Mutex;
 use crate::networks::tokens::Rotating;
 pub use crate::networks::tokens::{TokenPair, TokenStore};
 use crate::networks::{
-    Commit, ConfigError, Limiter, NoCommit, PublishError, RateLimits, Secret, classify_transport,
+    Comment, Commit, ConfigError, Limiter, NoCommit, PublishError, RateLimits, Secret,
+    classify_transport,
 };
 use crate::render::publication::{ImageRef, VkAttachment, VkCall};
 
@@ -53,11 +54,22 @@ pub const DEFAULT_REFRESH_URL: &str = "https://id.vk.com/oauth2/auth";
 
 /// Every API method the client can call: the conformance test checks each against the schema.
 pub const METHODS: &[&str] = &[
+    "groups.getMembers",
     "photos.getWallUploadServer",
     "photos.saveWallPhoto",
     "polls.create",
+    "wall.deleteComment",
+    "wall.getComment",
+    "wall.getComments",
     "wall.post",
+    "wall.restoreComment",
 ];
+
+/// Comments per `wall.getComments` page (VK's maximum).
+pub const COMMENTS_PER_PAGE: usize = 100;
+
+/// Replies of a thread that come inline with their comment (VK's maximum).
+pub const THREAD_ITEMS: usize = 10;
 
 /// How long to wait after error 9 ("Flood control": too many identical actions). VK publishes
 /// no number; an hour is the conservative folklore value.
@@ -252,6 +264,77 @@ impl Request {
         Request {
             method: "wall.post",
             params,
+        }
+    }
+
+    /// `wall.getComments`: a page of the comments under post `post_id` of the community, newest
+    /// first, whole texts, with up to [`THREAD_ITEMS`] replies of each inline; or, with
+    /// `thread`, a page of the replies to that comment.
+    pub fn get_comments(
+        group_id: u64,
+        post_id: i64,
+        thread: Option<i64>,
+        offset: usize,
+    ) -> Request {
+        let mut params = vec![
+            ("owner_id", format!("-{group_id}")),
+            ("post_id", post_id.to_string()),
+            ("offset", offset.to_string()),
+            ("count", COMMENTS_PER_PAGE.to_string()),
+            ("sort", "desc".to_owned()),
+            ("preview_length", "0".to_owned()),
+        ];
+        match thread {
+            Some(id) => params.push(("comment_id", id.to_string())),
+            None => params.push(("thread_items_count", THREAD_ITEMS.to_string())),
+        }
+        Request {
+            method: "wall.getComments",
+            params,
+        }
+    }
+
+    /// `wall.getComment`: one comment as it is now.
+    pub fn get_comment(group_id: u64, comment_id: i64) -> Request {
+        Request {
+            method: "wall.getComment",
+            params: vec![
+                ("owner_id", format!("-{group_id}")),
+                ("comment_id", comment_id.to_string()),
+            ],
+        }
+    }
+
+    /// `wall.deleteComment` (a user token of an admin of the community).
+    pub fn delete_comment(group_id: u64, comment_id: i64) -> Request {
+        Request {
+            method: "wall.deleteComment",
+            params: vec![
+                ("owner_id", format!("-{group_id}")),
+                ("comment_id", comment_id.to_string()),
+            ],
+        }
+    }
+
+    /// `wall.restoreComment`: brings back a deleted comment.
+    pub fn restore_comment(group_id: u64, comment_id: i64) -> Request {
+        Request {
+            method: "wall.restoreComment",
+            params: vec![
+                ("owner_id", format!("-{group_id}")),
+                ("comment_id", comment_id.to_string()),
+            ],
+        }
+    }
+
+    /// `groups.getMembers` with `filter=managers`: the community's administrators.
+    pub fn get_managers(group_id: u64) -> Request {
+        Request {
+            method: "groups.getMembers",
+            params: vec![
+                ("group_id", group_id.to_string()),
+                ("filter", "managers".to_owned()),
+            ],
         }
     }
 
@@ -629,6 +712,117 @@ impl Client {
             .and_then(|list| list.first())
             .ok_or_else(|| malformed("photos.saveWallPhoto", "a photo"))?;
         media_ref("photo", photo).ok_or_else(|| malformed("photos.saveWallPhoto", "owner_id, id"))
+    }
+
+    /// The comments under post `post_id` of the community, newest first, with the replies of
+    /// their threads, until a page brings nothing `known` says is new, or `max_pages` pages
+    /// were read. At low priority: moderation never delays a publication.
+    pub async fn comments(
+        &self,
+        group_id: u64,
+        post_id: i64,
+        max_pages: usize,
+        known: &dyn Fn(&Comment) -> bool,
+    ) -> Result<Vec<Comment>, PublishError> {
+        let mut out = Vec::new();
+        let thread = post_id.to_string();
+        for page in 0..max_pages.max(1) {
+            let answer = self
+                .call_at(
+                    Request::get_comments(group_id, post_id, None, page * COMMENTS_PER_PAGE),
+                    Priority::Ahead,
+                )
+                .await?;
+            let items = answer["items"].as_array().cloned().unwrap_or_default();
+            let mut fresh = false;
+            for item in &items {
+                let Some(c) = read_comment(item, &thread) else {
+                    continue;
+                };
+                fresh |= !known(&c);
+                out.push(c);
+                let replies = item["thread"]["items"]
+                    .as_array()
+                    .cloned()
+                    .unwrap_or_default();
+                let total = item["thread"]["count"].as_u64().unwrap_or(0) as usize;
+                if total > replies.len() {
+                    // A long thread: its newest page of replies.
+                    let id = item["id"].as_i64().unwrap_or(0);
+                    let more = self
+                        .call_at(
+                            Request::get_comments(group_id, post_id, Some(id), 0),
+                            Priority::Ahead,
+                        )
+                        .await?;
+                    let more = more["items"].as_array().cloned().unwrap_or_default();
+                    out.extend(more.iter().filter_map(|r| read_comment(r, &thread)));
+                } else {
+                    out.extend(replies.iter().filter_map(|r| read_comment(r, &thread)));
+                }
+            }
+            if !fresh || items.len() < COMMENTS_PER_PAGE {
+                break;
+            }
+        }
+        Ok(out)
+    }
+
+    /// One comment as it is now, `None` when it is gone (deleted, or never was).
+    pub async fn comment(
+        &self,
+        group_id: u64,
+        post_id: i64,
+        comment_id: i64,
+    ) -> Result<Option<Comment>, PublishError> {
+        match self
+            .call_at(Request::get_comment(group_id, comment_id), Priority::Ahead)
+            .await
+        {
+            Ok(answer) => Ok(answer["items"]
+                .as_array()
+                .and_then(|a| a.first())
+                .and_then(|c| read_comment(c, &post_id.to_string()))),
+            Err(PublishError::Rejected { .. }) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// `wall.deleteComment`.
+    pub async fn delete_comment(&self, group_id: u64, comment_id: i64) -> Result<(), PublishError> {
+        self.call_at(
+            Request::delete_comment(group_id, comment_id),
+            Priority::Ahead,
+        )
+        .await
+        .map(|_| ())
+    }
+
+    /// `wall.restoreComment`.
+    pub async fn restore_comment(
+        &self,
+        group_id: u64,
+        comment_id: i64,
+    ) -> Result<(), PublishError> {
+        self.call_at(
+            Request::restore_comment(group_id, comment_id),
+            Priority::Ahead,
+        )
+        .await
+        .map(|_| ())
+    }
+
+    /// The user ids of the community's administrators.
+    pub async fn managers(&self, group_id: u64) -> Result<Vec<i64>, PublishError> {
+        let answer = self
+            .call_at(Request::get_managers(group_id), Priority::Ahead)
+            .await?;
+        Ok(answer["items"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|m| m["id"].as_i64().or_else(|| m.as_i64()))
+            .collect())
     }
 
     /// `polls.create`; returns the attachment `poll{owner}_{id}`.
@@ -1173,6 +1367,20 @@ fn media_ref(kind: &str, object: &Value) -> Option<String> {
 }
 
 /// An answer of a step before `wall.post` that lacks what we need: nothing was published.
+/// A comment of a `wall.getComments` answer; `None` for a deleted one or one without an id.
+fn read_comment(item: &Value, thread: &str) -> Option<Comment> {
+    if item.get("deleted").and_then(Value::as_bool) == Some(true) {
+        return None;
+    }
+    Some(Comment {
+        thread: thread.to_owned(),
+        id: item["id"].as_i64()?.to_string(),
+        author: item["from_id"].as_i64().unwrap_or(0).to_string(),
+        text: item["text"].as_str().unwrap_or_default().to_owned(),
+        date: Comment::unix(item["date"].as_i64().unwrap_or(0)),
+    })
+}
+
 fn malformed(method: &str, what: &str) -> PublishError {
     PublishError::Transient {
         reason: format!("VK answered {method} without {what}"),

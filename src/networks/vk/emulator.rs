@@ -190,7 +190,7 @@ impl MethodTable {
         })
     }
 
-    /// The four methods vestnik calls, copied by hand from the schema (5.199, commit 0efe478
+    /// The methods vestnik calls, copied by hand from the schema (5.199, commit 0efe478
     /// of VKCOM/vk-api-schema), for machines without `../shared`. A test compares it with the
     /// schema whenever the schema is there.
     pub fn builtin() -> MethodTable {
@@ -244,7 +244,7 @@ impl MethodTable {
             },
             MethodSpec {
                 name: "polls.create".to_owned(),
-                token_kinds: user,
+                token_kinds: user.clone(),
                 params: vec![
                     p("question", Text),
                     p("is_anonymous", Boolean),
@@ -256,6 +256,60 @@ impl MethodTable {
                     p("photo_id", Integer).min(0.0),
                     p("background_id", Text).choices(&["1", "2", "3", "4", "6", "8", "9"]),
                     p("disable_unvote", Boolean),
+                ],
+            },
+            MethodSpec {
+                name: "wall.getComments".to_owned(),
+                token_kinds: vec![TokenKind::User, TokenKind::Service],
+                params: vec![
+                    p("owner_id", Integer),
+                    p("post_id", Integer).min(0.0),
+                    p("need_likes", Boolean),
+                    p("start_comment_id", Integer).min(0.0),
+                    p("offset", Integer),
+                    p("count", Integer).min(0.0),
+                    p("sort", Text).choices(&["asc", "desc", "smart"]),
+                    p("preview_length", Integer).min(0.0),
+                    p("extended", Boolean),
+                    p("fields", ParamType::Array(Box::new(Text))),
+                    p("comment_id", Integer).min(0.0),
+                    p("thread_items_count", Integer).min(0.0).max(10.0),
+                ],
+            },
+            MethodSpec {
+                name: "wall.getComment".to_owned(),
+                token_kinds: user.clone(),
+                params: vec![
+                    p("owner_id", Integer),
+                    p("comment_id", Integer).min(0.0).required(),
+                    p("extended", Boolean),
+                    p("fields", ParamType::Array(Box::new(Text))),
+                ],
+            },
+            MethodSpec {
+                name: "wall.deleteComment".to_owned(),
+                token_kinds: user.clone(),
+                params: vec![
+                    p("owner_id", Integer),
+                    p("post_id", Integer).min(0.0),
+                    p("comment_id", Integer).min(0.0).required(),
+                ],
+            },
+            MethodSpec {
+                name: "wall.restoreComment".to_owned(),
+                token_kinds: user.clone(),
+                params: vec![p("owner_id", Integer), p("comment_id", Integer).required()],
+            },
+            MethodSpec {
+                name: "groups.getMembers".to_owned(),
+                token_kinds: vec![TokenKind::User, TokenKind::Group, TokenKind::Service],
+                params: vec![
+                    p("group_id", ParamType::Any),
+                    p("sort", Text).choices(&["id_asc", "id_desc", "time_asc", "time_desc"]),
+                    p("offset", Integer).min(0.0),
+                    p("count", Integer).min(0.0).max(1000.0),
+                    p("fields", ParamType::Array(Box::new(Text))),
+                    p("filter", Text).choices(&["donut", "friends", "managers", "unsure"]),
                 ],
             },
         ];
@@ -312,6 +366,10 @@ fn p(name: &str, ty: ParamType) -> ParamSpec {
 impl ParamSpec {
     fn min(mut self, v: f64) -> ParamSpec {
         self.minimum = Some(v);
+        self
+    }
+    fn max(mut self, v: f64) -> ParamSpec {
+        self.maximum = Some(v);
         self
     }
     fn required(mut self) -> ParamSpec {
@@ -590,7 +648,31 @@ struct Community {
     wall: Vec<WallPost>,
     /// guid → (post id, date).
     guids: HashMap<String, (i64, i64)>,
+    comments: Vec<Comment>,
 }
+
+/// A user's comment under a post of a community wall.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Comment {
+    /// Its id on the wall.
+    pub id: i64,
+    /// The post it is under.
+    pub post_id: i64,
+    /// The author (a user id; `-group_id` for the community itself).
+    pub from_id: i64,
+    /// Unix time (emulator clock).
+    pub date: i64,
+    /// The text.
+    pub text: String,
+    /// The comment it answers, for a reply in a thread.
+    pub parent: Option<i64>,
+    /// Deleted (and restorable).
+    pub deleted: bool,
+}
+
+/// The first comment id of a community (VK numbers posts and comments in one sequence; the
+/// emulator keeps them apart so a test can tell them).
+const FIRST_COMMENT_ID: i64 = 1_000_001;
 
 #[derive(Debug, Clone)]
 struct Ticket {
@@ -776,6 +858,53 @@ impl State {
         let mut w = self.shared.world();
         let c = w.communities.entry(group_id as i64).or_default();
         c.admins.extend_from_slice(admins);
+    }
+
+    /// A user (`from_id`; `-group_id` for the community) comments under post `post_id` of the
+    /// community, as a reply to `parent` when given. Returns the comment's id.
+    pub fn add_comment(
+        &self,
+        group_id: u64,
+        post_id: i64,
+        from_id: i64,
+        text: &str,
+        parent: Option<i64>,
+    ) -> i64 {
+        let mut w = self.shared.world();
+        let date = w.now();
+        let c = w.communities.entry(group_id as i64).or_default();
+        let id = FIRST_COMMENT_ID + c.comments.len() as i64;
+        c.comments.push(Comment {
+            id,
+            post_id,
+            from_id,
+            date,
+            text: text.to_owned(),
+            parent,
+            deleted: false,
+        });
+        id
+    }
+
+    /// The author edits comment `id`.
+    pub fn edit_comment(&self, group_id: u64, id: i64, text: &str) {
+        let mut w = self.shared.world();
+        if let Some(c) = w
+            .communities
+            .get_mut(&(group_id as i64))
+            .and_then(|c| c.comments.iter_mut().find(|c| c.id == id))
+        {
+            c.text = text.to_owned();
+        }
+    }
+
+    /// Every comment of the community, deleted ones too.
+    pub fn comments(&self, group_id: u64) -> Vec<Comment> {
+        let w = self.shared.world();
+        w.communities
+            .get(&(group_id as i64))
+            .map(|c| c.comments.clone())
+            .unwrap_or_default()
     }
 
     /// Registers a long-lived user token of `user_id`.
@@ -1224,6 +1353,11 @@ fn answer(
         "photos.saveWallPhoto" => call.save_wall_photo(&mut w),
         "polls.create" => call.create_poll(&mut w),
         "wall.post" => call.wall_post(&mut w),
+        "wall.getComments" => call.get_comments(&w),
+        "wall.getComment" => call.get_comment(&w),
+        "wall.deleteComment" => call.set_comment_deleted(&mut w, true),
+        "wall.restoreComment" => call.set_comment_deleted(&mut w, false),
+        "groups.getMembers" => call.get_members(&w),
         _ => Err((1, format!("the emulator does not implement {name}"))),
     };
     let response = match result {
@@ -1543,6 +1677,140 @@ impl Call<'_> {
             community.guids.insert(g, (id, now));
         }
         Ok(json!({ "post_id": id }))
+    }
+}
+
+/// The answer's form of a comment, with up to `thread_items` replies inline.
+fn comment_json(c: &Comment, owner: i64, all: &[Comment], thread_items: usize) -> Value {
+    let replies: Vec<&Comment> = all
+        .iter()
+        .filter(|r| r.parent == Some(c.id) && !r.deleted)
+        .collect();
+    let mut v = json!({
+        "id": c.id,
+        "from_id": c.from_id,
+        "date": c.date,
+        "text": c.text,
+        "post_id": c.post_id,
+        "owner_id": owner,
+        "parents_stack": c.parent.map(|p| vec![p]).unwrap_or_default(),
+    });
+    if c.parent.is_none() {
+        let items: Vec<Value> = replies
+            .iter()
+            .take(thread_items)
+            .map(|r| comment_json(r, owner, all, 0))
+            .collect();
+        v["thread"] = json!({"count": replies.len(), "items": items, "can_post": true});
+    }
+    v
+}
+
+impl Call<'_> {
+    /// The community a comment method acts on, with the admin check of `denied`.
+    fn comment_wall<'w>(
+        &self,
+        w: &'w World,
+        denied: i64,
+    ) -> Result<(i64, &'w Community), (i64, String)> {
+        let owner = self.owner(w, self.int("owner_id"), denied)?;
+        let c = w
+            .communities
+            .get(&-owner)
+            .ok_or((100, format!("owner_id {owner} has no wall here")))?;
+        Ok((owner, c))
+    }
+
+    /// `wall.getComments`: a post's comments (or, with `comment_id`, one thread), paged by
+    /// `offset` and `count` (≤ 100), oldest or newest first, replies inline up to
+    /// `thread_items_count` (≤ 10). Deleted comments are left out.
+    fn get_comments(&self, w: &World) -> Outcome {
+        let (owner, c) = self.comment_wall(w, 212)?;
+        let post = self.int("post_id").unwrap_or(0);
+        let thread = self.int("comment_id");
+        if thread.is_none() && !c.wall.iter().any(|p| p.id == post) {
+            return Err((100, "post_id: no such post".into()));
+        }
+        let count = self.int("count").unwrap_or(10).clamp(0, 100) as usize;
+        let offset = self.int("offset").unwrap_or(0).max(0) as usize;
+        let thread_items = self.int("thread_items_count").unwrap_or(0).clamp(0, 10) as usize;
+        let mut level: Vec<&Comment> = c
+            .comments
+            .iter()
+            .filter(|x| !x.deleted)
+            .filter(|x| match thread {
+                Some(t) => x.parent == Some(t),
+                None => x.post_id == post && x.parent.is_none(),
+            })
+            .collect();
+        if self.get("sort") == Some("desc") {
+            level.reverse();
+        }
+        let items: Vec<Value> = level
+            .iter()
+            .skip(offset)
+            .take(count)
+            .map(|x| comment_json(x, owner, &c.comments, thread_items))
+            .collect();
+        Ok(json!({
+            "count": level.len(),
+            "current_level_count": level.len(),
+            "items": items,
+            "can_post": true,
+            "show_reply_button": true,
+            "groups_can_post": true,
+        }))
+    }
+
+    /// `wall.getComment`: one comment, as `{items: [comment]}`.
+    fn get_comment(&self, w: &World) -> Outcome {
+        let (owner, c) = self.comment_wall(w, 212)?;
+        let id = self.int("comment_id").unwrap_or(0);
+        let found = c
+            .comments
+            .iter()
+            .find(|x| x.id == id && !x.deleted)
+            .ok_or((100, "comment_id: no such comment".to_owned()))?;
+        Ok(json!({"items": [comment_json(found, owner, &c.comments, 0)]}))
+    }
+
+    /// `wall.deleteComment` / `wall.restoreComment`: only an admin of the community; restoring
+    /// only what was deleted.
+    fn set_comment_deleted(&self, w: &mut World, deleted: bool) -> Outcome {
+        let owner = self.owner(w, self.int("owner_id"), 211)?;
+        let id = self.int("comment_id").unwrap_or(0);
+        let comment = w
+            .communities
+            .get_mut(&-owner)
+            .and_then(|c| c.comments.iter_mut().find(|x| x.id == id))
+            .ok_or((100, "comment_id: no such comment".to_owned()))?;
+        if comment.deleted == deleted {
+            // UNCONFIRMED: what VK answers for a comment already deleted or not deleted.
+            return Err((if deleted { 211 } else { 243 }, "nothing to change".into()));
+        }
+        comment.deleted = deleted;
+        Ok(json!(1))
+    }
+
+    /// `groups.getMembers` with `filter=managers`: the community's admins.
+    fn get_members(&self, w: &World) -> Outcome {
+        let group: i64 = self
+            .get("group_id")
+            .and_then(|g| g.trim().trim_start_matches("club").parse().ok())
+            .ok_or((100, "group_id is undefined".to_owned()))?;
+        if self.get("filter") != Some("managers") {
+            return Err((1, "the emulator lists only filter=managers".into()));
+        }
+        let c = w
+            .communities
+            .get(&group)
+            .ok_or((125, format!("community {group} does not exist")))?;
+        let items: Vec<Value> = c
+            .admins
+            .iter()
+            .map(|id| json!({"id": id, "role": "administrator"}))
+            .collect();
+        Ok(json!({"count": items.len(), "items": items}))
     }
 }
 
