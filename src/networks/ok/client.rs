@@ -41,7 +41,8 @@ use tokio::sync::Mutex;
 use crate::networks::tokens::Rotating;
 pub use crate::networks::tokens::{TokenPair, TokenStore};
 use crate::networks::{
-    Commit, ConfigError, Limiter, NoCommit, PublishError, RateLimits, Secret, classify_transport,
+    Comment, Commit, ConfigError, Limiter, NoCommit, PublishError, RateLimits, Secret,
+    classify_transport,
 };
 use crate::render::publication::{ImageRef, OkCall, OkMedia};
 
@@ -52,7 +53,21 @@ pub const DEFAULT_BASE_URL: &str = "https://api.ok.ru";
 pub const DEFAULT_REFRESH_URL: &str = "https://api.ok.ru/oauth/token.do";
 
 /// Every API method the client can call.
-pub const METHODS: &[&str] = &["photosV2.getUploadUrl", "mediatopic.post"];
+pub const METHODS: &[&str] = &[
+    "photosV2.getUploadUrl",
+    "mediatopic.post",
+    "discussions.getComments",
+    "discussions.deleteDiscussionComment",
+];
+
+/// Comments read per topic and look: the newest ones (OK's `count` maximum is UNCONFIRMED; 100
+/// as VK's).
+pub const COMMENTS_PER_LOOK: usize = 100;
+
+/// The `discussionType` of a topic vestnik published in a group. UNCONFIRMED (NETWORKS.md
+/// §3.10: `GROUP_TOPIC`?): if OK answers that the type is invalid, moderation on OK reports the
+/// error for a person and publishing is untouched.
+pub const DISCUSSION_TYPE: &str = "GROUP_TOPIC";
 
 /// How long to wait after error 8 FLOOD_BLOCKED. OK publishes no number; an hour is the
 /// conservative value (docs/api-facts.md#ok-rate-limits: a long backoff).
@@ -176,6 +191,33 @@ impl Request {
                 ("type", "GROUP_THEME".to_owned()),
                 ("gid", gid.to_owned()),
                 ("attachment", attachment),
+            ],
+        }
+    }
+
+    /// `discussions.getComments`: the newest [`COMMENTS_PER_LOOK`] comments of a group topic.
+    pub fn get_comments(topic: &str) -> Request {
+        Request {
+            method: "discussions.getComments",
+            params: vec![
+                ("discussionId", topic.to_owned()),
+                ("discussionType", DISCUSSION_TYPE.to_owned()),
+                ("anchor", "LAST".to_owned()),
+                ("direction", "BACKWARD".to_owned()),
+                ("count", COMMENTS_PER_LOOK.to_string()),
+            ],
+        }
+    }
+
+    /// `discussions.deleteDiscussionComment` of a group topic ("comments can be deleted by the
+    /// owner of the discussed object").
+    pub fn delete_comment(topic: &str, comment_id: &str) -> Request {
+        Request {
+            method: "discussions.deleteDiscussionComment",
+            params: vec![
+                ("discussionId", topic.to_owned()),
+                ("discussionType", DISCUSSION_TYPE.to_owned()),
+                ("comment_id", comment_id.to_owned()),
             ],
         }
     }
@@ -533,6 +575,53 @@ impl Client {
         tokens.pop().ok_or_else(|| PublishError::Transient {
             reason: "the OK upload server answered without a photo token".to_owned(),
         })
+    }
+
+    /// The newest comments under the group topic `topic`, at low priority (moderation never
+    /// delays a publication). The answer's shape is UNCONFIRMED: `comments[]` of `id`,
+    /// `author_id` and `text` is read, anything else is left.
+    pub async fn comments(&self, topic: &str) -> Result<Vec<Comment>, PublishError> {
+        let answer = self
+            .call_full(
+                &Request::get_comments(topic),
+                &mut NoCommit,
+                Priority::Ahead,
+            )
+            .await?;
+        Ok(answer["comments"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|c| {
+                let id = c["id"]
+                    .as_str()
+                    .map(str::to_owned)
+                    .or_else(|| c["id"].as_i64().map(|i| i.to_string()))?;
+                Some(Comment {
+                    thread: topic.to_owned(),
+                    id,
+                    author: c["author_id"]
+                        .as_str()
+                        .map(str::to_owned)
+                        .or_else(|| c["author_id"].as_i64().map(|i| i.to_string()))
+                        .unwrap_or_default(),
+                    text: c["text"].as_str().unwrap_or_default().to_owned(),
+                    // UNCONFIRMED: OK's date format and zone; moderation needs no date on OK.
+                    date: jiff::Timestamp::UNIX_EPOCH,
+                })
+            })
+            .collect())
+    }
+
+    /// `discussions.deleteDiscussionComment` under the group topic `topic`.
+    pub async fn delete_comment(&self, topic: &str, comment_id: &str) -> Result<(), PublishError> {
+        self.call_full(
+            &Request::delete_comment(topic, comment_id),
+            &mut NoCommit,
+            Priority::Ahead,
+        )
+        .await
+        .map(|_| ())
     }
 
     /// `photosV2.getUploadUrl(gid, count)`.

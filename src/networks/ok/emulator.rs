@@ -256,6 +256,25 @@ pub struct Topic {
     pub publish_at: Option<String>,
 }
 
+/// A user's comment under a topic.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Comment {
+    /// Its id (OK's ids are opaque strings).
+    pub id: String,
+    /// The topic it is under.
+    pub topic: String,
+    /// The author's user id.
+    pub author_id: String,
+    /// The text.
+    pub text: String,
+    /// Deleted by the group's administrator.
+    pub deleted: bool,
+}
+
+/// The `discussionType` of a group topic. UNCONFIRMED (NETWORKS.md §3.10): the value OK expects
+/// for a topic made by `mediatopic.post` in a group; the client sends the same constant.
+pub const GROUP_TOPIC: &str = "GROUP_TOPIC";
+
 /// A call of `fb.do` that passed the key, method, signature and session checks.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Call {
@@ -368,7 +387,31 @@ const COMMON_PARAMS: [&str; 8] = [
 ];
 
 /// The methods emulated, with their documented parameters.
-const METHODS: [(&str, &[&str]); 2] = [
+const METHODS: [(&str, &[&str]); 4] = [
+    (
+        "discussions.getComments",
+        &[
+            "discussionId",
+            "discussionType",
+            "anchor",
+            "direction",
+            "count",
+            "fields",
+            "fieldset",
+            "mark_as_read",
+            "includeRemoved",
+        ],
+    ),
+    (
+        "discussions.deleteDiscussionComment",
+        &[
+            "discussionId",
+            "discussionType",
+            "comment_id",
+            "mark_as_spam",
+            "block_author",
+        ],
+    ),
     (
         "photosV2.getUploadUrl",
         &[
@@ -435,6 +478,7 @@ struct World {
     photos: HashMap<String, (Photo, bool)>,
     photo_order: Vec<String>,
     topics: Vec<Topic>,
+    comments: Vec<Comment>,
     calls: Vec<Call>,
     uploads: Vec<UploadRecord>,
     refreshes: Vec<RefreshRecord>,
@@ -613,7 +657,26 @@ impl State {
         self.shared.world().windows.arrivals()
     }
 
-    /// The topics published in a group, oldest first.
+    /// A user comments under the topic `topic`; returns the comment's id.
+    pub fn comment(&self, topic: &str, author_id: &str, text: &str) -> String {
+        let mut w = self.shared.world();
+        let id = format!("c{}", w.next());
+        w.comments.push(Comment {
+            id: id.clone(),
+            topic: topic.to_owned(),
+            author_id: author_id.to_owned(),
+            text: text.to_owned(),
+            deleted: false,
+        });
+        id
+    }
+
+    /// Every comment, deleted ones too.
+    pub fn comments(&self) -> Vec<Comment> {
+        self.shared.world().comments.clone()
+    }
+
+    /// The topics published in the group `gid`, oldest first.
     pub fn topics(&self, gid: &str) -> Vec<Topic> {
         self.shared
             .world()
@@ -863,6 +926,8 @@ fn decide(
     let answer = match method.as_str() {
         "photosV2.getUploadUrl" => get_upload_url(shared, &mut w, params),
         "mediatopic.post" => mediatopic_post(&mut w, params),
+        "discussions.getComments" => get_comments(&w, params),
+        "discussions.deleteDiscussionComment" => delete_comment(&mut w, params),
         _ => Err(err(3, format!("Method {method} is not emulated"))),
     };
     (Some(answer), fault)
@@ -1164,6 +1229,55 @@ fn probe(bytes: &[u8]) -> Result<(u32, u32, &'static str), OkError> {
         ));
     }
     Ok((width, height, format))
+}
+
+/// The topic a discussion call is about, which must exist with the group topic type.
+fn discussion<'w>(w: &'w World, params: &[(String, String)]) -> Result<&'w Topic, OkError> {
+    let id = first(params, "discussionId")
+        .filter(|d| !d.is_empty())
+        .ok_or_else(|| param("discussionId is required"))?;
+    if first(params, "discussionType") != Some(GROUP_TOPIC) {
+        return Err(param("discussionType is invalid"));
+    }
+    w.topics
+        .iter()
+        .find(|t| t.id == id)
+        .ok_or_else(|| err(700, "COMMENT_NOT_FOUND: no such discussion"))
+}
+
+/// `discussions.getComments`: the topic's comments, the newest `count` (≤ 100) first-to-last
+/// from `anchor=LAST` backwards. The answer's shape (`comments[]` with `id`, `author_id`,
+/// `text`, `date`) is UNCONFIRMED.
+fn get_comments(w: &World, params: &[(String, String)]) -> Result<Value, OkError> {
+    let topic = discussion(w, params)?;
+    let count = first(params, "count")
+        .and_then(|c| c.parse::<usize>().ok())
+        .unwrap_or(20)
+        .clamp(1, 100);
+    let live: Vec<&Comment> = w
+        .comments
+        .iter()
+        .filter(|c| c.topic == topic.id && !c.deleted)
+        .collect();
+    let skip = live.len().saturating_sub(count);
+    let comments: Vec<Value> = live[skip..]
+        .iter()
+        .map(|c| json!({"id": c.id, "author_id": c.author_id, "text": c.text, "date": "2026-12-01 12:00:00"}))
+        .collect();
+    Ok(json!({"comments": comments, "has_more": skip > 0}))
+}
+
+/// `discussions.deleteDiscussionComment`: by the owner of the discussed object (the group).
+fn delete_comment(w: &mut World, params: &[(String, String)]) -> Result<Value, OkError> {
+    let topic = discussion(w, params)?.id.clone();
+    let id = first(params, "comment_id").unwrap_or_default().to_owned();
+    let comment = w
+        .comments
+        .iter_mut()
+        .find(|c| c.id == id && c.topic == topic && !c.deleted)
+        .ok_or_else(|| err(700, "COMMENT_NOT_FOUND"))?;
+    comment.deleted = true;
+    Ok(json!({"success": true}))
 }
 
 fn mediatopic_post(w: &mut World, params: &[(String, String)]) -> Result<Value, OkError> {
