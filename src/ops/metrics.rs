@@ -36,6 +36,8 @@ struct PerNetwork {
     retries: AtomicU64,
     rate_limited: AtomicU64,
     queue_depth: AtomicU64,
+    /// Comments moderation acted on, by category and action (`deleted`, `reported`).
+    moderated: Mutex<std::collections::BTreeMap<(String, &'static str), u64>>,
     /// Behind a lock so that a render never sees a count that disagrees with the buckets.
     lateness: Mutex<Histogram>,
 }
@@ -90,6 +92,18 @@ impl Metrics {
 
     fn of(&self, network: Network) -> &PerNetwork {
         &self.networks[slot(network)]
+    }
+
+    /// Counts a comment moderation acted on: its `category` (`obscene`, `insult`, `spam`) and
+    /// what was done (`deleted`, `reported`).
+    pub fn moderated(&self, network: Network, category: &str, action: &'static str) {
+        *self
+            .of(network)
+            .moderated
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .entry((category.to_owned(), action))
+            .or_default() += 1;
     }
 
     /// Counts a publication and records how late it went out against its scheduled time.
@@ -183,6 +197,30 @@ impl Metrics {
             for network in Network::ALL {
                 let value = field(self.of(network)).load(Ordering::Relaxed);
                 series(&mut out, name, &[("network", network.key())], value);
+            }
+        }
+
+        let name = "vestnik_moderated_total";
+        header(
+            &mut out,
+            name,
+            "Users' comments moderation deleted or reported, by category.",
+            "counter",
+        );
+        for network in Network::ALL {
+            let counts = self
+                .of(network)
+                .moderated
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .clone();
+            for ((category, action), n) in counts {
+                let labels = [
+                    ("network", network.key()),
+                    ("category", category.as_str()),
+                    ("action", action),
+                ];
+                series(&mut out, name, &labels, n);
             }
         }
 

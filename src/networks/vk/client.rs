@@ -714,58 +714,50 @@ impl Client {
         media_ref("photo", photo).ok_or_else(|| malformed("photos.saveWallPhoto", "owner_id, id"))
     }
 
-    /// The comments under post `post_id` of the community, newest first, with the replies of
-    /// their threads, until a page brings nothing `known` says is new, or `max_pages` pages
-    /// were read. At low priority: moderation never delays a publication.
-    pub async fn comments(
+    /// Page `page` (from 0) of the comments under post `post_id` of the community, newest
+    /// first, each followed by the replies of its thread, and whether the page was full (a next
+    /// one may follow). At low priority: moderation never delays a publication.
+    pub async fn comments_page(
         &self,
         group_id: u64,
         post_id: i64,
-        max_pages: usize,
-        known: &dyn Fn(&Comment) -> bool,
-    ) -> Result<Vec<Comment>, PublishError> {
-        let mut out = Vec::new();
+        page: usize,
+    ) -> Result<(Vec<Comment>, bool), PublishError> {
         let thread = post_id.to_string();
-        for page in 0..max_pages.max(1) {
-            let answer = self
-                .call_at(
-                    Request::get_comments(group_id, post_id, None, page * COMMENTS_PER_PAGE),
-                    Priority::Ahead,
-                )
-                .await?;
-            let items = answer["items"].as_array().cloned().unwrap_or_default();
-            let mut fresh = false;
-            for item in &items {
-                let Some(c) = read_comment(item, &thread) else {
-                    continue;
-                };
-                fresh |= !known(&c);
-                out.push(c);
-                let replies = item["thread"]["items"]
-                    .as_array()
-                    .cloned()
-                    .unwrap_or_default();
-                let total = item["thread"]["count"].as_u64().unwrap_or(0) as usize;
-                if total > replies.len() {
-                    // A long thread: its newest page of replies.
-                    let id = item["id"].as_i64().unwrap_or(0);
-                    let more = self
-                        .call_at(
-                            Request::get_comments(group_id, post_id, Some(id), 0),
-                            Priority::Ahead,
-                        )
-                        .await?;
-                    let more = more["items"].as_array().cloned().unwrap_or_default();
-                    out.extend(more.iter().filter_map(|r| read_comment(r, &thread)));
-                } else {
-                    out.extend(replies.iter().filter_map(|r| read_comment(r, &thread)));
-                }
-            }
-            if !fresh || items.len() < COMMENTS_PER_PAGE {
-                break;
+        let answer = self
+            .call_at(
+                Request::get_comments(group_id, post_id, None, page * COMMENTS_PER_PAGE),
+                Priority::Ahead,
+            )
+            .await?;
+        let items = answer["items"].as_array().cloned().unwrap_or_default();
+        let mut out = Vec::new();
+        for item in &items {
+            let Some(c) = read_comment(item, &thread) else {
+                continue;
+            };
+            out.push(c);
+            let replies = item["thread"]["items"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default();
+            let total = item["thread"]["count"].as_u64().unwrap_or(0) as usize;
+            if total > replies.len() {
+                // A long thread: its newest page of replies.
+                let id = item["id"].as_i64().unwrap_or(0);
+                let more = self
+                    .call_at(
+                        Request::get_comments(group_id, post_id, Some(id), 0),
+                        Priority::Ahead,
+                    )
+                    .await?;
+                let more = more["items"].as_array().cloned().unwrap_or_default();
+                out.extend(more.iter().filter_map(|r| read_comment(r, &thread)));
+            } else {
+                out.extend(replies.iter().filter_map(|r| read_comment(r, &thread)));
             }
         }
-        Ok(out)
+        Ok((out, items.len() >= COMMENTS_PER_PAGE))
     }
 
     /// One comment as it is now, `None` when it is gone (deleted, or never was).

@@ -501,6 +501,10 @@ pub trait Ledger {
         visit: &mut dyn FnMut(&str, Network, Timestamp, &str),
     ) -> Result<(), LedgerError>;
 
+    /// The publications published that were due at or after `since`, oldest first: the posts
+    /// whose comments moderation reads.
+    fn published_since(&self, since: Timestamp) -> Result<Vec<Entry>, LedgerError>;
+
     /// Of `comments` on `page` (each its id and [`journal::text_hash`]), the indexes of those
     /// not judged yet, or judged when their text was another (edited since).
     fn unjudged(

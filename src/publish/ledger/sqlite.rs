@@ -952,6 +952,17 @@ impl Ledger for SqliteLedger {
         rows.collect::<Result<Vec<_>, _>>().map_err(storage)
     }
 
+    fn published_since(&self, since: Timestamp) -> Result<Vec<Entry>, LedgerError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(&format!(
+                "SELECT {COLUMNS} FROM publication WHERE state = 'published' AND due_ms >= ?1 ORDER BY due_ms"
+            ))
+            .map_err(storage)?;
+        let rows = stmt.query_map([ms(since)], row_entry).map_err(storage)?;
+        rows.collect::<Result<Vec<_>, _>>().map_err(storage)
+    }
+
     fn unjudged(
         &self,
         network: Network,
