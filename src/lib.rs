@@ -29,6 +29,7 @@ pub mod cli;
 pub mod init;
 pub mod locale;
 pub mod media;
+pub mod moderation;
 pub mod networks;
 pub mod ops;
 pub mod plan;

@@ -103,10 +103,12 @@ fn daemon<'a>(
                 sync: None,
                 weekly_summary: None,
                 retry_sweep: None,
+                moderate: None,
             },
             ..Options::default()
         },
         alerts: None,
+        moderation: None,
         metrics: Arc::new(Metrics::new()),
         health: Arc::new(Health::new(Duration::from_secs(60))),
         signals,

@@ -36,6 +36,7 @@ const COMMANDS: &[&str] = &[
     "changes",
     "completions",
     "man",
+    "moderate",
     "help",
 ];
 

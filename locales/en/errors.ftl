@@ -19,6 +19,7 @@ cli-now = --now: { $error }
 cli-publish-needs-due = `publish` needs --due (publish what is due now)
 cli-resolve-bad-publication = give the publication as ORG/POST, as `vestnik status` shows it
 cli-resolve-not-open = { $org }/{ $post } on { $network } is not uncertain or failed (see `vestnik status`)
+cli-unknown-org = no organization `{ $org }` in the registry: check the `id` in plans/registry.yaml
 
 ## Commands.
 

@@ -138,6 +138,15 @@ help-status--format = Output format
 help-status--format--human = One line per publication (local time, network, organization/post, state), then why a row waits or failed, since when and its next attempt, and a summary
 help-status--format--json = One JSON object: `publications`, each with `org`, `post`, `network`, `due`, `state`, `attempts`, `remote_id`, `url`, `reason`, `since`, `next_attempt` (times in UTC, RFC 3339)
 
+help-moderate = Moderate users' comments on the official pages once: read, judge, delete or report, journal
+help-moderate--dry-run = Judge and print what would be done, changing nothing: nothing deleted or journaled, no Telegram update taken from the bot's queue
+help-moderate--root = The content repository (the registry says which pages are moderated, and how)
+help-moderate--config = The daemon's configuration (ledger, networks, secrets files)
+help-moderate--org = Only the pages of this organization
+help-moderate--format = Output format
+help-moderate--format--human = One line per comment acted on: journal id, action, network, category, rule, excerpt
+help-moderate--format--json = One JSON object (see docs/moderation.md)
+
 help-resolve = Settle an uncertain or failed publication after looking at the page
 help-resolve--config = The daemon's configuration (to find the ledger)
 help-resolve--publication = The publication: `ORG/POST` as `status` shows it

@@ -37,6 +37,7 @@ cli-now = `--now`: { $error }
 cli-publish-needs-due = добавьте флаг `--due`: `publish` публикует то, чему пришло время
 cli-resolve-bad-publication = укажите публикацию как `ORG/POST`, так же как её показывает `vestnik status`
 cli-resolve-not-open = публикация { $org }/{ $post } в { $network } не под вопросом и не сорвалась, решать нечего. Посмотрите `vestnik status`
+cli-unknown-org = в реестре нет организации `{ $org }`: проверьте `id` в plans/registry.yaml
 
 ## Команды.
 

@@ -19,6 +19,7 @@ pub mod config;
 pub mod help;
 mod init;
 mod man;
+mod moderate;
 mod preview;
 mod publish;
 mod registry;
@@ -39,6 +40,7 @@ pub use check::CheckArgs;
 pub use completions::{CompletionsArgs, Shell};
 pub use init::InitArgs;
 pub use man::ManArgs;
+pub use moderate::{JournalFormat, LogArgs, ModerateArgs, RestoreArgs};
 pub use preview::{PreviewArgs, PreviewFormat};
 pub use publish::PublishArgs;
 pub use registry::{ChangesArgs, ChangesFormat, RegistryCommand};
@@ -164,6 +166,9 @@ pub enum Command {
     Completions(CompletionsArgs),
     /// Print the manual page vestnik.1, or write it and a page per command into a folder.
     Man(ManArgs),
+    /// Moderate users' comments on the official pages once: read, judge, delete or report,
+    /// journal.
+    Moderate(ModerateArgs),
 }
 
 /// Why a command could not run (exit code 2). Its text is what `vestnik: ` is followed by on
@@ -269,6 +274,13 @@ pub enum CliError {
     /// `resolve` was given a publication that is neither uncertain nor failed.
     #[error("{}/{} on {} is not uncertain or failed (see `vestnik status`)", .0.org, .0.post, .0.network)]
     NothingToResolve(crate::publish::ledger::Key),
+    /// `--org` names no organization of the registry.
+    #[error("the registry has no organization `{0}`")]
+    UnknownOrg(String),
+    /// `moderation restore` could not restore the comment (the text says why, in the
+    /// process's language).
+    #[error("{0}")]
+    Moderation(String),
 }
 
 impl CliError {
@@ -316,6 +328,8 @@ impl CliError {
             CliError::PreviewChangedNeeds => crate::t!("preview-changed-needs"),
             CliError::NeedsDue => crate::t!("cli-publish-needs-due"),
             CliError::BadPublication => crate::t!("cli-resolve-bad-publication"),
+            CliError::UnknownOrg(org) => crate::t!("cli-unknown-org", org = org.as_str()),
+            CliError::Moderation(text) => text.clone(),
             CliError::NothingToResolve(key) => crate::t!(
                 "cli-resolve-not-open",
                 org = key.org.to_string(),
@@ -364,6 +378,7 @@ pub fn run() -> i32 {
         Command::Init(args) => init::run(args),
         Command::Completions(args) => completions::run(args),
         Command::Man(args) => man::run(args),
+        Command::Moderate(args) => moderate::run(args),
     };
     match outcome {
         Ok(code) => code,
@@ -425,16 +440,22 @@ fn alerter(
 /// The registry of the content repository at `root`, read as every file of it is (regular,
 /// inside, capped).
 fn read_registry(root: &std::path::Path) -> Result<crate::plan::registry::Registry, CliError> {
+    read_repo_registry(root).map(|(_, reg)| reg)
+}
+
+/// The content repository under `root` and its registry.
+fn read_repo_registry(
+    root: &std::path::Path,
+) -> Result<(crate::plan::repo::Repo, crate::plan::registry::Registry), CliError> {
     let repo = crate::plan::repo::Repo::open(root).map_err(|source| CliError::Repository {
         root: root.to_owned(),
         source,
     })?;
-    repo.registry()
-        .map(|(reg, _)| reg)
-        .map_err(|d| CliError::Registry {
-            file: d.file,
-            message: d.message,
-        })
+    let (reg, _) = repo.registry().map_err(|d| CliError::Registry {
+        file: d.file,
+        message: d.message,
+    })?;
+    Ok((repo, reg))
 }
 
 /// The district's zone from the registry under `root`, or the default zone when the registry

@@ -96,6 +96,7 @@ pub(super) fn run(args: RunArgs) -> Result<i32, CliError> {
             }),
             None => None,
         };
+        let moderation = moderation(&cfg, &publisher, &root)?;
         let daemon = crate::publish::daemon::Daemon {
             publisher,
             ledger: &mut ledger,
@@ -108,6 +109,7 @@ pub(super) fn run(args: RunArgs) -> Result<i32, CliError> {
                 ..Default::default()
             },
             alerts,
+            moderation,
             metrics,
             health,
             signals: Arc::default(),
@@ -130,6 +132,45 @@ pub(super) fn run(args: RunArgs) -> Result<i32, CliError> {
             Err(e)
         }
     }
+}
+
+/// Comment moderation for the daemon, when `jobs.moderate` is on: the publisher's clients, the
+/// classifier with the content repository's own rules (the built-in ones when the repository
+/// cannot be read yet: a checkout made by the first sync), and connections of its own to the
+/// ledger for the passes and for the Telegram poller.
+fn moderation(
+    cfg: &crate::cli::config::Config,
+    publisher: &crate::publish::Publisher,
+    root: &std::path::Path,
+) -> Result<Option<crate::publish::daemon::Moderation>, CliError> {
+    use crate::publish::ledger::sqlite::SqliteLedger;
+    if cfg.jobs.moderate.is_none() {
+        return Ok(None);
+    }
+    let classifier = match crate::plan::repo::Repo::open(root) {
+        Ok(repo) => {
+            let (classifier, problems) = crate::moderation::Classifier::load(&repo);
+            for d in &problems {
+                tracing::warn!(file = %d.file, line = d.pos.line, problem = %d.message, "a moderation rule was not read");
+            }
+            classifier
+        }
+        Err(_) => crate::moderation::Classifier::builtin(),
+    };
+    let clients = publisher.moderation_clients();
+    let poller = match &clients.telegram {
+        Some(tg) => Some((
+            tg.clone(),
+            Box::new(SqliteLedger::open(&cfg.ledger)?)
+                as Box<dyn crate::publish::ledger::Ledger + Send>,
+        )),
+        None => None,
+    };
+    Ok(Some(crate::publish::daemon::Moderation {
+        moderator: crate::publish::moderation::Moderator::new(clients, Arc::new(classifier)),
+        ledger: Box::new(SqliteLedger::open(&cfg.ledger)?),
+        poller,
+    }))
 }
 
 /// The daemon's runtime: two workers (the loop itself runs on the calling thread).
@@ -227,6 +268,7 @@ fn run_sandbox_demo(args: RunArgs) -> Result<i32, CliError> {
                 ..Default::default()
             },
             alerts: None,
+            moderation: None,
             metrics: Arc::new(crate::ops::metrics::Metrics::new()),
             health: Arc::new(crate::ops::monitor::Health::new(
                 std::time::Duration::from_secs(60),

@@ -23,6 +23,14 @@ pub struct Sandbox {
     pub vk: vk::emulator::Emulator,
     /// OK API emulator.
     pub ok: ok::emulator::Emulator,
+    /// Each Telegram page's discussion group (where its comments live), by the page's id in
+    /// the registry.
+    pub discussions: std::collections::BTreeMap<String, i64>,
+}
+
+/// The discussion group the sandbox links to the channel `channel`.
+const fn discussion_of(channel: i64) -> i64 {
+    channel - 1_000_000_000
 }
 
 /// The rates each emulator of the sandbox enforces (per token, and per chat or page where
@@ -91,6 +99,7 @@ pub async fn start_with_limits(reg: &Registry, limits: SandboxLimits) -> std::io
         ..ok::emulator::Config::default()
     };
     let mut communities = Vec::new();
+    let mut discussions = std::collections::BTreeMap::new();
     for (i, org) in reg.organizations.iter().enumerate() {
         for (net, page) in &org.pages {
             match net {
@@ -105,14 +114,24 @@ pub async fn start_with_limits(reg: &Registry, limits: SandboxLimits) -> std::io
                             None,
                         ),
                     };
+                    let group = discussion_of(id);
                     tg.chats.push(telegram::emulator::Chat {
                         id,
                         username,
                         title: org.name.value.clone(),
                         kind: telegram::emulator::ChatKind::Channel,
                         description: org.profile.as_ref().and_then(|p| p.description.clone()),
-                        linked_chat_id: None,
+                        linked_chat_id: Some(group),
                     });
+                    tg.chats.push(telegram::emulator::Chat {
+                        id: group,
+                        username: None,
+                        title: format!("{} (discussion)", org.name.value),
+                        kind: telegram::emulator::ChatKind::Supergroup,
+                        description: None,
+                        linked_chat_id: Some(id),
+                    });
+                    discussions.insert(page.id.value.clone(), group);
                 }
                 Network::Ok => ok_cfg.groups.push(ok::emulator::Group {
                     gid: page.id.value.clone(),
@@ -137,7 +156,12 @@ pub async fn start_with_limits(reg: &Registry, limits: SandboxLimits) -> std::io
     for id in communities {
         vk.state.add_community(id, &[VK_USER_ID]);
     }
-    Ok(Sandbox { telegram, vk, ok })
+    Ok(Sandbox {
+        telegram,
+        vk,
+        ok,
+        discussions,
+    })
 }
 
 impl Sandbox {

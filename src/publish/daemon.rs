@@ -163,6 +163,8 @@ pub struct Jobs {
     pub weekly_summary: Option<String>,
     /// The retry sweep: pages whose token was refused are tried again; undelivered alerts too.
     pub retry_sweep: Option<String>,
+    /// Comment moderation: a pass over the pages' comments (`publish::moderation`).
+    pub moderate: Option<String>,
 }
 
 impl Default for Jobs {
@@ -171,6 +173,7 @@ impl Default for Jobs {
             sync: Some("0 * * * * *".into()),
             weekly_summary: Some("0 0 9 * * Mon".into()),
             retry_sweep: Some("0 */15 * * * *".into()),
+            moderate: Some("0 */2 * * * *".into()),
         }
     }
 }
@@ -241,6 +244,8 @@ pub struct Signals {
     reload: AtomicBool,
     sweep: AtomicBool,
     weekly: AtomicBool,
+    /// Wakes the moderation task for a pass.
+    moderate: Notify,
 }
 
 impl Signals {
@@ -437,6 +442,14 @@ impl Cron {
             })
             .await?;
         }
+        if let Some(cron) = &jobs.moderate {
+            let signals = signals.clone();
+            add_job(&sched, "moderate", cron, offset, move || {
+                let signals = signals.clone();
+                async move { signals.moderate.notify_one() }
+            })
+            .await?;
+        }
         if let Some(cron) = &jobs.retry_sweep {
             let signals = signals.clone();
             add_job(&sched, "retry_sweep", cron, offset, move || {
@@ -496,6 +509,117 @@ async fn deliver_alerts(
     }
 }
 
+/// Comment moderation, on tasks of its own with connections of its own to the ledger (as
+/// [`Alerts`]): a pass whenever `jobs.moderate` fires, and the one Telegram update poller of
+/// the bot. Publishing never waits for either.
+pub struct Moderation {
+    /// The moderator (the publisher's clients, the classifier).
+    pub moderator: crate::publish::moderation::Moderator,
+    /// The passes' connection to the ledger.
+    pub ledger: Box<dyn Ledger + Send>,
+    /// The poller's: the bot and its connection to the ledger, when Telegram is configured.
+    pub poller: Option<(
+        Arc<crate::networks::telegram::client::Client>,
+        Box<dyn Ledger + Send>,
+    )>,
+}
+
+/// Runs a moderation pass whenever `signals.moderate` is notified, until `done`. The registry
+/// is read again for each pass (a page may turn moderation on between two). A failing pass is
+/// logged; its comments are judged again the next time.
+async fn moderate(
+    mut moderator: crate::publish::moderation::Moderator,
+    mut ledger: Box<dyn Ledger + Send>,
+    root: PathBuf,
+    clock: Arc<dyn Clock>,
+    signals: Arc<Signals>,
+    metrics: Arc<Metrics>,
+    done: CancellationToken,
+) {
+    let options = crate::publish::moderation::Options {
+        by: "daemon".to_owned(),
+        ..Default::default()
+    };
+    loop {
+        tokio::select! {
+            () = signals.moderate.notified() => {}
+            () = done.cancelled() => return,
+        }
+        let registry = {
+            let _reading = signals.content.read().await;
+            crate::plan::repo::read_registry(&root)
+        };
+        let registry = match registry {
+            Ok((_, r)) => r,
+            Err(e) => {
+                tracing::warn!(error = %e.message(), "moderation skipped: the registry cannot be read");
+                continue;
+            }
+        };
+        let pass = moderator.pass(&registry, &mut *ledger, clock.now(), &options);
+        let summary = tokio::select! {
+            s = pass => s,
+            () = done.cancelled() => return,
+        };
+        match summary {
+            Ok(s) => {
+                for d in &s.done {
+                    metrics.moderated(
+                        d.action.at.network,
+                        &d.action.category,
+                        d.action.action.key(),
+                    );
+                }
+                for (page, why) in &s.problems {
+                    tracing::warn!(page = %page, error = %why, "comments could not be moderated");
+                }
+                if !s.done.is_empty() {
+                    tracing::info!(judged = s.judged, acted = s.done.len(), "moderation pass");
+                    signals.wake.notify_one();
+                }
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "moderation pass failed; its comments are judged again next time")
+            }
+        }
+    }
+}
+
+/// The one poller of the bot's updates: long polls `getUpdates` and keeps the comments in the
+/// ledger's inbox, until `done`. A failure is logged and tried again after a pause (a second
+/// poller of the same bot, say, which Telegram answers with 409).
+async fn poll_updates(
+    tg: Arc<crate::networks::telegram::client::Client>,
+    mut ledger: Box<dyn Ledger + Send>,
+    done: CancellationToken,
+) {
+    use crate::publish::moderation::{POLL_PAUSE, POLL_TIMEOUT_SECS, receive_updates};
+    let mut pause = POLL_PAUSE;
+    loop {
+        let got = tokio::select! {
+            r = receive_updates(&tg, &mut *ledger, POLL_TIMEOUT_SECS) => r,
+            () = done.cancelled() => return,
+        };
+        match got {
+            Ok(n) => {
+                pause = POLL_PAUSE;
+                if n > 0 {
+                    tracing::debug!(comments = n, "comments received");
+                    continue;
+                }
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "Telegram updates could not be read; trying again");
+                pause = (pause * 2).min(Duration::from_secs(60));
+            }
+        }
+        tokio::select! {
+            () = tokio::time::sleep(pause) => {}
+            () = done.cancelled() => return,
+        }
+    }
+}
+
 /// The parts of a running daemon.
 pub struct Daemon<'a> {
     /// The publisher (clients, plans).
@@ -510,6 +634,8 @@ pub struct Daemon<'a> {
     pub options: Options,
     /// Where alerts go, if anywhere (else they stay pending in the ledger and in the log).
     pub alerts: Option<Alerts>,
+    /// Comment moderation, if it runs.
+    pub moderation: Option<Moderation>,
     /// Counters for `/metrics`.
     pub metrics: Arc<Metrics>,
     /// Liveness for `/healthz`.
@@ -599,9 +725,33 @@ impl Daemon<'_> {
                 alerts_done.clone(),
             ))
         });
+        let moderation_done = CancellationToken::new();
+        let mut moderation_tasks = Vec::new();
+        if let Some(m) = self.moderation.take() {
+            moderation_tasks.push(tokio::spawn(moderate(
+                m.moderator,
+                m.ledger,
+                self.publisher.root().to_owned(),
+                self.clock.clone(),
+                self.signals.clone(),
+                self.metrics.clone(),
+                moderation_done.clone(),
+            )));
+            if let Some((tg, ledger)) = m.poller {
+                moderation_tasks.push(tokio::spawn(poll_updates(
+                    tg,
+                    ledger,
+                    moderation_done.clone(),
+                )));
+            }
+        }
         let result = self
             .turns(&stop, &mut report, &alerts_wake, watch.as_deref())
             .await;
+        moderation_done.cancel();
+        for task in moderation_tasks {
+            let _ = task.await;
+        }
         cron.stop().await;
         if let Some(task) = first_look {
             task.abort();

@@ -22,6 +22,7 @@ pub mod alert;
 pub mod daemon;
 pub mod git;
 pub mod ledger;
+pub mod moderation;
 pub mod uploads;
 pub mod watch;
 
@@ -582,6 +583,16 @@ fn block_key(network: Network, page: &str) -> String {
 }
 
 impl Publisher {
+    /// The clients comment moderation uses: these same ones, so moderation's requests count
+    /// against the same rate limits as publishing.
+    pub fn moderation_clients(&self) -> moderation::Clients {
+        moderation::Clients {
+            vk: self.clients.vk.clone(),
+            ok: self.clients.ok.clone(),
+            telegram: self.clients.telegram.clone().map(Arc::new),
+        }
+    }
+
     /// A publisher with the clients of `settings`.
     ///
     /// Fails when a client cannot be built.

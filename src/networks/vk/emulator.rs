@@ -708,6 +708,9 @@ struct World {
     rate: RateLimits,
     windows: Windows,
     requests: Vec<Recorded>,
+    /// Edits of comments to apply when a call of a method arrives (method, group, comment,
+    /// text): an author editing at that moment.
+    edits_on: Vec<(String, i64, i64, String)>,
     upload_log: Vec<UploadRecord>,
     refresh_log: Vec<RefreshRecord>,
     serial: u64,
@@ -896,6 +899,17 @@ impl State {
         {
             c.text = text.to_owned();
         }
+    }
+
+    /// The author edits comment `id` when the next call of `method` arrives, before it is
+    /// answered: an edit made between two requests of a client.
+    pub fn edit_comment_on(&self, method: &str, group_id: u64, id: i64, text: &str) {
+        self.shared.world().edits_on.push((
+            method.to_owned(),
+            group_id as i64,
+            id,
+            text.to_owned(),
+        ));
     }
 
     /// Every comment of the community, deleted ones too.
@@ -1348,6 +1362,19 @@ fn answer(
         user: info.subject,
         now,
     };
+    let (now_edited, later): (Vec<_>, Vec<_>) = std::mem::take(&mut w.edits_on)
+        .into_iter()
+        .partition(|e| e.0 == name);
+    w.edits_on = later;
+    for (_, group, id, text) in now_edited {
+        if let Some(c) = w
+            .communities
+            .get_mut(&group)
+            .and_then(|c| c.comments.iter_mut().find(|c| c.id == id))
+        {
+            c.text = text;
+        }
+    }
     let result = match name {
         "photos.getWallUploadServer" => call.get_wall_upload_server(&mut w),
         "photos.saveWallPhoto" => call.save_wall_photo(&mut w),
