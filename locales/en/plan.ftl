@@ -8,6 +8,8 @@ what-plan-file = a plan file
 what-post = a post
 what-front-matter = the front matter
 what-poll = the poll
+what-video = the `video` block
+what-live = the `live` block
 what-override-vk = the `vk` override
 what-override-ok = the `ok` override
 what-override-telegram = the `telegram` override
@@ -83,6 +85,8 @@ post-bad-external = `external` must name who publishes the post, or be true
 post-bad-external-hint = write e.g. `external: Госпаблики`
 post-poll-no-options = the poll has no `options`
 post-poll-no-options-hint = add `options: [Да, Нет]`
+post-live-url = the stream's link must start with `https://`
+post-live-url-hint = copy the stream's link from the browser's address bar
 # $error is one of the date-… messages.
 post-poll-closes = poll `closes`: { $error }
 post-no-front-matter = a post file must start with front matter: a `---` line, the post's fields, and another `---` line

@@ -10,6 +10,8 @@ what-plan-file = в файле плана
 what-post = в посте
 what-front-matter = в шапке поста
 what-poll = в опросе
+what-video = в разделе `video`
+what-live = в разделе `live`
 what-override-vk = в разделе `vk`
 what-override-ok = в разделе `ok`
 what-override-telegram = в разделе `telegram`
@@ -88,6 +90,8 @@ post-bad-external = в `external` не сказано, кто публикует
 post-bad-external-hint = Напишите, кто публикует, например `external: Госпаблики`, или `external: true`
 post-poll-no-options = в опросе нет вариантов ответа, `options`
 post-poll-no-options-hint = Добавьте строку `options: [Да, Нет]`
+post-live-url = ссылка на трансляцию должна начинаться с `https://`
+post-live-url-hint = Скопируйте ссылку на трансляцию из адресной строки браузера
 # $error — одно из сообщений date-….
 post-poll-closes = поле `closes` в опросе: { $error }
 post-no-front-matter = файл поста должен начинаться с шапки: строка `---`, поля поста и снова строка `---`

@@ -88,6 +88,29 @@ pub struct Poll {
     pub pos: Pos,
 }
 
+/// A video clip of a post (`video: clip.mp4`, or `video: {file, poster, title}`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Video {
+    /// The clip's path as written (under `media/<org>/`).
+    pub file: At<String>,
+    /// A picture to show before the clip plays; without it a frame of the clip is taken.
+    pub poster: Option<At<String>>,
+    /// The clip's own name on VK and OK (Telegram shows none).
+    pub title: Option<String>,
+}
+
+/// A live stream a post announces (`live: {url, starts}`): no API here starts one for all three
+/// networks, so the post carries its link.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Live {
+    /// Where the stream will be watched.
+    pub url: At<String>,
+    /// When it starts.
+    pub starts: Option<At<Timestamp>>,
+    /// Where `live:` is written.
+    pub pos: Pos,
+}
+
 /// Per-network overrides of a post.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Override {
@@ -95,6 +118,10 @@ pub struct Override {
     pub text: Option<Text>,
     /// Replaces the images on this network.
     pub images: Option<Vec<At<String>>>,
+    /// Replaces the video on this network.
+    pub video: Option<Video>,
+    /// Replaces the animation on this network.
+    pub animation: Option<At<String>>,
     /// Do not publish on this network.
     pub skip: bool,
     /// Where the override is written.
@@ -120,6 +147,12 @@ pub struct Post {
     pub networks: Option<At<Vec<At<Network>>>>,
     /// Image paths as written.
     pub images: Vec<At<String>>,
+    /// The video clip.
+    pub video: Option<Video>,
+    /// A short silent loop (`animation: loop.gif` or `.mp4`).
+    pub animation: Option<At<String>>,
+    /// A live stream announced.
+    pub live: Option<Live>,
     /// The poll.
     pub poll: Option<Poll>,
     /// Ready or draft.
@@ -164,6 +197,32 @@ impl Post {
             .unwrap_or(&self.images)
     }
 
+    /// The video sent to `network`.
+    pub fn video_for(&self, network: Network) -> Option<&Video> {
+        self.overrides
+            .get(&network)
+            .and_then(|o| o.video.as_ref())
+            .or(self.video.as_ref())
+    }
+
+    /// The animation sent to `network`.
+    pub fn animation_for(&self, network: Network) -> Option<&At<String>> {
+        self.overrides
+            .get(&network)
+            .and_then(|o| o.animation.as_ref())
+            .or(self.animation.as_ref())
+    }
+
+    /// Whether the post sends a video or an animation anywhere (FFmpeg is then needed).
+    pub fn has_motion(&self) -> bool {
+        self.video.is_some()
+            || self.animation.is_some()
+            || self
+                .overrides
+                .values()
+                .any(|o| o.video.is_some() || o.animation.is_some())
+    }
+
     /// Whether the post counts for the weekly rule (ready or external).
     pub fn counts(&self) -> bool {
         self.status == Status::Ready || self.external.is_some()
@@ -185,8 +244,8 @@ pub fn is_post_id(id: &str) -> bool {
 }
 
 const POST_FIELDS: &[&str] = &[
-    "org", "id", "date", "title", "networks", "images", "poll", "status", "external", "vk", "ok",
-    "telegram",
+    "org", "id", "date", "title", "networks", "images", "video", "animation", "live", "poll",
+    "status", "external", "vk", "ok", "telegram",
 ];
 
 /// Parses one `.md` post file. `folder` is the organization folder it is in; `tz` the registry's
@@ -461,6 +520,12 @@ fn read_post(
         At::new(nets, list.pos)
     });
     let images = f.str_list("images").map(|l| l.value).unwrap_or_default();
+    let video = read_video(&mut f, ctx);
+    let animation = f.str("animation");
+    let live_pos = f.key_pos("live");
+    let live = f
+        .map("live")
+        .and_then(|n| read_live(n, live_pos, ctx, f.out()));
     let poll_pos = f.key_pos("poll");
     let poll = f
         .map("poll")
@@ -534,6 +599,9 @@ fn read_post(
         title,
         networks,
         images,
+        video,
+        animation,
+        live,
         poll,
         status,
         external,
@@ -605,11 +673,64 @@ fn read_override(
     let o = Override {
         text: f.str("text").map(|t| ctx.text_of(&t)),
         images: f.str_list("images").map(|l| l.value),
+        video: read_video(&mut f, ctx),
+        animation: f.str("animation"),
         skip: f.bool("skip").is_some_and(|b| b.value),
         pos: f.pos(),
     };
-    f.finish(&["text", "images", "skip"]);
+    f.finish(&["text", "images", "video", "animation", "skip"]);
     Some(o)
+}
+
+/// `video:` as a path, or as a map `{file, poster, title}`.
+fn read_video(f: &mut Fields, ctx: &Ctx) -> Option<Video> {
+    let node = f.node("video")?;
+    if let Some(file) = node.scalar_text() {
+        return Some(Video {
+            file: At::new(file, node.pos),
+            poster: None,
+            title: None,
+        });
+    }
+    let mut v = Fields::new(node, What::Msg("what-video"), ctx.file, f.out())?;
+    let file = v.req_str("file", "concert.mp4");
+    let poster = v.str("poster");
+    let title = v.str("title").map(|t| t.value);
+    v.finish(&["file", "poster", "title"]);
+    Some(Video {
+        file: file?,
+        poster,
+        title,
+    })
+}
+
+fn read_live(node: &Node, key_pos: Pos, ctx: &Ctx, out: &mut Vec<Diagnostic>) -> Option<Live> {
+    let mut f = Fields::new(node, What::Msg("what-live"), ctx.file, out)?;
+    let url = f.req_str("url", "https://vk.com/video-1_2");
+    if let Some(u) = &url
+        && !(u.value.starts_with("https://") || u.value.starts_with("http://"))
+    {
+        let d = Diagnostic::new(Rule::Schema, ctx.file, u.pos, crate::t!("post-live-url"))
+            .hint(crate::t!("post-live-url-hint"));
+        f.report(d);
+    }
+    let starts = f
+        .req_str("starts", "2026-12-01 18:00")
+        .and_then(|c| match time::parse_when(&c.value, ctx.tz) {
+            Ok(ts) => Some(At::new(ts, c.pos)),
+            Err(e) => {
+                f.report(
+                    Diagnostic::new(Rule::Date, ctx.file, c.pos, e.to_string()).hint(e.hint()),
+                );
+                None
+            }
+        });
+    f.finish(&["url", "starts"]);
+    Some(Live {
+        url: url?,
+        starts,
+        pos: key_pos,
+    })
 }
 
 /// The name of a plan file without its folder and extension: the id of a `.md` post without

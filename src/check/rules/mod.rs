@@ -61,7 +61,13 @@ impl PostSummary {
             networks: networks.iter().fold(0, |set, n| set | bit(*n)),
             counts: post.counts(),
             external: post.external.is_some(),
-            rich: networks.iter().any(|n| !post.images_for(*n).is_empty()) || post.poll.is_some(),
+            // Photos, video, animation, a poll or a live stream announced (req. 2 of the decree).
+            rich: networks.iter().any(|n| {
+                !post.images_for(*n).is_empty()
+                    || post.video_for(*n).is_some()
+                    || post.animation_for(*n).is_some()
+            }) || post.poll.is_some()
+                || post.live.is_some(),
         })
     }
 
