@@ -214,3 +214,20 @@ rule-registry-verified = A VK or OK page has no «Госорганизация»
 rule-registry-gospubliki = A required organization is not connected to Госпаблики.
 rule-registry-responsible = A required organization has no responsible person with phone and e-mail.
 rule-registry-profile = A page profile lacks description, address with map, phones, hours or links to the other pages.
+
+## Video and animation: media-format, media-size, media-tool
+
+video-tool-missing = { $tool } is not installed (the ffmpeg package is needed)
+video-timeout = { $tool } took longer than { $secs } s
+video-damaged = the file is damaged or not a video: { $detail }
+video-still = it is a still { $format } picture, not a video (a renamed file?)
+video-too-large = the file is { $mb } MB; vestnik takes clips up to { $max } MB
+video-too-long = the clip lasts { $secs } s; at most { $max } s
+video-too-long-telegram = the clip lasts { $secs } s: to fit Telegram's 50 MB it would be unwatchable (at most { $max } s)
+video-failed = FFmpeg failed: { $detail }
+video-format-hint = save the clip as MP4 (H.264): every phone and video editor can
+video-size-hint = shorten the clip or split it in parts
+video-animation-and-video = the post has both a video and an animation; the networks take one
+video-animation-and-video-hint = keep `video` or `animation`
+media-tool-missing = checking a video needs FFmpeg, and { $tool } was not found
+media-tool-missing-hint = install the ffmpeg package (`apt-get install ffmpeg`) or set VESTNIK_FFMPEG and VESTNIK_FFPROBE to its programs

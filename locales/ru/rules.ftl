@@ -261,3 +261,20 @@ rule-registry-verified = У страницы в VK или OK нет отметк
 rule-registry-gospubliki = Обязательная организация не подключена к Госпабликам.
 rule-registry-responsible = У обязательной организации нет ответственного с телефоном и почтой.
 rule-registry-profile = В профиле страницы нет описания, адреса с картой, телефонов, часов работы или ссылок на другие страницы.
+
+## Видео и анимация: media-format, media-size, media-tool
+
+video-tool-missing = не найдена программа { $tool } (нужен пакет ffmpeg)
+video-timeout = программа { $tool } не уложилась в { $secs } с
+video-damaged = файл повреждён или это не видео: { $detail }
+video-still = это картинка { $format }, а не видео (файл переименовали?)
+video-too-large = файл весит { $mb } МБ, а видео берём до { $max } МБ
+video-too-long = ролик идёт { $secs } с, а можно не дольше { $max } с
+video-too-long-telegram = ролик идёт { $secs } с: чтобы уложиться в 50 МБ для Telegram, картинку пришлось бы сжать до каши (можно до { $max } с)
+video-failed = FFmpeg не справился: { $detail }
+video-format-hint = сохраните ролик в MP4 (H.264): так умеет любой телефон и видеоредактор
+video-size-hint = сократите ролик или разделите его на части
+video-animation-and-video = в одной публикации и видео, и анимация, а сети принимают что-то одно
+video-animation-and-video-hint = оставьте `video` или `animation`
+media-tool-missing = чтобы проверить видео, нужен FFmpeg, а { $tool } не найден
+media-tool-missing-hint = установите пакет ffmpeg (`apt-get install ffmpeg`) или укажите путь в VESTNIK_FFMPEG и VESTNIK_FFPROBE

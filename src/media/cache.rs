@@ -36,6 +36,8 @@ use crate::render::publication::ImageRef;
 pub struct MediaCache {
     dir: PathBuf,
     digests: std::sync::Arc<std::sync::Mutex<Digests>>,
+    /// The programs that adapt clips ([`crate::media::video`]).
+    tools: std::sync::Arc<crate::media::video::Tools>,
 }
 
 /// The hash of each input file read, by its identity and state (device, inode, length, times):
@@ -268,7 +270,26 @@ impl MediaCache {
         MediaCache {
             dir: dir.into(),
             digests: std::sync::Arc::default(),
+            tools: std::sync::Arc::default(),
         }
+    }
+
+    /// The same cache adapting clips with `tools`.
+    pub fn with_tools(mut self, tools: crate::media::video::Tools) -> MediaCache {
+        self.tools = std::sync::Arc::new(tools);
+        self
+    }
+
+    /// The programs that adapt clips.
+    pub fn tools(&self) -> &crate::media::video::Tools {
+        &self.tools
+    }
+
+    /// Creates the folder (mode 0700) if needed and checks that it is private.
+    ///
+    /// Fails as [`MediaCache::open`] does.
+    pub fn ensure_folder(&self) -> Result<(), CacheError> {
+        self.folder(true).map(|_| ())
     }
 
     /// A cache in `dir`, its folder created (mode 0700) and checked now: for a command to fail

@@ -1,9 +1,11 @@
-//! Images of posts: where they may live (`media/<org-id>/`), what they are (format and size read
-//! from the header), and whether each network can take them after adaptation.
+//! Images and clips of posts: where they may live (`media/<org-id>/`), what they are (format and
+//! size read from the header, or by `ffprobe` for clips: [`video`]), and whether each network
+//! can take them after adaptation.
 
 pub mod cache;
 pub mod probe;
 pub mod process;
+pub mod video;
 
 use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom};

@@ -88,8 +88,9 @@ rules! {
     EmptyPost = "empty-post", Error, "A ready post has nothing to publish on a network: no text, no images, no poll.";
     MediaMissing = "media-missing", Error, "An image file does not exist.";
     MediaPath = "media-path", Error, "An image path leaves media/<org-id>/ (absolute path, `..`, symlink out).";
-    MediaFormat = "media-format", Error, "An image is not a decodable JPEG, PNG, WebP or GIF.";
-    MediaSize = "media-size", Error, "An image cannot be adapted to a network's limits (extreme ratio, too many pixels), or its file is too large to read.";
+    MediaFormat = "media-format", Error, "An image is not a decodable JPEG, PNG, WebP or GIF; a video or animation is damaged, a still picture, or not readable by FFmpeg.";
+    MediaSize = "media-size", Error, "An image cannot be adapted to a network's limits (extreme ratio, too many pixels), or its file is too large to read; a clip is too long or too large (for Telegram: 50 MB after adaptation).";
+    MediaTool = "media-tool", Error, "A post has a video or animation and FFmpeg (ffprobe, ffmpeg) is not installed: the clip cannot be checked.";
     Secret = "secret", Error, "A token-like string in a plan file (tokens never belong in git).";
     Style = "style", Warning, "Bureaucratese (канцелярит), stock phrases, chains of verbal nouns, over-long sentences.";
     Variety = "variety", Warning, "A page's week has only plain text posts (the decree asks for photos, cards, video, polls).";

@@ -223,6 +223,22 @@ impl Post {
                 .any(|o| o.video.is_some() || o.animation.is_some())
     }
 
+    /// Every clip and poster path the post writes (overrides included), for the path guard.
+    pub fn motion_paths(&self) -> Vec<&At<String>> {
+        let videos = self
+            .video
+            .iter()
+            .chain(self.overrides.values().filter_map(|o| o.video.as_ref()));
+        let mut out: Vec<&At<String>> = Vec::new();
+        for v in videos {
+            out.push(&v.file);
+            out.extend(v.poster.as_ref());
+        }
+        out.extend(self.animation.iter());
+        out.extend(self.overrides.values().filter_map(|o| o.animation.as_ref()));
+        out
+    }
+
     /// Whether the post counts for the weekly rule (ready or external).
     pub fn counts(&self) -> bool {
         self.status == Status::Ready || self.external.is_some()

@@ -29,6 +29,47 @@ pub struct ImageRef {
     pub bytes: u64,
 }
 
+/// A clip is a video (with sound) or an animation (a short silent loop).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Motion {
+    /// `video:`.
+    Video,
+    /// `animation:`.
+    Animation,
+}
+
+/// A clip as adapted for one network: an H.264 MP4 and its poster.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct VideoRef {
+    /// Path as written in the plan, resolved to `media/<org>/…`.
+    pub source: String,
+    /// Width after adaptation.
+    pub width: u32,
+    /// Height after adaptation.
+    pub height: u32,
+    /// Duration in whole seconds.
+    pub duration: u32,
+    /// MP4 size in bytes after adaptation.
+    pub bytes: u64,
+    /// The poster (Telegram's thumbnail): the given picture or a frame of the clip.
+    pub poster: ImageRef,
+    /// Video or animation.
+    pub motion: Motion,
+}
+
+impl VideoRef {
+    /// The MP4 as a file to upload (the clients ask for the bytes of a file by its source).
+    pub fn file(&self) -> ImageRef {
+        ImageRef {
+            source: self.source.clone(),
+            width: self.width,
+            height: self.height,
+            bytes: self.bytes,
+        }
+    }
+}
+
 /// One Telegram Bot API call.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "method")]

@@ -21,7 +21,7 @@ use crate::t;
 pub type Resolve<'a> = dyn Fn(&str, &str) -> Result<PathBuf, PathError> + 'a;
 
 /// Checks that `post` publishes only where its folder's organization may publish, and only
-/// pictures of that organization's `media/` folder. Returns the images whose paths resolved,
+/// pictures and clips of that organization's `media/` folder. Returns the images whose paths resolved,
 /// as written, with their files.
 pub fn post(
     post: &Post,
@@ -98,11 +98,15 @@ pub fn post(
         }
     }
     let mut resolved = Vec::new();
-    let all = post.images.iter().chain(
-        post.overrides
-            .values()
-            .flat_map(|o| o.images.iter().flatten()),
-    );
+    let all = post
+        .images
+        .iter()
+        .chain(
+            post.overrides
+                .values()
+                .flat_map(|o| o.images.iter().flatten()),
+        )
+        .chain(post.motion_paths());
     for img in all {
         if img.value.trim().is_empty() || resolved.iter().any(|(w, _)| *w == img.value) {
             continue;

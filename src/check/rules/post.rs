@@ -10,6 +10,7 @@ use jiff::{SignedDuration, Timestamp};
 
 use crate::check::rules::guard;
 use crate::check::style::Style;
+use crate::media::video::{self, Motion, Tools, VideoError, VideoInfo};
 use crate::media::{self, MediaInfo, PathError, ProbeError};
 use crate::plan::diagnostic::{Diagnostic, Rule, Severity};
 use crate::plan::network::Network;
@@ -33,6 +34,8 @@ pub const DRAFT_WARN: SignedDuration = SignedDuration::from_hours(48);
 pub struct MediaProbes {
     seen: Mutex<Recent<PathBuf, Result<MediaInfo, ProbeError>>>,
     resolved: Mutex<Recent<(String, String), Result<PathBuf, PathError>>>,
+    clips: Mutex<Recent<PathBuf, Result<VideoInfo, VideoError>>>,
+    tools: Tools,
 }
 
 /// How many images each generation of [`Recent`] holds.
@@ -86,6 +89,17 @@ impl MediaProbes {
         let r = media::resolve(root, org, written).map(|(_, abs)| abs);
         if let Ok(mut m) = self.resolved.lock() {
             m.insert(key, r.clone());
+        }
+        r
+    }
+
+    fn probe_video(&self, path: &Path) -> Result<VideoInfo, VideoError> {
+        if let Some(hit) = self.clips.lock().ok().and_then(|mut m| m.get(path)) {
+            return hit;
+        }
+        let r = video::probe(&self.tools, path);
+        if let Ok(mut m) = self.clips.lock() {
+            m.insert(path.to_owned(), r.clone());
         }
         r
     }
@@ -187,20 +201,24 @@ pub fn check(post: &Post, cx: &PostContext, out: &mut Vec<Diagnostic>) -> Vec<Ne
             renders.get(text, render::flavor(net))
         };
         check_length(post, net, text, rendered, publishes, out);
-        if post.images_for(net).len() > net.limits().images_max {
+        // A video rides in the album (Telegram's media group, VK's ten photos and videos).
+        let video = usize::from(post.video_for(net).is_some());
+        if post.images_for(net).len() + video > net.limits().images_max {
             album.push(net);
         }
     }
     for (max, nets) in group_by_limit(&album, |l| l.images_max) {
         let images = post.images_for(nets[0]);
+        let video = post.video_for(nets[0]).map(|v| &v.file);
+        let pos = images.get(max).or(video).map_or(post.pos, |i| i.pos);
         out.push(with_nets(
             Diagnostic::new(
                 Rule::AlbumSize,
                 file,
-                images[max].pos,
+                pos,
                 t!(
                     "album-size-too-many",
-                    n = images.len(),
+                    n = images.len() + usize::from(video.is_some()),
                     networks = names(&nets),
                     count = nets.len(),
                     max = max
@@ -214,6 +232,7 @@ pub fn check(post: &Post, cx: &PostContext, out: &mut Vec<Diagnostic>) -> Vec<Ne
         check_poll(post, poll, &targets, &mut renders, out);
     }
     check_media(post, &targets, cx, out);
+    check_motion(post, &targets, cx, out);
     targets
 }
 
@@ -377,6 +396,8 @@ fn check_length(
     if publishes
         && rendered.visible.trim().is_empty()
         && post.images_for(net).is_empty()
+        && post.video_for(net).is_none()
+        && post.animation_for(net).is_none()
         && post.poll.is_none()
     {
         out.push(
@@ -510,7 +531,11 @@ fn check_poll(
         }
     }
     for &net in targets {
-        if net.limits().poll_may_stand_alone || !post.images_for(net).is_empty() {
+        if net.limits().poll_may_stand_alone
+            || !post.images_for(net).is_empty()
+            || post.video_for(net).is_some()
+            || post.animation_for(net).is_some()
+        {
             continue;
         }
         if renders
@@ -552,11 +577,21 @@ fn check_media(post: &Post, targets: &[Network], cx: &PostContext, out: &mut Vec
     let file = post.file.as_str();
     let org = post.org.value.as_str();
     let mut done = BTreeSet::new();
-    let all = post.images.iter().chain(
-        post.overrides
-            .values()
-            .flat_map(|o| o.images.iter().flatten()),
-    );
+    // Posters are pictures too (their format is checked; Telegram gets them as thumbnails).
+    let posters = post
+        .video
+        .iter()
+        .chain(post.overrides.values().filter_map(|o| o.video.as_ref()))
+        .filter_map(|v| v.poster.as_ref());
+    let all = post
+        .images
+        .iter()
+        .chain(
+            post.overrides
+                .values()
+                .flat_map(|o| o.images.iter().flatten()),
+        )
+        .chain(posters);
     for img in all {
         if !done.insert((img.value.as_str(), img.pos)) {
             continue;
@@ -643,6 +678,108 @@ fn check_media(post: &Post, targets: &[Network], cx: &PostContext, out: &mut Vec
                     ),
                 )
                 .hint(t!("media-size-unfit-hint")),
+                &nets,
+            ));
+        }
+    }
+}
+
+/// `media-format`, `media-size` and `media-tool` for the clips of a post: each probed once with
+/// `ffprobe`, and judged per network by the adaptation it would get.
+fn check_motion(post: &Post, targets: &[Network], cx: &PostContext, out: &mut Vec<Diagnostic>) {
+    let file = post.file.as_str();
+    let org = post.org.value.as_str();
+    for &net in targets {
+        if let (Some(_), Some(a)) = (post.video_for(net), post.animation_for(net)) {
+            out.push(
+                Diagnostic::new(Rule::Schema, file, a.pos, t!("video-animation-and-video"))
+                    .hint(t!("video-animation-and-video-hint"))
+                    .network(net),
+            );
+            break;
+        }
+    }
+    let videos = post
+        .video
+        .iter()
+        .chain(post.overrides.values().filter_map(|o| o.video.as_ref()))
+        .map(|v| (&v.file, Motion::Video));
+    let animations = post
+        .animation
+        .iter()
+        .chain(post.overrides.values().filter_map(|o| o.animation.as_ref()))
+        .map(|a| (a, Motion::Animation));
+    let mut done = BTreeSet::new();
+    for (clip, motion) in videos.chain(animations) {
+        if !done.insert(clip.pos) {
+            continue;
+        }
+        if clip.value.trim().is_empty() {
+            out.push(
+                Diagnostic::new(Rule::Schema, file, clip.pos, t!("schema-image-empty"))
+                    .hint(t!("schema-image-empty-hint")),
+            );
+            continue;
+        }
+        let nets: Vec<Network> = targets
+            .iter()
+            .copied()
+            .filter(|&n| match motion {
+                Motion::Video => post.video_for(n).is_some_and(|v| v.file.pos == clip.pos),
+                Motion::Animation => post.animation_for(n).is_some_and(|a| a.pos == clip.pos),
+            })
+            .collect();
+        let abs = match cx.probes.resolve(cx.root, org, &clip.value) {
+            Ok(r) => r,
+            Err(e @ PathError::Missing(_)) => {
+                out.push(
+                    Diagnostic::new(Rule::MediaMissing, file, clip.pos, e.message())
+                        .hint(t!("media-missing-hint", org = org)),
+                );
+                continue;
+            }
+            // Reported by the guard (`media-path`).
+            Err(_) => continue,
+        };
+        let said = |e: &VideoError| format!("`{}`: {}", clip.value, e.message());
+        let info = match cx.probes.probe_video(&abs) {
+            Ok(i) => i,
+            Err(VideoError::ToolMissing(tool)) => {
+                out.push(
+                    Diagnostic::new(
+                        Rule::MediaTool,
+                        file,
+                        clip.pos,
+                        t!("media-tool-missing", tool = tool.display().to_string()),
+                    )
+                    .hint(t!("media-tool-missing-hint")),
+                );
+                continue;
+            }
+            Err(e) => {
+                let (rule, hint) = if e.is_size() {
+                    (Rule::MediaSize, t!("video-size-hint"))
+                } else {
+                    (Rule::MediaFormat, t!("video-format-hint"))
+                };
+                out.push(Diagnostic::new(rule, file, clip.pos, said(&e)).hint(hint));
+                continue;
+            }
+        };
+        // One finding per reason, with the networks it concerns.
+        let mut reasons: Vec<(String, Vec<Network>)> = Vec::new();
+        for net in nets {
+            if let Err(e) = video::adaptation(&info, motion, net) {
+                let why = said(&e);
+                match reasons.iter_mut().find(|(w, _)| *w == why) {
+                    Some((_, n)) => n.push(net),
+                    None => reasons.push((why, vec![net])),
+                }
+            }
+        }
+        for (why, nets) in reasons {
+            out.push(with_nets(
+                Diagnostic::new(Rule::MediaSize, file, clip.pos, why).hint(t!("video-size-hint")),
                 &nets,
             ));
         }
