@@ -17,7 +17,7 @@ use crate::plan::registry::{REGISTRY_PATH, Registry};
 use crate::plan::repo::Repo;
 use crate::plan::time;
 use crate::plan::{self, Post, Status};
-use crate::render::publication::{self, ImageRef, Publication};
+use crate::render::publication::{self, ImageRef, Motion, Publication, VideoRef};
 use crate::render::{self, markdown::escape_attr};
 
 /// Why a preview could not be made. The `Display` is English, for logs; [`PreviewError::message`]
@@ -200,7 +200,35 @@ pub fn build(
                 images.insert(format!("{}:{}", net.key(), image.source), path.clone());
             }
             let lookup = |written: &str| prepared.get(written).map(|(image, _)| image.clone());
-            let (publication, error) = match publication::render(post, page, &lookup) {
+            // Clips are adapted as the publisher adapts them: the sizes shown are the real ones.
+            let mut clips: Vec<(String, Motion, VideoRef)> = Vec::new();
+            let video = post.video_for(net).map(|v| {
+                (
+                    &v.file.value,
+                    v.poster.as_ref().map(|p| p.value.as_str()),
+                    Motion::Video,
+                )
+            });
+            let animation = post
+                .animation_for(net)
+                .map(|a| (&a.value, None, Motion::Animation));
+            for (clip, poster, motion) in video.into_iter().chain(animation) {
+                if let Some(made) =
+                    cache.prepare_video_written(root, &post.org.value, clip, poster, motion, net)
+                {
+                    let key = format!("{}:{}", net.key(), made.video.poster.source);
+                    images.insert(key, made.poster.clone());
+                    clips.push((clip.clone(), motion, made.video));
+                }
+            }
+            let clip_lookup = |written: &str, motion: Motion| {
+                clips
+                    .iter()
+                    .find(|(w, m, _)| w == written && *m == motion)
+                    .map(|(_, _, v)| v.clone())
+            };
+            let (publication, error) = match publication::render(post, page, &lookup, &clip_lookup)
+            {
                 Ok(p) => (Some(p), None),
                 Err(e) => (None, Some(e.message())),
             };
@@ -358,6 +386,49 @@ fn quote(out: &mut String, text: &str) {
     }
 }
 
+/// A clip as people read it: its file, picture size, duration, size after adaptation, and
+/// where its poster comes from.
+fn video_line(v: &VideoRef) -> String {
+    crate::t!(
+        "preview-video",
+        source = v.source.as_str(),
+        width = v.width.to_string(),
+        height = v.height.to_string(),
+        secs = v.duration,
+        mb = format!("{:.1}", v.bytes as f64 / 1_000_000.0),
+        poster = v.poster.source.as_str()
+    )
+}
+
+/// A clip in the HTML page: its poster, and what it is under it.
+fn video_tag(p: &Preview, net: Network, v: &VideoRef) -> String {
+    let data = p
+        .images
+        .get(&format!("{}:{}", net.key(), v.poster.source))
+        .and_then(|path| crate::media::read_file(path).ok())
+        .map(|b| format!("data:image/jpeg;base64,{}", base64(&b)))
+        .unwrap_or_default();
+    let id = match v.motion {
+        Motion::Video => "preview-html-video",
+        Motion::Animation => "preview-html-animation",
+    };
+    let caption = crate::t!(
+        id,
+        source = v.source.as_str(),
+        width = v.width.to_string(),
+        height = v.height.to_string(),
+        secs = v.duration,
+        mb = format!("{:.1}", v.bytes as f64 / 1_000_000.0)
+    );
+    format!(
+        "<figure class=\"photo video\"><img src=\"{data}\" alt=\"{}\" width=\"{}\" height=\"{}\"><figcaption>▶ {}</figcaption></figure>",
+        escape_attr(&v.source),
+        v.poster.width,
+        v.poster.height,
+        escape_attr(&caption),
+    )
+}
+
 fn image_line(i: &ImageRef) -> String {
     crate::t!(
         "preview-image",
@@ -420,8 +491,29 @@ fn describe(out: &mut String, publication: &Publication, tz: &jiff::tz::TimeZone
                         line(out, crate::t!(id, image = image_line(photo)));
                         quote(out, caption.as_deref().unwrap_or(""));
                     }
-                    publication::TelegramCall::SendMediaGroup { media, caption, .. } => {
-                        let list: Vec<String> = media.iter().map(image_line).collect();
+                    publication::TelegramCall::SendVideo { video, caption, .. }
+                    | publication::TelegramCall::SendAnimation {
+                        animation: video,
+                        caption,
+                        ..
+                    } => {
+                        let id = match (video.motion, caption.is_some()) {
+                            (Motion::Video, false) => "preview-call-send-video",
+                            (Motion::Video, true) => "preview-call-send-video-caption",
+                            (Motion::Animation, false) => "preview-call-send-animation",
+                            (Motion::Animation, true) => "preview-call-send-animation-caption",
+                        };
+                        line(out, crate::t!(id, video = video_line(video)));
+                        quote(out, caption.as_deref().unwrap_or(""));
+                    }
+                    publication::TelegramCall::SendMediaGroup {
+                        media,
+                        video,
+                        caption,
+                        ..
+                    } => {
+                        let mut list: Vec<String> = media.iter().map(image_line).collect();
+                        list.extend(video.iter().map(video_line));
                         let id = if caption.is_some() {
                             "preview-call-send-media-group-caption"
                         } else {
@@ -429,7 +521,7 @@ fn describe(out: &mut String, publication: &Publication, tz: &jiff::tz::TimeZone
                         };
                         line(
                             out,
-                            crate::t!(id, count = media.len(), images = list.join(", ")),
+                            crate::t!(id, count = list.len(), images = list.join(", ")),
                         );
                         quote(out, caption.as_deref().unwrap_or(""));
                     }
@@ -453,6 +545,14 @@ fn describe(out: &mut String, publication: &Publication, tz: &jiff::tz::TimeZone
                     publication::VkCall::UploadPhoto { image, .. } => line(
                         out,
                         crate::t!("preview-call-upload-photo", image = image_line(image)),
+                    ),
+                    publication::VkCall::UploadVideo { video, name, .. } => line(
+                        out,
+                        crate::t!(
+                            "preview-call-upload-video",
+                            video = video_line(video),
+                            name = name.as_str()
+                        ),
                     ),
                     publication::VkCall::CreatePoll {
                         question,
@@ -492,6 +592,14 @@ fn describe(out: &mut String, publication: &Publication, tz: &jiff::tz::TimeZone
                         out,
                         crate::t!("preview-call-upload-photo", image = image_line(image)),
                     ),
+                    publication::OkCall::UploadVideo { video, title, .. } => line(
+                        out,
+                        crate::t!(
+                            "preview-call-upload-video",
+                            video = video_line(video),
+                            name = title.as_str()
+                        ),
+                    ),
                     publication::OkCall::MediatopicPost { gid, media } => {
                         line(
                             out,
@@ -509,6 +617,13 @@ fn describe(out: &mut String, publication: &Publication, tz: &jiff::tz::TimeZone
                                         out,
                                         "      {}",
                                         crate::t!("preview-ok-photos", count = uploads.len())
+                                    );
+                                }
+                                publication::OkMedia::Movie { uploads } => {
+                                    let _ = writeln!(
+                                        out,
+                                        "      {}",
+                                        crate::t!("preview-ok-movies", count = uploads.len())
                                     );
                                 }
                                 publication::OkMedia::Poll {
@@ -650,10 +765,33 @@ fn card_body(p: &Preview, n: &NetworkPreview) -> String {
                             );
                         }
                     }
-                    publication::TelegramCall::SendMediaGroup { media, caption, .. } => {
+                    publication::TelegramCall::SendVideo { video, caption, .. }
+                    | publication::TelegramCall::SendAnimation {
+                        animation: video,
+                        caption,
+                        ..
+                    } => {
+                        s.push_str(&video_tag(p, n.network, video));
+                        if let Some(c) = caption {
+                            let _ = write!(
+                                s,
+                                "<div class=\"caption\">{}</div>",
+                                c.replace('\n', "<br>")
+                            );
+                        }
+                    }
+                    publication::TelegramCall::SendMediaGroup {
+                        media,
+                        video,
+                        caption,
+                        ..
+                    } => {
                         s.push_str("<div class=\"album\">");
                         for m in media {
                             s.push_str(&img_tag(p, n.network, m));
+                        }
+                        if let Some(v) = video {
+                            s.push_str(&video_tag(p, n.network, v));
                         }
                         s.push_str("</div>");
                         if let Some(c) = caption {
@@ -680,11 +818,13 @@ fn card_body(p: &Preview, n: &NetworkPreview) -> String {
         }
         Some(Publication::Vk(calls)) => {
             let mut photos = Vec::new();
+            let mut videos = Vec::new();
             let mut poll = String::new();
             let mut message = "";
             for call in calls {
                 match call {
                     publication::VkCall::UploadPhoto { image, .. } => photos.push(image),
+                    publication::VkCall::UploadVideo { video, .. } => videos.push(video),
                     publication::VkCall::CreatePoll {
                         question,
                         add_answers,
@@ -699,10 +839,13 @@ fn card_body(p: &Preview, n: &NetworkPreview) -> String {
                 }
             }
             let _ = write!(s, "<div class=\"text\">{}</div>", plain_html(message));
-            if !photos.is_empty() {
+            if !photos.is_empty() || !videos.is_empty() {
                 s.push_str("<div class=\"album\">");
                 for ph in photos {
                     s.push_str(&img_tag(p, n.network, ph));
+                }
+                for v in videos {
+                    s.push_str(&video_tag(p, n.network, v));
                 }
                 s.push_str("</div>");
             }
@@ -713,7 +856,14 @@ fn card_body(p: &Preview, n: &NetworkPreview) -> String {
                 .iter()
                 .filter_map(|c| match c {
                     publication::OkCall::UploadPhoto { image, .. } => Some(image),
-                    publication::OkCall::MediatopicPost { .. } => None,
+                    _ => None,
+                })
+                .collect();
+            let movies: Vec<&VideoRef> = calls
+                .iter()
+                .filter_map(|c| match c {
+                    publication::OkCall::UploadVideo { video, .. } => Some(video),
+                    _ => None,
                 })
                 .collect();
             for call in calls {
@@ -731,6 +881,13 @@ fn card_body(p: &Preview, n: &NetworkPreview) -> String {
                                     }
                                 }
                                 s.push_str("</div>");
+                            }
+                            publication::OkMedia::Movie { uploads: idx } => {
+                                for i in idx {
+                                    if let Some(v) = movies.get(*i) {
+                                        s.push_str(&video_tag(p, n.network, v));
+                                    }
+                                }
                             }
                             publication::OkMedia::Poll {
                                 question,

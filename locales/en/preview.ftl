@@ -20,6 +20,14 @@ preview-note-external = published by { $who }, not by vestnik; shown for referen
 
 # $kb is the size after processing, in KiB.
 preview-image = { $source } ({ $width }×{ $height }, { $kb } KB)
+# $video: the clip as preview-video.
+preview-video = { $source } ({ $width }×{ $height }, { $secs } s, { $mb } MB, poster { $poster })
+preview-call-upload-video = upload video { $video } named “{ $name }”
+preview-call-send-video = sendVideo { $video }
+preview-call-send-video-caption = sendVideo { $video } with caption:
+preview-call-send-animation = sendAnimation { $video }
+preview-call-send-animation-caption = sendAnimation { $video } with caption:
+preview-ok-movies = [videos: { $count } uploaded]
 preview-call-upload-photo = upload photo { $image }
 preview-call-send-message = sendMessage (parse_mode HTML):
 preview-call-send-photo = sendPhoto { $image }
@@ -46,6 +54,8 @@ preview-poll-closes = , closes { $when }
 
 preview-html-title = vestnik preview
 preview-html-image = { $source } · { $width }×{ $height } · { $kb } KB
+preview-html-video = { $source } · { $width }×{ $height } · { $secs } s · { $mb } MB
+preview-html-animation = animation { $source } · { $width }×{ $height } · { $secs } s · { $mb } MB
 preview-html-poll = Anonymous poll
 preview-html-poll-multiple = Anonymous poll · several answers
 preview-html-poll-closes = closes { $when }
@@ -62,6 +72,7 @@ render-note-ok-closes = OK has no documented closing time for polls: `closes` is
 
 render-error-page-id = the { $network } page id `{ $id }` is not valid
 render-error-image = the image `{ $image }` was not processed
+render-error-video = the clip `{ $clip }` was not adapted
 render-error-empty = the post has nothing to publish
 
 ## Markdown a network cannot show as written (rule `markdown`, also in `vestnik check`).

@@ -24,6 +24,14 @@ preview-note-external = эту публикацию выпускает { $who },
 
 # $kb — размер после обработки, в КБ.
 preview-image = { $source } ({ $width }×{ $height }, { $kb } КБ)
+# $video — ролик как в preview-video.
+preview-video = { $source } ({ $width }×{ $height }, { $secs } с, { $mb } МБ, обложка { $poster })
+preview-call-upload-video = загрузить ролик { $video } под названием «{ $name }»
+preview-call-send-video = sendVideo: ролик { $video }
+preview-call-send-video-caption = sendVideo: ролик { $video } с подписью:
+preview-call-send-animation = sendAnimation: анимация { $video }
+preview-call-send-animation-caption = sendAnimation: анимация { $video } с подписью:
+preview-ok-movies = [загружено роликов: { $count }]
 preview-call-upload-photo = загрузить картинку { $image }
 preview-call-send-message = sendMessage, текст с оформлением (`parse_mode=HTML`):
 preview-call-send-photo = sendPhoto: картинка { $image }
@@ -65,6 +73,8 @@ preview-poll-closes = , закроется { $when }
 
 preview-html-title = vestnik: как увидят читатели
 preview-html-image = { $source } · { $width }×{ $height } · { $kb } КБ
+preview-html-video = { $source } · { $width }×{ $height } · { $secs } с · { $mb } МБ
+preview-html-animation = анимация { $source } · { $width }×{ $height } · { $secs } с · { $mb } МБ
 preview-html-poll = Анонимный опрос
 preview-html-poll-multiple = Анонимный опрос · можно выбрать несколько ответов
 preview-html-poll-closes = закроется { $when }
@@ -85,6 +95,7 @@ render-note-ok-closes = OK не умеет закрывать опрос в ср
 
 render-error-page-id = у страницы { $network } неверный код `{ $id }`
 render-error-image = картинку `{ $image }` не удалось подготовить
+render-error-video = ролик `{ $clip }` не удалось подготовить
 render-error-empty = публиковать нечего: нет ни текста, ни картинок, ни опроса
 
 ## Разметка, которую сеть не покажет как написано (правило `markdown`, его видно и в `vestnik check`).

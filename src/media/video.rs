@@ -196,11 +196,9 @@ impl VideoError {
             VideoError::ToolMissing(p) => {
                 crate::t!("video-tool-missing", tool = p.display().to_string())
             }
-            VideoError::Timeout(p, s) => crate::t!(
-                "video-timeout",
-                tool = p.display().to_string(),
-                secs = *s
-            ),
+            VideoError::Timeout(p, s) => {
+                crate::t!("video-timeout", tool = p.display().to_string(), secs = *s)
+            }
             VideoError::Damaged(why) => crate::t!("video-damaged", detail = why.as_str()),
             VideoError::Still(format) => crate::t!("video-still", format = format.as_str()),
             VideoError::TooLarge(bytes) => crate::t!(
@@ -304,8 +302,8 @@ pub fn adaptation(
 /// Fails when the tool is missing or too slow, the file is over [`MAX_VIDEO_BYTES`], damaged,
 /// a still picture or has no video stream.
 pub fn probe(tools: &Tools, path: &Path) -> Result<VideoInfo, VideoError> {
-    let (_, meta) = crate::plan::repo::open_regular(path)
-        .map_err(|e| VideoError::Damaged(e.to_string()))?;
+    let (_, meta) =
+        crate::plan::repo::open_regular(path).map_err(|e| VideoError::Damaged(e.to_string()))?;
     if meta.len() > MAX_VIDEO_BYTES {
         return Err(VideoError::TooLarge(meta.len()));
     }
@@ -755,8 +753,18 @@ fn run(program: &Path, args: &[OsString], timeout: Duration) -> Result<Finished,
             buf
         })
     };
-    let out = drain(child.stdout.take().map(|p| Box::new(p) as Box<dyn Read + Send>));
-    let err = drain(child.stderr.take().map(|p| Box::new(p) as Box<dyn Read + Send>));
+    let out = drain(
+        child
+            .stdout
+            .take()
+            .map(|p| Box::new(p) as Box<dyn Read + Send>),
+    );
+    let err = drain(
+        child
+            .stderr
+            .take()
+            .map(|p| Box::new(p) as Box<dyn Read + Send>),
+    );
     let start = Instant::now();
     let mut nap = Duration::from_millis(1);
     let status = loop {
@@ -858,7 +866,8 @@ mod tests {
         assert_eq!((i.width, i.height, i.rotation), (720, 1280, -90));
         assert_eq!(i.audio.as_deref(), Some("aac"));
         assert!(!i.copyable(Motion::Video, MAX_VIDEO_BITRATE));
-        let png = br#"{"streams":[{"codec_type":"video","codec_name":"png","width":10,"height":10}],
+        let png =
+            br#"{"streams":[{"codec_type":"video","codec_name":"png","width":10,"height":10}],
             "format":{"format_name":"png_pipe"}}"#;
         assert_eq!(
             parse_probe(png, 10),

@@ -260,8 +260,21 @@ pub fn is_post_id(id: &str) -> bool {
 }
 
 const POST_FIELDS: &[&str] = &[
-    "org", "id", "date", "title", "networks", "images", "video", "animation", "live", "poll",
-    "status", "external", "vk", "ok", "telegram",
+    "org",
+    "id",
+    "date",
+    "title",
+    "networks",
+    "images",
+    "video",
+    "animation",
+    "live",
+    "poll",
+    "status",
+    "external",
+    "vk",
+    "ok",
+    "telegram",
 ];
 
 /// Parses one `.md` post file. `folder` is the organization folder it is in; `tz` the registry's
@@ -730,9 +743,8 @@ fn read_live(node: &Node, key_pos: Pos, ctx: &Ctx, out: &mut Vec<Diagnostic>) ->
             .hint(crate::t!("post-live-url-hint"));
         f.report(d);
     }
-    let starts = f
-        .req_str("starts", "2026-12-01 18:00")
-        .and_then(|c| match time::parse_when(&c.value, ctx.tz) {
+    let starts = f.req_str("starts", "2026-12-01 18:00").and_then(|c| {
+        match time::parse_when(&c.value, ctx.tz) {
             Ok(ts) => Some(At::new(ts, c.pos)),
             Err(e) => {
                 f.report(
@@ -740,7 +752,8 @@ fn read_live(node: &Node, key_pos: Pos, ctx: &Ctx, out: &mut Vec<Diagnostic>) ->
                 );
                 None
             }
-        });
+        }
+    });
     f.finish(&["url", "starts"]);
     Some(Live {
         url: url?,

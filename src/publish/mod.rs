@@ -51,7 +51,7 @@ use crate::plan::{self, Post, Status};
 use crate::publish::ledger::{
     Alert, ContentHash, Entry, Key, Ledger, Outcome, Planned, State, SyncReport, deduplicates,
 };
-use crate::render::publication::{self, ImageRef, Publication};
+use crate::render::publication::{self, ImageRef, Motion, Publication};
 
 /// Attempts (that got an answer or a transport error) after which a transient failure becomes
 /// `failed`.
@@ -392,6 +392,9 @@ fn content_hash(post: &Post, net: Network) -> ContentHash {
     for i in post.images_for(net) {
         h.update(b"\0img\0");
         h.update(i.value.as_bytes());
+    }
+    for (clip, poster, motion) in clip_jobs(post, net) {
+        h.update(format!("\0{motion:?}\0{clip}\0{poster:?}").as_bytes());
     }
     if let Some(p) = &post.poll {
         h.update(b"\0poll\0");
@@ -1293,20 +1296,43 @@ impl Publisher {
             key.org.to_string(),
             key.network,
         );
-        let prepared: HashMap<String, (ImageRef, PathBuf)> =
+        // The clips too (a cache hit when they were prepared ahead; a transcode otherwise).
+        let clips = clip_jobs(&post, key.network);
+        let (prepared, adapted): (HashMap<String, (ImageRef, PathBuf)>, Vec<_>) =
             tokio::task::spawn_blocking(move || {
-                written
+                let images = written
                     .into_iter()
                     .filter_map(|w| {
                         let p = cache.prepare_written(&root, &org, &w, network)?;
                         Some((w, p))
                     })
-                    .collect()
+                    .collect();
+                let clips: Vec<(String, Motion, crate::media::video::PreparedVideo)> = clips
+                    .into_iter()
+                    .filter_map(|(clip, poster, motion)| {
+                        let p = cache.prepare_video_written(
+                            &root,
+                            &org,
+                            &clip,
+                            poster.as_deref(),
+                            motion,
+                            network,
+                        )?;
+                        Some((clip, motion, p))
+                    })
+                    .collect();
+                (images, clips)
             })
             .await
             .unwrap_or_default();
         let lookup = |written: &str| prepared.get(written).map(|(image, _)| image.clone());
-        let publication = match publication::render(&post, page, &lookup) {
+        let clip_lookup = |written: &str, motion: Motion| {
+            adapted
+                .iter()
+                .find(|(w, m, _)| w == written && *m == motion)
+                .map(|(_, _, p)| p.video.clone())
+        };
+        let publication = match publication::render(&post, page, &lookup, &clip_lookup) {
             Ok(p) => p,
             Err(e) => {
                 return Some((
@@ -1320,10 +1346,15 @@ impl Publisher {
                 ));
             }
         };
-        let paths: HashMap<&str, &PathBuf> = prepared
+        let mut paths: HashMap<&str, &PathBuf> = prepared
             .values()
             .map(|(image, path)| (image.source.as_str(), path))
             .collect();
+        // A clip's MP4 and poster are read by their sources as pictures are.
+        for (_, _, p) in &adapted {
+            paths.insert(p.video.source.as_str(), &p.file);
+            paths.insert(p.video.poster.source.as_str(), &p.poster);
+        }
         let bytes = |i: &ImageRef| {
             paths
                 .get(i.source.as_str())
@@ -1424,6 +1455,22 @@ impl Publisher {
     }
 }
 
+/// The clips a post sends to `network`: each path as written, its poster and its kind.
+fn clip_jobs(post: &Post, network: Network) -> Vec<(String, Option<String>, Motion)> {
+    let mut out = Vec::new();
+    if let Some(v) = post.video_for(network) {
+        out.push((
+            v.file.value.clone(),
+            v.poster.as_ref().map(|p| p.value.clone()),
+            Motion::Video,
+        ));
+    }
+    if let Some(a) = post.animation_for(network) {
+        out.push((a.value.clone(), None, Motion::Animation));
+    }
+    out
+}
+
 /// The upload made ahead for each `UploadPhoto` step of a VK publication, in order.
 fn vk_ready(
     calls: &[publication::VkCall],
@@ -1447,7 +1494,8 @@ fn ok_ready(
         .iter()
         .filter_map(|c| match c {
             publication::OkCall::UploadPhoto { image, .. } => Some(ready(image)),
-            publication::OkCall::MediatopicPost { .. } => None,
+            publication::OkCall::UploadVideo { .. }
+            | publication::OkCall::MediatopicPost { .. } => None,
         })
         .collect()
 }

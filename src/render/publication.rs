@@ -92,14 +92,38 @@ pub enum TelegramCall {
         /// Telegram HTML caption, at most 1024 UTF-16 units.
         caption: Option<String>,
     },
-    /// `sendMediaGroup` of 2–10 photos; the caption rides on the first.
+    /// `sendMediaGroup` of 2–10 photos (and a video, last); the caption rides on the first.
     #[serde(rename = "sendMediaGroup")]
     SendMediaGroup {
         /// `@channel` or numeric id.
         chat_id: String,
         /// The pictures.
         media: Vec<ImageRef>,
+        /// The video, after the pictures (an animation cannot be in an album: VIDEO.md §2.3).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        video: Option<VideoRef>,
         /// Caption of the first picture.
+        caption: Option<String>,
+    },
+    /// `sendVideo` (multipart upload of the adapted MP4 and its thumbnail,
+    /// `supports_streaming`).
+    #[serde(rename = "sendVideo")]
+    SendVideo {
+        /// `@channel` or numeric id.
+        chat_id: String,
+        /// The clip.
+        video: VideoRef,
+        /// Telegram HTML caption, at most 1024 UTF-16 units.
+        caption: Option<String>,
+    },
+    /// `sendAnimation` (a silent H.264 MP4 and its thumbnail).
+    #[serde(rename = "sendAnimation")]
+    SendAnimation {
+        /// `@channel` or numeric id.
+        chat_id: String,
+        /// The loop.
+        animation: VideoRef,
+        /// Telegram HTML caption, at most 1024 UTF-16 units.
         caption: Option<String>,
     },
     /// `sendPoll`: anonymous (channels accept only anonymous polls).
@@ -120,12 +144,14 @@ pub enum TelegramCall {
     },
 }
 
-/// Where a VK attachment comes from: an uploaded photo or the created poll.
+/// Where a VK attachment comes from: an uploaded photo or video, or the created poll.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum VkAttachment {
     /// The n-th `UploadPhoto` step's `photo{owner}_{id}`.
     Photo(usize),
+    /// The n-th `UploadVideo` step's `video{owner}_{id}`.
+    Video(usize),
     /// The `CreatePoll` step's `poll{owner}_{id}`.
     Poll,
 }
@@ -140,6 +166,17 @@ pub enum VkCall {
         group_id: u64,
         /// The picture.
         image: ImageRef,
+    },
+    /// `video.save(group_id, name, wallpost=0)` → POST `video_file`: the clip is saved to the
+    /// community's videos without a post of its own (the post is `wall.post`). An animation
+    /// goes this way too, as a silent clip (VK's GIF-as-document path is not used).
+    UploadVideo {
+        /// Positive community id.
+        group_id: u64,
+        /// The clip's name (at most 128 characters).
+        name: String,
+        /// The clip.
+        video: VideoRef,
     },
     /// `polls.create` (answers sent as a JSON array).
     CreatePoll {
@@ -185,6 +222,12 @@ pub enum OkMedia {
         /// Which uploads.
         uploads: Vec<usize>,
     },
+    /// `{"type":"movie","list":[{"id":video_id}…]}`: indices of the `UploadVideo` steps (the
+    /// block's shape is third-party-confirmed only, VIDEO.md §4.2).
+    Movie {
+        /// Which uploads.
+        uploads: Vec<usize>,
+    },
     /// `{"type":"poll","question":…,"answers":[{"text":…}],"options":…}`.
     Poll {
         /// The question.
@@ -206,6 +249,17 @@ pub enum OkCall {
         gid: String,
         /// The picture.
         image: ImageRef,
+    },
+    /// `video.getUploadUrl(gid, file_name, file_size, post_form=true)` → POST `data` →
+    /// `video.update(vid, title)`. An animation goes this way too (GIFs in mediatopics are
+    /// UNCONFIRMED, VIDEO.md §6).
+    UploadVideo {
+        /// Group id.
+        gid: String,
+        /// The clip's title (at most 1000 characters).
+        title: String,
+        /// The clip.
+        video: VideoRef,
     },
     /// `mediatopic.post(type=GROUP_THEME, gid, attachment)`.
     MediatopicPost {
@@ -238,6 +292,9 @@ pub enum RenderError {
     /// An image was not processed.
     #[error("the image `{0}` was not processed")]
     Image(String),
+    /// A clip was not adapted.
+    #[error("the clip `{0}` was not adapted")]
+    Video(String),
     /// Nothing to publish.
     #[error("the post has nothing to publish")]
     Empty,
@@ -253,20 +310,33 @@ impl RenderError {
                 id = id.as_str()
             ),
             RenderError::Image(image) => crate::t!("render-error-image", image = image.as_str()),
+            RenderError::Video(clip) => crate::t!("render-error-video", clip = clip.as_str()),
             RenderError::Empty => crate::t!("render-error-empty"),
         }
     }
 }
 
+/// The adapted clips of a post for one network: what [`render`] is given besides the pictures.
+#[derive(Debug, Clone, Default)]
+pub struct Clips {
+    /// The video, if the post has one for the network.
+    pub video: Option<VideoRef>,
+    /// The animation, if the post has one for the network.
+    pub animation: Option<VideoRef>,
+}
+
 /// Renders `post` for the page `page`; `image` gives the processed version of each image path
-/// as written in the post (for that page's network).
+/// as written in the post (for that page's network), `clip` the adapted version of a clip path
+/// (with its poster) as written.
 ///
-/// Fails when the page id is malformed, an image has no processed version, or nothing is left to
-/// publish. Limits are not re-checked here: `check` judges them with the same renderer.
+/// Fails when the page id is malformed, an image or clip has no processed version, or nothing
+/// is left to publish. Limits are not re-checked here: `check` judges them with the same
+/// renderer.
 pub fn render(
     post: &Post,
     page: &Page,
     image: &dyn Fn(&str) -> Option<ImageRef>,
+    clip: &dyn Fn(&str, Motion) -> Option<VideoRef>,
 ) -> Result<Publication, RenderError> {
     let net = page.network;
     let images = post
@@ -274,9 +344,27 @@ pub fn render(
         .iter()
         .map(|i| image(&i.value).ok_or_else(|| RenderError::Image(i.value.clone())))
         .collect::<Result<Vec<_>, _>>()?;
+    let adapted = |written: &str, motion| {
+        clip(written, motion).ok_or_else(|| RenderError::Video(written.to_owned()))
+    };
+    let clips = Clips {
+        video: post
+            .video_for(net)
+            .map(|v| adapted(&v.file.value, Motion::Video))
+            .transpose()?,
+        animation: post
+            .animation_for(net)
+            .map(|a| adapted(&a.value, Motion::Animation))
+            .transpose()?,
+    };
     let text = render::render(&post.text_for(net).markdown, render::flavor(net));
     let has_text = !text.visible.trim().is_empty();
-    if !has_text && images.is_empty() && post.poll.is_none() {
+    if !has_text
+        && images.is_empty()
+        && clips.video.is_none()
+        && clips.animation.is_none()
+        && post.poll.is_none()
+    {
         return Err(RenderError::Empty);
     }
     let close = post
@@ -285,20 +373,22 @@ pub fn render(
         .and_then(|p| p.closes.as_ref())
         .map(|c| c.value.as_second());
     Ok(match net {
-        Network::Telegram => Publication::Telegram(telegram(post, page, images, &text, close)),
+        Network::Telegram => {
+            Publication::Telegram(telegram(post, page, images, clips, &text, close))
+        }
         Network::Vk => {
             let group_id: u64 = page
                 .id
                 .value
                 .parse()
                 .map_err(|_| RenderError::PageId(net, page.id.value.clone()))?;
-            Publication::Vk(vk(post, group_id, images, text.markup, close))
+            Publication::Vk(vk(post, group_id, images, clips, text.markup, close))
         }
         Network::Ok => {
             if page.id.value.is_empty() || !page.id.value.bytes().all(|b| b.is_ascii_digit()) {
                 return Err(RenderError::PageId(net, page.id.value.clone()));
             }
-            Publication::Ok(ok(post, &page.id.value, images, text.markup))
+            Publication::Ok(ok(post, &page.id.value, images, clips, text.markup))
         }
     })
 }
@@ -307,6 +397,7 @@ fn telegram(
     post: &Post,
     page: &Page,
     images: Vec<ImageRef>,
+    clips: Clips,
     text: &render::Rendered,
     close: Option<i64>,
 ) -> Vec<TelegramCall> {
@@ -316,18 +407,38 @@ fn telegram(
     let caption = (has_text && fits_caption).then(|| text.markup.clone());
     let mut calls = Vec::new();
     let mut images = images;
-    match images.len() {
-        0 => {}
-        1 => calls.push(TelegramCall::SendPhoto {
+    let Clips { video, animation } = clips;
+    match (images.len(), video) {
+        (0, None) => {}
+        (0, Some(video)) => calls.push(TelegramCall::SendVideo {
+            chat_id: chat_id.clone(),
+            video,
+            caption: caption.clone(),
+        }),
+        (1, None) => calls.push(TelegramCall::SendPhoto {
             chat_id: chat_id.clone(),
             photo: images.remove(0),
             caption: caption.clone(),
         }),
-        _ => calls.push(TelegramCall::SendMediaGroup {
+        (_, video) => calls.push(TelegramCall::SendMediaGroup {
             chat_id: chat_id.clone(),
             media: images,
+            video,
             caption: caption.clone(),
         }),
+    }
+    // An animation cannot join an album: alone it carries the caption, else it follows.
+    if let Some(animation) = animation {
+        let caption = if calls.is_empty() {
+            caption.clone()
+        } else {
+            None
+        };
+        calls.push(TelegramCall::SendAnimation {
+            chat_id: chat_id.clone(),
+            animation,
+            caption,
+        });
     }
     if has_text && (calls.is_empty() || caption.is_none()) {
         calls.push(TelegramCall::SendMessage {
@@ -352,6 +463,7 @@ fn vk(
     post: &Post,
     group_id: u64,
     images: Vec<ImageRef>,
+    clips: Clips,
     message: String,
     close: Option<i64>,
 ) -> Vec<VkCall> {
@@ -361,6 +473,14 @@ fn vk(
     for (i, image) in images.into_iter().enumerate() {
         calls.push(VkCall::UploadPhoto { group_id, image });
         attachments.push(VkAttachment::Photo(i));
+    }
+    for (i, video) in clips.video.into_iter().chain(clips.animation).enumerate() {
+        calls.push(VkCall::UploadVideo {
+            group_id,
+            name: clip_title(post, &video, 128),
+            video,
+        });
+        attachments.push(VkAttachment::Video(i));
     }
     if let Some(poll) = &post.poll {
         calls.push(VkCall::CreatePoll {
@@ -383,7 +503,7 @@ fn vk(
     calls
 }
 
-fn ok(post: &Post, gid: &str, images: Vec<ImageRef>, text: String) -> Vec<OkCall> {
+fn ok(post: &Post, gid: &str, images: Vec<ImageRef>, clips: Clips, text: String) -> Vec<OkCall> {
     let mut calls = Vec::new();
     let mut media = Vec::new();
     if !text.trim().is_empty() {
@@ -398,6 +518,18 @@ fn ok(post: &Post, gid: &str, images: Vec<ImageRef>, text: String) -> Vec<OkCall
     }
     if !uploads.is_empty() {
         media.push(OkMedia::Photo { uploads });
+    }
+    let mut movies = Vec::new();
+    for (i, video) in clips.video.into_iter().chain(clips.animation).enumerate() {
+        calls.push(OkCall::UploadVideo {
+            gid: gid.to_owned(),
+            title: clip_title(post, &video, 1000),
+            video,
+        });
+        movies.push(i);
+    }
+    if !movies.is_empty() {
+        media.push(OkMedia::Movie { uploads: movies });
     }
     if let Some(poll) = &post.poll {
         // UNCONFIRMED (docs/api-facts.md#ok-polls): only `SingleChoice` and `AnonymousVoting` are
@@ -419,6 +551,20 @@ fn ok(post: &Post, gid: &str, images: Vec<ImageRef>, text: String) -> Vec<OkCall
         media,
     });
     calls
+}
+
+/// A clip's name on VK and OK: its `title:`, else the post's title, else its file name; at most
+/// `max` characters.
+fn clip_title(post: &Post, video: &VideoRef, max: usize) -> String {
+    let written = post
+        .video
+        .as_ref()
+        .filter(|_| video.motion == Motion::Video)
+        .and_then(|v| v.title.clone());
+    let name = written
+        .or_else(|| post.title.clone())
+        .unwrap_or_else(|| crate::plan::file_stem(&video.source).to_owned());
+    name.trim().chars().take(max).collect()
 }
 
 /// The poll's options as sent.

@@ -55,6 +55,8 @@ pub const DEFAULT_REFRESH_URL: &str = "https://api.ok.ru/oauth/token.do";
 /// Every API method the client can call.
 pub const METHODS: &[&str] = &[
     "photosV2.getUploadUrl",
+    "video.getUploadUrl",
+    "video.update",
     "mediatopic.post",
     "discussions.getComments",
     "discussions.deleteDiscussionComment",
@@ -182,6 +184,31 @@ impl Request {
         }
     }
 
+    /// `video.getUploadUrl(gid, file_name, file_size, post_form=true)`: where to upload one clip
+    /// into the group `gid`. `post_form` is documented to keep OK from announcing the upload in
+    /// the feed; whether `gid` with it still makes a separate group post is UNCONFIRMED
+    /// (VIDEO.md §4.2, open question 5: one staging test settles it).
+    pub fn video_upload_url(gid: &str, file_name: &str, file_size: u64) -> Request {
+        Request {
+            method: "video.getUploadUrl",
+            params: vec![
+                ("gid", gid.to_owned()),
+                ("file_name", file_name.to_owned()),
+                ("file_size", file_size.to_string()),
+                ("post_form", "true".to_owned()),
+            ],
+        }
+    }
+
+    /// `video.update(vid, title)`: names the uploaded clip and completes the upload ("accepting
+    /// the agreement and making the video available", VIDEO.md §4.2).
+    pub fn video_update(vid: &str, title: &str) -> Request {
+        Request {
+            method: "video.update",
+            params: vec![("vid", vid.to_owned()), ("title", title.to_owned())],
+        }
+    }
+
     /// `mediatopic.post(type=GROUP_THEME, gid, attachment)`: a topic in the group `gid`;
     /// `attachment` is the JSON text of its content ([`attachment`]), sent exactly as given.
     pub fn mediatopic_post(gid: &str, attachment: String) -> Request {
@@ -288,6 +315,18 @@ pub fn signature<'a>(params: impl IntoIterator<Item = (&'a str, &'a str)>, secre
 /// Fails with [`PublishError::Rejected`] when a photo block refers to an upload that did not
 /// happen (a malformed call list).
 pub fn attachment(media: &[OkMedia], photo_tokens: &[String]) -> Result<String, PublishError> {
+    attachment_with(media, photo_tokens, &[])
+}
+
+/// [`attachment`] with the ids of the uploaded clips, for `movie` blocks
+/// (`{"type":"movie","list":[{"id":…}]}`: third-party-confirmed only, VIDEO.md §4.2).
+///
+/// Fails as [`attachment`] does, and when a movie block refers to a clip not uploaded.
+pub fn attachment_with(
+    media: &[OkMedia],
+    photo_tokens: &[String],
+    video_ids: &[String],
+) -> Result<String, PublishError> {
     let mut blocks = Vec::with_capacity(media.len());
     for block in media {
         blocks.push(match block {
@@ -302,6 +341,17 @@ pub fn attachment(media: &[OkMedia], photo_tokens: &[String]) -> Result<String, 
                             .to_owned(),
                     })?;
                 json!({ "type": "photo", "list": list })
+            }
+            OkMedia::Movie { uploads } => {
+                let list = uploads
+                    .iter()
+                    .map(|i| video_ids.get(*i).map(|id| json!({ "id": id })))
+                    .collect::<Option<Vec<Value>>>()
+                    .ok_or_else(|| PublishError::Rejected {
+                        reason: "an OK movie block refers to a clip that was not uploaded"
+                            .to_owned(),
+                    })?;
+                json!({ "type": "movie", "list": list })
             }
             // UNCONFIRMED (docs/api-facts.md#ok-polls): only the flags `SingleChoice` and
             // `AnonymousVoting` are documented.
@@ -511,7 +561,12 @@ impl Client {
                     None => self.upload_photo(&plan.gid, std::mem::take(jpeg)).await?,
                 });
             }
-            let content = attachment(&plan.media, &tokens)?;
+            let mut video_ids = Vec::with_capacity(plan.videos.len());
+            for (title, mp4) in &mut plan.videos {
+                let mp4 = std::mem::take(mp4);
+                video_ids.push(self.upload_video(&plan.gid, title, mp4).await?);
+            }
+            let content = attachment_with(&plan.media, &tokens, &video_ids)?;
             let first = self
                 .mediatopic_post_with(&plan.gid, content, &mut commit)
                 .await;
@@ -535,7 +590,7 @@ impl Client {
                             *t = token;
                         }
                     }
-                    let content = attachment(&plan.media, &tokens)?;
+                    let content = attachment_with(&plan.media, &tokens, &video_ids)?;
                     self.mediatopic_post_with(&plan.gid, content, &mut commit)
                         .await
                 }
@@ -622,6 +677,82 @@ impl Client {
         )
         .await
         .map(|_| ())
+    }
+
+    /// Uploads one clip into the group `gid` (`video.getUploadUrl` → POST `data` →
+    /// `video.update(vid, title)`) and returns its video id, for a `movie` block. Whether
+    /// `mediatopic.post` takes a clip OK is still processing is UNCONFIRMED (VIDEO.md §4.2,
+    /// open question 7): it is posted at once.
+    ///
+    /// Nothing is published by this, so a lost answer is [`PublishError::Transient`].
+    pub async fn upload_video(
+        &self,
+        gid: &str,
+        title: &str,
+        mp4: Vec<u8>,
+    ) -> Result<String, PublishError> {
+        let method = "video.getUploadUrl";
+        let answer = self
+            .call_full(
+                &Request::video_upload_url(gid, "video.mp4", mp4.len() as u64),
+                &mut NoCommit,
+                Priority::Due,
+            )
+            .await?;
+        let url = answer
+            .get("upload_url")
+            .and_then(Value::as_str)
+            .filter(|u| !u.is_empty())
+            .map(|u| Secret::new(u.to_owned()))
+            .ok_or_else(|| malformed(method, "upload_url"))?;
+        let vid = match answer.get("video_id") {
+            Some(Value::String(s)) if !s.is_empty() => s.clone(),
+            Some(Value::Number(n)) => n.to_string(),
+            _ => return Err(malformed(method, "video_id")),
+        };
+        let sent = self.upload_clip(&url, mp4).await;
+        if let Err(e) = sent {
+            return Err(self.redact(e.redacted(url.expose())).await);
+        }
+        self.call_full(
+            &Request::video_update(&vid, title),
+            &mut NoCommit,
+            Priority::Due,
+        )
+        .await?;
+        Ok(vid)
+    }
+
+    /// POSTs one clip to its upload URL in the multipart part `data` (OK's own example).
+    async fn upload_clip(&self, url: &Secret, mp4: Vec<u8>) -> Result<(), PublishError> {
+        let transport = |e: reqwest::Error| match classify_transport(e) {
+            PublishError::Unknown { reason } => PublishError::Transient {
+                reason: format!("uploading a clip to OK: {reason}"),
+            },
+            other => other,
+        };
+        let part = reqwest::multipart::Part::bytes(mp4)
+            .file_name("video.mp4")
+            .mime_str("video/mp4")
+            .map_err(transport)?;
+        let form = reqwest::multipart::Form::new().part("data", part);
+        let response = self
+            .http
+            .post(url.expose())
+            .multipart(form)
+            .send()
+            .await
+            .map_err(transport)?;
+        let status = response.status().as_u16();
+        match status {
+            200..=299 => Ok(()),
+            500.. => Err(PublishError::Transient {
+                reason: format!("the OK upload server answered HTTP {status}"),
+            }),
+            _ => Err(PublishError::Rejected {
+                reason: format!("the OK upload server refused the clip: HTTP {status}"),
+            }),
+        }
     }
 
     /// `photosV2.getUploadUrl(gid, count)`.
@@ -1033,6 +1164,8 @@ enum Priority {
 struct Plan {
     gid: String,
     uploads: Vec<Vec<u8>>,
+    /// Each clip's title and MP4.
+    videos: Vec<(String, Vec<u8>)>,
     media: Vec<OkMedia>,
 }
 
@@ -1053,8 +1186,17 @@ impl Plan {
             return Err(malformed(&format!("the group id `{gid}` is not a number")));
         }
         let mut uploads = Vec::with_capacity(steps.len());
+        let mut videos = Vec::new();
         for step in steps {
             match step {
+                OkCall::UploadVideo {
+                    gid: g,
+                    title,
+                    video,
+                } if g == gid => videos.push((title.clone(), image_bytes(&video.file()))),
+                OkCall::UploadVideo { .. } => {
+                    return Err(malformed("a clip is uploaded for another group"));
+                }
                 OkCall::UploadPhoto { gid: g, image } if g == gid => {
                     uploads.push(image_bytes(image))
                 }
@@ -1068,6 +1210,7 @@ impl Plan {
         }
         let dangling = media.iter().any(|m| match m {
             OkMedia::Photo { uploads: used } => used.iter().any(|i| *i >= uploads.len()),
+            OkMedia::Movie { uploads: used } => used.iter().any(|i| *i >= videos.len()),
             _ => false,
         });
         if dangling {
@@ -1081,6 +1224,7 @@ impl Plan {
         Ok(Plan {
             gid: gid.clone(),
             uploads,
+            videos,
             media: media.clone(),
         })
     }

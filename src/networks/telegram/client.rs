@@ -1,4 +1,4 @@
-//! A thin Telegram Bot API client of our own on reqwest: the six methods vestnik uses, each
+//! A thin Telegram Bot API client of our own on reqwest: the eight methods vestnik uses, each
 //! first built as a plain [`Request`] (so tests can check it against the official spec without
 //! a network), then sent as JSON, or as multipart when it uploads pictures.
 //!
@@ -23,7 +23,7 @@ use serde_json::{Map, Value, json};
 use crate::networks::{
     Commit, ConfigError, Limiter, NoCommit, PublishError, RateLimits, Secret, classify_transport,
 };
-use crate::render::publication::{ImageRef, TelegramCall};
+use crate::render::publication::{ImageRef, TelegramCall, VideoRef};
 
 /// The official Bot API server.
 pub const DEFAULT_BASE_URL: &str = "https://api.telegram.org";
@@ -66,8 +66,10 @@ pub struct Upload {
     pub name: String,
     /// The file name announced in the part.
     pub file_name: String,
-    /// The JPEG bytes.
+    /// The bytes (a JPEG, or an MP4 for a clip).
     pub bytes: Vec<u8>,
+    /// The part's content type.
+    pub mime: &'static str,
 }
 
 impl fmt::Debug for Upload {
@@ -76,6 +78,7 @@ impl fmt::Debug for Upload {
             .field("name", &self.name)
             .field("file_name", &self.file_name)
             .field("bytes", &self.bytes.len())
+            .field("mime", &self.mime)
             .finish()
     }
 }
@@ -181,6 +184,53 @@ impl Request {
             name: "photo".to_owned(),
             file_name: "photo.jpg".to_owned(),
             bytes: jpeg,
+            mime: "image/jpeg",
+        });
+        r
+    }
+
+    /// `sendVideo` uploading an adapted MP4 with its thumbnail (`attach://thumb`), its sizes and
+    /// `supports_streaming` (the index comes first: `+faststart`), with an optional HTML
+    /// caption.
+    pub fn send_video(chat_id: &str, clip: Clip, caption: Option<&str>) -> Request {
+        Request::send_clip("sendVideo", "video", chat_id, clip, caption)
+            .param("supports_streaming", json!(true))
+    }
+
+    /// `sendAnimation` uploading a silent H.264 MP4 with its thumbnail and sizes.
+    pub fn send_animation(chat_id: &str, clip: Clip, caption: Option<&str>) -> Request {
+        Request::send_clip("sendAnimation", "animation", chat_id, clip, caption)
+    }
+
+    fn send_clip(
+        method: &'static str,
+        field: &str,
+        chat_id: &str,
+        clip: Clip,
+        caption: Option<&str>,
+    ) -> Request {
+        let mut r = Request::new(method)
+            .chat(chat_id)
+            .param("width", json!(clip.width))
+            .param("height", json!(clip.height))
+            .param("duration", json!(clip.duration))
+            .param("thumbnail", json!("attach://thumb"));
+        if let Some(caption) = caption {
+            r = r
+                .param("caption", json!(caption))
+                .param("parse_mode", json!("HTML"));
+        }
+        r.files.push(Upload {
+            name: field.to_owned(),
+            file_name: format!("{field}.mp4"),
+            bytes: clip.mp4,
+            mime: "video/mp4",
+        });
+        r.files.push(Upload {
+            name: "thumb".to_owned(),
+            file_name: "thumb.jpg".to_owned(),
+            bytes: clip.thumbnail,
+            mime: "image/jpeg",
         });
         r
     }
@@ -188,6 +238,17 @@ impl Request {
     /// `sendMediaGroup` uploading 2–10 JPEGs (`attach://photoN`); the caption rides on the
     /// first.
     pub fn send_media_group(chat_id: &str, jpegs: Vec<Vec<u8>>, caption: Option<&str>) -> Request {
+        Request::send_album(chat_id, jpegs, None, caption)
+    }
+
+    /// `sendMediaGroup` of JPEGs and a video last (`InputMediaVideo`, its thumbnail
+    /// `attach://thumb`); the caption rides on the first item.
+    pub fn send_album(
+        chat_id: &str,
+        jpegs: Vec<Vec<u8>>,
+        video: Option<Clip>,
+        caption: Option<&str>,
+    ) -> Request {
         let mut media = Vec::with_capacity(jpegs.len());
         let mut files = Vec::with_capacity(jpegs.len());
         for (i, bytes) in jpegs.into_iter().enumerate() {
@@ -204,6 +265,34 @@ impl Request {
                 file_name: format!("{name}.jpg"),
                 name,
                 bytes,
+                mime: "image/jpeg",
+            });
+        }
+        if let Some(clip) = video {
+            let mut item = Map::new();
+            item.insert("type".to_owned(), json!("video"));
+            item.insert("media".to_owned(), json!("attach://video"));
+            item.insert("thumbnail".to_owned(), json!("attach://thumb"));
+            item.insert("width".to_owned(), json!(clip.width));
+            item.insert("height".to_owned(), json!(clip.height));
+            item.insert("duration".to_owned(), json!(clip.duration));
+            item.insert("supports_streaming".to_owned(), json!(true));
+            if let (true, Some(caption)) = (media.is_empty(), caption) {
+                item.insert("caption".to_owned(), json!(caption));
+                item.insert("parse_mode".to_owned(), json!("HTML"));
+            }
+            media.push(Value::Object(item));
+            files.push(Upload {
+                name: "video".to_owned(),
+                file_name: "video.mp4".to_owned(),
+                bytes: clip.mp4,
+                mime: "video/mp4",
+            });
+            files.push(Upload {
+                name: "thumb".to_owned(),
+                file_name: "thumb.jpg".to_owned(),
+                bytes: clip.thumbnail,
+                mime: "image/jpeg",
             });
         }
         let mut r = Request::new("sendMediaGroup")
@@ -243,10 +332,26 @@ impl Request {
             TelegramCall::SendMediaGroup {
                 chat_id,
                 media,
+                video,
                 caption,
-            } => Request::send_media_group(
+            } => Request::send_album(
                 chat_id,
                 media.iter().map(image_bytes).collect(),
+                video.as_ref().map(|v| Clip::of(v, image_bytes)),
+                caption.as_deref(),
+            ),
+            TelegramCall::SendVideo {
+                chat_id,
+                video,
+                caption,
+            } => Request::send_video(chat_id, Clip::of(video, image_bytes), caption.as_deref()),
+            TelegramCall::SendAnimation {
+                chat_id,
+                animation,
+                caption,
+            } => Request::send_animation(
+                chat_id,
+                Clip::of(animation, image_bytes),
                 caption.as_deref(),
             ),
             TelegramCall::SendPoll {
@@ -267,6 +372,46 @@ impl Request {
                 },
             ),
         }
+    }
+}
+
+/// A clip to upload: the adapted MP4, its thumbnail and what Telegram shows before loading it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Clip {
+    /// The MP4.
+    pub mp4: Vec<u8>,
+    /// The thumbnail: JPEG, at most 320 px a side and 200 kB.
+    pub thumbnail: Vec<u8>,
+    /// Width in pixels.
+    pub width: u32,
+    /// Height in pixels.
+    pub height: u32,
+    /// Duration in seconds.
+    pub duration: u32,
+}
+
+impl Clip {
+    /// The clip of a rendered reference; `bytes` reads a prepared file by its reference.
+    pub fn of(video: &VideoRef, bytes: &dyn Fn(&ImageRef) -> Vec<u8>) -> Clip {
+        Clip {
+            mp4: bytes(&video.file()),
+            thumbnail: bytes(&video.poster),
+            width: video.width,
+            height: video.height,
+            duration: video.duration,
+        }
+    }
+}
+
+impl fmt::Debug for Clip {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Clip")
+            .field("mp4", &self.mp4.len())
+            .field("thumbnail", &self.thumbnail.len())
+            .field("width", &self.width)
+            .field("height", &self.height)
+            .field("duration", &self.duration)
+            .finish()
     }
 }
 
@@ -736,7 +881,7 @@ fn multipart_form(
     for file in files {
         let part = reqwest::multipart::Part::bytes(file.bytes)
             .file_name(file.file_name)
-            .mime_str("image/jpeg")
+            .mime_str(file.mime)
             .map_err(classify_transport)?;
         form = form.part(file.name, part);
     }

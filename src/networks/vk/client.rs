@@ -41,7 +41,7 @@ use crate::networks::{
     Comment, Commit, ConfigError, Limiter, NoCommit, PublishError, RateLimits, Secret,
     classify_transport,
 };
-use crate::render::publication::{ImageRef, VkAttachment, VkCall};
+use crate::render::publication::{ImageRef, Motion, VkAttachment, VkCall};
 
 /// The API version every call sends as `v`.
 pub const API_VERSION: &str = "5.199";
@@ -61,6 +61,7 @@ pub const METHODS: &[&str] = &[
     "wall.deleteComment",
     "wall.getComment",
     "wall.getComments",
+    "video.save",
     "wall.post",
     "wall.restoreComment",
 ];
@@ -226,6 +227,24 @@ impl Request {
                 ("server", uploaded.server.to_string()),
                 ("hash", uploaded.hash.clone()),
             ],
+        }
+    }
+
+    /// `video.save(group_id, name, wallpost=0)`: where to upload a clip into the community's
+    /// videos. `wallpost=0` so that VK does not post it by itself beside our `wall.post`
+    /// (VIDEO.md §3.2); `repeat=1` makes an animation loop.
+    pub fn save_video(group_id: u64, name: &str, repeat: bool) -> Request {
+        let mut params = vec![
+            ("group_id", group_id.to_string()),
+            ("name", name.to_owned()),
+            ("wallpost", flag(false)),
+        ];
+        if repeat {
+            params.push(("repeat", flag(true)));
+        }
+        Request {
+            method: "video.save",
+            params,
         }
     }
 
@@ -556,6 +575,13 @@ impl Client {
                 _ => None,
             })
             .collect();
+        let mut clips: Vec<Vec<u8>> = calls
+            .iter()
+            .filter_map(|c| match c {
+                VkCall::UploadVideo { video, .. } => Some(image_bytes(&video.file())),
+                _ => None,
+            })
+            .collect();
         async move {
             checked?;
             let _busy = self.limiter.busy();
@@ -563,8 +589,21 @@ impl Client {
             let mut photos: Vec<(u64, String)> = Vec::new();
             let mut early: Vec<usize> = Vec::new();
             let mut poll = None;
+            let mut videos: Vec<String> = Vec::new();
             for call in &calls {
                 match call {
+                    VkCall::UploadVideo {
+                        group_id,
+                        name,
+                        video,
+                    } => {
+                        let mp4 = clips
+                            .get_mut(videos.len())
+                            .map(std::mem::take)
+                            .unwrap_or_default();
+                        let repeat = video.motion == Motion::Animation;
+                        videos.push(self.upload_video(*group_id, name, repeat, mp4).await?);
+                    }
                     VkCall::UploadPhoto { group_id, .. } => {
                         let n = photos.len();
                         let attachment = match ready.get(n).cloned().flatten() {
@@ -611,6 +650,7 @@ impl Client {
                                     VkAttachment::Photo(i) => {
                                         photos.get(*i).map(|(_, id)| id.clone())
                                     }
+                                    VkAttachment::Video(i) => videos.get(*i).cloned(),
                                     VkAttachment::Poll => poll.clone(),
                                 })
                                 .collect::<Option<Vec<String>>>()
@@ -815,6 +855,41 @@ impl Client {
             .flatten()
             .filter_map(|m| m["id"].as_i64().or_else(|| m.as_i64()))
             .collect())
+    }
+
+    /// Uploads one clip into a community's videos (`video.save(wallpost=0)` → POST
+    /// `video_file`) and returns its attachment, `video{owner}_{id}`. Whether `wall.post`
+    /// takes a video VK is still processing is UNCONFIRMED (VIDEO.md §3.2): it is attached at
+    /// once.
+    ///
+    /// Nothing is published by this, so a lost answer is [`PublishError::Transient`]. VK's
+    /// daily quota of `video.save` (5,000 a day per app) answers error 29, a rate limit.
+    pub async fn upload_video(
+        &self,
+        group_id: u64,
+        name: &str,
+        repeat: bool,
+        mp4: Vec<u8>,
+    ) -> Result<String, PublishError> {
+        let saved = self
+            .call(Request::save_video(group_id, name, repeat))
+            .await?;
+        let upload_url = saved
+            .get("upload_url")
+            .and_then(Value::as_str)
+            .map(|url| Secret::new(url.to_owned()))
+            .ok_or_else(|| malformed("video.save", "upload_url"))?;
+        let owner = saved.get("owner_id").and_then(Value::as_i64);
+        let id = saved.get("video_id").and_then(Value::as_i64);
+        let (Some(owner), Some(id)) = (owner, id) else {
+            return Err(malformed("video.save", "owner_id, video_id"));
+        };
+        self.upload_file(&upload_url, "video_file", "video.mp4", "video/mp4", mp4)
+            .await?;
+        Ok(match saved.get("access_key").and_then(Value::as_str) {
+            Some(key) if !key.is_empty() => format!("video{owner}_{id}_{key}"),
+            _ => format!("video{owner}_{id}"),
+        })
     }
 
     /// `polls.create`; returns the attachment `poll{owner}_{id}`.
@@ -1094,18 +1169,35 @@ impl Client {
     /// POSTs the picture to the upload URL as the multipart field `photo`. No token goes
     /// there: the URL itself is the permission, and it may be another host.
     async fn upload(&self, url: &Secret, jpeg: Vec<u8>) -> Result<UploadedPhoto, PublishError> {
+        let (status, body) = self
+            .upload_file(url, "photo", "photo.jpg", "image/jpeg", jpeg)
+            .await?;
+        interpret_upload(status, &body)
+    }
+
+    /// POSTs one file to an upload address in the multipart field `field`; returns the HTTP
+    /// status and the body. A clip's answer (`video_hash`, `size`; the rest UNCONFIRMED,
+    /// VIDEO.md §3.2) is only checked for an `error`.
+    async fn upload_file(
+        &self,
+        url: &Secret,
+        field: &'static str,
+        file_name: &'static str,
+        mime: &'static str,
+        bytes: Vec<u8>,
+    ) -> Result<(u16, Vec<u8>), PublishError> {
         // Nothing is published by an upload: a lost answer only costs a new upload.
         let transport = |e: reqwest::Error| match classify_transport(e) {
             PublishError::Unknown { reason } => PublishError::Transient {
-                reason: format!("uploading a picture to VK: {reason}"),
+                reason: format!("uploading a file to VK: {reason}"),
             },
             other => other,
         };
-        let part = reqwest::multipart::Part::bytes(jpeg)
-            .file_name("photo.jpg")
-            .mime_str("image/jpeg")
+        let part = reqwest::multipart::Part::bytes(bytes)
+            .file_name(file_name)
+            .mime_str(mime)
             .map_err(transport)?;
-        let form = reqwest::multipart::Form::new().part("photo", part);
+        let form = reqwest::multipart::Form::new().part(field, part);
         let response = self
             .http
             .post(url.expose())
@@ -1115,7 +1207,10 @@ impl Client {
             .map_err(transport)?;
         let status = response.status().as_u16();
         let body = response.bytes().await.map_err(transport)?;
-        interpret_upload(status, &body)
+        if field == "video_file" {
+            interpret_video_upload(status, &body)?;
+        }
+        Ok((status, body.to_vec()))
     }
 
     /// Replaces every token this client holds by `***` in an error's text.
@@ -1144,9 +1239,14 @@ fn check_plan(calls: &[VkCall]) -> Result<(), PublishError> {
         .iter()
         .filter(|c| matches!(c, VkCall::UploadPhoto { .. }))
         .count();
+    let videos = calls
+        .iter()
+        .filter(|c| matches!(c, VkCall::UploadVideo { .. }))
+        .count();
     let attachments_exist = match calls.last() {
         Some(VkCall::WallPost { attachments, .. }) => attachments.iter().all(|a| match a {
             VkAttachment::Photo(i) => *i < uploads,
+            VkAttachment::Video(i) => *i < videos,
             VkAttachment::Poll => polls == 1,
         }),
         _ => false,
@@ -1304,6 +1404,33 @@ fn classify_api(method: &str, e: &ApiError, refreshed: Option<bool>) -> PublishE
 }
 
 /// Maps the upload server's answer onto the three values `photos.saveWallPhoto` needs.
+/// Reads the answer of a clip's upload: an HTTP error or an `error` is refused.
+fn interpret_video_upload(status: u16, body: &[u8]) -> Result<(), PublishError> {
+    if status >= 500 {
+        return Err(PublishError::Transient {
+            reason: format!("the VK upload server answered HTTP {status}"),
+        });
+    }
+    if !(200..300).contains(&status) {
+        return Err(PublishError::Rejected {
+            reason: format!("the VK upload server answered HTTP {status}"),
+        });
+    }
+    let answer: Value = serde_json::from_slice(body).map_err(|_| PublishError::Transient {
+        reason: "the VK upload server answered without JSON".to_owned(),
+    })?;
+    if let Some(error) = answer.get("error") {
+        let text = error
+            .as_str()
+            .map(clip)
+            .unwrap_or_else(|| error.to_string());
+        return Err(PublishError::Rejected {
+            reason: format!("the VK upload server refused the clip: {}", clip(&text)),
+        });
+    }
+    Ok(())
+}
+
 fn interpret_upload(status: u16, body: &[u8]) -> Result<UploadedPhoto, PublishError> {
     if status >= 500 {
         return Err(PublishError::Transient {
