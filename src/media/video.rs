@@ -620,7 +620,7 @@ impl MediaCache {
             if !out.ok {
                 return Err(VideoError::Failed(last_line(&out.stderr)));
             }
-            let bytes = fs::metadata(&tmp_mp4).map_err(write)?.len();
+            let bytes = pad(&tmp_mp4).map_err(write)?;
             if bytes > a.max_bytes {
                 return Err(VideoError::Failed(format!(
                     "the adapted clip is {bytes} bytes, over {}",
@@ -680,6 +680,25 @@ impl MediaCache {
             hit: false,
         })
     }
+}
+
+/// OK refuses clips under 16 KB (`FileToSmall`, VIDEO.md §4.2), and a second of a small
+/// animation is less: such an MP4 gets a `free` box at its end (players skip it). Returns the
+/// file's size.
+fn pad(mp4: &Path) -> std::io::Result<u64> {
+    const MIN: u64 = 16 * 1024 + 1024;
+    let len = fs::metadata(mp4)?.len();
+    if len >= MIN {
+        return Ok(len);
+    }
+    let extra = (MIN - len) as usize;
+    let mut free = Vec::with_capacity(extra);
+    free.extend_from_slice(&(extra as u32).to_be_bytes());
+    free.extend_from_slice(b"free");
+    free.resize(extra, 0);
+    let mut file = fs::OpenOptions::new().append(true).open(mp4)?;
+    std::io::Write::write_all(&mut file, &free)?;
+    Ok(MIN)
 }
 
 /// Feeds a file to the hasher in pieces (a clip may be a gigabyte).

@@ -1421,6 +1421,10 @@ fn interpret(
         }
         .into());
     }
+    // `video.update` answers nothing on success (VIDEO.md §4.2).
+    if method == "video.update" && body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(Value::Null);
+    }
     // Not OK speaking (a proxy page, a cut body): the call may have been applied.
     answer.ok_or_else(|| {
         PublishError::Unknown {

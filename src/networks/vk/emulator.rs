@@ -11,7 +11,9 @@
 //! (docs/api-facts.md, the VK sections): `wall.post` needs text or attachments, at most 10 photos,
 //! at most one poll and never a poll alone, and answers a `guid` seen within the hour with the
 //! first post; the upload server takes one file in the field `photo`, JPEG, PNG or GIF, width +
-//! height at most 14,000, sides at most 1:20, at most 50 MB; every token may send 3 requests a
+//! height at most 14,000, sides at most 1:20, at most 50 MB; `video.save` gives an address
+//! that takes one MP4 in the field `video_file`, and `wall.post` attaches only clips that came
+//! (its daily quota answers error 29: [`State::set_video_save_limit`]); every token may send 3 requests a
 //! second (error 6 "Too many requests per second", counted in a sliding window of a second:
 //! [`Config::rate`], [`State::rate_limited`]).
 //!
@@ -41,6 +43,9 @@ use crate::networks::serve::{FaultPlan, Server, hang_up};
 
 /// The upload server's size limit for one picture.
 pub const MAX_UPLOAD_BYTES: usize = 50 * 1024 * 1024;
+/// The emulator's size limit for one clip. VK's is UNCONFIRMED (VIDEO.md §3.2); this one only
+/// keeps a test's memory bounded.
+pub const MAX_VIDEO_UPLOAD_BYTES: usize = 256 * 1024 * 1024;
 /// VK's limit on width + height of an uploaded picture.
 pub const MAX_SIDES_SUM: u32 = 14_000;
 /// How long a `guid` is remembered by `wall.post`.
@@ -143,7 +148,7 @@ pub struct MethodTable {
 }
 
 /// The method files of the schema the emulator reads.
-const SCHEMA_SECTIONS: &[&str] = &["wall", "photos", "polls", "groups"];
+const SCHEMA_SECTIONS: &[&str] = &["wall", "photos", "polls", "groups", "video"];
 
 impl MethodTable {
     /// `../shared/reference/vk-api-schema` next to this crate.
@@ -240,6 +245,26 @@ impl MethodTable {
                     p("latitude", Number),
                     p("longitude", Number),
                     p("caption", Text),
+                ],
+            },
+            MethodSpec {
+                name: "video.save".to_owned(),
+                token_kinds: user.clone(),
+                params: vec![
+                    p("name", Text),
+                    p("description", Text),
+                    p("is_private", Boolean),
+                    p("wallpost", Boolean),
+                    p("link", Text),
+                    p("group_id", Integer).min(1.0),
+                    p("album_id", Integer).min(0.0),
+                    p("privacy_view", ParamType::Array(Box::new(Text))),
+                    p("privacy_comment", ParamType::Array(Box::new(Text))),
+                    p("no_comments", Boolean),
+                    p("repeat", Boolean),
+                    p("compression", Boolean),
+                    p("ord_info", Text),
+                    p("auto_publish", Boolean),
                 ],
             },
             MethodSpec {
@@ -560,6 +585,23 @@ pub struct Photo {
     pub access_key: String,
 }
 
+/// A clip saved by `video.save` into a community's (or user's) videos.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Video {
+    /// Its id.
+    pub id: i64,
+    /// `-group_id` (or the user's id).
+    pub owner_id: i64,
+    /// Its name.
+    pub name: String,
+    /// `wallpost` as asked (1 would post it on the wall by itself).
+    pub wallpost: bool,
+    /// `repeat` as asked (an animation loops).
+    pub repeat: bool,
+    /// Bytes uploaded (0 until the file came).
+    pub bytes: usize,
+}
+
 /// A created poll.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Poll {
@@ -703,6 +745,12 @@ struct World {
     /// Saved photos (owner, id) that are gone ([`State::forget_unused_photos`]).
     forgotten: std::collections::HashSet<(i64, i64)>,
     polls: Vec<Poll>,
+    videos: Vec<Video>,
+    /// Upload addresses of clips: ticket → the video's (owner, id).
+    video_tickets: HashMap<String, (i64, i64)>,
+    /// `video.save` calls today, and how many a day are allowed (VK: 5,000 per app).
+    video_saves: usize,
+    video_save_limit: Option<usize>,
     /// Planned faults, each for any method (`None`) or one method.
     faults: FaultPlan<Fault>,
     rate: RateLimits,
@@ -840,6 +888,10 @@ pub async fn start(config: Config) -> std::io::Result<Emulator> {
         .route(
             "/upload/{ticket}",
             post(upload).layer(DefaultBodyLimit::max(MAX_UPLOAD_BYTES + 1024 * 1024)),
+        )
+        .route(
+            "/upload-video/{ticket}",
+            post(upload_video).layer(DefaultBodyLimit::max(MAX_VIDEO_UPLOAD_BYTES + 1024 * 1024)),
         )
         .route("/oauth2/auth", post(refresh))
         .with_state(shared.clone());
@@ -1052,6 +1104,17 @@ impl State {
             .filter(|k| !used.contains(k))
             .collect();
         w.forgotten.extend(gone);
+    }
+
+    /// The clips saved by `video.save`.
+    pub fn videos(&self) -> Vec<Video> {
+        self.shared.world().videos.clone()
+    }
+
+    /// Allows `limit` more `video.save` calls (counted from the start), then answers error 29.
+    pub fn set_video_save_limit(&self, limit: usize) {
+        let mut w = self.shared.world();
+        w.video_save_limit = Some(w.video_saves + limit);
     }
 
     /// Every created poll.
@@ -1379,6 +1442,7 @@ fn answer(
         "photos.getWallUploadServer" => call.get_wall_upload_server(&mut w),
         "photos.saveWallPhoto" => call.save_wall_photo(&mut w),
         "polls.create" => call.create_poll(&mut w),
+        "video.save" => call.save_video(&mut w),
         "wall.post" => call.wall_post(&mut w),
         "wall.getComments" => call.get_comments(&w),
         "wall.getComment" => call.get_comment(&w),
@@ -1540,6 +1604,43 @@ impl Call<'_> {
         }]))
     }
 
+    /// `video.save`: a new clip in the community's videos and the address to upload it to.
+    /// Past the day's quota ([`State::set_video_save_limit`]) it is error 29, as VK answers a
+    /// method's daily limit.
+    fn save_video(&self, w: &mut World) -> Outcome {
+        if self.get("link").is_some() {
+            return Err((1, "the emulator does not embed external videos".to_owned()));
+        }
+        if w.video_save_limit.is_some_and(|max| w.video_saves >= max) {
+            return Err((29, String::new()));
+        }
+        let group = self.int("group_id").filter(|g| *g != 0);
+        let owner = self.owner(w, group.map(|g| -g), 204)?;
+        w.video_saves += 1;
+        let id = w.videos.iter().filter(|v| v.owner_id == owner).count() as i64 + 1;
+        let name = self.get("name").unwrap_or_default().to_owned();
+        w.videos.push(Video {
+            id,
+            owner_id: owner,
+            name: name.clone(),
+            wallpost: self.get("wallpost") == Some("1"),
+            repeat: self.get("repeat") == Some("1"),
+            bytes: 0,
+        });
+        let n = w.next();
+        let ticket =
+            blake3::hash(format!("v{n}{:?}", self.shared.key).as_bytes()).to_hex()[..24].to_owned();
+        w.video_tickets.insert(ticket.clone(), (owner, id));
+        Ok(json!({
+            "access_key": format!("v{:x}", 0xdef000 + id),
+            "description": self.get("description").unwrap_or_default(),
+            "owner_id": owner,
+            "title": name,
+            "upload_url": format!("{}/upload-video/{ticket}", self.shared.base_url),
+            "video_id": id,
+        }))
+    }
+
     fn create_poll(&self, w: &mut World) -> Outcome {
         let question = self.get("question").unwrap_or_default().trim().to_owned();
         if question.is_empty() {
@@ -1647,6 +1748,19 @@ impl Call<'_> {
                     match photo {
                         Some(p) if key.is_none_or(|k| k == p.access_key) => media += 1,
                         _ => return Err(invalid(format!("attachments: no photo `{a}`"))),
+                    }
+                }
+                "video" => {
+                    let video = w
+                        .videos
+                        .iter()
+                        .find(|v| v.owner_id == owner_id && v.id == id);
+                    match video {
+                        Some(v) if v.bytes > 0 => media += 1,
+                        Some(_) => {
+                            return Err(invalid(format!("attachments: `{a}` was never uploaded")));
+                        }
+                        None => return Err(invalid(format!("attachments: no video `{a}`"))),
                     }
                 }
                 "poll" => {
@@ -1955,6 +2069,77 @@ fn upload_answer(shared: &Shared, ticket: &str, file: Option<Bytes>, too_big: bo
     );
     let hash = shared.sign(&photo, UPLOAD_SERVER);
     json!({ "server": UPLOAD_SERVER, "photo": photo, "hash": hash })
+}
+
+/// `/upload-video/{ticket}`: the clip upload server. It takes one file in the multipart field
+/// `video_file` (VIDEO.md §3.2) that is an MP4 (`ftyp` box first; VK takes other containers
+/// too, vestnik sends only MP4) of at most [`MAX_VIDEO_UPLOAD_BYTES`], and answers
+/// `{"video_hash", "size", "owner_id", "video_id"}` (the fields after `size` are UNCONFIRMED),
+/// or `{"error": …}`.
+async fn upload_video(
+    Axum(shared): Axum<Arc<Shared>>,
+    UrlPath(ticket): UrlPath<String>,
+    req: Request,
+) -> Response {
+    let had_authorization = req.headers().contains_key(header::AUTHORIZATION);
+    let mut fields = Vec::new();
+    let mut file: Option<Bytes> = None;
+    let mut too_big = false;
+    if let Ok(mut form) = Multipart::from_request(req, &()).await {
+        loop {
+            match form.next_field().await {
+                Ok(Some(field)) => {
+                    let name = field.name().unwrap_or_default().to_owned();
+                    let data = field.bytes().await;
+                    if name == "video_file" && file.is_none() {
+                        match data {
+                            Ok(b) => file = Some(b),
+                            Err(_) => too_big = true,
+                        }
+                    }
+                    fields.push(name);
+                }
+                Ok(None) => break,
+                Err(_) => {
+                    too_big = true;
+                    break;
+                }
+            }
+        }
+    }
+    let error = |e: &str| json!({ "error": e });
+    let answer = {
+        let mut w = shared.world();
+        match (w.video_tickets.get(&ticket).copied(), file) {
+            (None, _) => error("ERR_UPLOAD_BAD_TICKET: unknown upload address"),
+            (Some(_), _) if too_big => error("ERR_UPLOAD_FILE_TOO_BIG: the file is too large"),
+            (Some(_), None) => error("ERR_UPLOAD_FILE_NOT_UPLOADED: no file in `video_file`"),
+            (Some(_), Some(f)) if f.len() > MAX_VIDEO_UPLOAD_BYTES => {
+                error("ERR_UPLOAD_FILE_TOO_BIG: the file is too large")
+            }
+            (Some(_), Some(f)) if f.get(4..8) != Some(b"ftyp") => {
+                error("ERR_UPLOAD_BAD_VIDEO: not a video file")
+            }
+            (Some((owner, id)), Some(f)) => {
+                if let Some(v) = w
+                    .videos
+                    .iter_mut()
+                    .find(|v| v.owner_id == owner && v.id == id)
+                {
+                    v.bytes = f.len();
+                }
+                w.video_tickets.remove(&ticket);
+                let hash = &blake3::hash(&f).to_hex()[..16];
+                json!({ "video_hash": hash, "size": f.len(), "owner_id": owner, "video_id": id })
+            }
+        }
+    };
+    shared.world().upload_log.push(UploadRecord {
+        had_authorization,
+        fields,
+        answer: answer.to_string(),
+    });
+    Json(answer).into_response()
 }
 
 /// `/oauth2/auth`: VK ID's token endpoint, `grant_type=refresh_token` only. A refresh token
