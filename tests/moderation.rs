@@ -336,3 +336,91 @@ async fn hundreds_of_comments_are_read_page_by_page() {
         .count();
     assert_eq!(pages, 1);
 }
+
+/// `vestnik run` moderates on `jobs.moderate`, on tasks of its own: comments on a post it
+/// published are deleted while it keeps publishing on time, and it stops cleanly.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_daemon_moderates_while_it_publishes() {
+    let s = Setup::new().await;
+    s.file("plans/registry.yaml", REGISTRY);
+    let first = jiff::Timestamp::now() + jiff::SignedDuration::from_secs(2);
+    s.file(
+        "plans/school/first.md",
+        &post(&format!("date: {first}"), "Каток открыт"),
+    );
+    let config = s.dir.path().join("vestnik.yaml");
+    let text = std::fs::read_to_string(&config).unwrap();
+    std::fs::write(
+        &config,
+        format!("jobs: {{moderate: '* * * * * *', sync: '* * * * * *'}}\n{text}"),
+    )
+    .unwrap();
+    let mut daemon = std::process::Command::new(env!("CARGO_BIN_EXE_vestnik"))
+        .args(["run", "--root"])
+        .arg(s.content.path())
+        .arg("--config")
+        .arg(&config)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let vk = &s.sb.vk.state;
+    let wait = |cond: &dyn Fn() -> bool| {
+        let start = std::time::Instant::now();
+        while !cond() && start.elapsed() < Duration::from_secs(20) {
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        cond()
+    };
+    assert!(
+        wait(&|| !vk.wall(100).is_empty()),
+        "the first post went out"
+    );
+    let post_id = vk.wall(100)[0].id;
+    vk.add_comment(100, post_id, 5002, OBSCENE, None);
+    vk.add_comment(100, post_id, 5003, CLEAN, None);
+    let group = s.sb.discussions["@school"];
+    let tg = &s.sb.telegram.state;
+    let bad = tg.comment(group, 601, OBSCENE, Duration::from_secs(5));
+    // A second post, due while moderation runs, goes out on time.
+    let second = jiff::Timestamp::now() + jiff::SignedDuration::from_secs(3);
+    s.file(
+        "plans/school/second.md",
+        &post(&format!("date: {second}"), "Лыжня готова"),
+    );
+    assert!(
+        wait(&|| deleted_vk(&s, 100) == [OBSCENE]),
+        "the VK comment was deleted: {:?}",
+        vk.comments(100)
+    );
+    assert!(
+        wait(&|| !tg
+            .messages(&group.to_string())
+            .iter()
+            .any(|m| m.message_id == bad)),
+        "the Telegram comment was deleted"
+    );
+    assert!(
+        wait(&|| vk.wall(100).len() == 2),
+        "the second post went out"
+    );
+    let late = jiff::Timestamp::now().duration_since(second);
+    assert!(late < jiff::SignedDuration::from_secs(5), "late by {late}");
+    crate::support::sigterm(&daemon);
+    let out = tokio::task::spawn_blocking(move || {
+        let status = daemon.wait().unwrap();
+        let mut log = String::new();
+        use std::io::Read;
+        daemon
+            .stderr
+            .take()
+            .unwrap()
+            .read_to_string(&mut log)
+            .unwrap();
+        (status.code(), log)
+    })
+    .await
+    .unwrap();
+    assert_eq!(out.0, Some(0), "{}", out.1);
+    assert!(!out.1.contains(vestnik::networks::sandbox::VK_TOKEN));
+}

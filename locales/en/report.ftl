@@ -90,6 +90,7 @@ report-org-gospubliki = Госпаблики: { $state }
 report-org-responsible = responsible: { $who }
 report-org-responsible-since = responsible: { $who }, since { $since }
 report-org-no-responsible = no responsible appointed
+report-org-comments = Comment moderation in these weeks: { $deleted } deleted, { $reported } left for the responsible
 report-page-state = verified: { $verified ->
     [yes] yes
     [no] no

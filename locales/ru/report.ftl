@@ -90,6 +90,7 @@ report-org-gospubliki = Госпаблики: { $state }
 report-org-responsible = ответственный: { $who }
 report-org-responsible-since = ответственный: { $who }, с { $since }
 report-org-no-responsible = ответственный не назначен
+report-org-comments = Модерация комментариев за эти недели: удалено { $deleted }, оставлено для ответственного { $reported }
 report-page-state = «Госорганизация»: { $verified ->
     [yes] да
     [no] нет

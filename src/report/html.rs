@@ -403,6 +403,13 @@ fn organization(out: &mut String, org: &OrgReport) {
     if let Some(site) = &org.website {
         item(crate::t!("site-website", url = site.as_str()));
     }
+    if org.comments_deleted + org.comments_reported > 0 {
+        item(crate::t!(
+            "report-org-comments",
+            deleted = org.comments_deleted,
+            reported = org.comments_reported
+        ));
+    }
     out.push_str("</ul>\n");
     if org.pages.is_empty() {
         para(out, &crate::t!("report-no-pages"), None);

@@ -202,6 +202,11 @@ pub struct OrgReport {
     pub pages: Vec<PageReport>,
     /// Its problems, as `check` reports them.
     pub problems: Vec<Problem>,
+    /// Users' comments comment moderation deleted and reported on its pages in the report's
+    /// weeks (from the ledger's journal; zero without a ledger).
+    pub comments_deleted: u32,
+    /// See [`OrgReport::comments_deleted`].
+    pub comments_reported: u32,
 }
 
 impl OrgReport {
@@ -302,18 +307,26 @@ pub fn gather(opts: &Options, ledger: Option<&dyn Ledger>) -> Result<Report, Rep
         ..check::Settings::default()
     };
     let lang = crate::locale::current();
-    let (checked, sent) = std::thread::scope(|scope| {
+    let (checked, sent, moderated) = std::thread::scope(|scope| {
         let checking = scope.spawn(|| crate::locale::with(lang, || check::run(&settings)));
         let sent = ledger
             .map(|l| count_sent(l, &registry, from, to))
             .transpose();
+        let moderated = ledger
+            .map(|l| l.moderation_counts(week_start(from, &tz), week_start(to.next(), &tz)))
+            .transpose();
         let checked = checking
             .join()
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        (checked, sent)
+        (checked, sent, moderated)
     });
     let checked = checked?;
     let sent = sent?.unwrap_or_default();
+    let moderated: HashMap<String, (u32, u32)> = moderated?
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(org, deleted, reported)| (org, (deleted, reported)))
+        .collect();
     let planned: HashMap<(&str, Network, IsoWeek), &check::PlannedWeek> = checked
         .weeks
         .iter()
@@ -402,6 +415,8 @@ pub fn gather(opts: &Options, ledger: Option<&dyn Ledger>) -> Result<Report, Rep
             profile_missing: profile_missing(org),
             pages,
             problems: problems.remove(org.id.value.as_str()).unwrap_or_default(),
+            comments_deleted: moderated.get(&org.id.value).map_or(0, |m| m.0),
+            comments_reported: moderated.get(&org.id.value).map_or(0, |m| m.1),
         });
     }
 

@@ -336,6 +336,7 @@ pub fn to_json(report: &Report) -> String {
                     "since": since_date(p).map(|d| d.to_string()).or_else(|| p.since.clone()),
                 })),
                 "profile_missing": o.profile_missing,
+                "comments": {"deleted": o.comments_deleted, "reported": o.comments_reported},
                 "pages": o.pages.iter().map(|p| json!({
                     "network": p.network.key(),
                     "id": p.id,

@@ -531,6 +531,14 @@ pub trait Ledger {
     /// same comment is journaled already.
     fn journal(&mut self, action: &NewAction) -> Result<Option<i64>, LedgerError>;
 
+    /// How many comments were deleted and reported per organization, by actions journaled in
+    /// `[from, to)`: `(org, deleted, reported)`.
+    fn moderation_counts(
+        &self,
+        from: Timestamp,
+        to: Timestamp,
+    ) -> Result<Vec<(String, u32, u32)>, LedgerError>;
+
     /// The journal, newest first: at most `limit` actions, of `org` when given.
     fn moderation_log(
         &self,

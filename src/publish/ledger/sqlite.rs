@@ -1070,6 +1070,29 @@ impl Ledger for SqliteLedger {
         rows.collect::<Result<Vec<_>, _>>().map_err(storage)
     }
 
+    fn moderation_counts(
+        &self,
+        from: Timestamp,
+        to: Timestamp,
+    ) -> Result<Vec<(String, u32, u32)>, LedgerError> {
+        if !self.has_table("moderation")? {
+            return Ok(Vec::new());
+        }
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT org, sum(action = 'deleted'), sum(action = 'reported') FROM moderation
+                 WHERE at_ms >= ?1 AND at_ms < ?2 GROUP BY org ORDER BY org",
+            )
+            .map_err(storage)?;
+        let rows = stmt
+            .query_map(params![ms(from), ms(to)], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })
+            .map_err(storage)?;
+        rows.collect::<Result<Vec<_>, _>>().map_err(storage)
+    }
+
     fn moderated(&self, id: i64) -> Result<Option<Moderated>, LedgerError> {
         if !self.has_table("moderation")? {
             return Ok(None);
