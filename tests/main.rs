@@ -30,4 +30,5 @@ mod report;
 mod site;
 mod status;
 mod telegram;
+mod video;
 mod vk;

@@ -24,7 +24,9 @@ use vestnik::plan::diagnostic::{Diagnostic, Rule};
 use vestnik::plan::network::Network;
 use vestnik::plan::registry::{Page, Registry};
 use vestnik::plan::{self, Post, Status};
-use vestnik::render::publication::{self, ImageRef, Publication, TelegramCall, VkCall};
+use vestnik::render::publication::{
+    self, ImageRef, Motion, Publication, TelegramCall, VideoRef, VkCall,
+};
 use vestnik::render::{self, Flavor, Rendered};
 
 // ── the shipped example plans ────────────────────────────────────────────────────────────────
@@ -190,6 +192,8 @@ fn check_publication(post: &Post, page: &Page, p: &Publication) {
                 let (markup, max) = match call {
                     TelegramCall::SendMessage { text, .. } => (Some(text), 4096),
                     TelegramCall::SendPhoto { caption, .. }
+                    | TelegramCall::SendVideo { caption, .. }
+                    | TelegramCall::SendAnimation { caption, .. }
                     | TelegramCall::SendMediaGroup { caption, .. } => (caption.as_ref(), 1024),
                     TelegramCall::SendPoll { .. } => (None, 0),
                 };
@@ -242,11 +246,15 @@ fn shipped_document(org: &str) -> Value {
                 for page in pages {
                     let net = page.network;
                     let image = |w: &str| shipped_image(&post.org.value, net, w);
-                    let p = publication::render(post, page, &image)
+                    let clip = |w: &str, m: Motion| fake_clip(&post.org.value, w, m);
+                    let p = publication::render(post, page, &image, &clip)
                         .unwrap_or_else(|e| panic!("{} on {net}: {e}", post.id));
                     check_publication(post, page, &p);
                     // Rendering is a pure function: the same post gives the same calls.
-                    assert_eq!(publication::render(post, page, &image).as_ref(), Ok(&p));
+                    assert_eq!(
+                        publication::render(post, page, &image, &clip).as_ref(),
+                        Ok(&p)
+                    );
                     entry.insert(
                         net.key().into(),
                         serde_json::to_value(&p).expect("a publication is JSON"),
@@ -569,6 +577,25 @@ fn fixture_post(front: &str, body: &str) -> Post {
 }
 
 /// Any image, as if processed.
+/// A clip as the renderer sees it, without FFmpeg: its source, the rest zero (the snapshots
+/// record which calls carry it, not what the encoder made of it).
+fn fake_clip(org: &str, written: &str, motion: Motion) -> Option<VideoRef> {
+    Some(VideoRef {
+        source: format!("media/{org}/{written}"),
+        width: 0,
+        height: 0,
+        duration: 0,
+        bytes: 0,
+        poster: ImageRef {
+            source: format!("media/{org}/{written}#poster"),
+            width: 0,
+            height: 0,
+            bytes: 0,
+        },
+        motion,
+    })
+}
+
 fn fake_image(written: &str) -> Option<ImageRef> {
     Some(ImageRef {
         source: format!("media/school/{written}"),
@@ -613,7 +640,12 @@ fn text_of_len(units: usize, tail: &str) -> String {
 }
 
 fn telegram_calls(post: &Post) -> Vec<TelegramCall> {
-    match publication::render(post, fixture_page(Network::Telegram), &fake_image) {
+    match publication::render(
+        post,
+        fixture_page(Network::Telegram),
+        &fake_image,
+        &|w, m| fake_clip("school", w, m),
+    ) {
         Ok(Publication::Telegram(calls)) => calls,
         other => panic!("not Telegram calls: {other:?}"),
     }
@@ -673,7 +705,10 @@ fn text_of_1025_units_follows_the_photo_as_a_message() {
             "{calls:#?}"
         );
         // VK and OK have no caption limit: one post with the text.
-        let vk = publication::render(&post, fixture_page(Network::Vk), &fake_image).unwrap();
+        let vk = publication::render(&post, fixture_page(Network::Vk), &fake_image, &|w, m| {
+            fake_clip("school", w, m)
+        })
+        .unwrap();
         let Publication::Vk(calls) = vk else { panic!() };
         assert_eq!(calls.len(), 5);
     }
@@ -724,7 +759,11 @@ fn message_of_exactly_4096_units_passes_check_and_4097_does_not() {
 fn vk_guid_is_stable_and_distinct() {
     let a = fixture_post("", "Текст");
     let page = fixture_page(Network::Vk);
-    let guid = |p: &Post| match publication::render(p, page, &fake_image).unwrap() {
+    let guid = |p: &Post| match publication::render(p, page, &fake_image, &|w, m| {
+        fake_clip("school", w, m)
+    })
+    .unwrap()
+    {
         Publication::Vk(calls) => match calls.last() {
             Some(VkCall::WallPost { guid, .. }) => guid.clone(),
             other => panic!("{other:?}"),
@@ -1079,7 +1118,7 @@ proptest! {
         let list: Vec<String> = (0..images).map(|i| format!("{i}.jpg")).collect();
         let post = fixture_post(&format!("images: [{}]\n", list.join(", ")), &md);
         for net in Network::ALL {
-            match publication::render(&post, fixture_page(net), &fake_image) {
+            match publication::render(&post, fixture_page(net), &fake_image, &|w, m| fake_clip("school", w, m)) {
                 Ok(Publication::Telegram(calls)) => {
                     let tg = render::render(&md, Flavor::TelegramHtml);
                     for call in &calls {

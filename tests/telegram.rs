@@ -12,7 +12,7 @@ use vestnik::networks::telegram::emulator::{
     self, Content, Emulator, Fault, TEST_CHANNEL, TEST_TOKEN,
 };
 use vestnik::networks::{PublishError, RateLimits, Secret, SecretError};
-use vestnik::render::publication::{ImageRef, TelegramCall};
+use vestnik::render::publication::{ImageRef, Motion, TelegramCall, VideoRef};
 
 const CHANNEL_ID: &str = "-1001000000001";
 
@@ -262,6 +262,7 @@ async fn execute_runs_every_call_of_a_rendered_post() {
         TelegramCall::SendMediaGroup {
             chat_id: TEST_CHANNEL.to_owned(),
             media: vec![image("a.jpg", 320, 240), image("b.jpg", 200, 300)],
+            video: None,
             caption: None,
         },
         TelegramCall::SendMessage {
@@ -850,6 +851,24 @@ fn spec() -> Option<Value> {
     Some(spec)
 }
 
+/// A clip as rendered (the bytes come from the test's reader).
+fn clip(motion: Motion) -> VideoRef {
+    VideoRef {
+        source: "media/admin/a.mp4".to_owned(),
+        width: 640,
+        height: 360,
+        duration: 6,
+        bytes: 0,
+        poster: ImageRef {
+            source: "media/admin/a.mp4#poster".to_owned(),
+            width: 320,
+            height: 180,
+            bytes: 0,
+        },
+        motion,
+    }
+}
+
 /// Every request the client can send: each method with and without its optional parts, and
 /// each kind of rendered call.
 fn every_request() -> Vec<Request> {
@@ -898,6 +917,28 @@ fn every_request() -> Vec<Request> {
         TelegramCall::SendMediaGroup {
             chat_id: CHANNEL_ID.to_owned(),
             media: vec![image.clone(), image.clone()],
+            video: None,
+            caption: Some("Подпись".to_owned()),
+        },
+        TelegramCall::SendMediaGroup {
+            chat_id: CHANNEL_ID.to_owned(),
+            media: vec![image.clone()],
+            video: Some(clip(Motion::Video)),
+            caption: Some("Подпись".to_owned()),
+        },
+        TelegramCall::SendVideo {
+            chat_id: TEST_CHANNEL.to_owned(),
+            video: clip(Motion::Video),
+            caption: Some("Подпись".to_owned()),
+        },
+        TelegramCall::SendVideo {
+            chat_id: CHANNEL_ID.to_owned(),
+            video: clip(Motion::Video),
+            caption: None,
+        },
+        TelegramCall::SendAnimation {
+            chat_id: TEST_CHANNEL.to_owned(),
+            animation: clip(Motion::Animation),
             caption: Some("Подпись".to_owned()),
         },
         TelegramCall::SendPoll {
@@ -1090,10 +1131,12 @@ fn every_request_matches_the_bot_api_spec() {
             "getChatAdministrators",
             "getMe",
             "getUpdates",
+            "sendAnimation",
             "sendMediaGroup",
             "sendMessage",
             "sendPhoto",
-            "sendPoll"
+            "sendPoll",
+            "sendVideo"
         ]
     );
     let problems: Vec<String> = requests

@@ -963,6 +963,9 @@ fn every_request() -> Vec<Request> {
         Request::delete_comment(42, 1_000_001),
         Request::restore_comment(42, 1_000_001),
         Request::get_managers(42),
+        Request::save_video(42, "Концерт", false),
+        Request::save_video(42, "Снег", true),
+        Request::wall_post(&post("Текст", &["photo-42_1", "video-42_3_vabc"])),
     ]
 }
 

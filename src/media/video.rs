@@ -593,12 +593,30 @@ impl MediaCache {
             },
             motion,
         };
-        if let Some(m) = fs::read(&json)
-            .ok()
-            .and_then(|b| serde_json::from_slice::<Meta>(&b).ok())
-            && fs::metadata(&mp4).is_ok_and(|f| f.len() == m.bytes)
-            && fs::metadata(&jpg).is_ok_and(|f| f.len() == m.poster_bytes)
-        {
+        let cached = || {
+            fs::read(&json)
+                .ok()
+                .and_then(|b| serde_json::from_slice::<Meta>(&b).ok())
+                .filter(|m| {
+                    fs::metadata(&mp4).is_ok_and(|f| f.len() == m.bytes)
+                        && fs::metadata(&jpg).is_ok_and(|f| f.len() == m.poster_bytes)
+                })
+        };
+        if let Some(m) = cached() {
+            return Ok(PreparedVideo {
+                video: reference(&m),
+                file: mp4,
+                poster: jpg,
+                hit: true,
+            });
+        }
+        // One transcode per key at a time: the networks of a post are sent at once, and the
+        // second finds what the first made.
+        let lock = key_lock(&key);
+        let _held = lock
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(m) = cached() {
             return Ok(PreparedVideo {
                 video: reference(&m),
                 file: mp4,
@@ -608,7 +626,12 @@ impl MediaCache {
         }
         self.ensure_folder()
             .map_err(|e| VideoError::Failed(e.to_string()))?;
-        let n = std::process::id();
+        static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let n = format!(
+            "{}.{}",
+            std::process::id(),
+            COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+        );
         let tmp_mp4 = dir.join(format!(".{key}.{n}.mp4.tmp"));
         let tmp_jpg = dir.join(format!(".{key}.{n}.jpg.tmp"));
         let done = (|| {
@@ -699,6 +722,19 @@ fn pad(mp4: &Path) -> std::io::Result<u64> {
     let mut file = fs::OpenOptions::new().append(true).open(mp4)?;
     std::io::Write::write_all(&mut file, &free)?;
     Ok(MIN)
+}
+
+/// The lock of one cache key within this process (kept for the process's life: one entry per
+/// clip adapted, a few bytes each).
+fn key_lock(key: &str) -> std::sync::Arc<std::sync::Mutex<()>> {
+    use std::collections::HashMap;
+    use std::sync::{Arc, Mutex, OnceLock};
+    static LOCKS: OnceLock<Mutex<HashMap<String, Arc<Mutex<()>>>>> = OnceLock::new();
+    let mut locks = LOCKS
+        .get_or_init(Mutex::default)
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    locks.entry(key.to_owned()).or_default().clone()
 }
 
 /// Feeds a file to the hasher in pieces (a clip may be a gigabyte).

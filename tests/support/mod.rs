@@ -6,6 +6,7 @@
 #![allow(dead_code, clippy::unwrap_used)]
 
 pub mod browser;
+pub mod clips;
 pub mod latin;
 pub mod repo;
 pub mod sandboxed;

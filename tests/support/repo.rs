@@ -189,6 +189,7 @@ impl Repo {
             args: Vec::new(),
             memory_kb: None,
             lang: "en",
+            env: Vec::new(),
         }
     }
 }
@@ -200,6 +201,7 @@ pub struct Check {
     args: Vec<String>,
     memory_kb: Option<u64>,
     lang: &'static str,
+    env: Vec<(String, String)>,
 }
 
 /// What a run of the binary printed and returned.
@@ -232,6 +234,12 @@ impl Check {
         self
     }
 
+    /// Sets an environment variable of the run.
+    pub fn env(mut self, key: &str, value: &str) -> Self {
+        self.env.push((key.to_owned(), value.to_owned()));
+        self
+    }
+
     /// Sets `--lang` (the tests that compare messages speak English unless they say so).
     pub fn lang(mut self, lang: &'static str) -> Self {
         self.lang = lang;
@@ -251,6 +259,7 @@ impl Check {
         }
         cmd.arg("--format").arg(format).args(&self.args);
         cmd.env("NO_COLOR", "1");
+        cmd.envs(self.env.iter().map(|(k, v)| (k, v)));
         let out = cmd.output().expect("run vestnik");
         Run {
             code: out
