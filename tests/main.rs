@@ -18,6 +18,7 @@ mod guide;
 mod help;
 mod hostile;
 mod init;
+mod moderate;
 mod moderation;
 mod monitor;
 mod ok;

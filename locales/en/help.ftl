@@ -223,3 +223,10 @@ help-init--ci--github = `.github/workflows/vestnik.yml`
 help-init--ci--forgejo = `.forgejo/workflows/vestnik.yml`
 help-init--ci--all = All three
 help-init--lfs = Pictures (media/) through Git LFS, in .gitattributes
+
+help-moderation = The moderation of comments: rate comments offline with the rules
+help-moderation-classify = Rate comments read one a line from stdin: keep, hold or delete, with the rules that fired
+help-moderation-classify--root = The content repository whose plans/moderation.yaml adds to the built-in rules (none: the built-in rules alone)
+help-moderation-classify--format = Output format
+help-moderation-classify--format--json = One JSON object a line: `{"{"}"text", "verdict", "reasons": [{"{"}"rule", "category", "match"{"}"}]{"}"}`
+help-moderation-classify--format--human = A line a comment with its verdict, then a line a reason

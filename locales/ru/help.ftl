@@ -222,3 +222,10 @@ help-init--ci--github = `.github/workflows/vestnik.yml`
 help-init--ci--forgejo = `.forgejo/workflows/vestnik.yml`
 help-init--ci--all = Все три
 help-init--lfs = Картинки (media/) через Git LFS, в .gitattributes
+
+help-moderation = Модерация комментариев: проверить комментарии правилами без сети
+help-moderation-classify = Оценить комментарии со стандартного ввода, по одному в строке: оставить, на проверку или удалить, с правилами, которые сработали
+help-moderation-classify--root = Репозиторий контента, чей plans/moderation.yaml дополняет встроенные правила (если его нет, только встроенные)
+help-moderation-classify--format = Формат вывода
+help-moderation-classify--format--json = Строка на комментарий, объект JSON: `{"{"}"text", "verdict", "reasons": [{"{"}"rule", "category", "match"{"}"}]{"}"}`
+help-moderation-classify--format--human = Строка на комментарий с оценкой, затем строка на каждую причину

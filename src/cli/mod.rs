@@ -1,6 +1,7 @@
 //! The command line: flags parsed by clap and dispatched to one file per command (`check.rs`,
 //! `preview.rs`, `publish.rs`, `run.rs`, `status.rs`, `resolve.rs`, `sandbox.rs`, `site.rs`,
-//! `calendar.rs`, `registry.rs`, `report.rs`, `init.rs`, `completions.rs`, `man.rs`); this file keeps the
+//! `calendar.rs`, `registry.rs`, `report.rs`, `init.rs`, `completions.rs`, `man.rs`,
+//! `moderation.rs`); this file keeps the
 //! parser, the helpers several commands share, and the one error type. `help.rs` gives the
 //! parser its texts in the process's language.
 //!
@@ -20,6 +21,7 @@ pub mod help;
 mod init;
 mod man;
 mod moderate;
+mod moderation;
 mod preview;
 mod publish;
 mod registry;
@@ -41,6 +43,7 @@ pub use completions::{CompletionsArgs, Shell};
 pub use init::InitArgs;
 pub use man::ManArgs;
 pub use moderate::{JournalFormat, LogArgs, ModerateArgs, RestoreArgs};
+pub use moderation::{ClassifyArgs, ClassifyFormat, ModerationCommand};
 pub use preview::{PreviewArgs, PreviewFormat};
 pub use publish::PublishArgs;
 pub use registry::{ChangesArgs, ChangesFormat, RegistryCommand};
@@ -169,6 +172,10 @@ pub enum Command {
     /// Moderate users' comments on the official pages once: read, judge, delete or report,
     /// journal.
     Moderate(ModerateArgs),
+    /// The moderation of comments: rate comments offline with the rules, read the journal,
+    /// restore a deleted comment.
+    #[command(subcommand)]
+    Moderation(ModerationCommand),
 }
 
 /// Why a command could not run (exit code 2). Its text is what `vestnik: ` is followed by on
@@ -277,8 +284,8 @@ pub enum CliError {
     /// `--org` names no organization of the registry.
     #[error("the registry has no organization `{0}`")]
     UnknownOrg(String),
-    /// `moderation restore` could not restore the comment (the text says why, in the
-    /// process's language).
+    /// `moderation classify` could not read its input, or `moderation restore` could not
+    /// restore the comment (the text is already in the process's language).
     #[error("{0}")]
     Moderation(String),
 }
@@ -329,7 +336,7 @@ impl CliError {
             CliError::NeedsDue => crate::t!("cli-publish-needs-due"),
             CliError::BadPublication => crate::t!("cli-resolve-bad-publication"),
             CliError::UnknownOrg(org) => crate::t!("cli-unknown-org", org = org.as_str()),
-            CliError::Moderation(text) => text.clone(),
+            CliError::Moderation(message) => message.clone(),
             CliError::NothingToResolve(key) => crate::t!(
                 "cli-resolve-not-open",
                 org = key.org.to_string(),
@@ -379,6 +386,7 @@ pub fn run() -> i32 {
         Command::Completions(args) => completions::run(args),
         Command::Man(args) => man::run(args),
         Command::Moderate(args) => moderate::run(args),
+        Command::Moderation(command) => moderation::run(command),
     };
     match outcome {
         Ok(code) => code,

@@ -52,7 +52,7 @@ impl Lang {
 }
 
 /// The catalogue files, in the same order for each language.
-const FILES: [&str; 13] = [
+const FILES: [&str; 14] = [
     "core.ftl",
     "plan.ftl",
     "rules.ftl",
@@ -66,10 +66,11 @@ const FILES: [&str; 13] = [
     "report.ftl",
     "init.ftl",
     "help.ftl",
+    "moderation.ftl",
 ];
 
 /// The text of each catalogue file of `lang`.
-fn sources(lang: Lang) -> [&'static str; 13] {
+fn sources(lang: Lang) -> [&'static str; 14] {
     match lang {
         Lang::Ru => [
             include_str!("../../locales/ru/core.ftl"),
@@ -85,6 +86,7 @@ fn sources(lang: Lang) -> [&'static str; 13] {
             include_str!("../../locales/ru/report.ftl"),
             include_str!("../../locales/ru/init.ftl"),
             include_str!("../../locales/ru/help.ftl"),
+            include_str!("../../locales/ru/moderation.ftl"),
         ],
         Lang::En => [
             include_str!("../../locales/en/core.ftl"),
@@ -100,6 +102,7 @@ fn sources(lang: Lang) -> [&'static str; 13] {
             include_str!("../../locales/en/report.ftl"),
             include_str!("../../locales/en/init.ftl"),
             include_str!("../../locales/en/help.ftl"),
+            include_str!("../../locales/en/moderation.ftl"),
         ],
     }
 }
