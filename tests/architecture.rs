@@ -15,12 +15,20 @@ const MAY_IMPORT: &[(&str, &[&str])] = &[
     ("site", &["locale", "plan", "render"]),
     ("calendar", &["locale", "plan", "render"]),
     ("init", &["locale", "plan"]),
+    ("moderation", &["locale", "plan"]),
     ("networks", &["locale", "plan", "render"]),
     ("ops", &["locale", "plan", "networks"]),
     (
         "publish",
         &[
-            "locale", "plan", "render", "media", "check", "networks", "ops",
+            "locale",
+            "plan",
+            "render",
+            "media",
+            "check",
+            "networks",
+            "ops",
+            "moderation",
         ],
     ),
     ("report", &["locale", "plan", "render", "check", "publish"]),
@@ -28,7 +36,7 @@ const MAY_IMPORT: &[(&str, &[&str])] = &[
         "cli",
         &[
             "locale", "plan", "render", "media", "check", "preview", "site", "calendar", "init",
-            "networks", "ops", "publish", "report",
+            "networks", "ops", "publish", "report", "moderation",
         ],
     ),
 ];
