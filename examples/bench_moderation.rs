@@ -21,7 +21,12 @@ fn main() {
         .filter(|l| !l.starts_with('#'))
         .filter_map(|l| l.split_once('\t').map(|(_, text)| text))
         .collect();
-    let comments: Vec<&str> = set.iter().copied().cycle().take(want.max(set.len())).collect();
+    let comments: Vec<&str> = set
+        .iter()
+        .copied()
+        .cycle()
+        .take(want.max(set.len()))
+        .collect();
     let bytes: usize = comments.iter().map(|c| c.len()).sum();
 
     let started = Instant::now();

@@ -35,8 +35,20 @@ const MAY_IMPORT: &[(&str, &[&str])] = &[
     (
         "cli",
         &[
-            "locale", "plan", "render", "media", "check", "preview", "site", "calendar", "init",
-            "networks", "ops", "publish", "report", "moderation",
+            "locale",
+            "plan",
+            "render",
+            "media",
+            "check",
+            "preview",
+            "site",
+            "calendar",
+            "init",
+            "networks",
+            "ops",
+            "publish",
+            "report",
+            "moderation",
         ],
     ),
 ];

@@ -426,7 +426,7 @@ enum Address {
 
 thread_local! {
     /// The skeleton and its scratch space, reused by every classification on this thread.
-    static SKELETON: std::cell::RefCell<(Skeleton, Vec<(bool, Vec<skeleton::Cell>)>)> =
+    static SKELETON: std::cell::RefCell<(Skeleton, skeleton::Words)> =
         std::cell::RefCell::new((Skeleton::default(), Vec::new()));
 }
 

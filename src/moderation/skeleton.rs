@@ -99,6 +99,9 @@ fn letter(c: char) -> Option<char> {
     }
 }
 
+/// Scratch space of [`skeleton`]: the words of a text, each with whether punctuation came before it.
+pub type Words = Vec<(bool, Vec<Cell>)>;
+
 /// A character of a pattern as the skeleton reads it: lowercase, `ё` as `е`; `None` for what is
 /// neither a letter nor a digit. (Patterns are written in the script they match: no lookalikes.)
 pub fn fold_letter(c: char) -> Option<char> {
@@ -106,12 +109,7 @@ pub fn fold_letter(c: char) -> Option<char> {
 }
 
 /// Builds the skeleton of `text`. `words` is scratch space reused between calls.
-pub fn skeleton(
-    text: &str,
-    look: &Lookalikes,
-    out: &mut Skeleton,
-    words: &mut Vec<(bool, Vec<Cell>)>,
-) {
+pub fn skeleton(text: &str, look: &Lookalikes, out: &mut Skeleton, words: &mut Words) {
     out.text.clear();
     out.from.clear();
     out.to.clear();
@@ -119,19 +117,18 @@ pub fn skeleton(
     // Whether punctuation (not only spaces) came before the next word: «б л я, н а х у й» is
     // two words.
     let mut punct = false;
-    let push_word =
-        |cells: &[Cell], used: &mut usize, words: &mut Vec<(bool, Vec<Cell>)>, punct: &mut bool| {
-            if cells.is_empty() {
-                return;
-            }
-            if words.len() <= *used {
-                words.push((false, Vec::new()));
-            }
-            words[*used].0 = std::mem::take(punct);
-            words[*used].1.clear();
-            words[*used].1.extend_from_slice(cells);
-            *used += 1;
-        };
+    let push_word = |cells: &[Cell], used: &mut usize, words: &mut Words, punct: &mut bool| {
+        if cells.is_empty() {
+            return;
+        }
+        if words.len() <= *used {
+            words.push((false, Vec::new()));
+        }
+        words[*used].0 = std::mem::take(punct);
+        words[*used].1.clear();
+        words[*used].1.extend_from_slice(cells);
+        *used += 1;
+    };
     let mut cells: Vec<Cell> = Vec::with_capacity(32);
     let mut chars = text.char_indices().peekable();
     while let Some((i, c)) = chars.next() {
