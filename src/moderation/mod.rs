@@ -279,7 +279,8 @@ impl Classifier {
     /// Every match of a word rule that fired, with its allow list and address checked.
     fn locate(&self, rule: &WordRule, text: &str, sk: &Skeleton, reasons: &mut Vec<Reason>) {
         let mut at = 0;
-        while at < sk.text.len() {
+        // A text that repeats one word thousands of times needs no more reasons than are kept.
+        while at < sk.text.len() && reasons.len() < MAX_REASONS {
             let Some(c) = rule.located.captures_at(&sk.text, at) else {
                 break;
             };
@@ -333,6 +334,10 @@ impl Classifier {
             return Address::Other;
         }
         let mut oneself = false;
+        let mut addressed = false;
+        // Whether each of the two words just before the match speaks of oneself: «нас за
+        // идиотов», «я дурак» say it of us whatever else the sentence holds.
+        let mut just_before = [false; 2];
         let mut pos = 0;
         for word in sk.text.split(' ') {
             let range = pos..pos + word.len();
@@ -341,15 +346,17 @@ impl Classifier {
             if orig.start < start || orig.end > end || word.is_empty() {
                 continue;
             }
-            if self.set.address.contains(word) {
-                return Address::Other;
+            let own = self.set.oneself.contains(word);
+            if orig.end <= span.start {
+                just_before = [just_before[1], own];
             }
-            oneself |= self.set.oneself.contains(word);
+            addressed |= self.set.address.contains(word);
+            oneself |= own;
         }
-        if oneself {
-            Address::Oneself
-        } else {
-            Address::Unknown
+        match (just_before.contains(&true), addressed, oneself) {
+            (true, _, _) | (false, false, true) => Address::Oneself,
+            (false, true, _) => Address::Other,
+            (false, false, false) => Address::Unknown,
         }
     }
 

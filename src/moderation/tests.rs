@@ -77,6 +77,10 @@ fn insults_need_an_address() {
     assert_eq!(verdict("Админ тупой, удаляет комменты"), Verdict::Keep);
     assert_eq!(verdict("Комментатор выше — конченый дебил"), Verdict::Hold);
     assert_eq!(verdict("Варежки с оленями потерялись"), Verdict::Keep);
+    // Said of us, even in a sentence to someone: criticism, not an insult.
+    assert_eq!(verdict("Вы что, нас за идиотов держите?"), Verdict::Keep);
+    assert_eq!(verdict("Не делайте из нас дураков"), Verdict::Keep);
+    assert_eq!(verdict("Сам ты придурок, а не я."), Verdict::Delete);
     assert_eq!(rules_of("Вы все дебилы"), ["insult-strong"]);
 }
 
