@@ -393,31 +393,24 @@ fn rule(item: &yaml::Node, file: &str, set: &mut RuleSet, out: &mut Vec<Diagnost
         }
         return;
     }
-    let mut alternatives = Vec::new();
+    // All patterns as one alternation: the `RegexSet` needs one pattern per rule.
+    let mut joined = String::new();
     for w in words.map(|w| w.value).unwrap_or_default() {
         match pattern_regex(&w.value) {
-            Ok(p) if Regex::new(&p).is_ok_and(|r| !r.is_match("")) => alternatives.push(p),
+            Ok(p) if Regex::new(&p).is_ok_and(|r| !r.is_match("")) => {
+                let bar = if joined.is_empty() { "" } else { "|" };
+                joined.push_str(&format!("{bar}(?:{p})"));
+            }
             Ok(_) => out.push(bad(file, w.pos, &w.value)),
             Err(e) => out.push(bad(file, w.pos, &e)),
         }
     }
-    if alternatives.is_empty() {
-        out.push(
-            Diagnostic::new(
-                Rule::Schema,
-                file,
-                pos,
-                crate::t!("moderation-nothing-to-match", rule = id.value.as_str()),
-            )
-            .hint(crate::t!("moderation-nothing-to-match-hint")),
-        );
+    if joined.is_empty() {
+        let message = crate::t!("moderation-nothing-to-match", rule = id.value.as_str());
+        let hint = crate::t!("moderation-nothing-to-match-hint");
+        out.push(Diagnostic::new(Rule::Schema, file, pos, message).hint(hint));
         return;
     }
-    let joined = alternatives
-        .iter()
-        .map(|a| format!("(?:{a})"))
-        .collect::<Vec<_>>()
-        .join("|");
     let regex = format!("(?:^| )((?:{joined}))(?: |$)");
     match Regex::new(&regex) {
         Ok(located) => set.words.push(WordRule {
