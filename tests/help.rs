@@ -19,6 +19,19 @@ fn vestnik(args: &[&str]) -> Output {
 }
 
 /// The commands (`changes` is `registry changes`, `help` clap's own).
+/// The subcommands among [`COMMANDS`], each with the command it belongs to.
+const SUBCOMMANDS: &[(&str, &str)] = &[
+    ("registry", "changes"),
+    ("moderation", "classify"),
+    ("moderation", "log"),
+    ("moderation", "restore"),
+];
+
+/// Whether `name` is one of [`SUBCOMMANDS`].
+fn is_sub(name: &str) -> bool {
+    SUBCOMMANDS.iter().any(|(_, sub)| *sub == name)
+}
+
 const COMMANDS: &[&str] = &[
     "check",
     "preview",
@@ -121,10 +134,7 @@ fn help_is_russian_by_default() {
         assert!(english.is_empty(), "{args:?}: {english:?} in\n{help}");
     }
     let help = String::from_utf8(vestnik(&["--help"]).stdout).unwrap();
-    for command in COMMANDS
-        .iter()
-        .filter(|c| !["changes", "classify"].contains(*c))
-    {
+    for command in COMMANDS.iter().filter(|c| !is_sub(c)) {
         assert!(
             help.contains(&format!("\n  {command} ")),
             "{command}:\n{help}"
@@ -188,10 +198,7 @@ fn the_bash_completion_names_every_command() {
     assert_eq!(run.status.code(), Some(0));
     let script = String::from_utf8(run.stdout).unwrap();
     assert!(script.contains("complete -F _vestnik"), "{script}");
-    for command in COMMANDS
-        .iter()
-        .filter(|c| !["changes", "classify"].contains(*c))
-    {
+    for command in COMMANDS.iter().filter(|c| !is_sub(c)) {
         assert!(script.contains(&format!("vestnik,{command})")), "{command}");
     }
     for shell in ["zsh", "fish"] {
@@ -228,15 +235,16 @@ fn man_pages_are_written_for_every_command() {
     let dir = tempfile::tempdir().unwrap();
     let run = vestnik(&["man", "--dir", dir.path().to_str().unwrap()]);
     assert_eq!(run.status.code(), Some(0), "{run:?}");
-    let mut pages = vec![
-        "vestnik.1".to_owned(),
-        "vestnik-registry-changes.1".to_owned(),
-        "vestnik-moderation-classify.1".to_owned(),
-    ];
+    let mut pages = vec!["vestnik.1".to_owned()];
+    pages.extend(
+        SUBCOMMANDS
+            .iter()
+            .map(|(parent, sub)| format!("vestnik-{parent}-{sub}.1")),
+    );
     pages.extend(
         COMMANDS
             .iter()
-            .filter(|c| !["help", "changes", "classify"].contains(*c))
+            .filter(|c| **c != "help" && !is_sub(c))
             .map(|c| format!("vestnik-{c}.1")),
     );
     for name in &pages {

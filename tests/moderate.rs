@@ -143,7 +143,9 @@ async fn comments_are_judged_and_deleted_or_reported_as_each_page_says() {
 
     let topic = s.sb.ok.state.topics("200")[0].id.clone();
     s.sb.ok.state.comment(&topic, "9001", OBSCENE);
-    s.sb.ok.state.comment(&topic, "9002", CLEAN);
+    s.sb.ok
+        .state
+        .comment(&topic, "9002", "Отличная новость, придём всей семьёй");
     // `other` has moderation off on OK: its comments are not even read.
     let other_topic = s.sb.ok.state.topics("201")[0].id.clone();
     s.sb.ok.state.comment(&other_topic, "9003", OBSCENE);
@@ -153,7 +155,12 @@ async fn comments_are_judged_and_deleted_or_reported_as_each_page_says() {
     let other = s.sb.discussions["@other"];
     tg.set_admins(school, &[777]);
     let fresh = tg.comment(school, 601, OBSCENE, Duration::from_secs(60));
-    tg.comment(school, 602, CLEAN, Duration::from_secs(60));
+    tg.comment(
+        school,
+        602,
+        "Лёд уже залили? Хотим с детьми в выходные",
+        Duration::from_secs(60),
+    );
     tg.comment(school, 777, OBSCENE, Duration::from_secs(60));
     // Older than the 48 hours Telegram allows for deleting.
     tg.comment(
@@ -239,6 +246,59 @@ async fn comments_are_judged_and_deleted_or_reported_as_each_page_says() {
     let again = moderate(&s, &[]).await;
     assert!(actions(&again).is_empty(), "{again:#}");
     assert_eq!(again["judged"], 0);
+
+    // The journal, newest first, and restoring where the network allows.
+    let log = s.vestnik(&["moderation", "log", "--format", "json"]).await;
+    let log: Value = serde_json::from_str(&ok_stdout(&log)).unwrap();
+    let entries = log["actions"].as_array().unwrap();
+    assert_eq!(entries.len(), 7, "{log:#}");
+    let ids: Vec<i64> = entries.iter().map(|e| e["id"].as_i64().unwrap()).collect();
+    assert!(ids.windows(2).all(|w| w[0] > w[1]), "{ids:?}");
+    let find = |network: &str, action: &str| {
+        entries
+            .iter()
+            .find(|e| e["network"] == network && e["action"] == action && e["org"] == "school")
+            .map(|e| e["id"].as_i64().unwrap().to_string())
+            .unwrap()
+    };
+    let vk_id = find("vk", "deleted");
+    let restored = s.vestnik(&["moderation", "restore", &vk_id]).await;
+    assert!(ok_stdout(&restored).contains("возвращён"));
+    let back = vk.comments(100).into_iter().filter(|c| c.deleted).count();
+    assert_eq!(back, 1, "one of the two deletions is back");
+    let twice = s.vestnik(&["moderation", "restore", &vk_id]).await;
+    assert_eq!(twice.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&twice.stderr).contains("уже возвращён"));
+    let ok_id = find("ok", "deleted");
+    let ok = s.vestnik(&["moderation", "restore", &ok_id]).await;
+    assert_eq!(ok.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&ok.stderr).contains("не даёт вернуть"),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    let reported = find("telegram", "reported");
+    let nothing = s.vestnik(&["moderation", "restore", &reported]).await;
+    assert_eq!(nothing.status.code(), Some(2));
+    let human = s.vestnik(&["moderation", "log", "--org", "other"]).await;
+    let human = ok_stdout(&human);
+    assert_eq!(human.lines().count(), 2, "{human}");
+    assert!(
+        human.contains("оставлен, ответственному сообщено"),
+        "{human}"
+    );
+    let after = s
+        .vestnik(&["moderation", "log", "--format", "json", "--org", "school"])
+        .await;
+    let after: Value = serde_json::from_str(&ok_stdout(&after)).unwrap();
+    let entry = after["actions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["id"].as_i64().unwrap().to_string() == vk_id)
+        .unwrap()
+        .clone();
+    assert!(entry["restored"]["by"].is_string(), "{entry:#}");
 }
 
 #[tokio::test]
