@@ -389,3 +389,49 @@ async fn a_refused_upload_ahead_falls_back_and_publishes_once() {
     assert_eq!(sb.ok.state.topics("990000000000001").len(), 1);
     assert_eq!(published(&ledger), 2);
 }
+
+#[test]
+fn clips_due_within_the_horizon_are_adapted_before_their_time() {
+    if !crate::support::clips::ffmpeg() {
+        return;
+    }
+    let now: Timestamp = "2026-12-02T03:00:00Z".parse().unwrap();
+    let soon = now + SignedDuration::from_hours(1);
+    let clip = std::fs::read(crate::support::clips::path(
+        crate::support::clips::Clip::Hevc,
+    ))
+    .unwrap();
+    let repo = Repo::new()
+        .registry(REGISTRY)
+        .bytes("media/school/clip.mp4", &clip)
+        .file(
+            "plans/school/soon.md",
+            &format!("---\ndate: {soon}\nvideo: clip.mp4\n---\nРолик\n"),
+        );
+    let root = repo.path();
+    let cache = tempfile::tempdir().unwrap();
+    let mut p = publisher(root, cache.path())
+        .with_media_ahead(ahead::HORIZON)
+        .unwrap();
+    let mut ledger = SqliteLedger::in_memory().unwrap();
+    let (plans, planned) = load(root).unwrap();
+    p.sync(plans, &planned, &mut ledger, now).unwrap();
+    let jobs = p.clips_ahead(&ledger, now).unwrap();
+    assert_eq!(jobs.len(), 2, "{jobs:?}");
+    // Both networks queued, one of them a cache hit of the other's transcode.
+    assert_eq!(p.prepare_ahead(&ledger, now, true).unwrap(), 2);
+    p.ahead().unwrap().idle();
+    drop(p);
+    for network in [Network::Vk, Network::Telegram] {
+        let got = MediaCache::new(cache.path())
+            .prepare_video(
+                "media/school/clip.mp4",
+                &root.join("media/school/clip.mp4"),
+                None,
+                vestnik::media::video::Motion::Video,
+                network,
+            )
+            .unwrap();
+        assert!(got.hit, "{network} was adapted ahead");
+    }
+}

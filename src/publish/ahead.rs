@@ -3,6 +3,9 @@
 //! low priority, so that at the deadline only the requests remain (issue 12, item 4: ten
 //! 24-megapixel photos take seconds to prepare).
 //!
+//! Clips are adapted the same way ([`Ahead::want_clips`]), after the pictures waiting: FFmpeg
+//! runs from this thread, so it inherits its low priority.
+//!
 //! Best effort by design: a picture that is not ready in time is prepared at send time, as
 //! before, and one that cannot be prepared is left to the attempt, which reports it. Nothing
 //! here decides what is published.
@@ -17,6 +20,7 @@ use std::sync::{Arc, Condvar, Mutex};
 use jiff::SignedDuration;
 
 use crate::media::MediaCache;
+use crate::media::video::Motion;
 use crate::plan::network::Network;
 
 /// How far ahead pictures are prepared unless the configuration says otherwise.
@@ -31,13 +35,27 @@ pub const MAX_QUEUED: usize = 2_000;
 /// The niceness of the preparing thread (Linux: per thread): publishing goes first.
 const NICENESS: i32 = 10;
 
-/// One picture of one publication: the file (inside the repository, resolved and checked by
-/// [`crate::media::resolve`]) and the network it is prepared for.
+/// One picture or clip of one publication: the file (inside the repository, resolved and
+/// checked by [`crate::media::resolve`]) and the network it is prepared for.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Job {
     /// The image file.
     pub path: PathBuf,
     /// The network whose profile it is prepared with.
+    pub network: Network,
+}
+
+/// One clip of one publication, adapted ahead as pictures are (a transcode can take a
+/// minute): the clip, its poster if given, its kind and the network.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ClipJob {
+    /// The clip as the post names it, resolved: (`media/<org>/…`, the file).
+    pub clip: (String, PathBuf),
+    /// The poster, likewise.
+    pub poster: Option<(String, PathBuf)>,
+    /// Video or animation.
+    pub motion: Motion,
+    /// The network it is adapted for.
     pub network: Network,
 }
 
@@ -54,6 +72,10 @@ struct Handoff {
 #[derive(Default)]
 struct Queue {
     jobs: VecDeque<Job>,
+    /// Clips to adapt, after the pictures (a picture takes a second, a clip a minute).
+    clips: VecDeque<ClipJob>,
+    /// Clips queued or adapted since the start.
+    clips_known: HashSet<ClipJob>,
     /// Waiting for their pictures, in the order asked.
     handoffs: Vec<Handoff>,
     /// Queued or being prepared, so that a picture is not queued twice.
@@ -142,10 +164,31 @@ impl Ahead {
         true
     }
 
+    /// Queues the clips of `jobs` not adapted or queued yet, up to [`MAX_QUEUED`] waiting.
+    /// Returns how many were queued.
+    pub fn want_clips(&self, jobs: impl IntoIterator<Item = ClipJob>) -> usize {
+        let mut q = lock(&self.shared.queue);
+        let mut added = 0;
+        for job in jobs {
+            if q.clips.len() >= MAX_QUEUED {
+                break;
+            }
+            if q.clips_known.insert(job.clone()) {
+                q.clips.push_back(job);
+                added += 1;
+            }
+        }
+        drop(q);
+        if added > 0 {
+            self.shared.wake.notify_all();
+        }
+        added
+    }
+
     /// Waits until nothing is queued or being prepared (tests, benchmarks).
     pub fn idle(&self) {
         let mut q = lock(&self.shared.queue);
-        while !q.jobs.is_empty() || !q.handoffs.is_empty() || q.busy {
+        while !q.jobs.is_empty() || !q.clips.is_empty() || !q.handoffs.is_empty() || q.busy {
             q = self
                 .shared
                 .wake
@@ -185,6 +228,8 @@ enum Work {
     Pictures(Vec<Job>),
     /// A handover whose pictures are done.
     Handoff(Handoff),
+    /// A clip.
+    Clip(ClipJob),
 }
 
 fn work(shared: &Shared, cache: &MediaCache) {
@@ -217,6 +262,10 @@ fn work(shared: &Shared, cache: &MediaCache) {
                     q.busy = true;
                     break Work::Pictures(same);
                 }
+                if let Some(clip) = q.clips.pop_front() {
+                    q.busy = true;
+                    break Work::Clip(clip);
+                }
                 q = shared
                     .wake
                     .wait(q)
@@ -230,6 +279,16 @@ fn work(shared: &Shared, cache: &MediaCache) {
                 for job in jobs {
                     q.known.remove(&job);
                     q.done.insert(job);
+                }
+            }
+            Work::Clip(c) => {
+                // A failure is left to the attempt, which adapts it again and reports it.
+                let poster = c.poster.as_ref().map(|(s, p)| (s.as_str(), p.as_path()));
+                match cache.prepare_video(&c.clip.0, &c.clip.1, poster, c.motion, c.network) {
+                    Ok(_) => tracing::debug!(clip = c.clip.0.as_str(), "clip adapted ahead"),
+                    Err(e) => {
+                        tracing::debug!(clip = c.clip.0.as_str(), error = %e, "clip not adapted ahead");
+                    }
                 }
             }
             Work::Handoff(h) => {

@@ -680,7 +680,7 @@ impl Publisher {
         }
         self.ahead_at.set(Some(now));
         let (jobs, wants) = self.work_ahead(ledger, now)?;
-        let queued = ahead.want(jobs);
+        let queued = ahead.want(jobs) + ahead.want_clips(self.clips_ahead(ledger, now)?);
         // Then their uploads, each publication's once its pictures are prepared.
         let senders = self.uploads.as_ref().and_then(uploads::Uploads::senders);
         if let (Some(up), Some(tx)) = (&self.uploads, senders) {
@@ -696,6 +696,55 @@ impl Publisher {
             }
         }
         Ok(queued)
+    }
+
+    /// The clips of the publications due within the horizon, for [`ahead::Ahead`] to adapt
+    /// before their time (the clips of what is due now are adapted by the attempt).
+    ///
+    /// Fails when the ledger fails.
+    pub fn clips_ahead(
+        &self,
+        ledger: &dyn Ledger,
+        now: Timestamp,
+    ) -> Result<Vec<ahead::ClipJob>, PassError> {
+        let Some(plans) = &self.plans else {
+            return Ok(Vec::new());
+        };
+        let horizon = self
+            .ahead
+            .as_ref()
+            .map_or(ahead::HORIZON, ahead::Ahead::horizon);
+        let until = now.checked_add(horizon).unwrap_or(now);
+        let mut files: HashMap<Arc<str>, Vec<Post>> = HashMap::new();
+        let mut out = Vec::new();
+        for e in ledger.due(until, ahead::MAX_QUEUED)? {
+            if e.next_try <= now {
+                continue;
+            }
+            let Some(Some(post)) = self.post_now(plans, &e.key, &mut files) else {
+                continue;
+            };
+            let org = e.key.org.as_str();
+            for (clip, poster, motion) in clip_jobs(&post, e.key.network) {
+                let Ok(clip) = crate::media::resolve(&self.root, org, &clip) else {
+                    continue;
+                };
+                let poster = match poster {
+                    Some(p) => match crate::media::resolve(&self.root, org, &p) {
+                        Ok(p) => Some(p),
+                        Err(_) => continue,
+                    },
+                    None => None,
+                };
+                out.push(ahead::ClipJob {
+                    clip,
+                    poster,
+                    motion,
+                    network: e.key.network,
+                });
+            }
+        }
+        Ok(out)
     }
 
     /// The background preparer, if started (tests and benchmarks wait for it).
