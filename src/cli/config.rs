@@ -8,6 +8,8 @@
 //! grace_minutes: 120
 //! media_ahead_minutes: 180
 //! upload_ahead: true
+//! ffmpeg: /usr/bin/ffmpeg      # the programs that adapt clips (default: on PATH)
+//! ffprobe: /usr/bin/ffprobe
 //! networks:
 //!   telegram: {base_url: https://api.telegram.org, token_file: /etc/vestnik/telegram.token}
 //!   vk: {base_url: https://api.vk.ru, token_env: VESTNIK_VK_TOKEN}
@@ -46,6 +48,9 @@ pub struct Config {
     /// Whether the pictures of VK and OK publications prepared ahead are uploaded ahead too
     /// (`upload_ahead`, default `true`), so that at the deadline only the post is sent.
     pub upload_ahead: bool,
+    /// The programs that probe and adapt clips (`ffmpeg`, `ffprobe`: paths; default: the
+    /// environment's `VESTNIK_FFMPEG`/`VESTNIK_FFPROBE`, else the programs on `PATH`).
+    pub tools: crate::media::video::Tools,
     /// The networks vestnik may publish to.
     pub credentials: Vec<Credentials>,
     /// Rate limits set in the config instead of the networks' documented ones.
@@ -294,6 +299,21 @@ fn read_config(mut f: Fields<'_, '_>, r: &mut Reading) -> Config {
             SignedDuration::from_mins(i64::from(m.value))
         });
     let upload_ahead = f.bool("upload_ahead").is_none_or(|b| b.value);
+    // A bare name is looked up on PATH; a path is relative to this file.
+    let program = |p: At<String>, r: &Reading| {
+        if p.value.contains('/') {
+            r.rel(p.value)
+        } else {
+            PathBuf::from(p.value)
+        }
+    };
+    let mut tools = crate::media::video::Tools::default();
+    if let Some(p) = f.str("ffmpeg") {
+        tools.ffmpeg = program(p, r);
+    }
+    if let Some(p) = f.str("ffprobe") {
+        tools.ffprobe = program(p, r);
+    }
     let seconds = |s: At<u32>| Duration::from_secs(u64::from(s.value));
     let shutdown = f
         .uint("shutdown_seconds", 0..=600)
@@ -323,6 +343,8 @@ fn read_config(mut f: Fields<'_, '_>, r: &mut Reading) -> Config {
         "grace_minutes",
         "media_ahead_minutes",
         "upload_ahead",
+        "ffmpeg",
+        "ffprobe",
         "networks",
         "source",
         "jobs",
@@ -339,6 +361,7 @@ fn read_config(mut f: Fields<'_, '_>, r: &mut Reading) -> Config {
         grace,
         media_ahead,
         upload_ahead,
+        tools,
         credentials,
         rates,
         git,

@@ -114,7 +114,8 @@ pub(super) fn run(args: PublishArgs) -> Result<i32, CliError> {
         crate::publish::ledger::sqlite::SqliteLedger::open_for_publishing(&cfg.ledger)?;
     crate::media::MediaCache::open(&cfg.cache_dir)?;
     let mut publisher =
-        crate::publish::Publisher::new(settings(&cfg, args.root.clone(), args.limit))?;
+        crate::publish::Publisher::new(settings(&cfg, args.root.clone(), args.limit))?
+            .with_tools(cfg.tools.clone());
     let alerter = alerter(&cfg, &publisher, &args.root)?;
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()

@@ -68,6 +68,7 @@ pub(super) fn run(args: RunArgs) -> Result<i32, CliError> {
     let metrics = Arc::new(crate::ops::metrics::Metrics::new());
     let tz = super::zone_of(&root);
     let publisher = crate::publish::Publisher::new(settings(&cfg, root.clone(), 10_000))?
+        .with_tools(cfg.tools.clone())
         .with_metrics(metrics.clone())
         .with_media_ahead(cfg.media_ahead)
         .map_err(CliError::Runtime)?

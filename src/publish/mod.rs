@@ -752,6 +752,13 @@ impl Publisher {
         self.ahead.as_ref()
     }
 
+    /// Adapts clips with `tools` (call it before [`Publisher::with_media_ahead`], whose
+    /// thread keeps the cache it is given).
+    pub fn with_tools(mut self, tools: crate::media::video::Tools) -> Publisher {
+        self.cache = self.cache.clone().with_tools(tools);
+        self
+    }
+
     /// Counts what happens in `metrics`.
     pub fn with_metrics(mut self, metrics: Arc<Metrics>) -> Publisher {
         self.metrics = Some(metrics);
