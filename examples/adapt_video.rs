@@ -35,7 +35,13 @@ fn main() {
     let _ = std::fs::remove_dir_all(target);
     let cache = MediaCache::new(target);
     let made = cache
-        .prepare_video(clip, Path::new(clip), None, Motion::Video, Network::Telegram)
+        .prepare_video(
+            clip,
+            Path::new(clip),
+            None,
+            Motion::Video,
+            Network::Telegram,
+        )
         .expect("adapt the clip");
     if mode == "--path" {
         println!("{}", made.file.display());

@@ -75,7 +75,7 @@ async fn crash_loop(posts: usize, kills: usize) {
     std::fs::write(
         &config,
         format!(
-            "ledger: ledger.sqlite\ncache_dir: cache\ngrace_minutes: 600\nmax_nap_seconds: 1\njobs: {{sync: 'off', weekly_summary: 'off', retry_sweep: 'off'}}\n{}",
+            "ledger: ledger.sqlite\ncache_dir: cache\ngrace_minutes: 600\nmax_nap_seconds: 1\njobs: {{sync: 'off', weekly_summary: 'off', retry_sweep: 'off', moderate: 'off'}}\n{}",
             support::networks_yaml_with(dir.path(), &sb, Some(FAST))
         ),
     )
@@ -253,7 +253,7 @@ impl Killable {
         std::fs::write(
             &config,
             format!(
-                "ledger: ledger.sqlite\ncache_dir: cache\ngrace_minutes: 600\nmax_nap_seconds: 1\njobs: {{sync: 'off', weekly_summary: 'off', retry_sweep: 'off'}}\n{networks}"
+                "ledger: ledger.sqlite\ncache_dir: cache\ngrace_minutes: 600\nmax_nap_seconds: 1\njobs: {{sync: 'off', weekly_summary: 'off', retry_sweep: 'off', moderate: 'off'}}\n{networks}"
             ),
         )
         .unwrap();

@@ -416,7 +416,11 @@ async fn sigterm_lets_a_request_in_flight_finish() {
     sb.telegram
         .state
         .inject(telegram::emulator::Fault::Delay(Duration::from_secs(6)), 10);
-    let config = run_config(dir.path(), &sb, "shutdown_seconds: 20\n");
+    let config = run_config(
+        dir.path(),
+        &sb,
+        "shutdown_seconds: 20\njobs: {moderate: 'off'}\n",
+    );
     let daemon = Running::start(Some(&repo), &config);
     // Wait until the requests are out (rows in `sending`), then stop.
     assert!(
@@ -497,7 +501,7 @@ async fn faults_are_survived_and_each_is_alerted_once() {
     std::fs::write(
         &config,
         format!(
-            "ledger: ledger.sqlite\ncache_dir: cache\nlog: json\nmonitor: '127.0.0.1:0'\nmax_nap_seconds: 1\nsource: {{git: '{}', branch: main, checkout: checkout}}\njobs: {{sync: '* * * * * *', weekly_summary: 'off', retry_sweep: 'off'}}\nalerts: {{telegram_chat: '{ALERTS}'}}\n{}",
+            "ledger: ledger.sqlite\ncache_dir: cache\nlog: json\nmonitor: '127.0.0.1:0'\nmax_nap_seconds: 1\nsource: {{git: '{}', branch: main, checkout: checkout}}\njobs: {{sync: '* * * * * *', weekly_summary: 'off', retry_sweep: 'off', moderate: 'off'}}\nalerts: {{telegram_chat: '{ALERTS}'}}\n{}",
             remote.display(),
             support::networks_yaml(dir.path(), &sb)
         ),
@@ -988,7 +992,7 @@ async fn a_new_responsible_on_the_branch_is_told_to_the_mcu_once() {
     std::fs::write(
         &config,
         format!(
-            "ledger: ledger.sqlite\ncache_dir: cache\nlog: json\nmax_nap_seconds: 1\nsource: {{git: '{}', branch: main, checkout: checkout}}\njobs: {{sync: '* * * * * *', weekly_summary: 'off', retry_sweep: 'off'}}\nalerts: {{telegram_chat: '{ALERTS}'}}\n{}",
+            "ledger: ledger.sqlite\ncache_dir: cache\nlog: json\nmax_nap_seconds: 1\nsource: {{git: '{}', branch: main, checkout: checkout}}\njobs: {{sync: '* * * * * *', weekly_summary: 'off', retry_sweep: 'off', moderate: 'off'}}\nalerts: {{telegram_chat: '{ALERTS}'}}\n{}",
             remote.display(),
             support::networks_yaml(dir.path(), &sb)
         ),

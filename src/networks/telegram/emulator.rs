@@ -390,7 +390,8 @@ impl State {
     }
 
     /// Makes the next `times` calls that reach a method fail with `fault`, in the order the
-    /// faults were injected.
+    /// faults were injected. `getUpdates` takes none: the daemon's update poller calls it at
+    /// any moment, and a fault meant for a publication must not go to it.
     pub fn inject(&self, fault: Fault, times: usize) {
         self.lock().faults.extend(std::iter::repeat_n(fault, times));
     }
@@ -508,7 +509,11 @@ async fn handle(
                 .map(|(k, v)| (k.clone(), v.len()))
                 .collect(),
         });
-        inner.faults.pop_front()
+        if name == "getupdates" {
+            None
+        } else {
+            inner.faults.pop_front()
+        }
     };
     match fault {
         Some(Fault::ServerError) => {
