@@ -998,23 +998,13 @@ impl Ledger for SqliteLedger {
         comments: &[(String, String)],
         now: Timestamp,
     ) -> Result<(), LedgerError> {
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(storage)?;
-        {
-            let mut stmt = tx
-                .prepare_cached(
-                    "INSERT INTO judged (network, page, comment, text_hash, at_ms) VALUES (?1, ?2, ?3, ?4, ?5)
-                     ON CONFLICT (network, page, comment) DO UPDATE SET text_hash = excluded.text_hash, at_ms = excluded.at_ms",
-                )
-                .map_err(storage)?;
-            for (comment, hash) in comments {
-                stmt.execute(params![network.key(), page, comment, hash, ms(now)])
-                    .map_err(storage)?;
-            }
-        }
-        tx.commit().map_err(storage)
+        self.each_in_one_transaction(
+            "INSERT INTO judged (network, page, comment, text_hash, at_ms) VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT (network, page, comment) DO UPDATE SET text_hash = excluded.text_hash, at_ms = excluded.at_ms",
+            comments,
+            |stmt, (comment, hash)| stmt.execute(params![network.key(), page, comment, hash, ms(now)]),
+            |_| Ok(()),
+        )
     }
 
     fn forget_judged(&mut self, before: Timestamp) -> Result<usize, LedgerError> {
@@ -1123,17 +1113,10 @@ impl Ledger for SqliteLedger {
         offset_key: &str,
         offset: &str,
     ) -> Result<(), LedgerError> {
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(storage)?;
-        {
-            let mut stmt = tx
-                .prepare_cached(
-                    "INSERT INTO inbox (network, page, thread, comment, author, text, date_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                )
-                .map_err(storage)?;
-            for c in comments {
+        self.each_in_one_transaction(
+            "INSERT INTO inbox (network, page, thread, comment, author, text, date_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            comments,
+            |stmt, c| {
                 stmt.execute(params![
                     c.at.network.key(),
                     c.at.page,
@@ -1143,15 +1126,15 @@ impl Ledger for SqliteLedger {
                     c.text,
                     ms(c.date)
                 ])
-                .map_err(storage)?;
-            }
-            tx.execute(
-                "INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                params![offset_key, offset],
-            )
-            .map_err(storage)?;
-        }
-        tx.commit().map_err(storage)
+            },
+            |tx| {
+                tx.execute(
+                    "INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                    params![offset_key, offset],
+                )
+                .map(|_| ())
+            },
+        )
     }
 
     fn inbox(&self, limit: usize) -> Result<Vec<(i64, Inbound)>, LedgerError> {
@@ -1188,19 +1171,12 @@ impl Ledger for SqliteLedger {
     }
 
     fn inbox_done(&mut self, ids: &[i64]) -> Result<(), LedgerError> {
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(storage)?;
-        {
-            let mut stmt = tx
-                .prepare_cached("DELETE FROM inbox WHERE id = ?1")
-                .map_err(storage)?;
-            for id in ids {
-                stmt.execute([id]).map_err(storage)?;
-            }
-        }
-        tx.commit().map_err(storage)
+        self.each_in_one_transaction(
+            "DELETE FROM inbox WHERE id = ?1",
+            ids,
+            |stmt, id| stmt.execute([id]),
+            |_| Ok(()),
+        )
     }
 }
 
@@ -1236,6 +1212,29 @@ fn row_moderated(r: &rusqlite::Row<'_>) -> rusqlite::Result<Moderated> {
 }
 
 impl SqliteLedger {
+    /// Runs `sql` once per item (its parameters bound by `run`), then `after`, in one immediate
+    /// transaction: all of it is written, or none.
+    fn each_in_one_transaction<T>(
+        &mut self,
+        sql: &str,
+        items: &[T],
+        run: impl Fn(&mut rusqlite::CachedStatement<'_>, &T) -> rusqlite::Result<usize>,
+        after: impl FnOnce(&rusqlite::Transaction<'_>) -> rusqlite::Result<()>,
+    ) -> Result<(), LedgerError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(storage)?;
+        {
+            let mut stmt = tx.prepare_cached(sql).map_err(storage)?;
+            for item in items {
+                run(&mut stmt, item).map_err(storage)?;
+            }
+        }
+        after(&tx).map_err(storage)?;
+        tx.commit().map_err(storage)
+    }
+
     /// Whether the ledger has the table `name` (a ledger opened read-only and written by an
     /// earlier vestnik may lack the newer ones).
     fn has_table(&self, name: &str) -> Result<bool, LedgerError> {
