@@ -32,7 +32,7 @@ moderation-not-deleted = Could not delete it: { $why }
 moderation-too-old = Telegram lets a bot delete a message only within 48 hours, and this one is older. Delete it by hand if need be.
 moderation-no-client = the configuration has no token for this network
 moderation-edited-again = its author edited the comment again while it was being checked
-moderation-alert = Comment moderation: { $deleted } deleted, { $reported } { $reported ->
+moderation-alert = COMMENT MODERATION: { $deleted } deleted, { $reported } { $reported ->
     [one] awaits
    *[other] await
 } your decision.

@@ -32,7 +32,7 @@ moderation-not-deleted = Удалить не вышло: { $why }
 moderation-too-old = Телеграм даёт удалить сообщение только в первые 48 часов, а это старше. Удалите его вручную, если нужно.
 moderation-no-client = для этой сети в настройках нет токена
 moderation-edited-again = автор снова изменил комментарий, пока его проверяли
-moderation-alert = Модерация комментариев: { $deleted } { $deleted ->
+moderation-alert = МОДЕРАЦИЯ КОММЕНТАРИЕВ: { $deleted } { $deleted ->
     [one] удалён
     [few] удалены
    *[other] удалено
