@@ -43,6 +43,7 @@ fn every_rule_is_covered() {
             "media-path",
             "media-format",
             "media-size",
+            "media-tool",
             "secret",
             "style",
             "variety",
@@ -2189,7 +2190,7 @@ fn github_annotations() {
     assert_eq!(
         run.stdout,
         "\
-::error file=plans/library/a.md,line=3,col=1,title=vestnik schema::unknown field `titel` in the front matter%0AHint: did you mean `title`? Known fields: org, id, date, title, networks, images, poll, status, external, vk, ok, telegram
+::error file=plans/library/a.md,line=3,col=1,title=vestnik schema::unknown field `titel` in the front matter%0AHint: did you mean `title`? Known fields: org, id, date, title, networks, images, video, animation, live, poll, status, external, vk, ok, telegram
 ::warning file=plans/school/a.md,line=4,col=1,title=vestnik style::«В целях»: «в целях» — канцелярит%0AHint: лучше: «чтобы» или «для»: «чтобы дети были в безопасности»
 vestnik check: 1 error(s), 1 warning(s)
 "
@@ -2730,4 +2731,26 @@ fn russian_output_has_no_english_left() {
         english.join("\n"),
         run.stdout
     );
+}
+
+#[test]
+fn media_tool_without_ffmpeg_for_a_clip() {
+    // A post with a clip and no ffprobe: `media-tool` for it, nothing else is lost.
+    let r = repo()
+        .bytes("media/school/clip.mp4", b"not even looked at")
+        .file(
+            "plans/school/a.md",
+            &post("date: 2026-12-01 10:00\nvideo: clip.mp4", "Ролик."),
+        );
+    let checked = r
+        .check()
+        .env("VESTNIK_FFPROBE", "/nonexistent/ffprobe")
+        .json();
+    let errors: Vec<String> = checked
+        .diags
+        .iter()
+        .filter(|d| d.severity == "error")
+        .map(util::Diag::at)
+        .collect();
+    assert_eq!(errors, ["media-tool error plans/school/a.md:3:8"]);
 }

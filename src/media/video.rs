@@ -13,7 +13,7 @@
 //! The tools run as child processes with bounded time (`Tools::probe_timeout`,
 //! `Tools::transcode_timeout`), bounded threads (`-threads`), a lower priority (`nice`) and a
 //! bounded output (`-fs`). They run synchronously: `check` has no runtime, and the publisher
-//! prepares clips on its low-priority thread ahead of time ([`crate::publish::ahead`] there)
+//! prepares clips on its low-priority thread ahead of time (`publish::ahead` there)
 //! or on a blocking thread at send time, never on the runtime's threads.
 
 use std::ffi::OsString;

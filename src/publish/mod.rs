@@ -679,8 +679,8 @@ impl Publisher {
             return Ok(0);
         }
         self.ahead_at.set(Some(now));
-        let (jobs, wants) = self.work_ahead(ledger, now)?;
-        let queued = ahead.want(jobs) + ahead.want_clips(self.clips_ahead(ledger, now)?);
+        let (jobs, wants, clips) = self.work_ahead(ledger, now)?;
+        let queued = ahead.want(jobs) + ahead.want_clips(clips);
         // Then their uploads, each publication's once its pictures are prepared.
         let senders = self.uploads.as_ref().and_then(uploads::Uploads::senders);
         if let (Some(up), Some(tx)) = (&self.uploads, senders) {
@@ -707,44 +707,7 @@ impl Publisher {
         ledger: &dyn Ledger,
         now: Timestamp,
     ) -> Result<Vec<ahead::ClipJob>, PassError> {
-        let Some(plans) = &self.plans else {
-            return Ok(Vec::new());
-        };
-        let horizon = self
-            .ahead
-            .as_ref()
-            .map_or(ahead::HORIZON, ahead::Ahead::horizon);
-        let until = now.checked_add(horizon).unwrap_or(now);
-        let mut files: HashMap<Arc<str>, Vec<Post>> = HashMap::new();
-        let mut out = Vec::new();
-        for e in ledger.due(until, ahead::MAX_QUEUED)? {
-            if e.next_try <= now {
-                continue;
-            }
-            let Some(Some(post)) = self.post_now(plans, &e.key, &mut files) else {
-                continue;
-            };
-            let org = e.key.org.as_str();
-            for (clip, poster, motion) in clip_jobs(&post, e.key.network) {
-                let Ok(clip) = crate::media::resolve(&self.root, org, &clip) else {
-                    continue;
-                };
-                let poster = match poster {
-                    Some(p) => match crate::media::resolve(&self.root, org, &p) {
-                        Ok(p) => Some(p),
-                        Err(_) => continue,
-                    },
-                    None => None,
-                };
-                out.push(ahead::ClipJob {
-                    clip,
-                    poster,
-                    motion,
-                    network: e.key.network,
-                });
-            }
-        }
-        Ok(out)
+        Ok(self.work_ahead(ledger, now)?.2)
     }
 
     /// The background preparer, if started (tests and benchmarks wait for it).
@@ -808,11 +771,12 @@ impl Publisher {
         (
             Vec<ahead::Job>,
             Vec<(uploads::Want, String, Vec<ahead::Job>)>,
+            Vec<ahead::ClipJob>,
         ),
         PassError,
     > {
         let Some(plans) = &self.plans else {
-            return Ok((Vec::new(), Vec::new()));
+            return Ok((Vec::new(), Vec::new(), Vec::new()));
         };
         let horizon = self
             .ahead
@@ -822,6 +786,7 @@ impl Publisher {
         let mut files: HashMap<Arc<str>, Vec<Post>> = HashMap::new();
         let mut jobs = Vec::new();
         let mut wants = Vec::new();
+        let mut clips = Vec::new();
         for e in ledger.due(until, ahead::MAX_QUEUED)? {
             if e.next_try <= now {
                 // Due now: the attempt prepares it this very pass.
@@ -830,6 +795,23 @@ impl Publisher {
             let Some(Some(post)) = self.post_now(plans, &e.key, &mut files) else {
                 continue;
             };
+            let org = e.key.org.as_str();
+            for (clip, poster, motion) in clip_jobs(&post, e.key.network) {
+                let resolve = |w: &str| crate::media::resolve(&self.root, org, w).ok();
+                let poster = match poster.as_deref().map(resolve) {
+                    Some(None) => continue,
+                    Some(found) => found,
+                    None => None,
+                };
+                if let Some(clip) = resolve(&clip) {
+                    clips.push(ahead::ClipJob {
+                        clip,
+                        poster,
+                        motion,
+                        network: e.key.network,
+                    });
+                }
+            }
             let mut own = Vec::new();
             for image in post.images_for(e.key.network) {
                 if let Ok((_, path)) =
@@ -862,7 +844,7 @@ impl Publisher {
             }
             jobs.extend(own);
         }
-        Ok((jobs, wants))
+        Ok((jobs, wants, clips))
     }
 
     /// Takes plans read by [`load`] (perhaps on another thread) and brings the ledger in line
