@@ -349,7 +349,7 @@ pub fn parse_probe(json: &[u8], bytes: u64) -> Result<VideoInfo, VideoError> {
     let duration = number(&v["format"]["duration"])
         .or_else(|| number(&video["duration"]))
         .unwrap_or(0.0);
-    if !(duration > 0.0) {
+    if duration.is_nan() || duration <= 0.0 {
         return Err(VideoError::Damaged("no duration".to_owned()));
     }
     let rotation = video["side_data_list"]
