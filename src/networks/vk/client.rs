@@ -1403,9 +1403,9 @@ fn classify_api(method: &str, e: &ApiError, refreshed: Option<bool>) -> PublishE
     }
 }
 
-/// Maps the upload server's answer onto the three values `photos.saveWallPhoto` needs.
-/// Reads the answer of a clip's upload: an HTTP error or an `error` is refused.
-fn interpret_video_upload(status: u16, body: &[u8]) -> Result<(), PublishError> {
+/// The upload server's answer as JSON, or why it is refused: an HTTP error, no JSON, or an
+/// `error` (about the `what` uploaded: a picture, a clip).
+fn upload_answer(status: u16, body: &[u8], what: &str) -> Result<Value, PublishError> {
     if status >= 500 {
         return Err(PublishError::Transient {
             reason: format!("the VK upload server answered HTTP {status}"),
@@ -1425,35 +1425,20 @@ fn interpret_video_upload(status: u16, body: &[u8]) -> Result<(), PublishError> 
             .map(clip)
             .unwrap_or_else(|| error.to_string());
         return Err(PublishError::Rejected {
-            reason: format!("the VK upload server refused the clip: {}", clip(&text)),
+            reason: format!("the VK upload server refused the {what}: {}", clip(&text)),
         });
     }
-    Ok(())
+    Ok(answer)
 }
 
+/// Reads the answer of a clip's upload: an HTTP error or an `error` is refused.
+fn interpret_video_upload(status: u16, body: &[u8]) -> Result<(), PublishError> {
+    upload_answer(status, body, "clip").map(|_| ())
+}
+
+/// Maps the upload server's answer onto the three values `photos.saveWallPhoto` needs.
 fn interpret_upload(status: u16, body: &[u8]) -> Result<UploadedPhoto, PublishError> {
-    if status >= 500 {
-        return Err(PublishError::Transient {
-            reason: format!("the VK upload server answered HTTP {status}"),
-        });
-    }
-    if !(200..300).contains(&status) {
-        return Err(PublishError::Rejected {
-            reason: format!("the VK upload server answered HTTP {status}"),
-        });
-    }
-    let answer: Value = serde_json::from_slice(body).map_err(|_| PublishError::Transient {
-        reason: "the VK upload server answered without JSON".to_owned(),
-    })?;
-    if let Some(error) = answer.get("error") {
-        let text = error
-            .as_str()
-            .map(clip)
-            .unwrap_or_else(|| error.to_string());
-        return Err(PublishError::Rejected {
-            reason: format!("the VK upload server refused the picture: {}", clip(&text)),
-        });
-    }
+    let answer = upload_answer(status, body, "picture")?;
     let server = answer.get("server").and_then(|s| match s {
         Value::Number(n) => n.as_i64(),
         Value::String(s) => s.parse().ok(),

@@ -1972,25 +1972,19 @@ fn parse_attachment(a: &str) -> Option<(&str, i64, i64, Option<&str>)> {
     Some((kind, owner, id, key))
 }
 
-/// `/upload/{ticket}`: the upload server. It takes one file in the multipart field `photo`
-/// and answers `{"server", "photo", "hash"}`, or `{"error": …}` on a bad file. VK publishes
-/// no list of its upload errors; the texts here are the emulator's own.
-async fn upload(
-    Axum(shared): Axum<Arc<Shared>>,
-    UrlPath(ticket): UrlPath<String>,
-    req: Request,
-) -> Response {
-    let had_authorization = req.headers().contains_key(header::AUTHORIZATION);
+/// The multipart body of an upload: every field's name, the first file in `field`, and whether
+/// the body was too large (or broken) to read.
+async fn one_file(req: Request, field: &str) -> (Vec<String>, Option<Bytes>, bool) {
     let mut fields = Vec::new();
     let mut file: Option<Bytes> = None;
     let mut too_big = false;
     if let Ok(mut form) = Multipart::from_request(req, &()).await {
         loop {
             match form.next_field().await {
-                Ok(Some(field)) => {
-                    let name = field.name().unwrap_or_default().to_owned();
-                    let data = field.bytes().await;
-                    if name == "photo" && file.is_none() {
+                Ok(Some(part)) => {
+                    let name = part.name().unwrap_or_default().to_owned();
+                    let data = part.bytes().await;
+                    if name == field && file.is_none() {
                         match data {
                             Ok(b) => file = Some(b),
                             Err(_) => too_big = true,
@@ -2006,6 +2000,19 @@ async fn upload(
             }
         }
     }
+    (fields, file, too_big)
+}
+
+/// `/upload/{ticket}`: the upload server. It takes one file in the multipart field `photo`
+/// and answers `{"server", "photo", "hash"}`, or `{"error": …}` on a bad file. VK publishes
+/// no list of its upload errors; the texts here are the emulator's own.
+async fn upload(
+    Axum(shared): Axum<Arc<Shared>>,
+    UrlPath(ticket): UrlPath<String>,
+    req: Request,
+) -> Response {
+    let had_authorization = req.headers().contains_key(header::AUTHORIZATION);
+    let (fields, file, too_big) = one_file(req, "photo").await;
     let answer = upload_answer(&shared, &ticket, file, too_big);
     let text = answer.to_string();
     shared.world().upload_log.push(UploadRecord {
@@ -2082,31 +2089,7 @@ async fn upload_video(
     req: Request,
 ) -> Response {
     let had_authorization = req.headers().contains_key(header::AUTHORIZATION);
-    let mut fields = Vec::new();
-    let mut file: Option<Bytes> = None;
-    let mut too_big = false;
-    if let Ok(mut form) = Multipart::from_request(req, &()).await {
-        loop {
-            match form.next_field().await {
-                Ok(Some(field)) => {
-                    let name = field.name().unwrap_or_default().to_owned();
-                    let data = field.bytes().await;
-                    if name == "video_file" && file.is_none() {
-                        match data {
-                            Ok(b) => file = Some(b),
-                            Err(_) => too_big = true,
-                        }
-                    }
-                    fields.push(name);
-                }
-                Ok(None) => break,
-                Err(_) => {
-                    too_big = true;
-                    break;
-                }
-            }
-        }
-    }
+    let (fields, file, too_big) = one_file(req, "video_file").await;
     let error = |e: &str| json!({ "error": e });
     let answer = {
         let mut w = shared.world();
