@@ -32,7 +32,7 @@ if [[ ! -s $work/in.mp4 ]]; then
 fi
 
 cargo build --release --quiet --example adapt_video
-bin=target/release/examples/adapt_video
+bin=${CARGO_TARGET_DIR:-target}/release/examples/adapt_video
 
 # The command vestnik runs, written out by the example (one argument a line), made bare.
 "$bin" --print "$work/in.mp4" "$work/bare.mp4" > "$work/command.txt"
