@@ -18,6 +18,8 @@ use crate::locale::{self, Lang};
 use crate::plan::diagnostic::{Diagnostic, Rule};
 use crate::plan::source::Pos;
 
+mod simple;
+
 /// A YAML value with the position it was written at.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Node {
@@ -264,11 +266,20 @@ impl<'de> Visitor<'de> for InnerVisitor {
 }
 
 /// Parses one YAML document. `line_offset` is added to every line (front matter starts on line 2
-/// of its file). An empty document is `Null`.
+/// of its file). An empty document is `Null`. The simple shapes most plans are written in are
+/// read by a shortcut ([`simple`]) that builds the same tree; the rest by serde-saphyr.
 ///
 /// Fails with the parser's message and position on malformed YAML, duplicate keys, and inputs that
 /// exceed the budget (YAML bombs, nesting deeper than 32).
 pub fn parse(text: &str, line_offset: u32) -> Result<Node, YamlError> {
+    match simple::parse(text, line_offset) {
+        Some(node) => Ok(node),
+        None => parse_general(text, line_offset),
+    }
+}
+
+/// [`parse`] by serde-saphyr alone, for any YAML.
+fn parse_general(text: &str, line_offset: u32) -> Result<Node, YamlError> {
     let options = serde_saphyr::options! {
         budget: serde_saphyr::budget! {
             max_depth: 32,
