@@ -23,6 +23,7 @@
 //! - [`cli`]: the command line: flags and the configuration file resolved into settings, one
 //!   file per command.
 
+pub mod audit;
 pub mod calendar;
 pub mod check;
 pub mod cli;

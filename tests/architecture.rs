@@ -16,6 +16,7 @@ const MAY_IMPORT: &[(&str, &[&str])] = &[
     ("calendar", &["locale", "plan", "render"]),
     ("init", &["locale", "plan"]),
     ("moderation", &["locale", "plan"]),
+    ("audit", &["locale", "plan"]),
     ("networks", &["locale", "plan", "render"]),
     ("ops", &["locale", "plan", "networks"]),
     (
@@ -29,6 +30,7 @@ const MAY_IMPORT: &[(&str, &[&str])] = &[
             "networks",
             "ops",
             "moderation",
+            "audit",
         ],
     ),
     ("report", &["locale", "plan", "render", "check", "publish"]),
@@ -49,6 +51,7 @@ const MAY_IMPORT: &[(&str, &[&str])] = &[
             "publish",
             "report",
             "moderation",
+            "audit",
         ],
     ),
 ];

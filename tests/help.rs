@@ -54,6 +54,7 @@ const COMMANDS: &[&str] = &[
     "classify",
     "log",
     "restore",
+    "audit",
     "help",
 ];
 

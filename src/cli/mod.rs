@@ -13,6 +13,7 @@
 //! - 2: the command could not run: a usage error, or a [`CliError`] (unreadable
 //!   configuration, ledger, registry, I/O), printed as `vestnik: {error}` on stderr.
 
+mod audit;
 mod calendar;
 mod check;
 mod completions;
@@ -37,6 +38,7 @@ use std::io::Write;
 
 use clap::{FromArgMatches, Parser, Subcommand};
 
+pub use audit::{AuditArgs, AuditFormat};
 pub use calendar::{CalendarArgs, CalendarFormat};
 pub use check::CheckArgs;
 pub use completions::{CompletionsArgs, Shell};
@@ -176,6 +178,9 @@ pub enum Command {
     /// restore a deleted comment.
     #[command(subcommand)]
     Moderation(ModerationCommand),
+    /// Audit the real pages once: publications per week, the verification mark, the profile,
+    /// access, Госпаблики; what was seen is kept in the ledger.
+    Audit(AuditArgs),
 }
 
 /// Why a command could not run (exit code 2). Its text is what `vestnik: ` is followed by on
@@ -288,6 +293,9 @@ pub enum CliError {
     /// restore the comment (the text is already in the process's language).
     #[error("{0}")]
     Moderation(String),
+    /// `audit` was given weeks it cannot use (the text is already in the process's language).
+    #[error("{0}")]
+    Audit(String),
 }
 
 impl CliError {
@@ -337,6 +345,7 @@ impl CliError {
             CliError::BadPublication => crate::t!("cli-resolve-bad-publication"),
             CliError::UnknownOrg(org) => crate::t!("cli-unknown-org", org = org.as_str()),
             CliError::Moderation(message) => message.clone(),
+            CliError::Audit(message) => message.clone(),
             CliError::NothingToResolve(key) => crate::t!(
                 "cli-resolve-not-open",
                 org = key.org.to_string(),
@@ -387,6 +396,7 @@ pub fn run() -> i32 {
         Command::Man(args) => man::run(args),
         Command::Moderate(args) => moderate::run(args),
         Command::Moderation(command) => moderation::run(command),
+        Command::Audit(args) => audit::run(args),
     };
     match outcome {
         Ok(code) => code,

@@ -52,7 +52,7 @@ impl Lang {
 }
 
 /// The catalogue files, in the same order for each language.
-const FILES: [&str; 14] = [
+const FILES: [&str; 15] = [
     "core.ftl",
     "plan.ftl",
     "rules.ftl",
@@ -67,10 +67,11 @@ const FILES: [&str; 14] = [
     "init.ftl",
     "help.ftl",
     "moderation.ftl",
+    "audit.ftl",
 ];
 
 /// The text of each catalogue file of `lang`.
-fn sources(lang: Lang) -> [&'static str; 14] {
+fn sources(lang: Lang) -> [&'static str; 15] {
     match lang {
         Lang::Ru => [
             include_str!("../../locales/ru/core.ftl"),
@@ -87,6 +88,7 @@ fn sources(lang: Lang) -> [&'static str; 14] {
             include_str!("../../locales/ru/init.ftl"),
             include_str!("../../locales/ru/help.ftl"),
             include_str!("../../locales/ru/moderation.ftl"),
+            include_str!("../../locales/ru/audit.ftl"),
         ],
         Lang::En => [
             include_str!("../../locales/en/core.ftl"),
@@ -103,6 +105,7 @@ fn sources(lang: Lang) -> [&'static str; 14] {
             include_str!("../../locales/en/init.ftl"),
             include_str!("../../locales/en/help.ftl"),
             include_str!("../../locales/en/moderation.ftl"),
+            include_str!("../../locales/en/audit.ftl"),
         ],
     }
 }

@@ -586,7 +586,7 @@ async fn moderate(
 }
 
 /// The one poller of the bot's updates: long polls `getUpdates` and keeps the comments in the
-/// ledger's inbox, until `done`. A failure is logged and tried again after a pause (a second
+/// ledger's inbox and the channel posts others made as the audit's observations, until `done`. A failure is logged and tried again after a pause (a second
 /// poller of the same bot, say, which Telegram answers with 409).
 async fn poll_updates(
     tg: Arc<crate::networks::telegram::client::Client>,
@@ -604,7 +604,7 @@ async fn poll_updates(
             Ok(n) => {
                 pause = POLL_PAUSE;
                 if n > 0 {
-                    tracing::debug!(comments = n, "comments received");
+                    tracing::debug!(updates = n, "Telegram updates received");
                     continue;
                 }
             }

@@ -19,6 +19,7 @@
 
 pub mod ahead;
 pub mod alert;
+pub mod audit;
 pub mod daemon;
 pub mod git;
 pub mod ledger;

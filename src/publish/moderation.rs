@@ -43,6 +43,8 @@ use std::time::Duration;
 
 use jiff::{SignedDuration, Timestamp};
 
+use crate::audit::observation::excerpt;
+use crate::audit::{ObservedPost, Source};
 use crate::moderation::{Classifier, Judgement, Recent, Seen, Verdict};
 use crate::networks::{Comment, PublishError, ok, telegram, vk};
 use crate::plan::network::Network;
@@ -743,12 +745,15 @@ pub fn line(d: &Done) -> String {
 }
 
 /// Takes the Telegram updates waiting for the bot and keeps the comments among them (`message`
-/// and `edited_message` with text) in the ledger's inbox, with the next offset, in one
-/// transaction: the one poller of the bot. Waits up to `timeout` seconds for an update (long
-/// polling). Returns how many comments were kept.
+/// and `edited_message` with text) in the ledger's inbox, and the posts others made in the
+/// channels (`channel_post`: by hand, by Госпаблики) as the audit's observations, with the next
+/// offset, in one transaction: the one poller of the bot. Waits up to `timeout` seconds for an
+/// update (long polling). Returns how many updates were taken (0: the queue is empty).
 ///
-/// Posts made in a channel by others (`channel_post`) are taken too, so the queue moves on; the
-/// audit of the pages (issue 14) is the one to keep them.
+/// The bot's own posts never come back as updates (the Bot API server skips them): the ledger
+/// knows those. An album comes as one update per picture, sharing a `media_group_id`: it is
+/// kept as one publication, `album:<media_group_id>`. Edits of channel posts change nothing
+/// the audit counts and are only taken off the queue.
 pub async fn receive_updates(
     tg: &telegram::client::Client,
     ledger: &mut (dyn Ledger + Send),
@@ -765,35 +770,63 @@ pub async fn receive_updates(
     let Some(next) = updates.iter().map(|u| u.update_id + 1).max() else {
         return Ok(0);
     };
-    let comments: Vec<Inbound> = updates
-        .into_iter()
-        .filter_map(|u| u.message.or(u.edited_message))
-        .filter_map(|m| {
-            let text = m.text.or(m.caption)?;
-            let author = match (&m.sender_chat, &m.from) {
-                (Some(chat), _) => format!("chat:{}", chat.id),
-                (None, Some(user)) => user.id.to_string(),
-                (None, None) => return None,
+    let taken = updates.len();
+    let mut posts: Vec<ObservedPost> = Vec::new();
+    let mut comments: Vec<Inbound> = Vec::new();
+    for u in updates {
+        if let Some(p) = u.channel_post {
+            let remote_id = match &p.media_group_id {
+                Some(group) => format!("album:{group}"),
+                None => p.message_id.to_string(),
             };
-            Some(Inbound {
-                at: CommentRef {
-                    network: Network::Telegram,
-                    page: String::new(),
-                    thread: m.chat.id.to_string(),
-                    comment: m.message_id.to_string(),
-                },
-                author,
-                text,
-                // The 48 hours to delete count from when it was sent, not edited.
-                date: Comment::unix(m.date),
-            })
-        })
-        .collect();
-    let n = comments.len();
+            let text = p.text.or(p.caption).unwrap_or_default();
+            if let Some(same) = posts
+                .iter_mut()
+                .find(|o| o.remote_id == remote_id && o.page == p.chat.id.to_string())
+            {
+                if same.excerpt.is_empty() {
+                    same.excerpt = excerpt(&text);
+                }
+                continue;
+            }
+            posts.push(ObservedPost {
+                network: Network::Telegram,
+                page: p.chat.id.to_string(),
+                remote_id,
+                at: Comment::unix(p.date),
+                source: Source::Hand,
+                excerpt: excerpt(&text),
+            });
+            continue;
+        }
+        let Some(m) = u.message.or(u.edited_message) else {
+            continue;
+        };
+        let Some(text) = m.text.or(m.caption) else {
+            continue;
+        };
+        let author = match (&m.sender_chat, &m.from) {
+            (Some(chat), _) => format!("chat:{}", chat.id),
+            (None, Some(user)) => user.id.to_string(),
+            (None, None) => continue,
+        };
+        comments.push(Inbound {
+            at: CommentRef {
+                network: Network::Telegram,
+                page: String::new(),
+                thread: m.chat.id.to_string(),
+                comment: m.message_id.to_string(),
+            },
+            author,
+            text,
+            // The 48 hours to delete count from when it was sent, not edited.
+            date: Comment::unix(m.date),
+        });
+    }
     ledger
-        .receive(&comments, OFFSET_KEY, &next.to_string())
+        .receive(&comments, &posts, OFFSET_KEY, &next.to_string())
         .map_err(ReceiveError::Ledger)?;
-    Ok(n)
+    Ok(taken)
 }
 
 /// Why [`receive_updates`] failed.

@@ -580,6 +580,8 @@ pub struct Incoming {
     pub text: Option<String>,
     /// Caption of a photo, video or document.
     pub caption: Option<String>,
+    /// Shared by the messages of one album.
+    pub media_group_id: Option<String>,
 }
 
 /// The sender of a message.
@@ -659,6 +661,21 @@ impl Client {
     /// `getChat`: title, description and links of a channel (`@name` or numeric id).
     pub async fn get_chat(&self, chat_id: &str) -> Result<ChatInfo, PublishError> {
         self.call(Request::get_chat(chat_id)).await
+    }
+
+    /// [`Client::get_chat`] at low priority: it waits while a publication holds the bot
+    /// ([`Limiter::until_idle`]), for the audit of the pages.
+    pub async fn get_chat_ahead(&self, chat_id: &str) -> Result<ChatInfo, PublishError> {
+        self.call_ahead(Request::get_chat(chat_id)).await
+    }
+
+    /// [`Client::get_chat_administrators`] at low priority, for the audit of the pages.
+    pub async fn get_chat_administrators_ahead(
+        &self,
+        chat_id: &str,
+    ) -> Result<Vec<Member>, PublishError> {
+        self.call_ahead(Request::get_chat_administrators(chat_id))
+            .await
     }
 
     /// `getUpdates`: the updates from `offset` on, waiting up to `timeout` seconds for one.
@@ -768,6 +785,20 @@ impl Client {
         })
     }
 
+    /// [`Client::call`] for a request that publishes nothing, sent only while no publication
+    /// holds the bot ([`Limiter::until_idle`]).
+    async fn call_ahead<T: DeserializeOwned>(&self, request: Request) -> Result<T, PublishError> {
+        let method = request.method;
+        let secret = self.token.expose();
+        let result = self
+            .send_at(request, &mut NoCommit, true)
+            .await
+            .map_err(|e| e.redacted(secret))?;
+        serde_json::from_value(result).map_err(|e| PublishError::Transient {
+            reason: format!("the answer to {method} could not be read: {e}"),
+        })
+    }
+
     /// The limits this client keeps to.
     pub fn rate(&self) -> RateLimits {
         self.limiter.limits()
@@ -796,11 +827,22 @@ impl Client {
         request: Request,
         commit: &mut C,
     ) -> Result<Value, PublishError> {
+        self.send_at(request, commit, false).await
+    }
+
+    /// [`Client::send`]; `ahead` waits at low priority ([`Limiter::until_idle`]).
+    async fn send_at<C: Commit + ?Sized>(
+        &self,
+        request: Request,
+        commit: &mut C,
+        ahead: bool,
+    ) -> Result<Value, PublishError> {
         let (chat, messages) = rate_key(&request);
         // Held until the answer is read: until then the request counts against the limits.
         // `getUpdates` sends nothing and may wait long on the server: it takes no slot.
         let _permit = match request.method {
             "getUpdates" => None,
+            _ if ahead => Some(self.limiter.until_idle(&chat).await?),
             _ => Some(self.limiter.until_ready_n(&chat, messages).await?),
         };
         // The point of no return: every `send*` can publish; the wait above was safe to cut.

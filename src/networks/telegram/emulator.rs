@@ -304,6 +304,8 @@ struct Inner {
     deleted: HashSet<(i64, i64)>,
     /// Administrators of each chat (user ids), besides the bots.
     admins: HashMap<i64, Vec<i64>>,
+    /// Chats the bots are no longer administrators of.
+    bots_demoted: HashSet<i64>,
 }
 
 impl State {
@@ -321,6 +323,7 @@ impl State {
                 next_update: 700_000_001,
                 deleted: HashSet::new(),
                 admins: HashMap::new(),
+                bots_demoted: HashSet::new(),
             })),
         }
     }
@@ -377,6 +380,47 @@ impl State {
         let mut update = inner.message_update(chat, &m, "edited_message");
         update["edited_message"]["edit_date"] = json!(unix_now());
         inner.queue(update);
+    }
+
+    /// Someone posts `text` in the channel `chat` by hand at unix time `date` (not through the
+    /// bot): the message is stored and a `channel_post` update is queued, as Telegram sends one
+    /// to the administrator bots. Returns its id.
+    pub fn channel_post(&self, chat: i64, text: &str, date: i64) -> i64 {
+        let mut inner = self.lock();
+        let list = inner.messages.entry(chat).or_default();
+        let m = StoredMessage {
+            message_id: list.len() as i64 + 1,
+            date,
+            media_group_id: None,
+            content: Content::Text {
+                text: text.to_owned(),
+                entities: Vec::new(),
+            },
+            from: None,
+        };
+        list.push(m.clone());
+        let update = inner.message_update(chat, &m, "channel_post");
+        inner.queue(update);
+        m.message_id
+    }
+
+    /// Sets a chat's profile description (`None`: none).
+    pub fn set_description(&self, chat: i64, description: Option<&str>) {
+        let mut inner = self.lock();
+        if let Some(c) = inner.config.chats.iter_mut().find(|c| c.id == chat) {
+            c.description = description.map(str::to_owned);
+        }
+    }
+
+    /// The bots are no longer administrators of `chat`: `getChatAdministrators` lists them no
+    /// more.
+    pub fn demote_bots(&self, chat: i64) {
+        self.lock().bots_demoted.insert(chat);
+    }
+
+    /// The chat is deleted: every call naming it is `400 Bad Request: chat not found`.
+    pub fn delete_chat(&self, chat: i64) {
+        self.lock().config.chats.retain(|c| c.id != chat);
     }
 
     /// Makes `users` the administrators of `chat` (besides the bots).
@@ -1260,7 +1304,10 @@ impl Inner {
                 "can_post_stories": false, "can_edit_stories": false, "can_delete_stories": false,
             })
         };
-        let mut out = vec![admin(self.get_me(token))];
+        let mut out = Vec::new();
+        if !self.bots_demoted.contains(&chat.id) {
+            out.push(admin(self.get_me(token)));
+        }
         for user in self.admins.get(&chat.id).into_iter().flatten() {
             out.push(admin(
                 json!({"id": user, "is_bot": false, "first_name": format!("user{user}")}),

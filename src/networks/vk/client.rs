@@ -54,17 +54,28 @@ pub const DEFAULT_REFRESH_URL: &str = "https://id.vk.com/oauth2/auth";
 
 /// Every API method the client can call: the conformance test checks each against the schema.
 pub const METHODS: &[&str] = &[
+    "groups.getById",
     "groups.getMembers",
     "photos.getWallUploadServer",
     "photos.saveWallPhoto",
     "polls.create",
     "wall.deleteComment",
+    "wall.get",
     "wall.getComment",
     "wall.getComments",
     "video.save",
     "wall.post",
     "wall.restoreComment",
 ];
+
+/// Posts per `wall.get` page (VK's maximum).
+pub const POSTS_PER_PAGE: usize = 100;
+
+/// The fields of a community the audit reads (`groups_fields` of the schema): its profile
+/// (description, addresses with the map point, phone and timetable, contacts, links, site),
+/// the verification mark, and whether the token's user administers it.
+pub const PROFILE_FIELDS: &str =
+    "description,addresses,contacts,links,site,verified,is_admin,is_closed,deactivated";
 
 /// Comments per `wall.getComments` page (VK's maximum).
 pub const COMMENTS_PER_PAGE: usize = 100;
@@ -357,6 +368,36 @@ impl Request {
         }
     }
 
+    /// `groups.getById(group_id, fields)`: a community's profile for the audit
+    /// ([`PROFILE_FIELDS`]). In 5.199 the answer is `{groups: […], profiles: […]}`.
+    pub fn get_group(group_id: u64) -> Request {
+        Request {
+            method: "groups.getById",
+            params: vec![
+                ("group_id", group_id.to_string()),
+                ("fields", PROFILE_FIELDS.to_owned()),
+            ],
+        }
+    }
+
+    /// `wall.get`: a page of the community's own posts (`filter=owner`), newest first.
+    ///
+    /// The wall is named by `domain`, the community's owner id (`-group_id`): the schema at
+    /// 5.199 (commit 0efe478) lists no `owner_id` for `wall.get`, and types `domain` as an
+    /// integer or a short name of the `owner` entity. That VK takes a negative owner id there
+    /// is UNCONFIRMED; `club<id>`, the community's canonical short name, is the fallback.
+    pub fn wall_get(group_id: u64, offset: usize) -> Request {
+        Request {
+            method: "wall.get",
+            params: vec![
+                ("domain", format!("-{group_id}")),
+                ("offset", offset.to_string()),
+                ("count", POSTS_PER_PAGE.to_string()),
+                ("filter", "owner".to_owned()),
+            ],
+        }
+    }
+
     /// The form body as sent: the parameters, then `v`.
     pub fn form_body(&self) -> String {
         let mut pairs: Vec<(&str, &str)> =
@@ -383,7 +424,7 @@ impl Request {
                 format!("-{group}")
             }
             (None, Some(group)) => group.to_owned(),
-            (None, None) => String::new(),
+            (None, None) => get("domain").unwrap_or_default().to_owned(),
         }
     }
 
@@ -417,6 +458,131 @@ impl Posted {
     /// The post's address, `https://vk.com/wall-123_45`.
     pub fn url(&self) -> String {
         format!("https://vk.com/wall{}_{}", self.owner_id, self.post_id)
+    }
+}
+
+/// A community as `groups.getById` shows it to the audit (the fields of [`PROFILE_FIELDS`]).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Group {
+    /// Its id.
+    pub id: u64,
+    /// `deleted` or `banned` when it is gone.
+    pub deactivated: Option<String>,
+    /// 0 open, 1 closed, 2 private.
+    pub is_closed: i64,
+    /// Whether the token's user administers it (`None` when VK did not say).
+    pub is_admin: Option<bool>,
+    /// The verification mark.
+    pub verified: Option<bool>,
+    /// The description.
+    pub description: Option<String>,
+    /// The website.
+    pub site: Option<String>,
+    /// The main address's text.
+    pub address: Option<String>,
+    /// The main address's point, `latitude,longitude`.
+    pub map: Option<String>,
+    /// Phones of the main address and of the contacts.
+    pub phones: Vec<String>,
+    /// The main address's timetable, `mon 09:00–18:00, …`.
+    pub hours: Option<String>,
+    /// The links' URLs, the website first.
+    pub links: Vec<String>,
+}
+
+impl Group {
+    fn read(g: &Value) -> Group {
+        let text = |v: &Value| {
+            v.as_str()
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+        };
+        let flag = |v: &Value| v.as_i64().map(|n| n != 0).or_else(|| v.as_bool());
+        let main = &g["addresses"]["main_address"];
+        let map = match (main["latitude"].as_f64(), main["longitude"].as_f64()) {
+            (Some(lat), Some(long)) => Some(format!("{lat},{long}")),
+            _ => None,
+        };
+        let mut phones: Vec<String> = text(&main["phone"]).into_iter().collect();
+        phones.extend(
+            g["contacts"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|c| text(&c["phone"])),
+        );
+        let days = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+        let hours: Vec<String> = days
+            .iter()
+            .filter_map(|d| {
+                let day = &main["timetable"][*d];
+                let open = day["open_time"].as_i64()?;
+                let close = day["close_time"].as_i64()?;
+                Some(format!(
+                    "{d} {:02}:{:02}–{:02}:{:02}",
+                    open / 60,
+                    open % 60,
+                    close / 60,
+                    close % 60
+                ))
+            })
+            .collect();
+        let site = text(&g["site"]);
+        let mut links: Vec<String> = site.iter().cloned().collect();
+        links.extend(
+            g["links"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|l| text(&l["url"])),
+        );
+        Group {
+            id: g["id"].as_u64().unwrap_or(0),
+            deactivated: text(&g["deactivated"]),
+            is_closed: g["is_closed"].as_i64().unwrap_or(0),
+            is_admin: flag(&g["is_admin"]),
+            verified: flag(&g["verified"]),
+            description: text(&g["description"]),
+            site,
+            address: text(&main["address"]),
+            map,
+            phones,
+            hours: (!hours.is_empty()).then(|| hours.join(", ")),
+            links,
+        }
+    }
+}
+
+/// One post of a wall as `wall.get` lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WallItem {
+    /// Its id on the wall.
+    pub id: i64,
+    /// The wall (`-group_id`).
+    pub owner_id: i64,
+    /// Unix time it was published.
+    pub date: i64,
+    /// Its text.
+    pub text: String,
+    /// Pinned at the top of the wall.
+    pub pinned: bool,
+}
+
+impl WallItem {
+    fn read(v: &Value) -> Option<WallItem> {
+        Some(WallItem {
+            id: v["id"].as_i64()?,
+            owner_id: v["owner_id"].as_i64()?,
+            date: v["date"].as_i64()?,
+            text: v["text"].as_str().unwrap_or_default().to_owned(),
+            pinned: v["is_pinned"].as_i64().is_some_and(|p| p != 0),
+        })
+    }
+
+    /// Its id as the ledger keeps it (`-42_7`).
+    pub fn remote_id(&self) -> String {
+        format!("{}_{}", self.owner_id, self.id)
     }
 }
 
@@ -855,6 +1021,67 @@ impl Client {
             .flatten()
             .filter_map(|m| m["id"].as_i64().or_else(|| m.as_i64()))
             .collect())
+    }
+
+    /// A community's profile as the audit reads it (`groups.getById`), at low priority.
+    pub async fn group(&self, group_id: u64) -> Result<Group, PublishError> {
+        let answer = self
+            .call_at(Request::get_group(group_id), Priority::Ahead)
+            .await?;
+        // 5.199: `{groups: […]}`; older versions answered the array itself.
+        let groups = answer
+            .get("groups")
+            .and_then(Value::as_array)
+            .or_else(|| answer.as_array())
+            .ok_or_else(|| malformed("groups.getById", "groups"))?;
+        groups
+            .iter()
+            .find(|g| g["id"].as_u64() == Some(group_id))
+            .or_else(|| groups.first())
+            .map(Group::read)
+            .ok_or_else(|| PublishError::Rejected {
+                reason: format!("VK answered groups.getById without community {group_id}"),
+            })
+    }
+
+    /// The community's own posts published at or after `since` (unix time), newest first,
+    /// read a hundred at a time (`wall.get`, `filter=owner`) at low priority, at most `pages`
+    /// pages (VK counts `wall.get` against a daily quota of 5,000 calls, NETWORKS.md §2.8).
+    /// Returns the posts and the number of calls made.
+    pub async fn wall_since(
+        &self,
+        group_id: u64,
+        since: i64,
+        pages: usize,
+    ) -> Result<(Vec<WallItem>, usize), PublishError> {
+        let mut out = Vec::new();
+        let mut calls = 0;
+        let mut offset = 0;
+        while calls < pages {
+            let answer = self
+                .call_at(Request::wall_get(group_id, offset), Priority::Ahead)
+                .await?;
+            calls += 1;
+            let items = answer["items"].as_array().cloned().unwrap_or_default();
+            let total = answer["count"].as_u64().unwrap_or(0) as usize;
+            let mut older = false;
+            for item in &items {
+                let Some(post) = WallItem::read(item) else {
+                    continue;
+                };
+                // A pinned post may be old and stand first: it does not end the reading.
+                if post.date < since {
+                    older |= !post.pinned;
+                    continue;
+                }
+                out.push(post);
+            }
+            offset += items.len();
+            if items.is_empty() || older || offset >= total {
+                break;
+            }
+        }
+        Ok((out, calls))
     }
 
     /// Uploads one clip into a community's videos (`video.save(wallpost=0)` → POST

@@ -326,6 +326,27 @@ impl MethodTable {
                 params: vec![p("owner_id", Integer), p("comment_id", Integer).required()],
             },
             MethodSpec {
+                name: "wall.get".to_owned(),
+                token_kinds: vec![TokenKind::User, TokenKind::Service],
+                params: vec![
+                    p("domain", ParamType::Any),
+                    p("offset", Integer).min(0.0),
+                    p("count", Integer).min(0.0),
+                    p("filter", Text),
+                    p("extended", Boolean),
+                    p("fields", ParamType::Array(Box::new(Text))),
+                ],
+            },
+            MethodSpec {
+                name: "groups.getById".to_owned(),
+                token_kinds: vec![TokenKind::User, TokenKind::Group, TokenKind::Service],
+                params: vec![
+                    p("group_ids", ParamType::Array(Box::new(Text))),
+                    p("group_id", ParamType::Any),
+                    p("fields", ParamType::Array(Box::new(Text))),
+                ],
+            },
+            MethodSpec {
                 name: "groups.getMembers".to_owned(),
                 token_kinds: vec![TokenKind::User, TokenKind::Group, TokenKind::Service],
                 params: vec![
@@ -684,9 +705,53 @@ struct RefreshInfo {
     revoked: bool,
 }
 
+/// A community's profile as `groups.getById` shows it (the fields the audit reads).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Profile {
+    /// `description`.
+    pub description: String,
+    /// `site`.
+    pub site: String,
+    /// `verified`: the mark.
+    pub verified: bool,
+    /// `is_closed`: 0 open, 1 closed, 2 private.
+    pub is_closed: i64,
+    /// The main address's text (`addresses.main_address.address`); none when empty.
+    pub address: String,
+    /// The main address's point.
+    pub point: Option<(f64, f64)>,
+    /// The main address's phone.
+    pub phone: String,
+    /// The main address's timetable: the same opening and closing minutes every weekday.
+    pub weekdays: Option<(i64, i64)>,
+    /// The URLs of `links`.
+    pub links: Vec<String>,
+}
+
+impl Profile {
+    /// A complete profile: description, address with a point, phone, hours and a link.
+    pub fn complete(name: &str) -> Profile {
+        Profile {
+            description: format!("Официальная страница: {name}"),
+            site: "https://krapivino.example/".to_owned(),
+            verified: true,
+            is_closed: 0,
+            address: "пгт Крапивинский, ул. Юбилейная, 15".to_owned(),
+            point: Some((54.999, 86.817)),
+            phone: "+7 384 46 2-22-22".to_owned(),
+            weekdays: Some((8 * 60, 17 * 60)),
+            links: vec!["https://ok.ru/group/200".to_owned()],
+        }
+    }
+}
+
 #[derive(Debug, Default)]
 struct Community {
     admins: Vec<i64>,
+    /// The profile; `None` reads as an empty one.
+    profile: Option<Profile>,
+    /// `deleted` or `banned`.
+    deactivated: Option<String>,
     wall: Vec<WallPost>,
     /// guid → (post id, date).
     guids: HashMap<String, (i64, i64)>,
@@ -937,6 +1002,48 @@ impl State {
             text: text.to_owned(),
             parent,
             deleted: false,
+        });
+        id
+    }
+
+    /// Sets the community's profile (what `groups.getById` shows).
+    pub fn set_profile(&self, group_id: u64, profile: Profile) {
+        let mut w = self.shared.world();
+        w.communities.entry(group_id as i64).or_default().profile = Some(profile);
+    }
+
+    /// The community is deleted (`deactivated: deleted`): its wall cannot be read any more.
+    pub fn delete_community(&self, group_id: u64) {
+        let mut w = self.shared.world();
+        w.communities
+            .entry(group_id as i64)
+            .or_default()
+            .deactivated = Some("deleted".to_owned());
+    }
+
+    /// The user stops administering the community.
+    pub fn remove_admin(&self, group_id: u64, user_id: i64) {
+        let mut w = self.shared.world();
+        if let Some(c) = w.communities.get_mut(&(group_id as i64)) {
+            c.admins.retain(|a| *a != user_id);
+        }
+    }
+
+    /// A post made on the wall by hand (as the community, by an administrator `by`), at unix
+    /// time `date`. Returns its id.
+    pub fn add_post_by_hand(&self, group_id: u64, by: i64, text: &str, date: i64) -> i64 {
+        let mut w = self.shared.world();
+        let c = w.communities.entry(group_id as i64).or_default();
+        let id = c.wall.len() as i64 + 1;
+        c.wall.push(WallPost {
+            id,
+            owner_id: -(group_id as i64),
+            created_by: by,
+            from_group: true,
+            message: text.to_owned(),
+            attachments: Vec::new(),
+            guid: None,
+            date,
         });
         id
     }
@@ -1449,6 +1556,8 @@ fn answer(
         "wall.deleteComment" => call.set_comment_deleted(&mut w, true),
         "wall.restoreComment" => call.set_comment_deleted(&mut w, false),
         "groups.getMembers" => call.get_members(&w),
+        "groups.getById" => call.get_by_id(&w),
+        "wall.get" => call.wall_get(&w),
         _ => Err((1, format!("the emulator does not implement {name}"))),
     };
     let response = match result {
@@ -1931,6 +2040,143 @@ impl Call<'_> {
         }
         comment.deleted = deleted;
         Ok(json!(1))
+    }
+
+    /// `groups.getById` of one community (`group_id` or the first of `group_ids`), 5.199's
+    /// shape `{groups: […], profiles: []}`. An unknown community is error 100, as VK answers
+    /// an id that names none; a deleted one is shown with `deactivated`, and nothing else.
+    fn get_by_id(&self, w: &World) -> Outcome {
+        let id = self
+            .get("group_id")
+            .or_else(|| self.get("group_ids").and_then(|l| l.split(',').next()))
+            .map(|g| g.trim().trim_start_matches("club").trim_start_matches('-'))
+            .and_then(|g| g.parse::<i64>().ok())
+            .ok_or((100, "group_ids is undefined".to_owned()))?;
+        let c = w
+            .communities
+            .get(&id)
+            .ok_or((100, format!("invalid group id {id}")))?;
+        let fields: Vec<&str> = self
+            .get("fields")
+            .map(|f| f.split(',').map(str::trim).collect())
+            .unwrap_or_default();
+        let wants = |f: &str| fields.contains(&f);
+        let mut g = json!({
+            "id": id,
+            "name": format!("Сообщество {id}"),
+            "screen_name": format!("club{id}"),
+            "type": "group",
+        });
+        if let Some(d) = &c.deactivated {
+            g["deactivated"] = json!(d);
+            return Ok(json!({"groups": [g], "profiles": []}));
+        }
+        let p = c.profile.clone().unwrap_or_default();
+        g["is_closed"] = json!(p.is_closed);
+        if wants("is_admin") {
+            g["is_admin"] = json!(i64::from(c.admins.contains(&self.user)));
+        }
+        if wants("verified") {
+            g["verified"] = json!(i64::from(p.verified));
+        }
+        if wants("description") {
+            g["description"] = json!(p.description);
+        }
+        if wants("site") {
+            g["site"] = json!(p.site);
+        }
+        if wants("links") {
+            g["links"] = Value::Array(
+                p.links
+                    .iter()
+                    .enumerate()
+                    .map(|(n, url)| json!({"id": n + 1, "url": url, "name": url}))
+                    .collect(),
+            );
+        }
+        if wants("contacts") {
+            g["contacts"] = json!([]);
+        }
+        if wants("addresses") {
+            if p.address.is_empty() {
+                g["addresses"] = json!({"is_enabled": false, "count": 0});
+            } else {
+                let mut main = json!({"id": 1, "address": p.address, "title": "Главный адрес"});
+                if let Some((lat, long)) = p.point {
+                    main["latitude"] = json!(lat);
+                    main["longitude"] = json!(long);
+                }
+                if !p.phone.is_empty() {
+                    main["phone"] = json!(p.phone);
+                }
+                if let Some((open, close)) = p.weekdays {
+                    let day = json!({"open_time": open, "close_time": close});
+                    main["timetable"] =
+                        json!({"mon": day, "tue": day, "wed": day, "thu": day, "fri": day});
+                    main["work_info_status"] = json!("timetable");
+                }
+                g["addresses"] = json!({"is_enabled": true, "main_address_id": 1, "main_address": main, "count": 1});
+            }
+        }
+        Ok(json!({"groups": [g], "profiles": []}))
+    }
+
+    /// `wall.get` of a community wall named by `domain` (`-id`, `club<id>` or the id), newest
+    /// first, `count` (at most 100) from `offset`. `filter=owner` lists the posts made as the
+    /// community. A deleted community, or a closed one the user does not administer, is error
+    /// 15 (access denied); an unknown one error 100.
+    fn wall_get(&self, w: &World) -> Outcome {
+        let id = self
+            .get("domain")
+            .map(|d| d.trim().trim_start_matches("club").trim_start_matches('-'))
+            .and_then(|d| d.parse::<i64>().ok())
+            .ok_or((100, "domain is undefined".to_owned()))?;
+        let c = w
+            .communities
+            .get(&id)
+            .ok_or((100, format!("invalid owner id -{id}")))?;
+        if c.deactivated.is_some() {
+            return Err((15, "Access denied: community is deactivated".to_owned()));
+        }
+        let closed = c.profile.as_ref().is_some_and(|p| p.is_closed != 0);
+        if closed && !c.admins.contains(&self.user) {
+            return Err((
+                15,
+                "Access denied: this wall available only for community members".to_owned(),
+            ));
+        }
+        let offset = self.int("offset").unwrap_or(0).max(0) as usize;
+        let count = self.int("count").unwrap_or(20).clamp(0, 100) as usize;
+        let owner_only = self.get("filter") == Some("owner");
+        let admin = c.admins.contains(&self.user);
+        let mut wall: Vec<&WallPost> = c
+            .wall
+            .iter()
+            .filter(|p| !owner_only || p.from_group)
+            .collect();
+        wall.sort_by(|a, b| (b.date, b.id).cmp(&(a.date, a.id)));
+        let items: Vec<Value> = wall
+            .iter()
+            .skip(offset)
+            .take(count)
+            .map(|p| {
+                let mut v = json!({
+                    "id": p.id,
+                    "owner_id": p.owner_id,
+                    "from_id": if p.from_group { p.owner_id } else { p.created_by },
+                    "date": p.date,
+                    "text": p.message,
+                    "post_type": "post",
+                    "is_pinned": 0,
+                });
+                // Only an administrator sees who made a post.
+                if admin {
+                    v["created_by"] = json!(p.created_by);
+                }
+                v
+            })
+            .collect();
+        Ok(json!({"count": wall.len(), "items": items}))
     }
 
     /// `groups.getMembers` with `filter=managers`: the community's admins.

@@ -41,6 +41,7 @@ use jiff::Timestamp;
 
 use std::sync::Arc;
 
+use crate::audit::{ObservedPost, PageProfile};
 use crate::plan::id::{OrgId, PostId};
 use crate::plan::network::Network;
 use journal::{Inbound, Moderated, NewAction};
@@ -553,12 +554,14 @@ pub trait Ledger {
     /// row changed (not when it was restored already).
     fn restored(&mut self, id: i64, now: Timestamp, by: &str) -> Result<bool, LedgerError>;
 
-    /// Keeps the comments the update poller received and remembers its next `offset` under the
-    /// meta key `offset_key`, in one transaction: what was received is never lost, nor taken
-    /// twice.
+    /// Keeps the comments the update poller received, and the channel posts others made
+    /// (observations for the audit, [`Ledger::observe`]), and remembers its next `offset` under
+    /// the meta key `offset_key`, in one transaction: what was received is never lost, nor
+    /// taken twice.
     fn receive(
         &mut self,
         comments: &[Inbound],
+        posts: &[ObservedPost],
         offset_key: &str,
         offset: &str,
     ) -> Result<(), LedgerError>;
@@ -569,6 +572,29 @@ pub trait Ledger {
 
     /// Removes taken comments from the inbox.
     fn inbox_done(&mut self, ids: &[i64]) -> Result<(), LedgerError>;
+
+    /// Keeps the publications the audit observed, once per page and remote id (seen again, a
+    /// post keeps its first time; a post known as vestnik's stays so). Returns how many were new.
+    fn observe(&mut self, posts: &[ObservedPost], now: Timestamp) -> Result<usize, LedgerError>;
+
+    /// The publications observed on `page` of `network` at times in `[from, to)`, oldest first.
+    fn observed(
+        &self,
+        network: Network,
+        page: &str,
+        from: Timestamp,
+        to: Timestamp,
+    ) -> Result<Vec<ObservedPost>, LedgerError>;
+
+    /// Keeps a page's profile as the audit read it.
+    fn snapshot(&mut self, profile: &PageProfile) -> Result<(), LedgerError>;
+
+    /// The latest profile of `page` of `network` the audit kept, if any.
+    fn last_snapshot(
+        &self,
+        network: Network,
+        page: &str,
+    ) -> Result<Option<PageProfile>, LedgerError>;
 }
 
 /// Tests: claims up to `limit` scheduled publications whose time has come and moves them to

@@ -12,6 +12,7 @@ use super::{
     Alert, Entry, Key, Ledger, LedgerError, Outcome, Planned, State, SyncReport, Waiting,
     deduplicates,
 };
+use crate::audit::{Access, ObservedPost, PageProfile, Source};
 use crate::plan::id::{OrgId, PostId};
 use crate::plan::network::Network;
 
@@ -84,6 +85,35 @@ CREATE TABLE IF NOT EXISTS inbox (
     author      TEXT    NOT NULL,
     text        TEXT    NOT NULL,
     date_ms     INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS observed (
+    network     TEXT    NOT NULL,
+    page        TEXT    NOT NULL,
+    remote_id   TEXT    NOT NULL,
+    at_ms       INTEGER NOT NULL,
+    source      TEXT    NOT NULL,
+    excerpt     TEXT    NOT NULL,
+    seen_ms     INTEGER NOT NULL,
+    PRIMARY KEY (network, page, remote_id)
+);
+CREATE INDEX IF NOT EXISTS observed_at ON observed (network, page, at_ms);
+CREATE TABLE IF NOT EXISTS profile (
+    network     TEXT    NOT NULL,
+    page        TEXT    NOT NULL,
+    at_ms       INTEGER NOT NULL,
+    access      TEXT    NOT NULL,
+    found       INTEGER NOT NULL,
+    accessible  INTEGER NOT NULL,
+    admin       INTEGER NOT NULL,
+    detail      TEXT,
+    verified    INTEGER,
+    description TEXT,
+    address     TEXT,
+    map         TEXT,
+    phones      TEXT    NOT NULL,
+    hours       TEXT,
+    links       TEXT    NOT NULL,
+    PRIMARY KEY (network, page, at_ms)
 );
 ";
 
@@ -273,8 +303,10 @@ impl SqliteLedger {
 /// The version of [`SCHEMA`], kept in SQLite's `user_version` (0 in ledgers written before
 /// it was kept; [`migrate`] brings those up to date). Raise it with every change of the
 /// schema, and teach `migrate` the step. Version 2 added the tables of comment moderation
-/// (`moderation`, `judged`, `inbox`), which [`SCHEMA`] creates where they are missing.
-pub const SCHEMA_VERSION: i64 = 2;
+/// (`moderation`, `judged`, `inbox`), which [`SCHEMA`] creates where they are missing. Version 3
+/// added the audit's observations (`observed`, `profile`), created the same way: an older
+/// ledger gains them empty.
+pub const SCHEMA_VERSION: i64 = 3;
 
 /// Refuses a ledger written by a newer vestnik: its rows may mean what this one does not know.
 fn refuse_newer(conn: &Connection, path: &Path) -> Result<(), LedgerError> {
@@ -1110,9 +1142,11 @@ impl Ledger for SqliteLedger {
     fn receive(
         &mut self,
         comments: &[Inbound],
+        posts: &[ObservedPost],
         offset_key: &str,
         offset: &str,
     ) -> Result<(), LedgerError> {
+        let now = ms(Timestamp::now());
         self.each_in_one_transaction(
             "INSERT INTO inbox (network, page, thread, comment, author, text, date_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
             comments,
@@ -1128,6 +1162,10 @@ impl Ledger for SqliteLedger {
                 ])
             },
             |tx| {
+                let mut stmt = tx.prepare_cached(OBSERVE)?;
+                for p in posts {
+                    observe_one(&mut stmt, p, now)?;
+                }
                 tx.execute(
                     "INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
                     params![offset_key, offset],
@@ -1135,6 +1173,118 @@ impl Ledger for SqliteLedger {
                 .map(|_| ())
             },
         )
+    }
+
+    fn observe(&mut self, posts: &[ObservedPost], now: Timestamp) -> Result<usize, LedgerError> {
+        let before = self.observed_count()?;
+        let now = ms(now);
+        self.each_in_one_transaction(
+            OBSERVE,
+            posts,
+            |stmt, p| observe_one(stmt, p, now),
+            |_| Ok(()),
+        )?;
+        Ok(usize::try_from(self.observed_count()?.saturating_sub(before)).unwrap_or(usize::MAX))
+    }
+
+    fn observed(
+        &self,
+        network: Network,
+        page: &str,
+        from: Timestamp,
+        to: Timestamp,
+    ) -> Result<Vec<ObservedPost>, LedgerError> {
+        if !self.has_table("observed")? {
+            return Ok(Vec::new());
+        }
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT remote_id, at_ms, source, excerpt FROM observed WHERE network = ?1 AND page = ?2 AND at_ms >= ?3 AND at_ms < ?4 ORDER BY at_ms, remote_id",
+            )
+            .map_err(storage)?;
+        let rows = stmt
+            .query_map(params![network.key(), page, ms(from), ms(to)], |r| {
+                let source: String = r.get(2)?;
+                Ok(ObservedPost {
+                    network,
+                    page: page.to_owned(),
+                    remote_id: r.get(0)?,
+                    at: ts(r.get(1)?),
+                    source: Source::from_key(&source),
+                    excerpt: r.get(3)?,
+                })
+            })
+            .map_err(storage)?;
+        rows.collect::<Result<Vec<_>, _>>().map_err(storage)
+    }
+
+    fn snapshot(&mut self, p: &PageProfile) -> Result<(), LedgerError> {
+        self.each_in_one_transaction(
+            "INSERT OR REPLACE INTO profile (network, page, at_ms, access, found, accessible, admin, detail, verified, description, address, map, phones, hours, links) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+            std::slice::from_ref(p),
+            |stmt, p| {
+                stmt.execute(params![
+                    p.network.key(),
+                    p.page,
+                    ms(p.at),
+                    p.access.key(),
+                    p.access.found(),
+                    !matches!(p.access, Access::NotFound | Access::Closed | Access::TokenRefused),
+                    p.access == Access::Ok,
+                    p.detail,
+                    p.verified,
+                    p.description,
+                    p.address,
+                    p.map,
+                    p.phones.join("\n"),
+                    p.hours,
+                    p.links.join("\n"),
+                ])
+            },
+            |_| Ok(()),
+        )
+    }
+
+    fn last_snapshot(
+        &self,
+        network: Network,
+        page: &str,
+    ) -> Result<Option<PageProfile>, LedgerError> {
+        if !self.has_table("profile")? {
+            return Ok(None);
+        }
+        let lines = |s: String| -> Vec<String> {
+            s.split('\n')
+                .filter(|l| !l.is_empty())
+                .map(str::to_owned)
+                .collect()
+        };
+        self.conn
+            .prepare_cached(
+                "SELECT at_ms, access, detail, verified, description, address, map, phones, hours, links FROM profile WHERE network = ?1 AND page = ?2 ORDER BY at_ms DESC LIMIT 1",
+            )
+            .and_then(|mut stmt| {
+                stmt.query_row(params![network.key(), page], |r| {
+                    let access: String = r.get(1)?;
+                    Ok(PageProfile {
+                        network,
+                        page: page.to_owned(),
+                        at: ts(r.get(0)?),
+                        access: Access::from_key(&access),
+                        detail: r.get(2)?,
+                        verified: r.get(3)?,
+                        description: r.get(4)?,
+                        address: r.get(5)?,
+                        map: r.get(6)?,
+                        phones: lines(r.get(7)?),
+                        hours: r.get(8)?,
+                        links: lines(r.get(9)?),
+                    })
+                })
+                .optional()
+            })
+            .map_err(storage)
     }
 
     fn inbox(&self, limit: usize) -> Result<Vec<(i64, Inbound)>, LedgerError> {
@@ -1178,6 +1328,26 @@ impl Ledger for SqliteLedger {
             |_| Ok(()),
         )
     }
+}
+
+/// Keeps an observed post once per page and remote id; seen again, it keeps its first time and
+/// takes the newer source and excerpt (a post found to be vestnik's stays so).
+const OBSERVE: &str = "INSERT INTO observed (network, page, remote_id, at_ms, source, excerpt, seen_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (network, page, remote_id) DO UPDATE SET excerpt = excluded.excerpt, seen_ms = excluded.seen_ms, source = CASE WHEN observed.source = 'vestnik' THEN 'vestnik' ELSE excluded.source END";
+
+fn observe_one(
+    stmt: &mut rusqlite::CachedStatement<'_>,
+    p: &ObservedPost,
+    now_ms: i64,
+) -> rusqlite::Result<usize> {
+    stmt.execute(params![
+        p.network.key(),
+        p.page,
+        p.remote_id,
+        ms(p.at),
+        p.source.key(),
+        crate::audit::observation::excerpt(&p.excerpt),
+        now_ms
+    ])
 }
 
 /// The columns [`row_moderated`] reads.
@@ -1233,6 +1403,14 @@ impl SqliteLedger {
         }
         after(&tx).map_err(storage)?;
         tx.commit().map_err(storage)
+    }
+
+    /// How many posts were ever observed.
+    fn observed_count(&self) -> Result<u64, LedgerError> {
+        self.conn
+            .query_row("SELECT count(*) FROM observed", [], |r| r.get::<_, i64>(0))
+            .map(|n| n.max(0) as u64)
+            .map_err(storage)
     }
 
     /// Whether the ledger has the table `name` (a ledger opened read-only and written by an
@@ -1358,6 +1536,125 @@ mod tests {
         SqliteLedger::open(&path).unwrap();
     }
 
+    fn observed(id: &str, at: i64, source: Source) -> ObservedPost {
+        ObservedPost {
+            network: Network::Vk,
+            page: "100".into(),
+            remote_id: id.into(),
+            at: Timestamp::from_second(at).unwrap(),
+            source,
+            excerpt: format!("  пост   {id}\n"),
+        }
+    }
+
+    /// Observed posts are kept once per page and remote id: seen again, a post keeps its first
+    /// time, a post known as vestnik's stays so, and only the posts of the time asked come back.
+    #[test]
+    fn observed_posts_are_kept_once_and_read_by_time() {
+        let mut l = SqliteLedger::in_memory().unwrap();
+        let now = Timestamp::from_second(1_900_000_000).unwrap();
+        let first = [
+            observed("-100_1", 1_800_000_000, Source::Vestnik),
+            observed("-100_2", 1_800_000_100, Source::Hand),
+            observed("-100_3", 1_800_900_000, Source::Hand),
+        ];
+        assert_eq!(l.observe(&first, now).unwrap(), 3);
+        let mut again = observed("-100_1", 1_800_000_500, Source::Hand);
+        again.excerpt = "правка".into();
+        assert_eq!(l.observe(&[again], now).unwrap(), 0);
+        let got = l
+            .observed(
+                Network::Vk,
+                "100",
+                Timestamp::from_second(1_800_000_000).unwrap(),
+                Timestamp::from_second(1_800_000_101).unwrap(),
+            )
+            .unwrap();
+        assert_eq!(got.len(), 2);
+        assert_eq!(got[0].remote_id, "-100_1");
+        assert_eq!(got[0].at.as_second(), 1_800_000_000);
+        assert_eq!(got[0].source, Source::Vestnik);
+        assert_eq!(got[0].excerpt, "правка");
+        assert_eq!(got[1].excerpt, "пост -100_2");
+        assert!(
+            l.observed(Network::Ok, "100", Timestamp::MIN, Timestamp::MAX)
+                .unwrap()
+                .is_empty()
+        );
+        // The poller keeps channel posts with its offset, in one go.
+        let mut tg = observed("album:77", 1_800_000_000, Source::Hand);
+        tg.network = Network::Telegram;
+        tg.page = "-1001".into();
+        l.receive(&[], &[tg.clone()], "telegram/offset", "5")
+            .unwrap();
+        assert_eq!(l.meta("telegram/offset").unwrap().as_deref(), Some("5"));
+        let got = l
+            .observed(Network::Telegram, "-1001", Timestamp::MIN, Timestamp::MAX)
+            .unwrap();
+        assert_eq!(got.len(), 1);
+        assert_eq!(got[0].remote_id, "album:77");
+    }
+
+    /// The latest profile snapshot of a page comes back as it was kept.
+    #[test]
+    fn the_latest_profile_snapshot_is_read_back() {
+        use crate::audit::{Access, PageProfile};
+        let mut l = SqliteLedger::in_memory().unwrap();
+        assert_eq!(l.last_snapshot(Network::Vk, "100").unwrap(), None);
+        let at = |s: i64| Timestamp::from_second(s).unwrap();
+        let mut p =
+            PageProfile::unreadable(Network::Vk, "100", at(1_800_000_000), Access::Ok, None);
+        p.verified = Some(false);
+        p.description = Some("Школа".into());
+        p.phones = vec!["+7 1".into(), "+7 2".into()];
+        p.links = vec!["https://school.ru".into()];
+        l.snapshot(&p).unwrap();
+        let gone = PageProfile::unreadable(
+            Network::Vk,
+            "100",
+            at(1_800_100_000),
+            Access::NotFound,
+            Some("deleted".into()),
+        );
+        l.snapshot(&gone).unwrap();
+        assert_eq!(l.last_snapshot(Network::Vk, "100").unwrap(), Some(gone));
+        let conn = &l.conn;
+        let first: (i64, i64, i64) = conn
+            .query_row(
+                "SELECT found, accessible, admin FROM profile WHERE at_ms = ?1",
+                [1_800_000_000_000_i64],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .unwrap();
+        assert_eq!(first, (1, 1, 1));
+    }
+
+    /// A ledger of version 2 (before the audit) gains the audit's tables, empty, and the new
+    /// version.
+    #[test]
+    fn a_version_2_ledger_gains_the_audits_tables() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("v2.sqlite");
+        let start = SCHEMA.find("CREATE TABLE IF NOT EXISTS observed").unwrap();
+        let conn = Connection::open(&path).unwrap();
+        conn.execute_batch(&SCHEMA[..start]).unwrap();
+        conn.pragma_update(None, "user_version", 2).unwrap();
+        drop(conn);
+        let mut l = SqliteLedger::open(&path).unwrap();
+        assert!(l.has_table("observed").unwrap() && l.has_table("profile").unwrap());
+        let version: i64 = l
+            .conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .unwrap();
+        assert_eq!(version, 3);
+        let now = Timestamp::from_second(1_900_000_000).unwrap();
+        assert_eq!(
+            l.observe(&[observed("-100_1", 1_800_000_000, Source::Hand)], now)
+                .unwrap(),
+            1
+        );
+    }
+
     fn action(comment: &str, action: journal::Action) -> NewAction {
         NewAction {
             org: "school-1".into(),
@@ -1456,9 +1753,10 @@ mod tests {
             text: format!("comment {id}"),
             date: Timestamp::from_second(1_800_000_000).unwrap(),
         };
-        l.receive(&[item("1"), item("2")], "telegram/offset", "11")
+        l.receive(&[item("1"), item("2")], &[], "telegram/offset", "11")
             .unwrap();
-        l.receive(&[item("3")], "telegram/offset", "12").unwrap();
+        l.receive(&[item("3")], &[], "telegram/offset", "12")
+            .unwrap();
         assert_eq!(l.meta("telegram/offset").unwrap().as_deref(), Some("12"));
         let got = l.inbox(2).unwrap();
         assert_eq!(

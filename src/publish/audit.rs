@@ -1,0 +1,449 @@
+//! The reading pass of the audit of the real pages (`vestnik audit`, `jobs.audit`): reads every
+//! official page of the registry through the publishing clients, at low priority (the same rate
+//! limits, never ahead of a due publication), keeps what it saw in the ledger (observed posts,
+//! profile snapshots), and hands the readings to [`crate::audit::judge`].
+//!
+//! Per page:
+//!
+//! - **VK**: `groups.getById` (profile, mark, whether the token's user administers it), then
+//!   `wall.get` with `filter=owner`, a hundred posts a call, newest first, until the first
+//!   post older than the weeks audited: 1 + ⌈posts / 100⌉ calls. `wall.get` has a daily quota
+//!   of 5,000 calls (NETWORKS.md §2.8), so at most [`VK_WALL_PAGES`] are read per page.
+//! - **Telegram**: `getChat` (description) and `getChatAdministrators` (is the bot still one),
+//!   two calls; the posts are those the one update poller kept (`channel_post`, made by others),
+//!   with vestnik's own from the ledger: a bot never receives its own posts, and cannot read a
+//!   channel's history.
+//! - **OK**: not read yet: the method listing a group's topics is UNCONFIRMED (NETWORKS.md §3.11,
+//!   open question 14); its pages are named among the problems of the pass.
+//!
+//! Observed posts whose remote id is a published row of the ledger are vestnik's: they are
+//! counted once.
+
+use std::collections::HashSet;
+use std::time::Instant;
+
+use jiff::{SignedDuration, Timestamp};
+
+use crate::audit::{
+    Access, External, ObservedPost, PageProfile, PageReading, Published, Source, observation,
+    week_start,
+};
+use crate::networks::{PublishError, vk};
+use crate::plan::network::Network;
+use crate::plan::registry::Registry;
+use crate::plan::time::IsoWeek;
+use crate::publish::ledger::{Ledger, LedgerError, State};
+use crate::publish::moderation::Clients;
+
+/// The most `wall.get` calls per VK page and pass (100 posts each): a page publishing ten
+/// times a day for the four default weeks needs three.
+pub const VK_WALL_PAGES: usize = 20;
+
+/// How far before the first week audited the ledger's rows are read: a post due on Sunday may
+/// go out on Monday.
+const LEDGER_MARGIN: SignedDuration = SignedDuration::from_hours(7 * 24);
+
+/// What to audit.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Only this organization's pages.
+    pub org: Option<String>,
+    /// The first week.
+    pub from: IsoWeek,
+    /// The last week.
+    pub to: IsoWeek,
+}
+
+/// How far a pass has come, for a progress line.
+#[derive(Debug, Clone, Copy)]
+pub struct Progress {
+    /// Pages read.
+    pub done: usize,
+    /// Pages to read.
+    pub total: usize,
+    /// Requests made so far.
+    pub calls: usize,
+    /// When the pass started.
+    pub started: Instant,
+}
+
+impl Progress {
+    /// The seconds left, guessed from the pace so far.
+    pub fn left_secs(&self) -> u64 {
+        if self.done == 0 {
+            return 0;
+        }
+        let per_page = self.started.elapsed().as_secs_f64() / self.done as f64;
+        (per_page * (self.total.saturating_sub(self.done)) as f64).round() as u64
+    }
+}
+
+/// What a pass read.
+#[derive(Debug, Default)]
+pub struct Pass {
+    /// One reading per page that was read (its access says how far).
+    pub readings: Vec<PageReading>,
+    /// vestnik's own publications in the weeks audited, from the ledger.
+    pub published: Vec<Published>,
+    /// Pages that could not be read now (a transient failure, a network not configured or not
+    /// read): `(where, why)`. They have no findings this time.
+    pub problems: Vec<(String, String)>,
+    /// Requests made.
+    pub calls: usize,
+    /// Posts observed for the first time.
+    pub new_posts: usize,
+}
+
+/// The auditor: the publisher's clients.
+pub struct Auditor {
+    clients: Clients,
+    /// The bot's user id (`getMe`), learned once.
+    bot: Option<i64>,
+}
+
+impl Auditor {
+    /// An auditor reaching the networks through `clients` (shared with publishing).
+    pub fn new(clients: Clients) -> Auditor {
+        Auditor { clients, bot: None }
+    }
+
+    /// Reads the pages of `registry` (of one organization when `options.org` says so) at `now`,
+    /// keeps what it saw in `ledger`, and returns the readings. A page that cannot be read now
+    /// is a problem of the pass, which goes on; only the ledger failing stops it.
+    pub async fn read(
+        &mut self,
+        registry: &Registry,
+        ledger: &mut (dyn Ledger + Send),
+        now: Timestamp,
+        options: &Options,
+        progress: &mut (dyn FnMut(&Progress) + Send),
+    ) -> Result<Pass, LedgerError> {
+        let tz = &registry.tz;
+        let from = week_start(options.from, tz);
+        let to = week_start(options.to.next(), tz);
+        let mut pass = Pass::default();
+        let mut ours: HashSet<(Network, String)> = HashSet::new();
+        for e in ledger.published_since(from - LEDGER_MARGIN)? {
+            if let State::Published { remote_id, .. } = &e.state {
+                ours.insert((e.key.network, remote_id.clone()));
+                if e.due >= from && e.due < to {
+                    pass.published.push(Published {
+                        org: e.key.org.to_string(),
+                        network: e.key.network,
+                        remote_id: remote_id.clone(),
+                        at: e.due,
+                    });
+                }
+            }
+        }
+        let pages: Vec<(String, Network, String)> = registry
+            .organizations
+            .iter()
+            .filter(|o| options.org.as_deref().is_none_or(|id| id == o.id.value))
+            .flat_map(|o| {
+                o.pages
+                    .iter()
+                    .map(|(n, p)| (o.id.value.clone(), *n, p.id.value.clone()))
+            })
+            .collect();
+        let mut state = Progress {
+            done: 0,
+            total: pages.len(),
+            calls: 0,
+            started: Instant::now(),
+        };
+        progress(&state);
+        for (org, network, page) in pages {
+            let place = format!("{network} {page}");
+            let read = match network {
+                Network::Vk => self.read_vk(&page, from, now, &ours, &mut pass).await,
+                Network::Telegram => self.read_telegram(&page, now, &mut pass).await,
+                Network::Ok => Err(Unread::NotRead),
+            };
+            state.done += 1;
+            state.calls = pass.calls;
+            progress(&state);
+            let read = match read {
+                Ok(r) => r,
+                Err(Unread::Network(e)) => {
+                    pass.problems.push((place, e.to_string()));
+                    continue;
+                }
+                Err(Unread::NotConfigured) => {
+                    pass.problems.push((place, "not configured".to_owned()));
+                    continue;
+                }
+                Err(Unread::NotRead) => {
+                    pass.problems
+                        .push((place, "not read (UNCONFIRMED API)".to_owned()));
+                    continue;
+                }
+            };
+            pass.new_posts += ledger.observe(&read.posts, now)?;
+            ledger.snapshot(&read.profile)?;
+            let posts = match &read.kept_under {
+                Some(id) => ledger.observed(network, id, from, to)?,
+                None => Vec::new(),
+            };
+            pass.readings.push(PageReading {
+                org,
+                network,
+                page,
+                profile: read.profile,
+                posts,
+                complete: read.complete,
+            });
+        }
+        Ok(pass)
+    }
+
+    /// A VK page: its profile, and its wall since `since` kept in the ledger. Returns the
+    /// profile, that the listing is complete, and the page its posts are kept under.
+    async fn read_vk(
+        &mut self,
+        page: &str,
+        since: Timestamp,
+        now: Timestamp,
+        ours: &HashSet<(Network, String)>,
+        pass: &mut Pass,
+    ) -> Result<Read, Unread> {
+        let Some(client) = self.clients.vk.clone() else {
+            return Err(Unread::NotConfigured);
+        };
+        let unreadable =
+            |access, detail| PageProfile::unreadable(Network::Vk, page, now, access, detail);
+        let Some(gid) = page.trim().trim_start_matches('-').parse::<u64>().ok() else {
+            return Ok(Read::unreadable(unreadable(Access::NotFound, None), true));
+        };
+        pass.calls += 1;
+        let group = match client.group(gid).await {
+            Ok(g) => g,
+            Err(e) => {
+                return refused(e, Access::NotFound)
+                    .map(|a| Read::unreadable(unreadable(a, None), true));
+            }
+        };
+        if let Some(d) = &group.deactivated {
+            return Ok(Read::unreadable(
+                unreadable(Access::NotFound, Some(d.clone())),
+                true,
+            ));
+        }
+        if group.is_admin == Some(false) {
+            return Ok(Read::unreadable(unreadable(Access::NotAdmin, None), true));
+        }
+        let (items, calls) = match client
+            .wall_since(gid, since.as_second(), VK_WALL_PAGES)
+            .await
+        {
+            Ok(r) => r,
+            Err(e) => {
+                pass.calls += 1;
+                return refused(e, Access::Closed)
+                    .map(|a| Read::unreadable(unreadable(a, None), true));
+            }
+        };
+        pass.calls += calls;
+        let posts: Vec<ObservedPost> = items
+            .iter()
+            .map(|item| {
+                let remote_id = item.remote_id();
+                let source = if ours.contains(&(Network::Vk, remote_id.clone())) {
+                    Source::Vestnik
+                } else {
+                    Source::Hand
+                };
+                ObservedPost {
+                    network: Network::Vk,
+                    page: page.to_owned(),
+                    remote_id,
+                    at: Timestamp::from_second(item.date).unwrap_or(Timestamp::UNIX_EPOCH),
+                    source,
+                    excerpt: observation::excerpt(&item.text),
+                }
+            })
+            .collect();
+        Ok(Read {
+            profile: vk_profile(page, now, &group),
+            complete: true,
+            kept_under: Some(page.to_owned()),
+            posts,
+        })
+    }
+
+    /// A Telegram channel: its description and whether the bot still administers it. Its posts
+    /// are those the update poller kept under the channel's numeric id.
+    async fn read_telegram(
+        &mut self,
+        page: &str,
+        now: Timestamp,
+        pass: &mut Pass,
+    ) -> Result<Read, Unread> {
+        let Some(tg) = self.clients.telegram.clone() else {
+            return Err(Unread::NotConfigured);
+        };
+        let unreadable =
+            |access, detail| PageProfile::unreadable(Network::Telegram, page, now, access, detail);
+        let bot = match self.bot {
+            Some(id) => id,
+            None => {
+                pass.calls += 1;
+                match tg.get_me().await {
+                    Ok(me) => {
+                        self.bot = Some(me.id);
+                        me.id
+                    }
+                    Err(PublishError::Unauthorized { .. }) => {
+                        return Ok(Read::unreadable(
+                            unreadable(Access::TokenRefused, None),
+                            false,
+                        ));
+                    }
+                    Err(e) => return Err(Unread::Network(e)),
+                }
+            }
+        };
+        pass.calls += 1;
+        let info = match tg.get_chat_ahead(page).await {
+            Ok(info) => info,
+            // 401 was ruled out by getMe: a 403 is a bot no longer in the channel.
+            Err(e) => {
+                return refused(e, Access::NotFound)
+                    .map(|a| match a {
+                        Access::TokenRefused => Access::NotAdmin,
+                        other => other,
+                    })
+                    .map(|a| Read::unreadable(unreadable(a, None), false));
+            }
+        };
+        pass.calls += 1;
+        let admins = match tg.get_chat_administrators_ahead(page).await {
+            Ok(list) => list,
+            Err(e) => {
+                return refused(e, Access::NotAdmin)
+                    .map(|_| Read::unreadable(unreadable(Access::NotAdmin, None), false));
+            }
+        };
+        if !admins.iter().any(|m| m.user.id == bot) {
+            return Ok(Read::unreadable(unreadable(Access::NotAdmin, None), false));
+        }
+        let mut profile = unreadable(Access::Ok, None);
+        profile.description = info.description.filter(|d| !d.trim().is_empty());
+        if let Some(name) = &info.username {
+            profile.links.push(format!("https://t.me/{name}"));
+        }
+        Ok(Read {
+            profile,
+            complete: false,
+            kept_under: Some(info.id.to_string()),
+            posts: Vec::new(),
+        })
+    }
+}
+
+/// A page read.
+struct Read {
+    /// Its profile (its access says how far it could be read).
+    profile: PageProfile,
+    /// Whether the network lists every post of the page.
+    complete: bool,
+    /// The page its observed posts are kept under in the ledger (none when unreadable).
+    kept_under: Option<String>,
+    /// The posts read now, to keep.
+    posts: Vec<ObservedPost>,
+}
+
+impl Read {
+    /// A page that could not be read.
+    fn unreadable(profile: PageProfile, complete: bool) -> Read {
+        Read {
+            profile,
+            complete,
+            kept_under: None,
+            posts: Vec::new(),
+        }
+    }
+}
+
+/// Why a page was not read.
+enum Unread {
+    /// The network did not answer well now: the page is tried again next time.
+    Network(PublishError),
+    /// The network has no client.
+    NotConfigured,
+    /// The audit does not read this network.
+    NotRead,
+}
+
+/// What a network's refusal says about the page: an answer about the page (`Rejected`: the
+/// page named is none) is `on_rejected`, a refused token is [`Access::TokenRefused`]; anything
+/// else (a rate limit, a failure on the way) tells nothing, and the page is read next time.
+fn refused(e: PublishError, on_rejected: Access) -> Result<Access, Unread> {
+    match e {
+        PublishError::Rejected { .. } => Ok(on_rejected),
+        PublishError::Unauthorized { .. } if on_rejected == Access::Closed => Ok(Access::Closed),
+        PublishError::Unauthorized { .. } => Ok(Access::TokenRefused),
+        other => Err(Unread::Network(other)),
+    }
+}
+
+/// A VK community's profile as the audit keeps it.
+fn vk_profile(page: &str, now: Timestamp, g: &vk::client::Group) -> PageProfile {
+    PageProfile {
+        network: Network::Vk,
+        page: page.to_owned(),
+        at: now,
+        access: Access::Ok,
+        detail: None,
+        verified: g.verified,
+        description: g.description.clone(),
+        address: g.address.clone(),
+        map: g.map.clone(),
+        phones: g.phones.clone(),
+        hours: g.hours.clone(),
+        links: g.links.clone(),
+    }
+}
+
+/// The posts of the plans under `root` that someone else publishes (`external:`), each with the
+/// networks it is meant for. A file that cannot be read is skipped (`check` reports it).
+pub fn external_posts(root: &std::path::Path, registry: &Registry) -> Vec<External> {
+    use crate::plan::repo::{FileKind, Repo};
+    let Ok(repo) = Repo::open(root) else {
+        return Vec::new();
+    };
+    let Ok(files) = repo.plan_files() else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for f in files
+        .iter()
+        .filter(|f| matches!(f.kind, FileKind::Post | FileKind::Plan))
+    {
+        let Ok(text) = repo.read_text(&f.rel) else {
+            continue;
+        };
+        let mut diags = Vec::new();
+        for post in crate::plan::parse_file(&f.rel, &f.folder, &text, &registry.tz, &mut diags) {
+            let (Some(by), Some(when)) = (&post.external, &post.when) else {
+                continue;
+            };
+            let Some(org) = registry.org(&post.org.value) else {
+                continue;
+            };
+            let pages: Vec<Network> = org.pages.keys().copied().collect();
+            out.push(External {
+                org: post.org.value.clone(),
+                networks: post
+                    .targets(pages.iter().copied())
+                    .into_iter()
+                    .filter(|n| pages.contains(n))
+                    .collect(),
+                due: when.value,
+                file: f.rel.clone(),
+                by: by.clone(),
+            });
+        }
+    }
+    out
+}
