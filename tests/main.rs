@@ -7,6 +7,7 @@ mod support;
 mod ahead;
 mod alerts;
 mod architecture;
+mod audit;
 mod calendar;
 mod check;
 mod codequality;

@@ -1138,6 +1138,12 @@ impl State {
         self.shared.world().clock_offset += by.as_secs() as i64;
     }
 
+    /// Moves the emulator's clock back (posts made now are dated in the past week, as if the
+    /// test had run then).
+    pub fn rewind_clock(&self, by: Duration) {
+        self.shared.world().clock_offset -= by.as_secs() as i64;
+    }
+
     /// Makes the next `times` method calls fail with `fault`, in the order the faults were
     /// injected.
     pub fn inject(&self, fault: Fault, times: usize) {
@@ -2154,7 +2160,7 @@ impl Call<'_> {
             .iter()
             .filter(|p| !owner_only || p.from_group)
             .collect();
-        wall.sort_by(|a, b| (b.date, b.id).cmp(&(a.date, a.id)));
+        wall.sort_by_key(|p| std::cmp::Reverse((p.date, p.id)));
         let items: Vec<Value> = wall
             .iter()
             .skip(offset)
