@@ -170,11 +170,13 @@ async fn scenario(name: &str, vk_posts: usize, tg_posts: usize, alerts: usize) {
                 weekly_summary: None,
                 retry_sweep: None,
                 moderate: None,
+                audit: None,
             },
             ..Options::default()
         },
         alerts: Some(delivery),
         moderation: None,
+        audit: None,
         metrics: Arc::new(Metrics::new()),
         health: Arc::new(Health::new(Duration::from_secs(60))),
         signals: Arc::new(Signals::default()),

@@ -619,3 +619,91 @@ async fn the_human_format_reads_like_checks() {
         "{bad:?}"
     );
 }
+
+/// `vestnik run` audits on `jobs.audit`, on a task of its own: what the pages show reaches the
+/// ledger (a channel post through the one update poller, which the audit runs when moderation
+/// is off), while a post due meanwhile goes out on time.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_daemon_audits_while_it_publishes() {
+    let s = Setup::new().await;
+    let w = last_week();
+    for d in 0..2 {
+        s.hand_post(101, at(w, d, 9, 0), "книги");
+    }
+    s.sb.telegram.state.channel_post(
+        SCHOOL_CHANNEL,
+        "Объявление вручную",
+        at(w, 1, 9, 0).as_second(),
+    );
+    let config = s.dir.path().join("vestnik.yaml");
+    let text = std::fs::read_to_string(&config).unwrap();
+    std::fs::write(
+        &config,
+        format!("jobs: {{audit: '* * * * * *', moderate: 'off', sync: '* * * * * *'}}\n{text}"),
+    )
+    .unwrap();
+    let mut daemon = Command::new(env!("CARGO_BIN_EXE_vestnik"))
+        .args(["run", "--root"])
+        .arg(s.content.path())
+        .arg("--config")
+        .arg(&config)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let wait = |cond: &dyn Fn() -> bool| {
+        let start = std::time::Instant::now();
+        while !cond() && start.elapsed() < Duration::from_secs(20) {
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        cond()
+    };
+    let observed = |network: Network, page: &str| {
+        SqliteLedger::open(&s.dir.path().join("ledger.sqlite"))
+            .ok()
+            .and_then(|l| {
+                l.observed(network, page, Timestamp::MIN, Timestamp::MAX)
+                    .ok()
+            })
+            .map_or(0, |p| p.len())
+    };
+    assert!(
+        wait(&|| observed(Network::Vk, "101") == 2),
+        "the wall was read"
+    );
+    assert!(
+        wait(&|| observed(Network::Telegram, &SCHOOL_CHANNEL.to_string()) == 1),
+        "the channel post came through the poller"
+    );
+    // A post due while the audit runs every second goes out on time.
+    let due = Timestamp::now() + SignedDuration::from_secs(3);
+    write(
+        s.content.path(),
+        "plans/school/now.md",
+        &post(&format!("date: {due}"), "Лыжня готова"),
+    );
+    assert!(
+        wait(&|| s.sb.vk.state.wall(100).len() == 1),
+        "the post went out"
+    );
+    let late = Timestamp::now().duration_since(due);
+    assert!(late < SignedDuration::from_secs(5), "late by {late}");
+    crate::support::sigterm(&daemon);
+    let (code, log) = tokio::task::spawn_blocking(move || {
+        let status = daemon.wait().unwrap();
+        let mut log = String::new();
+        use std::io::Read;
+        daemon
+            .stderr
+            .take()
+            .unwrap()
+            .read_to_string(&mut log)
+            .unwrap();
+        (status.code(), log)
+    })
+    .await
+    .unwrap();
+    assert_eq!(code, Some(0), "{log}");
+    assert!(log.contains("audit pass"), "{log}");
+    assert!(!log.contains(VK_TOKEN));
+}

@@ -104,11 +104,13 @@ fn daemon<'a>(
                 weekly_summary: None,
                 retry_sweep: None,
                 moderate: None,
+                audit: None,
             },
             ..Options::default()
         },
         alerts: None,
         moderation: None,
+        audit: None,
         metrics: Arc::new(Metrics::new()),
         health: Arc::new(Health::new(Duration::from_secs(60))),
         signals,

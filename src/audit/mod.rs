@@ -469,6 +469,20 @@ impl Page<'_> {
     }
 }
 
+/// How many weeks an audit looks at by default: the last ones that are over.
+pub const DEFAULT_WEEKS: i64 = 4;
+
+/// The weeks audited by default at `now`: the [`DEFAULT_WEEKS`] weeks that ended last, in the
+/// district's zone `tz`.
+pub fn default_weeks(now: Timestamp, tz: &jiff::tz::TimeZone) -> (IsoWeek, IsoWeek) {
+    let week = SignedDuration::from_hours(7 * 24);
+    let to = IsoWeek::of(now - week, tz);
+    (
+        IsoWeek::of(week_start(to, tz) - week * (DEFAULT_WEEKS as i32 - 1), tz),
+        to,
+    )
+}
+
 /// When `week` starts: its Monday 00:00 in the district's zone `tz`.
 pub fn week_start(week: IsoWeek, tz: &jiff::tz::TimeZone) -> Timestamp {
     tz.to_ambiguous_timestamp(week.monday().to_datetime(jiff::civil::Time::midnight()))

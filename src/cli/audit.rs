@@ -61,13 +61,13 @@ fn weeks(
     let week = SignedDuration::from_hours(7 * 24);
     let to = match to {
         Some(w) => parse(w)?,
-        None => IsoWeek::of(now - week, tz),
+        None => crate::audit::default_weeks(now, tz).1,
     };
     let from = match from {
         Some(w) => parse(w)?,
         None => {
             let end = crate::audit::week_start(to, tz);
-            IsoWeek::of(end - week * 3, tz)
+            IsoWeek::of(end - week * (crate::audit::DEFAULT_WEEKS as i32 - 1), tz)
         }
     };
     if from > to {

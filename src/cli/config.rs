@@ -455,13 +455,14 @@ fn read_jobs(node: &Node, r: &mut Reading) -> Jobs {
             ("weekly_summary", &mut jobs.weekly_summary),
             ("retry_sweep", &mut jobs.retry_sweep),
             ("moderate", &mut jobs.moderate),
+            ("audit", &mut jobs.audit),
         ];
         for (key, slot) in slots {
             if let Some(c) = f.str(key) {
                 *slot = (c.value != "off").then_some(c.value);
             }
         }
-        f.finish(&["sync", "weekly_summary", "retry_sweep", "moderate"]);
+        f.finish(&["sync", "weekly_summary", "retry_sweep", "moderate", "audit"]);
         jobs
     })
     .unwrap_or_default()

@@ -98,6 +98,7 @@ pub(super) fn run(args: RunArgs) -> Result<i32, CliError> {
             None => None,
         };
         let moderation = moderation(&cfg, &publisher, &root)?;
+        let audit = audit(&cfg, &publisher, moderation.as_ref())?;
         let daemon = crate::publish::daemon::Daemon {
             publisher,
             ledger: &mut ledger,
@@ -111,6 +112,7 @@ pub(super) fn run(args: RunArgs) -> Result<i32, CliError> {
             },
             alerts,
             moderation,
+            audit,
             metrics,
             health,
             signals: Arc::default(),
@@ -169,6 +171,35 @@ fn moderation(
     };
     Ok(Some(crate::publish::daemon::Moderation {
         moderator: crate::publish::moderation::Moderator::new(clients, Arc::new(classifier)),
+        ledger: Box::new(SqliteLedger::open(&cfg.ledger)?),
+        poller,
+    }))
+}
+
+/// The audit of the real pages for the daemon, when `jobs.audit` is on: the publisher's
+/// clients and a connection of its own to the ledger. The Telegram update poller is
+/// moderation's when moderation runs (one poller per bot); else the audit runs it.
+fn audit(
+    cfg: &crate::cli::config::Config,
+    publisher: &crate::publish::Publisher,
+    moderation: Option<&crate::publish::daemon::Moderation>,
+) -> Result<Option<crate::publish::daemon::Audit>, CliError> {
+    use crate::publish::ledger::sqlite::SqliteLedger;
+    if cfg.jobs.audit.is_none() {
+        return Ok(None);
+    }
+    let clients = publisher.moderation_clients();
+    let poller = match (&clients.telegram, moderation) {
+        (Some(_), Some(m)) if m.poller.is_some() => None,
+        (Some(tg), _) => Some((
+            tg.clone(),
+            Box::new(SqliteLedger::open(&cfg.ledger)?)
+                as Box<dyn crate::publish::ledger::Ledger + Send>,
+        )),
+        (None, _) => None,
+    };
+    Ok(Some(crate::publish::daemon::Audit {
+        auditor: crate::publish::audit::Auditor::new(clients),
         ledger: Box::new(SqliteLedger::open(&cfg.ledger)?),
         poller,
     }))
@@ -270,6 +301,7 @@ fn run_sandbox_demo(args: RunArgs) -> Result<i32, CliError> {
             },
             alerts: None,
             moderation: None,
+            audit: None,
             metrics: Arc::new(crate::ops::metrics::Metrics::new()),
             health: Arc::new(crate::ops::monitor::Health::new(
                 std::time::Duration::from_secs(60),

@@ -165,6 +165,8 @@ pub struct Jobs {
     pub retry_sweep: Option<String>,
     /// Comment moderation: a pass over the pages' comments (`publish::moderation`).
     pub moderate: Option<String>,
+    /// The audit of the real pages (`publish::audit`): what they show, kept in the ledger.
+    pub audit: Option<String>,
 }
 
 impl Default for Jobs {
@@ -174,6 +176,7 @@ impl Default for Jobs {
             weekly_summary: Some("0 0 9 * * Mon".into()),
             retry_sweep: Some("0 */15 * * * *".into()),
             moderate: Some("0 */2 * * * *".into()),
+            audit: Some("0 30 6 * * *".into()),
         }
     }
 }
@@ -246,6 +249,8 @@ pub struct Signals {
     weekly: AtomicBool,
     /// Wakes the moderation task for a pass.
     moderate: Notify,
+    /// Wakes the audit task for a pass.
+    audit: Notify,
 }
 
 impl Signals {
@@ -450,6 +455,14 @@ impl Cron {
             })
             .await?;
         }
+        if let Some(cron) = &jobs.audit {
+            let signals = signals.clone();
+            add_job(&sched, "audit", cron, offset, move || {
+                let signals = signals.clone();
+                async move { signals.audit.notify_one() }
+            })
+            .await?;
+        }
         if let Some(cron) = &jobs.retry_sweep {
             let signals = signals.clone();
             add_job(&sched, "retry_sweep", cron, offset, move || {
@@ -585,6 +598,97 @@ async fn moderate(
     }
 }
 
+/// The audit of the real pages, on a task of its own with a connection of its own to the ledger
+/// (as [`Moderation`]): a pass whenever `jobs.audit` fires. Its requests go at low priority
+/// through the publisher's clients: publishing never waits for it.
+pub struct Audit {
+    /// The auditor (the publisher's clients).
+    pub auditor: crate::publish::audit::Auditor,
+    /// The passes' connection to the ledger.
+    pub ledger: Box<dyn Ledger + Send>,
+    /// The Telegram update poller, when moderation does not run it (one poller per bot): the
+    /// channel posts others make come through it.
+    pub poller: Option<(
+        Arc<crate::networks::telegram::client::Client>,
+        Box<dyn Ledger + Send>,
+    )>,
+}
+
+/// Runs an audit pass whenever `signals.audit` is notified, until `done`: the default weeks
+/// ([`crate::audit::default_weeks`]) of every page, what was seen kept in the ledger, the
+/// findings logged. The registry and the plans are read again for each pass.
+async fn audit(
+    mut auditor: crate::publish::audit::Auditor,
+    mut ledger: Box<dyn Ledger + Send>,
+    root: PathBuf,
+    clock: Arc<dyn Clock>,
+    signals: Arc<Signals>,
+    done: CancellationToken,
+) {
+    loop {
+        tokio::select! {
+            () = signals.audit.notified() => {}
+            () = done.cancelled() => return,
+        }
+        let read = {
+            let _reading = signals.content.read().await;
+            crate::plan::repo::read_registry(&root).map(|(_, r)| {
+                let external = crate::publish::audit::external_posts(&root, &r);
+                (r, external)
+            })
+        };
+        let (registry, external) = match read {
+            Ok(r) => r,
+            Err(e) => {
+                tracing::warn!(error = %e.message(), "audit skipped: the registry cannot be read");
+                continue;
+            }
+        };
+        let now = clock.now();
+        let (from, to) = crate::audit::default_weeks(now, &registry.tz);
+        let options = crate::publish::audit::Options {
+            org: None,
+            from,
+            to,
+        };
+        let mut quiet = |_: &crate::publish::audit::Progress| {};
+        let pass = auditor.read(&registry, &mut *ledger, now, &options, &mut quiet);
+        let pass = tokio::select! {
+            r = pass => r,
+            () = done.cancelled() => return,
+        };
+        match pass {
+            Ok(pass) => {
+                let scope = crate::audit::Scope { from, to, now };
+                let findings = crate::audit::judge(
+                    &registry,
+                    &scope,
+                    &pass.readings,
+                    &pass.published,
+                    &external,
+                );
+                for f in findings
+                    .iter()
+                    .filter(|f| f.level == crate::audit::Level::Error)
+                {
+                    tracing::warn!(rule = f.rule.id(), org = %f.org, page = %f.page, network = f.network.key(), message = %f.message, "audit finding");
+                }
+                for (page, why) in &pass.problems {
+                    tracing::info!(page = %page, error = %why, "page not audited");
+                }
+                tracing::info!(
+                    pages = pass.readings.len(),
+                    calls = pass.calls,
+                    new_posts = pass.new_posts,
+                    findings = findings.len(),
+                    "audit pass"
+                );
+            }
+            Err(e) => tracing::error!(error = %e, "audit pass failed; it runs again next time"),
+        }
+    }
+}
+
 /// The one poller of the bot's updates: long polls `getUpdates` and keeps the comments in the
 /// ledger's inbox and the channel posts others made as the audit's observations, until `done`. A failure is logged and tried again after a pause (a second
 /// poller of the same bot, say, which Telegram answers with 409).
@@ -636,6 +740,8 @@ pub struct Daemon<'a> {
     pub alerts: Option<Alerts>,
     /// Comment moderation, if it runs.
     pub moderation: Option<Moderation>,
+    /// The audit of the real pages, if it runs.
+    pub audit: Option<Audit>,
     /// Counters for `/metrics`.
     pub metrics: Arc<Metrics>,
     /// Liveness for `/healthz`.
@@ -738,6 +844,24 @@ impl Daemon<'_> {
                 moderation_done.clone(),
             )));
             if let Some((tg, ledger)) = m.poller {
+                moderation_tasks.push(tokio::spawn(poll_updates(
+                    tg,
+                    ledger,
+                    moderation_done.clone(),
+                )));
+            }
+        }
+        if let Some(a) = self.audit.take() {
+            moderation_tasks.push(tokio::spawn(audit(
+                a.auditor,
+                a.ledger,
+                self.publisher.root().to_owned(),
+                self.clock.clone(),
+                self.signals.clone(),
+                moderation_done.clone(),
+            )));
+            // One poller per bot: this one only when moderation runs none.
+            if let Some((tg, ledger)) = a.poller {
                 moderation_tasks.push(tokio::spawn(poll_updates(
                     tg,
                     ledger,
