@@ -707,3 +707,58 @@ async fn the_daemon_audits_while_it_publishes() {
     assert!(log.contains("audit pass"), "{log}");
     assert!(!log.contains(VK_TOKEN));
 }
+
+/// The sandbox seeded for the audit shows, against the registry alone, every finding the
+/// pages can cause.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_seeded_sandbox_shows_every_kind_of_page_finding() {
+    const THREE: &str = "\
+timezone: Asia/Novokuznetsk
+organizations:
+  - id: a
+    name: A
+    required: false
+    pages:
+      vk: {id: 100, verified: true}
+      telegram: {id: \"@a\"}
+  - id: b
+    name: B
+    required: false
+    pages:
+      vk: {id: 101, verified: true}
+      telegram: {id: \"@b\"}
+  - id: c
+    name: C
+    required: false
+    pages:
+      vk: {id: 102}
+";
+    let s = Setup::new().await;
+    write(s.content.path(), "plans/registry.yaml", THREE);
+    let (reg, _) = Registry::parse(THREE, "plans/registry.yaml");
+    let sb = sandbox::start(&reg).await.unwrap();
+    sb.seed_audit(&reg, Timestamp::now());
+    std::fs::write(
+        s.dir.path().join("vestnik.yaml"),
+        format!(
+            "ledger: ledger.sqlite\ncache_dir: cache\n{}",
+            crate::support::networks_yaml(s.dir.path(), &sb)
+        ),
+    )
+    .unwrap();
+    let w = last_week();
+    let (code, json) = s.audit(w, w).await;
+    let rules: std::collections::BTreeSet<String> = found(&json).into_iter().map(|r| r.0).collect();
+    assert_eq!(
+        rules.into_iter().collect::<Vec<_>>(),
+        [
+            "audit-access",
+            "audit-posts-per-week",
+            "audit-profile",
+            "audit-unplanned",
+            "audit-verified"
+        ],
+        "{json:#}"
+    );
+    assert_eq!(code, 1);
+}

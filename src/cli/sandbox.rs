@@ -1,6 +1,7 @@
 //! `vestnik sandbox`: the local emulators of the VK, OK and Telegram APIs
-//! ([`crate::networks::sandbox`]), seeded with the registry's pages, served until Ctrl-C or
-//! for `--seconds`.
+//! ([`crate::networks::sandbox`]), seeded with the registry's pages (and, for `vestnik audit`,
+//! posts made by hand and profiles to find fault with), served until Ctrl-C or for
+//! `--seconds`.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -35,6 +36,9 @@ pub(super) fn run(args: SandboxArgs) -> Result<i32, CliError> {
         .map_err(CliError::Runtime)?;
     rt.block_on(async {
         let sandbox = sandbox::start(&reg).await.map_err(CliError::Emulators)?;
+        // Pages as `vestnik audit` should find them: posts by hand, a profile incomplete, a
+        // mark missing, a page gone.
+        sandbox.seed_audit(&reg, jiff::Timestamp::now());
         print(&sandbox.describe());
         match args.seconds.map(Duration::from_secs) {
             Some(d) => tokio::time::sleep(d).await,

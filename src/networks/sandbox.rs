@@ -187,6 +187,79 @@ impl Sandbox {
         ]
     }
 
+    /// Seeds the pages of `reg` for `vestnik audit` (issue 14), so that every finding the
+    /// pages themselves can cause shows: in the week that ended last before `now` (in the
+    /// registry's zone), posts made by hand on every VK community (only two on the first
+    /// organization's: fewer than the minimum) and in every Telegram channel; a complete
+    /// profile with the registry's mark on the first community, a profile without phone and
+    /// hours and without the mark on the others; the last organization's community deleted
+    /// when there are three or more, and the bot no longer an administrator of the second
+    /// organization's channel. (`audit-gospubliki` comes from the plans: a post with
+    /// `external: Госпаблики` of an organization connected to it.)
+    pub fn seed_audit(&self, reg: &Registry, now: jiff::Timestamp) {
+        use crate::plan::time::IsoWeek;
+        let tz = &reg.tz;
+        let week = IsoWeek::of(now - jiff::SignedDuration::from_hours(7 * 24), tz);
+        let at = |day: i64, hour: i8| {
+            let date = week.monday() + jiff::Span::new().days(day);
+            tz.to_ambiguous_timestamp(date.to_datetime(jiff::civil::time(hour, 0, 0, 0)))
+                .compatible()
+                .map_or(0, jiff::Timestamp::as_second)
+        };
+        let count = reg.organizations.len();
+        for (i, org) in reg.organizations.iter().enumerate() {
+            for (net, page) in &org.pages {
+                match net {
+                    Network::Vk => {
+                        let Ok(id) = page.id.value.parse::<u64>() else {
+                            continue;
+                        };
+                        let mut profile = vk::emulator::Profile::complete(&org.name.value);
+                        if i == 0 {
+                            profile.verified = page.verified.unwrap_or(false);
+                        } else {
+                            profile.verified = false;
+                            profile.phone.clear();
+                            profile.weekdays = None;
+                        }
+                        self.vk.state.set_profile(id, profile);
+                        let posts = if i == 0 { 2 } else { 3 };
+                        for d in 0..posts {
+                            self.vk.state.add_post_by_hand(
+                                id,
+                                VK_USER_ID,
+                                "Запись, сделанная вручную",
+                                at(d * 2, 10),
+                            );
+                        }
+                        if count >= 3 && i == count - 1 {
+                            self.vk.state.delete_community(id);
+                        }
+                    }
+                    Network::Telegram => {
+                        let channel = match page.id.value.strip_prefix('@') {
+                            Some(_) => -1_002_000_000_000 - i as i64,
+                            None => page
+                                .id
+                                .value
+                                .parse()
+                                .unwrap_or(-1_002_000_000_000 - i as i64),
+                        };
+                        self.telegram.state.channel_post(
+                            channel,
+                            "Объявление, опубликованное вручную",
+                            at(1, 12),
+                        );
+                        if i == 1 {
+                            self.telegram.state.demote_bots(channel);
+                        }
+                    }
+                    Network::Ok => {}
+                }
+            }
+        }
+    }
+
     /// What a person needs to point vestnik (or curl) at the sandbox.
     pub fn describe(&self) -> String {
         let mut s = String::new();
