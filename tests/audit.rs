@@ -762,3 +762,89 @@ organizations:
     );
     assert_eq!(code, 1);
 }
+
+/// An OK group: its profile from `group.getInfo`, its topics listed a hundred at a time
+/// (`mediatopic.getTopics`, UNCONFIRMED) until the first older one; deleted, it is not found.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_ok_group_is_read_and_its_topics_paged() {
+    const OK_ONLY: &str = "\
+timezone: Asia/Novokuznetsk
+organizations:
+  - id: club
+    name: МБУК «Клуб»
+    required: false
+    pages:
+      ok: {id: \"300\"}
+";
+    let s = Setup::new().await;
+    write(s.content.path(), "plans/registry.yaml", OK_ONLY);
+    let (reg, _) = Registry::parse(OK_ONLY, "plans/registry.yaml");
+    let sb = sandbox::start(&reg).await.unwrap();
+    std::fs::write(
+        s.dir.path().join("vestnik.yaml"),
+        format!(
+            "ledger: ledger.sqlite\ncache_dir: cache\n{}",
+            crate::support::networks_yaml(s.dir.path(), &sb)
+        ),
+    )
+    .unwrap();
+    sb.ok.state.set_group_profile(
+        "300",
+        vestnik::networks::ok::emulator::GroupProfile {
+            description: "Клуб".into(),
+            homepage_url: "https://club.example".into(),
+            address: "ул. Мира, 3".into(),
+            location: None,
+        },
+    );
+    let w = last_week();
+    let start = at(w, 0, 0, 0);
+    for n in 0..5 {
+        sb.ok.state.add_topic_by_hand(
+            "300",
+            "старая тема",
+            (start - SignedDuration::from_hours(n + 1)).as_millisecond(),
+        );
+    }
+    for n in 0..120 {
+        sb.ok.state.add_topic_by_hand(
+            "300",
+            &format!("тема {n}"),
+            (start + SignedDuration::from_mins(30 * (n + 1))).as_millisecond(),
+        );
+    }
+    let (code, json) = s.audit(w, w).await;
+    assert_eq!(
+        found(&json),
+        [
+            row("audit-profile", "club", "ok", ""),
+            row("audit-unplanned", "club", "ok", &w.to_string()),
+        ],
+        "{json:#}"
+    );
+    assert_eq!(
+        finding(&json, "audit-profile", "club", "ok")["missing"],
+        serde_json::json!(["map"])
+    );
+    assert_eq!(
+        finding(&json, "audit-unplanned", "club", "ok")["observed"],
+        120
+    );
+    assert_eq!(code, 0, "warnings and notes only");
+    let listed = sb
+        .ok
+        .state
+        .calls()
+        .iter()
+        .filter(|c| c.method == "mediatopic.getTopics")
+        .count();
+    assert_eq!(listed, 2);
+    sb.ok.state.delete_group("300");
+    let (code, json) = s.audit(w, w).await;
+    assert_eq!(
+        found(&json),
+        [row("audit-access", "club", "ok", "")],
+        "{json:#}"
+    );
+    assert_eq!(code, 1);
+}

@@ -254,7 +254,21 @@ impl Sandbox {
                             self.telegram.state.demote_bots(channel);
                         }
                     }
-                    Network::Ok => {}
+                    Network::Ok => {
+                        // A description only: no address, map point or website.
+                        self.ok.state.set_group_profile(
+                            &page.id.value,
+                            ok::emulator::GroupProfile {
+                                description: format!("Официальная группа: {}", org.name.value),
+                                ..Default::default()
+                            },
+                        );
+                        self.ok.state.add_topic_by_hand(
+                            &page.id.value,
+                            "Тема, опубликованная вручную",
+                            at(3, 12) * 1000,
+                        );
+                    }
                 }
             }
         }

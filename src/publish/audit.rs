@@ -13,8 +13,10 @@
 //!   two calls; the posts are those the one update poller kept (`channel_post`, made by others),
 //!   with vestnik's own from the ledger: a bot never receives its own posts, and cannot read a
 //!   channel's history.
-//! - **OK**: not read yet: the method listing a group's topics is UNCONFIRMED (NETWORKS.md §3.11,
-//!   open question 14); its pages are named among the problems of the pass.
+//! - **OK**: `group.getInfo` (description, address, map point, website), then the group's topics
+//!   a hundred a call (`mediatopic.getTopics`: the method listing a group's topics is UNCONFIRMED,
+//!   NETWORKS.md §3.11, open question 14; its answer is read defensively, and a page whose
+//!   listing cannot be read is left for the next pass).
 //!
 //! Observed posts whose remote id is a published row of the ledger are vestnik's: they are
 //! counted once.
@@ -38,6 +40,9 @@ use crate::publish::moderation::Clients;
 /// The most `wall.get` calls per VK page and pass (100 posts each): a page publishing ten
 /// times a day for the four default weeks needs three.
 pub const VK_WALL_PAGES: usize = 20;
+
+/// The most `mediatopic.getTopics` calls per OK group and pass (100 topics each).
+pub const OK_TOPIC_PAGES: usize = 20;
 
 /// How far before the first week audited the ledger's rows are read: a post due on Sunday may
 /// go out on Monday.
@@ -158,7 +163,7 @@ impl Auditor {
             let read = match network {
                 Network::Vk => self.read_vk(&page, from, now, &ours, &mut pass).await,
                 Network::Telegram => self.read_telegram(&page, now, &mut pass).await,
-                Network::Ok => Err(Unread::NotRead),
+                Network::Ok => self.read_ok(&page, from, now, &ours, &mut pass).await,
             };
             state.done += 1;
             state.calls = pass.calls;
@@ -171,11 +176,6 @@ impl Auditor {
                 }
                 Err(Unread::NotConfigured) => {
                     pass.problems.push((place, "not configured".to_owned()));
-                    continue;
-                }
-                Err(Unread::NotRead) => {
-                    pass.problems
-                        .push((place, "not read (UNCONFIRMED API)".to_owned()));
                     continue;
                 }
             };
@@ -265,6 +265,71 @@ impl Auditor {
             .collect();
         Ok(Read {
             profile: vk_profile(page, now, &group),
+            complete: true,
+            kept_under: Some(page.to_owned()),
+            posts,
+        })
+    }
+
+    /// An OK group: its profile (`group.getInfo`) and its topics since `since`
+    /// (`mediatopic.getTopics`, UNCONFIRMED). OK shows no mark and no administrators here, so
+    /// neither is judged; a group OK does not show is not found.
+    async fn read_ok(
+        &mut self,
+        page: &str,
+        since: Timestamp,
+        now: Timestamp,
+        ours: &HashSet<(Network, String)>,
+        pass: &mut Pass,
+    ) -> Result<Read, Unread> {
+        let Some(client) = self.clients.ok.clone() else {
+            return Err(Unread::NotConfigured);
+        };
+        let unreadable =
+            |access, detail| PageProfile::unreadable(Network::Ok, page, now, access, detail);
+        pass.calls += 1;
+        let info = match client.group_info(page).await {
+            Ok(Some(info)) => info,
+            Ok(None) => return Ok(Read::unreadable(unreadable(Access::NotFound, None), true)),
+            Err(e) => {
+                return refused(e, Access::NotFound)
+                    .map(|a| Read::unreadable(unreadable(a, None), true));
+            }
+        };
+        let (items, calls) = match client
+            .topics_since(page, since.as_millisecond(), OK_TOPIC_PAGES)
+            .await
+        {
+            Ok(r) => r,
+            Err(e) => {
+                pass.calls += 1;
+                return refused(e, Access::Closed)
+                    .map(|a| Read::unreadable(unreadable(a, None), true));
+            }
+        };
+        pass.calls += calls;
+        let posts = items
+            .iter()
+            .map(|t| ObservedPost {
+                network: Network::Ok,
+                page: page.to_owned(),
+                remote_id: t.id.clone(),
+                at: Timestamp::from_millisecond(t.created_ms).unwrap_or(Timestamp::UNIX_EPOCH),
+                source: if ours.contains(&(Network::Ok, t.id.clone())) {
+                    Source::Vestnik
+                } else {
+                    Source::Hand
+                },
+                excerpt: observation::excerpt(&t.text),
+            })
+            .collect();
+        let mut profile = unreadable(Access::Ok, None);
+        profile.description = info.description;
+        profile.address = info.address;
+        profile.map = info.location.map(|(lat, long)| format!("{lat},{long}"));
+        profile.links = info.homepage_url.into_iter().collect();
+        Ok(Read {
+            profile,
             complete: true,
             kept_under: Some(page.to_owned()),
             posts,
@@ -371,8 +436,6 @@ enum Unread {
     Network(PublishError),
     /// The network has no client.
     NotConfigured,
-    /// The audit does not read this network.
-    NotRead,
 }
 
 /// What a network's refusal says about the page: an answer about the page (`Rejected`: the

@@ -54,6 +54,8 @@ pub const DEFAULT_REFRESH_URL: &str = "https://api.ok.ru/oauth/token.do";
 
 /// Every API method the client can call.
 pub const METHODS: &[&str] = &[
+    "group.getInfo",
+    "mediatopic.getTopics",
     "photosV2.getUploadUrl",
     "video.getUploadUrl",
     "video.update",
@@ -61,6 +63,14 @@ pub const METHODS: &[&str] = &[
     "discussions.getComments",
     "discussions.deleteDiscussionComment",
 ];
+
+/// The fields of a group the audit reads (`group.getInfo`, NETWORKS.md §3.10). Phones and
+/// opening hours have no documented field (UNCONFIRMED), nor has the «Госорганизация» mark.
+pub const GROUP_FIELDS: &str =
+    "uid,name,description,homepage_url,address,location_latitude,location_longitude,access_type";
+
+/// Topics per `mediatopic.getTopics` page (UNCONFIRMED maximum; 100 as VK's).
+pub const TOPICS_PER_PAGE: usize = 100;
 
 /// Comments read per topic and look: the newest ones (OK's `count` maximum is UNCONFIRMED; 100
 /// as VK's).
@@ -70,6 +80,32 @@ pub const COMMENTS_PER_LOOK: usize = 100;
 /// §3.10: `GROUP_TOPIC`?): if OK answers that the type is invalid, moderation on OK reports the
 /// error for a person and publishing is untouched.
 pub const DISCUSSION_TYPE: &str = "GROUP_TOPIC";
+
+/// A group as `group.getInfo` shows it to the audit.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct GroupInfo {
+    /// `description`.
+    pub description: Option<String>,
+    /// `homepage_url`: the website.
+    pub homepage_url: Option<String>,
+    /// `address`.
+    pub address: Option<String>,
+    /// `location_latitude`, `location_longitude`.
+    pub location: Option<(f64, f64)>,
+    /// `access_type`: `OPEN`, `CLOSED`, `SECRET`.
+    pub access_type: Option<String>,
+}
+
+/// One topic of a group as `mediatopic.getTopics` lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TopicItem {
+    /// Its id: what the ledger keeps.
+    pub id: String,
+    /// When it was published, in milliseconds.
+    pub created_ms: i64,
+    /// Its text blocks.
+    pub text: String,
+}
 
 /// How long to wait after error 8 FLOOD_BLOCKED. OK publishes no number; an hour is the
 /// conservative value (docs/api-facts.md#ok-rate-limits: a long backoff).
@@ -246,6 +282,36 @@ impl Request {
                 ("discussionType", DISCUSSION_TYPE.to_owned()),
                 ("comment_id", comment_id.to_owned()),
             ],
+        }
+    }
+
+    /// `group.getInfo(uids, fields)`: a group's profile for the audit ([`GROUP_FIELDS`]).
+    pub fn group_info(gid: &str) -> Request {
+        Request {
+            method: "group.getInfo",
+            params: vec![
+                ("uids", gid.to_owned()),
+                ("fields", GROUP_FIELDS.to_owned()),
+            ],
+        }
+    }
+
+    /// `mediatopic.getTopics(gid, count, anchor)`: a page of the group's topics, newest first.
+    /// The method, its parameters and its answer (`media_topics[]` of `id`, `created_ms` and
+    /// `media`, then `anchor` and `has_more`) are UNCONFIRMED (NETWORKS.md §3.11, open question
+    /// 14): the client reads them defensively, and an answer it cannot read leaves the page
+    /// unread.
+    pub fn get_topics(gid: &str, anchor: Option<&str>) -> Request {
+        let mut params = vec![
+            ("gid", gid.to_owned()),
+            ("count", TOPICS_PER_PAGE.to_string()),
+        ];
+        if let Some(a) = anchor {
+            params.push(("anchor", a.to_owned()));
+        }
+        Request {
+            method: "mediatopic.getTopics",
+            params,
         }
     }
 
@@ -666,6 +732,106 @@ impl Client {
                 })
             })
             .collect())
+    }
+
+    /// A group's profile as the audit reads it (`group.getInfo`), at low priority; `None` when
+    /// OK shows no such group (deleted, or a wrong id).
+    pub async fn group_info(&self, gid: &str) -> Result<Option<GroupInfo>, PublishError> {
+        let answer = self
+            .call_full(&Request::group_info(gid), &mut NoCommit, Priority::Ahead)
+            .await?;
+        let groups = answer
+            .get("groups")
+            .and_then(Value::as_array)
+            .or_else(|| answer.as_array())
+            .cloned()
+            .unwrap_or_default();
+        let text = |v: &Value| {
+            v.as_str()
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+        };
+        let number = |v: &Value| {
+            v.as_f64()
+                .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
+        };
+        Ok(groups
+            .iter()
+            .find(|g| {
+                g["uid"].as_str() == Some(gid)
+                    || g["uid"].as_u64().map(|u| u.to_string()).as_deref() == Some(gid)
+            })
+            .map(|g| GroupInfo {
+                description: text(&g["description"]),
+                homepage_url: text(&g["homepage_url"]),
+                address: text(&g["address"]),
+                location: number(&g["location_latitude"]).zip(number(&g["location_longitude"])),
+                access_type: text(&g["access_type"]),
+            }))
+    }
+
+    /// The group's topics published at or after `since_ms`, newest first, a hundred a call at
+    /// low priority, at most `pages` calls (UNCONFIRMED method, [`Request::get_topics`]).
+    /// Returns the topics and the number of calls.
+    pub async fn topics_since(
+        &self,
+        gid: &str,
+        since_ms: i64,
+        pages: usize,
+    ) -> Result<(Vec<TopicItem>, usize), PublishError> {
+        let mut out = Vec::new();
+        let mut anchor: Option<String> = None;
+        let mut calls = 0;
+        while calls < pages {
+            let answer = self
+                .call_full(
+                    &Request::get_topics(gid, anchor.as_deref()),
+                    &mut NoCommit,
+                    Priority::Ahead,
+                )
+                .await?;
+            calls += 1;
+            let items =
+                answer["media_topics"]
+                    .as_array()
+                    .ok_or_else(|| PublishError::Transient {
+                        reason: "OK answered mediatopic.getTopics without media_topics".to_owned(),
+                    })?;
+            let mut older = false;
+            for t in items {
+                let id = t["id"]
+                    .as_str()
+                    .map(str::to_owned)
+                    .or_else(|| t["id"].as_u64().map(|i| i.to_string()));
+                let (Some(id), Some(created_ms)) = (id, t["created_ms"].as_i64()) else {
+                    continue;
+                };
+                if created_ms < since_ms {
+                    older = true;
+                    continue;
+                }
+                let text = t["media"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter(|m| m["type"] == "text")
+                    .filter_map(|m| m["text"].as_str())
+                    .collect::<Vec<_>>()
+                    .join("\n");
+                out.push(TopicItem {
+                    id,
+                    created_ms,
+                    text,
+                });
+            }
+            anchor = answer["anchor"].as_str().map(str::to_owned);
+            let more = answer["has_more"].as_bool().unwrap_or(false);
+            if items.is_empty() || older || !more || anchor.is_none() {
+                break;
+            }
+        }
+        Ok((out, calls))
     }
 
     /// `discussions.deleteDiscussionComment` under the group topic `topic`.

@@ -281,6 +281,19 @@ pub struct Topic {
     pub publish_at: Option<String>,
 }
 
+/// What `group.getInfo` shows of a group besides its name (the fields of NETWORKS.md §3.10).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct GroupProfile {
+    /// `description`.
+    pub description: String,
+    /// `homepage_url`.
+    pub homepage_url: String,
+    /// `address`.
+    pub address: String,
+    /// `location_latitude`, `location_longitude`.
+    pub location: Option<(f64, f64)>,
+}
+
 /// A user's comment under a topic.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Comment {
@@ -412,7 +425,23 @@ const COMMON_PARAMS: [&str; 8] = [
 ];
 
 /// The methods emulated, with their documented parameters.
-const METHODS: [(&str, &[&str]); 6] = [
+const METHODS: [(&str, &[&str]); 8] = [
+    // group.getInfo's parameters as NETWORKS.md §3.10 lists them.
+    ("group.getInfo", &["uids", "fields", "move_to_top"]),
+    // UNCONFIRMED (NETWORKS.md §3.11, open question 14): the listing of a group's topics.
+    (
+        "mediatopic.getTopics",
+        &[
+            "gid",
+            "uid",
+            "count",
+            "anchor",
+            "direction",
+            "fields",
+            "features",
+            "patterns",
+        ],
+    ),
     (
         "discussions.getComments",
         &[
@@ -536,6 +565,12 @@ struct World {
     photos: HashMap<String, (Photo, bool)>,
     photo_order: Vec<String>,
     topics: Vec<Topic>,
+    /// When each topic was published (ms), by id.
+    topic_times: HashMap<String, i64>,
+    /// What `group.getInfo` shows of each group, by gid.
+    profiles: HashMap<String, GroupProfile>,
+    /// Groups deleted since the start.
+    deleted_groups: std::collections::HashSet<String>,
     comments: Vec<Comment>,
     videos: Vec<Video>,
     /// Upload addresses of clips: token → video id.
@@ -559,7 +594,7 @@ impl World {
     }
 
     fn group_exists(&self, gid: &str) -> bool {
-        self.groups.iter().any(|g| g.gid == gid)
+        self.groups.iter().any(|g| g.gid == gid) && !self.deleted_groups.contains(gid)
     }
 
     /// Takes the first planned fault meant for `method` (or for any call).
@@ -740,6 +775,34 @@ impl State {
     /// The topics published in the group `gid`, oldest first.
     pub fn topics(&self, gid: &str) -> Vec<Topic> {
         self.topics_of(gid)
+    }
+
+    /// Sets what `group.getInfo` shows of the group.
+    pub fn set_group_profile(&self, gid: &str, profile: GroupProfile) {
+        self.shared.world().profiles.insert(gid.to_owned(), profile);
+    }
+
+    /// The group is deleted: `group.getInfo` finds it no more, its topics cannot be listed.
+    pub fn delete_group(&self, gid: &str) {
+        self.shared.world().deleted_groups.insert(gid.to_owned());
+    }
+
+    /// A topic posted in the group by hand (not through the API), with `text`, at `created_ms`.
+    /// Returns its id.
+    pub fn add_topic_by_hand(&self, gid: &str, text: &str, created_ms: i64) -> String {
+        let mut w = self.shared.world();
+        let n = w.next();
+        let id = format!("{}", 155_000_000_000_000u64 + n);
+        w.topics.push(Topic {
+            id: id.clone(),
+            gid: gid.to_owned(),
+            blocks: vec![Block::Text(text.to_owned())],
+            on_behalf_of_group: Some(true),
+            disable_comments: None,
+            publish_at: None,
+        });
+        w.topic_times.insert(id.clone(), created_ms);
+        id
     }
 
     /// The clips uploaded through `video.getUploadUrl`.
@@ -1004,6 +1067,8 @@ fn decide(
         "discussions.deleteDiscussionComment" => delete_comment(&mut w, params),
         "video.getUploadUrl" => video_upload_url(shared, &mut w, params),
         "video.update" => video_update(&mut w, params),
+        "group.getInfo" => group_info(&w, params),
+        "mediatopic.getTopics" => get_topics(&w, params),
         _ => Err(err(3, format!("Method {method} is not emulated"))),
     };
     (Some(answer), fault)
@@ -1418,6 +1483,7 @@ fn mediatopic_post(w: &mut World, params: &[(String, String)]) -> Result<Value, 
         disable_comments,
         publish_at,
     });
+    w.topic_times.insert(id.clone(), now_ms());
     Ok(Value::String(id))
 }
 
@@ -1529,6 +1595,99 @@ fn video_update(w: &mut World, params: &[(String, String)]) -> Result<Value, OkE
         });
     }
     Ok(Value::Null)
+}
+
+/// Now in milliseconds.
+fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+/// `group.getInfo(uids, fields)`: `{groups: [...]}` as NETWORKS.md §3.10 shows it; a group
+/// that does not exist (or was deleted) is left out, as OK leaves out ids it cannot show
+/// (UNCONFIRMED).
+fn group_info(w: &World, params: &[(String, String)]) -> Result<Value, OkError> {
+    let uids = first(params, "uids")
+        .filter(|u| !u.is_empty())
+        .ok_or_else(|| param("uids is required"))?;
+    if first(params, "fields").is_none_or(str::is_empty) {
+        return Err(param("fields is required"));
+    }
+    let groups: Vec<Value> = uids
+        .split(',')
+        .map(str::trim)
+        .filter(|gid| w.group_exists(gid))
+        .map(|gid| {
+            let name = w
+                .groups
+                .iter()
+                .find(|g| g.gid == gid)
+                .map(|g| g.name.clone())
+                .unwrap_or_default();
+            let p = w.profiles.get(gid).cloned().unwrap_or_default();
+            let mut v = json!({
+                "uid": gid,
+                "name": name,
+                "description": p.description,
+                "homepage_url": p.homepage_url,
+                "address": p.address,
+                "access_type": "OPEN",
+            });
+            if let Some((lat, long)) = p.location {
+                v["location_latitude"] = json!(lat);
+                v["location_longitude"] = json!(long);
+            }
+            v
+        })
+        .collect();
+    Ok(json!({ "groups": groups }))
+}
+
+/// `mediatopic.getTopics(gid, count, anchor)`, UNCONFIRMED (NETWORKS.md §3.11): the group's
+/// topics, newest first, `count` (at most 100) after `anchor` (the opaque position the last
+/// page answered), as `{media_topics: [{id, created_ms, media: [{type: text, text}]}], anchor,
+/// has_more}`.
+fn get_topics(w: &World, params: &[(String, String)]) -> Result<Value, OkError> {
+    let gid = group(w, params)?;
+    let count = first(params, "count")
+        .and_then(|c| c.parse::<usize>().ok())
+        .unwrap_or(20)
+        .clamp(1, 100);
+    let skip = first(params, "anchor")
+        .and_then(|a| a.strip_prefix("pos"))
+        .and_then(|a| a.parse::<usize>().ok())
+        .unwrap_or(0);
+    let mut topics: Vec<(&Topic, i64)> = w
+        .topics
+        .iter()
+        .filter(|t| t.gid == gid && t.publish_at.is_none())
+        .map(|t| (t, w.topic_times.get(&t.id).copied().unwrap_or(0)))
+        .collect();
+    topics.sort_by_key(|(t, at)| std::cmp::Reverse((*at, t.id.clone())));
+    let page: Vec<Value> = topics
+        .iter()
+        .skip(skip)
+        .take(count)
+        .map(|(t, at)| {
+            let media: Vec<Value> = t
+                .blocks
+                .iter()
+                .filter_map(|b| match b {
+                    Block::Text(text) => Some(json!({"type": "text", "text": text})),
+                    _ => None,
+                })
+                .collect();
+            json!({"id": t.id, "created_ms": at, "media": media})
+        })
+        .collect();
+    let next = skip + page.len();
+    Ok(json!({
+        "media_topics": page,
+        "anchor": format!("pos{next}"),
+        "has_more": next < topics.len(),
+    }))
 }
 
 /// `"true"` / `"false"` (documented as strings).
