@@ -848,3 +848,68 @@ organizations:
     );
     assert_eq!(code, 1);
 }
+
+/// `vestnik report --format json` carries, per page and week, the publications the audit
+/// observed (with vestnik's own from the ledger), and `null` for a page never audited.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_report_carries_the_observed_counts() {
+    let s = Setup::new().await;
+    let w = last_week();
+    for d in 0..3 {
+        s.hand_post(101, at(w, d, 9, 0), "книги");
+    }
+    s.hand_post(100, at(w, 1, 9, 0), "школа");
+    let (_, _) = s.vestnik_json_org("other", w).await;
+    let out = s
+        .vestnik(&[
+            "report",
+            "--format",
+            "json",
+            "--from",
+            &w.to_string(),
+            "--to",
+            &w.to_string(),
+        ])
+        .await;
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let observed = |org: &str, network: &str| {
+        let o = json["organizations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|o| o["id"] == org)
+            .unwrap();
+        let p = o["pages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["network"] == network)
+            .unwrap();
+        p["weeks"][0]["observed"].clone()
+    };
+    assert_eq!(observed("other", "vk"), 3, "{json:#}");
+    // Not audited yet.
+    assert_eq!(observed("school", "vk"), Value::Null);
+    s.vestnik_json_org("school", w).await;
+    let out = s
+        .vestnik(&[
+            "report",
+            "--format",
+            "json",
+            "--from",
+            &w.to_string(),
+            "--to",
+            &w.to_string(),
+        ])
+        .await;
+    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let vk = json["organizations"][0]["pages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["network"] == "vk")
+        .unwrap()["weeks"][0]["observed"]
+        .clone();
+    assert_eq!(vk, 1, "{json:#}");
+}

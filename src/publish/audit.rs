@@ -181,6 +181,9 @@ impl Auditor {
             };
             pass.new_posts += ledger.observe(&read.posts, now)?;
             ledger.snapshot(&read.profile)?;
+            if let (Network::Telegram, Some(chat)) = (network, &read.kept_under) {
+                ledger.set_meta(&crate::publish::ledger::telegram_chat_key(&page), chat)?;
+            }
             let posts = match &read.kept_under {
                 Some(id) => ledger.observed(network, id, from, to)?,
                 None => Vec::new(),

@@ -142,6 +142,9 @@ pub struct Week {
     pub basis: Basis,
     /// Whether `counted` reaches the minimum.
     pub meets: bool,
+    /// Publications the audit observed on the page that week, as it counts them (those seen
+    /// that others made, and vestnik's published), `None` when the page was never audited.
+    pub observed: Option<u32>,
 }
 
 /// One official page with its weeks.
@@ -307,6 +310,10 @@ pub fn gather(opts: &Options, ledger: Option<&dyn Ledger>) -> Result<Report, Rep
         ..check::Settings::default()
     };
     let lang = crate::locale::current();
+    let (audited, others) = match ledger {
+        Some(l) => count_observed(l, &registry, from, to)?,
+        None => Default::default(),
+    };
     let (checked, sent, moderated) = std::thread::scope(|scope| {
         let checking = scope.spawn(|| crate::locale::with(lang, || check::run(&settings)));
         let sent = ledger
@@ -388,6 +395,10 @@ pub fn gather(opts: &Options, ledger: Option<&dyn Ledger>) -> Result<Report, Rep
                             counted,
                             basis,
                             meets: counted >= minimum,
+                            observed: audited.contains(&(i, page.network)).then(|| {
+                                s.published
+                                    + others.get(&(i, page.network, week)).copied().unwrap_or(0)
+                            }),
                         }
                     })
                     .collect();
@@ -491,6 +502,61 @@ fn count_sent(
         },
     )?;
     Ok(sent)
+}
+
+/// Pages audited at least once: organization number and network.
+type Audited = std::collections::HashSet<(usize, Network)>;
+
+/// Publications observed that others made, per organization number, network and week.
+type Others = HashMap<(usize, Network, IsoWeek), u32>;
+
+/// Pages audited at least once (by organization number and network), and the publications the
+/// audit observed on them not made by vestnik, per organization, network and week.
+fn count_observed(
+    ledger: &dyn Ledger,
+    registry: &Registry,
+    from: IsoWeek,
+    to: IsoWeek,
+) -> Result<(Audited, Others), LedgerError> {
+    let tz = &registry.tz;
+    let mut audited = Audited::new();
+    // The page as the audit keeps its posts → organization number and network.
+    let mut pages: HashMap<(Network, String), usize> = HashMap::new();
+    for (i, org) in registry.organizations.iter().enumerate() {
+        for (network, page) in &org.pages {
+            if ledger.last_snapshot(*network, &page.id.value)?.is_none() {
+                continue;
+            }
+            audited.insert((i, *network));
+            let kept = match network {
+                Network::Telegram => ledger
+                    .meta(&crate::publish::ledger::telegram_chat_key(&page.id.value))?
+                    .unwrap_or_else(|| page.id.value.clone()),
+                _ => page.id.value.clone(),
+            };
+            pages.insert((*network, kept), i);
+        }
+    }
+    let starts: Vec<(Timestamp, IsoWeek)> =
+        from.through(to).map(|w| (week_start(w, tz), w)).collect();
+    let mut others = Others::new();
+    ledger.visit_observed(
+        week_start(from, tz),
+        week_start(to.next(), tz),
+        &mut |network, page, at, source| {
+            if source == "vestnik" {
+                return;
+            }
+            let Some(&i) = pages.get(&(network, page.to_owned())) else {
+                return;
+            };
+            let k = starts.partition_point(|(start, _)| *start <= at);
+            if let Some(&(_, week)) = k.checked_sub(1).and_then(|k| starts.get(k)) {
+                *others.entry((i, network, week)).or_default() += 1;
+            }
+        },
+    )?;
+    Ok((audited, others))
 }
 
 /// The report's weeks: `--from` and `--to`, or a quarter up to the weeks that must be planned.

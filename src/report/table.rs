@@ -355,6 +355,7 @@ pub fn to_json(report: &Report) -> String {
                         "counted": w.counted,
                         "basis": w.basis.key(),
                         "meets": w.meets,
+                        "observed": w.observed,
                     })).collect::<Vec<_>>(),
                 })).collect::<Vec<_>>(),
                 "problems": o.problems.iter().map(problem).collect::<Vec<_>>(),

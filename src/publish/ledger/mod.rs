@@ -586,6 +586,16 @@ pub trait Ledger {
         to: Timestamp,
     ) -> Result<Vec<ObservedPost>, LedgerError>;
 
+    /// Calls `visit` with the network, page and time of every publication the audit observed at
+    /// a time in `[from, to)` and not made by vestnik, without building rows (the report counts
+    /// them per page and week).
+    fn visit_observed(
+        &self,
+        from: Timestamp,
+        to: Timestamp,
+        visit: &mut dyn FnMut(Network, &str, Timestamp, &str),
+    ) -> Result<(), LedgerError>;
+
     /// Keeps a page's profile as the audit read it.
     fn snapshot(&mut self, profile: &PageProfile) -> Result<(), LedgerError>;
 
@@ -616,6 +626,12 @@ pub(crate) fn claim_due(
         }
     }
     Ok(claimed)
+}
+
+/// The meta key under which the audit remembers a Telegram page's numeric chat id (what the
+/// update poller keeps its posts under), for the page as the registry names it.
+pub fn telegram_chat_key(page: &str) -> String {
+    format!("audit/telegram-chat/{page}")
 }
 
 /// Whether a network deduplicates a retried create call (VK's `guid`), so that a publication

@@ -1219,6 +1219,34 @@ impl Ledger for SqliteLedger {
         rows.collect::<Result<Vec<_>, _>>().map_err(storage)
     }
 
+    fn visit_observed(
+        &self,
+        from: Timestamp,
+        to: Timestamp,
+        visit: &mut dyn FnMut(Network, &str, Timestamp, &str),
+    ) -> Result<(), LedgerError> {
+        if !self.has_table("observed")? {
+            return Ok(());
+        }
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT network, page, at_ms, source FROM observed WHERE at_ms >= ?1 AND at_ms < ?2",
+            )
+            .map_err(storage)?;
+        let mut rows = stmt.query(params![ms(from), ms(to)]).map_err(storage)?;
+        while let Some(r) = rows.next().map_err(storage)? {
+            let network: String = r.get(0).map_err(storage)?;
+            let Some(network) = Network::from_key(&network) else {
+                continue;
+            };
+            let page: String = r.get(1).map_err(storage)?;
+            let source: String = r.get(3).map_err(storage)?;
+            visit(network, &page, ts(r.get(2).map_err(storage)?), &source);
+        }
+        Ok(())
+    }
+
     fn snapshot(&mut self, p: &PageProfile) -> Result<(), LedgerError> {
         self.each_in_one_transaction(
             "INSERT OR REPLACE INTO profile (network, page, at_ms, access, found, accessible, admin, detail, verified, description, address, map, phones, hours, links) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
