@@ -913,3 +913,124 @@ async fn the_report_carries_the_observed_counts() {
         .clone();
     assert_eq!(vk, 1, "{json:#}");
 }
+
+/// Publications left `uncertain` (the answer lost after OK applied the post, or OK failing
+/// inside without applying it; a Telegram answer lost) are settled from what the audit sees:
+/// the OK topic found by its text becomes `published` with its id, the one absent is sent
+/// again, and for Telegram a person is given the candidate message links.
+#[tokio::test(flavor = "multi_thread")]
+async fn uncertain_publications_are_settled_from_the_pages() {
+    const CLUB: &str = "\
+timezone: Asia/Novokuznetsk
+organizations:
+  - id: club
+    name: МБУК «Клуб»
+    required: false
+    pages:
+      ok: {id: \"300\"}
+      telegram: {id: \"@club\"}
+";
+    let s = Setup::new().await;
+    write(s.content.path(), "plans/registry.yaml", CLUB);
+    let (reg, _) = Registry::parse(CLUB, "plans/registry.yaml");
+    let sb = sandbox::start(&reg).await.unwrap();
+    std::fs::write(
+        s.dir.path().join("vestnik.yaml"),
+        format!(
+            "ledger: ledger.sqlite\ncache_dir: cache\ngrace_minutes: 100000\n{}",
+            crate::support::networks_yaml(s.dir.path(), &sb)
+        ),
+    )
+    .unwrap();
+    let now = Timestamp::now();
+    let due = now - SignedDuration::from_mins(5);
+    write(
+        s.content.path(),
+        "plans/club/dance.md",
+        &post(
+            &format!("date: {}\nnetworks: [ok, telegram]", local(due)),
+            "Танцы в субботу в **19:00**",
+        ),
+    );
+    use vestnik::networks::ok::emulator::Fault as OkFault;
+    use vestnik::networks::telegram::emulator::Fault as TgFault;
+    sb.ok
+        .state
+        .inject_on("mediatopic.post", OkFault::DropResponse, 1);
+    sb.telegram.state.inject(TgFault::DropResponse, 1);
+    let out = s.vestnik(&["publish", "--due", "--now", &local(now)]).await;
+    assert!(out.status.code().is_some(), "{out:?}");
+    let state = |network: Network| {
+        s.ledger()
+            .entries()
+            .unwrap()
+            .into_iter()
+            .find(|e| e.key.network == network)
+            .unwrap()
+            .state
+    };
+    assert_eq!(state(Network::Ok).name(), "uncertain");
+    assert_eq!(state(Network::Telegram).name(), "uncertain");
+    let topic = sb.ok.state.topics("300")[0].id.clone();
+    let w = IsoWeek::of(now, &tz());
+    let (_, json) = s.audit(w, w).await;
+    let settled = json["settled"].as_array().unwrap();
+    let ok = settled.iter().find(|v| v["network"] == "ok").unwrap();
+    assert_eq!(ok["outcome"], "published", "{json:#}");
+    assert_eq!(ok["remote_id"], topic.as_str());
+    match state(Network::Ok) {
+        vestnik::publish::ledger::State::Published { remote_id, url } => {
+            assert_eq!(remote_id, topic);
+            assert_eq!(
+                url.unwrap(),
+                format!("https://ok.ru/group/300/topic/{topic}")
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    let tg = settled.iter().find(|v| v["network"] == "telegram").unwrap();
+    assert_eq!(tg["outcome"], "person");
+    assert_eq!(
+        tg["links"],
+        serde_json::json!([
+            "https://t.me/club/1",
+            "https://t.me/club/2",
+            "https://t.me/club/3"
+        ])
+    );
+    assert_eq!(state(Network::Telegram).name(), "uncertain");
+
+    // OK failing inside without applying: nothing on the page, so it is sent again.
+    write(
+        s.content.path(),
+        "plans/club/choir.md",
+        &post(
+            &format!("date: {}\nnetworks: [ok]", local(due)),
+            "Хор собирается в пятницу",
+        ),
+    );
+    sb.ok
+        .state
+        .inject_on("mediatopic.post", OkFault::ApiError(1), 1);
+    s.vestnik(&["publish", "--due", "--now", &local(now)]).await;
+    let choir = |l: &SqliteLedger| {
+        l.entries()
+            .unwrap()
+            .into_iter()
+            .find(|e| e.key.post.as_str() == "choir")
+            .unwrap()
+            .state
+    };
+    assert_eq!(choir(&s.ledger()).name(), "uncertain");
+    assert_eq!(sb.ok.state.topics("300").len(), 1);
+    let (_, json) = s.audit(w, w).await;
+    let again: Vec<&Value> = json["settled"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|v| v["post"] == "choir")
+        .collect();
+    assert_eq!(again.len(), 1, "{json:#}");
+    assert_eq!(again[0]["outcome"], "resend");
+    assert_eq!(choir(&s.ledger()).name(), "scheduled");
+}

@@ -75,3 +75,10 @@ audit-not-configured = { $network }: the network is not configured in vestnik.ya
 audit-read-failed = { $place }: the page could not be read now ({ $error }); the audit tries again next time
 audit-bad-week = the week «{ $week }» is not written right: it should look like 2026-W49
 audit-weeks-reversed = the week --from { $from } is after the week --to { $to }
+
+## Uncertain publications settled from what the page shows
+
+audit-settled-published = { $publication }: found on the page ({ $id }) and marked published
+audit-settled-resend = { $publication }: not on the page; it will be sent again
+audit-settled-person = { $publication }: a bot never sees its own messages, so check by hand: { $links }; then run vestnik resolve
+audit-settled-person-private = { $publication }: a bot never sees its own messages and the channel has no public name: open the channel, check its last posts and run vestnik resolve

@@ -80,3 +80,10 @@ audit-not-configured = { $network }: сеть не настроена в vestnik
 audit-read-failed = { $place }: страницу не удалось прочитать сейчас ({ $error }); проверка повторится в следующий раз
 audit-bad-week = неделя «{ $week }» записана неверно: нужна вида 2026-W49
 audit-weeks-reversed = неделя --from { $from } позже недели --to { $to }
+
+## Записи в состоянии uncertain, решённые по тому, что видно на странице
+
+audit-settled-published = { $publication }: запись найдена на странице ({ $id }) и отмечена опубликованной
+audit-settled-resend = { $publication }: записи на странице нет, она будет отправлена снова
+audit-settled-person = { $publication }: бот не видит своих сообщений, поэтому проверьте вручную: { $links }; потом выполните vestnik resolve
+audit-settled-person-private = { $publication }: бот не видит своих сообщений, а у канала нет публичного имени: откройте канал, проверьте последние записи и выполните vestnik resolve

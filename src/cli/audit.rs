@@ -12,7 +12,10 @@ use serde_json::{Value, json};
 use super::{CliError, print, settings};
 use crate::audit::{Finding, Level, Scope};
 use crate::plan::time::IsoWeek;
-use crate::publish::audit::{Auditor, Options, Pass, Progress, external_posts};
+use crate::publish::audit::{
+    Auditor, Options, Pass, Progress, Settled, external_posts, settle_uncertain,
+};
+use crate::publish::ledger::Key;
 
 /// Flags of `audit`.
 #[derive(Debug, clap::Args)]
@@ -145,6 +148,14 @@ pub(super) fn run(args: AuditArgs) -> Result<i32, CliError> {
             .read(&registry, &mut ledger, now, &options, &mut progress)
             .await
     })?;
+    let settled = settle_uncertain(
+        &mut ledger,
+        &registry,
+        &args.root,
+        &pass,
+        crate::audit::week_start(from, &registry.tz),
+        now,
+    )?;
     let scope = Scope { from, to, now };
     let findings = crate::audit::judge(
         &registry,
@@ -155,14 +166,14 @@ pub(super) fn run(args: AuditArgs) -> Result<i32, CliError> {
     );
     let errors = findings.iter().filter(|f| f.level == Level::Error).count();
     match args.format {
-        AuditFormat::Human => print(&human(&findings, &pass, &scope)),
-        AuditFormat::Json => print(&json_text(&findings, &pass, &scope)),
+        AuditFormat::Human => print(&human(&findings, &pass, &scope, &settled)),
+        AuditFormat::Json => print(&json_text(&findings, &pass, &scope, &settled)),
     }
     Ok(if errors > 0 { 1 } else { 0 })
 }
 
 /// The findings as `check` prints diagnostics, the pages not read, and a summary line.
-fn human(findings: &[Finding], pass: &Pass, scope: &Scope) -> String {
+fn human(findings: &[Finding], pass: &Pass, scope: &Scope, settled: &[(Key, Settled)]) -> String {
     let mut out = String::new();
     for f in findings {
         out.push_str(&format!(
@@ -177,6 +188,10 @@ fn human(findings: &[Finding], pass: &Pass, scope: &Scope) -> String {
         }
         out.push_str(&format!("  --> {at}\n"));
         out.push_str(&format!("   = {}: {}\n\n", crate::t!("hint"), f.hint));
+    }
+    for (key, how) in settled {
+        out.push_str(&settled_line(key, how));
+        out.push('\n');
     }
     for (page, why) in &pass.problems {
         out.push_str(&crate::t!(
@@ -207,8 +222,34 @@ fn human(findings: &[Finding], pass: &Pass, scope: &Scope) -> String {
     out
 }
 
+/// What became of an uncertain publication, for a person.
+fn settled_line(key: &Key, how: &Settled) -> String {
+    let publication = format!("{}/{} ({})", key.org, key.post, key.network);
+    match how {
+        Settled::Published(id) => crate::t!(
+            "audit-settled-published",
+            publication = publication,
+            id = id.as_str()
+        ),
+        Settled::Resend => crate::t!("audit-settled-resend", publication = publication),
+        Settled::Person(links) if links.is_empty() => {
+            crate::t!("audit-settled-person-private", publication = publication)
+        }
+        Settled::Person(links) => crate::t!(
+            "audit-settled-person",
+            publication = publication,
+            links = links.join(" ")
+        ),
+    }
+}
+
 /// The JSON contract of docs/audit.md; key order is part of it.
-fn json_text(findings: &[Finding], pass: &Pass, scope: &Scope) -> String {
+fn json_text(
+    findings: &[Finding],
+    pass: &Pass,
+    scope: &Scope,
+    settled: &[(Key, Settled)],
+) -> String {
     let count = |l: Level| findings.iter().filter(|f| f.level == l).count();
     let items: Vec<Value> = findings
         .iter()
@@ -241,8 +282,32 @@ fn json_text(findings: &[Finding], pass: &Pass, scope: &Scope) -> String {
         .iter()
         .map(|(page, why)| json!({"page": page, "error": why}))
         .collect();
+    let settled: Vec<Value> = settled
+        .iter()
+        .map(|(key, how)| {
+            let mut v = json!({
+                "org": key.org.to_string(),
+                "post": key.post.to_string(),
+                "network": key.network.key(),
+            });
+            match how {
+                Settled::Published(id) => {
+                    v["outcome"] = json!("published");
+                    v["remote_id"] = json!(id);
+                }
+                Settled::Resend => v["outcome"] = json!("resend"),
+                Settled::Person(links) => {
+                    v["outcome"] = json!("person");
+                    v["links"] = json!(links);
+                }
+            }
+            v["message"] = json!(settled_line(key, how));
+            v
+        })
+        .collect();
     let v = json!({
         "findings": items,
+        "settled": settled,
         "summary": {
             "errors": count(Level::Error),
             "warnings": count(Level::Warning),

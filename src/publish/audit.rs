@@ -513,3 +513,161 @@ pub fn external_posts(root: &std::path::Path, registry: &Registry) -> Vec<Extern
     }
     out
 }
+
+/// What became of an `uncertain` publication the audit looked at.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Settled {
+    /// Found on the page by its content: `published` with this remote id.
+    Published(String),
+    /// The page's listing covers its time and it is not there: `scheduled` again, to resend.
+    Resend,
+    /// Cannot be decided from what the network shows: the links a person should open. On
+    /// Telegram a bot never receives its own posts and cannot read a channel's history, so no
+    /// sound Bot API way tells whether the message went out: the links are the few message ids
+    /// after the last one vestnik knows on the channel (none for a channel without a public
+    /// name).
+    Person(Vec<String>),
+}
+
+/// How many message ids after the last known one are offered for a person to open.
+const CANDIDATES: i64 = 3;
+
+/// Settles the `uncertain` publications of the pages this pass read, from what it observed:
+///
+/// - **OK**: the post's text as vestnik renders it for OK is looked for among the topics
+///   observed on the group that vestnik is not known to have made; found, the row becomes
+///   `published` with the topic's id; absent from a listing that covers the post's time (it is
+///   due after `from`, where the pass began reading), it goes back to `scheduled` and is sent
+///   again. A page not read now leaves its rows as they are.
+/// - **Telegram**: the candidate message links, for a person ([`Settled::Person`]).
+/// - VK never leaves a row uncertain (its `guid` deduplicates a resend).
+pub fn settle_uncertain(
+    ledger: &mut (dyn Ledger + Send),
+    registry: &Registry,
+    root: &std::path::Path,
+    pass: &Pass,
+    from: Timestamp,
+    now: Timestamp,
+) -> Result<Vec<(crate::publish::ledger::Key, Settled)>, LedgerError> {
+    let read: HashSet<(&str, Network)> = pass
+        .readings
+        .iter()
+        .filter(|r| r.profile.access == Access::Ok)
+        .map(|r| (r.org.as_str(), r.network))
+        .collect();
+    let entries = ledger.entries()?;
+    let uncertain: Vec<_> = entries
+        .iter()
+        .filter(|e| matches!(e.state, State::Uncertain { .. }))
+        .filter(|e| read.contains(&(e.key.org.as_str(), e.key.network)))
+        .collect();
+    if uncertain.is_empty() {
+        return Ok(Vec::new());
+    }
+    let wanted: HashSet<(String, String)> = uncertain
+        .iter()
+        .filter(|e| e.key.network == Network::Ok)
+        .map(|e| (e.key.org.to_string(), e.key.post.to_string()))
+        .collect();
+    let texts = ok_texts(root, registry, &wanted);
+    let mut out = Vec::new();
+    for e in uncertain {
+        let Some(page) = registry
+            .org(e.key.org.as_str())
+            .and_then(|o| o.pages.get(&e.key.network))
+        else {
+            continue;
+        };
+        let gid = page.id.value.as_str();
+        match e.key.network {
+            Network::Ok => {
+                let Some(text) = texts.get(&(e.key.org.to_string(), e.key.post.to_string())) else {
+                    continue;
+                };
+                let want = observation::excerpt(text);
+                let seen = ledger.observed(
+                    Network::Ok,
+                    gid,
+                    e.due - SignedDuration::from_hours(24),
+                    now + SignedDuration::from_hours(24),
+                )?;
+                let found = seen
+                    .iter()
+                    .find(|p| p.source != Source::Vestnik && p.excerpt == want);
+                if let Some(p) = found {
+                    let url = format!("https://ok.ru/group/{gid}/topic/{}", p.remote_id);
+                    if ledger.resolve_published(&e.key, &p.remote_id, Some(&url), now)? {
+                        let mut ours = p.clone();
+                        ours.source = Source::Vestnik;
+                        ledger.observe(&[ours], now)?;
+                        out.push((e.key.clone(), Settled::Published(p.remote_id.clone())));
+                    }
+                } else if e.due >= from && ledger.resolve(&e.key, true, now)? {
+                    out.push((e.key.clone(), Settled::Resend));
+                }
+            }
+            Network::Telegram => {
+                let last = entries
+                    .iter()
+                    .filter(|o| o.key.org == e.key.org && o.key.network == Network::Telegram)
+                    .filter_map(|o| match &o.state {
+                        State::Published { remote_id, .. } => remote_id
+                            .split(',')
+                            .filter_map(|id| id.trim().parse::<i64>().ok())
+                            .max(),
+                        _ => None,
+                    })
+                    .max()
+                    .unwrap_or(0);
+                let links = match gid.strip_prefix('@') {
+                    Some(name) => (last + 1..=last + CANDIDATES)
+                        .map(|id| format!("https://t.me/{name}/{id}"))
+                        .collect(),
+                    None => Vec::new(),
+                };
+                out.push((e.key.clone(), Settled::Person(links)));
+            }
+            Network::Vk => {}
+        }
+    }
+    Ok(out)
+}
+
+/// The text vestnik sends to OK for each wanted `(organization, post id)` of the plans.
+fn ok_texts(
+    root: &std::path::Path,
+    registry: &Registry,
+    wanted: &HashSet<(String, String)>,
+) -> std::collections::HashMap<(String, String), String> {
+    use crate::plan::repo::{FileKind, Repo};
+    let mut out = std::collections::HashMap::new();
+    if wanted.is_empty() {
+        return out;
+    }
+    let Ok(repo) = Repo::open(root) else {
+        return out;
+    };
+    let Ok(files) = repo.plan_files() else {
+        return out;
+    };
+    for f in files
+        .iter()
+        .filter(|f| matches!(f.kind, FileKind::Post | FileKind::Plan))
+    {
+        let Ok(text) = repo.read_text(&f.rel) else {
+            continue;
+        };
+        let mut diags = Vec::new();
+        for post in crate::plan::parse_file(&f.rel, &f.folder, &text, &registry.tz, &mut diags) {
+            let key = (post.org.value.clone(), post.id.to_string());
+            if wanted.contains(&key) {
+                let rendered = crate::render::render(
+                    &post.text_for(Network::Ok).markdown,
+                    crate::render::flavor(Network::Ok),
+                );
+                out.insert(key, rendered.markup);
+            }
+        }
+    }
+    out
+}

@@ -676,6 +676,29 @@ async fn audit(
                 for (page, why) in &pass.problems {
                     tracing::info!(page = %page, error = %why, "page not audited");
                 }
+                let from_ts = crate::audit::week_start(from, &registry.tz);
+                match crate::publish::audit::settle_uncertain(
+                    &mut *ledger,
+                    &registry,
+                    &root,
+                    &pass,
+                    from_ts,
+                    now,
+                ) {
+                    Ok(settled) => {
+                        if settled
+                            .iter()
+                            .any(|(_, how)| *how == crate::publish::audit::Settled::Resend)
+                        {
+                            // A row is scheduled again: the loop takes it at once.
+                            signals.wake.notify_one();
+                        }
+                        for (key, how) in settled {
+                            tracing::info!(org = %key.org, post = %key.post, network = key.network.key(), outcome = ?how, "uncertain publication looked at");
+                        }
+                    }
+                    Err(e) => tracing::error!(error = %e, "uncertain publications not settled"),
+                }
                 tracing::info!(
                     pages = pass.readings.len(),
                     calls = pass.calls,

@@ -477,6 +477,16 @@ pub trait Ledger {
     /// page, or back to `scheduled` (at `now`) to send it again. Returns whether a row changed.
     fn resolve(&mut self, key: &Key, resend: bool, now: Timestamp) -> Result<bool, LedgerError>;
 
+    /// The audit found an `uncertain` publication on its page: it becomes `published` with the
+    /// network's `remote_id` (and `url`). Returns whether a row changed.
+    fn resolve_published(
+        &mut self,
+        key: &Key,
+        remote_id: &str,
+        url: Option<&str>,
+        now: Timestamp,
+    ) -> Result<bool, LedgerError>;
+
     /// After a crash: rows left in `sending` are retried where the network deduplicates (VK, by
     /// `guid`) and become `uncertain` elsewhere. Returns the rows that became uncertain.
     fn recover(&mut self) -> Result<Vec<Entry>, LedgerError>;

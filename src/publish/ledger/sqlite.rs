@@ -915,6 +915,22 @@ impl Ledger for SqliteLedger {
         Ok(n == 1)
     }
 
+    fn resolve_published(
+        &mut self,
+        key: &Key,
+        remote_id: &str,
+        url: Option<&str>,
+        now: Timestamp,
+    ) -> Result<bool, LedgerError> {
+        self.conn
+            .execute(
+                "UPDATE publication SET state = 'published', reason = NULL, remote_id = ?4, url = ?5, updated_ms = ?6 WHERE org = ?1 AND post = ?2 AND network = ?3 AND state = 'uncertain'",
+                params![key.org, key.post, key.network.key(), remote_id, url, ms(now)],
+            )
+            .map(|n| n == 1)
+            .map_err(storage)
+    }
+
     fn published_counts(
         &self,
         from: Timestamp,
