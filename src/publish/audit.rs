@@ -18,10 +18,17 @@
 //!   NETWORKS.md §3.11, open question 14; its answer is read defensively, and a page whose
 //!   listing cannot be read is left for the next pass).
 //!
+//! The three networks are read side by side, each network's pages one after another: a pass
+//! takes as long as its slowest network. At low priority a network's requests keep below each
+//! window's limit (VK and OK: two of the three a second; `Limiter::until_idle`), so a pass over
+//! `n` VK pages takes about `2n / 2` seconds (examples/bench_audit.rs measures it). What was
+//! read is kept in the ledger once every page is read.
+//!
 //! Observed posts whose remote id is a published row of the ledger are vestnik's: they are
 //! counted once.
 
 use std::collections::HashSet;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 use jiff::{SignedDuration, Timestamp};
@@ -113,8 +120,9 @@ impl Auditor {
     }
 
     /// Reads the pages of `registry` (of one organization when `options.org` says so) at `now`,
-    /// keeps what it saw in `ledger`, and returns the readings. A page that cannot be read now
-    /// is a problem of the pass, which goes on; only the ledger failing stops it.
+    /// the three networks side by side, keeps what it saw in `ledger`, and returns the
+    /// readings. A page that cannot be read now is a problem of the pass, which goes on; only
+    /// the ledger failing stops it.
     pub async fn read(
         &mut self,
         registry: &Registry,
@@ -151,23 +159,77 @@ impl Auditor {
                     .map(|(n, p)| (o.id.value.clone(), *n, p.id.value.clone()))
             })
             .collect();
-        let mut state = Progress {
-            done: 0,
-            total: pages.len(),
-            calls: 0,
-            started: Instant::now(),
-        };
-        progress(&state);
-        for (org, network, page) in pages {
-            let place = format!("{network} {page}");
-            let read = match network {
-                Network::Vk => self.read_vk(&page, from, now, &ours, &mut pass).await,
-                Network::Telegram => self.read_telegram(&page, now, &mut pass).await,
-                Network::Ok => self.read_ok(&page, from, now, &ours, &mut pass).await,
+        let total = pages.len();
+        let started = Instant::now();
+        let calls = AtomicUsize::new(0);
+        let done = AtomicUsize::new(0);
+        let progress = std::sync::Mutex::new(progress);
+        let tick = |finished: usize| {
+            let p = Progress {
+                done: finished,
+                total,
+                calls: calls.load(Ordering::Relaxed),
+                started,
             };
-            state.done += 1;
-            state.calls = pass.calls;
-            progress(&state);
+            if let Ok(mut show) = progress.lock() {
+                show(&p);
+            }
+        };
+        tick(0);
+        // The bot, learned once (`getMe`), before the channels are read.
+        let bot = match &self.clients.telegram {
+            Some(tg) if pages.iter().any(|(_, n, _)| *n == Network::Telegram) => match self.bot {
+                Some(id) => Ok(id),
+                None => {
+                    calls.fetch_add(1, Ordering::Relaxed);
+                    let me = tg.get_me().await.map(|me| me.id);
+                    if let Ok(id) = me {
+                        self.bot = Some(id);
+                    }
+                    me
+                }
+            },
+            _ => Ok(0),
+        };
+        // The three networks are read side by side, each at its own rate: a pass takes as long
+        // as its slowest network, not their sum. Each network's pages go one after another
+        // (its limiter spaces the calls anyway).
+        let this = &*self;
+        let read_network = |network: Network| {
+            let pages: Vec<(usize, &str)> = pages
+                .iter()
+                .enumerate()
+                .filter(|(_, (_, n, _))| *n == network)
+                .map(|(i, (_, _, page))| (i, page.as_str()))
+                .collect();
+            let (ours, calls, done, bot, tick) = (&ours, &calls, &done, &bot, &tick);
+            async move {
+                let mut out = Vec::with_capacity(pages.len());
+                for (i, page) in pages {
+                    let read = match network {
+                        Network::Vk => this.read_vk(page, from, now, ours, calls).await,
+                        Network::Ok => this.read_ok(page, from, now, ours, calls).await,
+                        Network::Telegram => this.read_telegram(page, now, bot, calls).await,
+                    };
+                    tick(done.fetch_add(1, Ordering::Relaxed) + 1);
+                    out.push((i, read));
+                }
+                out
+            }
+        };
+        let (vk, ok, telegram) = futures_util::future::join3(
+            read_network(Network::Vk),
+            read_network(Network::Ok),
+            read_network(Network::Telegram),
+        )
+        .await;
+        let mut reads: Vec<(usize, Result<Read, Unread>)> =
+            vk.into_iter().chain(ok).chain(telegram).collect();
+        reads.sort_by_key(|(i, _)| *i);
+        pass.calls = calls.load(Ordering::Relaxed);
+        for (i, read) in reads {
+            let (org, network, page) = pages[i].clone();
+            let place = format!("{network} {page}");
             let read = match read {
                 Ok(r) => r,
                 Err(Unread::Network(e)) => {
@@ -203,12 +265,12 @@ impl Auditor {
     /// A VK page: its profile, and its wall since `since` kept in the ledger. Returns the
     /// profile, that the listing is complete, and the page its posts are kept under.
     async fn read_vk(
-        &mut self,
+        &self,
         page: &str,
         since: Timestamp,
         now: Timestamp,
         ours: &HashSet<(Network, String)>,
-        pass: &mut Pass,
+        calls: &AtomicUsize,
     ) -> Result<Read, Unread> {
         let Some(client) = self.clients.vk.clone() else {
             return Err(Unread::NotConfigured);
@@ -218,7 +280,7 @@ impl Auditor {
         let Some(gid) = page.trim().trim_start_matches('-').parse::<u64>().ok() else {
             return Ok(Read::unreadable(unreadable(Access::NotFound, None), true));
         };
-        pass.calls += 1;
+        calls.fetch_add(1, Ordering::Relaxed);
         let group = match client.group(gid).await {
             Ok(g) => g,
             Err(e) => {
@@ -235,18 +297,18 @@ impl Auditor {
         if group.is_admin == Some(false) {
             return Ok(Read::unreadable(unreadable(Access::NotAdmin, None), true));
         }
-        let (items, calls) = match client
+        let (items, n) = match client
             .wall_since(gid, since.as_second(), VK_WALL_PAGES)
             .await
         {
             Ok(r) => r,
             Err(e) => {
-                pass.calls += 1;
+                calls.fetch_add(1, Ordering::Relaxed);
                 return refused(e, Access::Closed)
                     .map(|a| Read::unreadable(unreadable(a, None), true));
             }
         };
-        pass.calls += calls;
+        calls.fetch_add(n, Ordering::Relaxed);
         let posts: Vec<ObservedPost> = items
             .iter()
             .map(|item| {
@@ -278,19 +340,19 @@ impl Auditor {
     /// (`mediatopic.getTopics`, UNCONFIRMED). OK shows no mark and no administrators here, so
     /// neither is judged; a group OK does not show is not found.
     async fn read_ok(
-        &mut self,
+        &self,
         page: &str,
         since: Timestamp,
         now: Timestamp,
         ours: &HashSet<(Network, String)>,
-        pass: &mut Pass,
+        calls: &AtomicUsize,
     ) -> Result<Read, Unread> {
         let Some(client) = self.clients.ok.clone() else {
             return Err(Unread::NotConfigured);
         };
         let unreadable =
             |access, detail| PageProfile::unreadable(Network::Ok, page, now, access, detail);
-        pass.calls += 1;
+        calls.fetch_add(1, Ordering::Relaxed);
         let info = match client.group_info(page).await {
             Ok(Some(info)) => info,
             Ok(None) => return Ok(Read::unreadable(unreadable(Access::NotFound, None), true)),
@@ -299,18 +361,18 @@ impl Auditor {
                     .map(|a| Read::unreadable(unreadable(a, None), true));
             }
         };
-        let (items, calls) = match client
+        let (items, n) = match client
             .topics_since(page, since.as_millisecond(), OK_TOPIC_PAGES)
             .await
         {
             Ok(r) => r,
             Err(e) => {
-                pass.calls += 1;
+                calls.fetch_add(1, Ordering::Relaxed);
                 return refused(e, Access::Closed)
                     .map(|a| Read::unreadable(unreadable(a, None), true));
             }
         };
-        pass.calls += calls;
+        calls.fetch_add(n, Ordering::Relaxed);
         let posts = items
             .iter()
             .map(|t| ObservedPost {
@@ -342,36 +404,28 @@ impl Auditor {
     /// A Telegram channel: its description and whether the bot still administers it. Its posts
     /// are those the update poller kept under the channel's numeric id.
     async fn read_telegram(
-        &mut self,
+        &self,
         page: &str,
         now: Timestamp,
-        pass: &mut Pass,
+        bot: &Result<i64, PublishError>,
+        calls: &AtomicUsize,
     ) -> Result<Read, Unread> {
         let Some(tg) = self.clients.telegram.clone() else {
             return Err(Unread::NotConfigured);
         };
         let unreadable =
             |access, detail| PageProfile::unreadable(Network::Telegram, page, now, access, detail);
-        let bot = match self.bot {
-            Some(id) => id,
-            None => {
-                pass.calls += 1;
-                match tg.get_me().await {
-                    Ok(me) => {
-                        self.bot = Some(me.id);
-                        me.id
-                    }
-                    Err(PublishError::Unauthorized { .. }) => {
-                        return Ok(Read::unreadable(
-                            unreadable(Access::TokenRefused, None),
-                            false,
-                        ));
-                    }
-                    Err(e) => return Err(Unread::Network(e)),
-                }
+        let bot = match bot {
+            Ok(id) => *id,
+            Err(PublishError::Unauthorized { .. }) => {
+                return Ok(Read::unreadable(
+                    unreadable(Access::TokenRefused, None),
+                    false,
+                ));
             }
+            Err(e) => return Err(Unread::Network(e.clone())),
         };
-        pass.calls += 1;
+        calls.fetch_add(1, Ordering::Relaxed);
         let info = match tg.get_chat_ahead(page).await {
             Ok(info) => info,
             // 401 was ruled out by getMe: a 403 is a bot no longer in the channel.
@@ -384,7 +438,7 @@ impl Auditor {
                     .map(|a| Read::unreadable(unreadable(a, None), false));
             }
         };
-        pass.calls += 1;
+        calls.fetch_add(1, Ordering::Relaxed);
         let admins = match tg.get_chat_administrators_ahead(page).await {
             Ok(list) => list,
             Err(e) => {
