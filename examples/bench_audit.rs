@@ -12,7 +12,8 @@
 //! The audit reads at low priority (`Limiter::until_idle`): such requests alone stay below each
 //! window's limit, one request a second of VK's and OK's three is left for a publication that
 //! falls due, so the audit's own bound is calls / (rate − 1). Both ratios are printed, with the
-//! calls per page.
+//! calls per page. Meanwhile a VK post and a Telegram message fall due every five seconds and
+//! are sent through the same clients: how long each waited is its lateness.
 #![allow(clippy::unwrap_used)]
 
 use std::fmt::Write as _;
@@ -76,7 +77,35 @@ async fn main() {
     })
     .unwrap();
     let mut ledger = SqliteLedger::in_memory().unwrap();
-    let mut auditor = Auditor::new(publisher.moderation_clients());
+    let clients = publisher.moderation_clients();
+    let mut auditor = Auditor::new(clients.clone());
+    // Publications due while the audit runs, through the same clients (the same limiters).
+    let due = tokio::spawn({
+        let vk = clients.vk.clone().unwrap();
+        let tg = clients.telegram.clone().unwrap();
+        async move {
+            let mut late = Vec::new();
+            for k in 0..5 {
+                tokio::time::sleep(std::time::Duration::from_secs(5)).await;
+                let sent = Instant::now();
+                let post = vestnik::networks::vk::client::NewPost {
+                    owner_id: -910_000_000,
+                    from_group: true,
+                    message: format!("Пост {k}"),
+                    attachments: Vec::new(),
+                    guid: format!("bench-audit-{k}"),
+                };
+                vk.wall_post(&post).await.unwrap();
+                let vk_late = sent.elapsed().as_secs_f64();
+                let sent = Instant::now();
+                tg.send_message("@org0", &format!("Сообщение {k}"))
+                    .await
+                    .unwrap();
+                late.push((vk_late, sent.elapsed().as_secs_f64()));
+            }
+            late
+        }
+    });
     let options = Options {
         org: None,
         from: week,
@@ -89,9 +118,11 @@ async fn main() {
         .await
         .unwrap();
     let took = began.elapsed().as_secs_f64();
-    let vk = sb.vk.state.requests().len();
+    let late = due.await.unwrap();
+    // The audit's own calls: the publications made meanwhile are not among them.
+    let vk = sb.vk.state.requests().len() - late.len();
     let ok = sb.ok.state.calls().len();
-    let tg = sb.telegram.state.calls().len();
+    let tg = sb.telegram.state.calls().len() - late.len();
     // The bounds: each network's calls at its documented rate (or at the rate left to requests
     // made at low priority), the networks side by side.
     let bound = [vk as f64 / 3.0, ok as f64 / 3.0, tg as f64 / 30.0]
@@ -116,6 +147,14 @@ async fn main() {
         "time {took:.1} s; bound by the documented limits {bound:.1} s (ratio {:.3}); bound at low priority {low:.1} s (ratio {:.3})",
         took / bound,
         took / low
+    );
+    let worst = |f: fn(&(f64, f64)) -> f64| late.iter().map(f).fold(0.0, f64::max);
+    println!(
+        "publications due during the pass: {} on VK, worst wait {:.2} s; {} on Telegram, worst wait {:.2} s",
+        late.len(),
+        worst(|l| l.0),
+        late.len(),
+        worst(|l| l.1)
     );
     println!(
         "rate-limit answers: VK {}, OK {}, Telegram {}",
