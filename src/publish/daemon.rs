@@ -677,6 +677,8 @@ async fn audit(
                     tracing::info!(page = %page, error = %why, "page not audited");
                 }
                 let from_ts = crate::audit::week_start(from, &registry.tz);
+                // The plan files are read (the posts' texts): not while git changes them.
+                let _reading = signals.content.read().await;
                 match crate::publish::audit::settle_uncertain(
                     &mut *ledger,
                     &registry,

@@ -1192,15 +1192,31 @@ impl Ledger for SqliteLedger {
     }
 
     fn observe(&mut self, posts: &[ObservedPost], now: Timestamp) -> Result<usize, LedgerError> {
-        let before = self.observed_count()?;
         let now = ms(now);
-        self.each_in_one_transaction(
-            OBSERVE,
-            posts,
-            |stmt, p| observe_one(stmt, p, now),
-            |_| Ok(()),
-        )?;
-        Ok(usize::try_from(self.observed_count()?.saturating_sub(before)).unwrap_or(usize::MAX))
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(storage)?;
+        let mut new = 0;
+        {
+            let mut known = tx
+                .prepare_cached(
+                    "SELECT count(*) FROM observed WHERE network = ?1 AND page = ?2 AND remote_id = ?3",
+                )
+                .map_err(storage)?;
+            let mut upsert = tx.prepare_cached(OBSERVE).map_err(storage)?;
+            for p in posts {
+                let seen: i64 = known
+                    .query_row(params![p.network.key(), p.page, p.remote_id], |r| r.get(0))
+                    .map_err(storage)?;
+                if seen == 0 {
+                    new += 1;
+                }
+                observe_one(&mut upsert, p, now).map_err(storage)?;
+            }
+        }
+        tx.commit().map_err(storage)?;
+        Ok(new)
     }
 
     fn observed(
@@ -1447,14 +1463,6 @@ impl SqliteLedger {
         }
         after(&tx).map_err(storage)?;
         tx.commit().map_err(storage)
-    }
-
-    /// How many posts were ever observed.
-    fn observed_count(&self) -> Result<u64, LedgerError> {
-        self.conn
-            .query_row("SELECT count(*) FROM observed", [], |r| r.get::<_, i64>(0))
-            .map(|n| n.max(0) as u64)
-            .map_err(storage)
     }
 
     /// Whether the ledger has the table `name` (a ledger opened read-only and written by an
