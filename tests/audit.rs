@@ -675,6 +675,22 @@ async fn the_daemon_audits_while_it_publishes() {
         wait(&|| observed(Network::Telegram, &SCHOOL_CHANNEL.to_string()) == 1),
         "the channel post came through the poller"
     );
+    // Two posts on `other`'s wall last week: an error, alerted once for the organization.
+    let audit_alerts = || {
+        SqliteLedger::open(&s.dir.path().join("ledger.sqlite"))
+            .ok()
+            .and_then(|l| l.pending_alerts().ok())
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|a| a.id.starts_with("audit/other/"))
+            .collect::<Vec<_>>()
+    };
+    assert!(
+        wait(&|| !audit_alerts().is_empty()),
+        "an audit alert was raised"
+    );
+    let alert = &audit_alerts()[0];
+    assert!(alert.text.contains("VK 101"), "{}", alert.text);
     // A post due while the audit runs every second goes out on time.
     let due = Timestamp::now() + SignedDuration::from_secs(3);
     write(

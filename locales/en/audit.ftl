@@ -82,3 +82,12 @@ audit-settled-published = { $publication }: found on the page ({ $id }) and mark
 audit-settled-resend = { $publication }: not on the page; it will be sent again
 audit-settled-person = { $publication }: a bot never sees its own messages, so check by hand: { $links }; then run vestnik resolve
 audit-settled-person-private = { $publication }: a bot never sees its own messages and the channel has no public name: open the channel, check its last posts and run vestnik resolve
+
+## The alert after the daemon's audit
+
+audit-alert = PAGE AUDIT (weeks { $from } – { $to }): { $count ->
+    [one] { $count } problem
+   *[other] { $count } problems
+}
+audit-alert-more = …and { $n } more: `vestnik audit --org { $org }` lists them all.
+audit-alert-hint = What to do is written under each problem in `vestnik audit`.

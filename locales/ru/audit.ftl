@@ -87,3 +87,13 @@ audit-settled-published = { $publication }: запись найдена на с�
 audit-settled-resend = { $publication }: записи на странице нет, она будет отправлена снова
 audit-settled-person = { $publication }: бот не видит своих сообщений, поэтому проверьте вручную: { $links }; потом выполните vestnik resolve
 audit-settled-person-private = { $publication }: бот не видит своих сообщений, а у канала нет публичного имени: откройте канал, проверьте последние записи и выполните vestnik resolve
+
+## Оповещение после проверки в демоне
+
+audit-alert = ПРОВЕРКА СТРАНИЦ (недели { $from } – { $to }): { $count ->
+    [one] { $count } нарушение
+    [few] { $count } нарушения
+   *[other] { $count } нарушений
+}
+audit-alert-more = …и ещё { $n }: весь список покажет `vestnik audit --org { $org }`.
+audit-alert-hint = Что делать, написано у каждого нарушения в `vestnik audit`.

@@ -568,6 +568,63 @@ pub fn external_posts(root: &std::path::Path, registry: &Registry) -> Vec<Extern
     out
 }
 
+/// The alerts of an audit pass: one per organization with error-level findings, listing the
+/// first few. Its id names the weeks and the findings, so the same problems are alerted once
+/// (the daemon audits daily), and new ones again.
+pub fn alerts(
+    findings: &[crate::audit::Finding],
+    from: IsoWeek,
+    to: IsoWeek,
+) -> Vec<crate::publish::ledger::Alert> {
+    const SHOWN: usize = 10;
+    let mut per_org: std::collections::BTreeMap<&str, Vec<&crate::audit::Finding>> =
+        std::collections::BTreeMap::new();
+    for f in findings
+        .iter()
+        .filter(|f| f.level == crate::audit::Level::Error)
+    {
+        per_org.entry(f.org.as_str()).or_default().push(f);
+    }
+    per_org
+        .into_iter()
+        .map(|(org, items)| {
+            let mut h = blake3::Hasher::new();
+            for f in &items {
+                h.update(f.rule.id().as_bytes());
+                h.update(f.network.key().as_bytes());
+                h.update(f.page.as_bytes());
+                h.update(f.week.map(|w| w.to_string()).unwrap_or_default().as_bytes());
+                h.update(b"\n");
+            }
+            let mut text = crate::t!(
+                "audit-alert",
+                from = from.to_string(),
+                to = to.to_string(),
+                count = items.len()
+            );
+            for f in items.iter().take(SHOWN) {
+                text.push('\n');
+                text.push_str(&f.message);
+            }
+            if items.len() > SHOWN {
+                text.push('\n');
+                text.push_str(&crate::t!(
+                    "audit-alert-more",
+                    n = items.len() - SHOWN,
+                    org = org
+                ));
+            }
+            text.push('\n');
+            text.push_str(&crate::t!("audit-alert-hint"));
+            crate::publish::ledger::Alert {
+                id: format!("audit/{org}/{from}-{to}/{}", &h.finalize().to_hex()[..16]),
+                org: Some(org.into()),
+                text,
+            }
+        })
+        .collect()
+}
+
 /// What became of an `uncertain` publication the audit looked at.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Settled {
@@ -724,4 +781,48 @@ fn ok_texts(
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::audit::{AuditRule, Finding, Level};
+
+    fn finding(org: &str, rule: AuditRule, level: Level, page: &str) -> Finding {
+        Finding {
+            rule,
+            level,
+            org: org.into(),
+            network: Network::Vk,
+            page: page.into(),
+            week: None,
+            message: format!("{rule} {page}"),
+            hint: String::new(),
+            observed: None,
+            missing: Vec::new(),
+        }
+    }
+
+    /// One alert per organization with errors, naming them; warnings and notes alert nobody;
+    /// the same findings make the same id (raised once), others another.
+    #[test]
+    fn errors_alert_once_per_organization_and_set_of_findings() {
+        let (from, to) = ("2026-W45".parse().unwrap(), "2026-W48".parse().unwrap());
+        let findings = [
+            finding("school", AuditRule::Access, Level::Error, "100"),
+            finding("school", AuditRule::Profile, Level::Warning, "100"),
+            finding("club", AuditRule::Unplanned, Level::Info, "200"),
+        ];
+        let a = alerts(&findings, from, to);
+        assert_eq!(a.len(), 1);
+        assert_eq!(a[0].org.as_ref().map(|o| o.as_str()), Some("school"));
+        assert!(a[0].text.contains("audit-access 100"), "{}", a[0].text);
+        assert!(!a[0].text.contains("audit-profile"), "{}", a[0].text);
+        assert_eq!(alerts(&findings, from, to)[0].id, a[0].id);
+        let more = [
+            findings[0].clone(),
+            finding("school", AuditRule::PostsPerWeek, Level::Error, "100"),
+        ];
+        assert_ne!(alerts(&more, from, to)[0].id, a[0].id);
+    }
 }

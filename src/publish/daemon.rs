@@ -673,6 +673,11 @@ async fn audit(
                 {
                     tracing::warn!(rule = f.rule.id(), org = %f.org, page = %f.page, network = f.network.key(), message = %f.message, "audit finding");
                 }
+                // Told to the МЦУ and the responsibles by alert delivery, each set once.
+                let alerts = crate::publish::audit::alerts(&findings, from, to);
+                if let Err(e) = ledger.raise(&alerts, now) {
+                    tracing::error!(error = %e, "audit alerts not raised");
+                }
                 for (page, why) in &pass.problems {
                     tracing::info!(page = %page, error = %why, "page not audited");
                 }
