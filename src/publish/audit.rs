@@ -309,23 +309,11 @@ impl Auditor {
             }
         };
         calls.fetch_add(n, Ordering::Relaxed);
-        let posts: Vec<ObservedPost> = items
+        let posts = items
             .iter()
             .map(|item| {
-                let remote_id = item.remote_id();
-                let source = if ours.contains(&(Network::Vk, remote_id.clone())) {
-                    Source::Vestnik
-                } else {
-                    Source::Hand
-                };
-                ObservedPost {
-                    network: Network::Vk,
-                    page: page.to_owned(),
-                    remote_id,
-                    at: Timestamp::from_second(item.date).unwrap_or(Timestamp::UNIX_EPOCH),
-                    source,
-                    excerpt: observation::excerpt(&item.text),
-                }
+                let at = Timestamp::from_second(item.date).unwrap_or(Timestamp::UNIX_EPOCH);
+                seen(Network::Vk, page, item.remote_id(), at, &item.text, ours)
             })
             .collect();
         Ok(Read {
@@ -375,17 +363,9 @@ impl Auditor {
         calls.fetch_add(n, Ordering::Relaxed);
         let posts = items
             .iter()
-            .map(|t| ObservedPost {
-                network: Network::Ok,
-                page: page.to_owned(),
-                remote_id: t.id.clone(),
-                at: Timestamp::from_millisecond(t.created_ms).unwrap_or(Timestamp::UNIX_EPOCH),
-                source: if ours.contains(&(Network::Ok, t.id.clone())) {
-                    Source::Vestnik
-                } else {
-                    Source::Hand
-                },
-                excerpt: observation::excerpt(&t.text),
+            .map(|t| {
+                let at = Timestamp::from_millisecond(t.created_ms).unwrap_or(Timestamp::UNIX_EPOCH);
+                seen(Network::Ok, page, t.id.clone(), at, &t.text, ours)
             })
             .collect();
         let mut profile = unreadable(Access::Ok, None);
@@ -493,6 +473,31 @@ enum Unread {
     Network(PublishError),
     /// The network has no client.
     NotConfigured,
+}
+
+/// A publication read from a page's listing: vestnik's own when the ledger knows its remote id
+/// (`ours`), made by hand otherwise.
+fn seen(
+    network: Network,
+    page: &str,
+    remote_id: String,
+    at: Timestamp,
+    text: &str,
+    ours: &HashSet<(Network, String)>,
+) -> ObservedPost {
+    let source = if ours.contains(&(network, remote_id.clone())) {
+        Source::Vestnik
+    } else {
+        Source::Hand
+    };
+    ObservedPost {
+        network,
+        page: page.to_owned(),
+        remote_id,
+        at,
+        source,
+        excerpt: observation::excerpt(text),
+    }
 }
 
 /// What a network's refusal says about the page: an answer about the page (`Rejected`: the

@@ -355,7 +355,7 @@ impl State {
     pub fn comment(&self, chat: i64, user: i64, text: &str, age: Duration) -> i64 {
         let mut inner = self.lock();
         let date = unix_now() - i64::try_from(age.as_secs()).unwrap_or(i64::MAX);
-        let m = inner.store_from(chat, user, text, date);
+        let m = inner.store_from(chat, Some(user), text, date);
         let update = inner.message_update(chat, &m, "message");
         inner.queue(update);
         m.message_id
@@ -387,18 +387,7 @@ impl State {
     /// to the administrator bots. Returns its id.
     pub fn channel_post(&self, chat: i64, text: &str, date: i64) -> i64 {
         let mut inner = self.lock();
-        let list = inner.messages.entry(chat).or_default();
-        let m = StoredMessage {
-            message_id: list.len() as i64 + 1,
-            date,
-            media_group_id: None,
-            content: Content::Text {
-                text: text.to_owned(),
-                entities: Vec::new(),
-            },
-            from: None,
-        };
-        list.push(m.clone());
+        let m = inner.store_from(chat, None, text, date);
         let update = inner.message_update(chat, &m, "channel_post");
         inner.queue(update);
         m.message_id
@@ -1182,7 +1171,8 @@ impl Inner {
         m
     }
 
-    fn store_from(&mut self, chat: i64, user: i64, text: &str, date: i64) -> StoredMessage {
+    /// Stores a text message in `chat` by `user` (`None`: the channel itself) at `date`.
+    fn store_from(&mut self, chat: i64, user: Option<i64>, text: &str, date: i64) -> StoredMessage {
         let list = self.messages.entry(chat).or_default();
         let m = StoredMessage {
             message_id: list.len() as i64 + 1,
@@ -1192,7 +1182,7 @@ impl Inner {
                 text: text.to_owned(),
                 entities: Vec::new(),
             },
-            from: Some(user),
+            from: user,
         };
         list.push(m.clone());
         m
