@@ -4,8 +4,12 @@
 //! requests a second per token, OK the assumed 3 a second, Telegram 30 a second in total).
 //!
 //! ```text
-//! cargo run --release --example bench_audit [-- N]
+//! cargo run --release --example bench_audit [-- N [alone]]
 //! ```
+//!
+//! With `alone`, the pass runs as `vestnik audit` does, in a process that publishes nothing
+//! (`Clients::publishing_nothing`): its reads may use each token's whole rate limit, no
+//! publication falls due, and the bound that matters is the documented limits' one.
 //!
 //! Each community and group holds a few posts of the week audited. The bound set by the limits
 //! is the slowest network's calls divided by its rate (the networks are read side by side).
@@ -78,14 +82,19 @@ async fn main() {
     .unwrap();
     let mut ledger = SqliteLedger::in_memory().unwrap();
     let clients = publisher.moderation_clients();
+    let alone = std::env::args().nth(2).as_deref() == Some("alone");
+    if alone {
+        clients.publishing_nothing();
+    }
     let mut auditor = Auditor::new(clients.clone());
-    // Publications due while the audit runs, through the same clients (the same limiters).
+    // Publications due while the audit runs, through the same clients (the same limiters);
+    // none when the pass runs alone.
     let due = tokio::spawn({
         let vk = clients.vk.clone().unwrap();
         let tg = clients.telegram.clone().unwrap();
         async move {
             let mut late = Vec::new();
-            for k in 0..5 {
+            for k in 0..if alone { 0 } else { 5 } {
                 tokio::time::sleep(std::time::Duration::from_secs(5)).await;
                 let sent = Instant::now();
                 let post = vestnik::networks::vk::client::NewPost {
@@ -132,7 +141,12 @@ async fn main() {
         .into_iter()
         .fold(0.0, f64::max);
     println!(
-        "{n} organizations × 3 networks: {} pages read, {} not read, {} calls",
+        "{n} organizations × 3 networks{}: {} pages read, {} not read, {} calls",
+        if alone {
+            ", alone (as `vestnik audit`)"
+        } else {
+            ", beside publications (as the daemon's jobs.audit)"
+        },
         pass.readings.len(),
         pass.problems.len(),
         pass.calls

@@ -103,6 +103,8 @@ pub(super) fn run(args: ModerateArgs) -> Result<i32, CliError> {
     let publisher = crate::publish::Publisher::new(settings(&cfg, args.root.clone(), 1))?;
     let alerter = alerter(&cfg, &publisher, &args.root)?;
     let clients = publisher.moderation_clients();
+    // This process publishes nothing: its reads may use each token's whole rate limit.
+    clients.publishing_nothing();
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;

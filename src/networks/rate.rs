@@ -23,7 +23,7 @@
 //! nothing: it never holds a slot a publication could have had.
 
 use std::collections::{HashMap, VecDeque};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
@@ -263,6 +263,9 @@ pub struct Limiter {
     busy: AtomicUsize,
     /// Woken when the last of them is done: requests made ahead of time may go.
     quiet: Notify,
+    /// No publication goes through this limiter ([`Limiter::publishes_nothing`]): requests
+    /// made ahead of time may fill each window.
+    alone: AtomicBool,
 }
 
 impl std::fmt::Debug for Limiter {
@@ -603,6 +606,7 @@ impl Limiter {
             paused: Notify::new(),
             busy: AtomicUsize::new(0),
             quiet: Notify::new(),
+            alone: AtomicBool::new(false),
         }
     }
 
@@ -612,6 +616,16 @@ impl Limiter {
     pub fn busy(&self) -> Busy<'_> {
         self.busy.fetch_add(1, Ordering::SeqCst);
         Busy { limiter: self }
+    }
+
+    /// Says that no publication will go through this limiter: the process only reads (a
+    /// `vestnik audit` or `vestnik moderate` run). Its requests at low priority
+    /// ([`Limiter::until_idle`]) may then fill each window up to the token's limit, with no room
+    /// kept for a publication that cannot come; they still go a spacing apart and wait out
+    /// every pause. Another process publishing on the same token at the same time is not seen
+    /// here: a rate-limit answer then pauses and slows this one down as any other.
+    pub fn publishes_nothing(&self) {
+        self.alone.store(true, Ordering::SeqCst);
     }
 
     /// Waits until one request made ahead of time (an upload before its post is due) may go to
@@ -684,11 +698,14 @@ impl Limiter {
         }
         // Room in the server's windows, and among the requests made ahead alone, room left for
         // one more of a publication's.
-        let token = slots
-            .taken
-            .earliest(&self.token, 1, now)
-            .zip(slots.taken_idle.earliest_below(&self.token, now))
-            .map(|(a, b)| a.max(b));
+        let taken = slots.taken.earliest(&self.token, 1, now);
+        let token = if self.alone.load(Ordering::SeqCst) {
+            taken
+        } else {
+            taken
+                .zip(slots.taken_idle.earliest_below(&self.token, now))
+                .map(|(a, b)| a.max(b))
+        };
         let chat_room = match slots.taken_chats.get(chat) {
             Some(taken) if per_chat => taken.earliest(&self.chat, 1, now),
             _ => Some(now),
@@ -1637,6 +1654,27 @@ mod tests {
         assert!(near(at[1], spacing), "{at:?}");
         assert!(near(at[2], SECOND), "{at:?}");
         assert!(near(at[3], SECOND + spacing), "{at:?}");
+    }
+
+    /// A limiter that serves no publication (`vestnik audit`) lets requests at low priority use
+    /// the whole window, a spacing apart: VK's three a second, not two.
+    #[tokio::test(start_paused = true)]
+    async fn requests_made_ahead_fill_the_window_when_nothing_publishes() {
+        let limiter = settled(RateLimits::VK);
+        limiter.publishes_nothing();
+        let spacing = with_margin(SECOND / 3);
+        let t0 = Instant::now();
+        let mut at = Vec::new();
+        for _ in 0..4 {
+            drop(limiter.until_idle("").await.expect("not paused"));
+            at.push(Instant::now() - t0);
+        }
+        let near = |a: Duration, b: Duration| a.abs_diff(b) <= Duration::from_millis(1);
+        assert!(near(at[0], Duration::ZERO), "{at:?}");
+        assert!(near(at[1], spacing), "{at:?}");
+        assert!(near(at[2], spacing * 2), "{at:?}");
+        // The fourth waits until the first leaves the window: never four in a second.
+        assert!(near(at[3], SECOND.max(spacing * 3)), "{at:?}");
     }
 
     /// A publication that falls due while uploads ahead keep going is not held behind them: it

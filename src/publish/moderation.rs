@@ -96,6 +96,23 @@ pub struct Clients {
     pub telegram: Option<Arc<telegram::client::Client>>,
 }
 
+impl Clients {
+    /// Says that nothing is published through these clients in this process (a `vestnik audit`
+    /// or `vestnik moderate` run): their reads may use each token's whole rate limit, with no
+    /// room kept for publications.
+    pub fn publishing_nothing(&self) {
+        if let Some(vk) = &self.vk {
+            vk.publishes_nothing();
+        }
+        if let Some(ok) = &self.ok {
+            ok.publishes_nothing();
+        }
+        if let Some(tg) = &self.telegram {
+            tg.publishes_nothing();
+        }
+    }
+}
+
 /// How one pass runs.
 #[derive(Debug, Clone, Default)]
 pub struct Options {

@@ -734,6 +734,13 @@ impl Client {
             .collect())
     }
 
+    /// Says that this process publishes nothing through this client (a `vestnik audit` or
+    /// `vestnik moderate` run): its reads may use the whole rate limit
+    /// ([`crate::networks::Limiter::publishes_nothing`]).
+    pub fn publishes_nothing(&self) {
+        self.limiter.publishes_nothing();
+    }
+
     /// A group's profile as the audit reads it (`group.getInfo`), at low priority; `None` when
     /// OK shows no such group (deleted, or a wrong id).
     pub async fn group_info(&self, gid: &str) -> Result<Option<GroupInfo>, PublishError> {

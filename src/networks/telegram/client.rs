@@ -663,6 +663,13 @@ impl Client {
         self.call(Request::get_chat(chat_id)).await
     }
 
+    /// Says that this process publishes nothing through this client (a `vestnik audit` or
+    /// `vestnik moderate` run): its reads may use the whole rate limit
+    /// ([`crate::networks::Limiter::publishes_nothing`]).
+    pub fn publishes_nothing(&self) {
+        self.limiter.publishes_nothing();
+    }
+
     /// [`Client::get_chat`] at low priority: it waits while a publication holds the bot
     /// ([`Limiter::until_idle`]), for the audit of the pages.
     pub async fn get_chat_ahead(&self, chat_id: &str) -> Result<ChatInfo, PublishError> {

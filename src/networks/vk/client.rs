@@ -1023,6 +1023,13 @@ impl Client {
             .collect())
     }
 
+    /// Says that this process publishes nothing through this client (a `vestnik audit` or
+    /// `vestnik moderate` run): its reads may use the whole rate limit
+    /// ([`crate::networks::Limiter::publishes_nothing`]).
+    pub fn publishes_nothing(&self) {
+        self.limiter.publishes_nothing();
+    }
+
     /// A community's profile as the audit reads it (`groups.getById`), at low priority.
     pub async fn group(&self, group_id: u64) -> Result<Group, PublishError> {
         let answer = self
