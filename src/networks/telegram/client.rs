@@ -884,10 +884,23 @@ impl Client {
     }
 }
 
-/// The chat a request counts against (`""` for `getMe`) and how many messages it counts as: one
-/// per picture for a media group (UNCONFIRMED, docs/api-facts.md#telegram-rate-limits), else one.
+/// The chat a request counts against (`""`: only the bot's total, as `getMe`) and how many
+/// messages it counts as: one per picture for a media group (UNCONFIRMED,
+/// docs/api-facts.md#telegram-rate-limits), else one.
+///
+/// Telegram's per-chat limits (about one message a second in a chat, twenty a minute in a
+/// group; NETWORKS.md §3) are about messages. Reading a chat's profile or its administrators
+/// (the audit) sends nothing into it and counts only against the bot's total: UNCONFIRMED
+/// (Telegram documents no limit of its own for these reads), and a 429 still pauses the bot.
+/// Counted per chat, the audit's two reads of a channel took a second, and 300 channels five
+/// minutes.
 fn rate_key(request: &Request) -> (String, u32) {
+    let reads_only = matches!(
+        request.method,
+        "getChat" | "getChatAdministrators" | "getChatMember" | "getChatMemberCount"
+    );
     let chat = match request.params.get("chat_id") {
+        _ if reads_only => String::new(),
         Some(Value::String(s)) => s.trim().to_owned(),
         Some(Value::Number(n)) => n.to_string(),
         _ => String::new(),
@@ -1071,6 +1084,15 @@ mod tests {
         let text = Request::send_message("@krapivino", "x");
         assert_eq!(rate_key(&text), ("@krapivino".to_owned(), 1));
         assert_eq!(rate_key(&Request::get_me()), (String::new(), 1));
+        // Reads of a chat send nothing into it: only the bot's total counts them.
+        assert_eq!(
+            rate_key(&Request::get_chat("@krapivino")),
+            (String::new(), 1)
+        );
+        assert_eq!(
+            rate_key(&Request::get_chat_administrators("@krapivino")),
+            (String::new(), 1)
+        );
     }
 
     #[test]
