@@ -181,23 +181,23 @@ struct Pass {
     posts: Vec<PostSummary>,
 }
 
-/// Runs a check.
-///
-/// Fails only when it cannot run: no `plans/` folder, an unreadable `plans/`, a bad `--today`,
-/// `--from` after `--to`, or a failing `git` for `--changed-since`. Every problem in the content
-/// itself is a diagnostic in the report.
-pub fn run(settings: &Settings) -> Result<Report, CheckError> {
-    let root = settings.root.as_path();
-    if !root.join("plans").is_dir() {
-        return Err(CheckError::NotARepository(root.display().to_string()));
-    }
-    let repo = Repo::open(root).map_err(|e| CheckError::Io(root.display().to_string(), e))?;
+/// What a scoped thread returned; its panic goes on in this thread.
+fn joined<T>(handle: std::thread::ScopedJoinHandle<'_, T>) -> T {
+    handle
+        .join()
+        .unwrap_or_else(|p| std::panic::resume_unwind(p))
+}
+
+/// The registry with its problems (and a secret pasted into it); an unusable one when the file
+/// cannot be read.
+fn load_registry(repo: &Repo, root: &Path) -> (Registry, Vec<Diagnostic>) {
     let mut diags = Vec::new();
-    let (reg, reg_text) = match repo.read_text(REGISTRY_PATH) {
+    let reg = match repo.read_text(REGISTRY_PATH) {
         Ok(text) => {
             let (reg, d) = Registry::parse(&text, REGISTRY_PATH);
             diags.extend(d);
-            (reg, Some(text))
+            guard::secrets(&text, REGISTRY_PATH, &mut diags);
+            reg
         }
         Err(mut d) => {
             if std::fs::symlink_metadata(root.join(REGISTRY_PATH)).is_err() {
@@ -205,14 +205,16 @@ pub fn run(settings: &Settings) -> Result<Report, CheckError> {
                 d.hint = Some(crate::t!("yaml-registry-missing-hint"));
             }
             diags.push(d);
-            (Registry::unusable(REGISTRY_PATH), None)
+            Registry::unusable(REGISTRY_PATH)
         }
     };
-    if let Some(text) = &reg_text {
-        guard::secrets(text, REGISTRY_PATH, &mut diags);
-    }
-    let local_style = root.join(style::LOCAL_PATH);
-    let local_text = match std::fs::symlink_metadata(&local_style).is_ok() {
+    (reg, diags)
+}
+
+/// The built-in style rules with the repository's own (`plans/style.yaml`), and their problems.
+fn load_style(repo: &Repo, root: &Path) -> (Style, Vec<Diagnostic>) {
+    let mut diags = Vec::new();
+    let local_text = match std::fs::symlink_metadata(root.join(style::LOCAL_PATH)).is_ok() {
         true => match repo.read_text(style::LOCAL_PATH) {
             Ok(t) => Some(t),
             Err(d) => {
@@ -224,6 +226,31 @@ pub fn run(settings: &Settings) -> Result<Report, CheckError> {
     };
     let (style, d) = Style::load(local_text.as_deref(), style::LOCAL_PATH);
     diags.extend(d);
+    (style, diags)
+}
+
+/// Runs a check.
+///
+/// Fails only when it cannot run: no `plans/` folder, an unreadable `plans/`, a bad `--today`,
+/// `--from` after `--to`, or a failing `git` for `--changed-since`. Every problem in the content
+/// itself is a diagnostic in the report.
+pub fn run(settings: &Settings) -> Result<Report, CheckError> {
+    let root = settings.root.as_path();
+    if !root.join("plans").is_dir() {
+        return Err(CheckError::NotARepository(root.display().to_string()));
+    }
+    let repo = Repo::open(root).map_err(|e| CheckError::Io(root.display().to_string(), e))?;
+    // Three independent starts side by side: the registry (a district's is hundreds of
+    // kilobytes of YAML), the style rules (compiled regexes) and the walk of `plans/`.
+    let lang = crate::locale::current();
+    let ((reg, reg_diags), (style, style_diags), files) = std::thread::scope(|scope| {
+        let style = scope.spawn(|| crate::locale::with(lang, || load_style(&repo, root)));
+        let files = scope.spawn(|| repo.plan_files());
+        let reg = load_registry(&repo, root);
+        (reg, joined(style), joined(files))
+    });
+    let mut diags = reg_diags;
+    diags.extend(style_diags);
 
     let now = match &settings.today {
         Some(t) => time::parse_today(t, &reg.tz).map_err(CheckError::Today)?,
@@ -241,9 +268,7 @@ pub fn run(settings: &Settings) -> Result<Report, CheckError> {
         ahead = ahead.next();
     }
 
-    let files = repo
-        .plan_files()
-        .map_err(|e| CheckError::Io(root.join("plans").display().to_string(), e))?;
+    let files = files.map_err(|e| CheckError::Io(root.join("plans").display().to_string(), e))?;
     let probes = MediaProbes::default();
     let cx = PostContext {
         reg: &reg,
@@ -530,11 +555,14 @@ fn pass_over(files: &[PlanFile], f: impl Fn(u32, &PlanFile, &mut Pass) + Sync) -
         vec![work()]
     } else {
         std::thread::scope(|s| {
-            let handles: Vec<_> = (0..threads).map(|_| s.spawn(work)).collect();
-            handles
-                .into_iter()
-                .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-                .collect()
+            // The texts in the language of the calling thread, which may be its own
+            // (`locale::with`, as `report` runs the check).
+            let lang = crate::locale::current();
+            let work = &work;
+            let handles: Vec<_> = (0..threads)
+                .map(|_| s.spawn(move || crate::locale::with(lang, work)))
+                .collect();
+            handles.into_iter().map(joined).collect()
         })
     };
     if parts.len() == 1 {
