@@ -6,6 +6,8 @@
 //! word boundaries, with `ё` read as `е`. One pass of a `RegexSet` tells which rules fire, so
 //! texts without findings cost one scan.
 
+use std::sync::OnceLock;
+
 use regex::{Regex, RegexSet};
 
 use crate::plan::diagnostic::{Diagnostic, Rule};
@@ -31,7 +33,24 @@ pub struct StyleRule {
     pub suggest: String,
     /// All phrases as one pattern, for the `RegexSet` prefilter.
     any: String,
-    phrases: Vec<Regex>,
+    /// Each phrase's pattern.
+    patterns: Vec<String>,
+    /// Each phrase compiled, on the first text the rule fires on: most of the built-in rules
+    /// never fire in a check, and compiling all of them was a sixth of a check's start.
+    phrases: OnceLock<Vec<Regex>>,
+}
+
+impl StyleRule {
+    /// The rule's phrases, compiled.
+    fn phrases(&self) -> &[Regex] {
+        self.phrases.get_or_init(|| {
+            // Checked when the rules were read (a repository's) or by the tests (the built-in).
+            self.patterns
+                .iter()
+                .filter_map(|p| Regex::new(p).ok())
+                .collect()
+        })
+    }
 }
 
 /// A finding in a text.
@@ -76,6 +95,17 @@ fn phrase_regex(phrase: &str) -> String {
     // crate leaves its DFA for the PikeVM, measured 100× slower on Cyrillic. Word boundaries are
     // checked by hand in `Style::findings`.
     words.join(r"\s+")
+}
+
+/// Whether the pattern of `phrase` ([`phrase_regex`]) matches empty text: only a phrase that
+/// is a bare `*` (one word, no stem, any ending) does; a stem or a second word (joined by
+/// `\s+`) always takes at least one character.
+fn matches_empty(phrase: &str) -> bool {
+    let mut words = phrase.split_whitespace();
+    match (words.next(), words.next()) {
+        (Some(word), None) => fold(word.strip_suffix('*').unwrap_or(word)).is_empty(),
+        _ => false,
+    }
 }
 
 /// Lowercases ASCII and Cyrillic letters and reads `ё` as `е`, keeping every byte offset (each
@@ -137,12 +167,13 @@ impl Style {
         parse_rules(
             BUILTIN,
             "rules/style.yaml (built in)",
+            false,
             &mut rules,
             &mut disabled,
             &mut out,
         );
         if let Some(text) = local {
-            parse_rules(text, local_file, &mut rules, &mut disabled, &mut out);
+            parse_rules(text, local_file, true, &mut rules, &mut disabled, &mut out);
         }
         rules.retain(|r| !disabled.contains(&r.id));
         let set = RegexSet::new(rules.iter().map(|r| r.any.as_str()))
@@ -176,7 +207,7 @@ impl Style {
         let folded = fold(text);
         for i in self.set.matches(&folded).iter() {
             let rule = &self.rules[i];
-            for regex in &rule.phrases {
+            for regex in rule.phrases() {
                 let mut at = 0;
                 while let Some(m) = regex.find_at(&folded, at) {
                     if m.is_empty() {
@@ -347,9 +378,14 @@ fn words(text: &str) -> impl Iterator<Item = (usize, &str)> {
         .filter(|(_, w)| !w.is_empty())
 }
 
+/// Reads the rules of `text` (the file `file`) into `rules`. With `compile`, each phrase is
+/// compiled now, so that a pattern the regex engine refuses is reported against its rule (a
+/// repository's file); the built-in rules are compiled when they first fire, and their tests
+/// compile every one of them.
 fn parse_rules(
     text: &str,
     file: &str,
+    compile: bool,
     rules: &mut Vec<StyleRule>,
     disabled: &mut Vec<String>,
     out: &mut Vec<Diagnostic>,
@@ -392,7 +428,7 @@ fn parse_rules(
         for m in matches.value.iter().filter(|m| !m.value.trim().is_empty()) {
             let regex = phrase_regex(&m.value);
             // A phrase that matches empty text (`*`) would match everywhere, at every position.
-            if Regex::new(&regex).is_ok_and(|r| r.is_match("")) {
+            if matches_empty(&m.value) {
                 out.push(
                     Diagnostic::new(
                         Rule::Schema,
@@ -429,11 +465,16 @@ fn parse_rules(
             .join("|");
         // One regex per phrase: with word boundaries checked by hand, a shorter alternative
         // («произведен») must not shadow a longer one («произведены») at the same position.
-        match alternatives
-            .iter()
-            .map(|a| Regex::new(a))
-            .collect::<Result<Vec<_>, _>>()
-        {
+        let compiled = if compile {
+            alternatives
+                .iter()
+                .map(|a| Regex::new(a))
+                .collect::<Result<Vec<_>, _>>()
+                .map(OnceLock::from)
+        } else {
+            Ok(OnceLock::new())
+        };
+        match compiled {
             Ok(phrases) => {
                 rules.retain(|r| r.id != id.value);
                 rules.push(StyleRule {
@@ -441,6 +482,7 @@ fn parse_rules(
                     message: message.value,
                     suggest,
                     any: joined,
+                    patterns: alternatives,
                     phrases,
                 });
             }
@@ -484,6 +526,40 @@ mod tests {
         let (s, diags) = Style::load(None, LOCAL_PATH);
         assert!(diags.is_empty(), "{diags:?}");
         s
+    }
+
+    /// The built-in phrases are compiled only when they fire: here every one of them is, once.
+    #[test]
+    fn builtin_phrases_all_compile() {
+        let (s, problems) = Style::load(None, LOCAL_PATH);
+        assert!(problems.is_empty(), "{problems:?}");
+        for rule in &s.rules {
+            assert!(rule.phrases.get().is_none(), "{} compiled early", rule.id);
+            assert_eq!(rule.phrases().len(), rule.patterns.len(), "{}", rule.id);
+        }
+    }
+
+    /// Telling an empty-matching phrase by its shape says what the regex engine says.
+    #[test]
+    fn empty_phrases_are_told_by_shape() {
+        for phrase in [
+            "*",
+            " * ",
+            "**",
+            "в целях",
+            "осуществл*",
+            "а*",
+            "*a",
+            "Ё*",
+            "x * y",
+            "* *",
+            "-",
+            ".*",
+        ] {
+            let by_engine = Regex::new(&phrase_regex(phrase)).is_ok_and(|r| r.is_match(""));
+            assert_eq!(matches_empty(phrase), by_engine, "{phrase:?}");
+        }
+        assert!(matches_empty("*"));
     }
 
     #[test]
