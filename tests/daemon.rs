@@ -424,16 +424,35 @@ async fn sigterm_lets_a_request_in_flight_finish() {
         "shutdown_seconds: 20\njobs: {moderate: 'off'}\n",
     );
     let daemon = Running::start(Some(&repo), &config);
-    // Wait until the requests are out (rows in `sending`), then stop.
-    assert!(
-        until(Duration::from_secs(30), || {
-            support::ledger_rows(&config)
+    // Wait until the publishing requests are out: each emulator records a request when it
+    // arrives, then holds its answer for 6 s. The test used to poll the ledger for `sending`
+    // rows, a `vestnik status` process each time, blocking a worker of this runtime: once, in
+    // CI under the whole suite, no poll saw one within 30 s (not reproduced since). Asking the
+    // emulators blocks nothing, and on failure the rows and the daemon's log are printed.
+    let out = |sb: &Sandbox| {
+        sb.vk
+            .state
+            .requests()
+            .iter()
+            .any(|r| r.method == "wall.post")
+            && sb
+                .ok
+                .state
+                .calls()
                 .iter()
-                .any(|r| r["state"] == "sending")
-        })
-        .await,
-        "nothing was sent"
-    );
+                .any(|c| c.method == "mediatopic.post")
+            && sb
+                .telegram
+                .state
+                .calls()
+                .iter()
+                .any(|c| c.method == "sendMessage")
+    };
+    if !until(Duration::from_secs(60), || out(&sb)).await {
+        let rows = support::ledger_rows(&config);
+        let (_, log) = daemon.stop().await;
+        panic!("the publishing requests never left; rows: {rows:?}\n{log}");
+    }
     let (code, log) = daemon.stop().await;
     assert_eq!(code, Some(0), "{log}");
     let rows = support::ledger_rows(&config);
