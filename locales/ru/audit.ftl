@@ -62,6 +62,7 @@ audit-summary = { $verdict }: { $errors ->
    *[other] { $warnings } предупреждений
 }, { $infos ->
     [one] { $infos } сведение
+    [few] { $infos } сведения
    *[other] { $infos } сведений
 }; { $pages ->
     [one] { $pages } страница
@@ -78,7 +79,7 @@ audit-level = { $level ->
 audit-progress = страниц { $done } из { $total }, запросов { $calls }, осталось около { $left } с
 audit-not-configured = { $network }: сеть не настроена в vestnik.yaml, её страницы не проверены
 audit-read-failed = { $place }: страницу не удалось прочитать сейчас ({ $error }); проверка повторится в следующий раз
-audit-bad-week = неделя «{ $week }» записана неверно: нужна вида 2026-W49
+audit-bad-week = неделя «{ $week }» записана неверно: пишите её в виде 2026-W49
 audit-weeks-reversed = неделя --from { $from } позже недели --to { $to }
 
 ## Записи в состоянии uncertain, решённые по тому, что видно на странице
