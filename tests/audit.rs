@@ -439,6 +439,53 @@ async fn a_token_without_rights_is_an_access_finding() {
     assert_eq!(code, 1);
 }
 
+/// A page closed to the public (a closed VK community, a closed OK group) is an error of
+/// `audit-access`, and the rest is still judged: vestnik administers it and reads its posts.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_page_closed_to_the_public_is_an_access_finding() {
+    let s = Setup::new().await;
+    let w = last_week();
+    for d in 0..3 {
+        s.hand_post(101, at(w, d, 9, 0), "книги");
+    }
+    let mut closed = Profile::complete("Другая");
+    closed.verified = false;
+    closed.is_closed = 1;
+    s.sb.vk.state.set_profile(101, closed);
+    let (code, json) = s.vestnik_json_org("other", w).await;
+    assert_eq!(
+        found(&json),
+        [
+            row("audit-access", "other", "vk", ""),
+            row("audit-unplanned", "other", "vk", &w.to_string())
+        ],
+        "{json:#}"
+    );
+    let f = finding(&json, "audit-access", "other", "vk");
+    assert_eq!(f["level"], "error", "{f}");
+    assert!(f["message"].as_str().unwrap().contains("закрыта"), "{f}");
+    assert!(f["hint"].as_str().unwrap().contains("Открытая"), "{f}");
+    assert_eq!(code, 1);
+    assert_eq!(
+        s.ledger()
+            .last_snapshot(Network::Vk, "101")
+            .unwrap()
+            .unwrap()
+            .access,
+        Access::Private
+    );
+    // Opened again: the finding is gone.
+    let mut open = Profile::complete("Другая");
+    open.verified = false;
+    s.sb.vk.state.set_profile(101, open);
+    let (_, json) = s.vestnik_json_org("other", w).await;
+    assert_eq!(
+        found(&json),
+        [row("audit-unplanned", "other", "vk", &w.to_string())],
+        "{json:#}"
+    );
+}
+
 /// A community that was there at one audit and is deleted at the next: the second says so,
 /// and the posts seen before stay in the ledger.
 #[tokio::test(flavor = "multi_thread")]
@@ -811,6 +858,7 @@ organizations:
             homepage_url: "https://club.example".into(),
             address: "ул. Мира, 3".into(),
             location: None,
+            access_type: String::new(),
         },
     );
     let w = last_week();
@@ -855,6 +903,35 @@ organizations:
         .filter(|c| c.method == "mediatopic.getTopics")
         .count();
     assert_eq!(listed, 2);
+    // A closed group: an access error, and the rest is still judged.
+    sb.ok.state.set_group_profile(
+        "300",
+        vestnik::networks::ok::emulator::GroupProfile {
+            description: "Клуб".into(),
+            homepage_url: "https://club.example".into(),
+            address: "ул. Мира, 3".into(),
+            location: None,
+            access_type: "CLOSED".into(),
+        },
+    );
+    let (code, json) = s.audit(w, w).await;
+    assert_eq!(
+        found(&json),
+        [
+            row("audit-access", "club", "ok", ""),
+            row("audit-profile", "club", "ok", ""),
+            row("audit-unplanned", "club", "ok", &w.to_string()),
+        ],
+        "{json:#}"
+    );
+    assert!(
+        finding(&json, "audit-access", "club", "ok")["message"]
+            .as_str()
+            .unwrap()
+            .contains("закрыта"),
+        "{json:#}"
+    );
+    assert_eq!(code, 1);
     sb.ok.state.delete_group("300");
     let (code, json) = s.audit(w, w).await;
     assert_eq!(

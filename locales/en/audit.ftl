@@ -4,12 +4,17 @@ audit-access = { $place }: { $access ->
     [not-found] the page is not found (deleted, blocked, or the registry has a wrong id)
     [closed] the page is closed to vestnik: its posts cannot be read
     [not-admin] vestnik is no longer an administrator of this page
+    [private] the page is closed: only its members see its posts, not every resident
    *[token-refused] the network refuses vestnik's access token
 }
 audit-access-hint = { $access ->
     [not-found] open the page in a browser; if it was deleted or blocked, restore it or fix its id in plans/registry.yaml
     [closed] make the page open, or make vestnik's account an administrator
     [not-admin] make vestnik's account (or bot) an administrator of the page again
+    [private] { $network ->
+        [vk] make the community open: «Управление» → «Настройки» → «Тип группы» → «Открытая»
+       *[other] make the group open in its settings, so that everyone sees its posts
+    }
    *[token-refused] issue a new access token and put it into the file vestnik's configuration names
 }
 audit-verified = { $place }: { $declared ->

@@ -214,6 +214,8 @@ pub fn judge(
         };
         if reading.profile.access != Access::Ok {
             out.push(page.access());
+        }
+        if !reading.profile.access.read() {
             continue;
         }
         out.extend(page.verified());

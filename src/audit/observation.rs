@@ -87,6 +87,10 @@ pub enum Access {
     NotAdmin,
     /// The network refused the token itself (revoked, expired, of the wrong kind).
     TokenRefused,
+    /// Found, read and administered by vestnik, but closed to the public: only members see
+    /// its posts (a closed or private VK community, a closed or secret OK group). Everything
+    /// else is judged as on an open page.
+    Private,
 }
 
 impl Access {
@@ -98,6 +102,7 @@ impl Access {
             Access::Closed => "closed",
             Access::NotAdmin => "not-admin",
             Access::TokenRefused => "token-refused",
+            Access::Private => "private",
         }
     }
 
@@ -108,8 +113,14 @@ impl Access {
             "not-found" => Access::NotFound,
             "not-admin" => Access::NotAdmin,
             "token-refused" => Access::TokenRefused,
+            "private" => Access::Private,
             _ => Access::Closed,
         }
+    }
+
+    /// Whether vestnik read the page: its profile and posts are known.
+    pub fn read(self) -> bool {
+        matches!(self, Access::Ok | Access::Private)
     }
 
     /// Whether the page was found at all.

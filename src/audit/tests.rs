@@ -250,3 +250,40 @@ fn gospubliki_posts_are_looked_for_within_the_window() {
         ]
     );
 }
+
+/// A page closed to the public is an access error, and unlike an unread page the rest is
+/// still judged (here: too few posts in the week, one of them by hand); the stored word reads
+/// back.
+#[test]
+fn a_private_page_is_an_access_error_and_the_rest_is_still_judged() {
+    let mut reading = vk(vec![post("-100_1", "2026-12-01T10:00", Source::Hand)]);
+    reading.profile.access = Access::Private;
+    let f = judge(
+        &registry(),
+        &scope("2026-W49", "2026-W49"),
+        &[reading.clone()],
+        &[],
+        &[],
+    );
+    assert_eq!(
+        rules(&f),
+        [
+            (AuditRule::PostsPerWeek, Some("2026-W49".into())),
+            (AuditRule::Access, None),
+            (AuditRule::Unplanned, Some("2026-W49".into())),
+        ]
+    );
+    let access = f.iter().find(|f| f.rule == AuditRule::Access).unwrap();
+    assert_eq!(access.level, Level::Error);
+    assert_eq!(Access::from_key(Access::Private.key()), Access::Private);
+    // Not found: only the access finding.
+    reading.profile.access = Access::NotFound;
+    let f = judge(
+        &registry(),
+        &scope("2026-W49", "2026-W49"),
+        &[reading],
+        &[],
+        &[],
+    );
+    assert_eq!(rules(&f), [(AuditRule::Access, None)]);
+}

@@ -368,7 +368,13 @@ impl Auditor {
                 seen(Network::Ok, page, t.id.clone(), at, &t.text, ours)
             })
             .collect();
-        let mut profile = unreadable(Access::Ok, None);
+        // `access_type`: OPEN, CLOSED or SECRET (NETWORKS.md §3.10); a group that does not say
+        // is taken as open.
+        let access = match info.access_type.as_deref().map(str::to_ascii_uppercase) {
+            Some(t) if t == "CLOSED" || t == "SECRET" => Access::Private,
+            _ => Access::Ok,
+        };
+        let mut profile = unreadable(access, None);
         profile.description = info.description;
         profile.address = info.address;
         profile.map = info.location.map(|(lat, long)| format!("{lat},{long}"));
@@ -518,7 +524,12 @@ fn vk_profile(page: &str, now: Timestamp, g: &vk::client::Group) -> PageProfile 
         network: Network::Vk,
         page: page.to_owned(),
         at: now,
-        access: Access::Ok,
+        // `is_closed`: 0 open, 1 closed, 2 private (the VK schema's `groups_group_is_closed`).
+        access: if g.is_closed == 0 {
+            Access::Ok
+        } else {
+            Access::Private
+        },
         detail: None,
         verified: g.verified,
         description: g.description.clone(),
@@ -668,7 +679,7 @@ pub fn settle_uncertain(
     let read: HashSet<(&str, Network)> = pass
         .readings
         .iter()
-        .filter(|r| r.profile.access == Access::Ok)
+        .filter(|r| r.profile.access.read())
         .map(|r| (r.org.as_str(), r.network))
         .collect();
     let entries = ledger.entries()?;

@@ -292,6 +292,8 @@ pub struct GroupProfile {
     pub address: String,
     /// `location_latitude`, `location_longitude`.
     pub location: Option<(f64, f64)>,
+    /// `access_type`: `OPEN` (also when empty), `CLOSED` or `SECRET`.
+    pub access_type: String,
 }
 
 /// A user's comment under a topic.
@@ -1633,7 +1635,7 @@ fn group_info(w: &World, params: &[(String, String)]) -> Result<Value, OkError> 
                 "description": p.description,
                 "homepage_url": p.homepage_url,
                 "address": p.address,
-                "access_type": "OPEN",
+                "access_type": if p.access_type.is_empty() { "OPEN" } else { p.access_type.as_str() },
             });
             if let Some((lat, long)) = p.location {
                 v["location_latitude"] = json!(lat);

@@ -1291,7 +1291,7 @@ impl Ledger for SqliteLedger {
                     p.access.key(),
                     p.access.found(),
                     !matches!(p.access, Access::NotFound | Access::Closed | Access::TokenRefused),
-                    p.access == Access::Ok,
+                    p.access.read(),
                     p.detail,
                     p.verified,
                     p.description,
