@@ -851,16 +851,14 @@ organizations:
         ),
     )
     .unwrap();
-    sb.ok.state.set_group_profile(
-        "300",
-        vestnik::networks::ok::emulator::GroupProfile {
-            description: "Клуб".into(),
-            homepage_url: "https://club.example".into(),
-            address: "ул. Мира, 3".into(),
-            location: None,
-            access_type: String::new(),
-        },
-    );
+    let club = vestnik::networks::ok::emulator::GroupProfile {
+        description: "Клуб".into(),
+        homepage_url: "https://club.example".into(),
+        address: "ул. Мира, 3".into(),
+        location: None,
+        access_type: String::new(),
+    };
+    sb.ok.state.set_group_profile("300", club.clone());
     let w = last_week();
     let start = at(w, 0, 0, 0);
     for n in 0..5 {
@@ -907,11 +905,8 @@ organizations:
     sb.ok.state.set_group_profile(
         "300",
         vestnik::networks::ok::emulator::GroupProfile {
-            description: "Клуб".into(),
-            homepage_url: "https://club.example".into(),
-            address: "ул. Мира, 3".into(),
-            location: None,
             access_type: "CLOSED".into(),
+            ..club
         },
     );
     let (code, json) = s.audit(w, w).await;
