@@ -171,6 +171,12 @@ pub fn open_regular(path: &Path) -> Result<(File, Metadata), ReadError> {
         options.custom_flags(libc::O_NONBLOCK);
     }
     let file = options.open(path).map_err(|e| ReadError::Io(e.kind()))?;
+    regular(file)
+}
+
+/// The opened `file` with its metadata if it is a regular file: the opened file is judged, not
+/// a path, so nothing can be swapped in between.
+fn regular(file: File) -> Result<(File, Metadata), ReadError> {
     let meta = file.metadata().map_err(|e| ReadError::Io(e.kind()))?;
     if !meta.is_file() {
         return Err(ReadError::NotRegular);
@@ -223,28 +229,15 @@ fn open_root(real: &Path) -> Option<std::os::fd::OwnedFd> {
     )
     .ok()?;
     // Probe once: "." beneath the root itself.
-    match rustix::fs::openat2(
+    rustix::fs::openat2(
         &dir,
         ".",
         OFlags::PATH | OFlags::CLOEXEC,
         Mode::empty(),
         ResolveFlags::BENEATH,
-    ) {
-        Ok(_) => Some(dir),
-        Err(_) => None,
-    }
-}
-
-/// What [`open_beneath`] found.
-#[cfg(target_os = "linux")]
-enum Beneath {
-    /// A regular file inside the repository, opened.
-    Opened(File, Metadata),
-    /// The file is refused: it is no regular file, or cannot be opened.
-    Refused(ReadError),
-    /// The kernel would not resolve it beneath the root (a link that leaves it, or an absolute
-    /// link, which may still point inside): the real path decides.
-    Ask,
+    )
+    .ok()
+    .map(|_| dir)
 }
 
 /// Opens `rel` beneath the repository's root `dir` in one system call: `openat2` with
@@ -252,8 +245,14 @@ enum Beneath {
 /// second look at where the file really is (`/proc/self/fd`, a seventh of a check's time on
 /// 100,000 files) is needed, and nothing can be swapped in between. Links to `/proc`'s magic
 /// links are refused outright.
+///
+/// `None` when the kernel would not resolve `rel` beneath the root (a link that leaves it, or
+/// an absolute link, which may still point inside): then the real path decides.
 #[cfg(target_os = "linux")]
-fn open_beneath(dir: &std::os::fd::OwnedFd, rel: &str) -> Beneath {
+fn open_beneath(
+    dir: &std::os::fd::OwnedFd,
+    rel: &str,
+) -> Option<Result<(File, Metadata), ReadError>> {
     use rustix::fs::{Mode, OFlags, ResolveFlags};
     let opened = rustix::fs::openat2(
         dir,
@@ -262,18 +261,12 @@ fn open_beneath(dir: &std::os::fd::OwnedFd, rel: &str) -> Beneath {
         Mode::empty(),
         ResolveFlags::BENEATH | ResolveFlags::NO_MAGICLINKS,
     );
-    let fd = match opened {
-        Ok(fd) => fd,
+    match opened {
+        Ok(fd) => Some(regular(File::from(fd))),
         // EXDEV: the path leaves the root, or crosses an absolute link; ELOOP: a magic link or
         // too many links. The slower way judges these by the real path.
-        Err(rustix::io::Errno::XDEV | rustix::io::Errno::LOOP) => return Beneath::Ask,
-        Err(e) => return Beneath::Refused(ReadError::Io(std::io::Error::from(e).kind())),
-    };
-    let file = File::from(fd);
-    match file.metadata() {
-        Ok(meta) if meta.is_file() => Beneath::Opened(file, meta),
-        Ok(_) => Beneath::Refused(ReadError::NotRegular),
-        Err(e) => Beneath::Refused(ReadError::Io(e.kind())),
+        Err(rustix::io::Errno::XDEV | rustix::io::Errno::LOOP) => None,
+        Err(e) => Some(Err(ReadError::Io(std::io::Error::from(e).kind()))),
     }
 }
 
@@ -328,12 +321,9 @@ impl Repo {
     /// Fails with the reason otherwise.
     pub fn read_bytes(&self, rel: &str, cap: u64) -> Result<Vec<u8>, ReadError> {
         #[cfg(target_os = "linux")]
-        if let Some(dir) = &self.dir {
-            match open_beneath(dir, rel) {
-                Beneath::Opened(file, meta) => return read_capped(file, &meta, cap),
-                Beneath::Refused(e) => return Err(e),
-                Beneath::Ask => {}
-            }
+        if let Some(opened) = self.dir.as_ref().and_then(|dir| open_beneath(dir, rel)) {
+            let (file, meta) = opened?;
+            return read_capped(file, &meta, cap);
         }
         let abs = self.root.join(rel);
         let (file, meta) = open_regular(&abs)?;
