@@ -1631,6 +1631,23 @@ mod tests {
         );
     }
 
+    /// When each of `n` requests at low priority, one after another, got its permit, from the
+    /// first call on (each answered at once).
+    async fn idle_times(limiter: &Limiter, n: usize) -> Vec<Duration> {
+        let t0 = Instant::now();
+        let mut at = Vec::new();
+        for _ in 0..n {
+            drop(limiter.until_idle("").await.expect("not paused"));
+            at.push(Instant::now() - t0);
+        }
+        at
+    }
+
+    /// Whether two instants of tokio's paused clock are the same: it counts whole milliseconds.
+    fn near(a: Duration, b: Duration) -> bool {
+        a.abs_diff(b) <= Duration::from_millis(1)
+    }
+
     /// Issue 12 item 4: uploads ahead of time wait while a publication's request waits or is
     /// being made; when nothing else does, they go a spacing apart and leave one request of the
     /// window free (VK: two a second).
@@ -1642,14 +1659,7 @@ mod tests {
         let early = tokio::time::timeout(SECOND * 5, limiter.until_idle("")).await;
         assert!(early.is_err(), "nothing goes ahead while the token is busy");
         drop(busy);
-        let t0 = Instant::now();
-        let mut at = Vec::new();
-        for _ in 0..4 {
-            drop(limiter.until_idle("").await.expect("not paused"));
-            at.push(Instant::now() - t0);
-        }
-        // Tokio's clock counts whole milliseconds.
-        let near = |a: Duration, b: Duration| a.abs_diff(b) <= Duration::from_millis(1);
+        let at = idle_times(&limiter, 4).await;
         assert!(near(at[0], Duration::ZERO), "{at:?}");
         assert!(near(at[1], spacing), "{at:?}");
         assert!(near(at[2], SECOND), "{at:?}");
@@ -1663,13 +1673,7 @@ mod tests {
         let limiter = settled(RateLimits::VK);
         limiter.publishes_nothing();
         let spacing = with_margin(SECOND / 3);
-        let t0 = Instant::now();
-        let mut at = Vec::new();
-        for _ in 0..4 {
-            drop(limiter.until_idle("").await.expect("not paused"));
-            at.push(Instant::now() - t0);
-        }
-        let near = |a: Duration, b: Duration| a.abs_diff(b) <= Duration::from_millis(1);
+        let at = idle_times(&limiter, 4).await;
         assert!(near(at[0], Duration::ZERO), "{at:?}");
         assert!(near(at[1], spacing), "{at:?}");
         assert!(near(at[2], spacing * 2), "{at:?}");
