@@ -19,14 +19,15 @@ fn main() {
     let root = PathBuf::from(args.next().expect("ROOT"));
     let path = PathBuf::from(args.next().expect("LEDGER"));
     let today = args.next().unwrap_or_else(|| "2027-06-01".to_owned());
-    let (plans, planned) = vestnik::publish::load(&root).unwrap();
-    let tz = plans.reg.tz.clone();
+    let reading = vestnik::publish::load(&root).unwrap();
+    let planned = &reading.planned;
+    let tz = reading.reg.tz.clone();
     let now = vestnik::plan::time::parse_today(&today, &tz).unwrap();
     let first = planned.iter().map(|p| p.due).min().unwrap_or(now);
     let mut ledger = SqliteLedger::open(&path).unwrap();
     ledger
         .sync(
-            &planned,
+            planned,
             &|_| false,
             first - SignedDuration::from_hours(24),
             SignedDuration::from_mins(30),

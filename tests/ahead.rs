@@ -68,8 +68,8 @@ fn pictures_due_within_the_horizon_are_cached_before_their_time() {
         .with_media_ahead(ahead::HORIZON)
         .unwrap();
     let mut ledger = SqliteLedger::in_memory().unwrap();
-    let (plans, planned) = load(root).unwrap();
-    p.sync(plans, &planned, &mut ledger, now).unwrap();
+    let reading = load(root).unwrap();
+    p.sync(reading, &mut ledger, now).unwrap();
 
     // What is due soon, for each of its networks; not what is due now (the pass prepares it)
     // nor what is beyond the horizon.
@@ -122,8 +122,8 @@ fn pictures_due_within_the_horizon_are_cached_before_their_time() {
         let mut p = publisher(root, cache.path())
             .with_media_ahead(ahead::HORIZON)
             .unwrap();
-        let (plans, planned) = load(root).unwrap();
-        p.sync(plans, &planned, &mut ledger, now).unwrap();
+        let reading = load(root).unwrap();
+        p.sync(reading, &mut ledger, now).unwrap();
         p
     };
     let t = later - ahead::HORIZON + SignedDuration::from_mins(1);
@@ -151,8 +151,8 @@ fn a_publisher_for_one_pass_prepares_nothing_ahead() {
     let cache = tempfile::tempdir().unwrap();
     let mut p = publisher(repo.path(), cache.path());
     let mut ledger = SqliteLedger::in_memory().unwrap();
-    let (plans, planned) = load(repo.path()).unwrap();
-    p.sync(plans, &planned, &mut ledger, now).unwrap();
+    let reading = load(repo.path()).unwrap();
+    p.sync(reading, &mut ledger, now).unwrap();
     assert_eq!(p.prepare_ahead(&ledger, now, true).unwrap(), 0);
     assert!(p.ahead().is_none());
 }
@@ -211,8 +211,8 @@ async fn uploading(
     .with_media_ahead(ahead::HORIZON)
     .unwrap();
     let mut ledger = SqliteLedger::in_memory().unwrap();
-    let (plans, planned) = load(root).unwrap();
-    p.sync(plans, &planned, &mut ledger, now).unwrap();
+    let reading = load(root).unwrap();
+    p.sync(reading, &mut ledger, now).unwrap();
     (sb, p, ledger)
 }
 
@@ -414,8 +414,8 @@ fn clips_due_within_the_horizon_are_adapted_before_their_time() {
         .with_media_ahead(ahead::HORIZON)
         .unwrap();
     let mut ledger = SqliteLedger::in_memory().unwrap();
-    let (plans, planned) = load(root).unwrap();
-    p.sync(plans, &planned, &mut ledger, now).unwrap();
+    let reading = load(root).unwrap();
+    p.sync(reading, &mut ledger, now).unwrap();
     let jobs = p.clips_ahead(&ledger, now).unwrap();
     assert_eq!(jobs.len(), 2, "{jobs:?}");
     // Both networks queued, one of them a cache hit of the other's transcode.

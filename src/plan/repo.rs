@@ -433,6 +433,26 @@ pub fn plan_files(root: &Path) -> std::io::Result<Vec<PlanFile>> {
     Ok(out)
 }
 
+/// What a file under `plans/<org>/` is, by its path as [`plan_files`] would list it: a name
+/// with a hidden part (`.git/…`, `.draft.md`) is not listed there, and is [`FileKind::Other`]
+/// here.
+pub fn kind_of(rel: &str) -> FileKind {
+    if rel.split('/').any(|part| part.starts_with('.')) {
+        return FileKind::Other;
+    }
+    if rel.chars().any(char::is_control) {
+        return FileKind::BadName;
+    }
+    let lower = rel.rsplit('/').next().unwrap_or(rel).to_ascii_lowercase();
+    if lower.ends_with(".md") {
+        FileKind::Post
+    } else if lower.ends_with(".yaml") || lower.ends_with(".yml") {
+        FileKind::Plan
+    } else {
+        FileKind::Other
+    }
+}
+
 fn walk(dir: &Path, rel: &str, folder: &Arc<str>, out: &mut Vec<PlanFile>) {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
@@ -453,14 +473,7 @@ fn walk(dir: &Path, rel: &str, folder: &Arc<str>, out: &mut Vec<PlanFile>) {
             }),
             Ok(t) if t.is_dir() => walk(&entry.path(), &child, folder, out),
             Ok(_) => {
-                let lower = name.to_ascii_lowercase();
-                let kind = if lower.ends_with(".md") {
-                    FileKind::Post
-                } else if lower.ends_with(".yaml") || lower.ends_with(".yml") {
-                    FileKind::Plan
-                } else {
-                    FileKind::Other
-                };
+                let kind = kind_of(&name);
                 out.push(PlanFile {
                     rel: child,
                     folder: Arc::clone(folder),

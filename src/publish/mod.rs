@@ -20,10 +20,12 @@
 pub mod ahead;
 pub mod alert;
 pub mod audit;
+pub mod changes;
 pub mod daemon;
 pub mod git;
 pub mod ledger;
 pub mod moderation;
+pub mod plans;
 pub mod uploads;
 pub mod watch;
 
@@ -37,22 +39,23 @@ use tracing::Instrument;
 
 use jiff::{SignedDuration, Timestamp};
 
-use crate::check::rules::guard;
-use crate::media::{self, MediaCache};
+use crate::media::MediaCache;
 use crate::networks::{
     Credentials, NotCommitted, PublishError, RateLimits, RemoteId, ok, telegram, vk,
 };
 use crate::ops::metrics::Metrics;
-use crate::plan::diagnostic::{Diagnostic, Severity};
-use crate::plan::id::{OrgId, PostId};
+use crate::plan::Post;
 use crate::plan::network::Network;
-use crate::plan::registry::{REGISTRY_PATH, Registry};
-use crate::plan::repo::{self, FileKind, PlanFile, Repo};
-use crate::plan::{self, Post, Status};
-use crate::publish::ledger::{
-    Alert, ContentHash, Entry, Key, Ledger, Outcome, Planned, State, SyncReport, deduplicates,
-};
+use crate::plan::registry::Registry;
+use crate::plan::repo::Repo;
+use crate::publish::ledger::{Alert, Entry, Key, Ledger, Outcome, State, SyncReport, deduplicates};
 use crate::render::publication::{self, ImageRef, Motion, Publication};
+pub use plans::{Plans, Reading, load, read_files};
+use plans::{content_hash, read_plan_file};
+
+/// How long a publication whose file changed after the last read waits for the file to be
+/// read again.
+const STALE_WAIT: SignedDuration = SignedDuration::from_secs(2);
 
 /// Attempts (that got an answer or a transport error) after which a transient failure becomes
 /// `failed`.
@@ -92,8 +95,9 @@ pub struct PassReport {
     pub uncertain: Vec<(Key, String)>,
     /// Plan files that could not be read, with the first problem.
     pub broken_files: Vec<(String, String)>,
-    /// A plan file changed after the last read: the plans should be read again.
-    pub stale: bool,
+    /// Plan files that changed after the last read (a due post reads otherwise than the ledger
+    /// was told): they should be read again.
+    pub stale: Vec<String>,
 }
 
 /// A publication that went out in a pass.
@@ -137,279 +141,6 @@ impl PassError {
             PassError::Panicked(e) => crate::t!("pass-panicked", error = e.as_str()),
         }
     }
-}
-
-/// Where a post is written: enough to read it again when its time comes. The daemon keeps
-/// this small index instead of 100,000 parsed posts in memory.
-#[derive(Debug, Clone)]
-struct FileRef {
-    rel: Arc<str>,
-    folder: Arc<str>,
-}
-
-/// The plans as last read: the registry, where each publishable post is written, and the
-/// files that could not be read.
-pub struct Plans {
-    /// The registry.
-    pub reg: Registry,
-    /// Organization → post → file. Ids are shared with the planned rows.
-    files: HashMap<OrgId, HashMap<PostId, FileRef>>,
-    /// Plan files that could not be read, with the first problem.
-    pub broken: Vec<(String, String)>,
-    /// Plan files that were refused (they cannot be read, or break a rule): their ledger rows
-    /// are kept as they are.
-    refused: HashSet<Arc<str>>,
-    /// `(org, file stem)` of the refused files, for rows written before the ledger kept their
-    /// file.
-    protected: HashSet<(String, String)>,
-    /// `(org, post)` of posts that were read but are not published now (their file was refused,
-    /// or their id is taken twice): their ledger rows are kept.
-    protected_posts: HashSet<(OrgId, PostId)>,
-}
-
-impl Plans {
-    /// Whether a ledger row must be kept although its post is not in the plans: its file
-    /// cannot be read right now, and a typo must not cancel a publication.
-    fn keep(&self, e: &Entry) -> bool {
-        let k = &e.key;
-        if self
-            .protected_posts
-            .contains(&(k.org.clone(), k.post.clone()))
-        {
-            return true;
-        }
-        match &e.file {
-            // Exactly the rows of the file that cannot be read now, whatever their ids are.
-            Some(file) => self.refused.contains(file.as_str()),
-            // A row from before the ledger kept files: its file is guessed from a file-name id
-            // (an explicit `id:` cannot be traced; the next read of the plans records the file).
-            None => {
-                let stem = k.post.split('#').next().unwrap_or(&k.post);
-                self.protected
-                    .contains(&(k.org.to_string(), stem.to_owned()))
-            }
-        }
-    }
-
-    /// Refuses a whole file: nothing of it is published, nothing of it is cancelled.
-    fn refuse(&mut self, f: &PlanFile, posts: &[Post], why: String) {
-        self.refused.insert(f.rel.as_str().into());
-        self.protected.insert((f.folder.to_string(), stem(&f.rel)));
-        for p in posts {
-            self.protected_posts
-                .insert((p.org.value.as_str().into(), p.id.clone()));
-        }
-        self.broken.push((f.rel.clone(), why));
-    }
-}
-
-/// A post's place in the ledger: organization and post id.
-type Place = (OrgId, PostId);
-
-/// Reads the registry and every plan file under `root`: the plans and the publications they
-/// want.
-///
-/// Fails only when the registry cannot be read; a broken plan file is listed in
-/// [`Plans::broken`] and skipped.
-pub fn load(root: &Path) -> Result<(Plans, Vec<Planned>), PassError> {
-    let repo = Repo::open(root).map_err(|e| PassError::Registry(repo::io_words(&e)))?;
-    let text = repo
-        .read_text(REGISTRY_PATH)
-        .map_err(|d| PassError::Registry(d.message))?;
-    let (reg, diags) = Registry::parse(&text, REGISTRY_PATH);
-    if !reg.usable {
-        return Err(PassError::Registry(
-            diags.first().map(|d| d.message.clone()).unwrap_or_default(),
-        ));
-    }
-    let files = repo
-        .plan_files()
-        .map_err(|e| PassError::Registry(repo::io_words(&e)))?;
-    let mut plans = Plans {
-        reg,
-        files: HashMap::new(),
-        broken: Vec::new(),
-        refused: HashSet::new(),
-        protected: HashSet::new(),
-        protected_posts: HashSet::new(),
-    };
-    // Room for a post on three networks per file (most files hold one post): the rows are
-    // not moved as they grow (a doubling of 300,000 rows was the start-up's peak). Capacity
-    // that is never written costs no memory.
-    let mut planned = Vec::with_capacity(files.len() * 3);
-    // One string per organization id, shared by its posts' rows.
-    let mut orgs: HashMap<String, OrgId> = HashMap::new();
-    // Where each (organization, post id) was first read: a second place is a duplicate.
-    let mut first_place: HashMap<Place, Arc<str>> = HashMap::new();
-    let mut duplicates: Vec<(Place, Arc<str>)> = Vec::new();
-    // Taken by value: each file's paths are freed as it is read, while the planned rows grow.
-    for f in files.into_iter().filter(|f| f.kind != FileKind::Other) {
-        if f.kind == FileKind::BadName {
-            let why = "1:1: the file name has control characters or is not UTF-8".to_owned();
-            plans.refuse(&f, &[], why);
-            continue;
-        }
-        let (parsed, error) = read_plan_file(&repo, &f.rel, &f.folder, &plans.reg);
-        if let Some(d) = error {
-            // Any error in a file: nothing of it is published, and nothing of it is cancelled.
-            let why = format!("{}:{}: {}", d.pos.line, d.pos.column, d.message);
-            plans.refuse(&f, &parsed, why);
-            continue;
-        }
-        let file = FileRef {
-            rel: f.rel.as_str().into(),
-            folder: Arc::clone(&f.folder),
-        };
-        for post in parsed {
-            let Some(when) = &post.when else { continue };
-            let org_id = match orgs.get(post.org.value.as_str()) {
-                Some(id) => id.clone(),
-                None => {
-                    let id = OrgId::from(post.org.value.as_str());
-                    orgs.insert(post.org.value.clone(), id.clone());
-                    id
-                }
-            };
-            let post_id = post.id.clone();
-            // Drafts count too, as in `check`: a draft and a ready post with one id are
-            // a mistake either way.
-            let place = (org_id.clone(), post_id.clone());
-            if first_place.contains_key(&place) {
-                duplicates.push((place, Arc::clone(&file.rel)));
-                continue;
-            }
-            first_place.insert(place, Arc::clone(&file.rel));
-            if post.status != Status::Ready || post.external.is_some() {
-                continue;
-            }
-            let Some(org) = plans.reg.org(&post.org.value) else {
-                continue;
-            };
-            let pages: Vec<Network> = org.pages.keys().copied().collect();
-            for net in post
-                .targets(pages.iter().copied())
-                .into_iter()
-                .filter(|n| pages.contains(n))
-            {
-                planned.push(Planned {
-                    org: org_id.clone(),
-                    post: post_id.clone(),
-                    network: net,
-                    due: when.value,
-                    content: content_hash(&post, net),
-                    file: Arc::clone(&file.rel),
-                });
-            }
-            plans
-                .files
-                .entry(org_id)
-                .or_default()
-                .insert(post_id, file.clone());
-        }
-    }
-    if !duplicates.is_empty() {
-        plans.refuse_duplicates(&duplicates, &first_place, &mut planned);
-    }
-    Ok((plans, planned))
-}
-
-/// Reads and parses one plan file as the publisher does: the posts, and the first error of the
-/// file if it has one (then nothing of it may be published). The rules that protect someone
-/// else ([`guard`]) hold here, from the same code as in `check`: the daemon is not bound by CI.
-fn read_plan_file(
-    repo: &Repo,
-    rel: &str,
-    folder: &str,
-    reg: &Registry,
-) -> (Vec<Post>, Option<Diagnostic>) {
-    let text = match repo.read_text(rel) {
-        Ok(text) => text,
-        Err(d) => return (Vec::new(), Some(d)),
-    };
-    let mut diags = Vec::new();
-    guard::secrets(&text, rel, &mut diags);
-    let posts = plan::parse_file(rel, folder, &text, &reg.tz, &mut diags);
-    let resolve = |org: &str, w: &str| media::resolve(repo.root(), org, w).map(|(_, abs)| abs);
-    for post in &posts {
-        guard::post(post, reg, &resolve, &mut diags);
-    }
-    let error = diags.into_iter().find(|d| d.severity == Severity::Error);
-    (posts, error)
-}
-
-impl Plans {
-    /// Two posts of one organization with one id would be one ledger row: neither is
-    /// published (which one was meant is for a person to say), their rows are kept as they are,
-    /// and each place is alerted. Everyone else's posts go on.
-    fn refuse_duplicates(
-        &mut self,
-        duplicates: &[(Place, Arc<str>)],
-        first_place: &HashMap<Place, Arc<str>>,
-        planned: &mut Vec<Planned>,
-    ) {
-        let taken: HashSet<(&str, &str)> = duplicates
-            .iter()
-            .map(|((org, post), _)| (&**org, &**post))
-            .collect();
-        planned.retain(|p| !taken.contains(&(&*p.org, &*p.post)));
-        for ((org, post), again) in duplicates {
-            let Some(first) = first_place.get(&(org.clone(), post.clone())) else {
-                continue;
-            };
-            if let Some(posts) = self.files.get_mut(&**org) {
-                posts.remove(&**post);
-            }
-            self.protected_posts.insert((org.clone(), post.clone()));
-            for (file, other) in [(first, again), (again, first)] {
-                self.broken.push((
-                    file.to_string(),
-                    crate::t!(
-                        "reason-duplicate-id",
-                        post = &**post,
-                        org = &**org,
-                        other = &**other
-                    ),
-                ));
-            }
-        }
-        self.broken.sort();
-        self.broken.dedup();
-    }
-}
-
-fn stem(rel: &str) -> String {
-    rel.rsplit('/')
-        .next()
-        .unwrap_or("")
-        .rsplit_once('.')
-        .map_or("", |(s, _)| s)
-        .to_owned()
-}
-
-/// A hash of what a network receives for a post: text, images and poll as written.
-fn content_hash(post: &Post, net: Network) -> ContentHash {
-    let mut h = blake3::Hasher::new();
-    h.update(post.text_for(net).markdown.as_bytes());
-    for i in post.images_for(net) {
-        h.update(b"\0img\0");
-        h.update(i.value.as_bytes());
-    }
-    for (clip, poster, motion) in clip_jobs(post, net) {
-        h.update(format!("\0{motion:?}\0{clip}\0{poster:?}").as_bytes());
-    }
-    if let Some(p) = &post.poll {
-        h.update(b"\0poll\0");
-        h.update(p.question.value.as_bytes());
-        for o in &p.options {
-            h.update(b"\0");
-            h.update(o.value.as_bytes());
-        }
-        h.update(&[u8::from(p.multiple)]);
-        if let Some(c) = &p.closes {
-            h.update(&c.value.as_second().to_le_bytes());
-        }
-    }
-    ContentHash::from(h.finalize())
 }
 
 /// The clients of the configured networks.
@@ -520,8 +251,8 @@ struct Attempted {
 /// What to do next with the rest of a page's queue after one publication.
 enum Next {
     Go,
-    /// The post's file changed after the plans were read: read them again first.
-    Stale,
+    /// The post's file (this one) changed after the plans were read: read it again first.
+    Stale(String),
     /// The token was refused: the page (or, for VK and OK, the whole token) waits for a person.
     Block(String),
 }
@@ -745,6 +476,15 @@ impl Publisher {
         self.plans.as_ref()
     }
 
+    /// Starts from `reg` before any plan file is read: what is in the ledger can be published
+    /// (each post is read from its file when due), while the files are read beside.
+    pub fn start_from(&mut self, reg: Registry) {
+        match &mut self.plans {
+            Some(plans) => plans.reg = reg,
+            None => self.plans = Some(plans::empty(reg)),
+        }
+    }
+
     /// The pictures of the publications due before `now` + the horizon (of the preparer, or
     /// [`ahead::HORIZON`]), the earliest first, for [`ahead::Ahead`] to prepare before their
     /// time. Each plan file is read again
@@ -793,7 +533,7 @@ impl Publisher {
                 // Due now: the attempt prepares it this very pass.
                 continue;
             }
-            let Some(Some(post)) = self.post_now(plans, &e.key, &mut files) else {
+            let Some(Some(post)) = self.post_now(plans, &e, &mut files) else {
                 continue;
             };
             let org = e.key.org.as_str();
@@ -848,19 +588,24 @@ impl Publisher {
         Ok((jobs, wants, clips))
     }
 
-    /// Takes plans read by [`load`] (perhaps on another thread) and brings the ledger in line
-    /// with them at `now`. Raises alerts for missed publications, edits after publication and
-    /// broken plan files.
+    /// Takes a reading of the plans ([`load`] or [`read_files`], perhaps on another thread)
+    /// and brings the ledger in line with it at `now`: all of it, or the rows of the files that
+    /// were read. Raises alerts for missed publications, edits after publication and broken
+    /// plan files.
+    ///
+    /// A post id that a file read now shares with a file not read now is a duplicate when that
+    /// file still has it (neither publishes, both are reported), and a move otherwise (the file
+    /// is read too, and the ledger synced again).
     ///
     /// Fails when the ledger fails.
     pub fn sync(
         &mut self,
-        plans: Plans,
-        planned: &[Planned],
+        reading: Reading,
         ledger: &mut dyn Ledger,
         now: Timestamp,
     ) -> Result<SyncReport, PassError> {
-        let report = ledger.sync(planned, &|e| plans.keep(e), now, self.grace)?;
+        let mut contents = HashMap::new();
+        let report = self.sync_rows(reading, ledger, now, &mut contents)?;
         let mut alerts = Vec::new();
         for k in &report.missed {
             if let Some(m) = &self.metrics {
@@ -869,20 +614,83 @@ impl Publisher {
             alerts.push(alert::missed(k, self.grace));
         }
         for k in &report.edited_after_publication {
-            let content = planned
-                .iter()
-                .find(|p| p.is(k))
-                .map(|p| p.content.to_string())
-                .unwrap_or_default();
+            let content = contents.get(k).cloned().unwrap_or_default();
             alerts.push(alert::edited(k, &content));
         }
-        for (file, why) in &plans.broken {
+        let broken = self.plans.as_ref().map(Plans::broken).unwrap_or_default();
+        for (file, why) in &broken {
             alerts.push(alert::broken_file(file, why));
         }
         if let Some(m) = &self.metrics {
-            m.set_broken_plan_files(plans.broken.len() as u64);
+            m.set_broken_plan_files(broken.len() as u64);
         }
         raise(ledger, &alerts, now)?;
+        Ok(report)
+    }
+
+    /// The ledger part of [`sync`](Self::sync); `contents` gets the new content of each
+    /// publication edited after it was published.
+    fn sync_rows(
+        &mut self,
+        mut reading: Reading,
+        ledger: &mut dyn Ledger,
+        now: Timestamp,
+        contents: &mut HashMap<Key, String>,
+    ) -> Result<SyncReport, PassError> {
+        let mut plans = match self.plans.take() {
+            Some(mut plans) => {
+                plans.reg = reading.reg.clone();
+                plans
+            }
+            None => plans::empty(reading.reg.clone()),
+        };
+        plans.apply(&mut reading);
+        let mut report = match &reading.scope {
+            None => ledger.sync(&reading.planned, &|e| plans.keep(e), now, self.grace)?,
+            Some(files) => {
+                ledger.sync_files(&reading.planned, files, &|e| plans.keep(e), now, self.grace)?
+            }
+        };
+        // A post id met in a file not read now: still there (a duplicate), or moved away.
+        let conflicts = std::mem::take(&mut report.conflicts);
+        let mut moved = Vec::new();
+        for (key, other) in conflicts {
+            let still_there = plans::folder_of(&other).is_some_and(|folder| {
+                self.read_again(&other, folder, &plans.reg)
+                    .iter()
+                    .any(|p| p.id == key.post && key.org == p.org.value)
+            });
+            let file = reading
+                .planned
+                .iter()
+                .find(|p| p.is(&key))
+                .map(|p| Arc::clone(&p.file));
+            match file {
+                Some(file) if still_there => {
+                    plans.duplicate((key.org.clone(), key.post.clone()), file, other.into());
+                }
+                _ => moved.push(other),
+            }
+        }
+        if !moved.is_empty() {
+            let mut scope: Vec<String> = reading
+                .scope
+                .iter()
+                .flatten()
+                .map(ToString::to_string)
+                .collect();
+            scope.extend(moved);
+            let again = read_files(&self.root, plans.reg.clone(), &scope)?;
+            self.plans = Some(plans);
+            let more = self.sync_rows(again, ledger, now, contents)?;
+            report.merge(more);
+            return Ok(report);
+        }
+        for k in &report.edited_after_publication {
+            if let Some(p) = reading.planned.iter().find(|p| p.is(k)) {
+                contents.insert(k.clone(), p.content.to_string());
+            }
+        }
         self.plans = Some(plans);
         Ok(report)
     }
@@ -1044,8 +852,10 @@ impl Publisher {
                             self.wait(&block, &rest(&slot), until, at, &mut pass);
                             return slot;
                         }
-                        Next::Stale => {
-                            pass.report.stale = true;
+                        Next::Stale(file) => {
+                            if !pass.report.stale.contains(&file) {
+                                pass.report.stale.push(file);
+                            }
                             return slot;
                         }
                         Next::Go => {}
@@ -1067,7 +877,7 @@ impl Publisher {
         loop {
             let halted = {
                 let p = pass.borrow();
-                stop() || p.failure.is_some() || p.report.stale
+                stop() || p.failure.is_some()
             };
             if !halted && seen.len() < self.limit {
                 let now = clock();
@@ -1205,21 +1015,27 @@ impl Publisher {
         }
     }
 
-    /// The post of `key` as its plan file reads now (each file read once for all of `files`):
-    /// `None` when the plans know no file for it, `Some(None)` when the file no longer has it.
+    /// The post of a ledger row as its plan file reads now (each file read once for all of
+    /// `files`): `None` when it must not be sent now (its file is refused, its id is taken
+    /// twice, or the row knows no file yet), `Some(None)` when the file no longer has it.
     fn post_now(
         &self,
         plans: &Plans,
-        key: &Key,
+        entry: &Entry,
         files: &mut HashMap<Arc<str>, Vec<Post>>,
     ) -> Option<Option<Post>> {
-        let file = plans
-            .files
-            .get(key.org.as_str())
-            .and_then(|posts| posts.get(key.post.as_str()))?;
-        let posts = files
-            .entry(file.rel.clone())
-            .or_insert_with(|| self.read_again(&file.rel, &file.folder, &plans.reg));
+        if plans.keep(entry) {
+            return None;
+        }
+        let rel = entry.file.as_deref()?;
+        let folder = plans::folder_of(rel)?;
+        let key = &entry.key;
+        let posts = match files.get(rel) {
+            Some(posts) => posts,
+            None => files
+                .entry(Arc::from(rel))
+                .or_insert_with(|| self.read_again(rel, folder, &plans.reg)),
+        };
         Some(
             posts
                 .iter()
@@ -1308,17 +1124,30 @@ impl Publisher {
                 false,
             ));
         };
-        let found = self.post_now(plans, key, &mut pass.borrow_mut().files);
+        let found = self.post_now(plans, entry, &mut pass.borrow_mut().files);
         let Some(post) = found else {
             return later(&crate::t!("reason-plan-unreadable"));
         };
+        // The file reads otherwise than the ledger was told: send what the ledger knows only.
+        // The file is read again (the daemon does it beside the publishing), and the row goes
+        // out after that, a moment later.
+        let stale = || {
+            let again = now.checked_add(STALE_WAIT).unwrap_or(now);
+            let file = entry.file.clone().unwrap_or_default();
+            Some((
+                Outcome::Retry {
+                    at: again,
+                    why: None,
+                },
+                Next::Stale(file),
+                false,
+            ))
+        };
         let Some(post) = post else {
-            return Some((Outcome::Retry { at: now, why: None }, Next::Stale, false));
+            return stale();
         };
         if !content_hash(&post, key.network).matches(&entry.content) {
-            // Edited after the last read: send what the ledger has been told about only. The
-            // next read of the plans updates the row, and it goes out then.
-            return Some((Outcome::Retry { at: now, why: None }, Next::Stale, false));
+            return stale();
         }
         // Each picture is prepared once: for the publication and for the bytes uploaded. On a
         // blocking thread: decoding a 24-megapixel photo takes a second, and on the runtime's
@@ -1560,10 +1389,9 @@ pub async fn run_once(
     ledger: &mut dyn Ledger,
 ) -> Result<PassReport, PassError> {
     let recovered = recover(ledger, now)?;
-    let (plans, planned) = load(publisher.root())?;
-    let broken = plans.broken.clone();
-    let sync = publisher.sync(plans, &planned, ledger, now)?;
-    drop(planned);
+    let reading = load(publisher.root())?;
+    let sync = publisher.sync(reading, ledger, now)?;
+    let broken = publisher.plans().map(Plans::broken).unwrap_or_default();
     let mut report = publisher.send_due(ledger, &|| now, &|| false, 1).await?;
     report.sync = sync;
     report.broken_files = broken;

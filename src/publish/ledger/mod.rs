@@ -241,6 +241,23 @@ pub struct SyncReport {
     pub edited_after_publication: Vec<Key>,
     /// Due while the daemon was down, beyond the grace window.
     pub missed: Vec<Key>,
+    /// [`Ledger::sync_files`] only: planned publications whose row belongs to a file that was
+    /// not read, with that file. Nothing was done with them: the caller tells a duplicate id
+    /// (that file still has the post) from a move (it does not).
+    pub conflicts: Vec<(Key, String)>,
+}
+
+impl SyncReport {
+    /// Adds what a second sync did.
+    pub fn merge(&mut self, other: SyncReport) {
+        self.added += other.added;
+        self.updated.extend(other.updated);
+        self.cancelled.extend(other.cancelled);
+        self.edited_after_publication
+            .extend(other.edited_after_publication);
+        self.missed.extend(other.missed);
+        self.conflicts.extend(other.conflicts);
+    }
 }
 
 /// How an attempt ended, as the scheduler decided from the client's typed error.
@@ -396,6 +413,20 @@ pub trait Ledger {
     fn sync(
         &mut self,
         planned: &[Planned],
+        keep: &dyn Fn(&Entry) -> bool,
+        now: Timestamp,
+        grace: jiff::SignedDuration,
+    ) -> Result<SyncReport, LedgerError>;
+
+    /// [`sync`](Ledger::sync) for some plan files only, after they changed: `planned` is what
+    /// `files` want now (a file that was removed wants nothing). Rows of other files are not
+    /// cancelled; a planned publication whose row belongs to another file is left alone and
+    /// reported in [`SyncReport::conflicts`]. Scheduled rows of any file that waited beyond
+    /// `grace` are marked missed, as a full sync does.
+    fn sync_files(
+        &mut self,
+        planned: &[Planned],
+        files: &[Arc<str>],
         keep: &dyn Fn(&Entry) -> bool,
         now: Timestamp,
         grace: jiff::SignedDuration,

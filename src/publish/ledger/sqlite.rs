@@ -2,7 +2,9 @@
 //! committed `sending` row can roll back on power loss, and a lost `sending` means posting
 //! twice), and `BEGIN IMMEDIATE` write transactions.
 
+use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
+use std::sync::Arc;
 
 use jiff::{SignedDuration, Timestamp};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
@@ -305,8 +307,9 @@ impl SqliteLedger {
 /// schema, and teach `migrate` the step. Version 2 added the tables of comment moderation
 /// (`moderation`, `judged`, `inbox`), which [`SCHEMA`] creates where they are missing. Version 3
 /// added the audit's observations (`observed`, `profile`), created the same way: an older
-/// ledger gains them empty.
-pub const SCHEMA_VERSION: i64 = 3;
+/// ledger gains them empty. Version 4 added the index of rows by plan file (`publication_file`),
+/// which a sync of the files that changed reads by.
+pub const SCHEMA_VERSION: i64 = 4;
 
 /// Refuses a ledger written by a newer vestnik: its rows may mean what this one does not know.
 fn refuse_newer(conn: &Connection, path: &Path) -> Result<(), LedgerError> {
@@ -343,6 +346,9 @@ fn migrate(conn: &Connection) -> Result<(), LedgerError> {
             .map_err(storage)?;
         }
     }
+    // After `file` exists in a ledger from before it did.
+    conn.execute_batch("CREATE INDEX IF NOT EXISTS publication_file ON publication (file)")
+        .map_err(storage)?;
     Ok(())
 }
 
@@ -438,6 +444,8 @@ enum Action<'a> {
     Moved(&'a Planned),
     /// Scheduled but gone from the plans.
     Cancel(Box<Key>),
+    /// Scheduled and waiting beyond the grace window, in a file that was not read.
+    Miss(Box<Key>),
 }
 
 const _: () = assert!(std::mem::size_of::<Action<'static>>() == 16);
@@ -488,6 +496,75 @@ fn compare<'a>(p: &'a Planned, e: &Entry, missed: bool, now: Timestamp) -> Optio
         _ if e.file.as_deref() != Some(&*p.file) => Some(Action::Moved(p)),
         _ => None,
     }
+}
+
+/// Writes what a sync decided, in its transaction.
+fn apply(
+    tx: &rusqlite::Transaction<'_>,
+    actions: Vec<Action<'_>>,
+    now: Timestamp,
+) -> Result<SyncReport, LedgerError> {
+    let mut report = SyncReport::default();
+    let now_ms = ms(now);
+    for a in actions {
+        let (p, sql, state, tally) = match a {
+            Action::Miss(key) => {
+                exec(
+                    tx,
+                    "UPDATE publication SET state = 'missed', updated_ms = ?4 WHERE org = ?1 AND post = ?2 AND network = ?3",
+                    params![key.org, key.post, key.network.key(), now_ms],
+                )?;
+                report.missed.push(*key);
+                continue;
+            }
+            Action::Cancel(key) => {
+                exec(
+                    tx,
+                    "UPDATE publication SET state = 'cancelled', updated_ms = ?4 WHERE org = ?1 AND post = ?2 AND network = ?3",
+                    params![key.org, key.post, key.network.key(), now_ms],
+                )?;
+                report.cancelled.push(*key);
+                continue;
+            }
+            Action::Insert(p, missed) => (p, INSERT, state_of(missed), Tally::added(missed)),
+            Action::Update(p, missed) => {
+                let tally = if missed {
+                    Tally::Missed
+                } else {
+                    Tally::Updated
+                };
+                (p, UPDATE, state_of(missed), tally)
+            }
+            Action::Revive(p) => (p, REVIVE, state_of(false), Tally::Added),
+            // Back in the plans unchanged: schedule it again.
+            Action::Restore(p, missed) => (p, RESTORE, state_of(missed), Tally::added(missed)),
+            // Reported once: the new plan is remembered, nothing is reposted.
+            Action::Edited(p) => (p, EDITED, "", Tally::Edited),
+            Action::Moved(p) => (p, MOVED, "", Tally::Quiet),
+        };
+        exec(
+            tx,
+            sql,
+            params![
+                p.org,
+                p.post,
+                p.network.key(),
+                ms(p.due),
+                p.content.to_string(),
+                state,
+                now_ms,
+                &*p.file
+            ],
+        )?;
+        match tally {
+            Tally::Added => report.added += 1,
+            Tally::Updated => report.updated.push(p.key()),
+            Tally::Missed => report.missed.push(p.key()),
+            Tally::Edited => report.edited_after_publication.push(p.key()),
+            Tally::Quiet => {}
+        }
+    }
+    Ok(report)
 }
 
 impl Ledger for SqliteLedger {
@@ -552,58 +629,98 @@ impl Ledger for SqliteLedger {
                 }
             }
         }
-        let mut report = SyncReport::default();
-        let now_ms = ms(now);
-        for a in actions {
-            let (p, sql, state, tally) = match a {
-                Action::Cancel(key) => {
-                    exec(
-                        &tx,
-                        "UPDATE publication SET state = 'cancelled', updated_ms = ?4 WHERE org = ?1 AND post = ?2 AND network = ?3",
-                        params![key.org, key.post, key.network.key(), now_ms],
-                    )?;
-                    report.cancelled.push(*key);
+        let report = apply(&tx, actions, now)?;
+        tx.commit().map_err(storage)?;
+        Ok(report)
+    }
+
+    fn sync_files(
+        &mut self,
+        planned: &[Planned],
+        files: &[Arc<str>],
+        keep: &dyn Fn(&Entry) -> bool,
+        now: Timestamp,
+        grace: SignedDuration,
+    ) -> Result<SyncReport, LedgerError> {
+        let late = now.checked_sub(grace).unwrap_or(now);
+        let scope: HashSet<&str> = files.iter().map(|f| &**f).collect();
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(storage)?;
+        let mut actions: Vec<Action<'_>> = Vec::new();
+        let mut conflicts = Vec::new();
+        {
+            // The rows of the files read, and the rows of what they plan (a post may have moved
+            // in from a file that was not read).
+            let mut rows: BTreeMap<Key, Entry> = BTreeMap::new();
+            let mut by_file = tx
+                .prepare_cached(&format!(
+                    "SELECT {COLUMNS} FROM publication WHERE file = ?1"
+                ))
+                .map_err(storage)?;
+            for f in files {
+                for e in by_file.query_map([&**f], row_entry).map_err(storage)? {
+                    let e = e.map_err(storage)?;
+                    rows.insert(e.key.clone(), e);
+                }
+            }
+            let mut by_key = tx
+                .prepare_cached(&format!(
+                    "SELECT {COLUMNS} FROM publication WHERE org = ?1 AND post = ?2 AND network = ?3"
+                ))
+                .map_err(storage)?;
+            let mut seen: HashSet<(&str, &str, &str)> = HashSet::new();
+            for p in planned {
+                if !seen.insert(planned_order(p)) {
                     continue;
                 }
-                Action::Insert(p, missed) => (p, INSERT, state_of(missed), Tally::added(missed)),
-                Action::Update(p, missed) => {
-                    let tally = if missed {
-                        Tally::Missed
-                    } else {
-                        Tally::Updated
-                    };
-                    (p, UPDATE, state_of(missed), tally)
+                let found = by_key
+                    .query_row(params![p.org, p.post, p.network.key()], row_entry)
+                    .optional()
+                    .map_err(storage)?;
+                let e = match found {
+                    Some(e) => Some(e),
+                    None => rows.remove(&p.key()),
+                };
+                match e {
+                    None => actions.push(Action::Insert(p, p.due < late)),
+                    Some(e) => {
+                        rows.remove(&e.key);
+                        match e.file.as_deref() {
+                            Some(other)
+                                if !scope.contains(other) && e.state != State::Cancelled =>
+                            {
+                                conflicts.push((e.key, other.to_owned()));
+                            }
+                            _ => actions.extend(compare(p, &e, p.due < late, now)),
+                        }
+                    }
                 }
-                Action::Revive(p) => (p, REVIVE, state_of(false), Tally::Added),
-                // Back in the plans unchanged: schedule it again.
-                Action::Restore(p, missed) => (p, RESTORE, state_of(missed), Tally::added(missed)),
-                // Reported once: the new plan is remembered, nothing is reposted.
-                Action::Edited(p) => (p, EDITED, "", Tally::Edited),
-                Action::Moved(p) => (p, MOVED, "", Tally::Quiet),
-            };
-            exec(
-                &tx,
-                sql,
-                params![
-                    p.org,
-                    p.post,
-                    p.network.key(),
-                    ms(p.due),
-                    p.content.to_string(),
-                    state,
-                    now_ms,
-                    &*p.file
-                ],
-            )?;
-            match tally {
-                Tally::Added => report.added += 1,
-                Tally::Updated => report.updated.push(p.key()),
-                Tally::Missed => report.missed.push(p.key()),
-                Tally::Edited => report.edited_after_publication.push(p.key()),
-                Tally::Quiet => {}
+            }
+            for (key, e) in rows {
+                if e.state == State::Scheduled && !keep(&e) {
+                    actions.push(Action::Cancel(Box::new(key)));
+                }
+            }
+            // What waited beyond the grace window elsewhere: missed, as a full sync finds it.
+            let mut waited = tx
+                .prepare_cached(&format!(
+                    "SELECT {COLUMNS} FROM publication WHERE state = 'scheduled' AND next_try_ms < ?1"
+                ))
+                .map_err(storage)?;
+            let planned_keys: HashSet<(&str, &str, &str)> = seen;
+            for e in waited.query_map([ms(late)], row_entry).map_err(storage)? {
+                let e = e.map_err(storage)?;
+                let in_scope = e.file.as_deref().is_some_and(|f| scope.contains(f));
+                if !in_scope && !planned_keys.contains(&sort_key(&e.key)) && !keep(&e) {
+                    actions.push(Action::Miss(Box::new(e.key)));
+                }
             }
         }
+        let mut report = apply(&tx, actions, now)?;
         tx.commit().map_err(storage)?;
+        report.conflicts = conflicts;
         Ok(report)
     }
 
@@ -1523,6 +1640,118 @@ mod tests {
         )
     }
 
+    fn files(names: &[&str]) -> Vec<Arc<str>> {
+        names.iter().map(|n| Arc::from(*n)).collect()
+    }
+
+    fn state_of(l: &SqliteLedger, k: &Key) -> State {
+        l.entries()
+            .unwrap()
+            .into_iter()
+            .find(|e| &e.key == k)
+            .map(|e| e.state)
+            .unwrap()
+    }
+
+    /// A sync of some files touches the rows of those files and of what they plan, and no
+    /// other: a file that was not read keeps its rows scheduled.
+    #[test]
+    fn a_sync_of_some_files_leaves_the_others_alone() {
+        let mut l = SqliteLedger::in_memory().unwrap();
+        let now = t("2026-12-01T00:00:00Z");
+        let a = planned("a", Network::Vk, "2026-12-02T03:00:00Z", "a");
+        let b = planned("b", Network::Vk, "2026-12-02T03:00:00Z", "b");
+        let c = planned("c", Network::Vk, "2026-12-02T03:00:00Z", "c");
+        l.sync(&[a, b, c.clone()], &|_| false, now, GRACE).unwrap();
+
+        // a.md was edited (a new time), b.md removed, d.md added; c.md was not read.
+        let a2 = planned("a", Network::Vk, "2026-12-03T03:00:00Z", "a");
+        let d = planned("d", Network::Vk, "2026-12-02T03:00:00Z", "d");
+        let scope = files(&[
+            "plans/school/a.md",
+            "plans/school/b.md",
+            "plans/school/d.md",
+        ]);
+        let r = l
+            .sync_files(&[a2, d], &scope, &|_| false, now, GRACE)
+            .unwrap();
+        assert_eq!(r.added, 1);
+        assert_eq!(r.updated, [key("a", Network::Vk)]);
+        assert_eq!(r.cancelled, [key("b", Network::Vk)]);
+        assert!(r.conflicts.is_empty() && r.missed.is_empty());
+        assert_eq!(state_of(&l, &c.key()), State::Scheduled);
+        assert_eq!(state_of(&l, &key("d", Network::Vk)), State::Scheduled);
+        assert_eq!(l.entries().unwrap().len(), 4);
+
+        // Nothing read: nothing changes.
+        let r = l.sync_files(&[], &[], &|_| false, now, GRACE).unwrap();
+        assert_eq!((r.added, r.cancelled.len(), r.updated.len()), (0, 0, 0));
+    }
+
+    /// A post id that a file read now shares with a row of a file not read is left alone and
+    /// reported: the caller tells a duplicate from a move. A row of a file in the scope moves.
+    #[test]
+    fn a_post_met_in_another_file_is_a_conflict_unless_that_file_was_read() {
+        let mut l = SqliteLedger::in_memory().unwrap();
+        let now = t("2026-12-01T00:00:00Z");
+        let a = planned("a", Network::Vk, "2026-12-02T03:00:00Z", "a");
+        l.sync(&[a], &|_| false, now, GRACE).unwrap();
+        let mut elsewhere = planned("a", Network::Vk, "2026-12-05T03:00:00Z", "a");
+        elsewhere.file = "plans/school/new.md".into();
+        let r = l
+            .sync_files(
+                std::slice::from_ref(&elsewhere),
+                &files(&["plans/school/new.md"]),
+                &|_| false,
+                now,
+                GRACE,
+            )
+            .unwrap();
+        assert_eq!(
+            r.conflicts,
+            [(key("a", Network::Vk), "plans/school/a.md".to_owned())]
+        );
+        let row = l.entries().unwrap().remove(0);
+        assert_eq!(row.file.as_deref(), Some("plans/school/a.md"));
+        assert_eq!(row.due, t("2026-12-02T03:00:00Z"), "untouched");
+
+        // Both files read (a.md was renamed): the row moves with its new time.
+        let r = l
+            .sync_files(
+                &[elsewhere],
+                &files(&["plans/school/a.md", "plans/school/new.md"]),
+                &|_| false,
+                now,
+                GRACE,
+            )
+            .unwrap();
+        assert!(r.conflicts.is_empty() && r.cancelled.is_empty());
+        let row = l.entries().unwrap().remove(0);
+        assert_eq!(row.file.as_deref(), Some("plans/school/new.md"));
+        assert_eq!(row.due, t("2026-12-05T03:00:00Z"));
+    }
+
+    /// What waited beyond the grace window is missed after a sync of other files too, unless
+    /// its file is kept (refused): as a full sync finds it.
+    #[test]
+    fn a_sync_of_some_files_marks_what_waited_too_long_as_missed() {
+        let mut l = SqliteLedger::in_memory().unwrap();
+        let before = t("2026-12-01T00:00:00Z");
+        let old = planned("old", Network::Vk, "2026-12-01T01:00:00Z", "o");
+        let mut kept = planned("kept", Network::Vk, "2026-12-01T01:00:00Z", "k");
+        kept.file = "plans/school/broken.md".into();
+        let soon = planned("soon", Network::Vk, "2026-12-01T05:00:00Z", "s");
+        l.sync(&[old, kept, soon], &|_| false, before, GRACE)
+            .unwrap();
+        let now = t("2026-12-01T04:00:00Z");
+        let keep = |e: &Entry| e.file.as_deref() == Some("plans/school/broken.md");
+        let r = l.sync_files(&[], &[], &keep, now, GRACE).unwrap();
+        assert_eq!(r.missed, [key("old", Network::Vk)]);
+        assert_eq!(state_of(&l, &key("old", Network::Vk)), State::Missed);
+        assert_eq!(state_of(&l, &key("kept", Network::Vk)), State::Scheduled);
+        assert_eq!(state_of(&l, &key("soon", Network::Vk)), State::Scheduled);
+    }
+
     /// A broken plan file protects exactly its own rows, whatever their ids (an explicit `id:`
     /// does not name its file): the ledger remembers each row's file.
     #[test]
@@ -1698,7 +1927,16 @@ mod tests {
             .conn
             .pragma_query_value(None, "user_version", |r| r.get(0))
             .unwrap();
-        assert_eq!(version, 3);
+        assert_eq!(version, SCHEMA_VERSION);
+        let indexed: i64 = l
+            .conn
+            .query_row(
+                "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = 'publication_file'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(indexed, 1, "version 4 indexes the rows by file");
         let now = Timestamp::from_second(1_900_000_000).unwrap();
         assert_eq!(
             l.observe(&[observed("-100_1", 1_800_000_000, Source::Hand)], now)

@@ -1,0 +1,417 @@
+//! The plans as the publisher knows them, and how they are read: all at once ([`load`], at the
+//! start and when the registry changes) or only the files that changed ([`read_files`], after a
+//! commit or an edit). Either way the result is a [`Reading`], which
+//! [`Publisher::sync`](super::Publisher::sync) brings into the ledger and into [`Plans`].
+//!
+//! The publisher keeps no parsed post in memory: a ledger row knows the file its post is
+//! written in ([`Entry::file`]), and the file is read again when the post is due. What stays in
+//! memory is the registry and the files that were refused, so that their rows are kept.
+
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+use std::sync::Arc;
+
+use crate::check::rules::guard;
+use crate::media;
+use crate::plan::diagnostic::{Diagnostic, Severity};
+use crate::plan::id::{OrgId, PostId};
+use crate::plan::network::Network;
+use crate::plan::registry::{REGISTRY_PATH, Registry};
+use crate::plan::repo::{self, FileKind, PlanFile, Repo};
+use crate::plan::{self, Post, Status};
+use crate::publish::PassError;
+use crate::publish::ledger::{ContentHash, Entry, Planned};
+
+/// A post's place in the ledger: organization and post id.
+pub(super) type Place = (OrgId, PostId);
+
+/// A plan file that was refused (it cannot be read, or breaks a rule): nothing of it is
+/// published and nothing of it is cancelled.
+#[derive(Debug, Clone)]
+struct Refusal {
+    /// The first problem, as `line:col: message`.
+    why: String,
+    /// The posts that were read from it all the same: their rows are kept.
+    posts: Vec<Place>,
+}
+
+/// The plans as last read: the registry, and the files and post ids that must not publish now.
+pub struct Plans {
+    /// The registry.
+    pub reg: Registry,
+    /// Refused plan files, by path.
+    refused: HashMap<Arc<str>, Refusal>,
+    /// Post ids written in two places: the files of each. Neither place publishes.
+    duplicates: HashMap<Place, Vec<Arc<str>>>,
+    /// `(org, file stem)` of the refused files, for rows written before the ledger kept their
+    /// file (rebuilt from `refused`).
+    protected: HashSet<(String, String)>,
+    /// `(org, post)` of posts that were read but are not published now: those of refused files
+    /// and the duplicates (rebuilt from both).
+    protected_posts: HashSet<Place>,
+}
+
+impl Plans {
+    fn new(reg: Registry) -> Plans {
+        Plans {
+            reg,
+            refused: HashMap::new(),
+            duplicates: HashMap::new(),
+            protected: HashSet::new(),
+            protected_posts: HashSet::new(),
+        }
+    }
+
+    /// Whether a ledger row must be kept although its post is not in the plans: its file
+    /// cannot be read right now, and a typo must not cancel a publication. Also whether a row
+    /// must not be sent now.
+    pub(super) fn keep(&self, e: &Entry) -> bool {
+        let k = &e.key;
+        if self
+            .protected_posts
+            .contains(&(k.org.clone(), k.post.clone()))
+        {
+            return true;
+        }
+        match &e.file {
+            // Exactly the rows of the file that cannot be read now, whatever their ids are.
+            Some(file) => self.refused.contains_key(file.as_str()),
+            // A row from before the ledger kept files: its file is guessed from a file-name id
+            // (an explicit `id:` cannot be traced; the next read of the plans records the file).
+            None => {
+                let stem = k.post.split('#').next().unwrap_or(&k.post);
+                self.protected
+                    .contains(&(k.org.to_string(), stem.to_owned()))
+            }
+        }
+    }
+
+    /// The refused plan files (read again when a picture is added: it may be the one missing).
+    pub fn refused_files(&self) -> Vec<String> {
+        self.refused.keys().map(ToString::to_string).collect()
+    }
+
+    /// The plan files that cannot publish now, with the first problem of each, sorted.
+    pub fn broken(&self) -> Vec<(String, String)> {
+        let mut out: Vec<(String, String)> = self
+            .refused
+            .iter()
+            .map(|(f, r)| (f.to_string(), r.why.clone()))
+            .collect();
+        for ((org, post), files) in &self.duplicates {
+            for (i, file) in files.iter().enumerate() {
+                let other = files.get(if i == 0 { 1 } else { 0 }).unwrap_or(file);
+                out.push((
+                    file.to_string(),
+                    crate::t!(
+                        "reason-duplicate-id",
+                        post = &**post,
+                        org = &**org,
+                        other = &**other
+                    ),
+                ));
+            }
+        }
+        out.sort();
+        out.dedup();
+        out
+    }
+
+    /// Takes what a reading found: everything, or (for a reading of some files) what it found
+    /// in those files, the rest kept as it was.
+    pub(super) fn apply(&mut self, reading: &mut Reading) {
+        match &reading.scope {
+            None => {
+                self.refused = std::mem::take(&mut reading.refused);
+                self.duplicates = std::mem::take(&mut reading.duplicates);
+            }
+            Some(files) => {
+                let scope: HashSet<&str> = files.iter().map(|f| &**f).collect();
+                self.refused.retain(|f, _| !scope.contains(&**f));
+                self.refused.extend(reading.refused.drain());
+                // A duplicate ends when one of its files was read again without it.
+                self.duplicates
+                    .retain(|_, fs| !fs.iter().any(|f| scope.contains(&**f)));
+                for (place, files) in reading.duplicates.drain() {
+                    self.duplicates.insert(place, files);
+                }
+            }
+        }
+        self.rebuild();
+    }
+
+    /// Marks a post id taken twice: by `file`, read now, and by `other`, which still has it.
+    pub(super) fn duplicate(&mut self, place: Place, file: Arc<str>, other: Arc<str>) {
+        self.duplicates.insert(place, vec![other, file]);
+        self.rebuild();
+    }
+
+    fn rebuild(&mut self) {
+        self.protected = self
+            .refused
+            .keys()
+            .map(|f| (folder_of(f).unwrap_or("").to_owned(), stem(f)))
+            .collect();
+        self.protected_posts = self
+            .refused
+            .values()
+            .flat_map(|r| r.posts.iter().cloned())
+            .chain(self.duplicates.keys().cloned())
+            .collect();
+    }
+}
+
+/// What one reading of plan files found.
+pub struct Reading {
+    /// The registry the files were read against.
+    pub reg: Registry,
+    /// `None`: every plan file was read. Otherwise the files that were (added, changed or
+    /// removed): the ledger rows of other files are not touched.
+    pub scope: Option<Vec<Arc<str>>>,
+    /// The publications the files that were read want.
+    pub planned: Vec<Planned>,
+    refused: HashMap<Arc<str>, Refusal>,
+    duplicates: HashMap<Place, Vec<Arc<str>>>,
+}
+
+impl Reading {
+    /// How many plan files were read (`None`: all of them).
+    pub fn files(&self) -> Option<usize> {
+        self.scope.as_ref().map(Vec::len)
+    }
+}
+
+/// The organization folder of a plan file's path (`plans/<folder>/…`).
+pub(super) fn folder_of(rel: &str) -> Option<&str> {
+    let mut parts = rel.split('/');
+    match (parts.next(), parts.next(), parts.next()) {
+        (Some("plans"), Some(folder), Some(_)) if !folder.is_empty() => Some(folder),
+        _ => None,
+    }
+}
+
+/// Reads the registry of the repository at `root`.
+///
+/// Fails when it cannot be read or is not usable.
+pub fn registry(root: &Path) -> Result<Registry, PassError> {
+    let repo = Repo::open(root).map_err(|e| PassError::Registry(repo::io_words(&e)))?;
+    let text = repo
+        .read_text(REGISTRY_PATH)
+        .map_err(|d| PassError::Registry(d.message))?;
+    let (reg, diags) = Registry::parse(&text, REGISTRY_PATH);
+    if !reg.usable {
+        return Err(PassError::Registry(
+            diags.first().map(|d| d.message.clone()).unwrap_or_default(),
+        ));
+    }
+    Ok(reg)
+}
+
+/// Reads the registry and every plan file under `root`: the plans and the publications they
+/// want.
+///
+/// Fails only when the registry cannot be read; a broken plan file is refused and skipped.
+pub fn load(root: &Path) -> Result<Reading, PassError> {
+    let reg = registry(root)?;
+    let repo = Repo::open(root).map_err(|e| PassError::Registry(repo::io_words(&e)))?;
+    let files = repo
+        .plan_files()
+        .map_err(|e| PassError::Registry(repo::io_words(&e)))?;
+    Ok(read(&repo, reg, files, None))
+}
+
+/// Reads only `files` (paths relative to `root`, with `/`; those outside `plans/<org>/` and
+/// those that no longer exist are part of the scope but read as nothing) against `reg`.
+pub fn read_files(root: &Path, reg: Registry, files: &[String]) -> Result<Reading, PassError> {
+    let repo = Repo::open(root).map_err(|e| PassError::Registry(repo::io_words(&e)))?;
+    let mut scope: Vec<Arc<str>> = files.iter().map(|f| Arc::from(f.as_str())).collect();
+    scope.sort();
+    scope.dedup();
+    let listed = scope
+        .iter()
+        .filter_map(|rel| {
+            let folder = folder_of(rel)?;
+            let kind = repo::kind_of(rel);
+            if kind == FileKind::Other || !repo.root().join(&**rel).exists() {
+                return None;
+            }
+            Some(PlanFile {
+                rel: rel.to_string(),
+                folder: folder.into(),
+                kind,
+            })
+        })
+        .collect();
+    Ok(read(&repo, reg, listed, Some(scope)))
+}
+
+fn read(repo: &Repo, reg: Registry, files: Vec<PlanFile>, scope: Option<Vec<Arc<str>>>) -> Reading {
+    let mut reading = Reading {
+        reg,
+        scope,
+        planned: Vec::with_capacity(files.len() * 3),
+        refused: HashMap::new(),
+        duplicates: HashMap::new(),
+    };
+    // One string per organization id, shared by its posts' rows.
+    let mut orgs: HashMap<String, OrgId> = HashMap::new();
+    // Where each (organization, post id) was first read: a second place is a duplicate.
+    let mut first_place: HashMap<Place, Arc<str>> = HashMap::new();
+    let mut duplicates: Vec<(Place, Arc<str>)> = Vec::new();
+    // Taken by value: each file's paths are freed as it is read, while the planned rows grow.
+    for f in files.into_iter().filter(|f| f.kind != FileKind::Other) {
+        let rel: Arc<str> = f.rel.as_str().into();
+        if f.kind == FileKind::BadName {
+            let why = "1:1: the file name has control characters or is not UTF-8".to_owned();
+            reading.refuse(rel, &[], why);
+            continue;
+        }
+        let (parsed, error) = read_plan_file(repo, &f.rel, &f.folder, &reading.reg);
+        if let Some(d) = error {
+            // Any error in a file: nothing of it is published, and nothing of it is cancelled.
+            let why = format!("{}:{}: {}", d.pos.line, d.pos.column, d.message);
+            reading.refuse(rel, &parsed, why);
+            continue;
+        }
+        for post in parsed {
+            let Some(when) = &post.when else { continue };
+            let org_id = match orgs.get(post.org.value.as_str()) {
+                Some(id) => id.clone(),
+                None => {
+                    let id = OrgId::from(post.org.value.as_str());
+                    orgs.insert(post.org.value.clone(), id.clone());
+                    id
+                }
+            };
+            let post_id = post.id.clone();
+            // Drafts count too, as in `check`: a draft and a ready post with one id are
+            // a mistake either way.
+            let place = (org_id.clone(), post_id.clone());
+            if first_place.contains_key(&place) {
+                duplicates.push((place, Arc::clone(&rel)));
+                continue;
+            }
+            first_place.insert(place, Arc::clone(&rel));
+            if post.status != Status::Ready || post.external.is_some() {
+                continue;
+            }
+            let Some(org) = reading.reg.org(&post.org.value) else {
+                continue;
+            };
+            let pages: Vec<Network> = org.pages.keys().copied().collect();
+            for net in post
+                .targets(pages.iter().copied())
+                .into_iter()
+                .filter(|n| pages.contains(n))
+            {
+                reading.planned.push(Planned {
+                    org: org_id.clone(),
+                    post: post_id.clone(),
+                    network: net,
+                    due: when.value,
+                    content: content_hash(&post, net),
+                    file: Arc::clone(&rel),
+                });
+            }
+        }
+    }
+    if !duplicates.is_empty() {
+        // Two posts of one organization with one id would be one ledger row: neither is
+        // published (which one was meant is for a person to say), their rows are kept as they
+        // are, and each place is alerted. Everyone else's posts go on.
+        let taken: HashSet<(&str, &str)> = duplicates
+            .iter()
+            .map(|((org, post), _)| (&**org, &**post))
+            .collect();
+        reading
+            .planned
+            .retain(|p| !taken.contains(&(&*p.org, &*p.post)));
+        for (place, again) in duplicates {
+            let Some(first) = first_place.get(&place) else {
+                continue;
+            };
+            let files = reading
+                .duplicates
+                .entry(place)
+                .or_insert_with(|| vec![Arc::clone(first)]);
+            if !files.contains(&again) {
+                files.push(again);
+            }
+        }
+    }
+    reading
+}
+
+impl Reading {
+    fn refuse(&mut self, rel: Arc<str>, posts: &[Post], why: String) {
+        let posts = posts
+            .iter()
+            .map(|p| (OrgId::from(p.org.value.as_str()), p.id.clone()))
+            .collect();
+        self.refused.insert(rel, Refusal { why, posts });
+    }
+}
+
+/// Reads and parses one plan file as the publisher does: the posts, and the first error of the
+/// file if it has one (then nothing of it may be published). The rules that protect someone
+/// else ([`guard`]) hold here, from the same code as in `check`: the daemon is not bound by CI.
+pub(super) fn read_plan_file(
+    repo: &Repo,
+    rel: &str,
+    folder: &str,
+    reg: &Registry,
+) -> (Vec<Post>, Option<Diagnostic>) {
+    let text = match repo.read_text(rel) {
+        Ok(text) => text,
+        Err(d) => return (Vec::new(), Some(d)),
+    };
+    let mut diags = Vec::new();
+    guard::secrets(&text, rel, &mut diags);
+    let posts = plan::parse_file(rel, folder, &text, &reg.tz, &mut diags);
+    let resolve = |org: &str, w: &str| media::resolve(repo.root(), org, w).map(|(_, abs)| abs);
+    for post in &posts {
+        guard::post(post, reg, &resolve, &mut diags);
+    }
+    let error = diags.into_iter().find(|d| d.severity == Severity::Error);
+    (posts, error)
+}
+
+fn stem(rel: &str) -> String {
+    rel.rsplit('/')
+        .next()
+        .unwrap_or("")
+        .rsplit_once('.')
+        .map_or("", |(s, _)| s)
+        .to_owned()
+}
+
+/// A hash of what a network receives for a post: text, images and poll as written.
+pub(super) fn content_hash(post: &Post, net: Network) -> ContentHash {
+    let mut h = blake3::Hasher::new();
+    h.update(post.text_for(net).markdown.as_bytes());
+    for i in post.images_for(net) {
+        h.update(b"\0img\0");
+        h.update(i.value.as_bytes());
+    }
+    for (clip, poster, motion) in super::clip_jobs(post, net) {
+        h.update(format!("\0{motion:?}\0{clip}\0{poster:?}").as_bytes());
+    }
+    if let Some(p) = &post.poll {
+        h.update(b"\0poll\0");
+        h.update(p.question.value.as_bytes());
+        for o in &p.options {
+            h.update(b"\0");
+            h.update(o.value.as_bytes());
+        }
+        h.update(&[u8::from(p.multiple)]);
+        if let Some(c) = &p.closes {
+            h.update(&c.value.as_second().to_le_bytes());
+        }
+    }
+    ContentHash::from(h.finalize())
+}
+
+/// An empty set of plans over `reg`, before anything was read.
+pub(super) fn empty(reg: Registry) -> Plans {
+    Plans::new(reg)
+}
