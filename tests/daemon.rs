@@ -1146,3 +1146,200 @@ async fn a_new_responsible_on_the_branch_is_told_to_the_mcu_once() {
     );
     assert!(warned < published, "{log}");
 }
+
+/// The `"files"` of each "plans read" line of a JSON log: `"all"`, or how many files were read.
+fn readings(log: &str) -> Vec<String> {
+    log.lines()
+        .filter(|l| l.contains("plans read"))
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .map(|v| {
+            let f = &v["fields"]["files"];
+            f.as_str().map_or_else(|| f.to_string(), str::to_owned)
+        })
+        .collect()
+}
+
+/// Issue 17: a commit makes the daemon read only the files it changed, and a restart only those
+/// changed since the commit the ledger remembers (all of them the first time); a file not read
+/// keeps its rows. A post id written in a second file while the first still has it publishes
+/// from neither, and is reported for both.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_the_files_a_commit_changed_are_read_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let remote = dir.path().join("remote.git");
+    let work = dir.path().join("work");
+    std::fs::create_dir_all(work.join("plans")).unwrap();
+    support::git(
+        dir.path(),
+        &["init", "--bare", "-q", remote.to_str().unwrap()],
+    );
+    support::git(&work, &["init", "-q"]);
+    std::fs::write(work.join(REGISTRY_PATH), registry()).unwrap();
+    // Whole seconds: the ledger keeps milliseconds.
+    let later = Timestamp::from_second(Timestamp::now().as_second() + 48 * 3600).unwrap();
+    for name in ["a", "b", "c"] {
+        post_on(&work, name, later, "vk");
+    }
+    push(&work, &remote, "three posts");
+    let sb = sandbox_for(&registry(), sandbox::SandboxLimits::UNLIMITED).await;
+    let config = dir.path().join("vestnik.yaml");
+    std::fs::write(
+        &config,
+        format!(
+            "ledger: ledger.sqlite\ncache_dir: cache\nlog: json\nmax_nap_seconds: 1\nsource: {{git: '{}', branch: main, checkout: checkout}}\njobs: {{sync: '* * * * * *', weekly_summary: 'off', retry_sweep: 'off', moderate: 'off'}}\n{}",
+            remote.display(),
+            support::networks_yaml(dir.path(), &sb)
+        ),
+    )
+    .unwrap();
+    let row = |post: &str| {
+        support::ledger_rows(&config)
+            .into_iter()
+            .find(|r| r["post"] == post && r["network"] == "vk")
+    };
+
+    let daemon = Running::start(None, &config);
+    assert!(
+        until(Duration::from_secs(20), || readings(&daemon.log())
+            == ["all"])
+        .await,
+        "{}",
+        daemon.log()
+    );
+    // One new post, due in a moment: one file read, and it is published.
+    post_on(
+        &work,
+        "now",
+        Timestamp::now() + SignedDuration::from_secs(2),
+        "vk",
+    );
+    push(&work, &remote, "a post for now");
+    assert!(
+        until(Duration::from_secs(20), || sb.vk.state.wall(VK_PAGE).len()
+            == 1)
+        .await,
+        "{}",
+        daemon.log()
+    );
+    assert_eq!(readings(&daemon.log()), ["all", "1"]);
+    let (code, _) = daemon.stop().await;
+    assert_eq!(code, Some(0));
+
+    // While it is down: b.md gets a new time, c.md is removed. The restart reads those two.
+    let moved = later + SignedDuration::from_hours(1);
+    post_on(&work, "b", moved, "vk");
+    std::fs::remove_file(work.join("plans/school/c.md")).unwrap();
+    push(&work, &remote, "b moved, c removed");
+    let daemon = Running::start(None, &config);
+    assert!(
+        until(Duration::from_secs(20), || !readings(&daemon.log())
+            .is_empty())
+        .await,
+        "{}",
+        daemon.log()
+    );
+    assert_eq!(readings(&daemon.log()), ["2"]);
+    assert_eq!(row("c").unwrap()["state"], "cancelled");
+    assert_eq!(row("a").unwrap()["state"], "scheduled");
+    assert_eq!(
+        row("b").unwrap()["due"].as_str().unwrap(),
+        moved.to_string().as_str()
+    );
+
+    // A second file takes the id of a.md, due now: neither publishes, both are reported.
+    let soon = Timestamp::now() + SignedDuration::from_secs(2);
+    std::fs::write(
+        work.join("plans/school/copy.md"),
+        format!("---\nid: a\ndate: {soon}\nnetworks: [vk]\n---\nКопия\n"),
+    )
+    .unwrap();
+    push(&work, &remote, "a second a");
+    assert!(
+        until(Duration::from_secs(20), || readings(&daemon.log()).len()
+            == 2)
+        .await,
+        "{}",
+        daemon.log()
+    );
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    assert_eq!(
+        sb.vk.state.wall(VK_PAGE).len(),
+        1,
+        "a duplicate was published"
+    );
+    let log = daemon.log();
+    for file in ["plans/school/a.md", "plans/school/copy.md"] {
+        assert!(
+            log.lines()
+                .any(|l| l.contains("plan file skipped") && l.contains(file)),
+            "{file} not reported:\n{log}"
+        );
+    }
+    assert_eq!(
+        row("a").unwrap()["due"].as_str().unwrap(),
+        later.to_string().as_str(),
+        "the row of a.md was changed by its duplicate"
+    );
+    let (code, _) = daemon.stop().await;
+    assert_eq!(code, Some(0));
+}
+
+/// Issue 17, a plain folder: the first reading reads everything, a look afterwards only the
+/// files added, edited or removed; a removed file cancels its post and no other.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn in_a_plain_folder_only_the_changed_files_are_read_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = content(dir.path());
+    let later = Timestamp::from_second(Timestamp::now().as_second() + 48 * 3600).unwrap();
+    for name in ["a", "b", "c", "d"] {
+        post(&repo, name, later, "Позже");
+    }
+    let sb = sandbox_for(&registry(), sandbox::SandboxLimits::UNLIMITED).await;
+    let config = run_config(
+        dir.path(),
+        &sb,
+        "log: json\nmax_nap_seconds: 1\njobs: {sync: '* * * * * *', weekly_summary: 'off', retry_sweep: 'off', moderate: 'off'}\n",
+    );
+    let daemon = Running::start(Some(&repo), &config);
+    assert!(
+        until(Duration::from_secs(20), || readings(&daemon.log())
+            == ["all"])
+        .await,
+        "{}",
+        daemon.log()
+    );
+    post(
+        &repo,
+        "now",
+        Timestamp::now() + SignedDuration::from_secs(1),
+        "Сейчас",
+    );
+    std::fs::remove_file(repo.join("plans/school/b.md")).unwrap();
+    assert!(
+        until(Duration::from_secs(20), || !sb
+            .vk
+            .state
+            .wall(VK_PAGE)
+            .is_empty())
+        .await,
+        "{}",
+        daemon.log()
+    );
+    let (code, log) = daemon.stop().await;
+    assert_eq!(code, Some(0), "{log}");
+    // One look saw both changes, or two looks one each.
+    let read = readings(&log);
+    assert_eq!(read[0], "all", "{log}");
+    let after: usize = read[1..].iter().map(|n| n.parse::<usize>().unwrap()).sum();
+    assert_eq!(after, 2, "{read:?}");
+    let state = |post: &str| {
+        support::ledger_rows(&config)
+            .into_iter()
+            .find(|r| r["post"] == post && r["network"] == "vk")
+            .map(|r| r["state"].as_str().unwrap_or_default().to_owned())
+    };
+    assert_eq!(state("b").as_deref(), Some("cancelled"));
+    for kept in ["a", "c", "d"] {
+        assert_eq!(state(kept).as_deref(), Some("scheduled"), "{kept}");
+    }
+}

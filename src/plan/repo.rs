@@ -414,16 +414,10 @@ pub struct PlanFile {
 ///
 /// Fails only when `plans/` itself cannot be read.
 pub fn plan_files(root: &Path) -> std::io::Result<Vec<PlanFile>> {
-    let plans = root.join("plans");
     let mut out = Vec::new();
-    for entry in std::fs::read_dir(&plans)? {
-        let entry = entry?;
-        let name = entry.file_name().to_string_lossy().into_owned();
-        if name.starts_with('.') || !entry.file_type()?.is_dir() {
-            continue;
-        }
+    for name in plan_folders(root)? {
         walk(
-            &entry.path(),
+            &root.join("plans").join(&name),
             &format!("plans/{name}"),
             &name.as_str().into(),
             &mut out,
@@ -431,6 +425,38 @@ pub fn plan_files(root: &Path) -> std::io::Result<Vec<PlanFile>> {
     }
     out.sort_by(|a, b| a.rel.cmp(&b.rel));
     Ok(out)
+}
+
+/// The organization folders under `plans/` (hidden ones left out), sorted by name. A folder
+/// whose name is not UTF-8 is listed by a lossy name that reads as nothing.
+///
+/// Fails only when `plans/` itself cannot be read.
+pub fn plan_folders(root: &Path) -> std::io::Result<Vec<String>> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(root.join("plans"))? {
+        let entry = entry?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name.starts_with('.') || !entry.file_type()?.is_dir() {
+            continue;
+        }
+        out.push(name);
+    }
+    out.sort();
+    Ok(out)
+}
+
+/// Lists every file under `plans/<folder>/` (recursively), sorted by path, as [`plan_files`]
+/// lists them.
+pub fn folder_files(root: &Path, folder: &str) -> Vec<PlanFile> {
+    let mut out = Vec::new();
+    walk(
+        &root.join("plans").join(folder),
+        &format!("plans/{folder}"),
+        &folder.into(),
+        &mut out,
+    );
+    out.sort_by(|a, b| a.rel.cmp(&b.rel));
+    out
 }
 
 /// What a file under `plans/<org>/` is, by its path as [`plan_files`] would list it: a name

@@ -313,11 +313,30 @@ struct Reader {
     /// Changes not read yet.
     pending: Changes,
     /// The reading going on.
-    task: Option<tokio::task::JoinHandle<(Changes, Result<publish::Reading, PassError>)>>,
+    task: Option<Going>,
     /// After a failed reading: not before this time again.
     retry_at: Option<Timestamp>,
     /// The folders' metadata (plain folder only).
     tree: SharedTree,
+}
+
+/// A reading going on: what it reads, its steps as they are read, and what they did so far.
+struct Going {
+    changes: Changes,
+    steps: tokio::sync::mpsc::Receiver<Result<publish::Reading, PassError>>,
+    totals: Totals,
+}
+
+/// What the steps of one reading did, for its log line.
+#[derive(Default)]
+struct Totals {
+    /// Files read (`None`: all).
+    files: Option<usize>,
+    publications: usize,
+    added: usize,
+    updated: usize,
+    cancelled: usize,
+    missed: usize,
 }
 
 /// Resets an overlap guard when a job run ends, even by a panic.
@@ -1101,7 +1120,7 @@ impl Daemon<'_> {
                 .map_err(|e| PassError::Panicked(e.to_string()))??
         };
         let tz = reg.tz.clone();
-        self.publisher.start_from(reg.clone());
+        self.publisher.start_from(reg.clone(), &*self.ledger)?;
         // Nothing is read: only the rows that waited too long are found, before any is sent.
         let nothing = publish::read_files(self.publisher.root(), reg, &[])?;
         self.publisher.sync(nothing, self.ledger, now)?;
@@ -1141,7 +1160,9 @@ impl Daemon<'_> {
     }
 
     /// Starts reading what is pending, on a blocking thread beside the loop, unless a reading
-    /// is going or a failed one waits to be tried again.
+    /// is going or a failed one waits to be tried again. A reading of everything goes folder
+    /// by folder, each folder taken into the ledger by the loop before the next is read: one
+    /// folder's posts are in memory at a time, and publishing goes on between them.
     fn read_pending(&mut self, reader: &mut Reader, now: Timestamp) {
         if reader.task.is_some()
             || reader.pending.is_empty() && reader.pending.commit.is_none()
@@ -1171,11 +1192,13 @@ impl Daemon<'_> {
             Source::Git(_) => None,
         };
         let all = changes.all;
-        reader.task = Some(tokio::spawn(async move {
-            let _reading = content.read_owned().await;
+        let (tx, steps) = tokio::sync::mpsc::channel(1);
+        tokio::spawn(async move {
+            let guard = content.read_owned().await;
             let read = tokio::task::spawn_blocking(move || {
-                // The first look at the folders comes before the files are read: a change made
-                // while they are read is seen by the next look.
+                let _reading = guard;
+                // The first look at the folders comes before the files are read: a change
+                // made while they are read is seen by the next look.
                 if let Some(tree) = tree {
                     let mut t = tree
                         .lock()
@@ -1184,75 +1207,130 @@ impl Daemon<'_> {
                         *t = Some(Tree::scan(&root));
                     }
                 }
+                let send = |step: Result<publish::Reading, PassError>| {
+                    let sent = tx.blocking_send(step).is_ok();
+                    signals.wake.notify_one();
+                    sent
+                };
                 match reg {
-                    Some(reg) if !all => publish::read_files(&root, reg, &files),
-                    _ => publish::load(&root),
+                    Some(reg) if !all => {
+                        send(publish::read_files(&root, reg, &files));
+                    }
+                    _ => {
+                        let first = publish::plans::registry(&root)
+                            .and_then(|reg| Ok((publish::plans::folders(&root)?, reg)));
+                        let (folders, reg) = match first {
+                            Ok(found) => found,
+                            Err(e) => {
+                                send(Err(e));
+                                return;
+                            }
+                        };
+                        for folder in &folders {
+                            if !send(publish::plans::read_folder(&root, reg.clone(), folder)) {
+                                return;
+                            }
+                        }
+                        send(Ok(publish::plans::folders_gone(reg, folders)));
+                    }
                 }
-            })
-            .await
-            .unwrap_or_else(|e| Err(PassError::Panicked(e.to_string())));
-            signals.wake.notify_one();
-            (changes, read)
-        }));
+            });
+            if let Err(e) = read.await {
+                tracing::error!(error = %e, "reading the plans panicked");
+            }
+        });
+        reader.task = Some(Going {
+            changes,
+            steps,
+            totals: Totals {
+                files: (!all).then_some(0),
+                ..Totals::default()
+            },
+        });
     }
 
-    /// Takes a finished reading into the ledger; `true` when one was taken. A reading that
-    /// failed (the registry cannot be read) is tried again in a few minutes; publishing goes on
-    /// from the last good reading.
+    /// Takes what a reading has read so far into the ledger (for at most a quarter of a second
+    /// of the loop's time); `true` when anything was taken. A reading that failed (the registry
+    /// cannot be read) is tried again in a few minutes; publishing goes on from the last good
+    /// reading.
     async fn finish_reading(
         &mut self,
         reader: &mut Reader,
         now: Timestamp,
     ) -> Result<bool, DaemonError> {
-        if !reader.task.as_ref().is_some_and(|r| r.is_finished()) {
-            return Ok(false);
-        }
-        let Some(task) = reader.task.take() else {
+        let Some(going) = reader.task.as_mut() else {
             return Ok(false);
         };
-        let (changes, read) = task.await.map_err(|e| PassError::Panicked(e.to_string()))?;
-        match read {
-            Ok(reading) => {
-                reader.retry_at = None;
-                let publications = reading.planned.len();
-                let files = reading.files();
-                let sync = self.publisher.sync(reading, self.ledger, now)?;
-                if let (Some(commit), Source::Git(git)) = (&changes.commit, &self.source) {
-                    self.ledger
-                        .set_meta(&commit_key(git.branch()), commit)
-                        .map_err(PassError::from)?;
+        let began = std::time::Instant::now();
+        let mut took = false;
+        let ended = loop {
+            if began.elapsed() > Duration::from_millis(250) {
+                break false;
+            }
+            let step = match going.steps.try_recv() {
+                Ok(step) => step,
+                Err(tokio::sync::mpsc::error::TryRecvError::Empty) => break false,
+                Err(tokio::sync::mpsc::error::TryRecvError::Disconnected) => break true,
+            };
+            took = true;
+            match step {
+                Ok(reading) => {
+                    going.totals.publications += reading.planned.len();
+                    going.totals.files =
+                        going.totals.files.zip(reading.files()).map(|(n, m)| n + m);
+                    let sync = self.publisher.sync(reading, self.ledger, now)?;
+                    going.totals.added += sync.added;
+                    going.totals.updated += sync.updated.len();
+                    going.totals.cancelled += sync.cancelled.len();
+                    going.totals.missed += sync.missed.len();
                 }
-                let broken = self
-                    .publisher
-                    .plans()
-                    .map(Plans::broken)
-                    .unwrap_or_default();
-                for (file, why) in &broken {
-                    tracing::error!(file = %file, problem = %why, "plan file skipped");
-                }
-                tracing::info!(
-                    files = files.map_or_else(|| "all".to_owned(), |n| n.to_string()),
-                    publications,
-                    added = sync.added,
-                    updated = sync.updated.len(),
-                    cancelled = sync.cancelled.len(),
-                    missed = sync.missed.len(),
-                    "plans read"
-                );
-                self.health.set_problem(None);
-                // Pictures of what is due soon are prepared now, not at the deadline.
-                let queued = self.publisher.prepare_ahead(&*self.ledger, now, true)?;
-                if queued > 0 {
-                    tracing::info!(pictures = queued, "pictures queued to be prepared ahead");
+                Err(e) => {
+                    tracing::error!(error = %e, "the plans cannot be read; publishing from the last good read");
+                    self.health
+                        .set_problem(Some(format!("the plans cannot be read: {e}")));
+                    if let Some(going) = reader.task.take() {
+                        reader.pending.add(going.changes);
+                    }
+                    reader.retry_at = now.checked_add(SignedDuration::from_mins(5)).ok();
+                    return Ok(true);
                 }
             }
-            Err(e) => {
-                tracing::error!(error = %e, "the plans cannot be read; publishing from the last good read");
-                self.health
-                    .set_problem(Some(format!("the plans cannot be read: {e}")));
-                reader.pending.add(changes);
-                reader.retry_at = now.checked_add(SignedDuration::from_mins(5)).ok();
-            }
+        };
+        if !ended {
+            return Ok(took);
+        }
+        let Some(going) = reader.task.take() else {
+            return Ok(took);
+        };
+        reader.retry_at = None;
+        if let (Some(commit), Source::Git(git)) = (&going.changes.commit, &self.source) {
+            self.ledger
+                .set_meta(&commit_key(git.branch()), commit)
+                .map_err(PassError::from)?;
+        }
+        let broken = self
+            .publisher
+            .plans()
+            .map(Plans::broken)
+            .unwrap_or_default();
+        for (file, why) in &broken {
+            tracing::error!(file = %file, problem = %why, "plan file skipped");
+        }
+        let t = &going.totals;
+        tracing::info!(
+            files = t.files.map_or_else(|| "all".to_owned(), |n| n.to_string()),
+            publications = t.publications,
+            added = t.added,
+            updated = t.updated,
+            cancelled = t.cancelled,
+            missed = t.missed,
+            "plans read"
+        );
+        self.health.set_problem(None);
+        // Pictures of what is due soon are prepared now, not at the deadline.
+        let queued = self.publisher.prepare_ahead(&*self.ledger, now, true)?;
+        if queued > 0 {
+            tracing::info!(pictures = queued, "pictures queued to be prepared ahead");
         }
         Ok(true)
     }

@@ -478,11 +478,17 @@ impl Publisher {
 
     /// Starts from `reg` before any plan file is read: what is in the ledger can be published
     /// (each post is read from its file when due), while the files are read beside.
-    pub fn start_from(&mut self, reg: Registry) {
-        match &mut self.plans {
-            Some(plans) => plans.reg = reg,
-            None => self.plans = Some(plans::empty(reg)),
+    /// The files refused and the post ids taken twice are as the ledger last knew them, until
+    /// the files are read again.
+    ///
+    /// Fails when the ledger fails.
+    pub fn start_from(&mut self, reg: Registry, ledger: &dyn Ledger) -> Result<(), PassError> {
+        let mut plans = plans::empty(reg);
+        if let Some(held) = ledger.meta(plans::HELD_KEY)? {
+            plans.hold(&held);
         }
+        self.plans = Some(plans);
+        Ok(())
     }
 
     /// The pictures of the publications due before `now` + the horizon (of the preparer, or
@@ -617,6 +623,12 @@ impl Publisher {
             let content = contents.get(k).cloned().unwrap_or_default();
             alerts.push(alert::edited(k, &content));
         }
+        if let Some(plans) = &self.plans {
+            let held = plans.held();
+            if ledger.meta(plans::HELD_KEY)?.as_deref() != Some(held.as_str()) {
+                ledger.set_meta(plans::HELD_KEY, &held)?;
+            }
+        }
         let broken = self.plans.as_ref().map(Plans::broken).unwrap_or_default();
         for (file, why) in &broken {
             alerts.push(alert::broken_file(file, why));
@@ -644,8 +656,9 @@ impl Publisher {
             }
             None => plans::empty(reading.reg.clone()),
         };
-        plans.apply(&mut reading);
-        let mut report = match &reading.scope {
+        let scope = std::mem::replace(&mut reading.scope, plans::Scope::All).files(&*ledger)?;
+        plans.apply(&mut reading, scope.as_deref());
+        let mut report = match &scope {
             None => ledger.sync(&reading.planned, &|e| plans.keep(e), now, self.grace)?,
             Some(files) => {
                 ledger.sync_files(&reading.planned, files, &|e| plans.keep(e), now, self.grace)?
@@ -673,12 +686,7 @@ impl Publisher {
             }
         }
         if !moved.is_empty() {
-            let mut scope: Vec<String> = reading
-                .scope
-                .iter()
-                .flatten()
-                .map(ToString::to_string)
-                .collect();
+            let mut scope: Vec<String> = scope.iter().flatten().map(ToString::to_string).collect();
             scope.extend(moved);
             let again = read_files(&self.root, plans.reg.clone(), &scope)?;
             self.plans = Some(plans);

@@ -20,19 +20,19 @@ use crate::plan::registry::{REGISTRY_PATH, Registry};
 use crate::plan::repo::{self, FileKind, PlanFile, Repo};
 use crate::plan::{self, Post, Status};
 use crate::publish::PassError;
-use crate::publish::ledger::{ContentHash, Entry, Planned};
+use crate::publish::ledger::{ContentHash, Entry, Ledger, LedgerError, Planned};
 
 /// A post's place in the ledger: organization and post id.
 pub(super) type Place = (OrgId, PostId);
 
 /// A plan file that was refused (it cannot be read, or breaks a rule): nothing of it is
 /// published and nothing of it is cancelled.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 struct Refusal {
     /// The first problem, as `line:col: message`.
     why: String,
-    /// The posts that were read from it all the same: their rows are kept.
-    posts: Vec<Place>,
+    /// The posts (organization, id) that were read from it all the same: their rows are kept.
+    posts: Vec<(String, String)>,
 }
 
 /// The plans as last read: the registry, and the files and post ids that must not publish now.
@@ -119,8 +119,8 @@ impl Plans {
 
     /// Takes what a reading found: everything, or (for a reading of some files) what it found
     /// in those files, the rest kept as it was.
-    pub(super) fn apply(&mut self, reading: &mut Reading) {
-        match &reading.scope {
+    pub(super) fn apply(&mut self, reading: &mut Reading, scope: Option<&[Arc<str>]>) {
+        match scope {
             None => {
                 self.refused = std::mem::take(&mut reading.refused);
                 self.duplicates = std::mem::take(&mut reading.duplicates);
@@ -146,6 +146,55 @@ impl Plans {
         self.rebuild();
     }
 
+    /// What must not publish, as text for the ledger ([`HELD_KEY`]): a restart knows it before
+    /// the files are read again.
+    pub(super) fn held(&self) -> String {
+        let mut held = Held {
+            refused: self
+                .refused
+                .iter()
+                .map(|(f, r)| (f.to_string(), r.clone()))
+                .collect(),
+            duplicates: self
+                .duplicates
+                .iter()
+                .map(|((o, p), fs)| {
+                    (
+                        o.to_string(),
+                        p.to_string(),
+                        fs.iter().map(ToString::to_string).collect(),
+                    )
+                })
+                .collect(),
+        };
+        // In one order, so that the same state is the same text.
+        held.refused.sort_by(|a, b| a.0.cmp(&b.0));
+        held.duplicates.sort();
+        serde_json::to_string(&held).unwrap_or_default()
+    }
+
+    /// Takes back what [`held`](Self::held) wrote (nothing when it does not parse: the files
+    /// are read again anyway).
+    pub(super) fn hold(&mut self, text: &str) {
+        let Ok(held) = serde_json::from_str::<Held>(text) else {
+            return;
+        };
+        self.refused = held
+            .refused
+            .into_iter()
+            .map(|(f, r)| (Arc::from(f.as_str()), r))
+            .collect();
+        self.duplicates = held
+            .duplicates
+            .into_iter()
+            .map(|(o, p, fs)| {
+                let files = fs.iter().map(|f| Arc::from(f.as_str())).collect();
+                ((OrgId::from(o.as_str()), PostId::from(p.as_str())), files)
+            })
+            .collect();
+        self.rebuild();
+    }
+
     fn rebuild(&mut self) {
         self.protected = self
             .refused
@@ -155,9 +204,108 @@ impl Plans {
         self.protected_posts = self
             .refused
             .values()
-            .flat_map(|r| r.posts.iter().cloned())
+            .flat_map(|r| {
+                r.posts
+                    .iter()
+                    .map(|(o, p)| (OrgId::from(o.as_str()), PostId::from(p.as_str())))
+            })
             .chain(self.duplicates.keys().cloned())
             .collect();
+    }
+}
+
+/// The ledger's meta key for [`Plans::held`].
+pub(super) const HELD_KEY: &str = "plans/held";
+
+/// [`Plans::held`] as written.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Held {
+    refused: Vec<(String, Refusal)>,
+    duplicates: Vec<(String, String, Vec<String>)>,
+}
+
+/// Which plan files a reading answers for: the ledger rows of other files are not touched.
+#[derive(Debug, Clone)]
+pub enum Scope {
+    /// Every plan file.
+    All,
+    /// These files (added, changed or removed).
+    Files(Vec<Arc<str>>),
+    /// Every file of `plans/<folder>/`, which are `files`: a file of the folder the ledger
+    /// knows and the reading did not find is gone.
+    Folder {
+        /// The folder's name.
+        folder: String,
+        /// Its files, as found.
+        files: Vec<Arc<str>>,
+    },
+    /// Nothing was read but the list of folders, which are these: every file of a folder the
+    /// ledger knows and that is not among them is gone.
+    Folders(Vec<String>),
+}
+
+impl Scope {
+    /// The files the ledger rows of which the reading answers for (`None`: all of them).
+    pub(super) fn files(self, ledger: &dyn Ledger) -> Result<Option<Vec<Arc<str>>>, LedgerError> {
+        Ok(match self {
+            Scope::All => None,
+            Scope::Files(files) => Some(files),
+            Scope::Folder { folder, mut files } => {
+                let found: HashSet<Arc<str>> = files.iter().cloned().collect();
+                files.extend(
+                    known_under(ledger, &format!("plans/{folder}/"))?
+                        .into_iter()
+                        .filter(|f| !found.contains(&**f))
+                        .map(|f| Arc::from(f.as_str())),
+                );
+                Some(files)
+            }
+            Scope::Folders(present) => {
+                let present: HashSet<String> = present.into_iter().collect();
+                let mut gone = Vec::new();
+                let mut from = "plans/".to_owned();
+                while let Some(file) = ledger.files_from(&from, 1)?.pop() {
+                    if !file.starts_with("plans/") {
+                        break;
+                    }
+                    match folder_of(&file).map(ToOwned::to_owned) {
+                        Some(folder) => {
+                            let prefix = format!("plans/{folder}/");
+                            if !present.contains(&folder) {
+                                gone.extend(known_under(ledger, &prefix)?);
+                            }
+                            // Past every path of this folder ('0' follows '/').
+                            from = format!("plans/{folder}0");
+                        }
+                        None => from = format!("{file}\u{1}"),
+                    }
+                }
+                Some(gone.into_iter().map(|f| Arc::from(f.as_str())).collect())
+            }
+        })
+    }
+}
+
+/// The files under `prefix` the ledger has rows of.
+fn known_under(ledger: &dyn Ledger, prefix: &str) -> Result<Vec<String>, LedgerError> {
+    const PAGE: usize = 10_000;
+    let mut out = Vec::new();
+    let mut from = prefix.to_owned();
+    loop {
+        let page = ledger.files_from(&from, PAGE)?;
+        let full = page.len() == PAGE;
+        let mut last = None;
+        for f in page {
+            if !f.starts_with(prefix) {
+                return Ok(out);
+            }
+            last = Some(f.clone());
+            out.push(f);
+        }
+        match last {
+            Some(l) if full => from = format!("{l}\u{0}"),
+            _ => return Ok(out),
+        }
     }
 }
 
@@ -165,9 +313,8 @@ impl Plans {
 pub struct Reading {
     /// The registry the files were read against.
     pub reg: Registry,
-    /// `None`: every plan file was read. Otherwise the files that were (added, changed or
-    /// removed): the ledger rows of other files are not touched.
-    pub scope: Option<Vec<Arc<str>>>,
+    /// The files it answers for.
+    pub scope: Scope,
     /// The publications the files that were read want.
     pub planned: Vec<Planned>,
     refused: HashMap<Arc<str>, Refusal>,
@@ -177,7 +324,11 @@ pub struct Reading {
 impl Reading {
     /// How many plan files were read (`None`: all of them).
     pub fn files(&self) -> Option<usize> {
-        self.scope.as_ref().map(Vec::len)
+        match &self.scope {
+            Scope::All => None,
+            Scope::Files(f) | Scope::Folder { files: f, .. } => Some(f.len()),
+            Scope::Folders(_) => Some(0),
+        }
     }
 }
 
@@ -217,7 +368,39 @@ pub fn load(root: &Path) -> Result<Reading, PassError> {
     let files = repo
         .plan_files()
         .map_err(|e| PassError::Registry(repo::io_words(&e)))?;
-    Ok(read(&repo, reg, files, None))
+    Ok(read(&repo, reg, files, Scope::All))
+}
+
+/// The organization folders under `plans/` of `root`, sorted.
+///
+/// Fails when `plans/` cannot be read.
+pub fn folders(root: &Path) -> Result<Vec<String>, PassError> {
+    repo::plan_folders(root).map_err(|e| PassError::Registry(repo::io_words(&e)))
+}
+
+/// Reads every plan file of `plans/<folder>/` against `reg`: one step of a reading of all
+/// files that holds one folder's posts at a time.
+pub fn read_folder(root: &Path, reg: Registry, folder: &str) -> Result<Reading, PassError> {
+    let repo = Repo::open(root).map_err(|e| PassError::Registry(repo::io_words(&e)))?;
+    let listed = repo::folder_files(root, folder);
+    let files = listed.iter().map(|f| Arc::from(f.rel.as_str())).collect();
+    let scope = Scope::Folder {
+        folder: folder.to_owned(),
+        files,
+    };
+    Ok(read(&repo, reg, listed, scope))
+}
+
+/// The last step of a reading folder by folder: nothing is read, the rows of files in folders
+/// that are not among `present` are gone.
+pub fn folders_gone(reg: Registry, present: Vec<String>) -> Reading {
+    Reading {
+        reg,
+        scope: Scope::Folders(present),
+        planned: Vec::new(),
+        refused: HashMap::new(),
+        duplicates: HashMap::new(),
+    }
 }
 
 /// Reads only `files` (paths relative to `root`, with `/`; those outside `plans/<org>/` and
@@ -242,10 +425,10 @@ pub fn read_files(root: &Path, reg: Registry, files: &[String]) -> Result<Readin
             })
         })
         .collect();
-    Ok(read(&repo, reg, listed, Some(scope)))
+    Ok(read(&repo, reg, listed, Scope::Files(scope)))
 }
 
-fn read(repo: &Repo, reg: Registry, files: Vec<PlanFile>, scope: Option<Vec<Arc<str>>>) -> Reading {
+fn read(repo: &Repo, reg: Registry, files: Vec<PlanFile>, scope: Scope) -> Reading {
     let mut reading = Reading {
         reg,
         scope,
@@ -346,7 +529,7 @@ impl Reading {
     fn refuse(&mut self, rel: Arc<str>, posts: &[Post], why: String) {
         let posts = posts
             .iter()
-            .map(|p| (OrgId::from(p.org.value.as_str()), p.id.clone()))
+            .map(|p| (p.org.value.clone(), p.id.to_string()))
             .collect();
         self.refused.insert(rel, Refusal { why, posts });
     }

@@ -432,6 +432,10 @@ pub trait Ledger {
         grace: jiff::SignedDuration,
     ) -> Result<SyncReport, LedgerError>;
 
+    /// The plan files rows were read from, distinct and in order, from `from` on, at most
+    /// `limit`: a reading of a whole folder finds with them the files that are gone.
+    fn files_from(&self, from: &str, limit: usize) -> Result<Vec<String>, LedgerError>;
+
     /// When the earliest scheduled publication may be attempted, if any.
     fn next_due(&self) -> Result<Option<Timestamp>, LedgerError>;
 

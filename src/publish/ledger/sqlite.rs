@@ -724,6 +724,20 @@ impl Ledger for SqliteLedger {
         Ok(report)
     }
 
+    fn files_from(&self, from: &str, limit: usize) -> Result<Vec<String>, LedgerError> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT DISTINCT file FROM publication WHERE file >= ?1 ORDER BY file LIMIT ?2",
+            )
+            .map_err(storage)?;
+        let rows = stmt
+            .query_map(params![from, limit], |r| r.get::<_, String>(0))
+            .map_err(storage)?;
+        rows.collect::<Result<_, _>>().map_err(storage)
+    }
+
     fn next_due(&self) -> Result<Option<Timestamp>, LedgerError> {
         self.conn
             .query_row(
