@@ -298,6 +298,9 @@ pub fn next_wake(next_due: Option<Timestamp>, now: Timestamp, max_nap: Duration)
     Duration::try_from(wait.max(SignedDuration::ZERO)).unwrap_or(Duration::ZERO)
 }
 
+/// How often at most the queue's depth is counted again while publications go out.
+const DEPTH_EVERY: Duration = Duration::from_secs(60);
+
 /// The metadata of a plain folder's plans, shared by the loop (which takes the first look
 /// before the first reading) and the sync job.
 type SharedTree = Arc<std::sync::Mutex<Option<Tree>>>;
@@ -991,9 +994,11 @@ impl Daemon<'_> {
         watch: Option<&RegistryWatch>,
         reader: &mut Reader,
     ) -> Result<(), DaemonError> {
-        // The queue depth is counted again only when something changed (a count over every
-        // scheduled row costs more than an idle turn).
+        // The queue depth is counted again only when something changed, and at most once in
+        // `DEPTH_EVERY` while publishing: a count goes over every scheduled row (3 s at three
+        // million), and publications wait for it.
         let mut counted = false;
+        let mut last_count: Option<std::time::Instant> = None;
         let mut logged = false;
         loop {
             if stop.is_cancelled() {
@@ -1077,11 +1082,15 @@ impl Daemon<'_> {
                 && pass.retried.is_empty()
                 && pass.failed.is_empty()
                 && pass.uncertain.is_empty());
-            if busy || !counted {
+            let due_again = last_count.is_none_or(|at| at.elapsed() >= DEPTH_EVERY);
+            if (busy || !counted) && due_again {
                 for (network, n) in self.ledger.depth().map_err(PassError::from)? {
                     self.metrics.set_queue_depth(network, n);
                 }
                 counted = true;
+                last_count = Some(std::time::Instant::now());
+            } else if busy {
+                counted = false;
             }
             let now = self.clock.now();
             self.metrics.pass_finished(now);
@@ -1250,9 +1259,10 @@ impl Daemon<'_> {
     }
 
     /// Takes what a reading has read so far into the ledger (for at most a quarter of a second
-    /// of the loop's time); `true` when anything was taken. A reading that failed (the registry
-    /// cannot be read) is tried again in a few minutes; publishing goes on from the last good
-    /// reading.
+    /// of the loop's time); `true` when the reading ended (the queue's depth is counted again
+    /// then, not after each folder: a count goes over every row). A reading that failed (the
+    /// registry cannot be read) is tried again in a few minutes; publishing goes on from the
+    /// last good reading.
     async fn finish_reading(
         &mut self,
         reader: &mut Reader,
@@ -1297,7 +1307,7 @@ impl Daemon<'_> {
             }
         };
         if !ended {
-            return Ok(took);
+            return Ok(false);
         }
         let Some(going) = reader.task.take() else {
             return Ok(took);

@@ -2,7 +2,7 @@
 //! committed `sending` row can roll back on power loss, and a lost `sending` means posting
 //! twice), and `BEGIN IMMEDIATE` write transactions.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -498,6 +498,19 @@ fn compare<'a>(p: &'a Planned, e: &Entry, missed: bool, now: Timestamp) -> Optio
     }
 }
 
+/// From how many files of one folder (or posts of one organization) a sync of some files reads
+/// the rows by one range instead of one by one.
+const RANGE_FROM: usize = 64;
+
+/// `plans/<folder>/` of a plan file's path; empty when it has none.
+fn folder_prefix(file: &str) -> &str {
+    let mut slashes = file.match_indices('/').map(|(i, _)| i);
+    match (slashes.next(), slashes.next()) {
+        (Some(_), Some(second)) if file.starts_with("plans/") => &file[..=second],
+        _ => "",
+    }
+}
+
 /// Writes what a sync decided, in its transaction.
 fn apply(
     tx: &rusqlite::Transaction<'_>,
@@ -653,16 +666,60 @@ impl Ledger for SqliteLedger {
         {
             // The rows of the files read, and the rows of what they plan (a post may have moved
             // in from a file that was not read).
+            // Many files of one folder (a whole folder read) are read by one range of the file
+            // index, and many posts of one organization by one range of the key: a row at a
+            // time is only for a few.
             let mut rows: BTreeMap<Key, Entry> = BTreeMap::new();
+            let mut per_folder: HashMap<&str, usize> = HashMap::new();
+            for f in files {
+                *per_folder.entry(folder_prefix(f)).or_default() += 1;
+            }
+            let ranged = |prefix: &str| {
+                !prefix.is_empty() && per_folder.get(prefix).is_some_and(|n| *n >= RANGE_FROM)
+            };
+            let mut by_range = tx
+                .prepare_cached(&format!(
+                    "SELECT {COLUMNS} FROM publication WHERE file >= ?1 AND file < ?2"
+                ))
+                .map_err(storage)?;
+            for prefix in per_folder.keys().filter(|p| ranged(p)) {
+                // '0' follows '/': the range is every path under the folder.
+                let end = format!("{}0", &prefix[..prefix.len() - 1]);
+                for e in by_range
+                    .query_map(params![prefix, end], row_entry)
+                    .map_err(storage)?
+                {
+                    let e = e.map_err(storage)?;
+                    if e.file.as_deref().is_some_and(|f| scope.contains(f)) {
+                        rows.insert(e.key.clone(), e);
+                    }
+                }
+            }
             let mut by_file = tx
                 .prepare_cached(&format!(
                     "SELECT {COLUMNS} FROM publication WHERE file = ?1"
                 ))
                 .map_err(storage)?;
-            for f in files {
+            for f in files.iter().filter(|f| !ranged(folder_prefix(f))) {
                 for e in by_file.query_map([&**f], row_entry).map_err(storage)? {
                     let e = e.map_err(storage)?;
                     rows.insert(e.key.clone(), e);
+                }
+            }
+            let mut per_org: HashMap<&str, usize> = HashMap::new();
+            for p in planned {
+                *per_org.entry(&*p.org).or_default() += 1;
+            }
+            let whole_org = |org: &str| per_org.get(org).is_some_and(|n| *n >= RANGE_FROM);
+            // The rows of organizations read whole: a planned key not among them has no row.
+            let mut whole: BTreeMap<Key, Entry> = BTreeMap::new();
+            let mut by_org = tx
+                .prepare_cached(&format!("SELECT {COLUMNS} FROM publication WHERE org = ?1"))
+                .map_err(storage)?;
+            for org in per_org.keys().filter(|o| whole_org(o)) {
+                for e in by_org.query_map([org], row_entry).map_err(storage)? {
+                    let e = e.map_err(storage)?;
+                    whole.insert(e.key.clone(), e);
                 }
             }
             let mut by_key = tx
@@ -675,10 +732,14 @@ impl Ledger for SqliteLedger {
                 if !seen.insert(planned_order(p)) {
                     continue;
                 }
-                let found = by_key
-                    .query_row(params![p.org, p.post, p.network.key()], row_entry)
-                    .optional()
-                    .map_err(storage)?;
+                let found = if whole_org(&p.org) {
+                    whole.remove(&p.key())
+                } else {
+                    by_key
+                        .query_row(params![p.org, p.post, p.network.key()], row_entry)
+                        .optional()
+                        .map_err(storage)?
+                };
                 let e = match found {
                     Some(e) => Some(e),
                     None => rows.remove(&p.key()),
@@ -1700,6 +1761,43 @@ mod tests {
         // Nothing read: nothing changes.
         let r = l.sync_files(&[], &[], &|_| false, now, GRACE).unwrap();
         assert_eq!((r.added, r.cancelled.len(), r.updated.len()), (0, 0, 0));
+    }
+
+    /// A whole folder read (many files: its rows are read by ranges, not one by one) is synced
+    /// as a few files are: the same rows change, and another folder's are untouched.
+    #[test]
+    fn a_sync_of_many_files_reads_ranges_to_the_same_result() {
+        for n in [3, 2 * RANGE_FROM] {
+            let mut l = SqliteLedger::in_memory().unwrap();
+            let now = t("2026-12-01T00:00:00Z");
+            let due = "2026-12-02T03:00:00Z";
+            let mut all: Vec<Planned> = (0..n)
+                .map(|i| planned(&format!("p{i:03}"), Network::Vk, due, "x"))
+                .collect();
+            let mut other = planned("elsewhere", Network::Vk, due, "e");
+            other.file = "plans/library/elsewhere.md".into();
+            other.org = "library".into();
+            all.push(other.clone());
+            l.sync(&all, &|_| false, now, GRACE).unwrap();
+            // The folder read again: p000 removed, p001 moved to a new time, one post added.
+            let mut now_planned: Vec<Planned> = (1..n)
+                .map(|i| planned(&format!("p{i:03}"), Network::Vk, due, "x"))
+                .collect();
+            now_planned[0].due = t("2026-12-03T03:00:00Z");
+            now_planned.push(planned("new", Network::Vk, due, "n"));
+            let scope: Vec<Arc<str>> = (0..n)
+                .map(|i| Arc::from(format!("plans/school/p{i:03}.md").as_str()))
+                .chain([Arc::from("plans/school/new.md")])
+                .collect();
+            let r = l
+                .sync_files(&now_planned, &scope, &|_| false, now, GRACE)
+                .unwrap();
+            assert_eq!(r.added, 1, "{n}");
+            assert_eq!(r.updated, [key("p001", Network::Vk)], "{n}");
+            assert_eq!(r.cancelled, [key("p000", Network::Vk)], "{n}");
+            assert!(r.conflicts.is_empty(), "{n}");
+            assert_eq!(state_of(&l, &other.key()), State::Scheduled, "{n}");
+        }
     }
 
     /// A post id that a file read now shares with a row of a file not read is left alone and
