@@ -86,9 +86,50 @@ struct Dir {
     /// Modification time, in nanoseconds.
     mtime: i128,
     /// Its files, sorted by name, each with a signature of its size, time and inode.
-    files: Vec<(Box<str>, u64)>,
+    files: Files,
     /// Its subdirectories' names.
     subdirs: Vec<Box<str>>,
+}
+
+/// File names and signatures, packed: a million files take ~24 MB instead of ~40 MB as a
+/// string each.
+#[derive(Debug, Default)]
+struct Files {
+    /// The names one after another.
+    names: String,
+    /// Where each name ends in `names`.
+    ends: Vec<u32>,
+    signatures: Vec<u64>,
+}
+
+impl Files {
+    /// From `(name, signature)` pairs sorted by name.
+    fn packed(list: &[(String, u64)]) -> Files {
+        let mut f = Files {
+            names: String::with_capacity(list.iter().map(|(n, _)| n.len()).sum()),
+            ends: Vec::with_capacity(list.len()),
+            signatures: Vec::with_capacity(list.len()),
+        };
+        for (name, sig) in list {
+            f.names.push_str(name);
+            f.ends
+                .push(u32::try_from(f.names.len()).unwrap_or(u32::MAX));
+            f.signatures.push(*sig);
+        }
+        f
+    }
+
+    fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    fn iter(&self) -> impl Iterator<Item = (&str, u64)> + '_ {
+        let starts = std::iter::once(0).chain(self.ends.iter().copied());
+        starts
+            .zip(self.ends.iter().copied())
+            .zip(self.signatures.iter().copied())
+            .map(|((a, b), sig)| (self.names.get(a as usize..b as usize).unwrap_or(""), sig))
+    }
 }
 
 /// The metadata of `plans/` and `media/` as last looked at.
@@ -194,35 +235,37 @@ impl Tree {
             return;
         };
         // Files: a merge of the two sorted lists.
-        let (mut a, mut b) = (before.files.iter().peekable(), now.files.iter().peekable());
-        loop {
-            match (a.peek(), b.peek()) {
-                (None, None) => break,
-                (Some((name, _)), None) => {
-                    changes.note(format!("{rel}/{name}"));
-                    a.next();
-                }
-                (None, Some((name, _))) => {
-                    changes.note(format!("{rel}/{name}"));
-                    b.next();
-                }
-                (Some((x, sx)), Some((y, sy))) => match x.cmp(y) {
-                    std::cmp::Ordering::Less => {
-                        changes.note(format!("{rel}/{x}"));
+        {
+            let (mut a, mut b) = (before.files.iter().peekable(), now.files.iter().peekable());
+            loop {
+                match (a.peek(), b.peek()) {
+                    (None, None) => break,
+                    (Some(&(name, _)), None) => {
+                        changes.note(format!("{rel}/{name}"));
                         a.next();
                     }
-                    std::cmp::Ordering::Greater => {
-                        changes.note(format!("{rel}/{y}"));
+                    (None, Some(&(name, _))) => {
+                        changes.note(format!("{rel}/{name}"));
                         b.next();
                     }
-                    std::cmp::Ordering::Equal => {
-                        if sx != sy {
+                    (Some(&(x, sx)), Some(&(y, sy))) => match x.cmp(y) {
+                        std::cmp::Ordering::Less => {
                             changes.note(format!("{rel}/{x}"));
+                            a.next();
                         }
-                        a.next();
-                        b.next();
-                    }
-                },
+                        std::cmp::Ordering::Greater => {
+                            changes.note(format!("{rel}/{y}"));
+                            b.next();
+                        }
+                        std::cmp::Ordering::Equal => {
+                            if sx != sy {
+                                changes.note(format!("{rel}/{x}"));
+                            }
+                            a.next();
+                            b.next();
+                        }
+                    },
+                }
             }
         }
         let gone: Vec<&Box<str>> = before
@@ -250,7 +293,7 @@ impl Tree {
         let Some(dir) = self.read_dir(&rel) else {
             return;
         };
-        for (name, _) in &dir.files {
+        for (name, _) in dir.files.iter() {
             changes.note(format!("{rel}/{name}"));
         }
         let subdirs = dir.subdirs.clone();
@@ -265,7 +308,7 @@ impl Tree {
         let Some(dir) = self.dirs.remove(rel) else {
             return;
         };
-        for (name, _) in &dir.files {
+        for (name, _) in dir.files.iter() {
             changes.note(format!("{rel}/{name}"));
         }
         for s in &dir.subdirs {
@@ -294,11 +337,11 @@ impl Tree {
             if meta.is_dir() {
                 subdirs.push(name.into_boxed_str());
             } else {
-                files.push((name.into_boxed_str(), signature(&meta)));
+                files.push((name, signature(&meta)));
             }
         }
         files.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-        files.shrink_to_fit();
+        let files = Files::packed(&files);
         subdirs.sort_unstable();
         Some(Dir {
             mtime: mtime_ns(&meta),
