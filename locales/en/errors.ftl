@@ -70,6 +70,11 @@ ledger-storage = ledger storage: { $error }
 ledger-open = cannot open the ledger { $path }: { $reason }
 # $kind is SQLite's kind of failure, $error SQLite's own words.
 ledger-reason = { $kind ->
+        [unreachable] the PostgreSQL server cannot be reached: { $error }
+        [authentication] the PostgreSQL server refused the user name or password
+        [no-database] the PostgreSQL server has no such database
+        [bad-address] the database's address is malformed; it reads postgres://user@host/database
+        [postgres] PostgreSQL said: { $error }
        *[other] { $error }
     }
 ledger-lock = ledger storage: the lock file { $path }: { $reason }

@@ -35,7 +35,11 @@
 //! that reason.
 
 pub mod journal;
+mod merge;
+pub mod postgres;
 pub mod sqlite;
+#[cfg(test)]
+mod suite;
 
 use jiff::Timestamp;
 
