@@ -35,6 +35,7 @@
 //! that reason.
 
 pub mod journal;
+pub mod location;
 mod merge;
 pub mod postgres;
 pub mod sqlite;

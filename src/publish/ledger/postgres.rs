@@ -104,6 +104,8 @@ pub struct PostgresLedger {
     target: String,
     /// The password, scrubbed from every message of the driver.
     password: Option<String>,
+    /// Opened to read only: nothing is taken (no alert is handed out).
+    read_only: bool,
 }
 
 /// A failure inside a transaction: the driver's, or the ledger's own.
@@ -294,6 +296,7 @@ impl PostgresLedger {
             lease_secs: DEFAULT_LEASE.as_secs_f64(),
             target,
             password,
+            read_only: mode == Mode::Read,
         };
         match mode {
             Mode::Write => ledger.migrate()?,
@@ -779,6 +782,13 @@ impl Ledger for PostgresLedger {
     fn pending_alerts(&self) -> Result<Vec<Alert>, LedgerError> {
         // Each pending alert is handed to one owner at a time, under a lease: two daemons never
         // deliver the same alert at once, and one that died leaves its alerts to the others.
+        if self.read_only {
+            let rows = self.query(
+                "SELECT id, org, text, raised_ms FROM alert WHERE sent_ms IS NULL ORDER BY raised_ms, id",
+                &[],
+            )?;
+            return Ok(rows.iter().map(|r| row_alert(r).1).collect());
+        }
         let rows = self.query(
             "UPDATE alert SET sending_owner = $1, sending_until = now() + make_interval(secs => $2) \
              WHERE id IN (SELECT id FROM alert WHERE sent_ms IS NULL \
@@ -787,19 +797,7 @@ impl Ledger for PostgresLedger {
              RETURNING id, org, text, raised_ms",
             &[&self.owner, &self.lease_secs],
         )?;
-        let mut out: Vec<(i64, Alert)> = rows
-            .iter()
-            .map(|r| {
-                (
-                    r.get(3),
-                    Alert {
-                        id: r.get(0),
-                        org: r.get::<_, Option<String>>(1).map(Into::into),
-                        text: r.get(2),
-                    },
-                )
-            })
-            .collect();
+        let mut out: Vec<(i64, Alert)> = rows.iter().map(row_alert).collect();
         out.sort_by(|a, b| (a.0, &a.1.id).cmp(&(b.0, &b.1.id)));
         Ok(out.into_iter().map(|(_, a)| a).collect())
     }
@@ -1199,6 +1197,18 @@ impl Ledger for PostgresLedger {
             links: lines(r.get(9)),
         }))
     }
+}
+
+/// An alert and when it was raised, from `id, org, text, raised_ms`.
+fn row_alert(r: &Row) -> (i64, Alert) {
+    (
+        r.get(3),
+        Alert {
+            id: r.get(0),
+            org: r.get::<_, Option<String>>(1).map(Into::into),
+            text: r.get(2),
+        },
+    )
 }
 
 const SET_META: &str = "INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value";

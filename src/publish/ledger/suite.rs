@@ -911,11 +911,17 @@ fn postgres_an_alert_is_handed_to_one_daemon_only() {
         text: "токен отозван".into(),
     };
     first.raise(std::slice::from_ref(&alert), now).unwrap();
-    assert_eq!(first.pending_alerts().unwrap(), std::slice::from_ref(&alert));
+    assert_eq!(
+        first.pending_alerts().unwrap(),
+        std::slice::from_ref(&alert)
+    );
     assert!(second.pending_alerts().unwrap().is_empty());
     // The first one dies before delivering it: after its lease the other delivers it.
     std::thread::sleep(SHORT_LEASE + Duration::from_millis(300));
-    assert_eq!(second.pending_alerts().unwrap(), std::slice::from_ref(&alert));
+    assert_eq!(
+        second.pending_alerts().unwrap(),
+        std::slice::from_ref(&alert)
+    );
     assert!(first.pending_alerts().unwrap().is_empty());
     first.alert_sent(&alert.id, now).unwrap();
     std::thread::sleep(SHORT_LEASE + Duration::from_millis(300));
