@@ -166,3 +166,11 @@ log-filter = фильтр журнала `{ $filter }` не читается: { 
 log-already-set = журнал работы уже настроен
 monitor-not-loopback = монитор слушает только локальные адреса (127.0.0.1 или ::1), а { $addr } виден снаружи. Чтобы открыть его, поставьте перед ним обратный прокси
 monitor-bind = монитор не может слушать адрес: { $reason }
+
+## Перенос журнала (`ledger copy`).
+
+ledger-copy-not-postgres = переносить журнал можно только в базу PostgreSQL, а { $to } — не её адрес: нужен вид postgres://пользователь@сервер/база
+ledger-copy-not-empty = в базе { $target } уже есть публикации ({ $rows }). Чтобы добавить к ним журнал, запустите с --force
+ledger-copy-mismatch = перенос не сошёлся: { $counts }
+ledger-copy-done = Журнал { $from } перенесён в { $to }. Строк в SQLite → в PostgreSQL:
+ledger-copy-count = { $what }: { $from } → { $to }

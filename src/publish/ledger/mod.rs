@@ -34,6 +34,7 @@
 //! the row) and `mark_sending` checks it, without changing the daemon. The ledger is a trait for
 //! that reason.
 
+pub mod copy;
 pub mod journal;
 pub mod location;
 mod merge;

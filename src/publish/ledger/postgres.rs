@@ -198,7 +198,7 @@ enum Mode {
 /// module's doc), with the database as errors name it and the password to scrub.
 ///
 /// Fails when the address cannot be read or the server cannot be reached.
-fn connect(url: &str) -> Result<(Client, String, Option<String>), LedgerError> {
+pub(super) fn connect(url: &str) -> Result<(Client, String, Option<String>), LedgerError> {
     let target = redact(url);
     let opened = |kind: &'static str, error: String| LedgerError::Open {
         path: target.clone(),
