@@ -494,7 +494,9 @@ pub trait Ledger {
     ) -> Result<bool, LedgerError>;
 
     /// After a crash: rows left in `sending` are retried where the network deduplicates (VK, by
-    /// `guid`) and become `uncertain` elsewhere. Returns the rows that became uncertain.
+    /// `guid`) and become `uncertain` elsewhere. Returns the rows that became uncertain. (On a
+    /// ledger shared by several daemons, only rows whose lease has expired: a live daemon's
+    /// requests may be in flight.)
     fn recover(&mut self) -> Result<Vec<Entry>, LedgerError>;
 
     /// How many publications due in `[from, to)` are published, per organization and network
