@@ -1314,18 +1314,7 @@ id_column!(PostId);
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn t(s: &str) -> Timestamp {
-        s.parse().unwrap()
-    }
-
-    fn key(post: &str, network: Network) -> Key {
-        Key {
-            org: "school".into(),
-            post: post.into(),
-            network,
-        }
-    }
+    use crate::publish::ledger::suite::{key, t};
 
     /// A ledger written before rows kept their file gains the column, its rows read as `None`.
     #[test]

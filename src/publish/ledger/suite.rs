@@ -93,11 +93,13 @@ for_each_backend!(
     alerts_are_raised_once_and_delivered_once,
 );
 
-fn t(s: &str) -> Timestamp {
+/// The time `s` (RFC 3339).
+pub(super) fn t(s: &str) -> Timestamp {
     s.parse().unwrap()
 }
 
-fn key(post: &str, network: Network) -> Key {
+/// The key of `post` of the organization `school` on `network`.
+pub(super) fn key(post: &str, network: Network) -> Key {
     Key {
         org: "school".into(),
         post: post.into(),
