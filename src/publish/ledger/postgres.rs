@@ -27,6 +27,7 @@
 //! The connection string may carry a password: it never reaches an error, a log or a panic
 //! ([`redact`], and every message of the driver is scrubbed of it).
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::StreamExt;
@@ -95,7 +96,11 @@ pub fn redact(url: &str) -> String {
 
 /// A ledger in a PostgreSQL database.
 pub struct PostgresLedger {
-    client: Client,
+    /// The connection; replaced by a new one when the server closed it (a restart, an outage),
+    /// on the next call: nothing is retried, a call that failed stays failed.
+    client: std::sync::Mutex<Arc<Client>>,
+    /// The connection string, to connect again; never printed (it may carry a password).
+    url: String,
     /// This ledger's owner id in leases.
     owner: String,
     /// The lease taken on a claimed row or a pending alert, in seconds.
@@ -291,7 +296,8 @@ impl PostgresLedger {
     fn connect(url: &str, mode: Mode) -> Result<Self, LedgerError> {
         let (client, target, password) = connect(url)?;
         let ledger = Self {
-            client,
+            client: std::sync::Mutex::new(Arc::new(client)),
+            url: url.to_owned(),
             owner: owner_id(),
             lease_secs: DEFAULT_LEASE.as_secs_f64(),
             target,
@@ -301,13 +307,7 @@ impl PostgresLedger {
         match mode {
             Mode::Write => ledger.migrate()?,
             Mode::Read => {
-                ledger.wait(async {
-                    ledger
-                        .client
-                        .batch_execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
-                        .await?;
-                    Ok(())
-                })?;
+                ledger.read_only_session(&*ledger.client()?)?;
                 let found = ledger.schema_version()?;
                 match found {
                     None => {
@@ -322,18 +322,45 @@ impl PostgresLedger {
         Ok(ledger)
     }
 
+    /// Makes the session of `client` read-only.
+    fn read_only_session(&self, client: &Client) -> Result<(), LedgerError> {
+        self.wait(async {
+            client
+                .batch_execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
+                .await?;
+            Ok(())
+        })
+    }
+
+    /// The connection, a new one when the server closed the last (a restart, an outage).
+    ///
+    /// Fails when the server cannot be reached.
+    fn client(&self) -> Result<Arc<Client>, LedgerError> {
+        let mut client = self
+            .client
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if client.is_closed() {
+            let (fresh, _, _) = connect(&self.url)?;
+            if self.read_only {
+                self.read_only_session(&fresh)?;
+            }
+            *client = Arc::new(fresh);
+        }
+        Ok(client.clone())
+    }
+
     /// The schema version recorded, or `None` when the database holds no ledger.
     fn schema_version(&self) -> Result<Option<i64>, LedgerError> {
+        let client = self.client()?;
         self.wait(async {
-            let row = self
-                .client
+            let row = client
                 .query_one("SELECT to_regclass('schema_version') IS NOT NULL", &[])
                 .await?;
             if !row.get::<_, bool>(0) {
                 return Ok(None);
             }
-            let row = self
-                .client
+            let row = client
                 .query_one("SELECT coalesce(max(version), 0) FROM schema_version", &[])
                 .await?;
             Ok(Some(row.get(0)))
@@ -391,15 +418,16 @@ impl PostgresLedger {
 
     /// Runs `body` in one transaction: committed when it succeeds, rolled back otherwise.
     fn tx<T>(&self, body: impl AsyncFnOnce(&Client) -> Result<T, Fail>) -> Result<T, LedgerError> {
+        let client = self.client()?;
         self.wait(async {
-            self.client.batch_execute("BEGIN").await?;
-            match body(&self.client).await {
+            client.batch_execute("BEGIN").await?;
+            match body(&*client).await {
                 Ok(v) => {
-                    self.client.batch_execute("COMMIT").await?;
+                    client.batch_execute("COMMIT").await?;
                     Ok(v)
                 }
                 Err(e) => {
-                    let _ = self.client.batch_execute("ROLLBACK").await;
+                    let _ = client.batch_execute("ROLLBACK").await;
                     Err(e)
                 }
             }
@@ -408,12 +436,14 @@ impl PostgresLedger {
 
     /// Runs one statement and returns how many rows it changed.
     fn execute(&self, sql: &str, params: &[&(dyn ToSql + Sync)]) -> Result<u64, LedgerError> {
-        self.wait(async { Ok(self.client.execute(sql, params).await?) })
+        let client = self.client()?;
+        self.wait(async { Ok(client.execute(sql, params).await?) })
     }
 
     /// Runs one query and returns its rows.
     fn query(&self, sql: &str, params: &[&(dyn ToSql + Sync)]) -> Result<Vec<Row>, LedgerError> {
-        self.wait(async { Ok(self.client.query(sql, params).await?) })
+        let client = self.client()?;
+        self.wait(async { Ok(client.query(sql, params).await?) })
     }
 
     /// Runs one query and calls `each` with its rows as they come, without holding them all.
@@ -423,8 +453,9 @@ impl PostgresLedger {
         params: &[&(dyn ToSql + Sync)],
         each: &mut dyn FnMut(&Row) -> Result<(), Fail>,
     ) -> Result<(), LedgerError> {
+        let client = self.client()?;
         self.wait(async {
-            let rows = self.client.query_raw(sql, params.iter().copied()).await?;
+            let rows = client.query_raw(sql, params.iter().copied()).await?;
             let mut rows = std::pin::pin!(rows);
             while let Some(row) = rows.next().await {
                 each(&row?)?;
@@ -1340,6 +1371,102 @@ pub(crate) mod testing {
                 "UPDATE publication SET lease_until = now() - interval '1 second' WHERE lease_until IS NOT NULL; \
                  UPDATE alert SET sending_until = now() - interval '1 second' WHERE sending_until IS NOT NULL",
             );
+        }
+    }
+
+    /// A PostgreSQL server of a test's own (the outage tests stop and start it), in a
+    /// temporary cluster owned by the `postgres` user, on 127.0.0.1; stopped with this.
+    pub(crate) struct OwnServer {
+        dir: tempfile::TempDir,
+        bin: std::path::PathBuf,
+        port: u16,
+    }
+
+    impl OwnServer {
+        /// A new server, or `None` (with a message) when no server is asked for
+        /// (`VESTNIK_TEST_POSTGRES`) or PostgreSQL's programs are not installed and not
+        /// required.
+        pub(crate) fn start() -> Option<Self> {
+            server()?;
+            let bin = std::fs::read_dir("/usr/lib/postgresql")
+                .ok()
+                .and_then(|d| d.flatten().map(|e| e.path().join("bin")).max());
+            let Some(bin) = bin.filter(|b| b.join("initdb").is_file()) else {
+                assert!(
+                    std::env::var_os("VESTNIK_REQUIRE_POSTGRES").is_none(),
+                    "PostgreSQL's programs are required but not installed"
+                );
+                eprintln!("skipped: initdb is not installed (apt-get install postgresql)");
+                return None;
+            };
+            let port = std::net::TcpListener::bind("127.0.0.1:0")
+                .unwrap()
+                .local_addr()
+                .unwrap()
+                .port();
+            let dir = tempfile::tempdir().unwrap();
+            let ok = std::process::Command::new("chown")
+                .arg("postgres")
+                .arg(dir.path())
+                .status()
+                .unwrap();
+            assert!(ok.success(), "chown postgres");
+            let server = Self { dir, bin, port };
+            let data = server.path("data");
+            server.as_postgres("initdb", &["-A", "trust", "-U", "vestnik", "-D", &data]);
+            server.start_again();
+            Some(server)
+        }
+
+        /// A path inside its folder, as an argument.
+        fn path(&self, name: &str) -> String {
+            self.dir.path().join(name).display().to_string()
+        }
+
+        /// Runs PostgreSQL's `program` as the `postgres` user (the server refuses root).
+        fn as_postgres(&self, program: &str, args: &[&str]) {
+            let out = std::process::Command::new("runuser")
+                .args(["-u", "postgres", "--"])
+                .arg(self.bin.join(program))
+                .args(args)
+                .output()
+                .unwrap();
+            assert!(out.status.success(), "{program} {args:?}: {out:?}");
+        }
+
+        /// Starts the server (again), and waits until it accepts connections.
+        pub(crate) fn start_again(&self) {
+            let options = format!(
+                "-p {} -k {} -c listen_addresses=127.0.0.1 -c fsync=off",
+                self.port,
+                self.dir.path().display()
+            );
+            let (data, log) = (self.path("data"), self.path("log"));
+            self.as_postgres(
+                "pg_ctl",
+                &["-w", "-o", &options, "-l", &log, "-D", &data, "start"],
+            );
+        }
+
+        /// Stops the server (fast: connections are closed).
+        pub(crate) fn stop(&self) {
+            let data = self.path("data");
+            self.as_postgres("pg_ctl", &["-w", "-m", "fast", "-D", &data, "stop"]);
+        }
+
+        /// The address of its `postgres` database.
+        pub(crate) fn url(&self) -> String {
+            format!("postgres://vestnik@127.0.0.1:{}/postgres", self.port)
+        }
+    }
+
+    impl Drop for OwnServer {
+        fn drop(&mut self) {
+            let _ = std::process::Command::new("runuser")
+                .args(["-u", "postgres", "--"])
+                .arg(self.bin.join("pg_ctl"))
+                .args(["-m", "immediate", "-D", &self.path("data"), "stop"])
+                .output();
         }
     }
 

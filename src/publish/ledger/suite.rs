@@ -1002,3 +1002,24 @@ fn inside_a_runtime() {
     l.set_meta("k", "v").unwrap();
     assert_eq!(l.meta("k").unwrap().as_deref(), Some("v"));
 }
+
+/// After the server went away and came back (a restart, an outage), the same ledger works
+/// again: the call made while it was down fails with an error (no panic, no hang), the next one
+/// after it is back connects anew.
+#[test]
+fn postgres_a_ledger_connects_again_after_the_server_restarts() {
+    let Some(server) = super::postgres::testing::OwnServer::start() else {
+        return;
+    };
+    let mut l = PostgresLedger::open(&server.url()).unwrap();
+    l.set_meta("k", "1").unwrap();
+    server.stop();
+    assert!(matches!(
+        l.set_meta("k", "2"),
+        Err(LedgerError::Storage(_) | LedgerError::Open { .. })
+    ));
+    assert!(l.meta("k").is_err());
+    server.start_again();
+    l.set_meta("k", "3").unwrap();
+    assert_eq!(l.meta("k").unwrap().as_deref(), Some("3"));
+}
