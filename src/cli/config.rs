@@ -285,10 +285,19 @@ impl Reading<'_> {
 
 /// The top level of the configuration, every section in the file's order.
 fn read_config(mut f: Fields<'_, '_>, r: &mut Reading) -> Config {
-    let ledger = f.str("ledger").map_or_else(
+    let mut ledger = f.str("ledger").map_or_else(
         || Location::Sqlite(r.base.join("ledger.sqlite")),
         |l| Location::parse(&l.value, r.base),
     );
+    // With PostgreSQL: how long a daemon holds a row it claimed, or an alert it delivers.
+    let (shortest, longest) = crate::publish::ledger::postgres::LEASE_BOUNDS;
+    if let Some(seconds) = f.uint(
+        "ledger_lease_seconds",
+        shortest.as_secs() as u32..=longest.as_secs() as u32,
+    ) && let Location::Postgres { lease, .. } = &mut ledger
+    {
+        *lease = Duration::from_secs(u64::from(seconds.value));
+    }
     let cache_dir = read_cache_dir(f.str("cache_dir"), r);
     let grace = f
         .uint("grace_minutes", 0..=366 * 24 * 60)
@@ -341,6 +350,7 @@ fn read_config(mut f: Fields<'_, '_>, r: &mut Reading) -> Config {
         .unwrap_or_default();
     f.finish(&[
         "ledger",
+        "ledger_lease_seconds",
         "cache_dir",
         "grace_minutes",
         "media_ahead_minutes",
@@ -783,6 +793,24 @@ mod tests {
             crate::t!("config-source-incomplete"),
             "{problems:#?}"
         );
+    }
+
+    /// A PostgreSQL ledger takes its lease from `ledger_lease_seconds`, within its bounds.
+    #[test]
+    fn a_postgres_ledger_has_its_lease() {
+        let dir = tempfile::tempdir().unwrap();
+        let cfg = dir.path().join("vestnik.yaml");
+        let url = "postgres://vestnik@db/ledger";
+        std::fs::write(&cfg, format!("ledger: {url}\nledger_lease_seconds: 60\n")).unwrap();
+        assert_eq!(
+            read(&cfg, None).unwrap().ledger,
+            Location::Postgres {
+                url: url.into(),
+                lease: Duration::from_secs(60)
+            }
+        );
+        std::fs::write(&cfg, format!("ledger: {url}\nledger_lease_seconds: 5\n")).unwrap();
+        assert!(read(&cfg, None).is_err(), "shorter than 10 s");
     }
 
     /// Every section, read into its typed part.

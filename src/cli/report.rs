@@ -85,9 +85,10 @@ pub(super) fn run(args: ReportArgs) -> Result<i32, CliError> {
     let location = match (&args.ledger, &args.config) {
         // A file, or a PostgreSQL database by its address.
         (Some(path), _) => Some(match path.to_str() {
-            Some(url) if crate::publish::ledger::postgres::is_url(url) => {
-                Location::Postgres(url.to_owned())
-            }
+            Some(url) if crate::publish::ledger::postgres::is_url(url) => Location::Postgres {
+                url: url.to_owned(),
+                lease: crate::publish::ledger::postgres::DEFAULT_LEASE,
+            },
             _ => Location::Sqlite(path.clone()),
         }),
         (None, Some(config)) => Some(crate::cli::config::ledger_location(config)?),

@@ -4,6 +4,7 @@
 //! SQLite file, the default, which needs nothing installed.
 
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use super::postgres::{self, PostgresLedger};
 use super::sqlite::SqliteLedger;
@@ -14,16 +15,23 @@ use super::{Ledger, LedgerError};
 pub enum Location {
     /// A SQLite file (one publisher: its lock file).
     Sqlite(PathBuf),
-    /// A PostgreSQL database, by its connection string (several daemons may publish from it).
-    /// The string may carry a password: it prints redacted.
-    Postgres(String),
+    /// A PostgreSQL database (several daemons may publish from it).
+    Postgres {
+        /// The connection string. It may carry a password: it prints redacted.
+        url: String,
+        /// The lease a daemon takes on a row it claims or an alert it delivers.
+        lease: Duration,
+    },
 }
 
 impl Location {
     /// The location written as `text` in a configuration whose relative paths start at `base`.
     pub fn parse(text: &str, base: &Path) -> Self {
         if postgres::is_url(text) {
-            Location::Postgres(text.to_owned())
+            Location::Postgres {
+                url: text.to_owned(),
+                lease: postgres::DEFAULT_LEASE,
+            }
         } else if Path::new(text).is_absolute() {
             Location::Sqlite(PathBuf::from(text))
         } else {
@@ -39,7 +47,9 @@ impl Location {
     pub fn open_for_publishing(&self) -> Result<Box<dyn Ledger + Send>, LedgerError> {
         Ok(match self {
             Location::Sqlite(path) => Box::new(SqliteLedger::open_for_publishing(path)?),
-            Location::Postgres(url) => Box::new(PostgresLedger::open(url)?),
+            Location::Postgres { url, lease } => {
+                Box::new(PostgresLedger::open(url)?.with_lease(*lease))
+            }
         })
     }
 
@@ -50,7 +60,9 @@ impl Location {
     pub fn open(&self) -> Result<Box<dyn Ledger + Send>, LedgerError> {
         Ok(match self {
             Location::Sqlite(path) => Box::new(SqliteLedger::open(path)?),
-            Location::Postgres(url) => Box::new(PostgresLedger::open(url)?),
+            Location::Postgres { url, lease } => {
+                Box::new(PostgresLedger::open(url)?.with_lease(*lease))
+            }
         })
     }
 
@@ -61,7 +73,7 @@ impl Location {
     pub fn open_read_only(&self) -> Result<Box<dyn Ledger + Send>, LedgerError> {
         Ok(match self {
             Location::Sqlite(path) => Box::new(SqliteLedger::open_read_only(path)?),
-            Location::Postgres(url) => Box::new(PostgresLedger::open_read_only(url)?),
+            Location::Postgres { url, .. } => Box::new(PostgresLedger::open_read_only(url)?),
         })
     }
 }
@@ -70,7 +82,7 @@ impl std::fmt::Display for Location {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Location::Sqlite(path) => write!(f, "{}", path.display()),
-            Location::Postgres(url) => f.write_str(&postgres::redact(url)),
+            Location::Postgres { url, .. } => f.write_str(&postgres::redact(url)),
         }
     }
 }
@@ -79,7 +91,11 @@ impl std::fmt::Debug for Location {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Location::Sqlite(path) => f.debug_tuple("Sqlite").field(path).finish(),
-            Location::Postgres(_) => f.debug_tuple("Postgres").field(&self.to_string()).finish(),
+            Location::Postgres { lease, .. } => f
+                .debug_struct("Postgres")
+                .field("url", &self.to_string())
+                .field("lease", lease)
+                .finish(),
         }
     }
 }
@@ -102,7 +118,10 @@ mod tests {
         for url in ["postgres://v@db/ledger", "postgresql://v@db/ledger"] {
             assert_eq!(
                 Location::parse(url, base),
-                Location::Postgres(url.to_owned())
+                Location::Postgres {
+                    url: url.to_owned(),
+                    lease: postgres::DEFAULT_LEASE
+                }
             );
         }
         let secret = Location::parse("postgres://v:hunter2@db/ledger", base);
