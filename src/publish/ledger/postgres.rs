@@ -701,15 +701,27 @@ impl Ledger for PostgresLedger {
         at: Timestamp,
     ) -> Result<(), LedgerError> {
         let (o, p, n) = key_parts(key);
+        let owner = &self.owner;
         self.tx(async |c| {
-            let state: Option<String> = c
+            let row = c
                 .query_opt(
-                    "SELECT state FROM publication WHERE org = $1 AND post = $2 AND network = $3 FOR UPDATE",
-                    &[&o, &p, &n],
+                    "SELECT state, lease_owner IS NOT NULL AND lease_owner <> $4 AND lease_until >= now() \
+                     FROM publication WHERE org = $1 AND post = $2 AND network = $3 FOR UPDATE",
+                    &[&o, &p, &n, owner],
                 )
-                .await?
-                .map(|r| r.get(0));
+                .await?;
+            let state: Option<String> = row.as_ref().map(|r| r.get(0));
             let to = merge::finish_to(key, state.as_deref(), &outcome)?;
+            // Another daemon took the row after this one's lease ran out (a VK row recovered and
+            // claimed again): its attempt decides, not this late answer.
+            if row.as_ref().is_some_and(|r| r.get::<_, bool>(1)) {
+                return Err(LedgerError::Transition {
+                    key: key.clone(),
+                    from: "leased by another daemon",
+                    to,
+                }
+                .into());
+            }
             let attempts: i64 = i64::from(answered);
             // The lease is released whatever the outcome.
             match &outcome {

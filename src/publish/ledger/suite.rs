@@ -1023,3 +1023,46 @@ fn postgres_a_ledger_connects_again_after_the_server_restarts() {
     l.set_meta("k", "3").unwrap();
     assert_eq!(l.meta("k").unwrap().as_deref(), Some("3"));
 }
+
+/// A daemon whose lease ran out while its request was in flight, and whose VK row another
+/// daemon recovered and took, cannot finish it: the other one's attempt decides.
+#[test]
+fn postgres_a_late_answer_does_not_finish_a_row_another_daemon_took() {
+    let Some((_db, mut first, mut second)) = two_daemons(SHORT_LEASE) else {
+        return;
+    };
+    let now = t("2026-12-01T02:00:00Z");
+    let vk = key("a", Network::Vk);
+    first
+        .sync(
+            &[planned("a", Network::Vk, "2026-12-01T02:00:00Z", "h")],
+            &|_| false,
+            now,
+            GRACE,
+        )
+        .unwrap();
+    assert_eq!(claim_due(&mut first, now, 10).unwrap().len(), 1);
+    std::thread::sleep(SHORT_LEASE + Duration::from_millis(300));
+    assert!(
+        second.recover().unwrap().is_empty(),
+        "VK goes back to scheduled"
+    );
+    assert_eq!(claim_due(&mut second, now, 10).unwrap().len(), 1);
+    let published = |id: &str| Outcome::Published {
+        remote_id: id.into(),
+        url: None,
+    };
+    assert!(matches!(
+        first.finish(&vk, published("late"), true, now),
+        Err(LedgerError::Transition { .. })
+    ));
+    second.finish(&vk, published("1"), true, now).unwrap();
+    let rows = second.entries().unwrap();
+    assert_eq!(
+        rows[0].state,
+        State::Published {
+            remote_id: "1".into(),
+            url: None
+        }
+    );
+}
