@@ -782,25 +782,34 @@ fn two_daemons(lease: Duration) -> Option<(TestDatabase, PostgresLedger, Postgre
 /// The lease tests' lease: short, so that its expiry is seen in a test.
 const SHORT_LEASE: Duration = Duration::from_millis(1500);
 
+/// Waits until the leases taken before have expired.
+fn outlive_the_lease() {
+    std::thread::sleep(SHORT_LEASE + Duration::from_millis(300));
+}
+
+/// Two daemons of which the first has synced `plans` (each `(post, network)` due at `due`).
+fn two_daemons_with(
+    plans: &[(&str, Network)],
+    due: &str,
+) -> Option<(TestDatabase, PostgresLedger, PostgresLedger)> {
+    let (db, mut first, second) = two_daemons(SHORT_LEASE)?;
+    let planned: Vec<Planned> = plans
+        .iter()
+        .map(|(post, network)| planned(post, *network, due, "h"))
+        .collect();
+    first.sync(&planned, &|_| false, t(due), GRACE).unwrap();
+    Some((db, first, second))
+}
+
 #[test]
 fn postgres_a_claimed_row_belongs_to_its_daemon_until_the_lease_expires() {
-    let Some((_db, mut first, mut second)) = two_daemons(SHORT_LEASE) else {
+    let now = t("2026-12-01T02:00:00Z");
+    let both = [("a", Network::Vk), ("a", Network::Telegram)];
+    let Some((_db, mut first, mut second)) = two_daemons_with(&both, "2026-12-01T02:00:00Z") else {
         return;
     };
-    let now = t("2026-12-01T02:00:00Z");
     let vk = key("a", Network::Vk);
     let tg = key("a", Network::Telegram);
-    first
-        .sync(
-            &[
-                planned("a", Network::Vk, "2026-12-01T02:00:00Z", "h"),
-                planned("a", Network::Telegram, "2026-12-01T02:00:00Z", "h"),
-            ],
-            &|_| false,
-            now,
-            GRACE,
-        )
-        .unwrap();
     assert!(first.claim(&vk, now).unwrap().is_some());
     // The second daemon neither sees, claims nor sends the first one's row.
     let due: Vec<Key> = second
@@ -824,7 +833,7 @@ fn postgres_a_claimed_row_belongs_to_its_daemon_until_the_lease_expires() {
     let next = second.next_due().unwrap().unwrap();
     assert!(next > Timestamp::now(), "{next} is when the lease ends");
     // After the lease, the row is free.
-    std::thread::sleep(SHORT_LEASE + Duration::from_millis(300));
+    outlive_the_lease();
     assert!(!first.mark_sending(&vk, now).unwrap(), "the lease expired");
     assert!(second.claim(&vk, now).unwrap().is_some());
     assert!(second.mark_sending(&vk, now).unwrap());
@@ -834,21 +843,11 @@ fn postgres_a_claimed_row_belongs_to_its_daemon_until_the_lease_expires() {
 
 #[test]
 fn postgres_recover_leaves_a_live_daemons_sending_rows_alone() {
-    let Some((_db, mut first, mut second)) = two_daemons(SHORT_LEASE) else {
+    let now = t("2026-12-01T02:00:00Z");
+    let both = [("a", Network::Vk), ("a", Network::Telegram)];
+    let Some((_db, mut first, mut second)) = two_daemons_with(&both, "2026-12-01T02:00:00Z") else {
         return;
     };
-    let now = t("2026-12-01T02:00:00Z");
-    first
-        .sync(
-            &[
-                planned("a", Network::Vk, "2026-12-01T02:00:00Z", "h"),
-                planned("a", Network::Telegram, "2026-12-01T02:00:00Z", "h"),
-            ],
-            &|_| false,
-            now,
-            GRACE,
-        )
-        .unwrap();
     assert_eq!(claim_due(&mut first, now, 10).unwrap().len(), 2);
     // The first daemon is alive: its requests may be in flight.
     assert!(second.recover().unwrap().is_empty());
@@ -862,7 +861,7 @@ fn postgres_recover_leaves_a_live_daemons_sending_rows_alone() {
     assert_eq!(states(&second), ["sending", "sending"]);
     // It dies; once its lease expires, the other settles its rows.
     drop(first);
-    std::thread::sleep(SHORT_LEASE + Duration::from_millis(300));
+    outlive_the_lease();
     let uncertain = second.recover().unwrap();
     assert_eq!(uncertain.len(), 1);
     assert_eq!(uncertain[0].key, key("a", Network::Telegram));
@@ -919,14 +918,14 @@ fn postgres_an_alert_is_handed_to_one_daemon_only() {
     );
     assert!(second.pending_alerts().unwrap().is_empty());
     // The first one dies before delivering it: after its lease the other delivers it.
-    std::thread::sleep(SHORT_LEASE + Duration::from_millis(300));
+    outlive_the_lease();
     assert_eq!(
         second.pending_alerts().unwrap(),
         std::slice::from_ref(&alert)
     );
     assert!(first.pending_alerts().unwrap().is_empty());
     first.alert_sent(&alert.id, now).unwrap();
-    std::thread::sleep(SHORT_LEASE + Duration::from_millis(300));
+    outlive_the_lease();
     assert!(second.pending_alerts().unwrap().is_empty());
 }
 
@@ -1028,21 +1027,15 @@ fn postgres_a_ledger_connects_again_after_the_server_restarts() {
 /// daemon recovered and took, cannot finish it: the other one's attempt decides.
 #[test]
 fn postgres_a_late_answer_does_not_finish_a_row_another_daemon_took() {
-    let Some((_db, mut first, mut second)) = two_daemons(SHORT_LEASE) else {
+    let now = t("2026-12-01T02:00:00Z");
+    let vk_only = [("a", Network::Vk)];
+    let Some((_db, mut first, mut second)) = two_daemons_with(&vk_only, "2026-12-01T02:00:00Z")
+    else {
         return;
     };
-    let now = t("2026-12-01T02:00:00Z");
     let vk = key("a", Network::Vk);
-    first
-        .sync(
-            &[planned("a", Network::Vk, "2026-12-01T02:00:00Z", "h")],
-            &|_| false,
-            now,
-            GRACE,
-        )
-        .unwrap();
     assert_eq!(claim_due(&mut first, now, 10).unwrap().len(), 1);
-    std::thread::sleep(SHORT_LEASE + Duration::from_millis(300));
+    outlive_the_lease();
     assert!(
         second.recover().unwrap().is_empty(),
         "VK goes back to scheduled"
