@@ -114,9 +114,72 @@ async fn a_published_ledger_is_copied_into_postgres_and_checked() {
 
     // `status` reads the copy as it reads the file.
     let pg_config = dir.path().join("pg.yaml");
-    std::fs::write(&pg_config, format!("ledger: {}\n", db.url)).unwrap();
+    std::fs::write(
+        &pg_config,
+        format!(
+            "ledger: {}\ncache_dir: cache\ngrace_minutes: 100000\n{networks}",
+            db.url
+        ),
+    )
+    .unwrap();
     let from_file = support::ledger_rows(&config);
     let from_postgres = support::ledger_rows(&pg_config);
     assert_eq!(from_file.len() as i64, rows);
     assert_eq!(from_postgres, from_file);
+
+    // Two publishers at once on the copy: each due publication is sent by one of them.
+    let publishers: Vec<_> = (0..2)
+        .map(|_| {
+            let (cfg, r) = (pg_config.clone(), root.clone());
+            tokio::task::spawn_blocking(move || {
+                let mut args = vec![
+                    "publish",
+                    "--lang",
+                    "en",
+                    "--due",
+                    "--now",
+                    "2026-12-06 12:00",
+                ];
+                args.extend([
+                    "--root",
+                    r.to_str().unwrap(),
+                    "--config",
+                    cfg.to_str().unwrap(),
+                ]);
+                vestnik(&args)
+            })
+        })
+        .collect();
+    let mut sent_by_both = 0;
+    for p in publishers {
+        let out = p.await.unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{stdout}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let n: usize = stdout
+            .split("vestnik publish: ")
+            .nth(1)
+            .and_then(|rest| rest.split(' ').next())
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("{stdout}"));
+        sent_by_both += n;
+    }
+    let after = support::ledger_rows(&pg_config);
+    let published =
+        |rows: &[serde_json::Value]| rows.iter().filter(|r| r["state"] == "published").count();
+    assert!(
+        published(&after) > published(&from_file),
+        "later posts were due"
+    );
+    assert_eq!(sent_by_both, published(&after) - published(&from_file));
+    assert!(
+        after
+            .iter()
+            .all(|r| r["state"] != "sending" && r["state"] != "uncertain"),
+        "{after:#?}"
+    );
 }
