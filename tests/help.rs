@@ -25,6 +25,7 @@ const SUBCOMMANDS: &[(&str, &str)] = &[
     ("moderation", "classify"),
     ("moderation", "log"),
     ("moderation", "restore"),
+    ("ledger", "copy"),
 ];
 
 /// Whether `name` is one of [`SUBCOMMANDS`].
@@ -55,6 +56,8 @@ const COMMANDS: &[&str] = &[
     "log",
     "restore",
     "audit",
+    "ledger",
+    "copy",
     "help",
 ];
 
@@ -102,6 +105,8 @@ const ALLOWED: &[&str] = &[
     "media",
     "Asia/Novokuznetsk",
     "UTC",
+    "SQLite",
+    "PostgreSQL",
 ];
 
 /// The Latin words of a Russian help or error, but for the allowed words and the commands.

@@ -19,6 +19,7 @@ mod guide;
 mod help;
 mod hostile;
 mod init;
+mod ledger;
 mod moderate;
 mod moderation;
 mod monitor;

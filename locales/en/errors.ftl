@@ -70,6 +70,11 @@ ledger-storage = ledger storage: { $error }
 ledger-open = cannot open the ledger { $path }: { $reason }
 # $kind is SQLite's kind of failure, $error SQLite's own words.
 ledger-reason = { $kind ->
+        [unreachable] the PostgreSQL server cannot be reached: { $error }
+        [authentication] the PostgreSQL server refused the user name or password
+        [no-database] the PostgreSQL server has no such database
+        [bad-address] the database's address is malformed; it reads postgres://user@host/database
+        [postgres] PostgreSQL said: { $error }
        *[other] { $error }
     }
 ledger-lock = ledger storage: the lock file { $path }: { $reason }
@@ -136,3 +141,11 @@ log-filter = invalid log filter `{ $filter }`: { $error }
 log-already-set = logging is already set up
 monitor-not-loopback = cannot listen on { $addr }: the monitor listens on loopback only (127.0.0.1 or ::1); put a reverse proxy in front to expose it
 monitor-bind = cannot listen for the monitor: { $reason }
+
+## Copying the ledger (`ledger copy`).
+
+ledger-copy-not-postgres = a ledger can only be copied into a PostgreSQL database, and { $to } is not one's address: it reads postgres://user@host/database
+ledger-copy-not-empty = the database { $target } already holds publications ({ $rows }); give --force to add the ledger to them
+ledger-copy-mismatch = the copy does not check out: { $counts }
+ledger-copy-done = The ledger { $from } is copied into { $to }. Rows in SQLite → in PostgreSQL:
+ledger-copy-count = { $what }: { $from } → { $to }

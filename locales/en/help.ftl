@@ -251,3 +251,11 @@ help-audit--to = The last ISO week audited (default: the last week that is over,
 help-audit--format = Output format
 help-audit--format--human = As `check` prints its diagnostics, with a summary line
 help-audit--format--json = One JSON object (see docs/audit.md)
+
+help-ledger = The ledger itself: copy a SQLite ledger into PostgreSQL
+help-ledger-copy = Copy a SQLite ledger into a PostgreSQL database, every table, checked by row counts and by publications per state
+help-ledger-copy--from = The SQLite ledger to copy: `sqlite:PATH` or a path
+help-ledger-copy--to = The PostgreSQL database to copy into: `postgres://user@host/database`
+help-ledger-copy--force = Copy into a database that already holds publications, keeping the rows it has
+help-value-ledger = LEDGER
+help-value-url = URL

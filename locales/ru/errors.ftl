@@ -86,7 +86,7 @@ secret-empty = файл с секретом { $path } пустой
 
 ledger-storage = ошибка журнала публикаций: { $error }
 ledger-open = не получается открыть журнал публикаций { $path }: { $reason }
-# $kind — вид отказа SQLite, $error — слова самой SQLite (по-английски).
+# $kind — вид отказа SQLite или PostgreSQL, $error — слова самой базы (по-английски).
 ledger-reason = { $kind ->
         [cannot-open] нет такой папки или нет прав на неё
         [not-a-database] это не файл журнала
@@ -95,6 +95,11 @@ ledger-reason = { $kind ->
         [busy] журнал занят другим процессом
         [corrupt] файл журнала повреждён
         [storage-full] на диске кончилось место
+        [unreachable] сервер PostgreSQL недоступен: { $error }
+        [authentication] сервер PostgreSQL не принял имя пользователя или пароль
+        [no-database] на сервере PostgreSQL нет такой базы данных
+        [bad-address] адрес базы данных записан неверно; нужен вид postgres://пользователь@сервер/база
+        [postgres] PostgreSQL ответил: { $error }
        *[other] SQLite ответила: { $error }
     }
 ledger-lock = файл блокировки { $path } недоступен: { $reason }
@@ -161,3 +166,11 @@ log-filter = фильтр журнала `{ $filter }` не читается: { 
 log-already-set = журнал работы уже настроен
 monitor-not-loopback = монитор слушает только локальные адреса (127.0.0.1 или ::1), а { $addr } виден снаружи. Чтобы открыть его, поставьте перед ним обратный прокси
 monitor-bind = монитор не может слушать адрес: { $reason }
+
+## Перенос журнала (`ledger copy`).
+
+ledger-copy-not-postgres = переносить журнал можно только в базу PostgreSQL, а { $to } — не её адрес: нужен вид postgres://пользователь@сервер/база
+ledger-copy-not-empty = в базе { $target } уже есть публикации ({ $rows }). Чтобы добавить к ним журнал, запустите с --force
+ledger-copy-mismatch = перенос не сошёлся: { $counts }
+ledger-copy-done = Журнал { $from } перенесён в { $to }. Строк в SQLite → в PostgreSQL:
+ledger-copy-count = { $what }: { $from } → { $to }

@@ -250,3 +250,11 @@ help-audit--to = Последняя проверяемая неделя ISO (п�
 help-audit--format = Формат вывода
 help-audit--format--human = Как `check` печатает замечания, со строкой итога
 help-audit--format--json = Один объект JSON (см. docs/audit.md)
+
+help-ledger = Сам журнал публикаций: перенести журнал SQLite в PostgreSQL
+help-ledger-copy = Перенести журнал SQLite в базу PostgreSQL, все таблицы, и проверить перенос: число строк в каждой таблице и число публикаций в каждом состоянии
+help-ledger-copy--from = Журнал SQLite, который переносится: `sqlite:ПУТЬ` или просто путь
+help-ledger-copy--to = База PostgreSQL, куда переносится журнал: `postgres://пользователь@сервер/база`
+help-ledger-copy--force = Переносить и в базу, где уже есть публикации; строки, которые там уже есть, остаются как были
+help-value-ledger = ЖУРНАЛ
+help-value-url = АДРЕС

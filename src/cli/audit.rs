@@ -95,7 +95,7 @@ pub(super) fn run(args: AuditArgs) -> Result<i32, CliError> {
     }
     let now = Timestamp::now();
     let (from, to) = weeks(args.from.as_deref(), args.to.as_deref(), now, &registry.tz)?;
-    let mut ledger = crate::publish::ledger::sqlite::SqliteLedger::open(&cfg.ledger)?;
+    let mut ledger = cfg.ledger.open()?;
     let publisher = crate::publish::Publisher::new(settings(&cfg, args.root.clone(), 1))?;
     let clients = publisher.moderation_clients();
     // This process publishes nothing: its reads may use each token's whole rate limit.
@@ -132,7 +132,7 @@ pub(super) fn run(args: AuditArgs) -> Result<i32, CliError> {
             // The channel posts waiting in the bot's queue (a hundred a call), kept as
             // observations, without long polling.
             for _ in 0..100 {
-                match crate::publish::moderation::receive_updates(tg, &mut ledger, 0).await {
+                match crate::publish::moderation::receive_updates(tg, &mut *ledger, 0).await {
                     Ok(0) => break,
                     Ok(_) => {}
                     Err(e) => {
@@ -147,11 +147,11 @@ pub(super) fn run(args: AuditArgs) -> Result<i32, CliError> {
         }
         let mut auditor = Auditor::new(clients);
         auditor
-            .read(&registry, &mut ledger, now, &options, &mut progress)
+            .read(&registry, &mut *ledger, now, &options, &mut progress)
             .await
     })?;
     let settled = settle_uncertain(
-        &mut ledger,
+        &mut *ledger,
         &registry,
         &args.root,
         &pass,

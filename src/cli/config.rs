@@ -32,11 +32,12 @@ use crate::plan::network::Network;
 use crate::plan::source::Pos;
 use crate::plan::yaml::{self, At, Fields, Node, What};
 use crate::publish::daemon::Jobs;
+use crate::publish::ledger::location::Location;
 
 /// The daemon's settings.
 pub struct Config {
-    /// The ledger's SQLite file.
-    pub ledger: PathBuf,
+    /// Where the ledger lives: a SQLite file, or a PostgreSQL database (`postgres://…`).
+    pub ledger: crate::publish::ledger::location::Location,
     /// Where processed images are cached: `cache_dir`, else the user's own cache folder
     /// ([`crate::media::cache::default_dir`]).
     pub cache_dir: PathBuf,
@@ -284,9 +285,19 @@ impl Reading<'_> {
 
 /// The top level of the configuration, every section in the file's order.
 fn read_config(mut f: Fields<'_, '_>, r: &mut Reading) -> Config {
-    let ledger = f
-        .str("ledger")
-        .map_or_else(|| r.base.join("ledger.sqlite"), |l| r.rel(l.value));
+    let mut ledger = f.str("ledger").map_or_else(
+        || Location::Sqlite(r.base.join("ledger.sqlite")),
+        |l| Location::parse(&l.value, r.base),
+    );
+    // With PostgreSQL: how long a daemon holds a row it claimed, or an alert it delivers.
+    let (shortest, longest) = crate::publish::ledger::postgres::LEASE_BOUNDS;
+    if let Some(seconds) = f.uint(
+        "ledger_lease_seconds",
+        shortest.as_secs() as u32..=longest.as_secs() as u32,
+    ) && let Location::Postgres { lease, .. } = &mut ledger
+    {
+        *lease = Duration::from_secs(u64::from(seconds.value));
+    }
     let cache_dir = read_cache_dir(f.str("cache_dir"), r);
     let grace = f
         .uint("grace_minutes", 0..=366 * 24 * 60)
@@ -339,6 +350,7 @@ fn read_config(mut f: Fields<'_, '_>, r: &mut Reading) -> Config {
         .unwrap_or_default();
     f.finish(&[
         "ledger",
+        "ledger_lease_seconds",
         "cache_dir",
         "grace_minutes",
         "media_ahead_minutes",
@@ -663,10 +675,10 @@ fn read_rate_limits(node: &Node, name: &str, r: &mut Reading) -> Option<(Network
 /// Largest configuration file vestnik reads: a configuration is a page of settings.
 pub const MAX_CONFIG_BYTES: u64 = 256 * 1024;
 
-/// Only the ledger's path from the configuration at `path`: `status` needs no secrets.
+/// Only where the ledger lives, from the configuration at `path`: `status` needs no secrets.
 ///
 /// Fails when the file cannot be read or is not valid YAML.
-pub fn ledger_path(path: &Path) -> Result<PathBuf, ConfigError> {
+pub fn ledger_location(path: &Path) -> Result<Location, ConfigError> {
     let (_, node) = read_yaml(path).map_err(|p| ConfigError(vec![p]))?;
     let base = path.parent().unwrap_or(Path::new("."));
     let ledger = node
@@ -675,9 +687,11 @@ pub fn ledger_path(path: &Path) -> Result<PathBuf, ConfigError> {
             m.iter()
                 .find(|(k, _)| k.scalar_text().as_deref() == Some("ledger"))
         })
-        .and_then(|(_, v)| v.scalar_text())
-        .map_or_else(|| base.join("ledger.sqlite"), |l| base.join(l));
-    Ok(ledger)
+        .and_then(|(_, v)| v.scalar_text());
+    Ok(Location::parse(
+        ledger.as_deref().unwrap_or("ledger.sqlite"),
+        base,
+    ))
 }
 
 #[cfg(test)]
@@ -744,8 +758,8 @@ mod tests {
         assert_eq!(err.lines().count(), 4, "{err}");
         assert!(err.lines().all(|l| l.contains("/etc/vestnik/")), "{err}");
         assert_eq!(
-            ledger_path(&example).unwrap(),
-            PathBuf::from("/var/lib/vestnik/ledger.sqlite")
+            ledger_location(&example).unwrap(),
+            Location::Sqlite(PathBuf::from("/var/lib/vestnik/ledger.sqlite"))
         );
     }
 
@@ -781,6 +795,24 @@ mod tests {
         );
     }
 
+    /// A PostgreSQL ledger takes its lease from `ledger_lease_seconds`, within its bounds.
+    #[test]
+    fn a_postgres_ledger_has_its_lease() {
+        let dir = tempfile::tempdir().unwrap();
+        let cfg = dir.path().join("vestnik.yaml");
+        let url = "postgres://vestnik@db/ledger";
+        std::fs::write(&cfg, format!("ledger: {url}\nledger_lease_seconds: 60\n")).unwrap();
+        assert_eq!(
+            read(&cfg, None).unwrap().ledger,
+            Location::Postgres {
+                url: url.into(),
+                lease: Duration::from_secs(60)
+            }
+        );
+        std::fs::write(&cfg, format!("ledger: {url}\nledger_lease_seconds: 5\n")).unwrap();
+        assert!(read(&cfg, None).is_err(), "shorter than 10 s");
+    }
+
     /// Every section, read into its typed part.
     #[test]
     fn every_section_is_read() {
@@ -810,7 +842,7 @@ mod tests {
         )
         .unwrap();
         let c = read(&cfg, None).unwrap();
-        assert_eq!(c.ledger, dir.path().join("l.sqlite"));
+        assert_eq!(c.ledger, Location::Sqlite(dir.path().join("l.sqlite")));
         assert_eq!(c.cache_dir, PathBuf::from("/tmp/media"));
         assert_eq!(c.grace, SignedDuration::from_mins(5));
         assert_eq!(c.media_ahead, SignedDuration::ZERO);

@@ -20,6 +20,7 @@ mod completions;
 pub mod config;
 pub mod help;
 mod init;
+mod ledger;
 mod man;
 mod moderate;
 mod moderation;
@@ -43,6 +44,7 @@ pub use calendar::{CalendarArgs, CalendarFormat};
 pub use check::CheckArgs;
 pub use completions::{CompletionsArgs, Shell};
 pub use init::InitArgs;
+pub use ledger::{CopyArgs, LedgerCommand};
 pub use man::ManArgs;
 pub use moderate::{JournalFormat, LogArgs, ModerateArgs, RestoreArgs};
 pub use moderation::{ClassifyArgs, ClassifyFormat, ModerationCommand};
@@ -181,6 +183,9 @@ pub enum Command {
     /// Audit the real pages once: publications per week, the verification mark, the profile,
     /// access, Госпаблики; what was seen is kept in the ledger.
     Audit(AuditArgs),
+    /// The ledger itself: copy a SQLite ledger into PostgreSQL.
+    #[command(subcommand)]
+    Ledger(LedgerCommand),
 }
 
 /// Why a command could not run (exit code 2). Its text is what `vestnik: ` is followed by on
@@ -296,6 +301,10 @@ pub enum CliError {
     /// `audit` was given weeks it cannot use (the text is already in the process's language).
     #[error("{0}")]
     Audit(String),
+    /// `ledger copy` failed or did not check out (the text is already in the process's
+    /// language).
+    #[error("{0}")]
+    LedgerCopy(String),
 }
 
 impl CliError {
@@ -346,6 +355,7 @@ impl CliError {
             CliError::UnknownOrg(org) => crate::t!("cli-unknown-org", org = org.as_str()),
             CliError::Moderation(message) => message.clone(),
             CliError::Audit(message) => message.clone(),
+            CliError::LedgerCopy(message) => message.clone(),
             CliError::NothingToResolve(key) => crate::t!(
                 "cli-resolve-not-open",
                 org = key.org.to_string(),
@@ -397,6 +407,7 @@ pub fn run() -> i32 {
         Command::Moderate(args) => moderate::run(args),
         Command::Moderation(command) => moderation::run(command),
         Command::Audit(args) => audit::run(args),
+        Command::Ledger(command) => ledger::run(command),
     };
     match outcome {
         Ok(code) => code,

@@ -98,8 +98,7 @@ pub(super) fn run(args: ModerateArgs) -> Result<i32, CliError> {
     for d in &problems {
         eprintln!("{}:{}:{}: {}", d.file, d.pos.line, d.pos.column, d.message);
     }
-    let mut ledger =
-        crate::publish::ledger::sqlite::SqliteLedger::open_for_publishing(&cfg.ledger)?;
+    let mut ledger = cfg.ledger.open_for_publishing()?;
     let publisher = crate::publish::Publisher::new(settings(&cfg, args.root.clone(), 1))?;
     let alerter = alerter(&cfg, &publisher, &args.root)?;
     let clients = publisher.moderation_clients();
@@ -118,7 +117,7 @@ pub(super) fn run(args: ModerateArgs) -> Result<i32, CliError> {
         if let (Some(tg), false) = (&clients.telegram, args.dry_run) {
             // Everything waiting in the bot's queue (a hundred a call), without long polling.
             for _ in 0..100 {
-                match moderation::receive_updates(tg, &mut ledger, 0).await {
+                match moderation::receive_updates(tg, &mut *ledger, 0).await {
                     Ok(0) => break,
                     Ok(_) => {}
                     Err(e) => {
@@ -133,10 +132,10 @@ pub(super) fn run(args: ModerateArgs) -> Result<i32, CliError> {
         }
         let mut moderator = Moderator::new(clients, Arc::new(classifier));
         let summary = moderator
-            .pass(&registry, &mut ledger, now, &options)
+            .pass(&registry, &mut *ledger, now, &options)
             .await?;
         if let Some(a) = &alerter {
-            a.deliver(&mut ledger, now).await?;
+            a.deliver(&mut *ledger, now).await?;
         }
         Ok::<_, crate::publish::ledger::LedgerError>(summary)
     })?;
@@ -234,9 +233,8 @@ fn moderated_json(m: &Moderated) -> Value {
 
 /// `vestnik moderation log`: the journal, newest first.
 pub(super) fn log(args: LogArgs) -> Result<i32, CliError> {
-    let path = crate::cli::config::ledger_path(&args.config)?;
-    let ledger = crate::publish::ledger::sqlite::SqliteLedger::open_read_only(&path)?;
-    let entries = moderation::log(&ledger, args.org.as_deref(), args.limit as usize)?;
+    let ledger = crate::cli::config::ledger_location(&args.config)?.open_read_only()?;
+    let entries = moderation::log(&*ledger, args.org.as_deref(), args.limit as usize)?;
     let out = match args.format {
         JournalFormat::Json => format!(
             "{:#}\n",
@@ -279,7 +277,7 @@ pub(super) fn restore(args: RestoreArgs) -> Result<i32, CliError> {
     let cfg = crate::cli::config::load(&args.config, Some(&args.root))?;
     super::configured_language(cfg.language);
     // The daemon may be running: a connection of its own, as its alert task has.
-    let mut ledger = crate::publish::ledger::sqlite::SqliteLedger::open(&cfg.ledger)?;
+    let mut ledger = cfg.ledger.open()?;
     let publisher = crate::publish::Publisher::new(settings(&cfg, args.root.clone(), 1))?;
     let clients = publisher.moderation_clients();
     let rt = tokio::runtime::Builder::new_current_thread()
@@ -287,7 +285,7 @@ pub(super) fn restore(args: RestoreArgs) -> Result<i32, CliError> {
         .build()?;
     let restored = rt.block_on(moderation::restore(
         &clients,
-        &mut ledger,
+        &mut *ledger,
         args.id,
         jiff::Timestamp::now(),
         &person(),

@@ -110,8 +110,7 @@ pub(super) fn run(args: PublishArgs) -> Result<i32, CliError> {
     let cfg = crate::cli::config::load(&args.config, Some(&args.root))?;
     super::configured_language(cfg.language);
     crate::ops::logging::init(args.log_format.unwrap_or(cfg.log), None)?;
-    let mut ledger =
-        crate::publish::ledger::sqlite::SqliteLedger::open_for_publishing(&cfg.ledger)?;
+    let mut ledger = cfg.ledger.open_for_publishing()?;
     crate::media::MediaCache::open(&cfg.cache_dir)?;
     let mut publisher =
         crate::publish::Publisher::new(settings(&cfg, args.root.clone(), args.limit))?
@@ -121,10 +120,10 @@ pub(super) fn run(args: PublishArgs) -> Result<i32, CliError> {
         .enable_all()
         .build()?;
     let (r, delivered) = rt.block_on(async {
-        let r = crate::publish::run_once(&mut publisher, now, &mut ledger).await?;
+        let r = crate::publish::run_once(&mut publisher, now, &mut *ledger).await?;
         // Alerts go out with the pass; what cannot be delivered waits for the next one.
         let delivered = match &alerter {
-            Some(a) => Some(a.deliver(&mut ledger, now).await?),
+            Some(a) => Some(a.deliver(&mut *ledger, now).await?),
             None => None,
         };
         Ok::<_, crate::publish::PassError>((r, delivered))

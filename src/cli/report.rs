@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use super::{CliError, emit, emit_bytes};
 use crate::plan::time::IsoWeek;
-use crate::publish::ledger::sqlite::SqliteLedger;
+use crate::publish::ledger::location::Location;
 use crate::report::{self, table::Table};
 
 /// Output formats of `report`.
@@ -82,14 +82,21 @@ fn separator(s: &str) -> Result<u8, String> {
 
 /// `vestnik report`: writes the report to `--output` or standard output.
 pub(super) fn run(args: ReportArgs) -> Result<i32, CliError> {
-    let ledger_path = match (&args.ledger, &args.config) {
-        (Some(path), _) => Some(path.clone()),
-        (None, Some(config)) => Some(crate::cli::config::ledger_path(config)?),
+    let location = match (&args.ledger, &args.config) {
+        // A file, or a PostgreSQL database by its address.
+        (Some(path), _) => Some(match path.to_str() {
+            Some(url) if crate::publish::ledger::postgres::is_url(url) => Location::Postgres {
+                url: url.to_owned(),
+                lease: crate::publish::ledger::postgres::DEFAULT_LEASE,
+            },
+            _ => Location::Sqlite(path.clone()),
+        }),
+        (None, Some(config)) => Some(crate::cli::config::ledger_location(config)?),
         (None, None) => None,
     };
-    let ledger = ledger_path
-        .as_deref()
-        .map(SqliteLedger::open_read_only)
+    let ledger = location
+        .as_ref()
+        .map(Location::open_read_only)
         .transpose()?;
     let opts = report::Options {
         root: args.root,
@@ -101,7 +108,7 @@ pub(super) fn run(args: ReportArgs) -> Result<i32, CliError> {
     let report = report::gather(
         &opts,
         ledger
-            .as_ref()
+            .as_deref()
             .map(|l| l as &dyn crate::publish::ledger::Ledger),
     )?;
     if !report.with_ledger {

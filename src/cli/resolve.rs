@@ -5,7 +5,6 @@ use std::path::PathBuf;
 
 use super::{CliError, parse_network, print};
 use crate::plan::network::Network;
-use crate::publish::ledger::Ledger;
 
 /// Flags of `resolve`.
 #[derive(Debug, clap::Args)]
@@ -29,7 +28,7 @@ pub struct ResolveArgs {
 /// `vestnik resolve`: records the person's verdict in the ledger; an error when the
 /// publication is not uncertain or failed.
 pub(super) fn run(args: ResolveArgs) -> Result<i32, CliError> {
-    let path = crate::cli::config::ledger_path(&args.config)?;
+    let location = crate::cli::config::ledger_location(&args.config)?;
     let Some((org, post)) = args.publication.split_once('/') else {
         return Err(CliError::BadPublication);
     };
@@ -38,7 +37,7 @@ pub(super) fn run(args: ResolveArgs) -> Result<i32, CliError> {
         post: post.into(),
         network: args.network,
     };
-    let mut ledger = crate::publish::ledger::sqlite::SqliteLedger::open(&path)?;
+    let mut ledger = location.open()?;
     if !ledger.resolve(&key, args.resend, jiff::Timestamp::now())? {
         return Err(CliError::NothingToResolve(key));
     }

@@ -45,8 +45,7 @@ pub(super) fn run(args: RunArgs) -> Result<i32, CliError> {
     super::configured_language(cfg.language);
     let format = args.log_format.unwrap_or(cfg.log);
     crate::ops::logging::init(format, None)?;
-    let mut ledger =
-        crate::publish::ledger::sqlite::SqliteLedger::open_for_publishing(&cfg.ledger)?;
+    let mut ledger = cfg.ledger.open_for_publishing()?;
     let (source, root) = match &cfg.git {
         Some(g) => {
             let git = crate::publish::git::GitSource::new(
@@ -91,9 +90,7 @@ pub(super) fn run(args: RunArgs) -> Result<i32, CliError> {
         let alerts = match alerter(&cfg, &publisher, &root)? {
             Some(alerter) => Some(crate::publish::daemon::Alerts {
                 alerter,
-                ledger: Box::new(crate::publish::ledger::sqlite::SqliteLedger::open(
-                    &cfg.ledger,
-                )?),
+                ledger: cfg.ledger.open()?,
             }),
             None => None,
         };
@@ -101,7 +98,7 @@ pub(super) fn run(args: RunArgs) -> Result<i32, CliError> {
         let audit = audit(&cfg, &publisher, moderation.as_ref())?;
         let daemon = crate::publish::daemon::Daemon {
             publisher,
-            ledger: &mut ledger,
+            ledger: &mut *ledger,
             source,
             clock: Arc::new(crate::publish::daemon::SystemClock),
             options: crate::publish::daemon::Options {
@@ -146,7 +143,6 @@ fn moderation(
     publisher: &crate::publish::Publisher,
     root: &std::path::Path,
 ) -> Result<Option<crate::publish::daemon::Moderation>, CliError> {
-    use crate::publish::ledger::sqlite::SqliteLedger;
     if cfg.jobs.moderate.is_none() {
         return Ok(None);
     }
@@ -162,16 +158,12 @@ fn moderation(
     };
     let clients = publisher.moderation_clients();
     let poller = match &clients.telegram {
-        Some(tg) => Some((
-            tg.clone(),
-            Box::new(SqliteLedger::open(&cfg.ledger)?)
-                as Box<dyn crate::publish::ledger::Ledger + Send>,
-        )),
+        Some(tg) => Some((tg.clone(), cfg.ledger.open()?)),
         None => None,
     };
     Ok(Some(crate::publish::daemon::Moderation {
         moderator: crate::publish::moderation::Moderator::new(clients, Arc::new(classifier)),
-        ledger: Box::new(SqliteLedger::open(&cfg.ledger)?),
+        ledger: cfg.ledger.open()?,
         poller,
     }))
 }
@@ -184,23 +176,18 @@ fn audit(
     publisher: &crate::publish::Publisher,
     moderation: Option<&crate::publish::daemon::Moderation>,
 ) -> Result<Option<crate::publish::daemon::Audit>, CliError> {
-    use crate::publish::ledger::sqlite::SqliteLedger;
     if cfg.jobs.audit.is_none() {
         return Ok(None);
     }
     let clients = publisher.moderation_clients();
     let poller = match (&clients.telegram, moderation) {
         (Some(_), Some(m)) if m.poller.is_some() => None,
-        (Some(tg), _) => Some((
-            tg.clone(),
-            Box::new(SqliteLedger::open(&cfg.ledger)?)
-                as Box<dyn crate::publish::ledger::Ledger + Send>,
-        )),
+        (Some(tg), _) => Some((tg.clone(), cfg.ledger.open()?)),
         (None, _) => None,
     };
     Ok(Some(crate::publish::daemon::Audit {
         auditor: crate::publish::audit::Auditor::new(clients),
-        ledger: Box::new(SqliteLedger::open(&cfg.ledger)?),
+        ledger: cfg.ledger.open()?,
         poller,
     }))
 }

@@ -8,7 +8,7 @@ use jiff::tz::TimeZone;
 
 use super::{CliError, print, zone_of};
 use crate::plan::time::human;
-use crate::publish::ledger::{Entry, Ledger, State};
+use crate::publish::ledger::{Entry, State};
 
 /// Flags of `status`.
 #[derive(Debug, clap::Args)]
@@ -39,9 +39,8 @@ pub enum StatusFormat {
 
 /// `vestnik status`: prints the ledger's publications and a summary.
 pub(super) fn run(args: StatusArgs) -> Result<i32, CliError> {
-    // Only the ledger's path: `status` needs no secrets.
-    let path = crate::cli::config::ledger_path(&args.config)?;
-    let ledger = crate::publish::ledger::sqlite::SqliteLedger::open(&path)?;
+    // Only where the ledger lives: `status` needs no secrets.
+    let ledger = crate::cli::config::ledger_location(&args.config)?.open_read_only()?;
     let entries = ledger.entries()?;
     let alerts = ledger.pending_alerts()?.len();
     let out = match args.format {

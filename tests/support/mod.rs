@@ -8,6 +8,7 @@
 pub mod browser;
 pub mod clips;
 pub mod latin;
+pub mod postgres;
 pub mod repo;
 pub mod sandboxed;
 pub mod schema;

@@ -29,13 +29,20 @@
 //! retry budget.
 //!
 //! Between `claim` and `finish` the row belongs to the publisher that claimed it. The SQLite
-//! ledger has one publisher (its lock file), so `claim` only reads; a server backend (several
-//! daemons, PostgreSQL) takes a lease there (`FOR UPDATE SKIP LOCKED`, an owner and an expiry in
-//! the row) and `mark_sending` checks it, without changing the daemon. The ledger is a trait for
-//! that reason.
+//! ledger ([`sqlite`]) has one publisher (its lock file), so `claim` only reads; the PostgreSQL
+//! ledger ([`postgres`], several daemons on one database) takes a lease there (an owner and an
+//! expiry in the row, judged by the database's clock), `mark_sending` checks it and `recover`
+//! leaves live leases alone, without changing the daemon. The ledger is a trait for that reason;
+//! [`location::Location`] opens the one the configuration names.
 
+pub mod copy;
 pub mod journal;
+pub mod location;
+mod merge;
+pub mod postgres;
 pub mod sqlite;
+#[cfg(test)]
+mod suite;
 
 use jiff::Timestamp;
 
@@ -523,7 +530,9 @@ pub trait Ledger {
     ) -> Result<bool, LedgerError>;
 
     /// After a crash: rows left in `sending` are retried where the network deduplicates (VK, by
-    /// `guid`) and become `uncertain` elsewhere. Returns the rows that became uncertain.
+    /// `guid`) and become `uncertain` elsewhere. Returns the rows that became uncertain. (On a
+    /// ledger shared by several daemons, only rows whose lease has expired: a live daemon's
+    /// requests may be in flight.)
     fn recover(&mut self) -> Result<Vec<Entry>, LedgerError>;
 
     /// How many publications due in `[from, to)` are published, per organization and network

@@ -10,9 +10,9 @@ use jiff::{SignedDuration, Timestamp};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
 use super::journal::{self, CommentRef, Inbound, Moderated, NewAction};
+use super::merge::{self, Action, Write, ms, ts};
 use super::{
-    Alert, Entry, Key, Ledger, LedgerError, Outcome, Planned, State, SyncReport, Waiting,
-    deduplicates,
+    Alert, Entry, Key, Ledger, LedgerError, Outcome, Planned, State, SyncReport, deduplicates,
 };
 use crate::audit::{Access, ObservedPost, PageProfile, Source};
 use crate::plan::id::{OrgId, PostId};
@@ -156,14 +156,6 @@ fn failure_kind(e: &rusqlite::Error) -> &'static str {
         Some(C::DiskFull) => "storage-full",
         _ => "other",
     }
-}
-
-fn ms(t: Timestamp) -> i64 {
-    t.as_millisecond()
-}
-
-fn ts(ms: i64) -> Timestamp {
-    Timestamp::from_millisecond(ms).unwrap_or(Timestamp::UNIX_EPOCH)
 }
 
 impl SqliteLedger {
@@ -358,50 +350,23 @@ fn migrate(conn: &Connection) -> Result<(), LedgerError> {
 }
 
 fn row_entry(row: &rusqlite::Row<'_>) -> rusqlite::Result<Entry> {
-    let network: String = row.get("network")?;
-    let state: String = row.get("state")?;
-    let reason: Option<String> = row.get("reason")?;
-    let since: Option<i64> = row.get("waiting_since_ms")?;
-    let waiting = match (state.as_str(), &reason, since) {
-        ("scheduled" | "sending", Some(reason), Some(since)) => Some(Waiting {
-            reason: reason.clone(),
-            since: ts(since),
-        }),
-        _ => None,
-    };
-    let state = match state.as_str() {
-        "scheduled" => State::Scheduled,
-        "sending" => State::Sending,
-        "published" => State::Published {
-            remote_id: row
-                .get::<_, Option<String>>("remote_id")?
-                .unwrap_or_default(),
-            url: row.get("url")?,
-        },
-        "failed" => State::Failed {
-            reason: reason.unwrap_or_default(),
-        },
-        "uncertain" => State::Uncertain {
-            reason: reason.unwrap_or_default(),
-        },
-        "missed" => State::Missed,
-        _ => State::Cancelled,
-    };
-    Ok(Entry {
-        key: Key {
-            org: row.get("org")?,
-            post: row.get("post")?,
-            network: Network::from_key(&network).unwrap_or(Network::Telegram),
-        },
-        due: ts(row.get("due_ms")?),
-        next_try: ts(row.get("next_try_ms")?),
+    Ok(merge::Columns {
+        org: row.get("org")?,
+        post: row.get("post")?,
+        network: row.get("network")?,
+        due_ms: row.get("due_ms")?,
+        next_try_ms: row.get("next_try_ms")?,
         content: row.get("content")?,
         attempts: row.get("attempts")?,
-        state,
-        updated: ts(row.get("updated_ms")?),
+        state: row.get("state")?,
+        remote_id: row.get("remote_id")?,
+        url: row.get("url")?,
+        reason: row.get("reason")?,
+        updated_ms: row.get("updated_ms")?,
         file: row.get("file")?,
-        waiting,
-    })
+        waiting_since_ms: row.get("waiting_since_ms")?,
+    }
+    .entry())
 }
 
 const COLUMNS: &str = "org, post, network, due_ms, next_try_ms, content, attempts, state, remote_id, url, reason, updated_ms, file, waiting_since_ms";
@@ -418,43 +383,6 @@ fn exec(
         .map_err(storage)
 }
 
-/// The order of the primary key (SQLite compares TEXT bytewise, as Rust compares `str`).
-fn sort_key(k: &Key) -> (&str, &str, &str) {
-    (&k.org, &k.post, k.network.key())
-}
-
-fn planned_order(p: &Planned) -> (&str, &str, &str) {
-    (&p.org, &p.post, p.network.key())
-}
-
-fn state_of(missed: bool) -> &'static str {
-    if missed { "missed" } else { "scheduled" }
-}
-
-/// A change that a sync makes to one row. 16 bytes: at the first start there is one for each
-/// of 300,000 rows.
-enum Action<'a> {
-    /// A new publication (`true`: already beyond the grace window).
-    Insert(&'a Planned, bool),
-    /// A scheduled publication whose time or content changed (or that is now missed).
-    Update(&'a Planned, bool),
-    /// A cancelled or missed publication back in the plans with a new time or content.
-    Revive(&'a Planned),
-    /// A cancelled publication back in the plans unchanged.
-    Restore(&'a Planned, bool),
-    /// Sent (or in flight) and changed afterwards: remembered and reported, not reposted.
-    Edited(&'a Planned),
-    /// Unchanged, but now written in another file (or read for the first time since the ledger
-    /// kept files): only the file is remembered.
-    Moved(&'a Planned),
-    /// Scheduled but gone from the plans.
-    Cancel(Box<Key>),
-    /// Scheduled and waiting beyond the grace window, in a file that was not read.
-    Miss(Box<Key>),
-}
-
-const _: () = assert!(std::mem::size_of::<Action<'static>>() == 16);
-
 // The statements that write a planned row. Each takes the same parameters: ?1 org, ?2 post,
 // ?3 network, ?4 due, ?5 content hash, ?6 state, ?7 now, ?8 file; a statement that keeps a
 // column as it is leaves its parameter unused.
@@ -466,56 +394,6 @@ const EDITED: &str = "UPDATE publication SET due_ms = ?4, content = ?5, updated_
 const MOVED: &str =
     "UPDATE publication SET file = ?8 WHERE org = ?1 AND post = ?2 AND network = ?3";
 
-/// Where a written planned row is counted in the [`SyncReport`].
-enum Tally {
-    Added,
-    Updated,
-    Missed,
-    Edited,
-    /// Not reported: only the file changed.
-    Quiet,
-}
-
-impl Tally {
-    fn added(missed: bool) -> Self {
-        if missed { Self::Missed } else { Self::Added }
-    }
-}
-
-/// What a sync does to an existing row `e` that the plans still want as `p`.
-fn compare<'a>(p: &'a Planned, e: &Entry, missed: bool, now: Timestamp) -> Option<Action<'a>> {
-    // The ledger keeps milliseconds: a plan's time with a finer fraction is the same time.
-    let changed = e.due != ts(ms(p.due)) || !p.content.matches(&e.content);
-    match e.state {
-        State::Scheduled if changed || missed => Some(Action::Update(p, missed)),
-        State::Cancelled | State::Missed if changed && p.due >= now => Some(Action::Revive(p)),
-        State::Cancelled => Some(Action::Restore(p, missed)),
-        State::Sending
-        | State::Published { .. }
-        | State::Failed { .. }
-        | State::Uncertain { .. }
-            if changed =>
-        {
-            Some(Action::Edited(p))
-        }
-        _ if e.file.as_deref() != Some(&*p.file) => Some(Action::Moved(p)),
-        _ => None,
-    }
-}
-
-/// From how many files of one folder (or posts of one organization) a sync of some files reads
-/// the rows by one range instead of one by one.
-const RANGE_FROM: usize = 64;
-
-/// `plans/<folder>/` of a plan file's path; empty when it has none.
-fn folder_prefix(file: &str) -> &str {
-    let mut slashes = file.match_indices('/').map(|(i, _)| i);
-    match (slashes.next(), slashes.next()) {
-        (Some(_), Some(second)) if file.starts_with("plans/") => &file[..=second],
-        _ => "",
-    }
-}
-
 /// Writes what a sync decided, in its transaction.
 fn apply(
     tx: &rusqlite::Transaction<'_>,
@@ -525,40 +403,27 @@ fn apply(
     let mut report = SyncReport::default();
     let now_ms = ms(now);
     for a in actions {
-        let (p, sql, state, tally) = match a {
-            Action::Miss(key) => {
-                exec(
-                    tx,
-                    "UPDATE publication SET state = 'missed', updated_ms = ?4 WHERE org = ?1 AND post = ?2 AND network = ?3",
-                    params![key.org, key.post, key.network.key(), now_ms],
-                )?;
-                report.missed.push(*key);
-                continue;
-            }
-            Action::Cancel(key) => {
-                exec(
-                    tx,
-                    "UPDATE publication SET state = 'cancelled', updated_ms = ?4 WHERE org = ?1 AND post = ?2 AND network = ?3",
-                    params![key.org, key.post, key.network.key(), now_ms],
-                )?;
-                report.cancelled.push(*key);
-                continue;
-            }
-            Action::Insert(p, missed) => (p, INSERT, state_of(missed), Tally::added(missed)),
-            Action::Update(p, missed) => {
-                let tally = if missed {
-                    Tally::Missed
-                } else {
-                    Tally::Updated
-                };
-                (p, UPDATE, state_of(missed), tally)
-            }
-            Action::Revive(p) => (p, REVIVE, state_of(false), Tally::Added),
-            // Back in the plans unchanged: schedule it again.
-            Action::Restore(p, missed) => (p, RESTORE, state_of(missed), Tally::added(missed)),
-            // Reported once: the new plan is remembered, nothing is reposted.
-            Action::Edited(p) => (p, EDITED, "", Tally::Edited),
-            Action::Moved(p) => (p, MOVED, "", Tally::Quiet),
+        let Some((p, write, state, tally)) = a.planned() else {
+            let (key, to, list) = match a {
+                Action::Cancel(key) => (key, "cancelled", &mut report.cancelled),
+                Action::Miss(key) => (key, "missed", &mut report.missed),
+                _ => continue,
+            };
+            exec(
+                tx,
+                "UPDATE publication SET state = ?4, updated_ms = ?5 WHERE org = ?1 AND post = ?2 AND network = ?3",
+                params![key.org, key.post, key.network.key(), to, now_ms],
+            )?;
+            list.push(*key);
+            continue;
+        };
+        let sql = match write {
+            Write::Insert => INSERT,
+            Write::Update => UPDATE,
+            Write::Revive => REVIVE,
+            Write::Restore => RESTORE,
+            Write::Edited => EDITED,
+            Write::Moved => MOVED,
         };
         exec(
             tx,
@@ -574,15 +439,22 @@ fn apply(
                 &*p.file
             ],
         )?;
-        match tally {
-            Tally::Added => report.added += 1,
-            Tally::Updated => report.updated.push(p.key()),
-            Tally::Missed => report.missed.push(p.key()),
-            Tally::Edited => report.edited_after_publication.push(p.key()),
-            Tally::Quiet => {}
-        }
+        tally.count(p, &mut report);
     }
     Ok(report)
+}
+
+/// From how many files of one folder (or posts of one organization) a sync of some files reads
+/// the rows by one range instead of one by one.
+const RANGE_FROM: usize = 64;
+
+/// `plans/<folder>/` of a plan file's path; empty when it has none.
+fn folder_prefix(file: &str) -> &str {
+    let mut slashes = file.match_indices('/').map(|(i, _)| i);
+    match (slashes.next(), slashes.next()) {
+        (Some(_), Some(second)) if file.starts_with("plans/") => &file[..=second],
+        _ => "",
+    }
 }
 
 impl Ledger for SqliteLedger {
@@ -596,57 +468,19 @@ impl Ledger for SqliteLedger {
         // A merge join of the plans (sorted here) with the rows (read in primary-key order):
         // memory stays at the size of the plans, not plans + ledger, with 300,000 rows. The
         // changes are collected first and written after the read finished.
-        let mut order: Vec<&Planned> = planned.iter().collect();
-        order.sort_by(|a, b| planned_order(a).cmp(&planned_order(b)));
-        // One row per key: the plans refuse a post id taken twice, and a duplicate that still
-        // came through must not fail the whole sync (a UNIQUE error stopped every organization).
-        order.dedup_by(|a, b| planned_order(a) == planned_order(b));
-        let late = now.checked_sub(grace).unwrap_or(now);
-        let mut actions: Vec<Action<'_>> = Vec::new();
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(storage)?;
-        {
+        let actions = {
             let mut stmt = tx
                 .prepare(&format!(
                     "SELECT {COLUMNS} FROM publication ORDER BY org, post, network"
                 ))
                 .map_err(storage)?;
-            let mut rows = stmt.query_map([], row_entry).map_err(storage)?;
-            let mut next_row = rows.next().transpose().map_err(storage)?;
-            let mut plans = order.iter().copied().peekable();
-            loop {
-                let step = match (plans.peek(), &next_row) {
-                    (None, None) => break,
-                    (Some(p), Some(e)) => planned_order(p).cmp(&sort_key(&e.key)),
-                    (Some(_), None) => std::cmp::Ordering::Less,
-                    (None, Some(_)) => std::cmp::Ordering::Greater,
-                };
-                match step {
-                    std::cmp::Ordering::Less => {
-                        if let Some(p) = plans.next() {
-                            actions.push(Action::Insert(p, p.due < late));
-                        }
-                    }
-                    std::cmp::Ordering::Greater => {
-                        if let Some(e) = next_row.take()
-                            && e.state == State::Scheduled
-                            && !keep(&e)
-                        {
-                            actions.push(Action::Cancel(Box::new(e.key)));
-                        }
-                        next_row = rows.next().transpose().map_err(storage)?;
-                    }
-                    std::cmp::Ordering::Equal => {
-                        if let (Some(p), Some(e)) = (plans.next(), next_row.take()) {
-                            actions.extend(compare(p, &e, p.due < late, now));
-                        }
-                        next_row = rows.next().transpose().map_err(storage)?;
-                    }
-                }
-            }
-        }
+            let rows = stmt.query_map([], row_entry).map_err(storage)?;
+            merge::actions(planned, rows.map(|r| r.map_err(storage)), keep, now, grace)?
+        };
         let report = apply(&tx, actions, now)?;
         tx.commit().map_err(storage)?;
         Ok(report)
@@ -660,17 +494,12 @@ impl Ledger for SqliteLedger {
         now: Timestamp,
         grace: SignedDuration,
     ) -> Result<SyncReport, LedgerError> {
-        let late = now.checked_sub(grace).unwrap_or(now);
         let scope: HashSet<&str> = files.iter().map(|f| &**f).collect();
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(storage)?;
-        let mut actions: Vec<Action<'_>> = Vec::new();
-        let mut conflicts = Vec::new();
-        {
-            // The rows of the files read, and the rows of what they plan (a post may have moved
-            // in from a file that was not read).
+        let (actions, conflicts) = {
             // Many files of one folder (a whole folder read) are read by one range of the file
             // index, and many posts of one organization by one range of the key: a row at a
             // time is only for a few.
@@ -732,58 +561,27 @@ impl Ledger for SqliteLedger {
                     "SELECT {COLUMNS} FROM publication WHERE org = ?1 AND post = ?2 AND network = ?3"
                 ))
                 .map_err(storage)?;
-            let mut seen: HashSet<(&str, &str, &str)> = HashSet::new();
-            for p in planned {
-                if !seen.insert(planned_order(p)) {
-                    continue;
-                }
-                let found = if whole_org(&p.org) {
-                    whole.remove(&p.key())
+            let row_of = |p: &Planned| {
+                if whole_org(&p.org) {
+                    Ok(whole.remove(&p.key()))
                 } else {
                     by_key
                         .query_row(params![p.org, p.post, p.network.key()], row_entry)
                         .optional()
-                        .map_err(storage)?
-                };
-                let e = match found {
-                    Some(e) => Some(e),
-                    None => rows.remove(&p.key()),
-                };
-                match e {
-                    None => actions.push(Action::Insert(p, p.due < late)),
-                    Some(e) => {
-                        rows.remove(&e.key);
-                        match e.file.as_deref() {
-                            Some(other)
-                                if !scope.contains(other) && e.state != State::Cancelled =>
-                            {
-                                conflicts.push((e.key, other.to_owned()));
-                            }
-                            _ => actions.extend(compare(p, &e, p.due < late, now)),
-                        }
-                    }
+                        .map_err(storage)
                 }
-            }
-            for (key, e) in rows {
-                if e.state == State::Scheduled && !keep(&e) {
-                    actions.push(Action::Cancel(Box::new(key)));
-                }
-            }
-            // What waited beyond the grace window elsewhere: missed, as a full sync finds it.
-            let mut waited = tx
-                .prepare_cached(&format!(
-                    "SELECT {COLUMNS} FROM publication WHERE state = 'scheduled' AND next_try_ms < ?1"
-                ))
-                .map_err(storage)?;
-            let planned_keys: HashSet<(&str, &str, &str)> = seen;
-            for e in waited.query_map([ms(late)], row_entry).map_err(storage)? {
-                let e = e.map_err(storage)?;
-                let in_scope = e.file.as_deref().is_some_and(|f| scope.contains(f));
-                if !in_scope && !planned_keys.contains(&sort_key(&e.key)) && !keep(&e) {
-                    actions.push(Action::Miss(Box::new(e.key)));
-                }
-            }
-        }
+            };
+            let waited = |late: Timestamp| {
+                let mut stmt = tx
+                    .prepare_cached(&format!(
+                        "SELECT {COLUMNS} FROM publication WHERE state = 'scheduled' AND next_try_ms < ?1"
+                    ))
+                    .map_err(storage)?;
+                let rows = stmt.query_map([ms(late)], row_entry).map_err(storage)?;
+                rows.collect::<Result<Vec<_>, _>>().map_err(storage)
+            };
+            merge::file_actions(planned, files, rows, row_of, waited, keep, now, grace)?
+        };
         let mut report = apply(&tx, actions, now)?;
         tx.commit().map_err(storage)?;
         report.conflicts = conflicts;
@@ -888,35 +686,7 @@ impl Ledger for SqliteLedger {
             )
             .optional()
             .map_err(storage)?;
-        let to = match &outcome {
-            Outcome::Published { .. } => "published",
-            Outcome::Retry { .. } => "scheduled",
-            Outcome::Failed(_) => "failed",
-            Outcome::Uncertain(_) => "uncertain",
-        };
-        // An attempt that ended before its publishing request left the row `scheduled`: it can
-        // only have been retried or refused, never published or left uncertain.
-        let allowed = match state.as_deref() {
-            Some("sending") => true,
-            Some("scheduled") => matches!(outcome, Outcome::Retry { .. } | Outcome::Failed(_)),
-            _ => false,
-        };
-        if !allowed {
-            let from = match state.as_deref() {
-                Some("scheduled") => "scheduled",
-                Some("published") => "published",
-                Some("failed") => "failed",
-                Some("uncertain") => "uncertain",
-                Some("missed") => "missed",
-                Some("cancelled") => "cancelled",
-                _ => "absent",
-            };
-            return Err(LedgerError::Transition {
-                key: key.clone(),
-                from,
-                to,
-            });
-        }
+        let to = merge::finish_to(key, state.as_deref(), &outcome)?;
         if answered {
             tx.execute(
                 "UPDATE publication SET attempts = attempts + 1 WHERE org = ?1 AND post = ?2 AND network = ?3",
@@ -1697,218 +1467,7 @@ id_column!(PostId);
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::publish::ledger::{ContentHash, claim_due};
-
-    fn t(s: &str) -> Timestamp {
-        s.parse().unwrap()
-    }
-
-    fn key(post: &str, network: Network) -> Key {
-        Key {
-            org: "school".into(),
-            post: post.into(),
-            network,
-        }
-    }
-
-    fn planned(post: &str, network: Network, due: &str, content: &str) -> Planned {
-        Planned::new(
-            key(post, network),
-            t(due),
-            ContentHash::of(content.as_bytes()),
-            &format!("plans/school/{post}.md"),
-        )
-    }
-
-    fn files(names: &[&str]) -> Vec<Arc<str>> {
-        names.iter().map(|n| Arc::from(*n)).collect()
-    }
-
-    fn state_of(l: &SqliteLedger, k: &Key) -> State {
-        l.entries()
-            .unwrap()
-            .into_iter()
-            .find(|e| &e.key == k)
-            .map(|e| e.state)
-            .unwrap()
-    }
-
-    /// A sync of some files touches the rows of those files and of what they plan, and no
-    /// other: a file that was not read keeps its rows scheduled.
-    #[test]
-    fn a_sync_of_some_files_leaves_the_others_alone() {
-        let mut l = SqliteLedger::in_memory().unwrap();
-        let now = t("2026-12-01T00:00:00Z");
-        let a = planned("a", Network::Vk, "2026-12-02T03:00:00Z", "a");
-        let b = planned("b", Network::Vk, "2026-12-02T03:00:00Z", "b");
-        let c = planned("c", Network::Vk, "2026-12-02T03:00:00Z", "c");
-        l.sync(&[a, b, c.clone()], &|_| false, now, GRACE).unwrap();
-
-        // a.md was edited (a new time), b.md removed, d.md added; c.md was not read.
-        let a2 = planned("a", Network::Vk, "2026-12-03T03:00:00Z", "a");
-        let d = planned("d", Network::Vk, "2026-12-02T03:00:00Z", "d");
-        let scope = files(&[
-            "plans/school/a.md",
-            "plans/school/b.md",
-            "plans/school/d.md",
-        ]);
-        let r = l
-            .sync_files(&[a2, d], &scope, &|_| false, now, GRACE)
-            .unwrap();
-        assert_eq!(r.added, 1);
-        assert_eq!(r.updated, [key("a", Network::Vk)]);
-        assert_eq!(r.cancelled, [key("b", Network::Vk)]);
-        assert!(r.conflicts.is_empty() && r.missed.is_empty());
-        assert_eq!(state_of(&l, &c.key()), State::Scheduled);
-        assert_eq!(state_of(&l, &key("d", Network::Vk)), State::Scheduled);
-        assert_eq!(l.entries().unwrap().len(), 4);
-
-        // Nothing read: nothing changes.
-        let r = l.sync_files(&[], &[], &|_| false, now, GRACE).unwrap();
-        assert_eq!((r.added, r.cancelled.len(), r.updated.len()), (0, 0, 0));
-    }
-
-    /// A whole folder read (many files: its rows are read by ranges, not one by one) is synced
-    /// as a few files are: the same rows change, and another folder's are untouched.
-    #[test]
-    fn a_sync_of_many_files_reads_ranges_to_the_same_result() {
-        for n in [3, 2 * RANGE_FROM] {
-            let mut l = SqliteLedger::in_memory().unwrap();
-            let now = t("2026-12-01T00:00:00Z");
-            let due = "2026-12-02T03:00:00Z";
-            let mut all: Vec<Planned> = (0..n)
-                .map(|i| planned(&format!("p{i:03}"), Network::Vk, due, "x"))
-                .collect();
-            let mut other = planned("elsewhere", Network::Vk, due, "e");
-            other.file = "plans/library/elsewhere.md".into();
-            other.org = "library".into();
-            all.push(other.clone());
-            l.sync(&all, &|_| false, now, GRACE).unwrap();
-            // The folder read again: p000 removed, p001 moved to a new time, one post added.
-            let mut now_planned: Vec<Planned> = (1..n)
-                .map(|i| planned(&format!("p{i:03}"), Network::Vk, due, "x"))
-                .collect();
-            now_planned[0].due = t("2026-12-03T03:00:00Z");
-            now_planned.push(planned("new", Network::Vk, due, "n"));
-            let scope: Vec<Arc<str>> = (0..n)
-                .map(|i| Arc::from(format!("plans/school/p{i:03}.md").as_str()))
-                .chain([Arc::from("plans/school/new.md")])
-                .collect();
-            let r = l
-                .sync_files(&now_planned, &scope, &|_| false, now, GRACE)
-                .unwrap();
-            assert_eq!(r.added, 1, "{n}");
-            assert_eq!(r.updated, [key("p001", Network::Vk)], "{n}");
-            assert_eq!(r.cancelled, [key("p000", Network::Vk)], "{n}");
-            assert!(r.conflicts.is_empty(), "{n}");
-            assert_eq!(state_of(&l, &other.key()), State::Scheduled, "{n}");
-        }
-    }
-
-    /// A post id that a file read now shares with a row of a file not read is left alone and
-    /// reported: the caller tells a duplicate from a move. A row of a file in the scope moves.
-    #[test]
-    fn a_post_met_in_another_file_is_a_conflict_unless_that_file_was_read() {
-        let mut l = SqliteLedger::in_memory().unwrap();
-        let now = t("2026-12-01T00:00:00Z");
-        let a = planned("a", Network::Vk, "2026-12-02T03:00:00Z", "a");
-        l.sync(&[a], &|_| false, now, GRACE).unwrap();
-        let mut elsewhere = planned("a", Network::Vk, "2026-12-05T03:00:00Z", "a");
-        elsewhere.file = "plans/school/new.md".into();
-        let r = l
-            .sync_files(
-                std::slice::from_ref(&elsewhere),
-                &files(&["plans/school/new.md"]),
-                &|_| false,
-                now,
-                GRACE,
-            )
-            .unwrap();
-        assert_eq!(
-            r.conflicts,
-            [(key("a", Network::Vk), "plans/school/a.md".to_owned())]
-        );
-        let row = l.entries().unwrap().remove(0);
-        assert_eq!(row.file.as_deref(), Some("plans/school/a.md"));
-        assert_eq!(row.due, t("2026-12-02T03:00:00Z"), "untouched");
-
-        // Both files read (a.md was renamed): the row moves with its new time.
-        let r = l
-            .sync_files(
-                &[elsewhere],
-                &files(&["plans/school/a.md", "plans/school/new.md"]),
-                &|_| false,
-                now,
-                GRACE,
-            )
-            .unwrap();
-        assert!(r.conflicts.is_empty() && r.cancelled.is_empty());
-        let row = l.entries().unwrap().remove(0);
-        assert_eq!(row.file.as_deref(), Some("plans/school/new.md"));
-        assert_eq!(row.due, t("2026-12-05T03:00:00Z"));
-    }
-
-    /// What waited beyond the grace window is missed after a sync of other files too, unless
-    /// its file is kept (refused): as a full sync finds it.
-    #[test]
-    fn a_sync_of_some_files_marks_what_waited_too_long_as_missed() {
-        let mut l = SqliteLedger::in_memory().unwrap();
-        let before = t("2026-12-01T00:00:00Z");
-        let old = planned("old", Network::Vk, "2026-12-01T01:00:00Z", "o");
-        let mut kept = planned("kept", Network::Vk, "2026-12-01T01:00:00Z", "k");
-        kept.file = "plans/school/broken.md".into();
-        let soon = planned("soon", Network::Vk, "2026-12-01T05:00:00Z", "s");
-        l.sync(&[old, kept, soon], &|_| false, before, GRACE)
-            .unwrap();
-        let now = t("2026-12-01T04:00:00Z");
-        let keep = |e: &Entry| e.file.as_deref() == Some("plans/school/broken.md");
-        let r = l.sync_files(&[], &[], &keep, now, GRACE).unwrap();
-        assert_eq!(r.missed, [key("old", Network::Vk)]);
-        assert_eq!(state_of(&l, &key("old", Network::Vk)), State::Missed);
-        assert_eq!(state_of(&l, &key("kept", Network::Vk)), State::Scheduled);
-        assert_eq!(state_of(&l, &key("soon", Network::Vk)), State::Scheduled);
-    }
-
-    /// A broken plan file protects exactly its own rows, whatever their ids (an explicit `id:`
-    /// does not name its file): the ledger remembers each row's file.
-    #[test]
-    fn rows_are_kept_by_the_file_they_came_from() {
-        let mut l = SqliteLedger::in_memory().unwrap();
-        let now = t("2026-12-01T00:00:00Z");
-        let mut a = planned("concert", Network::Vk, "2026-12-02T03:00:00Z", "a");
-        a.file = "plans/school/x.md".into();
-        let b = planned("other", Network::Vk, "2026-12-02T03:00:00Z", "b");
-        l.sync(&[a, b], &|_| false, now, GRACE).unwrap();
-        // Both posts are gone from the plans; x.md cannot be read.
-        let keep = |e: &Entry| e.file.as_deref() == Some("plans/school/x.md");
-        let r = l.sync(&[], &keep, now, GRACE).unwrap();
-        assert_eq!(r.cancelled, [key("other", Network::Vk)]);
-        let rows = l.entries().unwrap();
-        let state = |post: &str| {
-            rows.iter()
-                .find(|e| e.key.post == post)
-                .map(|e| e.state.clone())
-        };
-        assert_eq!(state("concert"), Some(State::Scheduled));
-        assert_eq!(state("other"), Some(State::Cancelled));
-    }
-
-    /// A post moved to another file: only its file is remembered, nothing is reported.
-    #[test]
-    fn a_moved_post_changes_only_its_file() {
-        let mut l = SqliteLedger::in_memory().unwrap();
-        let now = t("2026-12-01T00:00:00Z");
-        let mut p = planned("news", Network::Vk, "2026-12-02T03:00:00Z", "a");
-        l.sync(std::slice::from_ref(&p), &|_| false, now, GRACE)
-            .unwrap();
-        p.file = "plans/school/dec/news.md".into();
-        let r = l
-            .sync(std::slice::from_ref(&p), &|_| false, now, GRACE)
-            .unwrap();
-        assert_eq!((r.added, r.updated.len(), r.cancelled.len()), (0, 0, 0));
-        let rows = l.entries().unwrap();
-        assert_eq!(rows[0].file.as_deref(), Some("plans/school/dec/news.md"));
-    }
+    use crate::publish::ledger::suite::{key, t};
 
     /// A ledger written before rows kept their file gains the column, its rows read as `None`.
     #[test]
@@ -1934,99 +1493,6 @@ mod tests {
         SqliteLedger::open(&path).unwrap();
     }
 
-    fn observed(id: &str, at: i64, source: Source) -> ObservedPost {
-        ObservedPost {
-            network: Network::Vk,
-            page: "100".into(),
-            remote_id: id.into(),
-            at: Timestamp::from_second(at).unwrap(),
-            source,
-            excerpt: format!("  пост   {id}\n"),
-        }
-    }
-
-    /// Observed posts are kept once per page and remote id: seen again, a post keeps its first
-    /// time, a post known as vestnik's stays so, and only the posts of the time asked come back.
-    #[test]
-    fn observed_posts_are_kept_once_and_read_by_time() {
-        let mut l = SqliteLedger::in_memory().unwrap();
-        let now = Timestamp::from_second(1_900_000_000).unwrap();
-        let first = [
-            observed("-100_1", 1_800_000_000, Source::Vestnik),
-            observed("-100_2", 1_800_000_100, Source::Hand),
-            observed("-100_3", 1_800_900_000, Source::Hand),
-        ];
-        assert_eq!(l.observe(&first, now).unwrap(), 3);
-        let mut again = observed("-100_1", 1_800_000_500, Source::Hand);
-        again.excerpt = "правка".into();
-        assert_eq!(l.observe(&[again], now).unwrap(), 0);
-        let got = l
-            .observed(
-                Network::Vk,
-                "100",
-                Timestamp::from_second(1_800_000_000).unwrap(),
-                Timestamp::from_second(1_800_000_101).unwrap(),
-            )
-            .unwrap();
-        assert_eq!(got.len(), 2);
-        assert_eq!(got[0].remote_id, "-100_1");
-        assert_eq!(got[0].at.as_second(), 1_800_000_000);
-        assert_eq!(got[0].source, Source::Vestnik);
-        assert_eq!(got[0].excerpt, "правка");
-        assert_eq!(got[1].excerpt, "пост -100_2");
-        assert!(
-            l.observed(Network::Ok, "100", Timestamp::MIN, Timestamp::MAX)
-                .unwrap()
-                .is_empty()
-        );
-        // The poller keeps channel posts with its offset, in one go.
-        let mut tg = observed("album:77", 1_800_000_000, Source::Hand);
-        tg.network = Network::Telegram;
-        tg.page = "-1001".into();
-        l.receive(&[], &[tg.clone()], "telegram/offset", "5")
-            .unwrap();
-        assert_eq!(l.meta("telegram/offset").unwrap().as_deref(), Some("5"));
-        let got = l
-            .observed(Network::Telegram, "-1001", Timestamp::MIN, Timestamp::MAX)
-            .unwrap();
-        assert_eq!(got.len(), 1);
-        assert_eq!(got[0].remote_id, "album:77");
-    }
-
-    /// The latest profile snapshot of a page comes back as it was kept.
-    #[test]
-    fn the_latest_profile_snapshot_is_read_back() {
-        use crate::audit::{Access, PageProfile};
-        let mut l = SqliteLedger::in_memory().unwrap();
-        assert_eq!(l.last_snapshot(Network::Vk, "100").unwrap(), None);
-        let at = |s: i64| Timestamp::from_second(s).unwrap();
-        let mut p =
-            PageProfile::unreadable(Network::Vk, "100", at(1_800_000_000), Access::Ok, None);
-        p.verified = Some(false);
-        p.description = Some("Школа".into());
-        p.phones = vec!["+7 1".into(), "+7 2".into()];
-        p.links = vec!["https://school.ru".into()];
-        l.snapshot(&p).unwrap();
-        let gone = PageProfile::unreadable(
-            Network::Vk,
-            "100",
-            at(1_800_100_000),
-            Access::NotFound,
-            Some("deleted".into()),
-        );
-        l.snapshot(&gone).unwrap();
-        assert_eq!(l.last_snapshot(Network::Vk, "100").unwrap(), Some(gone));
-        let conn = &l.conn;
-        let first: (i64, i64, i64) = conn
-            .query_row(
-                "SELECT found, accessible, admin FROM profile WHERE at_ms = ?1",
-                [1_800_000_000_000_i64],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-            )
-            .unwrap();
-        assert_eq!(first, (1, 1, 1));
-    }
-
     /// A ledger of version 2 (before the audit) gains the audit's tables, empty, and the new
     /// version.
     #[test]
@@ -2048,156 +1514,31 @@ mod tests {
         let indexed: i64 = l
             .conn
             .query_row(
-                "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = 'publication_file'",
+                "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name IN ('publication_file', 'publication_state_network')",
                 [],
                 |r| r.get(0),
             )
             .unwrap();
-        assert_eq!(indexed, 1, "version 4 indexes the rows by file");
+        assert_eq!(
+            indexed, 2,
+            "version 4 indexes the rows by file, and by state and network"
+        );
         let now = Timestamp::from_second(1_900_000_000).unwrap();
         assert_eq!(
-            l.observe(&[observed("-100_1", 1_800_000_000, Source::Hand)], now)
-                .unwrap(),
+            l.observe(
+                &[ObservedPost {
+                    network: Network::Vk,
+                    page: "100".into(),
+                    remote_id: "-100_1".into(),
+                    at: Timestamp::from_second(1_800_000_000).unwrap(),
+                    source: Source::Hand,
+                    excerpt: String::new(),
+                }],
+                now
+            )
+            .unwrap(),
             1
         );
-    }
-
-    fn action(comment: &str, action: journal::Action) -> NewAction {
-        NewAction {
-            org: "school-1".into(),
-            at: CommentRef {
-                network: Network::Vk,
-                page: "200000001".into(),
-                thread: "17".into(),
-                comment: comment.into(),
-            },
-            author: "42".into(),
-            category: "obscene".into(),
-            rule: "obscene-root".into(),
-            verdict: "delete".into(),
-            action,
-            excerpt: "…".into(),
-            when: Timestamp::from_second(1_800_000_000).unwrap(),
-            by: "daemon".into(),
-        }
-    }
-
-    /// Each action on a comment is journaled once; the log is newest first and per organization;
-    /// only a deleted comment can be restored, and only once; all of it survives a reopen.
-    #[test]
-    fn the_moderation_journal_keeps_each_action_once() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("ledger.db");
-        let now = Timestamp::from_second(1_800_000_100).unwrap();
-        let (first, reported) = {
-            let mut l = SqliteLedger::open(&path).unwrap();
-            let first = l.journal(&action("5", journal::Action::Deleted)).unwrap();
-            assert!(first.is_some());
-            assert_eq!(
-                l.journal(&action("5", journal::Action::Deleted)).unwrap(),
-                None
-            );
-            let reported = l
-                .journal(&action("6", journal::Action::Reported))
-                .unwrap()
-                .unwrap();
-            assert!(!l.restored(reported, now, "Иванова").unwrap());
-            assert!(l.restored(first.unwrap(), now, "Иванова").unwrap());
-            assert!(!l.restored(first.unwrap(), now, "Иванова").unwrap());
-            (first.unwrap(), reported)
-        };
-        let l = SqliteLedger::open(&path).unwrap();
-        let log = l.moderation_log(None, 10).unwrap();
-        assert_eq!(
-            log.iter().map(|m| m.id).collect::<Vec<_>>(),
-            [reported, first]
-        );
-        assert_eq!(log[1].restored, Some((now, "Иванова".to_owned())));
-        assert_eq!(log[1].action, action("5", journal::Action::Deleted));
-        assert!(l.moderation_log(Some("library"), 10).unwrap().is_empty());
-        assert_eq!(l.moderation_log(Some("school-1"), 1).unwrap().len(), 1);
-        assert_eq!(l.moderated(first).unwrap().unwrap().id, first);
-        assert!(l.moderated(first + 100).unwrap().is_none());
-    }
-
-    /// A comment is judged again only when its text changed; forgetting is by time.
-    #[test]
-    fn judged_comments_come_back_only_when_edited() {
-        let mut l = SqliteLedger::in_memory().unwrap();
-        let t = Timestamp::from_second(1_800_000_000).unwrap();
-        let c = |id: &str, text: &str| (id.to_owned(), journal::text_hash(text));
-        let first = [c("1", "привет"), c("2", "спасибо")];
-        assert_eq!(l.unjudged(Network::Vk, "p", &first).unwrap(), [0, 1]);
-        l.judged(Network::Vk, "p", &first, t).unwrap();
-        let later = [
-            c("1", "привет"),
-            c("2", "спасибо, исправил"),
-            c("3", "новый"),
-        ];
-        assert_eq!(l.unjudged(Network::Vk, "p", &later).unwrap(), [1, 2]);
-        assert_eq!(l.unjudged(Network::Ok, "p", &first).unwrap(), [0, 1]);
-        assert_eq!(
-            l.forget_judged(t + jiff::SignedDuration::from_secs(1))
-                .unwrap(),
-            2
-        );
-        assert_eq!(l.unjudged(Network::Vk, "p", &first).unwrap(), [0, 1]);
-    }
-
-    /// What the poller received is kept with its offset in one go, taken in order, and removed
-    /// once done.
-    #[test]
-    fn the_inbox_keeps_received_comments_until_taken() {
-        let mut l = SqliteLedger::in_memory().unwrap();
-        let item = |id: &str| Inbound {
-            at: CommentRef {
-                network: Network::Telegram,
-                page: "@school".into(),
-                thread: "-1001".into(),
-                comment: id.into(),
-            },
-            author: "7".into(),
-            text: format!("comment {id}"),
-            date: Timestamp::from_second(1_800_000_000).unwrap(),
-        };
-        l.receive(&[item("1"), item("2")], &[], "telegram/offset", "11")
-            .unwrap();
-        l.receive(&[item("3")], &[], "telegram/offset", "12")
-            .unwrap();
-        assert_eq!(l.meta("telegram/offset").unwrap().as_deref(), Some("12"));
-        let got = l.inbox(2).unwrap();
-        assert_eq!(
-            got.iter().map(|(_, c)| c.clone()).collect::<Vec<_>>(),
-            [item("1"), item("2")]
-        );
-        l.inbox_done(&[got[0].0, got[1].0]).unwrap();
-        let rest = l.inbox(10).unwrap();
-        assert_eq!(rest.len(), 1);
-        assert_eq!(rest[0].1, item("3"));
-    }
-
-    /// The daemon's small memory: nothing at first, the last value set, kept across a reopen,
-    /// one value per key.
-    #[test]
-    fn meta_remembers_the_last_value_per_key() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("ledger.sqlite");
-        let mut l = SqliteLedger::open(&path).unwrap();
-        assert_eq!(l.meta("registry_commit/main").unwrap(), None);
-        l.set_meta("registry_commit/main", "aaaa").unwrap();
-        l.set_meta("registry_commit/main", "bbbb").unwrap();
-        l.set_meta("registry_commit/draft", "cccc").unwrap();
-        drop(l);
-        let l = SqliteLedger::open(&path).unwrap();
-        assert_eq!(
-            l.meta("registry_commit/main").unwrap().as_deref(),
-            Some("bbbb")
-        );
-        assert_eq!(
-            l.meta("registry_commit/draft").unwrap().as_deref(),
-            Some("cccc")
-        );
-        assert_eq!(l.meta("other").unwrap(), None);
     }
 
     /// A ledger written before the `meta` table existed opens, keeps its rows and alerts, and
@@ -2233,29 +1574,6 @@ mod tests {
         );
     }
 
-    const GRACE: SignedDuration = SignedDuration::from_hours(2);
-
-    #[test]
-    fn a_second_sync_of_the_same_plans_changes_nothing() {
-        let mut l = SqliteLedger::in_memory().unwrap();
-        let now = t("2026-12-01T00:00:00Z");
-        // A time finer than the ledger's milliseconds, as `date:` may carry.
-        let plans = [
-            planned("a", Network::Vk, "2026-12-02T03:00:00.123456789Z", "text"),
-            planned("a", Network::Telegram, "2026-12-02T03:00:00Z", "text"),
-        ];
-        let first = l.sync(&plans, &|_| false, now, GRACE).unwrap();
-        assert_eq!(first.added, 2);
-        let second = l.sync(&plans, &|_| false, now, GRACE).unwrap();
-        assert_eq!(second, SyncReport::default(), "nothing changed");
-        let edited = [
-            planned("a", Network::Vk, "2026-12-02T03:00:00.124Z", "text"),
-            planned("a", Network::Telegram, "2026-12-02T03:00:00Z", "new text"),
-        ];
-        let third = l.sync(&edited, &|_| false, now, GRACE).unwrap();
-        assert_eq!(third.updated.len(), 2);
-    }
-
     #[test]
     fn one_publisher_per_ledger_file() {
         let dir = tempfile::tempdir().unwrap();
@@ -2281,369 +1599,5 @@ mod tests {
         );
         drop(first);
         SqliteLedger::open_for_publishing(&path).unwrap();
-    }
-
-    #[test]
-    fn a_waiting_row_keeps_its_reason_and_since_while_the_reason_repeats() {
-        let mut l = SqliteLedger::in_memory().unwrap();
-        let plan = [planned("a", Network::Ok, "2026-12-01T02:00:00Z", "h")];
-        l.sync(&plan, &|_| false, t("2026-12-01T00:00:00Z"), GRACE)
-            .unwrap();
-        let key = plan[0].key();
-        let waiting = |l: &SqliteLedger| l.entries().unwrap()[0].waiting.clone();
-        assert_eq!(waiting(&l), None);
-        let retry = |l: &mut SqliteLedger, at: &str, why: Option<&str>, next: &str| {
-            assert!(l.claim(&key, t(at)).unwrap().is_some());
-            let why = why.map(str::to_owned);
-            l.finish(&key, Outcome::Retry { at: t(next), why }, true, t(at))
-                .unwrap();
-        };
-        retry(
-            &mut l,
-            "2026-12-01T02:00:00Z",
-            Some("token refused"),
-            "2026-12-01T02:30:00Z",
-        );
-        let first = Waiting {
-            reason: "token refused".into(),
-            since: t("2026-12-01T02:00:00Z"),
-        };
-        assert_eq!(waiting(&l), Some(first.clone()));
-        assert_eq!(l.entries().unwrap()[0].next_try, t("2026-12-01T02:30:00Z"));
-        // The same reason again: still waiting since the first time.
-        retry(
-            &mut l,
-            "2026-12-01T02:30:00Z",
-            Some("token refused"),
-            "2026-12-01T03:00:00Z",
-        );
-        assert_eq!(waiting(&l), Some(first.clone()));
-        // The sweep moves the next attempt and keeps the reason; a page's wait sets one.
-        l.set_next_try(
-            &key,
-            t("2026-12-01T02:40:00Z"),
-            None,
-            t("2026-12-01T02:40:00Z"),
-        )
-        .unwrap();
-        assert_eq!(waiting(&l), Some(first));
-        l.set_next_try(
-            &key,
-            t("2026-12-01T04:00:00Z"),
-            Some("page waits"),
-            t("2026-12-01T02:45:00Z"),
-        )
-        .unwrap();
-        assert_eq!(
-            waiting(&l),
-            Some(Waiting {
-                reason: "page waits".into(),
-                since: t("2026-12-01T02:45:00Z"),
-            })
-        );
-        // Another reason starts anew; a plain retry (plan changed while due) has none.
-        retry(
-            &mut l,
-            "2026-12-01T04:00:00Z",
-            Some("HTTP 502"),
-            "2026-12-01T04:01:00Z",
-        );
-        assert_eq!(waiting(&l).unwrap().since, t("2026-12-01T04:00:00Z"));
-        retry(&mut l, "2026-12-01T04:01:00Z", None, "2026-12-01T04:01:00Z");
-        assert_eq!(waiting(&l), None);
-        // Published: nothing waits any more.
-        retry(
-            &mut l,
-            "2026-12-01T04:01:00Z",
-            Some("HTTP 502"),
-            "2026-12-01T04:02:00Z",
-        );
-        assert!(l.claim(&key, t("2026-12-01T04:02:00Z")).unwrap().is_some());
-        assert!(l.mark_sending(&key, t("2026-12-01T04:02:00Z")).unwrap());
-        l.finish(
-            &key,
-            Outcome::Published {
-                remote_id: "1".into(),
-                url: None,
-            },
-            true,
-            t("2026-12-01T04:02:00Z"),
-        )
-        .unwrap();
-        assert_eq!(waiting(&l), None);
-        assert_eq!(l.entries().unwrap()[0].state.name(), "published");
-    }
-
-    #[test]
-    fn schedules_claims_and_publishes_in_time_order() {
-        let mut l = SqliteLedger::in_memory().unwrap();
-        let now = t("2026-12-01T00:00:00Z");
-        let plan = [
-            planned("b", Network::Vk, "2026-12-01T03:00:00Z", "h1"),
-            planned("a", Network::Telegram, "2026-12-01T02:00:00Z", "h2"),
-        ];
-        let r = l.sync(&plan, &|_| false, now, GRACE).unwrap();
-        assert_eq!(r.added, 2);
-        assert_eq!(l.next_due().unwrap(), Some(t("2026-12-01T02:00:00Z")));
-        assert!(claim_due(&mut l, now, 10).unwrap().is_empty());
-        let got = claim_due(&mut l, t("2026-12-01T03:00:00Z"), 10).unwrap();
-        assert_eq!(
-            got.iter().map(|e| e.key.post.as_str()).collect::<Vec<_>>(),
-            ["a", "b"]
-        );
-        assert!(
-            got.iter()
-                .all(|e| e.state == State::Sending && e.attempts == 0)
-        );
-        l.finish(
-            &got[0].key,
-            Outcome::Published {
-                remote_id: "42".into(),
-                url: None,
-            },
-            true,
-            t("2026-12-01T12:00:00Z"),
-        )
-        .unwrap();
-        l.finish(
-            &got[1].key,
-            Outcome::Retry {
-                at: t("2026-12-01T03:05:00Z"),
-                why: None,
-            },
-            true,
-            t("2026-12-01T12:00:00Z"),
-        )
-        .unwrap();
-        assert_eq!(l.next_due().unwrap(), Some(t("2026-12-01T03:05:00Z")));
-        // Finishing twice is a caller bug, not a silent overwrite.
-        assert!(matches!(
-            l.finish(
-                &got[0].key,
-                Outcome::Failed("x".into()),
-                true,
-                t("2026-12-01T12:00:00Z")
-            ),
-            Err(LedgerError::Transition { .. })
-        ));
-    }
-
-    #[test]
-    fn edits_before_and_after_publication() {
-        let mut l = SqliteLedger::in_memory().unwrap();
-        let now = t("2026-12-01T00:00:00Z");
-        l.sync(
-            &[
-                planned("a", Network::Vk, "2026-12-01T02:00:00Z", "h1"),
-                planned("b", Network::Ok, "2026-12-01T02:00:00Z", "h1"),
-            ],
-            &|_| false,
-            now,
-            GRACE,
-        )
-        .unwrap();
-        let claimed = claim_due(&mut l, t("2026-12-01T02:00:00Z"), 1).unwrap();
-        l.finish(
-            &claimed[0].key,
-            Outcome::Published {
-                remote_id: "1".into(),
-                url: None,
-            },
-            true,
-            t("2026-12-01T12:00:00Z"),
-        )
-        .unwrap();
-        // `a` was published; `b` is still scheduled. Both are edited; `c` is new; `b` moves.
-        let r = l
-            .sync(
-                &[
-                    planned("a", Network::Vk, "2026-12-01T02:00:00Z", "h9"),
-                    planned("b", Network::Ok, "2026-12-02T02:00:00Z", "h1"),
-                ],
-                &|_| false,
-                now,
-                GRACE,
-            )
-            .unwrap();
-        assert_eq!(r.edited_after_publication, [key("a", Network::Vk)]);
-        assert_eq!(r.updated, [key("b", Network::Ok)]);
-        // Reported once only.
-        let r = l
-            .sync(
-                &[
-                    planned("a", Network::Vk, "2026-12-01T02:00:00Z", "h9"),
-                    planned("b", Network::Ok, "2026-12-02T02:00:00Z", "h1"),
-                ],
-                &|_| false,
-                now,
-                GRACE,
-            )
-            .unwrap();
-        assert_eq!(r, SyncReport::default());
-        // Removed from git before its time: cancelled.
-        let r = l
-            .sync(
-                &[planned("a", Network::Vk, "2026-12-01T02:00:00Z", "h9")],
-                &|_| false,
-                now,
-                GRACE,
-            )
-            .unwrap();
-        assert_eq!(r.cancelled, [key("b", Network::Ok)]);
-        assert_eq!(l.next_due().unwrap(), None);
-        // Back in git unchanged: scheduled again at its time.
-        let both = |b_due: &str| {
-            [
-                planned("a", Network::Vk, "2026-12-01T02:00:00Z", "h9"),
-                planned("b", Network::Ok, b_due, "h1"),
-            ]
-        };
-        let r = l
-            .sync(&both("2026-12-02T02:00:00Z"), &|_| false, now, GRACE)
-            .unwrap();
-        assert_eq!(r.added, 1);
-        assert_eq!(l.next_due().unwrap(), Some(t("2026-12-02T02:00:00Z")));
-        // Removed again, then back with a new time: scheduled at the new time.
-        l.sync(&both("2026-12-02T02:00:00Z")[..1], &|_| false, now, GRACE)
-            .unwrap();
-        let r = l
-            .sync(&both("2026-12-03T02:00:00Z"), &|_| false, now, GRACE)
-            .unwrap();
-        assert_eq!(r.added, 1);
-        assert_eq!(l.next_due().unwrap(), Some(t("2026-12-03T02:00:00Z")));
-        let b = l
-            .entries()
-            .unwrap()
-            .into_iter()
-            .find(|e| e.key == key("b", Network::Ok))
-            .unwrap();
-        assert_eq!(b.state, State::Scheduled);
-        assert_eq!(b.due, t("2026-12-03T02:00:00Z"));
-        assert!(b.content.len() == 32 && ContentHash::of(b"h1").matches(&b.content));
-    }
-
-    #[test]
-    fn missed_beyond_grace_but_caught_within_it() {
-        let mut l = SqliteLedger::in_memory().unwrap();
-        let now = t("2026-12-01T10:00:00Z");
-        let r = l
-            .sync(
-                &[
-                    planned("old", Network::Telegram, "2026-12-01T07:00:00Z", "h"),
-                    planned("recent", Network::Telegram, "2026-12-01T09:00:00Z", "h"),
-                ],
-                &|_| false,
-                now,
-                GRACE,
-            )
-            .unwrap();
-        assert_eq!(r.missed, [key("old", Network::Telegram)]);
-        assert_eq!(r.added, 1);
-        let due = claim_due(&mut l, now, 10).unwrap();
-        assert_eq!(due.len(), 1);
-        assert_eq!(due[0].key.post, "recent");
-    }
-
-    #[test]
-    fn crash_while_sending_retries_vk_and_surfaces_the_rest() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("ledger.sqlite");
-        let now = t("2026-12-01T02:00:00Z");
-        {
-            let mut l = SqliteLedger::open(&path).unwrap();
-            l.sync(
-                &[
-                    planned("a", Network::Vk, "2026-12-01T02:00:00Z", "h"),
-                    planned("a", Network::Telegram, "2026-12-01T02:00:00Z", "h"),
-                    planned("a", Network::Ok, "2026-12-01T02:00:00Z", "h"),
-                ],
-                &|_| false,
-                now,
-                GRACE,
-            )
-            .unwrap();
-            assert_eq!(claim_due(&mut l, now, 10).unwrap().len(), 3);
-            // The process dies here, between `sending` and the answers.
-        }
-        let mut l = SqliteLedger::open(&path).unwrap();
-        let uncertain = l.recover().unwrap();
-        let nets: Vec<Network> = uncertain.iter().map(|e| e.key.network).collect();
-        assert_eq!(nets.len(), 2);
-        assert!(nets.contains(&Network::Telegram) && nets.contains(&Network::Ok));
-        let again = claim_due(&mut l, now, 10).unwrap();
-        assert_eq!(again.len(), 1);
-        // No answer came before the crash: the attempt is not counted.
-        assert_eq!((again[0].key.network, again[0].attempts), (Network::Vk, 0));
-    }
-
-    /// Issue 12 items 8 and 9: a claim leaves the row `scheduled` (a crash during the waits and
-    /// uploads leaves nothing to recover), and only attempts that got an answer count, however
-    /// often the process died before one.
-    #[test]
-    fn a_claim_changes_nothing_and_only_answered_attempts_count() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("ledger.sqlite");
-        let now = t("2026-12-01T02:00:00Z");
-        let tg = key("a", Network::Telegram);
-        let vk = key("a", Network::Vk);
-        {
-            let mut l = SqliteLedger::open(&path).unwrap();
-            l.sync(
-                &[
-                    planned("a", Network::Telegram, "2026-12-01T02:00:00Z", "h"),
-                    planned("a", Network::Vk, "2026-12-01T02:00:00Z", "h"),
-                ],
-                &|_| false,
-                now,
-                GRACE,
-            )
-            .unwrap();
-            let e = l.claim(&tg, now).unwrap().unwrap();
-            assert_eq!((e.state, e.attempts), (State::Scheduled, 0));
-            // The process dies while the Telegram row waits for its slot.
-        }
-        let row = |l: &SqliteLedger, k: &Key| {
-            l.entries()
-                .unwrap()
-                .into_iter()
-                .find(|e| e.key == *k)
-                .unwrap()
-        };
-        let mut l = SqliteLedger::open(&path).unwrap();
-        assert!(l.recover().unwrap().is_empty(), "nothing was sent");
-        assert_eq!(row(&l, &tg).state, State::Scheduled);
-        // Twelve crashes after VK's request left and before any answer.
-        for _ in 0..12 {
-            assert!(l.claim(&vk, now).unwrap().is_some());
-            assert!(l.mark_sending(&vk, now).unwrap());
-            drop(l);
-            l = SqliteLedger::open(&path).unwrap();
-            assert!(l.recover().unwrap().is_empty());
-        }
-        assert_eq!(row(&l, &vk).attempts, 0);
-        // Then one HTTP 502: one attempt.
-        assert!(l.claim(&vk, now).unwrap().is_some());
-        assert!(l.mark_sending(&vk, now).unwrap());
-        let retry = Outcome::Retry {
-            at: t("2026-12-01T02:01:00Z"),
-            why: Some("HTTP 502".into()),
-        };
-        l.finish(&vk, retry.clone(), true, now).unwrap();
-        assert_eq!(row(&l, &vk).attempts, 1);
-        // An attempt that ended before its publishing request (an upload refused) finishes
-        // from `scheduled`; one that got no answer at all does not count.
-        let later = t("2026-12-01T02:01:00Z");
-        assert!(l.claim(&vk, later).unwrap().is_some());
-        l.finish(&vk, retry, false, later).unwrap();
-        assert_eq!(row(&l, &vk).attempts, 1);
-        // Published or uncertain only after `sending`.
-        assert!(l.claim(&tg, now).unwrap().is_some());
-        assert!(matches!(
-            l.finish(&tg, Outcome::Uncertain("x".into()), true, now),
-            Err(LedgerError::Transition { .. })
-        ));
-        // A row that is no longer scheduled cannot become `sending`.
-        assert!(l.mark_sending(&tg, now).unwrap());
-        assert!(!l.mark_sending(&tg, now).unwrap());
     }
 }
