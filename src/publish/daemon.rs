@@ -298,6 +298,12 @@ pub fn next_wake(next_due: Option<Timestamp>, now: Timestamp, max_nap: Duration)
     Duration::try_from(wait.max(SignedDuration::ZERO)).unwrap_or(Duration::ZERO)
 }
 
+/// How long the loop waits before it tries a failing ledger again.
+const LEDGER_RETRY: Duration = Duration::from_secs(5);
+
+/// How often a daemon on a shared ledger looks for rows left in flight by one that died.
+const RECOVER_EVERY: Duration = Duration::from_secs(60);
+
 /// How often at most the queue's depth is counted again while publications go out.
 const DEPTH_EVERY: Duration = Duration::from_secs(60);
 
@@ -841,9 +847,9 @@ impl Daemon<'_> {
     /// Runs until `stop` is cancelled; `report` is called after each pass. Once it is, nothing
     /// new is claimed, and what is in flight gets [`Options::shutdown_timeout`] to finish.
     ///
-    /// Fails when it cannot start (no content, a bad cron expression, the ledger failing) or
-    /// when the ledger fails later; a broken plan file, a failing network or a failing git
-    /// fetch are reported and survived.
+    /// Fails when it cannot start (no content, a bad cron expression, the ledger failing); a
+    /// ledger that fails later pauses publishing until it answers again, and a broken plan
+    /// file, a failing network or a failing git fetch are reported and survived.
     pub async fn run(
         mut self,
         stop: CancellationToken,
@@ -954,15 +960,37 @@ impl Daemon<'_> {
                 )));
             }
         }
-        let result = self
-            .turns(
-                &stop,
-                &mut report,
-                &alerts_wake,
-                watch.as_deref(),
-                &mut reader,
-            )
-            .await;
+        // A ledger that fails (PostgreSQL down, a full disk) pauses publishing: nothing is sent
+        // without its row being written first, and the loop begins again once the ledger
+        // answers. Said once in the log and on /healthz, not per try.
+        let mut paused: Option<std::time::Instant> = None;
+        let result = loop {
+            let turned = self
+                .turns(
+                    &stop,
+                    &mut report,
+                    &alerts_wake,
+                    watch.as_deref(),
+                    &mut reader,
+                    &mut paused,
+                )
+                .await;
+            match turned {
+                Err(DaemonError::Pass(PassError::Ledger(e))) if !stop.is_cancelled() => {
+                    if paused.is_none() {
+                        tracing::error!(error = %e, "the ledger cannot be written; publishing pauses until it can");
+                        self.health
+                            .set_problem(Some(format!("the ledger cannot be written: {e}")));
+                        paused = Some(std::time::Instant::now());
+                    }
+                    tokio::select! {
+                        () = tokio::time::sleep(LEDGER_RETRY) => {}
+                        () = stop.cancelled() => break Ok(()),
+                    }
+                }
+                other => break other,
+            }
+        };
         moderation_done.cancel();
         for task in moderation_tasks {
             let _ = task.await;
@@ -993,12 +1021,14 @@ impl Daemon<'_> {
         alerts: &Notify,
         watch: Option<&RegistryWatch>,
         reader: &mut Reader,
+        paused: &mut Option<std::time::Instant>,
     ) -> Result<(), DaemonError> {
         // The queue depth is counted again only when something changed, and at most once in
         // `DEPTH_EVERY` while publishing: a count goes over every scheduled row's index entry
         // (0.4 s at three million), and publications wait for it.
         let mut counted = false;
         let mut last_count: Option<std::time::Instant> = None;
+        let mut last_recover = std::time::Instant::now();
         let mut logged = false;
         loop {
             if stop.is_cancelled() {
@@ -1013,6 +1043,18 @@ impl Daemon<'_> {
                 counted = false;
             }
             self.read_pending(reader, now);
+            // Several daemons on one ledger: the rows of one that died come back once its
+            // leases have expired.
+            if self.ledger.shared() && last_recover.elapsed() >= RECOVER_EVERY {
+                last_recover = std::time::Instant::now();
+                let uncertain = publish::recover(self.ledger, now)?;
+                if !uncertain.is_empty() {
+                    tracing::warn!(
+                        count = uncertain.len(),
+                        "publications left in flight by another daemon that stopped are uncertain"
+                    );
+                }
+            }
             if !logged {
                 tracing::info!("publishing from the ledger");
                 logged = true;
@@ -1069,6 +1111,13 @@ impl Daemon<'_> {
                 }
             };
             let pass = pass?;
+            if let Some(since) = paused.take() {
+                tracing::info!(
+                    paused_seconds = since.elapsed().as_secs(),
+                    "the ledger answers again; publishing goes on"
+                );
+                self.health.set_problem(None);
+            }
             if !pass.stale.is_empty() {
                 reader
                     .pending
@@ -1417,5 +1466,100 @@ mod tests {
         assert!(begin(&guard, "sync").is_none());
         drop(first);
         assert!(begin(&guard, "sync").is_some());
+    }
+}
+
+/// Issue 17: PostgreSQL stopped while the daemon runs, with a post falling due meanwhile. The
+/// daemon does not stop: publishing pauses, says so on /healthz, and the post goes out once the
+/// server is back, once.
+#[cfg(test)]
+mod outage {
+    use super::*;
+    use crate::networks::sandbox;
+    use crate::plan::registry::{REGISTRY_PATH, Registry};
+    use crate::publish::ledger::postgres::PostgresLedger;
+    use crate::publish::ledger::postgres::testing::OwnServer;
+    use crate::publish::{Publisher, Settings};
+
+    const REGISTRY: &str = "organizations:\n  - id: school\n    name: Школа\n    required: true\n    pages:\n      vk: {id: 900000007}\n";
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn publishing_pauses_while_postgres_is_down_and_goes_on_after() {
+        let Some(server) = OwnServer::start() else {
+            return;
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("content");
+        std::fs::create_dir_all(root.join("plans/school")).unwrap();
+        std::fs::write(root.join(REGISTRY_PATH), REGISTRY).unwrap();
+        let due = Timestamp::now() + SignedDuration::from_secs(6);
+        std::fs::write(
+            root.join("plans/school/during.md"),
+            format!("---\ndate: {due}\nnetworks: [vk]\n---\nВо время простоя\n"),
+        )
+        .unwrap();
+        let (reg, _) = Registry::parse(REGISTRY, REGISTRY_PATH);
+        let sb = sandbox::start(&reg).await.unwrap();
+        let mut ledger = PostgresLedger::open(&server.url()).unwrap();
+        let publisher = Publisher::new(Settings {
+            root: root.clone(),
+            grace: SignedDuration::from_hours(2),
+            cache_dir: dir.path().join("cache"),
+            credentials: sb.credentials(),
+            rates: Vec::new(),
+            limit: 1000,
+        })
+        .unwrap();
+        let health = Arc::new(Health::new(Duration::from_secs(60)));
+        let daemon = Daemon {
+            publisher,
+            ledger: &mut ledger,
+            source: Source::Dir(root.clone()),
+            clock: Arc::new(SystemClock),
+            options: Options {
+                max_nap: Duration::from_secs(1),
+                shutdown_timeout: Duration::from_secs(5),
+                jobs: Jobs {
+                    sync: None,
+                    weekly_summary: None,
+                    retry_sweep: None,
+                    moderate: None,
+                    audit: None,
+                },
+                ..Options::default()
+            },
+            alerts: None,
+            moderation: None,
+            audit: None,
+            metrics: Arc::new(Metrics::new()),
+            health: health.clone(),
+            signals: Arc::default(),
+        };
+        let stop = CancellationToken::new();
+        let run = daemon.run(stop.clone(), |_| {});
+        let wall = || sb.vk.state.wall(900_000_007).len();
+        let driver = async {
+            tokio::time::sleep(Duration::from_secs(2)).await;
+            tokio::task::block_in_place(|| server.stop());
+            // The post falls due while the server is down.
+            tokio::time::sleep(Duration::from_secs(7)).await;
+            let during = wall();
+            let told = health.check().is_err();
+            tokio::task::block_in_place(|| server.start_again());
+            let start = std::time::Instant::now();
+            while wall() == 0 && start.elapsed() < Duration::from_secs(30) {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            tokio::time::sleep(Duration::from_secs(2)).await;
+            let healed = health.check().is_ok();
+            stop.cancel();
+            (during, told, healed)
+        };
+        let (ran, (during, told, healed)) = tokio::join!(run, driver);
+        ran.unwrap();
+        assert_eq!(during, 0, "published without a ledger");
+        assert!(told, "the outage was not told on /healthz");
+        assert_eq!(wall(), 1, "published after the outage, once");
+        assert!(healed, "the problem stayed on /healthz");
     }
 }

@@ -535,6 +535,13 @@ pub trait Ledger {
     /// requests may be in flight.)
     fn recover(&mut self) -> Result<Vec<Entry>, LedgerError>;
 
+    /// Whether other daemons may publish from this ledger too (rows are leased). A running
+    /// daemon then calls [`recover`](Ledger::recover) now and then, for the rows of one that
+    /// died; on a ledger of one publisher it is called only at the start.
+    fn shared(&self) -> bool {
+        false
+    }
+
     /// How many publications due in `[from, to)` are published, per organization and network
     /// (the weekly compliance summary), without reading every row.
     fn published_counts(

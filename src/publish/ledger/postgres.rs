@@ -853,6 +853,10 @@ impl Ledger for PostgresLedger {
         })
     }
 
+    fn shared(&self) -> bool {
+        true
+    }
+
     fn recover(&mut self) -> Result<Vec<Entry>, LedgerError> {
         // Only rows whose lease has expired: a live daemon's `sending` rows are its own. A row
         // another daemon is recovering right now is skipped, not waited for.
