@@ -978,6 +978,32 @@ fn registry_with(responsible: &str) -> String {
     )
 }
 
+/// `dir/remote.git` (bare) and `dir/work`, an empty work tree with `plans/` to push from.
+fn git_content(dir: &Path) -> (PathBuf, PathBuf) {
+    let remote = dir.join("remote.git");
+    let work = dir.join("work");
+    std::fs::create_dir_all(work.join("plans")).unwrap();
+    support::git(dir, &["init", "--bare", "-q", remote.to_str().unwrap()]);
+    support::git(&work, &["init", "-q"]);
+    (remote, work)
+}
+
+/// `dir/vestnik.yaml` for `vestnik run` from the `main` branch of `remote`, syncing every second,
+/// with JSON logs and the `extra` settings (YAML lines).
+fn git_config(dir: &Path, remote: &Path, sb: &Sandbox, extra: &str) -> PathBuf {
+    let config = dir.join("vestnik.yaml");
+    std::fs::write(
+        &config,
+        format!(
+            "ledger: ledger.sqlite\ncache_dir: cache\nlog: json\nmax_nap_seconds: 1\nsource: {{git: '{}', branch: main, checkout: checkout}}\njobs: {{sync: '* * * * * *', weekly_summary: 'off', retry_sweep: 'off', moderate: 'off'}}\n{extra}{}",
+            remote.display(),
+            support::networks_yaml(dir, sb)
+        ),
+    )
+    .unwrap();
+    config
+}
+
 /// Commits everything in the work tree `work` and pushes it to `remote`'s `main`.
 fn push(work: &Path, remote: &Path, message: &str) {
     support::git(work, &["add", "-A"]);
@@ -992,14 +1018,7 @@ fn push(work: &Path, remote: &Path, message: &str) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_new_responsible_on_the_branch_is_told_to_the_mcu_once() {
     let dir = tempfile::tempdir().unwrap();
-    let remote = dir.path().join("remote.git");
-    let work = dir.path().join("work");
-    std::fs::create_dir_all(work.join("plans")).unwrap();
-    support::git(
-        dir.path(),
-        &["init", "--bare", "-q", remote.to_str().unwrap()],
-    );
-    support::git(&work, &["init", "-q"]);
+    let (remote, work) = git_content(dir.path());
     let registry_file = work.join(REGISTRY_PATH);
     std::fs::write(
         &registry_file,
@@ -1009,16 +1028,12 @@ async fn a_new_responsible_on_the_branch_is_told_to_the_mcu_once() {
     push(&work, &remote, "registry");
 
     let sb = sandbox_for(&registry(), sandbox::SandboxLimits::UNLIMITED).await;
-    let config = dir.path().join("vestnik.yaml");
-    std::fs::write(
-        &config,
-        format!(
-            "ledger: ledger.sqlite\ncache_dir: cache\nlog: json\nmax_nap_seconds: 1\nsource: {{git: '{}', branch: main, checkout: checkout}}\njobs: {{sync: '* * * * * *', weekly_summary: 'off', retry_sweep: 'off', moderate: 'off'}}\nalerts: {{telegram_chat: '{ALERTS}'}}\n{}",
-            remote.display(),
-            support::networks_yaml(dir.path(), &sb)
-        ),
-    )
-    .unwrap();
+    let config = git_config(
+        dir.path(),
+        &remote,
+        &sb,
+        &format!("alerts: {{telegram_chat: '{ALERTS}'}}\n"),
+    );
     let notices = || -> Vec<String> {
         alert_texts(&sb)
             .iter()
@@ -1166,14 +1181,7 @@ fn readings(log: &str) -> Vec<String> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn only_the_files_a_commit_changed_are_read_again() {
     let dir = tempfile::tempdir().unwrap();
-    let remote = dir.path().join("remote.git");
-    let work = dir.path().join("work");
-    std::fs::create_dir_all(work.join("plans")).unwrap();
-    support::git(
-        dir.path(),
-        &["init", "--bare", "-q", remote.to_str().unwrap()],
-    );
-    support::git(&work, &["init", "-q"]);
+    let (remote, work) = git_content(dir.path());
     std::fs::write(work.join(REGISTRY_PATH), registry()).unwrap();
     // Whole seconds: the ledger keeps milliseconds.
     let later = Timestamp::from_second(Timestamp::now().as_second() + 48 * 3600).unwrap();
@@ -1182,16 +1190,7 @@ async fn only_the_files_a_commit_changed_are_read_again() {
     }
     push(&work, &remote, "three posts");
     let sb = sandbox_for(&registry(), sandbox::SandboxLimits::UNLIMITED).await;
-    let config = dir.path().join("vestnik.yaml");
-    std::fs::write(
-        &config,
-        format!(
-            "ledger: ledger.sqlite\ncache_dir: cache\nlog: json\nmax_nap_seconds: 1\nsource: {{git: '{}', branch: main, checkout: checkout}}\njobs: {{sync: '* * * * * *', weekly_summary: 'off', retry_sweep: 'off', moderate: 'off'}}\n{}",
-            remote.display(),
-            support::networks_yaml(dir.path(), &sb)
-        ),
-    )
-    .unwrap();
+    let config = git_config(dir.path(), &remote, &sb, "");
     let row = |post: &str| {
         support::ledger_rows(&config)
             .into_iter()
