@@ -332,7 +332,7 @@ struct Reader {
 /// A reading going on: what it reads, its steps as they are read, and what they did so far.
 struct Going {
     changes: Changes,
-    steps: tokio::sync::mpsc::Receiver<Result<publish::Reading, PassError>>,
+    steps: tokio::sync::mpsc::Receiver<Result<publish::Reading, publish::plans::ReadError>>,
     totals: Totals,
 }
 
@@ -1175,12 +1175,14 @@ impl Daemon<'_> {
             let _reading = self.signals.content.read().await;
             tokio::task::spawn_blocking(move || publish::plans::registry(&root))
                 .await
-                .map_err(|e| PassError::Panicked(e.to_string()))??
+                .map_err(|e| PassError::Panicked(e.to_string()))?
+                .map_err(PassError::from)?
         };
         let tz = reg.tz.clone();
         self.publisher.start_from(reg.clone(), &*self.ledger)?;
         // Nothing is read: only the rows that waited too long are found, before any is sent.
-        let nothing = publish::read_files(self.publisher.root(), reg, &[])?;
+        let nothing =
+            publish::read_files(self.publisher.root(), reg, &[]).map_err(PassError::from)?;
         self.publisher.sync(nothing, self.ledger, now)?;
         let first = match &self.source {
             Source::Git(git) => {
@@ -1265,7 +1267,7 @@ impl Daemon<'_> {
                         *t = Some(Tree::scan(&root));
                     }
                 }
-                let send = |step: Result<publish::Reading, PassError>| {
+                let send = |step: Result<publish::Reading, publish::plans::ReadError>| {
                     let sent = tx.blocking_send(step).is_ok();
                     signals.wake.notify_one();
                     sent

@@ -51,7 +51,7 @@ use crate::plan::repo::Repo;
 use crate::publish::ledger::{Alert, Entry, Key, Ledger, Outcome, State, SyncReport, deduplicates};
 use crate::render::publication::{self, ImageRef, Motion, Publication};
 pub use plans::{Plans, Reading, load, read_files};
-use plans::{content_hash, read_plan_file};
+use plans::{clip_jobs, content_hash, read_plan_file};
 
 /// How long a publication whose file changed after the last read waits for the file to be
 /// read again.
@@ -128,6 +128,12 @@ pub enum PassError {
     /// Reading the plans panicked (a bug).
     #[error("reading the plans panicked: {0}")]
     Panicked(String),
+}
+
+impl From<plans::ReadError> for PassError {
+    fn from(e: plans::ReadError) -> Self {
+        PassError::Registry(e.0)
+    }
 }
 
 impl PassError {
@@ -1329,22 +1335,6 @@ impl Publisher {
             }
         }
     }
-}
-
-/// The clips a post sends to `network`: each path as written, its poster and its kind.
-fn clip_jobs(post: &Post, network: Network) -> Vec<(String, Option<String>, Motion)> {
-    let mut out = Vec::new();
-    if let Some(v) = post.video_for(network) {
-        out.push((
-            v.file.value.clone(),
-            v.poster.as_ref().map(|p| p.value.clone()),
-            Motion::Video,
-        ));
-    }
-    if let Some(a) = post.animation_for(network) {
-        out.push((a.value.clone(), None, Motion::Animation));
-    }
-    out
 }
 
 /// The upload made ahead for each `UploadPhoto` step of a VK publication, in order.

@@ -19,8 +19,14 @@ use crate::plan::network::Network;
 use crate::plan::registry::{REGISTRY_PATH, Registry};
 use crate::plan::repo::{self, FileKind, PlanFile, Repo};
 use crate::plan::{self, Post, Status};
-use crate::publish::PassError;
 use crate::publish::ledger::{ContentHash, Entry, Ledger, LedgerError, Planned};
+use crate::render::publication::Motion;
+
+/// Why the plans cannot be read at all: the registry, or `plans/` itself, cannot be read (a
+/// broken plan file is not this: it is refused, and the others are read).
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct ReadError(pub String);
 
 /// A post's place in the ledger: organization and post id.
 pub(super) type Place = (OrgId, PostId);
@@ -344,14 +350,14 @@ pub(super) fn folder_of(rel: &str) -> Option<&str> {
 /// Reads the registry of the repository at `root`.
 ///
 /// Fails when it cannot be read or is not usable.
-pub fn registry(root: &Path) -> Result<Registry, PassError> {
-    let repo = Repo::open(root).map_err(|e| PassError::Registry(repo::io_words(&e)))?;
+pub fn registry(root: &Path) -> Result<Registry, ReadError> {
+    let repo = Repo::open(root).map_err(|e| ReadError(repo::io_words(&e)))?;
     let text = repo
         .read_text(REGISTRY_PATH)
-        .map_err(|d| PassError::Registry(d.message))?;
+        .map_err(|d| ReadError(d.message))?;
     let (reg, diags) = Registry::parse(&text, REGISTRY_PATH);
     if !reg.usable {
-        return Err(PassError::Registry(
+        return Err(ReadError(
             diags.first().map(|d| d.message.clone()).unwrap_or_default(),
         ));
     }
@@ -362,26 +368,26 @@ pub fn registry(root: &Path) -> Result<Registry, PassError> {
 /// want.
 ///
 /// Fails only when the registry cannot be read; a broken plan file is refused and skipped.
-pub fn load(root: &Path) -> Result<Reading, PassError> {
+pub fn load(root: &Path) -> Result<Reading, ReadError> {
     let reg = registry(root)?;
-    let repo = Repo::open(root).map_err(|e| PassError::Registry(repo::io_words(&e)))?;
+    let repo = Repo::open(root).map_err(|e| ReadError(repo::io_words(&e)))?;
     let files = repo
         .plan_files()
-        .map_err(|e| PassError::Registry(repo::io_words(&e)))?;
+        .map_err(|e| ReadError(repo::io_words(&e)))?;
     Ok(read(&repo, reg, files, Scope::All))
 }
 
 /// The organization folders under `plans/` of `root`, sorted.
 ///
 /// Fails when `plans/` cannot be read.
-pub fn folders(root: &Path) -> Result<Vec<String>, PassError> {
-    repo::plan_folders(root).map_err(|e| PassError::Registry(repo::io_words(&e)))
+pub fn folders(root: &Path) -> Result<Vec<String>, ReadError> {
+    repo::plan_folders(root).map_err(|e| ReadError(repo::io_words(&e)))
 }
 
 /// Reads every plan file of `plans/<folder>/` against `reg`: one step of a reading of all
 /// files that holds one folder's posts at a time.
-pub fn read_folder(root: &Path, reg: Registry, folder: &str) -> Result<Reading, PassError> {
-    let repo = Repo::open(root).map_err(|e| PassError::Registry(repo::io_words(&e)))?;
+pub fn read_folder(root: &Path, reg: Registry, folder: &str) -> Result<Reading, ReadError> {
+    let repo = Repo::open(root).map_err(|e| ReadError(repo::io_words(&e)))?;
     let listed = repo::folder_files(root, folder);
     let files = listed.iter().map(|f| Arc::from(f.rel.as_str())).collect();
     let scope = Scope::Folder {
@@ -405,8 +411,8 @@ pub fn folders_gone(reg: Registry, present: Vec<String>) -> Reading {
 
 /// Reads only `files` (paths relative to `root`, with `/`; those outside `plans/<org>/` and
 /// those that no longer exist are part of the scope but read as nothing) against `reg`.
-pub fn read_files(root: &Path, reg: Registry, files: &[String]) -> Result<Reading, PassError> {
-    let repo = Repo::open(root).map_err(|e| PassError::Registry(repo::io_words(&e)))?;
+pub fn read_files(root: &Path, reg: Registry, files: &[String]) -> Result<Reading, ReadError> {
+    let repo = Repo::open(root).map_err(|e| ReadError(repo::io_words(&e)))?;
     let mut scope: Vec<Arc<str>> = files.iter().map(|f| Arc::from(f.as_str())).collect();
     scope.sort();
     scope.dedup();
@@ -576,7 +582,7 @@ pub(super) fn content_hash(post: &Post, net: Network) -> ContentHash {
         h.update(b"\0img\0");
         h.update(i.value.as_bytes());
     }
-    for (clip, poster, motion) in super::clip_jobs(post, net) {
+    for (clip, poster, motion) in clip_jobs(post, net) {
         h.update(format!("\0{motion:?}\0{clip}\0{poster:?}").as_bytes());
     }
     if let Some(p) = &post.poll {
@@ -592,6 +598,22 @@ pub(super) fn content_hash(post: &Post, net: Network) -> ContentHash {
         }
     }
     ContentHash::from(h.finalize())
+}
+
+/// The clips a post sends to `network`: each path as written, its poster and its kind.
+pub(super) fn clip_jobs(post: &Post, network: Network) -> Vec<(String, Option<String>, Motion)> {
+    let mut out = Vec::new();
+    if let Some(v) = post.video_for(network) {
+        out.push((
+            v.file.value.clone(),
+            v.poster.as_ref().map(|p| p.value.clone()),
+            Motion::Video,
+        ));
+    }
+    if let Some(a) = post.animation_for(network) {
+        out.push((a.value.clone(), None, Motion::Animation));
+    }
+    out
 }
 
 /// An empty set of plans over `reg`, before anything was read.
