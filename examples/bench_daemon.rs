@@ -14,6 +14,9 @@
 //! network.
 #![allow(clippy::unwrap_used)]
 
+#[path = "support/bench.rs"]
+mod bench;
+
 use std::fmt::Write as _;
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -23,6 +26,8 @@ use jiff::{SignedDuration, Timestamp};
 use vestnik::networks::sandbox::{self, SandboxLimits};
 use vestnik::networks::{RateLimits, ok, telegram};
 use vestnik::plan::registry::{REGISTRY_PATH, Registry};
+
+use bench::{percentile, proc_stats, rate, secret};
 
 const PAGES: usize = 300;
 
@@ -36,14 +41,6 @@ const VK: RateLimits = RateLimits {
 };
 const OK: RateLimits = VK;
 
-fn secret(dir: &Path, name: &str, value: &str) -> String {
-    use std::os::unix::fs::PermissionsExt;
-    let p = dir.join(name);
-    std::fs::write(&p, value).unwrap();
-    std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o600)).unwrap();
-    p.display().to_string()
-}
-
 fn write_post(root: &Path, org: usize, name: &str, due: Timestamp) {
     let dir = root.join(format!("plans/org-{org:03}"));
     std::fs::write(
@@ -53,33 +50,6 @@ fn write_post(root: &Path, org: usize, name: &str, due: Timestamp) {
         ),
     )
     .unwrap();
-}
-
-/// (utime + stime) in clock ticks, and VmRSS / VmHWM in KiB, of `pid`.
-fn proc_stats(pid: u32) -> (u64, u64, u64) {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-    let after = stat.rsplit_once(')').map_or("", |(_, r)| r);
-    let f: Vec<&str> = after.split_whitespace().collect();
-    let cpu = f.get(11).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0)
-        + f.get(12).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    let kib = |key: &str| {
-        status
-            .lines()
-            .find(|l| l.starts_with(key))
-            .and_then(|l| l.split_whitespace().nth(1))
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(0)
-    };
-    (cpu, kib("VmRSS:"), kib("VmHWM:"))
-}
-
-fn percentile(sorted: &[f64], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return f64::NAN;
-    }
-    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[i]
 }
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 1)]
@@ -134,12 +104,6 @@ async fn main() {
     )
     .await
     .unwrap();
-    let rate = |r: RateLimits| {
-        format!(
-            "{{global_per_sec: {}, per_chat_per_sec: {}, per_chat_per_min: {}}}",
-            r.global_per_sec, r.per_chat_per_sec, r.per_chat_per_min
-        )
-    };
     let config = dir.path().join("vestnik.yaml");
     std::fs::write(
         &config,

@@ -4,9 +4,10 @@
 #![allow(clippy::unwrap_used)]
 
 use crate::support;
+use crate::support::daemon::Running;
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -223,76 +224,6 @@ async fn a_reload_wakes_the_loop_early() {
     assert!(caught, "the reload did not wake the loop");
 }
 
-struct Running {
-    child: Child,
-    log: Arc<std::sync::Mutex<String>>,
-    reader: Option<std::thread::JoinHandle<()>>,
-}
-
-impl Running {
-    fn start(root: Option<&Path>, config: &Path) -> Running {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_vestnik"));
-        cmd.arg("run");
-        if let Some(root) = root {
-            cmd.arg("--root").arg(root);
-        }
-        let mut child = cmd
-            .arg("--config")
-            .arg(config)
-            .env("VESTNIK_LOG", "info")
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let log = Arc::new(std::sync::Mutex::new(String::new()));
-        let mut stderr = child.stderr.take().unwrap();
-        let sink = log.clone();
-        let reader = std::thread::spawn(move || {
-            use std::io::Read;
-            let mut buf = [0u8; 4096];
-            while let Ok(n) = stderr.read(&mut buf) {
-                if n == 0 {
-                    break;
-                }
-                sink.lock()
-                    .unwrap()
-                    .push_str(&String::from_utf8_lossy(&buf[..n]));
-            }
-        });
-        Running {
-            child,
-            log,
-            reader: Some(reader),
-        }
-    }
-
-    /// The log so far.
-    fn log(&self) -> String {
-        self.log.lock().unwrap().clone()
-    }
-
-    /// SIGTERM, then the exit code and the whole log.
-    async fn stop(mut self) -> (Option<i32>, String) {
-        support::sigterm(&self.child);
-        let mut child = std::mem::replace(&mut self.child, Command::new("true").spawn().unwrap());
-        let status = tokio::task::spawn_blocking(move || child.wait())
-            .await
-            .unwrap()
-            .unwrap();
-        if let Some(r) = self.reader.take() {
-            r.join().unwrap();
-        }
-        (status.code(), self.log())
-    }
-}
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 /// `vestnik run` sleeps until a post is due, publishes it then (not before), and stops on
 /// SIGTERM with exit code 0.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -348,9 +279,7 @@ async fn a_second_publisher_on_one_ledger_is_refused() {
     let daemon = Running::start(Some(&repo), &config);
     assert!(
         until(Duration::from_secs(20), || daemon
-            .log
-            .lock()
-            .unwrap()
+            .log()
             .contains("plans read"))
         .await,
         "the daemon started"

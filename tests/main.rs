@@ -27,6 +27,7 @@ mod ok;
 mod preview;
 mod publish;
 mod rate;
+mod region;
 mod registry;
 mod render;
 mod report;

@@ -113,6 +113,10 @@ fn with_margin(spacing: Duration) -> Duration {
     spacing + spacing * SAFETY_MARGIN_PERCENT / 100
 }
 
+/// What a wait answers while another process holds the token ([`Limiter::hold`]): try again
+/// after this long, or when the token is held again.
+pub const AWAY_PAUSE: Duration = Duration::from_secs(60);
+
 /// Beyond this many chats, those the limits no longer concern are forgotten.
 const CHATS_REMEMBERED: usize = 1024;
 
@@ -253,8 +257,6 @@ pub struct Limiter {
     limits: RateLimits,
     token: Rule,
     chat: Rule,
-    /// When it was made: what a server may still count from before is placed before it.
-    born: Instant,
     slots: Mutex<Slots>,
     answered: Notify,
     /// Woken when a pause begins: the waits it concerns plan again.
@@ -266,6 +268,8 @@ pub struct Limiter {
     /// No publication goes through this limiter ([`Limiter::publishes_nothing`]): requests
     /// made ahead of time may fill each window.
     alone: AtomicBool,
+    /// Another process uses the token now ([`Limiter::hold`]): nothing goes.
+    away: AtomicBool,
 }
 
 impl std::fmt::Debug for Limiter {
@@ -559,9 +563,23 @@ struct Slots {
     idle_next: Option<Instant>,
     /// The requests made ahead of time among `taken`.
     taken_idle: Taken,
+    /// When the limiter was made, or took the token over ([`Limiter::hold`]): what a server
+    /// may still count from before is placed before it.
+    born: Option<Instant>,
 }
 
 impl Slots {
+    /// The slots of a limiter made at `born`: the token's windows of a second full (`seeds`).
+    fn born(token: &Rule, born: Instant) -> Slots {
+        let seeded = seeds(token, born);
+        Slots {
+            planned: Planned::seeded(&seeded),
+            taken: Taken::seeded(&seeded),
+            born: Some(born),
+            ..Slots::default()
+        }
+    }
+
     /// Until when a request to `chat` may not go: the token's pause or the chat's.
     fn paused_until(&self, chat: &str) -> Option<Instant> {
         let chat = self.chat_pauses.get(chat).and_then(|p| p.until);
@@ -590,23 +608,46 @@ impl Limiter {
                 (MINUTE, limits.per_chat_per_min),
             ],
         );
-        let seeded = seeds(&token, born);
-        let slots = Slots {
-            planned: Planned::seeded(&seeded),
-            taken: Taken::seeded(&seeded),
-            ..Slots::default()
-        };
+        let slots = Slots::born(&token, born);
         Limiter {
             limits,
             token,
             chat,
-            born,
             slots: Mutex::new(slots),
             answered: Notify::new(),
             paused: Notify::new(),
             busy: AtomicUsize::new(0),
             quiet: Notify::new(),
             alone: AtomicBool::new(false),
+            away: AtomicBool::new(false),
+        }
+    }
+
+    /// Says whether this process holds the token (several daemons on one ledger hold each
+    /// token in turn, `publish::tokens`). While it does not, every wait fails at once with
+    /// [`Paused`] for [`AWAY_PAUSE`] and nothing is sent. Taking it back starts the limiter
+    /// afresh, as [`Limiter::new`] does: the windows of a second are full with what the other
+    /// process may have sent.
+    pub fn hold(&self, held: bool) {
+        let was_away = self.away.swap(!held, Ordering::SeqCst);
+        if held && was_away {
+            *self.slots() = Slots::born(&self.token, Instant::now());
+        }
+        // The waits plan again, and find the token gone.
+        self.paused.notify_waiters();
+    }
+
+    /// Whether this process holds the token ([`Limiter::hold`]; true unless told otherwise).
+    pub fn held(&self) -> bool {
+        !self.away.load(Ordering::SeqCst)
+    }
+
+    /// Fails when another process holds the token.
+    fn here(&self) -> Result<(), Paused> {
+        if self.held() {
+            Ok(())
+        } else {
+            Err(Paused { left: AWAY_PAUSE })
         }
     }
 
@@ -643,6 +684,7 @@ impl Limiter {
     /// longer than [`LONGEST_PAUSE_WAITED`].
     pub async fn until_idle(&self, chat: &str) -> Result<Permit<'_>, Paused> {
         loop {
+            self.here()?;
             // Registered before the check, so that a change in between is not missed.
             let quiet = self.quiet.notified();
             let answered = self.answered.notified();
@@ -678,6 +720,9 @@ impl Limiter {
     fn take_idle(&self, chat: &str, now: Instant) -> Result<Permit<'_>, IdleHold> {
         if self.busy.load(Ordering::SeqCst) > 0 {
             return Err(IdleHold::Busy);
+        }
+        if !self.held() {
+            return Err(IdleHold::Paused(AWAY_PAUSE));
         }
         let per_chat = self.per_chat(chat);
         let mut slots = self.slots();
@@ -767,6 +812,7 @@ impl Limiter {
         let _busy = self.busy();
         let n = n.max(1);
         loop {
+            self.here()?;
             // A paused request plans nothing until the pause is over: its slot would hold up
             // the token's requests to other chats.
             let paused = self.paused.notified();
@@ -810,7 +856,7 @@ impl Limiter {
             tokio::pin!(answered, paused);
             answered.as_mut().enable();
             paused.as_mut().enable();
-            if self.slots().paused_until(chat) != seen {
+            if !self.held() || self.slots().paused_until(chat) != seen {
                 return None;
             }
             let now = Instant::now();
@@ -931,12 +977,13 @@ impl Limiter {
     /// A chat first asked for while the limiter is younger than a second starts with its
     /// window of a second full (`seeds`), as the token did.
     fn seed_chat(&self, slots: &mut Slots, chat: &str, now: Instant) {
+        let Some(born) = slots.born else { return };
         if slots.planned_chats.contains_key(chat)
-            || now.saturating_duration_since(self.born) >= with_margin(SECOND)
+            || now.saturating_duration_since(born) >= with_margin(SECOND)
         {
             return;
         }
-        let seeded = seeds(&self.chat, self.born);
+        let seeded = seeds(&self.chat, born);
         if seeded.is_empty() {
             return;
         }
@@ -954,7 +1001,7 @@ impl Limiter {
     fn take(&self, chat: &str, n: u32, now: Instant) -> Result<Permit<'_>, Hold> {
         let per_chat = self.per_chat(chat);
         let mut slots = self.slots();
-        if slots.paused_until(chat).is_some_and(|u| u > now) {
+        if !self.held() || slots.paused_until(chat).is_some_and(|u| u > now) {
             return Err(Hold::Replan);
         }
         let token = slots.taken.earliest(&self.token, n, now);
@@ -1479,6 +1526,50 @@ mod tests {
             })
         );
         assert_eq!(Instant::now(), start);
+    }
+
+    /// On tokio's paused clock: a token another process holds sends nothing (a wait in
+    /// progress too), and taken back it waits as a fresh limiter does, a spacing after the
+    /// moment it was taken.
+    #[tokio::test(start_paused = true)]
+    async fn a_token_held_elsewhere_sends_nothing_and_taken_back_starts_afresh() {
+        let limiter = Limiter::new(RateLimits {
+            global_per_sec: 2,
+            ..RateLimits::UNLIMITED
+        });
+        tokio::time::sleep(Duration::from_secs(5)).await;
+        drop(limiter.until_ready("").await.expect("held"));
+        let away = Paused { left: AWAY_PAUSE };
+        let (waiting, ()) =
+            futures_util::future::join(async { limiter.until_ready("").await.err() }, async {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                limiter.hold(false);
+            })
+            .await;
+        assert_eq!(waiting, Some(away), "a wait in progress gives up");
+        assert!(!limiter.held());
+        assert_eq!(limiter.until_ready("").await.err(), Some(away));
+        assert_eq!(limiter.until_idle("").await.err(), Some(away));
+        tokio::time::sleep(Duration::from_secs(5)).await;
+        let taken = Instant::now();
+        limiter.hold(true);
+        let permit = limiter.until_ready("").await.expect("held again");
+        let went = Instant::now();
+        drop(permit);
+        assert!(
+            went >= taken + with_margin(SECOND / 2),
+            "went {:?} after the token was taken",
+            went - taken
+        );
+        // Held all along, it would have gone at once.
+        let steady = Limiter::new(RateLimits {
+            global_per_sec: 2,
+            ..RateLimits::UNLIMITED
+        });
+        tokio::time::sleep(Duration::from_secs(5)).await;
+        let at = Instant::now();
+        drop(steady.until_ready("").await.expect("held"));
+        assert_eq!(Instant::now(), at);
     }
 
     #[test]

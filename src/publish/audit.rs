@@ -158,6 +158,8 @@ impl Auditor {
                     .iter()
                     .map(|(n, p)| (o.id.value.clone(), *n, p.id.value.clone()))
             })
+            // Pages whose token another daemon holds are that daemon's to read.
+            .filter(|(_, n, _)| !self.clients.elsewhere(*n))
             .collect();
         let total = pages.len();
         let started = Instant::now();
@@ -177,7 +179,7 @@ impl Auditor {
         };
         tick(0);
         // The bot, learned once (`getMe`), before the channels are read.
-        let bot = match &self.clients.telegram {
+        let bot = match self.clients.telegram() {
             Some(tg) if pages.iter().any(|(_, n, _)| *n == Network::Telegram) => match self.bot {
                 Some(id) => Ok(id),
                 None => {
@@ -272,7 +274,7 @@ impl Auditor {
         ours: &HashSet<(Network, String)>,
         calls: &AtomicUsize,
     ) -> Result<Read, Unread> {
-        let Some(client) = self.clients.vk.clone() else {
+        let Some(client) = self.clients.vk().cloned() else {
             return Err(Unread::NotConfigured);
         };
         let unreadable =
@@ -335,7 +337,7 @@ impl Auditor {
         ours: &HashSet<(Network, String)>,
         calls: &AtomicUsize,
     ) -> Result<Read, Unread> {
-        let Some(client) = self.clients.ok.clone() else {
+        let Some(client) = self.clients.ok().cloned() else {
             return Err(Unread::NotConfigured);
         };
         let unreadable =
@@ -396,7 +398,7 @@ impl Auditor {
         bot: &Result<i64, PublishError>,
         calls: &AtomicUsize,
     ) -> Result<Read, Unread> {
-        let Some(tg) = self.clients.telegram.clone() else {
+        let Some(tg) = self.clients.telegram().cloned() else {
             return Err(Unread::NotConfigured);
         };
         let unreadable =

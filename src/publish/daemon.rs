@@ -56,6 +56,7 @@ use crate::publish::alert::{self, Alerter};
 use crate::publish::changes::{Changes, Tree};
 use crate::publish::git::GitSource;
 use crate::publish::ledger::Ledger;
+use crate::publish::tokens::Turns;
 use crate::publish::watch::RegistryWatch;
 use crate::publish::{self, PassError, PassReport, Plans, Publisher};
 
@@ -793,6 +794,14 @@ async fn poll_updates(
     use crate::publish::moderation::{POLL_PAUSE, POLL_TIMEOUT_SECS, receive_updates};
     let mut pause = POLL_PAUSE;
     loop {
+        if !tg.held() {
+            // Another daemon holds the bot's token: its poller reads the updates (Telegram
+            // answers a second poller with 409).
+            tokio::select! {
+                () = tokio::time::sleep(POLL_PAUSE) => continue,
+                () = done.cancelled() => return,
+            }
+        }
         let got = tokio::select! {
             r = receive_updates(&tg, &mut *ledger, POLL_TIMEOUT_SECS) => r,
             () = done.cancelled() => return,
@@ -815,6 +824,14 @@ async fn poll_updates(
             () = done.cancelled() => return,
         }
     }
+}
+
+/// What the loop keeps when it begins again after a pause of the ledger.
+struct Standing {
+    /// Since when publishing is paused because the ledger fails.
+    paused: Option<std::time::Instant>,
+    /// The turns on the tokens.
+    turns: Turns,
 }
 
 /// The parts of a running daemon.
@@ -869,6 +886,12 @@ impl Daemon<'_> {
                 Err(e) => return Err(e.into()),
             }
         }
+        // On a shared ledger each token is used by one daemon at a time: the turns are taken
+        // before any task of this daemon may use a token.
+        let mut turns = Turns::new(self.publisher.networks());
+        turns
+            .renew(self.ledger, |held| self.publisher.hold(held))
+            .map_err(PassError::from)?;
         let now = self.clock.now();
         let recovered = publish::recover(self.ledger, now)?;
         if !recovered.is_empty() {
@@ -963,7 +986,10 @@ impl Daemon<'_> {
         // A ledger that fails (PostgreSQL down, a full disk) pauses publishing: nothing is sent
         // without its row being written first, and the loop begins again once the ledger
         // answers. Said once in the log and on /healthz, not per try.
-        let mut paused: Option<std::time::Instant> = None;
+        let mut standing = Standing {
+            paused: None,
+            turns,
+        };
         let result = loop {
             let turned = self
                 .turns(
@@ -972,16 +998,16 @@ impl Daemon<'_> {
                     &alerts_wake,
                     watch.as_deref(),
                     &mut reader,
-                    &mut paused,
+                    &mut standing,
                 )
                 .await;
             match turned {
                 Err(DaemonError::Pass(PassError::Ledger(e))) if !stop.is_cancelled() => {
-                    if paused.is_none() {
+                    if standing.paused.is_none() {
                         tracing::error!(error = %e, "the ledger cannot be written; publishing pauses until it can");
                         self.health
                             .set_problem(Some(format!("the ledger cannot be written: {e}")));
-                        paused = Some(std::time::Instant::now());
+                        standing.paused = Some(std::time::Instant::now());
                     }
                     tokio::select! {
                         () = tokio::time::sleep(LEDGER_RETRY) => {}
@@ -995,6 +1021,10 @@ impl Daemon<'_> {
         for task in moderation_tasks {
             let _ = task.await;
         }
+        // Nothing of this daemon uses the tokens any more: another may take them.
+        standing
+            .turns
+            .give_back(self.ledger, |held| self.publisher.hold(held));
         cron.stop().await;
         if let Some(task) = first_look {
             task.abort();
@@ -1021,8 +1051,9 @@ impl Daemon<'_> {
         alerts: &Notify,
         watch: Option<&RegistryWatch>,
         reader: &mut Reader,
-        paused: &mut Option<std::time::Instant>,
+        standing: &mut Standing,
     ) -> Result<(), DaemonError> {
+        let Standing { paused, turns } = standing;
         // The queue depth is counted again only when something changed, and at most once in
         // `DEPTH_EVERY` while publishing: a count goes over every scheduled row's index entry
         // (0.4 s at three million), and publications wait for it.
@@ -1033,6 +1064,11 @@ impl Daemon<'_> {
         loop {
             if stop.is_cancelled() {
                 return Ok(());
+            }
+            if turns.due() {
+                turns
+                    .renew(self.ledger, |held| self.publisher.hold(held))
+                    .map_err(PassError::from)?;
             }
             let now = self.clock.now();
             if self.signals.reload.swap(false, Ordering::SeqCst) {
@@ -1083,11 +1119,13 @@ impl Daemon<'_> {
             let now_fn = || clock.now();
             // A pass keeps taking what falls due until a stop, or until a job wants the loop.
             let signals = &self.signals;
+            let turns_due = || turns.due();
             let stop_fn = || {
                 stop.is_cancelled()
                     || signals.reload.load(Ordering::SeqCst)
                     || signals.sweep.load(Ordering::SeqCst)
                     || signals.weekly.load(Ordering::SeqCst)
+                    || turns_due()
             };
             let speed = self.clock.speed();
             let pass = {
@@ -1151,7 +1189,9 @@ impl Daemon<'_> {
                 // In the clock's time, then in real time (they differ in the sandbox demo).
                 let speed = self.clock.speed();
                 let next = self.ledger.next_due().map_err(PassError::from)?;
-                next_wake(next, now, self.options.max_nap * speed) / speed
+                let wake = next_wake(next, now, self.options.max_nap * speed) / speed;
+                // The turns on the tokens are renewed in time.
+                turns.renew_in().map_or(wake, |renew| wake.min(renew))
             };
             tokio::select! {
                 () = tokio::time::sleep(wake) => {}

@@ -26,6 +26,7 @@ pub mod git;
 pub mod ledger;
 pub mod moderation;
 pub mod plans;
+pub mod tokens;
 pub mod uploads;
 pub mod watch;
 
@@ -324,6 +325,45 @@ fn block_key(network: Network, page: &str) -> String {
 }
 
 impl Publisher {
+    /// The networks configured here, each with its one token.
+    pub fn networks(&self) -> Vec<Network> {
+        let c = &self.clients;
+        [
+            (Network::Vk, c.vk.is_some()),
+            (Network::Ok, c.ok.is_some()),
+            (Network::Telegram, c.telegram.is_some()),
+        ]
+        .into_iter()
+        .filter_map(|(n, on)| on.then_some(n))
+        .collect()
+    }
+
+    /// Says which networks' tokens this process holds now (several daemons on one ledger take
+    /// turns: [`tokens`]): the clients of the others send nothing, whoever asks them
+    /// (publishing, uploads ahead, moderation, the audit).
+    pub fn hold(&self, held: &[Network]) {
+        let c = &self.clients;
+        if let Some(vk) = &c.vk {
+            vk.hold(held.contains(&Network::Vk));
+        }
+        if let Some(ok) = &c.ok {
+            ok.hold(held.contains(&Network::Ok));
+        }
+        if let Some(tg) = &c.telegram {
+            tg.hold(held.contains(&Network::Telegram));
+        }
+    }
+
+    /// Whether this process holds `network`'s token ([`Publisher::hold`]).
+    pub fn holds(&self, network: Network) -> bool {
+        let c = &self.clients;
+        match network {
+            Network::Vk => c.vk.as_ref().is_some_and(|v| v.held()),
+            Network::Ok => c.ok.as_ref().is_some_and(|v| v.held()),
+            Network::Telegram => c.telegram.as_ref().is_some_and(|v| v.held()),
+        }
+    }
+
     /// The clients comment moderation uses: these same ones, so moderation's requests count
     /// against the same rate limits as publishing.
     pub fn moderation_clients(&self) -> moderation::Clients {
@@ -1386,11 +1426,19 @@ pub async fn run_once(
     now: Timestamp,
     ledger: &mut dyn Ledger,
 ) -> Result<PassReport, PassError> {
+    // Beside daemons on a shared ledger, only through the tokens none of them holds.
+    let mut turns = tokens::Turns::new(publisher.networks());
+    turns.renew(ledger, |held| publisher.hold(held))?;
     let recovered = recover(ledger, now)?;
     let reading = load(publisher.root())?;
     let sync = publisher.sync(reading, ledger, now)?;
     let broken = publisher.plans().map(Plans::broken).unwrap_or_default();
-    let mut report = publisher.send_due(ledger, &|| now, &|| false, 1).await?;
+    // A pass longer than a turn ends there (what is left waits for the next run).
+    let sent = publisher
+        .send_due(ledger, &|| now, &|| turns.due(), 1)
+        .await;
+    turns.give_back(ledger, |held| publisher.hold(held));
+    let mut report = sent?;
     report.sync = sync;
     report.broken_files = broken;
     report.recovered_uncertain = recovered;

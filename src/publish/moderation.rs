@@ -97,6 +97,31 @@ pub struct Clients {
 }
 
 impl Clients {
+    /// VK's client, while this process holds its token (`publish::tokens`).
+    pub fn vk(&self) -> Option<&Arc<vk::client::Client>> {
+        self.vk.as_ref().filter(|c| c.held())
+    }
+
+    /// OK's client, while this process holds its token.
+    pub fn ok(&self) -> Option<&Arc<ok::client::Client>> {
+        self.ok.as_ref().filter(|c| c.held())
+    }
+
+    /// The bot's client, while this process holds its token.
+    pub fn telegram(&self) -> Option<&Arc<telegram::client::Client>> {
+        self.telegram.as_ref().filter(|c| c.held())
+    }
+
+    /// Whether `network` is configured but its token is held by another daemon now: its
+    /// pages are left to that daemon.
+    pub fn elsewhere(&self, network: Network) -> bool {
+        match network {
+            Network::Vk => self.vk.as_ref().is_some_and(|c| !c.held()),
+            Network::Ok => self.ok.as_ref().is_some_and(|c| !c.held()),
+            Network::Telegram => self.telegram.as_ref().is_some_and(|c| !c.held()),
+        }
+    }
+
     /// Says that nothing is published through these clients in this process (a `vestnik audit`
     /// or `vestnik moderate` run): their reads may use each token's whole rate limit, with no
     /// room kept for publications.
@@ -206,7 +231,8 @@ impl Moderator {
                 continue;
             }
             for (network, page) in &org.pages {
-                if page.moderation != Moderation::Off {
+                // A page whose token another daemon holds is that daemon's to moderate.
+                if page.moderation != Moderation::Off && !self.clients.elsewhere(*network) {
                     pages.push(PageCtx {
                         org: &org.id.value,
                         network: *network,
@@ -272,7 +298,7 @@ impl Moderator {
     ) -> Result<Vec<Comment>, ThreadError> {
         match ctx.network {
             Network::Vk => {
-                let (Some(vk), Some(gid)) = (&self.clients.vk, group_id(&ctx.page)) else {
+                let (Some(vk), Some(gid)) = (self.clients.vk(), group_id(&ctx.page)) else {
                     return Ok(Vec::new());
                 };
                 let Some(post) = remote.rsplit('_').next().and_then(|p| p.parse().ok()) else {
@@ -293,7 +319,7 @@ impl Moderator {
                 }
                 Ok(out)
             }
-            Network::Ok => match &self.clients.ok {
+            Network::Ok => match self.clients.ok() {
                 Some(ok) => Ok(ok.comments(remote).await?),
                 None => Ok(Vec::new()),
             },
@@ -309,7 +335,7 @@ impl Moderator {
         {
             return ids.clone();
         }
-        let Some(vk) = &self.clients.vk else {
+        let Some(vk) = self.clients.vk() else {
             return Vec::new();
         };
         match vk.managers(gid).await {
@@ -480,7 +506,7 @@ impl Moderator {
         match ctx.network {
             Network::Vk => {
                 let (Some(vk), Some(gid), Ok(id), Ok(post)) = (
-                    &self.clients.vk,
+                    self.clients.vk(),
                     group_id(&ctx.page),
                     c.id.parse::<i64>(),
                     c.thread.parse::<i64>(),
@@ -500,7 +526,7 @@ impl Moderator {
                     .map(|()| Deletion::Deleted)
                     .map_err(|e| e.to_string())
             }
-            Network::Ok => match &self.clients.ok {
+            Network::Ok => match self.clients.ok() {
                 Some(ok) => ok
                     .delete_comment(&c.thread, &c.id)
                     .await
@@ -512,7 +538,7 @@ impl Moderator {
                 if now.duration_since(c.date) >= TELEGRAM_DELETE_WINDOW {
                     return Err(crate::t!("moderation-too-old"));
                 }
-                let (Some(tg), Ok(id)) = (&self.clients.telegram, c.id.parse::<i64>()) else {
+                let (Some(tg), Ok(id)) = (self.clients.telegram(), c.id.parse::<i64>()) else {
                     return Err(crate::t!("moderation-no-client"));
                 };
                 tg.delete_message(&c.thread, id)
@@ -537,7 +563,7 @@ impl Moderator {
             .iter()
             .filter(|p| p.network == Network::Telegram)
             .collect();
-        if tg_pages.is_empty() || self.clients.telegram.is_none() {
+        if tg_pages.is_empty() || self.clients.telegram().is_none() {
             return Ok(());
         }
         let mut by_group: HashMap<String, (usize, Discussion)> = HashMap::new();
@@ -606,7 +632,7 @@ impl Moderator {
         {
             return Ok(d.clone());
         }
-        let Some(tg) = &self.clients.telegram else {
+        let Some(tg) = self.clients.telegram() else {
             return Err(PublishError::Transient {
                 reason: "no Telegram client".into(),
             });

@@ -133,11 +133,12 @@ impl Uploads {
         }
     }
 
-    /// Whether pictures for `network` are uploaded ahead.
+    /// Whether pictures for `network` are uploaded ahead: it is configured, and this process
+    /// holds its token now (`publish::tokens`).
     pub fn covers(&self, network: Network) -> bool {
         match network {
-            Network::Vk => self.vk.is_some(),
-            Network::Ok => self.ok.is_some(),
+            Network::Vk => self.vk.as_ref().is_some_and(|c| c.held()),
+            Network::Ok => self.ok.as_ref().is_some_and(|c| c.held()),
             // A Telegram photo is sent with its message: there is no step that publishes
             // nothing (a file_id needs a message sent somewhere first).
             Network::Telegram => false,

@@ -7,6 +7,7 @@
 
 pub mod browser;
 pub mod clips;
+pub mod daemon;
 pub mod latin;
 pub mod postgres;
 pub mod repo;

@@ -741,6 +741,18 @@ impl Client {
         self.limiter.publishes_nothing();
     }
 
+    /// Says whether this process holds the token now (several daemons on one ledger take
+    /// turns, `publish::tokens`): while it does not, every call fails at once, sending nothing
+    /// ([`crate::networks::Limiter::hold`]).
+    pub fn hold(&self, held: bool) {
+        self.limiter.hold(held);
+    }
+
+    /// Whether this process holds the token ([`Client::hold`]).
+    pub fn held(&self) -> bool {
+        self.limiter.held()
+    }
+
     /// A group's profile as the audit reads it (`group.getInfo`), at low priority; `None` when
     /// OK shows no such group (deleted, or a wrong id).
     pub async fn group_info(&self, gid: &str) -> Result<Option<GroupInfo>, PublishError> {

@@ -670,6 +670,18 @@ impl Client {
         self.limiter.publishes_nothing();
     }
 
+    /// Says whether this process holds the token now (several daemons on one ledger take
+    /// turns, `publish::tokens`): while it does not, every call fails at once, sending nothing
+    /// ([`crate::networks::Limiter::hold`]).
+    pub fn hold(&self, held: bool) {
+        self.limiter.hold(held);
+    }
+
+    /// Whether this process holds the token ([`Client::hold`]).
+    pub fn held(&self) -> bool {
+        self.limiter.held()
+    }
+
     /// [`Client::get_chat`] at low priority: it waits while a publication holds the bot
     /// ([`Limiter::until_idle`]), for the audit of the pages.
     pub async fn get_chat_ahead(&self, chat_id: &str) -> Result<ChatInfo, PublishError> {

@@ -1030,6 +1030,18 @@ impl Client {
         self.limiter.publishes_nothing();
     }
 
+    /// Says whether this process holds the token now (several daemons on one ledger take
+    /// turns, `publish::tokens`): while it does not, every call fails at once, sending nothing
+    /// ([`crate::networks::Limiter::hold`]).
+    pub fn hold(&self, held: bool) {
+        self.limiter.hold(held);
+    }
+
+    /// Whether this process holds the token ([`Client::hold`]).
+    pub fn held(&self) -> bool {
+        self.limiter.held()
+    }
+
     /// A community's profile as the audit reads it (`groups.getById`), at low priority.
     pub async fn group(&self, group_id: u64) -> Result<Group, PublishError> {
         let answer = self

@@ -410,6 +410,15 @@ impl LedgerError {
     }
 }
 
+/// The tokens a daemon holds after [`Ledger::hold_tokens`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Holding {
+    /// The names of the tokens held, sorted.
+    pub held: Vec<String>,
+    /// When to renew the turn, or `None`: held for good (a ledger of one publisher).
+    pub renew_in: Option<std::time::Duration>,
+}
+
 /// The ledger's operations. Every method is one transaction.
 pub trait Ledger {
     /// Brings the ledger in line with the plans at `now`: schedules new publications, updates or
@@ -540,6 +549,25 @@ pub trait Ledger {
     /// died; on a ledger of one publisher it is called only at the start.
     fn shared(&self) -> bool {
         false
+    }
+
+    /// Takes or renews this daemon's turn on the tokens named `tokens` (the networks'
+    /// keys: each network has one token), as `publish::tokens` asks every few seconds, and
+    /// returns those it holds. On a shared ledger each token is held by one daemon at a time,
+    /// under a lease, and the daemons alive share the tokens out evenly; rows of a network
+    /// whose token another daemon holds are then neither due here nor claimed, and a row is
+    /// marked `sending` only while its token's lease lives. A ledger of one publisher holds
+    /// every token, for ever.
+    fn hold_tokens(&mut self, tokens: &[&str]) -> Result<Holding, LedgerError> {
+        Ok(Holding {
+            held: tokens.iter().map(|t| (*t).to_owned()).collect(),
+            renew_in: None,
+        })
+    }
+
+    /// Gives every token this daemon holds back (it stops), for the others to take at once.
+    fn release_tokens(&mut self) -> Result<(), LedgerError> {
+        Ok(())
     }
 
     /// How many publications due in `[from, to)` are published, per organization and network

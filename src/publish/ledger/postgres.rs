@@ -37,7 +37,7 @@ use tokio_postgres::{Client, Row};
 
 use super::journal::{self, CommentRef, Inbound, Moderated, NewAction};
 use super::merge::{self, Action, Write, ms, ts};
-use super::{Alert, Entry, Key, Ledger, LedgerError, Outcome, Planned, State, SyncReport};
+use super::{Alert, Entry, Holding, Key, Ledger, LedgerError, Outcome, Planned, State, SyncReport};
 use crate::audit::{Access, ObservedPost, PageProfile, Source};
 use crate::plan::network::Network;
 
@@ -45,6 +45,7 @@ use crate::plan::network::Network;
 const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/postgres/0001_initial.sql"),
     include_str!("../../../migrations/postgres/0002_rows_by_file.sql"),
+    include_str!("../../../migrations/postgres/0003_token_turns.sql"),
 ];
 
 /// The newest schema version this vestnik knows.
@@ -54,6 +55,18 @@ pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 const MIGRATION_LOCK: i64 = 0x7665_7374_6e69_6b01;
 /// The advisory lock that serializes syncs of the plans ("vestnik" and 2).
 const SYNC_LOCK: i64 = 0x7665_7374_6e69_6b02;
+
+/// The advisory lock under which daemons share the tokens out ("vestnik" and 3).
+const TOKEN_LOCK: i64 = 0x7665_7374_6e69_6b03;
+
+/// The longest turn on a token between two renewals: a daemon that dies holds its tokens this
+/// long at most (or its row lease, if shorter).
+pub const TOKEN_LEASE: Duration = Duration::from_secs(60);
+
+/// How long a token given back stays free of any holder: the requests its last holder sent
+/// leave the networks' windows (Telegram's per-channel spacing is 3 s), so that the next
+/// holder's requests never meet them.
+pub const HANDOVER_GAP: Duration = Duration::from_secs(5);
 
 /// The lease a daemon takes on a row it claims, unless configured otherwise.
 pub const DEFAULT_LEASE: Duration = Duration::from_secs(300);
@@ -112,6 +125,11 @@ pub struct PostgresLedger {
     password: Option<String>,
     /// Opened to read only: nothing is taken (no alert is handed out).
     read_only: bool,
+    /// The tokens this daemon holds, once it takes turns ([`Ledger::hold_tokens`]): the rows
+    /// of the other networks are neither due here nor claimed.
+    tokens: Option<Vec<String>>,
+    /// How long a token given back stays free of any holder, in seconds ([`HANDOVER_GAP`]).
+    gap_secs: f64,
 }
 
 /// A failure inside a transaction: the driver's, or the ledger's own.
@@ -289,6 +307,13 @@ impl PostgresLedger {
         self
     }
 
+    /// This ledger with tokens given back free after `gap` instead of [`HANDOVER_GAP`] (tests).
+    #[cfg(test)]
+    pub(crate) fn with_handover_gap(mut self, gap: Duration) -> Self {
+        self.gap_secs = gap.as_secs_f64();
+        self
+    }
+
     /// This ledger's owner id in leases.
     pub fn owner(&self) -> &str {
         &self.owner
@@ -304,6 +329,8 @@ impl PostgresLedger {
             target,
             password,
             read_only: mode == Mode::Read,
+            tokens: None,
+            gap_secs: HANDOVER_GAP.as_secs_f64(),
         };
         match mode {
             Mode::Write => ledger.migrate()?,
@@ -730,10 +757,11 @@ impl Ledger for PostgresLedger {
         let sql = with_owner(
             "SELECT min(CASE WHEN NOT (lease_until IS NULL OR lease_until < now() OR lease_owner = $me) \
              THEN greatest(next_try_ms, (extract(epoch FROM lease_until) * 1000)::bigint) ELSE next_try_ms END) \
-             FROM publication WHERE state = 'scheduled' AND next_try_ms > $1",
+             FROM publication WHERE state = 'scheduled' AND next_try_ms > $1 \
+             AND ($3::text[] IS NULL OR network = ANY($3))",
             2,
         );
-        let rows = self.query(&sql, &[&ms(after), &self.owner])?;
+        let rows = self.query(&sql, &[&ms(after), &self.owner, &self.tokens])?;
         Ok(rows
             .first()
             .and_then(|r| r.get::<_, Option<i64>>(0))
@@ -745,11 +773,12 @@ impl Ledger for PostgresLedger {
         let sql = with_owner(
             &format!(
                 "SELECT {COLUMNS} FROM publication WHERE state = 'scheduled' AND next_try_ms <= $1 AND {FREE} \
+                 AND ($4::text[] IS NULL OR network = ANY($4)) \
                  ORDER BY next_try_ms, org, post, network LIMIT $2"
             ),
             3,
         );
-        entries(&self.query(&sql, &[&ms(now), &limit, &self.owner])?)
+        entries(&self.query(&sql, &[&ms(now), &limit, &self.owner, &self.tokens])?)
     }
 
     fn claim(&mut self, key: &Key, now: Timestamp) -> Result<Option<Entry>, LedgerError> {
@@ -759,22 +788,38 @@ impl Ledger for PostgresLedger {
             &format!(
                 "UPDATE publication SET lease_owner = $me, lease_until = now() + make_interval(secs => $5) \
                  WHERE org = $1 AND post = $2 AND network = $3 AND state = 'scheduled' AND next_try_ms <= $4 AND {FREE} \
+                 AND ($7::text[] IS NULL OR network = ANY($7)) \
                  RETURNING {COLUMNS}"
             ),
             6,
         );
-        let rows = self.query(&sql, &[&o, &p, &n, &ms(now), &self.lease_secs, &self.owner])?;
+        let rows = self.query(
+            &sql,
+            &[
+                &o,
+                &p,
+                &n,
+                &ms(now),
+                &self.lease_secs,
+                &self.owner,
+                &self.tokens,
+            ],
+        )?;
         Ok(entries(&rows)?.into_iter().next())
     }
 
     fn mark_sending(&mut self, key: &Key, now: Timestamp) -> Result<bool, LedgerError> {
         // Only while this owner's lease lives; the lease is extended over the request, so that
-        // `recover` elsewhere leaves the row alone while it may be in flight.
+        // `recover` elsewhere leaves the row alone while it may be in flight. A daemon taking
+        // turns on the tokens needs its turn on this row's token too: one that was paused past
+        // its turn sends nothing through a token another daemon holds now.
         let (o, p, n) = key_parts(key);
+        let turns = self.tokens.is_some();
         let changed = self.execute(
             "UPDATE publication SET state = 'sending', updated_ms = $4, lease_until = now() + make_interval(secs => $5) \
-             WHERE org = $1 AND post = $2 AND network = $3 AND state = 'scheduled' AND lease_owner = $6 AND lease_until >= now()",
-            &[&o, &p, &n, &ms(now), &self.lease_secs, &self.owner],
+             WHERE org = $1 AND post = $2 AND network = $3 AND state = 'scheduled' AND lease_owner = $6 AND lease_until >= now() \
+             AND (NOT $7 OR EXISTS (SELECT 1 FROM token_lease t WHERE t.name = $3 AND t.owner = $6 AND t.until >= now()))",
+            &[&o, &p, &n, &ms(now), &self.lease_secs, &self.owner, &turns],
         )?;
         Ok(changed == 1)
     }
@@ -855,6 +900,117 @@ impl Ledger for PostgresLedger {
 
     fn shared(&self) -> bool {
         true
+    }
+
+    fn hold_tokens(&mut self, tokens: &[&str]) -> Result<Holding, LedgerError> {
+        let turn = TOKEN_LEASE.as_secs_f64().min(self.lease_secs);
+        let gap = self.gap_secs;
+        let mut names: Vec<String> = tokens.iter().map(|t| (*t).to_owned()).collect();
+        names.sort();
+        names.dedup();
+        let owner = self.owner.clone();
+        let held = self.tx(async |c| {
+            // One daemon shares out at a time: each sees the others' turns as they are.
+            c.execute("SELECT pg_advisory_xact_lock($1)", &[&TOKEN_LOCK])
+                .await?;
+            c.execute(
+                "INSERT INTO token_holder (owner, until) VALUES ($1, now() + make_interval(secs => $2)) \
+                 ON CONFLICT (owner) DO UPDATE SET until = excluded.until",
+                &[&owner, &turn],
+            )
+            .await?;
+            c.execute(
+                "DELETE FROM token_holder WHERE until < now() - interval '1 day'",
+                &[],
+            )
+            .await?;
+            let alive: i64 = c
+                .query_one("SELECT count(*) FROM token_holder WHERE until >= now()", &[])
+                .await?
+                .try_get(0)?;
+            let rows = c
+                .query(
+                    "SELECT name, owner, until >= now() FROM token_lease WHERE name = ANY($1)",
+                    &[&names],
+                )
+                .await?;
+            let mut mine = Vec::new();
+            let mut busy = std::collections::HashSet::new();
+            for r in &rows {
+                let (name, holder, live): (String, String, bool) =
+                    (r.try_get(0)?, r.try_get(1)?, r.try_get(2)?);
+                if !live {
+                    continue;
+                }
+                if holder == owner {
+                    mine.push(name);
+                } else {
+                    busy.insert(name);
+                }
+            }
+            mine.sort();
+            let share = names
+                .len()
+                .div_ceil(usize::try_from(alive).unwrap_or(1).max(1));
+            // More than a fair share (others started): the last ones go back, free after the gap.
+            let extra = mine.split_off(share.min(mine.len()));
+            if !extra.is_empty() {
+                c.execute(
+                    "UPDATE token_lease SET owner = '', until = now() + make_interval(secs => $3) \
+                     WHERE name = ANY($1) AND owner = $2",
+                    &[&extra, &owner, &gap],
+                )
+                .await?;
+            }
+            for name in &names {
+                if mine.len() >= share {
+                    break;
+                }
+                if mine.contains(name) || busy.contains(name) || extra.contains(name) {
+                    continue;
+                }
+                let got = c
+                    .query(
+                        "INSERT INTO token_lease (name, owner, until) VALUES ($1, $2, now() + make_interval(secs => $3)) \
+                         ON CONFLICT (name) DO UPDATE SET owner = excluded.owner, until = excluded.until \
+                         WHERE token_lease.until < now() RETURNING name",
+                        &[name, &owner, &turn],
+                    )
+                    .await?;
+                if !got.is_empty() {
+                    mine.push(name.clone());
+                }
+            }
+            c.execute(
+                "UPDATE token_lease SET until = now() + make_interval(secs => $3) WHERE owner = $1 AND name = ANY($2)",
+                &[&owner, &mine, &turn],
+            )
+            .await?;
+            mine.sort();
+            Ok(mine)
+        })?;
+        self.tokens = Some(held.clone());
+        Ok(Holding {
+            held,
+            renew_in: Some(Duration::from_secs_f64(turn / 3.0)),
+        })
+    }
+
+    fn release_tokens(&mut self) -> Result<(), LedgerError> {
+        let gap = self.gap_secs;
+        let owner = self.owner.clone();
+        self.tx(async |c| {
+            c.execute(
+                "UPDATE token_lease SET owner = '', until = now() + make_interval(secs => $2) WHERE owner = $1",
+                &[&owner, &gap],
+            )
+            .await?;
+            c.execute("DELETE FROM token_holder WHERE owner = $1", &[&owner])
+                .await?;
+            Ok(())
+        })?;
+        self.tokens = Some(Vec::new());
+        Ok(())
     }
 
     fn recover(&mut self) -> Result<Vec<Entry>, LedgerError> {

@@ -992,6 +992,78 @@ fn postgres_a_claimed_row_belongs_to_its_daemon_until_the_lease_expires() {
     assert!(first.claim(&vk, now).unwrap().is_none(), "published");
 }
 
+/// The networks' tokens, as the daemons name them.
+const TOKENS: [&str; 3] = ["ok", "telegram", "vk"];
+
+fn held(l: &mut PostgresLedger) -> Vec<String> {
+    l.hold_tokens(&TOKENS).unwrap().held
+}
+
+#[test]
+fn postgres_the_daemons_alive_share_the_tokens_out_one_holder_each() {
+    let Some((_db, first, second)) = two_daemons(SHORT_LEASE) else {
+        return;
+    };
+    let gap = Duration::from_millis(300);
+    let (mut first, mut second) = (first.with_handover_gap(gap), second.with_handover_gap(gap));
+    let holding = first.hold_tokens(&TOKENS).unwrap();
+    assert_eq!(holding.held, TOKENS, "alone, it takes every token");
+    let renew = holding.renew_in.expect("turns are renewed");
+    assert!(renew < SHORT_LEASE, "renewed within the turn: {renew:?}");
+    assert!(held(&mut second).is_empty(), "none is free");
+    // The first gives back what is beyond its share, free after the gap only.
+    assert_eq!(held(&mut first), ["ok", "telegram"]);
+    assert!(held(&mut second).is_empty(), "within the gap");
+    std::thread::sleep(gap + Duration::from_millis(100));
+    assert_eq!(held(&mut second), ["vk"]);
+    // Renewed, each keeps its own; no token has two holders.
+    assert_eq!(held(&mut first), ["ok", "telegram"]);
+    assert_eq!(held(&mut second), ["vk"]);
+    // One that stops gives its tokens back: after the gap the other takes them.
+    second.release_tokens().unwrap();
+    std::thread::sleep(gap + Duration::from_millis(100));
+    assert_eq!(held(&mut first), TOKENS);
+}
+
+#[test]
+fn postgres_a_dead_daemons_tokens_go_to_the_others_when_its_turn_ends() {
+    let Some((_db, mut first, mut second)) = two_daemons(SHORT_LEASE) else {
+        return;
+    };
+    assert_eq!(held(&mut first), TOKENS);
+    assert!(held(&mut second).is_empty());
+    // The first dies: it renews nothing. Its turn ends with the lease.
+    outlive_the_lease();
+    assert_eq!(held(&mut second), TOKENS);
+}
+
+#[test]
+fn postgres_rows_of_a_token_held_elsewhere_are_neither_due_nor_sent() {
+    let now = t("2026-12-01T02:00:00Z");
+    let both = [("a", Network::Vk), ("a", Network::Telegram)];
+    let Some((_db, mut first, mut second)) = two_daemons_with(&both, "2026-12-01T02:00:00Z") else {
+        return;
+    };
+    let vk = key("a", Network::Vk);
+    let tg = key("a", Network::Telegram);
+    assert_eq!(first.hold_tokens(&["vk"]).unwrap().held, ["vk"]);
+    assert_eq!(
+        second.hold_tokens(&["telegram"]).unwrap().held,
+        ["telegram"]
+    );
+    let keys = |l: &PostgresLedger| -> Vec<Key> {
+        l.due(now, 10).unwrap().into_iter().map(|e| e.key).collect()
+    };
+    assert_eq!(keys(&first), std::slice::from_ref(&vk));
+    assert_eq!(keys(&second), std::slice::from_ref(&tg));
+    assert!(second.claim(&vk, now).unwrap().is_none(), "not its token");
+    // A daemon whose turn ended sends nothing, though it claimed the row and its lease on
+    // the row lives.
+    assert!(first.claim(&vk, now).unwrap().is_some());
+    first.release_tokens().unwrap();
+    assert!(!first.mark_sending(&vk, now).unwrap(), "its turn ended");
+}
+
 #[test]
 fn postgres_recover_leaves_a_live_daemons_sending_rows_alone() {
     let now = t("2026-12-01T02:00:00Z");
