@@ -24,10 +24,10 @@ use std::time::{Duration, Instant};
 
 use jiff::{SignedDuration, Timestamp};
 use vestnik::networks::sandbox::{self, SandboxLimits};
-use vestnik::networks::{RateLimits, ok, telegram};
+use vestnik::networks::RateLimits;
 use vestnik::plan::registry::{REGISTRY_PATH, Registry};
 
-use bench::{percentile, proc_stats, rate, secret};
+use bench::{networks_yaml, percentile, proc_stats, release_binary};
 
 const PAGES: usize = 300;
 
@@ -58,11 +58,7 @@ async fn main() {
         .nth(1)
         .and_then(|a| a.parse().ok())
         .unwrap_or(100_000);
-    let bin = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/release/vestnik");
-    assert!(
-        bin.exists(),
-        "build the daemon first: cargo build --release"
-    );
+    let bin = release_binary();
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().join("content");
     std::fs::create_dir_all(root.join("plans")).unwrap();
@@ -108,20 +104,18 @@ async fn main() {
     std::fs::write(
         &config,
         format!(
-            "ledger: {}\ncache_dir: {}\nlog: json\nmax_nap_seconds: 30\njobs: {{sync: '0 * * * * *', weekly_summary: 'off', retry_sweep: 'off'}}\nnetworks:\n  telegram: {{base_url: '{}', token_file: '{}', rate_limits: {}}}\n  vk: {{base_url: '{}', token_file: '{}', rate_limits: {}}}\n  ok: {{base_url: '{}', application_key: {}, secret_file: '{}', token_file: '{}', rate_limits: {}}}\n",
+            "ledger: {}\ncache_dir: {}\nlog: json\nmax_nap_seconds: 30\njobs: {{sync: '0 * * * * *', weekly_summary: 'off', retry_sweep: 'off'}}\n{}",
             dir.path().join("ledger.sqlite").display(),
             dir.path().join("cache").display(),
-            sb.telegram.base_url,
-            secret(dir.path(), "tg", telegram::emulator::TEST_TOKEN),
-            rate(TELEGRAM),
-            sb.vk.base_url,
-            secret(dir.path(), "vk", sandbox::VK_TOKEN),
-            rate(VK),
-            sb.ok.base_url,
-            ok::emulator::TEST_APPLICATION_KEY,
-            secret(dir.path(), "oks", ok::emulator::TEST_APPLICATION_SECRET),
-            secret(dir.path(), "okt", ok::emulator::TEST_ACCESS_TOKEN),
-            rate(OK),
+            networks_yaml(
+                dir.path(),
+                &sb,
+                SandboxLimits {
+                    telegram: TELEGRAM,
+                    vk: VK,
+                    ok: OK,
+                },
+            ),
         ),
     )
     .unwrap();

@@ -3,9 +3,10 @@
 // Each benchmark uses a part of it.
 #![allow(dead_code)]
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-use vestnik::networks::RateLimits;
+use vestnik::networks::sandbox::{self, Sandbox, SandboxLimits};
+use vestnik::networks::{RateLimits, ok, telegram};
 
 /// Writes a secrets file only its owner can read; returns its path.
 pub fn secret(dir: &Path, name: &str, value: &str) -> String {
@@ -52,5 +53,34 @@ pub fn rate(r: RateLimits) -> String {
     format!(
         "{{global_per_sec: {}, per_chat_per_sec: {}, per_chat_per_min: {}}}",
         r.global_per_sec, r.per_chat_per_sec, r.per_chat_per_min
+    )
+}
+
+/// The release binary the benchmarks run; panics with what to do when it is not built.
+pub fn release_binary() -> PathBuf {
+    let bin = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/release/vestnik");
+    assert!(
+        bin.exists(),
+        "build the daemon first: cargo build --release"
+    );
+    bin
+}
+
+/// The `networks:` of a configuration that points at `sb`, with secrets files in `dir` and
+/// the clients' limits `limits` (the emulators' own, so that both sides keep the same).
+pub fn networks_yaml(dir: &Path, sb: &Sandbox, limits: SandboxLimits) -> String {
+    format!(
+        "networks:\n  telegram: {{base_url: '{}', token_file: '{}', rate_limits: {}}}\n  vk: {{base_url: '{}', token_file: '{}', rate_limits: {}}}\n  ok: {{base_url: '{}', application_key: {}, secret_file: '{}', token_file: '{}', rate_limits: {}}}\n",
+        sb.telegram.base_url,
+        secret(dir, "tg", telegram::emulator::TEST_TOKEN),
+        rate(limits.telegram),
+        sb.vk.base_url,
+        secret(dir, "vk", sandbox::VK_TOKEN),
+        rate(limits.vk),
+        sb.ok.base_url,
+        ok::emulator::TEST_APPLICATION_KEY,
+        secret(dir, "oks", ok::emulator::TEST_APPLICATION_SECRET),
+        secret(dir, "okt", ok::emulator::TEST_ACCESS_TOKEN),
+        rate(limits.ok),
     )
 }

@@ -1059,7 +1059,9 @@ impl Daemon<'_> {
         // (0.4 s at three million), and publications wait for it.
         let mut counted = false;
         let mut last_count: Option<std::time::Instant> = None;
-        let mut last_recover = std::time::Instant::now();
+        // After an outage, at once: rows the outage left in flight are settled as soon as
+        // their leases have ended.
+        let mut last_recover = paused.is_none().then(std::time::Instant::now);
         let mut logged = false;
         loop {
             if stop.is_cancelled() {
@@ -1081,8 +1083,8 @@ impl Daemon<'_> {
             self.read_pending(reader, now);
             // Several daemons on one ledger: the rows of one that died come back once its
             // leases have expired.
-            if self.ledger.shared() && last_recover.elapsed() >= RECOVER_EVERY {
-                last_recover = std::time::Instant::now();
+            if self.ledger.shared() && last_recover.is_none_or(|at| at.elapsed() >= RECOVER_EVERY) {
+                last_recover = Some(std::time::Instant::now());
                 let uncertain = publish::recover(self.ledger, now)?;
                 if !uncertain.is_empty() {
                     tracing::warn!(
@@ -1517,46 +1519,40 @@ mod tests {
 #[cfg(test)]
 mod outage {
     use super::*;
-    use crate::networks::sandbox;
+    use std::path::Path;
+
+    use crate::networks::{RateLimits, sandbox};
+    use crate::plan::network::Network;
     use crate::plan::registry::{REGISTRY_PATH, Registry};
+    use crate::publish::ledger::State;
     use crate::publish::ledger::postgres::PostgresLedger;
     use crate::publish::ledger::postgres::testing::OwnServer;
     use crate::publish::{Publisher, Settings};
 
     const REGISTRY: &str = "organizations:\n  - id: school\n    name: Школа\n    required: true\n    pages:\n      vk: {id: 900000007}\n";
 
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn publishing_pauses_while_postgres_is_down_and_goes_on_after() {
-        let Some(server) = OwnServer::start() else {
-            return;
-        };
-        let dir = tempfile::tempdir().unwrap();
-        let root = dir.path().join("content");
-        std::fs::create_dir_all(root.join("plans/school")).unwrap();
-        std::fs::write(root.join(REGISTRY_PATH), REGISTRY).unwrap();
-        let due = Timestamp::now() + SignedDuration::from_secs(6);
-        std::fs::write(
-            root.join("plans/school/during.md"),
-            format!("---\ndate: {due}\nnetworks: [vk]\n---\nВо время простоя\n"),
-        )
-        .unwrap();
-        let (reg, _) = Registry::parse(REGISTRY, REGISTRY_PATH);
-        let sb = sandbox::start(&reg).await.unwrap();
-        let mut ledger = PostgresLedger::open(&server.url()).unwrap();
+    /// A daemon on `ledger` publishing the plans under `root` into `sb` with `rates`, and its
+    /// health.
+    fn daemon<'a>(
+        ledger: &'a mut PostgresLedger,
+        root: &Path,
+        sb: &sandbox::Sandbox,
+        rates: Vec<(Network, RateLimits)>,
+    ) -> (Daemon<'a>, Arc<Health>) {
         let publisher = Publisher::new(Settings {
-            root: root.clone(),
+            root: root.to_owned(),
             grace: SignedDuration::from_hours(2),
-            cache_dir: dir.path().join("cache"),
+            cache_dir: root.join("../cache"),
             credentials: sb.credentials(),
-            rates: Vec::new(),
+            rates,
             limit: 1000,
         })
         .unwrap();
         let health = Arc::new(Health::new(Duration::from_secs(60)));
         let daemon = Daemon {
             publisher,
-            ledger: &mut ledger,
-            source: Source::Dir(root.clone()),
+            ledger,
+            source: Source::Dir(root.to_owned()),
             clock: Arc::new(SystemClock),
             options: Options {
                 max_nap: Duration::from_secs(1),
@@ -1577,6 +1573,28 @@ mod outage {
             health: health.clone(),
             signals: Arc::default(),
         };
+        (daemon, health)
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn publishing_pauses_while_postgres_is_down_and_goes_on_after() {
+        let Some(server) = OwnServer::start() else {
+            return;
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("content");
+        std::fs::create_dir_all(root.join("plans/school")).unwrap();
+        std::fs::write(root.join(REGISTRY_PATH), REGISTRY).unwrap();
+        let due = Timestamp::now() + SignedDuration::from_secs(6);
+        std::fs::write(
+            root.join("plans/school/during.md"),
+            format!("---\ndate: {due}\nnetworks: [vk]\n---\nВо время простоя\n"),
+        )
+        .unwrap();
+        let (reg, _) = Registry::parse(REGISTRY, REGISTRY_PATH);
+        let sb = sandbox::start(&reg).await.unwrap();
+        let mut ledger = PostgresLedger::open(&server.url()).unwrap();
+        let (daemon, health) = daemon(&mut ledger, &root, &sb, Vec::new());
         let stop = CancellationToken::new();
         let run = daemon.run(stop.clone(), |_| {});
         let wall = || sb.vk.state.wall(900_000_007).len();
@@ -1603,5 +1621,160 @@ mod outage {
         assert!(told, "the outage was not told on /healthz");
         assert_eq!(wall(), 1, "published after the outage, once");
         assert!(healed, "the problem stayed on /healthz");
+    }
+
+    /// A burst of 300 posts on 30 pages and three networks, within the limits; the server
+    /// stops for 30 s a little way in. Nothing is sent while it is down; afterwards every
+    /// publication goes out (VK once each, Telegram and OK once or `uncertain` for the
+    /// requests the outage cut), and no limit was exceeded.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_burst_survives_thirty_seconds_without_postgres() {
+        const PAGES: usize = 30;
+        const POSTS: usize = 300;
+        let Some(server) = OwnServer::start() else {
+            return;
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("content");
+        let mut reg = String::from("organizations:\n");
+        for o in 0..PAGES {
+            reg.push_str(&format!(
+                "  - id: org{o}\n    name: Школа {o}\n    required: true\n    pages:\n      vk: {{id: {}}}\n      ok: {{id: '{}'}}\n      telegram: {{id: '@outage_{o}'}}\n",
+                900_000_100 + o,
+                990_000_000_000_100_u64 + o as u64
+            ));
+        }
+        let registry_file = root.join(REGISTRY_PATH);
+        std::fs::create_dir_all(registry_file.parent().unwrap()).unwrap();
+        std::fs::write(&registry_file, &reg).unwrap();
+        let due = Timestamp::now() + SignedDuration::from_secs(8);
+        for o in 0..PAGES {
+            let mut plan = String::from("posts:\n");
+            for i in (o..POSTS).step_by(PAGES) {
+                plan.push_str(&format!(
+                    "  - id: p{i:03}\n    date: {due}\n    text: Новость {i} школы {o}\n"
+                ));
+            }
+            std::fs::create_dir_all(root.join(format!("plans/org{o}"))).unwrap();
+            std::fs::write(root.join(format!("plans/org{o}/burst.yaml")), plan).unwrap();
+        }
+        let (registry, _) = Registry::parse(&reg, REGISTRY_PATH);
+        let telegram = RateLimits::TELEGRAM;
+        let token = RateLimits {
+            global_per_sec: 20,
+            ..RateLimits::UNLIMITED
+        };
+        let sb = sandbox::start_with_limits(
+            &registry,
+            sandbox::SandboxLimits {
+                telegram,
+                vk: token,
+                ok: token,
+            },
+        )
+        .await
+        .unwrap();
+        let url = server.url();
+        let lease = Duration::from_secs(10);
+        let mut ledger = PostgresLedger::open(&url).unwrap().with_lease(lease);
+        let rates = vec![
+            (Network::Telegram, telegram),
+            (Network::Vk, token),
+            (Network::Ok, token),
+        ];
+        let (daemon, health) = daemon(&mut ledger, &root, &sb, rates);
+        let stop = CancellationToken::new();
+        let run = daemon.run(stop.clone(), |_| {});
+        let sent = || {
+            (0..PAGES)
+                .map(|o| {
+                    sb.vk.state.wall(900_000_100 + o as u64).len()
+                        + sb.ok
+                            .state
+                            .topics(&(990_000_000_000_100_u64 + o as u64).to_string())
+                            .len()
+                        + sb.telegram.state.messages(&format!("@outage_{o}")).len()
+                })
+                .sum::<usize>()
+        };
+        let rows = || {
+            tokio::task::block_in_place(|| {
+                PostgresLedger::open(&url)
+                    .and_then(|l| l.entries())
+                    .unwrap_or_default()
+            })
+        };
+        let driver = async {
+            // A quarter of the burst out, the server stops for 30 s.
+            while sent() < 3 * POSTS / 4 {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            tokio::task::block_in_place(|| server.stop());
+            // What was in flight lands; then nothing more goes.
+            tokio::time::sleep(Duration::from_secs(3)).await;
+            let at_stop = sent();
+            tokio::time::sleep(Duration::from_secs(27)).await;
+            let at_end = sent();
+            let told = health.check().is_err();
+            tokio::task::block_in_place(|| server.start_again());
+            let start = std::time::Instant::now();
+            let settled = loop {
+                let rows = rows();
+                let done = rows.len() == 3 * POSTS
+                    && rows.iter().all(|e| {
+                        matches!(e.state, State::Published { .. } | State::Uncertain { .. })
+                    });
+                if done || start.elapsed() > Duration::from_secs(150) {
+                    break rows;
+                }
+                tokio::time::sleep(Duration::from_millis(500)).await;
+            };
+            stop.cancel();
+            (at_stop, at_end, told, settled)
+        };
+        let (ran, (at_stop, at_end, told, rows)) = tokio::join!(run, driver);
+        ran.unwrap();
+        assert!(at_stop < 3 * POSTS, "the burst was over before the outage");
+        assert_eq!(at_end, at_stop, "sent while the ledger was down");
+        assert!(told, "the outage was not told on /healthz");
+        assert_eq!(rows.len(), 3 * POSTS);
+        let mut uncertain = 0;
+        for e in &rows {
+            match (&e.state, e.key.network) {
+                (State::Published { .. }, _) => {}
+                (State::Uncertain { .. }, Network::Telegram | Network::Ok) => uncertain += 1,
+                (state, network) => panic!("{network} {}: {state:?}", e.key.post),
+            }
+        }
+        for o in 0..PAGES {
+            let wall = sb.vk.state.wall(900_000_100 + o as u64);
+            let topics = sb
+                .ok
+                .state
+                .topics(&(990_000_000_000_100_u64 + o as u64).to_string());
+            let messages = sb.telegram.state.messages(&format!("@outage_{o}"));
+            for i in (o..POSTS).step_by(PAGES) {
+                let text = format!("Новость {i} школы {o}");
+                let vk = wall.iter().filter(|p| p.message.contains(&text)).count();
+                assert_eq!(vk, 1, "VK {i}");
+                let ok = topics
+                    .iter()
+                    .filter(|t| format!("{:?}", t.blocks).contains(&text))
+                    .count();
+                let tg = messages
+                    .iter()
+                    .filter(|m| format!("{:?}", m.content).contains(&text))
+                    .count();
+                assert!(ok <= 1 && tg <= 1, "post {i}: OK {ok}, Telegram {tg}");
+            }
+        }
+        assert!(uncertain <= 2 * PAGES, "{uncertain} uncertain");
+        assert_eq!(
+            sb.vk.state.rate_limited()
+                + sb.ok.state.rate_limited()
+                + sb.telegram.state.rate_limited(),
+            0,
+            "rate-limit answers"
+        );
     }
 }

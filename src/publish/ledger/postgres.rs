@@ -46,6 +46,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/postgres/0001_initial.sql"),
     include_str!("../../../migrations/postgres/0002_rows_by_file.sql"),
     include_str!("../../../migrations/postgres/0003_token_turns.sql"),
+    include_str!("../../../migrations/postgres/0004_leased_rows.sql"),
 ];
 
 /// The newest schema version this vestnik knows.
@@ -753,12 +754,19 @@ impl Ledger for PostgresLedger {
     }
 
     fn next_due_after(&self, after: Timestamp) -> Result<Option<Timestamp>, LedgerError> {
-        // A row under another owner's live lease is not due before the lease ends.
+        // A row under another owner's live lease is not due before the lease ends. Two short
+        // index reads, not one scan of every row to come (the daemon asks after each
+        // publication): the first free row in time order, and the few rows under a lease.
         let sql = with_owner(
-            "SELECT min(CASE WHEN NOT (lease_until IS NULL OR lease_until < now() OR lease_owner = $me) \
-             THEN greatest(next_try_ms, (extract(epoch FROM lease_until) * 1000)::bigint) ELSE next_try_ms END) \
-             FROM publication WHERE state = 'scheduled' AND next_try_ms > $1 \
-             AND ($3::text[] IS NULL OR network = ANY($3))",
+            &format!(
+                "SELECT least(\
+                 (SELECT next_try_ms FROM publication WHERE state = 'scheduled' AND next_try_ms > $1 \
+                  AND ($3::text[] IS NULL OR network = ANY($3)) AND {FREE} \
+                  ORDER BY state, next_try_ms LIMIT 1), \
+                 (SELECT min(greatest(next_try_ms, (extract(epoch FROM lease_until) * 1000)::bigint)) \
+                  FROM publication WHERE lease_owner IS NOT NULL AND lease_until >= now() AND lease_owner <> $me \
+                  AND state = 'scheduled' AND next_try_ms > $1 AND ($3::text[] IS NULL OR network = ANY($3))))"
+            ),
             2,
         );
         let rows = self.query(&sql, &[&ms(after), &self.owner, &self.tokens])?;

@@ -1093,6 +1093,31 @@ fn postgres_recover_leaves_a_live_daemons_sending_rows_alone() {
     assert_eq!(again[0].key, key("a", Network::Vk));
 }
 
+/// `mark_sending` extends the lease over the request: a request that began late in its lease
+/// is still the daemon's when the lease it claimed with has run out.
+#[test]
+fn postgres_marking_a_row_sending_extends_its_lease_over_the_request() {
+    let now = t("2026-12-01T02:00:00Z");
+    let Some((_db, mut first, mut second)) =
+        two_daemons_with(&[("a", Network::Telegram)], "2026-12-01T02:00:00Z")
+    else {
+        return;
+    };
+    let tg = key("a", Network::Telegram);
+    assert!(first.claim(&tg, now).unwrap().is_some());
+    // Most of the claim's lease goes by (uploads, the rate limit's wait) before the request.
+    std::thread::sleep(SHORT_LEASE * 2 / 3);
+    assert!(first.mark_sending(&tg, now).unwrap());
+    // The claim's lease has run out; the request's has not: the other daemon leaves it alone.
+    std::thread::sleep(SHORT_LEASE / 2);
+    assert!(second.recover().unwrap().is_empty(), "recovered in flight");
+    assert_eq!(state_of(&second, &tg).name(), "sending");
+    // Past the extended lease, a dead daemon's row is settled.
+    outlive_the_lease();
+    assert_eq!(second.recover().unwrap().len(), 1);
+    assert_eq!(state_of(&second, &tg).name(), "uncertain");
+}
+
 #[test]
 fn postgres_two_daemons_syncing_the_same_plans_write_each_row_once() {
     let Some((db, first, second)) = two_daemons(SHORT_LEASE) else {
