@@ -23,8 +23,8 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use jiff::{SignedDuration, Timestamp};
-use vestnik::networks::sandbox::{self, SandboxLimits};
 use vestnik::networks::RateLimits;
+use vestnik::networks::sandbox::{self, SandboxLimits};
 use vestnik::plan::registry::{REGISTRY_PATH, Registry};
 
 use bench::{networks_yaml, percentile, proc_stats, release_binary};
