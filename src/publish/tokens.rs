@@ -110,3 +110,72 @@ impl Turns {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::cell::RefCell;
+
+    use super::*;
+    use crate::publish::ledger::postgres::PostgresLedger;
+    use crate::publish::ledger::postgres::testing::TestDatabase;
+    use crate::publish::ledger::sqlite::SqliteLedger;
+
+    /// What the clients were told, call by call.
+    type Told = RefCell<Vec<Vec<Network>>>;
+
+    fn tell(log: &Told, held: &[Network]) {
+        log.borrow_mut().push(held.to_vec());
+    }
+
+    #[test]
+    fn a_ledger_of_one_publisher_holds_every_token_for_good() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut ledger = SqliteLedger::open(&dir.path().join("l.sqlite")).unwrap();
+        let mut turns = Turns::new(Network::ALL.to_vec());
+        let log = Told::default();
+        assert!(turns.due());
+        turns.renew(&mut ledger, |h| tell(&log, h)).unwrap();
+        assert_eq!(*log.borrow(), [Network::ALL.to_vec()]);
+        assert!(!turns.due(), "never renewed again");
+        assert_eq!(turns.renew_in(), None);
+        // Stopping gives nothing back: no other daemon could take it.
+        turns.give_back(&mut ledger, |h| tell(&log, h));
+        assert_eq!(log.borrow().len(), 1);
+        assert_eq!(turns.held(), Network::ALL);
+    }
+
+    #[test]
+    fn a_daemon_that_gets_no_token_is_told_so_and_then_each_change() {
+        let Some(db) = TestDatabase::new() else {
+            return;
+        };
+        let mut first = PostgresLedger::open(&db.url).unwrap();
+        let mut second = PostgresLedger::open(&db.url).unwrap();
+        let (mut one, mut two) = (
+            Turns::new(Network::ALL.to_vec()),
+            Turns::new(Network::ALL.to_vec()),
+        );
+        let (log_one, log_two) = (Told::default(), Told::default());
+        one.renew(&mut first, |h| tell(&log_one, h)).unwrap();
+        assert_eq!(one.held().len(), 3);
+        // Nothing free: the clients must still hear it (they hold every token until told).
+        two.renew(&mut second, |h| tell(&log_two, h)).unwrap();
+        assert_eq!(*log_two.borrow(), [Vec::<Network>::new()]);
+        let renew = two.renew_in().unwrap();
+        assert!(
+            renew > Duration::ZERO && renew <= Duration::from_secs(20),
+            "{renew:?}"
+        );
+        // The same again: not told twice.
+        two.renew(&mut second, |h| tell(&log_two, h)).unwrap();
+        assert_eq!(log_two.borrow().len(), 1);
+        // The first gives back what is beyond its share, and is told.
+        one.renew(&mut first, |h| tell(&log_one, h)).unwrap();
+        assert_eq!(log_one.borrow().len(), 2);
+        assert_eq!(one.held().len(), 2);
+        // Stopping: the clients hold nothing, and the other may take them after the gap.
+        one.give_back(&mut first, |h| tell(&log_one, h));
+        assert_eq!(log_one.borrow().last().unwrap(), &Vec::<Network>::new());
+        assert!(one.held().is_empty());
+    }
+}
