@@ -82,44 +82,21 @@ fn plans(root: &Path, posts: usize, due: Timestamp) {
     }
 }
 
-fn rate(r: RateLimits) -> String {
-    format!(
-        "{{global_per_sec: {}, per_chat_per_sec: {}, per_chat_per_min: {}}}",
-        r.global_per_sec, r.per_chat_per_sec, r.per_chat_per_min
-    )
-}
+/// The limits of both sides.
+const LIMITS: SandboxLimits = SandboxLimits {
+    telegram: TELEGRAM,
+    vk: TOKEN,
+    ok: TOKEN,
+};
 
 fn config(dir: &Path, sb: &Sandbox, ledger: &str) -> std::path::PathBuf {
-    let tg = support::secret_file(dir, "tg", vestnik::networks::telegram::emulator::TEST_TOKEN);
-    let vk = support::secret_file(dir, "vk", sandbox::VK_TOKEN);
-    let okt = support::secret_file(
-        dir,
-        "okt",
-        vestnik::networks::ok::emulator::TEST_ACCESS_TOKEN,
-    );
-    let oks = support::secret_file(
-        dir,
-        "oks",
-        vestnik::networks::ok::emulator::TEST_APPLICATION_SECRET,
-    );
     let path = dir.join("vestnik.yaml");
     std::fs::write(
         &path,
         format!(
             "ledger: {ledger}\nledger_lease_seconds: 10\ncache_dir: cache\ngrace_minutes: 600\nmax_nap_seconds: 1\n\
-             jobs: {{sync: 'off', weekly_summary: 'off', retry_sweep: 'off', moderate: 'off'}}\n\
-             networks:\n  telegram: {{base_url: '{}', token_file: '{}', rate_limits: {}}}\n  vk: {{base_url: '{}', token_file: '{}', rate_limits: {}}}\n  ok: {{base_url: '{}', application_key: {}, secret_file: '{}', token_file: '{}', rate_limits: {}}}\n",
-            sb.telegram.base_url,
-            tg.display(),
-            rate(TELEGRAM),
-            sb.vk.base_url,
-            vk.display(),
-            rate(TOKEN),
-            sb.ok.base_url,
-            vestnik::networks::ok::emulator::TEST_APPLICATION_KEY,
-            oks.display(),
-            okt.display(),
-            rate(TOKEN),
+             jobs: {{sync: 'off', weekly_summary: 'off', retry_sweep: 'off', moderate: 'off'}}\n{}",
+            support::networks_yaml_limited(dir, sb, &LIMITS)
         ),
     )
     .unwrap();
@@ -177,16 +154,7 @@ async fn three_daemons_share_a_burst_through_a_kill_and_a_restart() {
         Timestamp::now() + SignedDuration::from_secs(15),
     );
     let (registry, _) = Registry::parse(&reg, REGISTRY_PATH);
-    let sb = sandbox::start_with_limits(
-        &registry,
-        SandboxLimits {
-            telegram: TELEGRAM,
-            vk: TOKEN,
-            ok: TOKEN,
-        },
-    )
-    .await
-    .unwrap();
+    let sb = sandbox::start_with_limits(&registry, LIMITS).await.unwrap();
     let config = config(dir.path(), &sb, &db.url);
     let start = || Running::start(Some(&root), &config);
     let (first, second, third) = (start(), start(), start());

@@ -1121,13 +1121,12 @@ impl Daemon<'_> {
             let now_fn = || clock.now();
             // A pass keeps taking what falls due until a stop, or until a job wants the loop.
             let signals = &self.signals;
-            let turns_due = || turns.due();
             let stop_fn = || {
                 stop.is_cancelled()
                     || signals.reload.load(Ordering::SeqCst)
                     || signals.sweep.load(Ordering::SeqCst)
                     || signals.weekly.load(Ordering::SeqCst)
-                    || turns_due()
+                    || turns.due()
             };
             let speed = self.clock.speed();
             let pass = {

@@ -354,16 +354,6 @@ impl Publisher {
         }
     }
 
-    /// Whether this process holds `network`'s token ([`Publisher::hold`]).
-    pub fn holds(&self, network: Network) -> bool {
-        let c = &self.clients;
-        match network {
-            Network::Vk => c.vk.as_ref().is_some_and(|v| v.held()),
-            Network::Ok => c.ok.as_ref().is_some_and(|v| v.held()),
-            Network::Telegram => c.telegram.as_ref().is_some_and(|v| v.held()),
-        }
-    }
-
     /// The clients comment moderation uses: these same ones, so moderation's requests count
     /// against the same rate limits as publishing.
     pub fn moderation_clients(&self) -> moderation::Clients {

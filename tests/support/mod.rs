@@ -17,7 +17,7 @@ pub mod schema;
 use std::path::{Path, PathBuf};
 
 use vestnik::networks::sandbox::{self, Sandbox};
-use vestnik::networks::{ok, telegram};
+use vestnik::networks::{RateLimits, ok, telegram};
 
 /// Writes a secrets file only its owner can read.
 pub fn secret_file(dir: &Path, name: &str, value: &str) -> PathBuf {
@@ -39,13 +39,33 @@ pub fn networks_yaml(dir: &Path, sb: &Sandbox) -> String {
 
 /// Like [`networks_yaml`], with the same `rate_limits` (a YAML flow map) for every network.
 pub fn networks_yaml_with(dir: &Path, sb: &Sandbox, rate_limits: Option<&str>) -> String {
-    let rate = rate_limits.map_or_else(String::new, |r| format!(", rate_limits: {r}"));
+    networks_yaml_each(dir, sb, [rate_limits; 3])
+}
+
+/// Like [`networks_yaml`], with the clients held to `limits`, each network's own (the
+/// emulators' limits, so that both sides keep the same numbers).
+pub fn networks_yaml_limited(dir: &Path, sb: &Sandbox, limits: &sandbox::SandboxLimits) -> String {
+    let flow = |r: RateLimits| {
+        format!(
+            "{{global_per_sec: {}, per_chat_per_sec: {}, per_chat_per_min: {}}}",
+            r.global_per_sec, r.per_chat_per_sec, r.per_chat_per_min
+        )
+    };
+    let (tg, vk, ok) = (flow(limits.telegram), flow(limits.vk), flow(limits.ok));
+    networks_yaml_each(dir, sb, [Some(&tg), Some(&vk), Some(&ok)])
+}
+
+/// The `networks:` of a configuration pointing at `sb`, with `rate_limits` for Telegram, VK
+/// and OK in this order (`None`: the documented ones).
+fn networks_yaml_each(dir: &Path, sb: &Sandbox, rate_limits: [Option<&str>; 3]) -> String {
+    let [tg_rate, vk_rate, ok_rate] =
+        rate_limits.map(|r| r.map_or_else(String::new, |r| format!(", rate_limits: {r}")));
     let tg = secret_file(dir, "telegram.token", telegram::emulator::TEST_TOKEN);
     let vk = secret_file(dir, "vk.token", sandbox::VK_TOKEN);
     let okt = secret_file(dir, "ok.token", ok::emulator::TEST_ACCESS_TOKEN);
     let oks = secret_file(dir, "ok.secret", ok::emulator::TEST_APPLICATION_SECRET);
     format!(
-        "networks:\n  telegram: {{base_url: '{}', token_file: '{}'{rate}}}\n  vk: {{base_url: '{}', token_file: '{}'{rate}}}\n  ok: {{base_url: '{}', application_key: {}, secret_file: '{}', token_file: '{}'{rate}}}\n",
+        "networks:\n  telegram: {{base_url: '{}', token_file: '{}'{tg_rate}}}\n  vk: {{base_url: '{}', token_file: '{}'{vk_rate}}}\n  ok: {{base_url: '{}', application_key: {}, secret_file: '{}', token_file: '{}'{ok_rate}}}\n",
         sb.telegram.base_url,
         tg.display(),
         sb.vk.base_url,
